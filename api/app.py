@@ -1,0 +1,42 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, render_template
+
+from api import auth, config, db, errors, idempotency
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the service.
+
+    Settings come from ``HALAL_TRACE_*`` environment variables (``HALAL_TRACE_DATABASE_URL``
+    becomes ``DATABASE_URL``); tests pass `test_config` instead. Nothing touches the database here:
+    tables come from ``halal-trace db upgrade``.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    db.init_app(app)
+    errors.init_app(app)
+
+    from api.resources import bp as api_bp  # imported here: its schemas build on the config-free models
+
+    api = errors.Api()
+    api.init_app(app)
+    api.register_blueprint(api_bp)
+    auth.init_app(app, api_bp)
+    idempotency.init_app(app)
+    app.register_blueprint(home)
+    return app
+
+
+home = Blueprint("home", __name__)
+
+
+@home.get("/")
+def index() -> str:
+    """The landing page: who is signed in and where the API lives."""
+    return render_template("home.html", user=auth.current_user_record())

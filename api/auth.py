@@ -1,0 +1,119 @@
+"""Who is calling: a bearer token (API) or a login session (web), turned into an :class:`Actor`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import CSRFProtect, FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from api.db import get_session
+from models import User
+from traceability.errors import AuthenticationError, TraceabilityError
+from traceability.service import accounts
+from traceability.service.access import Actor, actor_for
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class SessionUser(UserMixin):  # type: ignore[misc]
+    """What Flask-Login keeps in the session: only the user id."""
+
+    def __init__(self, user_id: int) -> None:
+        self.id = user_id
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SessionUser | None:
+    user = get_session().get(User, int(user_id))
+    return SessionUser(user.id) if user is not None and user.active else None
+
+
+def current_user_record() -> User | None:
+    """The user behind this request, from its bearer token or its login session."""
+    if "auth_user" in g:
+        user: User | None = g.auth_user
+        return user
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("Use 'Authorization: Bearer <token>'.")
+        user = accounts.authenticate_token(get_session(), token.strip())
+    elif current_user.is_authenticated:
+        user = get_session().get(User, current_user.id)
+    g.auth_user = user
+    return user
+
+
+def current_actor(*, required: bool = True) -> Actor | None:
+    """The actor for this request; without credentials, a 401 unless `required` is False."""
+    if "actor" not in g:
+        user = current_user_record()
+        g.actor = actor_for(get_session(), user) if user is not None else None
+    actor: Actor | None = g.actor
+    if actor is None and required:
+        raise AuthenticationError("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+    return actor
+
+
+def require_actor() -> Actor:
+    actor = current_actor(required=True)
+    assert actor is not None
+    return actor
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Show the login form and sign the user in."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate_password(get_session(), form.email.data, form.password.data)
+        except TraceabilityError as exc:
+            error = exc.message
+        else:
+            session.clear()
+            login_user(SessionUser(user.id))
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required  # type: ignore[misc]
+def logout() -> ResponseReturnValue:
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("Signed out.")
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+def init_app(app: Flask, *exempt: Any) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    for blueprint in exempt:
+        csrf.exempt(blueprint)  # token-authenticated API: no cookies, no CSRF
+    app.register_blueprint(bp)

@@ -1,0 +1,225 @@
+"""The ``halal-trace`` command line (DESIGN section 10). ``--json`` prints one JSON object on stdout;
+errors go to stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from api import migrate
+from api.app import create_app
+from api.db import get_engine, get_session
+from models import Batch, User
+from traceability.errors import NotFoundError, TraceabilityError
+from traceability.service import accounts, demo, dossiers, journal
+from traceability.service.access import Actor
+from traceability.vocabulary import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+OPERATOR = Actor.operator("cli")
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+def domain_errors(func: F) -> F:
+    """Report refusals of the domain on stderr, with field messages, and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TraceabilityError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.errors:
+                click.echo(json.dumps(exc.errors, ensure_ascii=False, indent=2, default=str), err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False,
+             load_dotenv=False)
+def cli() -> None:
+    """halal-trace: halal supply-chain traceability for UMKM."""
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations up to REVISION."""
+    migrate.upgrade(get_engine(), revision)
+    click.echo(f"Database at {get_engine().url.render_as_string(hide_password=True)} is up to date.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION ("base" empties the database)."""
+    migrate.downgrade(get_engine(), revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@cli.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the logins as JSON.")
+@with_appcontext
+@domain_errors
+def demo_command(as_json: bool) -> None:
+    """Load the Batam demo data (once) and print the demo logins."""
+    loaded = demo.load(get_session(), OPERATOR)
+    if as_json:
+        _emit({"loaded": loaded.created, "logins": loaded.logins, "businesses": loaded.businesses})
+        return
+    click.echo("Demo data loaded." if loaded.created else "Demo data was already loaded.")
+    base = current_app.config["PUBLIC_BASE_URL"]
+    click.echo(f"\nSign in at {base}/login with one of these demo accounts:")
+    for login in loaded.logins:
+        click.echo(f"  {login['role']:<11} {login['email']:<32} {login['password']}   {login['note']}")
+
+
+@cli.command("serve")
+@click.option("--port", type=int, default=5000, envvar="PORT", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True, help="gunicorn sync workers (one per core).")
+def serve(port: int, host: str, workers: int) -> None:
+    """Serve the app with gunicorn (sync workers)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "sync")
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return create_app()
+
+    click.echo(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    Server().run()
+
+
+@cli.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--business", "nib", help="NIB of the producer's business, or of the business a pendamping follows.")
+@click.option("--password", help="At least 10 characters; a random one is generated and printed if omitted.")
+@click.option("--name", default="")
+@with_appcontext
+@domain_errors
+def users_create(email: str, role: str, nib: str | None, password: str | None, name: str) -> None:
+    """Create a user."""
+    user, secret = accounts.create_user(get_session(), OPERATOR, email=email, role=Role(role), business_nib=nib,
+                                        password=password, name=name)
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    if password is None:
+        click.echo(f"Password: {secret}")
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="cli")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@domain_errors
+def tokens_create(email: str, name: str, as_json: bool) -> None:
+    """Create an API token for a user; it is shown once."""
+    session = get_session()
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFoundError(f"No user with email {email}.")
+    _, token = accounts.create_token(session, OPERATOR, user=user, name=name)
+    if as_json:
+        _emit({"token": token})
+    else:
+        click.echo(token)
+
+
+@cli.command("import")
+@click.argument("dossier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@domain_errors
+def import_command(dossier: Path, as_json: bool) -> None:
+    """Import a dossier file, all or nothing."""
+    try:
+        document = json.loads(dossier.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"error: {dossier} is not a JSON file: {exc}", err=True)
+        sys.exit(1)
+    result = dossiers.import_dossier(get_session(), OPERATOR, document)
+    data = {"business": result.business, "product": result.product, "batches": result.batches}
+    if as_json:
+        _emit(data)
+    else:
+        click.echo(f"Imported product {result.product} into business {result.business}; "
+                   f"batches {', '.join(map(str, result.batches))}.")
+
+
+@cli.command("export")
+@click.argument("batch_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["dossier"]), default="dossier", show_default=True)
+@with_appcontext
+@domain_errors
+def export_command(batch_id: int, fmt: str) -> None:
+    """Print a batch's records in an exchange format (the dossier of its product)."""
+    session = get_session()
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"No batch {batch_id}.")
+    click.echo(json.dumps(dossiers.export_dossier(session, OPERATOR, batch.product_id), ensure_ascii=False,
+                          indent=2))
+
+
+@cli.group("journal")
+def journal_group() -> None:
+    """The append-only journal."""
+
+
+@journal_group.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def journal_verify(as_json: bool) -> None:
+    """Check every entry's hash and link; exit 1 if the chain is broken."""
+    report = journal.verify(get_session())
+    if as_json:
+        _emit({"ok": report.ok, "entries": report.entries, "first_broken": report.first_broken,
+               "reason": report.reason})
+    elif report.ok:
+        click.echo(f"Journal intact: {report.entries} entries.")
+    else:
+        click.echo(f"Journal broken at entry {report.first_broken}: {report.reason}.")
+    if not report.ok:
+        sys.exit(1)
+
+
+def main() -> None:
+    """Entry point of the ``halal-trace`` console script."""
+    cli(prog_name="halal-trace")

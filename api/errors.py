@@ -1,0 +1,121 @@
+"""Every error leaves as ``application/problem+json`` (RFC 9457), with field-level messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import flask_smorest
+from flask import Flask, Response, current_app
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from traceability.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TraceabilityError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+DOMAIN_ERRORS: dict[type[TraceabilityError], tuple[int, str]] = {
+    NotFoundError: (404, "Not Found"),
+    PermissionDeniedError: (403, "Forbidden"),
+    InvalidInputError: (422, "Unprocessable Content"),
+    ConflictError: (409, "Conflict"),
+    AuthenticationError: (401, "Unauthorized"),
+}
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; ``errors`` maps each bad field to its messages."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Field name (or path) to messages."})
+
+
+def problem(status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
+            **extra: Any) -> Response:
+    """Build a problem-details response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v})
+    response = current_app.response_class(json.dumps(body, default=str), status=status, mimetype=PROBLEM_JSON)
+    response.headers.extend(headers or {})
+    return response
+
+
+def _field_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    # webargs nests messages by location ({"json": {...}}); a body's fields are what callers fix.
+    messages = (data or {}).get("messages")
+    if not messages:
+        return None
+    if set(messages) == {"json"}:
+        return dict(messages["json"])
+    return dict(messages)
+
+
+class Api(flask_smorest.Api):  # type: ignore[misc]
+    """flask-smorest's Api, speaking problem+json for errors in responses and in the spec."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        # A private hook (pinned minor version; tests/api/test_openapi.py guards it): document
+        # every error response as problem+json.
+        import http
+
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug's errors (404, 405, 413, 415, 422 from webargs...) as problem details."""
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}  # keeps Allow, WWW-Authenticate
+    data = getattr(error, "data", None)
+    errors = _field_errors(data)
+    detail = (data or {}).get("message") or error.description
+    if errors:
+        detail = "The request failed validation."
+    return problem(error.code or 500, error.name, detail, headers=headers, errors=errors)
+
+
+def handle_domain_error(error: TraceabilityError) -> Response:
+    """A rule of the domain refused the request."""
+    status, title = DOMAIN_ERRORS.get(type(error)) or next(
+        (v for k, v in DOMAIN_ERRORS.items() if isinstance(error, k)), (400, "Bad Request")
+    )
+    headers = {"WWW-Authenticate": 'Bearer realm="halal-trace"'} if status == 401 else None
+    return problem(status, title, error.message, headers=headers, errors=error.errors or None)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """Log the bug and answer a problem document, never an HTML traceback."""
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return handle_http_exception(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(TraceabilityError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)

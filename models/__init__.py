@@ -1,0 +1,65 @@
+"""SQLAlchemy models: tables, constraints and relationships, and nothing else."""
+
+from models.base import Base
+from models.journal import IdempotencyRecord, JournalEntry, JournalHead
+from models.people import ApiToken, Business, PendampingAssignment, User
+from models.production import (
+    Batch,
+    Cleansing,
+    Facility,
+    FacilitySharing,
+    NajisContact,
+    Product,
+    ProductComposition,
+    ProductionStep,
+    StepInput,
+    Storage,
+    StorageItem,
+    Transport,
+    TransportItem,
+)
+from models.review import Assessment, Review, ReviewEvent, VerificationCode
+from models.supply import (
+    Certificate,
+    CertificateScope,
+    Material,
+    MaterialEvidence,
+    MaterialInput,
+    MaterialLot,
+    Supplier,
+)
+
+__all__ = [
+    "ApiToken",
+    "Assessment",
+    "Base",
+    "Batch",
+    "Business",
+    "Certificate",
+    "CertificateScope",
+    "Cleansing",
+    "Facility",
+    "FacilitySharing",
+    "IdempotencyRecord",
+    "JournalEntry",
+    "JournalHead",
+    "Material",
+    "MaterialEvidence",
+    "MaterialInput",
+    "MaterialLot",
+    "NajisContact",
+    "PendampingAssignment",
+    "Product",
+    "ProductComposition",
+    "ProductionStep",
+    "Review",
+    "ReviewEvent",
+    "StepInput",
+    "Storage",
+    "StorageItem",
+    "Supplier",
+    "Transport",
+    "TransportItem",
+    "User",
+    "VerificationCode",
+]

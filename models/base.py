@@ -1,0 +1,60 @@
+"""Declarative base shared by every model: naming convention and column types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from traceability import vocabulary as v
+
+# Stable constraint names, so Alembic can alter and drop them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Column default: the current time, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    # Store values ("self_declare"), not names, in a plain VARCHAR: adding a member needs no migration.
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    """Base class of all models."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {
+        **{e: _enum_type(e) for e in (getattr(v, name) for name in v.__all__)},
+        dt.datetime: sa.DateTime(timezone=True),
+        Decimal: sa.Numeric(18, 6),
+        str: sa.String(255),
+    }
+
+
+class Versioned:
+    """Mixin: an optimistic-lock version counter, so concurrent edits cannot silently overwrite."""
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

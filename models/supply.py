@@ -1,0 +1,183 @@
+"""What a business buys: suppliers, their certificates, materials and the lots received."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Versioned, utcnow
+from traceability.vocabulary import (
+    CertificateScheme,
+    CertificateStatus,
+    EthanolSource,
+    EvidenceType,
+    MaterialKind,
+    MaterialState,
+    Origin,
+    Stunning,
+    SupplierKind,
+)
+
+
+class Supplier(Versioned, Base):
+    """Where materials come from: an RPH, a market stall, a manufacturer, another business."""
+
+    __tablename__ = "supplier"
+    __table_args__ = (sa.UniqueConstraint("business_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[SupplierKind]
+    country: Mapped[str] = mapped_column(sa.String(2), default="ID")
+    nib: Mapped[str | None] = mapped_column(sa.String(13))
+    # Set when the supplier is itself a business registered here, so traces can continue upstream.
+    supplier_business_id: Mapped[int | None] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Certificate(Versioned, Base):
+    """A halal certificate (SH) held by a supplier or by the business itself."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "ref"),
+        sa.CheckConstraint("valid_until IS NULL OR valid_until >= issued_on", name="valid_after_issue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(100))
+    number: Mapped[str] = mapped_column(sa.String(100), index=True)
+    kh_number: Mapped[str | None] = mapped_column(sa.String(100))
+    issuer: Mapped[str] = mapped_column(sa.String(200))
+    scheme: Mapped[CertificateScheme]
+    # Null holder means the business itself holds it.
+    holder_supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supplier.id"), index=True)
+    issued_on: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    status: Mapped[CertificateStatus] = mapped_column(default=CertificateStatus.ACTIVE)
+    status_since: Mapped[dt.date | None]
+    shln_registration: Mapped[str | None] = mapped_column(sa.String(100))
+    evidence_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    holder: Mapped[Supplier | None] = relationship()
+    scope: Mapped[list[CertificateScope]] = relationship(
+        back_populates="certificate", cascade="all, delete-orphan", order_by="CertificateScope.position"
+    )
+
+
+class CertificateScope(Base):
+    """One material or product a certificate covers."""
+
+    __tablename__ = "certificate_scope"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(material_id IS NULL) <> (product_id IS NULL)", name="material_or_product"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    material_id: Mapped[int | None] = mapped_column(sa.ForeignKey("material.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"), index=True)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="scope")
+
+
+class Material(Versioned, Base):
+    """A kind of input: an ingredient, additive, processing aid, packaging, cleaning agent or lubricant."""
+
+    __tablename__ = "material"
+    __table_args__ = (sa.UniqueConstraint("business_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[MaterialKind]
+    category: Mapped[str | None] = mapped_column(sa.String(50))
+    origin: Mapped[Origin] = mapped_column(default=Origin.UNKNOWN)
+    species: Mapped[str | None] = mapped_column(sa.String(100))
+    source_detail: Mapped[str | None] = mapped_column(sa.String(300))
+    e_number: Mapped[str | None] = mapped_column(sa.String(10))
+    state: Mapped[MaterialState | None]
+    positive_list: Mapped[bool] = mapped_column(default=False)
+    is_khamr: Mapped[bool] = mapped_column(default=False)
+    ethanol_source: Mapped[EthanolSource] = mapped_column(default=EthanolSource.NONE)
+    growth_medium: Mapped[str | None] = mapped_column(sa.String(100))
+    food_contact: Mapped[bool | None]
+    # Slaughter record: all three null when none is recorded.
+    slaughter_muslim_slaughterer: Mapped[bool | None]
+    slaughter_stunning: Mapped[Stunning | None]
+    slaughter_alive: Mapped[bool | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    inputs: Mapped[list[MaterialInput]] = relationship(
+        foreign_keys="MaterialInput.material_id", cascade="all, delete-orphan", order_by="MaterialInput.position"
+    )
+    evidence: Mapped[list[MaterialEvidence]] = relationship(
+        cascade="all, delete-orphan", order_by="MaterialEvidence.position"
+    )
+
+
+class MaterialInput(Base):
+    """A level-2 input: the enzyme in a cheese, the carbon that refined a sugar."""
+
+    __tablename__ = "material_input"
+    __table_args__ = (
+        sa.UniqueConstraint("material_id", "input_id"),
+        sa.CheckConstraint("material_id <> input_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(sa.ForeignKey("material.id", ondelete="CASCADE"), index=True)
+    input_id: Mapped[int] = mapped_column(sa.ForeignKey("material.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class MaterialEvidence(Base):
+    """A document a supplier gave about a material (spec sheet, source statement, lab test)."""
+
+    __tablename__ = "material_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(sa.ForeignKey("material.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[EvidenceType]
+    says: Mapped[str] = mapped_column(sa.Text, default="")
+    file_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class MaterialLot(Versioned, Base):
+    """A lot of material received from a supplier, under a certificate or none."""
+
+    __tablename__ = "material_lot"
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "ref"),
+        sa.CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(100))
+    material_id: Mapped[int] = mapped_column(sa.ForeignKey("material.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("supplier.id"), index=True)
+    certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+    lot_code: Mapped[str] = mapped_column(sa.String(100))
+    quantity: Mapped[Decimal | None]
+    unit: Mapped[str | None] = mapped_column(sa.String(20))
+    received_on: Mapped[dt.date]
+    # Set when the lot is a batch another business on the platform produced.
+    source_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    material: Mapped[Material] = relationship()
+    supplier: Mapped[Supplier] = relationship()
+    certificate: Mapped[Certificate | None] = relationship()

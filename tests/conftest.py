@@ -1,0 +1,146 @@
+"""Fixtures: a freshly migrated database per test, on SQLite or (with HALAL_TRACE_TEST_DATABASE_URL) PostgreSQL.
+
+The schema always comes from the Alembic migrations, as in production. SQLite tests copy a migrated
+template file; PostgreSQL tests truncate every table between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from api import create_app
+from api.db import make_engine
+from api.migrate import upgrade
+from models import Base
+from traceability.journal import GENESIS
+from traceability.service import accounts, businesses
+from traceability.service.access import Actor
+from traceability.vocabulary import Role
+
+EXAMPLES = Path(__file__).parent / "data" / "examples"
+EXAMPLE_NAMES = ["rendang-ok", "kue-lapis-gelatin", "otak-otak-shared-line"]
+POSTGRES_URL = os.environ.get("HALAL_TRACE_TEST_DATABASE_URL")
+OPERATOR = Actor.operator("test")
+
+
+def example(name: str) -> dict[str, Any]:
+    """A shared example dossier, as parsed JSON."""
+    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head once per test run: a SQLite file to copy, or the PostgreSQL URL."""
+    if POSTGRES_URL:
+        engine = make_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return str(path)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(sa.text("INSERT INTO journal_head (id, last_seq, last_hash) VALUES (1, 0, :g)"),
+                           {"g": GENESIS})
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> str:
+    """A migrated, empty database for this test alone."""
+    if POSTGRES_URL:
+        _reset_postgres(migrated_template)
+        return migrated_template
+    target = tmp_path / "halal-trace.sqlite"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "PUBLIC_BASE_URL": "https://trace.test",
+    })
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session on the test database, for arranging data and checking it."""
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@dataclass
+class World:
+    """Two businesses and a user with a token for every role the authorisation table names."""
+
+    business_a: int
+    business_b: int
+    tokens: dict[str, str] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        """Headers that authenticate as `who` (anonymous sends none)."""
+        return {} if who == "anonymous" else {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+BUSINESS_A = {"name": "Rendang Bundo", "nib": "1208230044517", "scale": "small", "annual_turnover_idr": 900_000_000}
+BUSINESS_B = {"name": "Otak-Otak Cik Ani", "nib": "9120216648390", "scale": "micro", "annual_turnover_idr": 200_000_000}
+ROLES = ["anonymous", "producer_a", "producer_b", "pendamping_a", "pendamping_other", "auditor", "admin"]
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    a = businesses.create_business(session, OPERATOR, BUSINESS_A)
+    b = businesses.create_business(session, OPERATOR, BUSINESS_B)
+    world = World(business_a=a.id, business_b=b.id)
+    people = {
+        "producer_a": (Role.PRODUCER, a.nib),
+        "producer_b": (Role.PRODUCER, b.nib),
+        "pendamping_a": (Role.PENDAMPING, a.nib),
+        "pendamping_other": (Role.PENDAMPING, None),
+        "auditor": (Role.AUDITOR, None),
+        "admin": (Role.ADMIN, None),
+    }
+    for who, (role, nib) in people.items():
+        user, _ = accounts.create_user(session, OPERATOR, email=f"{who}@test.id", role=role, business_nib=nib,
+                                       password="correct horse battery")
+        _, token = accounts.create_token(session, OPERATOR, user=user)
+        world.users[who], world.tokens[who] = user.id, token
+    return world

@@ -1,0 +1,57 @@
+"""Errors raised by the traceability domain on purpose.
+
+* TraceabilityError
+  x NotFoundError          -- unknown, or not visible to the caller (both answer 404)
+  x PermissionDeniedError  -- visible, but the caller's role may not do this
+  x InvalidInputError      -- input breaks a rule of the domain; carries field-level messages
+    x ProvenanceCycleError -- a step would make a batch its own ancestor
+  x ConflictError          -- the request collides with stored state (duplicate, stale version)
+  x AuthenticationError    -- no or bad credentials
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "ConflictError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProvenanceCycleError",
+    "TraceabilityError",
+]
+
+
+class TraceabilityError(Exception):
+    """Base class for every error the domain raises on purpose."""
+
+    def __init__(self, message: str, *, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFoundError(TraceabilityError, LookupError):
+    """The record does not exist or the caller may not see it."""
+
+
+class PermissionDeniedError(TraceabilityError):
+    """The caller sees the record but their role may not do this to it."""
+
+
+class InvalidInputError(TraceabilityError, ValueError):
+    """The input is well-formed but breaks a rule; ``errors`` maps field paths to messages."""
+
+
+class ProvenanceCycleError(InvalidInputError):
+    """A production step would make a batch an ingredient of itself."""
+
+
+class ConflictError(TraceabilityError):
+    """The request collides with what is stored (a duplicate key, a stale version)."""
+
+
+class AuthenticationError(TraceabilityError):
+    """Missing, unknown, revoked or wrong credentials."""

@@ -1,0 +1,1 @@
+"""Exchange formats: what goes over the wire and into files, independent of storage."""

@@ -1,0 +1,5 @@
+"""Use cases: load from the database, apply the domain, persist.
+
+Functions here take an open :class:`~sqlalchemy.orm.Session` and an :class:`Actor`, own the
+transaction (commit or rollback) and raise only :mod:`traceability.errors`; they never see Flask.
+"""

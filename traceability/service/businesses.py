@@ -1,0 +1,158 @@
+"""Registering businesses and keeping their profile (NIB, scale, penyelia halal, SJPH records)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import Business, PendampingAssignment, User
+from traceability.errors import ConflictError, NotFoundError, PermissionDeniedError
+from traceability.journal import canonical_json
+from traceability.service import journal
+from traceability.service.access import Actor
+from traceability.service.records import integrity_conflict
+from traceability.vocabulary import Role
+
+__all__ = [
+    "apply_business",
+    "assign_pendamping",
+    "business_payload",
+    "business_wire",
+    "create_business",
+    "get_business",
+    "list_businesses",
+    "update_business",
+]
+
+_PLAIN = ("name", "nib", "scale", "annual_turnover_idr", "country", "address", "region")
+_SJPH = ("last_training_on", "last_internal_audit_on", "last_management_review_on")
+
+
+def apply_business(obj: Business, data: dict[str, Any]) -> None:
+    """Set the fields present in `data` (wire form) on `obj`."""
+    for name in _PLAIN:
+        if name in data:
+            setattr(obj, name, data[name])
+    if "halal_supervisor" in data:
+        s = data["halal_supervisor"] or {}
+        obj.supervisor_name = s.get("name")
+        obj.supervisor_muslim = s.get("muslim")
+        obj.supervisor_trained_on = s.get("trained_on")
+    if "sjph" in data:
+        for name in _SJPH:
+            setattr(obj, f"sjph_{name}", data["sjph"].get(name))
+
+
+def business_wire(obj: Business) -> dict[str, Any]:
+    """The business in wire form, as the dossier and the API carry it."""
+    supervisor = None
+    if obj.supervisor_name is not None:
+        supervisor = {"name": obj.supervisor_name, "muslim": obj.supervisor_muslim,
+                      "trained_on": obj.supervisor_trained_on}
+    return {
+        **{name: getattr(obj, name) for name in _PLAIN},
+        "halal_supervisor": supervisor,
+        "sjph": {name: getattr(obj, f"sjph_{name}") for name in _SJPH},
+    }
+
+
+def business_payload(obj: Business) -> dict[str, Any]:
+    """JSON-ready form with identity, for the API and the journal."""
+    loaded: dict[str, Any] = json.loads(canonical_json({"id": obj.id, "version": obj.version, **business_wire(obj)}))
+    return loaded
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise integrity_conflict(exc) from exc
+
+
+def create_business(session: Session, actor: Actor, data: dict[str, Any]) -> Business:
+    """Register a business. A producer without one registers their own and becomes its member."""
+    if actor.role not in (None, Role.ADMIN, Role.PRODUCER):
+        raise PermissionDeniedError(f"A {actor.role} cannot register a business.")
+    if actor.role is Role.PRODUCER and actor.business_id is not None:
+        raise ConflictError("Your account already belongs to a business.")
+    business = Business()
+    apply_business(business, data)
+    session.add(business)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise integrity_conflict(exc) from exc
+    if actor.role is Role.PRODUCER and actor.user_id is not None:
+        user = session.get(User, actor.user_id)
+        assert user is not None
+        user.business_id = business.id
+    journal.append(session, actor, "create", f"business:{business.id}", business_payload(business),
+                   business_id=business.id)
+    _commit(session)
+    return business
+
+
+def get_business(session: Session, actor: Actor, business_id: int) -> Business:
+    """Return a business the actor may see."""
+    business = session.get(Business, business_id)
+    if business is None:
+        raise NotFoundError("No business with that id.")
+    actor.require_read(business.id, "business")
+    return business
+
+
+def update_business(
+    session: Session, actor: Actor, business_id: int, data: dict[str, Any], *, expected_version: int | None = None
+) -> Business:
+    """Change a business's profile; only its producer (or the operator) may."""
+    business = get_business(session, actor, business_id)
+    actor.require_write(business.id, "business")
+    if expected_version is not None and expected_version != business.version:
+        raise ConflictError(f"The business is at version {business.version}, not {expected_version}.")
+    apply_business(business, data)
+    journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
+                   business_id=business.id)
+    _commit(session)
+    return business
+
+
+def list_businesses(
+    session: Session, actor: Actor, *, page: int = 1, per_page: int = 50, region: str | None = None
+) -> tuple[list[Business], int]:
+    """Return one page of the businesses the actor may see, and the total."""
+    query = sa.select(Business)
+    visible = actor.visible_businesses()
+    if visible is not None:
+        query = query.where(Business.id.in_(visible))
+    if region is not None:
+        query = query.where(Business.region == region)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(Business.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total
+
+
+def assign_pendamping(session: Session, actor: Actor, pendamping_id: int, business_id: int) -> PendampingAssignment:
+    """Let a pendamping follow a business (admin or operator)."""
+    if actor.role not in (None, Role.ADMIN):
+        raise PermissionDeniedError("Only an admin assigns pendamping.")
+    pendamping = session.get(User, pendamping_id)
+    if pendamping is None or pendamping.role is not Role.PENDAMPING:
+        raise NotFoundError("No pendamping with that id.")
+    if session.get(Business, business_id) is None:
+        raise NotFoundError("No business with that id.")
+    assignment = PendampingAssignment(pendamping_id=pendamping_id, business_id=business_id)
+    session.add(assignment)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise ConflictError("That pendamping already follows this business.") from exc
+    journal.append(session, actor, "assign", f"user:{pendamping_id}", {"business": business_id},
+                   business_id=business_id)
+    _commit(session)
+    return assignment

@@ -1,0 +1,78 @@
+"""The Batam demo dataset: five UMKM from their dossiers, and a login for every role."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import Business, Product, User
+from traceability.service import accounts, dossiers
+from traceability.service.access import Actor
+from traceability.service.businesses import assign_pendamping
+from traceability.vocabulary import Role
+
+__all__ = ["DEMO_DIR", "DemoLoad", "load"]
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+# Demo passwords are public on purpose: this dataset is for trying the service on one's own machine.
+_STAFF = [
+    ("admin@demo.halal-trace.id", Role.ADMIN, "Admin PLUT Batam", "demo-admin-2025", "users, reference data"),
+    ("auditor@demo.halal-trace.id", Role.AUDITOR, "Rahmat Hidayat (BPJPH)", "demo-auditor-2025", "review queue"),
+    ("pendamping@demo.halal-trace.id", Role.PENDAMPING, "Siti Aisyah Harahap", "demo-pendamping-2025",
+     "follows the first three businesses"),
+]
+_PRODUCER_PASSWORD = "demo-umkm-2025"
+
+
+@dataclass
+class DemoLoad:
+    created: bool
+    logins: list[dict[str, str]] = field(default_factory=list)
+    businesses: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _dossiers() -> list[tuple[str, dict[str, Any]]]:
+    return [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(DEMO_DIR.glob("*.json"))]
+
+
+def _user(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == email))
+
+
+def load(session: Session, actor: Actor) -> DemoLoad:
+    """Import the demo dossiers and create the demo users; what is already there is left alone,
+    so running it again (or after an interrupted run) is safe."""
+    result = DemoLoad(created=False)
+    for email, role, name, password, note in _STAFF:
+        if _user(session, email) is None:
+            accounts.create_user(session, actor, email=email, role=role, name=name, password=password)
+            result.created = True
+        result.logins.append({"role": role.value, "email": email, "password": password, "note": note})
+    pendamping = _user(session, _STAFF[2][0])
+    assert pendamping is not None
+    for index, (stem, document) in enumerate(_dossiers()):
+        nib = document["business"]["nib"]
+        business = session.scalar(sa.select(Business).where(Business.nib == nib))
+        product = None if business is None else session.scalar(
+            sa.select(Product).where(Product.business_id == business.id, Product.ref == document["product"]["id"]))
+        if product is None:
+            business = session.get(Business, dossiers.import_dossier(session, actor, document).business)
+            result.created = True
+        assert business is not None
+        email = f"{stem.split('-')[0]}@demo.halal-trace.id"
+        if _user(session, email) is None:
+            supervisor = document["business"].get("halal_supervisor") or {}
+            accounts.create_user(session, actor, email=email, role=Role.PRODUCER, business_nib=nib,
+                                 name=supervisor.get("name", ""), password=_PRODUCER_PASSWORD)
+            if index < 3:
+                assign_pendamping(session, actor, pendamping.id, business.id)
+        result.logins.append({"role": "producer", "email": email, "password": _PRODUCER_PASSWORD,
+                              "note": business.name})
+        result.businesses.append({"id": business.id, "name": business.name, "nib": nib})
+    return result

@@ -1,0 +1,386 @@
+"""Importing a dossier into a business all-or-nothing, and exporting a product as a dossier."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import (
+    Batch,
+    Business,
+    Certificate,
+    CertificateScope,
+    Facility,
+    Material,
+    MaterialLot,
+    Product,
+    ProductionStep,
+    Storage,
+    StorageItem,
+    Supplier,
+    Transport,
+    TransportItem,
+)
+from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.formats.dossier import BUSINESS, FORMAT, dump_dossier, load_dossier
+from traceability.journal import canonical_json
+from traceability.service import journal
+from traceability.service.access import Actor
+from traceability.service.businesses import apply_business, business_payload, business_wire
+from traceability.service.records import (
+    KINDS,
+    ErrorTree,
+    check_acyclic,
+    integrity_conflict,
+    noun,
+    record_payload,
+)
+from traceability.vocabulary import Role
+
+__all__ = ["ImportResult", "export_dossier", "import_dossier"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    business: int
+    product: int
+    batches: list[int]
+
+
+class ExportCodec:
+    """Names records by their stored ref, or ``<kind>-<id>`` when they have none."""
+
+    business = BUSINESS
+
+    def __init__(self) -> None:
+        self.errors = ErrorTree()
+
+    def ref(self, obj: Any) -> str:
+        return obj.ref or f"{noun(type(obj))}-{obj.id}"
+
+    def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
+        raise NotImplementedError
+
+    def either_ref(self, obj: Any) -> str:
+        return self.ref(obj)
+
+    def resolve_either(self, value: Any, path: Sequence[Any], options: dict[str, type[Any]]) -> Any:
+        raise NotImplementedError
+
+
+class ImportCodec(ExportCodec):
+    """Resolves the dossier's local ids to the records created (or reused) for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[type[Any], dict[str, Any]] = {}
+
+    def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
+        return self.records[model][value]  # load_dossier already checked every reference
+
+    def resolve_either(self, value: Any, path: Sequence[Any], options: dict[str, type[Any]]) -> Any:
+        for model in options.values():
+            if value in self.records.get(model, {}):
+                return self.records[model][value]
+        raise KeyError(value)
+
+
+_COLLIDES = "The dossier collides with records this business already holds."
+# Sections whose records may already exist (same ref, same business): reused when identical.
+_REUSABLE = ("suppliers", "materials", "certificates", "lots", "facilities")
+
+
+def _same(wire: dict[str, Any], item: dict[str, Any]) -> bool:
+    """Say whether a stored record (wire form) holds exactly what a dossier item says."""
+
+    def normal(value: Any) -> Any:  # 30 and 30.0 are the same quantity
+        if isinstance(value, dict):
+            return {k: normal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [normal(v) for v in value]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    keys = item.keys() - {"id"}
+    return canonical_json(normal({k: wire.get(k) for k in keys})) == canonical_json(normal({k: item[k] for k in keys}))
+
+
+def _business_for(session: Session, actor: Actor, data: dict[str, Any]) -> Business:
+    nib = data["nib"]
+    if actor.role is Role.PRODUCER:
+        if actor.business_id is None:
+            raise PermissionDeniedError("Register your business first.")
+        business = session.get(Business, actor.business_id)
+        assert business is not None
+        if business.nib != nib:
+            message = f"This dossier is for NIB {nib}, but your business has NIB {business.nib}."
+            raise InvalidInputError(message, errors={"business": {"nib": [message]}})
+        return business
+    if actor.role is not None:
+        raise PermissionDeniedError(f"A {actor.role} cannot import dossiers.")
+    business = session.scalar(sa.select(Business).where(Business.nib == nib))
+    return business or Business()
+
+
+def import_dossier(session: Session, actor: Actor, document: Any) -> ImportResult:
+    """Store a dossier in its business, all or nothing, and journal every record it adds.
+
+    Suppliers, materials, certificates, lots and facilities that the business already holds under
+    the same id are reused when identical and refused when they differ; the product, its steps and
+    batches must be new.
+    """
+    doc = load_dossier(document)
+    try:
+        result = _import(session, actor, doc)
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise integrity_conflict(exc) from exc
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult:
+    business = _business_for(session, actor, doc["business"])
+    is_new = business.id is None
+    if is_new or business_wire(business) != {**business_wire(business), **doc["business"]}:
+        apply_business(business, doc["business"])
+        session.add(business)
+        session.flush()
+        journal.append(session, actor, "create" if is_new else "update", f"business:{business.id}",
+                       business_payload(business), business_id=business.id)
+    codec = ImportCodec()
+    conflicts = ErrorTree()
+    created: list[tuple[str, Any]] = []
+
+    def add(section: str, index: int | None, item: dict[str, Any], data: dict[str, Any]) -> Any:
+        kind = KINDS[section]
+        existing = session.scalar(
+            sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref == item["id"])
+        )
+        path = (section, index, "id") if index is not None else ("product", "id")
+        if existing is not None:
+            if section in _REUSABLE:
+                if _same(kind.wire(existing, codec), item):
+                    codec.records.setdefault(kind.model, {})[item["id"]] = existing
+                    return existing
+                conflicts.add(path, f"This business already has a {kind.noun} {item['id']!r} with other data; "
+                                    "give this one another id or make them match.")
+            else:
+                conflicts.add(path, f"This business already has a {kind.noun} {item['id']!r}; "
+                                    "a dossier can only add new ones.")
+            return None
+        obj = kind.model(business_id=business.id, ref=item["id"])
+        kind.apply(obj, data, codec)
+        session.add(obj)
+        session.flush()
+        codec.records.setdefault(kind.model, {})[item["id"]] = obj
+        created.append((section, obj))
+        return obj
+
+    def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if k != "id" and k not in names}
+
+    for i, item in enumerate(doc["suppliers"]):
+        add("suppliers", i, item, without(item))
+    # Materials may be made with materials listed after them: create first, link second.
+    fresh = [(item, add("materials", i, item, without(item, "made_with"))) for i, item in enumerate(doc["materials"])]
+    for item, material in fresh:
+        if material is not None and ("materials", material) in created:
+            KINDS["materials"].apply(material, {"made_with": item["made_with"]}, codec)
+    product_item = doc["product"]
+    product = add("products", None, product_item, without(product_item, "certificate", "certified_composition"))
+    conflicts.raise_if_any(_COLLIDES, ConflictError)
+    if product is not None:
+        application = doc["application"] or {}
+        verification = application.get("pendamping_verification") or {}
+        product.application_route = application.get("route")
+        product.pendamping_name = verification.get("pendamping")
+        product.pendamping_registration_no = verification.get("registration_no")
+        product.pendamping_verified_on = verification.get("verified_on")
+    for i, item in enumerate(doc["certificates"]):
+        add("certificates", i, item, without(item))
+    conflicts.raise_if_any(_COLLIDES, ConflictError)
+    KINDS["products"].apply(product, {k: product_item[k] for k in ("certificate", "certified_composition")}, codec)
+    for i, item in enumerate(doc["lots"]):
+        add("lots", i, item, without(item))
+    for i, item in enumerate(doc["facilities"]):
+        add("facilities", i, item, without(item))
+    conflicts.raise_if_any(_COLLIDES, ConflictError)
+    steps = [add("steps", i, item, without(item, "inputs", "outputs")) for i, item in enumerate(doc["steps"])]
+    for i, item in enumerate(doc["batches"]):
+        add("batches", i, item, {**without(item), "product": product_item["id"]})
+    conflicts.raise_if_any(_COLLIDES, ConflictError)
+    for step, item in zip(steps, doc["steps"], strict=True):
+        KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, codec)
+    for item in doc["storage"]:
+        storage = Storage(business_id=business.id, facility_id=codec.resolve(Facility, item["facility"], ()).id)
+        storage.items = [
+            StorageItem(position=j, **_lot_or_batch(codec, held)) for j, held in enumerate(item["holds"])
+        ]
+        session.add(storage)
+    for item in doc["transport"]:
+        transport = Transport(business_id=business.id, with_non_halal=item["with_non_halal"],
+                              packaged=item["packaged"],
+                              facility_id=codec.resolve(Facility, item["facility"], ()).id)
+        transport.items = [TransportItem(position=j, batch_id=codec.resolve(Batch, carried, ()).id)
+                           for j, carried in enumerate(item["carries"])]
+        session.add(transport)
+    check_acyclic(session, [s for s in steps if s is not None])
+    export_codec = _ApiLike(session)
+    for section, obj in created:
+        journal.append(session, actor, "create", f"{noun(type(obj))}:{obj.id}",
+                       record_payload(KINDS[section], obj, export_codec), business_id=business.id)
+    journal.append(session, actor, "dossier.import", f"product:{product.id}",
+                   {"format": FORMAT, "records": len(created)}, business_id=business.id)
+    return ImportResult(
+        business=business.id,
+        product=product.id,
+        batches=[b.id for s, b in created if s == "batches"],
+    )
+
+
+def _lot_or_batch(codec: ImportCodec, ref: str) -> dict[str, int]:
+    held = codec.resolve_either(ref, (), {"lot": MaterialLot, "batch": Batch})
+    return {"lot_id": held.id} if isinstance(held, MaterialLot) else {"batch_id": held.id}
+
+
+class _ApiLike:
+    """The API's way of naming records, for journal payloads written during an import."""
+
+    business = None
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.errors = session, ErrorTree()
+
+    def ref(self, obj: Any) -> Any:
+        return obj.id
+
+    def either_ref(self, obj: Any) -> Any:
+        return {noun(type(obj)): obj.id}
+
+    def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
+        raise NotImplementedError
+
+    def resolve_either(self, value: Any, path: Sequence[Any], options: dict[str, type[Any]]) -> Any:
+        raise NotImplementedError
+
+
+def export_dossier(session: Session, actor: Actor, product_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Return a product and everything upstream of its batches as a ``halal-trace/dossier@1`` document."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFoundError("No product with that id.")
+    actor.require_read(product.business_id, "product")
+    business = session.get(Business, product.business_id)
+    assert business is not None
+    codec = ExportCodec()
+
+    batches = {b.id: b for b in session.scalars(sa.select(Batch).where(Batch.product_id == product.id))}
+    steps: dict[int, ProductionStep] = {}
+    lots: dict[int, MaterialLot] = {}
+    pending = [b for b in batches.values() if b.step_id is not None]
+    while pending:  # walk up through intermediate batches, within this business
+        batch = pending.pop()
+        step = batch.step
+        if step is None or step.id in steps:
+            continue
+        steps[step.id] = step
+        for used in step.inputs:
+            if used.lot_id is not None:
+                lot = session.get(MaterialLot, used.lot_id)
+                assert lot is not None
+                lots[lot.id] = lot
+            elif used.batch_id is not None and used.batch_id not in batches:
+                upstream = session.get(Batch, used.batch_id)
+                assert upstream is not None
+                batches[upstream.id] = upstream
+                pending.append(upstream)
+        for made in step.outputs:
+            batches.setdefault(made.id, made)
+
+    materials = {lot.material_id: lot.material for lot in lots.values()}
+    materials.update({c.material_id: session.get(Material, c.material_id) for c in product.composition})
+    frontier = list(materials.values())
+    while frontier:
+        for used in frontier.pop().inputs:
+            if used.input_id not in materials:
+                materials[used.input_id] = session.get(Material, used.input_id)
+                frontier.append(materials[used.input_id])
+
+    certificates = {lot.certificate_id: lot.certificate for lot in lots.values() if lot.certificate is not None}
+    if product.certificate_id is not None:
+        certificates[product.certificate_id] = session.get(Certificate, product.certificate_id)
+    covering = sa.select(Certificate).where(
+        Certificate.business_id == business.id,
+        Certificate.scope.any(sa.or_(CertificateScope.material_id.in_(materials),
+                                     CertificateScope.product_id == product.id)),
+    )
+    certificates.update({c.id: c for c in session.scalars(covering)})
+    facility_ids = {s.facility_id for s in steps.values() if s.facility_id is not None}
+    storage = [
+        st for st in session.scalars(sa.select(Storage).where(Storage.business_id == business.id).order_by(Storage.id))
+        if any(i.lot_id in lots or i.batch_id in batches for i in st.items)
+    ]
+    transport = [
+        tr for tr in session.scalars(
+            sa.select(Transport).where(Transport.business_id == business.id).order_by(Transport.id))
+        if any(i.batch_id in batches for i in tr.items)
+    ]
+    facility_ids |= {st.facility_id for st in storage} | {tr.facility_id for tr in transport}
+    facility_ids |= set(session.scalars(sa.select(Facility.id).where(
+        Facility.business_id == business.id, Facility.kind.in_(("production", "outlet")))))
+    facilities = {i: session.get(Facility, i) for i in facility_ids}
+    supplier_ids = {lot.supplier_id for lot in lots.values()}
+    supplier_ids |= {c.holder_supplier_id for c in certificates.values() if c.holder_supplier_id}
+    supplier_ids |= {f.owner_supplier_id for f in facilities.values() if f and f.owner_supplier_id}
+    suppliers = {i: session.get(Supplier, i) for i in supplier_ids}
+
+    def section(name: str, records: dict[int, Any]) -> list[dict[str, Any]]:
+        kind = KINDS[name]
+        return [{"id": codec.ref(obj), **kind.wire(obj, codec)} for _, obj in sorted(records.items())]
+
+    batch_items = section("batches", batches)
+    for item in batch_items:
+        item.pop("product")
+    step_items = section("steps", steps)
+    for item in step_items:
+        item.pop("equipment")
+    application = None
+    if product.application_route is not None:
+        verification = None
+        if product.pendamping_name is not None:
+            verification = {"pendamping": product.pendamping_name,
+                            "registration_no": product.pendamping_registration_no,
+                            "verified_on": product.pendamping_verified_on}
+        application = {"route": product.application_route, "pendamping_verification": verification}
+    doc = {
+        "format": FORMAT,
+        "as_of": as_of,
+        "business": business_wire(business),
+        "application": application,
+        "suppliers": section("suppliers", suppliers),
+        "certificates": section("certificates", certificates),
+        "materials": section("materials", materials),
+        "lots": section("lots", lots),
+        "facilities": section("facilities", facilities),
+        "product": {"id": codec.ref(product), **KINDS["products"].wire(product, codec)},
+        "steps": step_items,
+        "batches": batch_items,
+        "storage": [{"facility": codec.ref(facilities[st.facility_id]),
+                     "holds": [codec.ref(session.get(MaterialLot, i.lot_id) if i.lot_id else
+                                         session.get(Batch, i.batch_id)) for i in st.items]} for st in storage],
+        "transport": [{"facility": codec.ref(facilities[tr.facility_id]),
+                       "carries": [codec.ref(session.get(Batch, i.batch_id)) for i in tr.items],
+                       "with_non_halal": tr.with_non_halal, "packaged": tr.packaged} for tr in transport],
+    }
+    return dump_dossier(doc)
+

@@ -1,0 +1,616 @@
+"""Producer records: create, read, list and update suppliers, certificates, materials, lots,
+facilities, products, production steps and batches, each scoped to its business and journaled.
+
+Every kind is described once (:data:`KINDS`): how wire data is applied to a model and how a model
+is written back as wire data. The JSON API and the dossier format both go through these functions;
+they differ only in their :class:`Codec`, i.e. how one record names another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import (
+    Base,
+    Batch,
+    Certificate,
+    CertificateScope,
+    Cleansing,
+    Facility,
+    FacilitySharing,
+    Material,
+    MaterialEvidence,
+    MaterialInput,
+    MaterialLot,
+    NajisContact,
+    Product,
+    ProductComposition,
+    ProductionStep,
+    StepInput,
+    Supplier,
+)
+from traceability.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ProvenanceCycleError,
+    TraceabilityError,
+)
+from traceability.journal import canonical_json
+from traceability.service import journal
+from traceability.service.access import Actor
+
+__all__ = [
+    "KINDS",
+    "ApiCodec",
+    "Codec",
+    "ErrorTree",
+    "Kind",
+    "create_record",
+    "get_record",
+    "integrity_conflict",
+    "list_records",
+    "record_payload",
+    "update_record",
+]
+
+
+class ErrorTree:
+    """Field messages in marshmallow's nested layout: ``{"inputs": {0: ["..."]}}``."""
+
+    def __init__(self) -> None:
+        self.tree: dict[Any, Any] = {}
+
+    def add(self, path: Sequence[Any], message: str) -> None:
+        node = self.tree
+        *parents, leaf = path
+        for key in parents:
+            node = node.setdefault(key, {})
+        node.setdefault(leaf, []).append(message)
+
+    def raise_if_any(self, message: str, error: type[TraceabilityError] = InvalidInputError) -> None:
+        if self.tree:
+            raise error(message, errors=self.tree)
+
+
+class Codec(Protocol):
+    """How records name each other in one format."""
+
+    #: What stands for "the business itself" as a certificate holder or facility owner.
+    business: Any
+    errors: ErrorTree
+
+    def ref(self, obj: Any) -> Any: ...
+    def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any: ...
+    def either_ref(self, obj: Any) -> Any: ...
+    def resolve_either(self, value: Any, path: Sequence[Any], options: dict[str, type[Any]]) -> Any: ...
+
+
+def noun(model: type[Any]) -> str:
+    return {MaterialLot: "lot", ProductionStep: "step"}.get(model, model.__tablename__)
+
+
+class ApiCodec:
+    """Numeric ids; a reference to another business's record reads as unknown."""
+
+    business = None
+
+    def __init__(self, session: Session, business_id: int) -> None:
+        self.session, self.business_id, self.errors = session, business_id, ErrorTree()
+
+    def ref(self, obj: Any) -> Any:
+        return obj.id
+
+    def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
+        obj = self.session.get(model, value)
+        if obj is None or obj.business_id != self.business_id:
+            self.errors.add(path, f"No {noun(model)} with id {value} in this business.")
+            return None
+        return obj
+
+    def either_ref(self, obj: Any) -> Any:
+        return {noun(type(obj)): obj.id}
+
+    def resolve_either(self, value: Any, path: Sequence[Any], options: dict[str, type[Any]]) -> Any:
+        key = next(k for k in options if k in value)  # the schema guarantees exactly one
+        return self.resolve(options[key], value[key], path)
+
+
+# --- how each kind maps between wire data and models -------------------------------------------
+
+
+def _copy(obj: Any, data: dict[str, Any], names: Sequence[str]) -> None:
+    for name in names:
+        if name in data:
+            setattr(obj, name, data[name])
+
+
+def _num(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _id(obj: Any) -> int | None:
+    return None if obj is None else obj.id
+
+
+def _holder(codec: Codec, value: Any, path: Sequence[Any]) -> int | None:
+    return None if value == codec.business else _id(codec.resolve(Supplier, value, path))
+
+
+SUPPLIER_FIELDS = ("name", "kind", "country", "nib")
+
+
+def apply_supplier(obj: Supplier, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, SUPPLIER_FIELDS)
+
+
+def supplier_wire(obj: Supplier, codec: Codec) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in SUPPLIER_FIELDS}
+
+
+CERTIFICATE_FIELDS = ("number", "kh_number", "issuer", "scheme", "issued_on", "valid_until", "status",
+                      "status_since", "shln_registration")
+
+
+def apply_certificate(obj: Certificate, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, CERTIFICATE_FIELDS)
+    if "holder" in data:
+        obj.holder_supplier_id = _holder(codec, data["holder"], ("holder",))
+    if "covers" in data:
+        scope = []
+        for i, value in enumerate(data["covers"]):
+            covered = codec.resolve_either(value, ("covers", i), {"material": Material, "product": Product})
+            if covered is not None:
+                key = "material_id" if isinstance(covered, Material) else "product_id"
+                scope.append(CertificateScope(position=i, **{key: covered.id}))
+        obj.scope = scope
+
+
+def certificate_wire(obj: Certificate, codec: Codec) -> dict[str, Any]:
+    session = Session.object_session(obj)
+    assert session is not None
+    covers = [session.get(Material, s.material_id) if s.material_id else session.get(Product, s.product_id)
+              for s in obj.scope]
+    return {
+        **{name: getattr(obj, name) for name in CERTIFICATE_FIELDS},
+        "holder": codec.business if obj.holder is None else codec.ref(obj.holder),
+        "covers": [codec.either_ref(c) for c in covers],
+    }
+
+
+MATERIAL_FIELDS = ("name", "kind", "category", "origin", "species", "source_detail", "e_number", "state",
+                   "positive_list", "is_khamr", "ethanol_source", "growth_medium", "food_contact")
+
+
+def apply_material(obj: Material, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, MATERIAL_FIELDS)
+    if "slaughter" in data:
+        s = data["slaughter"] or {}
+        obj.slaughter_muslim_slaughterer = s.get("muslim_slaughterer")
+        obj.slaughter_stunning = s.get("stunning")
+        obj.slaughter_alive = s.get("alive_at_slaughter")
+    if "made_with" in data:
+        inputs = []
+        for i, value in enumerate(data["made_with"]):
+            used = codec.resolve(Material, value, ("made_with", i))
+            if used is not None and used is obj:
+                codec.errors.add(("made_with", i), "A material cannot be made with itself.")
+            elif used is not None:
+                inputs.append(MaterialInput(input_id=used.id, position=i))
+        obj.inputs = inputs
+    if "evidence" in data:
+        obj.evidence = [MaterialEvidence(position=i, type=e["type"], says=e["says"])
+                        for i, e in enumerate(data["evidence"])]
+
+
+def material_wire(obj: Material, codec: Codec) -> dict[str, Any]:
+    session = Session.object_session(obj)
+    assert session is not None
+    slaughter = None
+    if obj.slaughter_muslim_slaughterer is not None:
+        slaughter = {"muslim_slaughterer": obj.slaughter_muslim_slaughterer, "stunning": obj.slaughter_stunning,
+                     "alive_at_slaughter": obj.slaughter_alive}
+    return {
+        **{name: getattr(obj, name) for name in MATERIAL_FIELDS},
+        "made_with": [codec.ref(session.get(Material, i.input_id)) for i in obj.inputs],
+        "slaughter": slaughter,
+        "evidence": [{"type": e.type, "says": e.says} for e in obj.evidence],
+    }
+
+
+LOT_FIELDS = ("lot_code", "unit", "received_on")
+
+
+def apply_lot(obj: MaterialLot, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, LOT_FIELDS)
+    if "quantity" in data:
+        obj.quantity = None if data["quantity"] is None else Decimal(str(data["quantity"]))
+    for name, model in (("material", Material), ("supplier", Supplier), ("certificate", Certificate)):
+        if name in data:
+            value = data[name]
+            setattr(obj, f"{name}_id", None if value is None else _id(codec.resolve(model, value, (name,))))
+
+
+def lot_wire(obj: MaterialLot, codec: Codec) -> dict[str, Any]:
+    return {
+        "material": codec.ref(obj.material),
+        "supplier": codec.ref(obj.supplier),
+        "certificate": None if obj.certificate is None else codec.ref(obj.certificate),
+        "lot_code": obj.lot_code,
+        "quantity": _num(obj.quantity),
+        "unit": obj.unit,
+        "received_on": obj.received_on,
+    }
+
+
+FACILITY_FIELDS = ("name", "kind", "dedicated_halal", "shared_cleaning", "shared_tool_storage")
+
+
+def apply_facility(obj: Facility, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, FACILITY_FIELDS)
+    if "owner" in data:
+        obj.owner_supplier_id = _holder(codec, data["owner"], ("owner",))
+    if "shared_with" in data:
+        obj.sharing = [FacilitySharing(position=i, **s) for i, s in enumerate(data["shared_with"])]
+    if "najis_contact" in data:
+        obj.najis_contact = [NajisContact(position=i, **n) for i, n in enumerate(data["najis_contact"])]
+    if "cleansing" in data:
+        obj.cleansing = [Cleansing(position=i, **c) for i, c in enumerate(data["cleansing"])]
+
+
+def facility_wire(obj: Facility, codec: Codec) -> dict[str, Any]:
+    session = Session.object_session(obj)
+    assert session is not None
+    owner = codec.business if obj.owner_supplier_id is None else codec.ref(session.get(Supplier, obj.owner_supplier_id))
+    return {
+        **{name: getattr(obj, name) for name in FACILITY_FIELDS},
+        "owner": owner,
+        "shared_with": [{"product": s.product, "halal": s.halal, "alternate_use": s.alternate_use,
+                         "separated": s.separated} for s in obj.sharing],
+        "najis_contact": [{"kind": n.kind, "until": n.until} for n in obj.najis_contact],
+        "cleansing": [{"method": c.method, "on": c.on} for c in obj.cleansing],
+    }
+
+
+PRODUCT_FIELDS = ("name", "brand", "gtin", "category", "is_beverage", "fermented", "shape", "halal_claim",
+                  "declared_non_halal")
+
+
+def apply_product(obj: Product, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, PRODUCT_FIELDS)
+    if "flavour_profile" in data:
+        obj.flavour_profile = list(data["flavour_profile"])
+    if "measured_ethanol_pct" in data:
+        pct = data["measured_ethanol_pct"]
+        obj.measured_ethanol_pct = None if pct is None else Decimal(str(pct))
+    if "label" in data:
+        obj.label_halal_logo = data["label"]["halal_logo"]
+        obj.label_printed_number = data["label"]["printed_number"]
+    if "certificate" in data:
+        value = data["certificate"]
+        obj.certificate_id = None if value is None else _id(codec.resolve(Certificate, value, ("certificate",)))
+    if "certified_composition" in data:
+        composition = []
+        for i, value in enumerate(data["certified_composition"]):
+            material = codec.resolve(Material, value, ("certified_composition", i))
+            if material is not None:
+                composition.append(ProductComposition(material_id=material.id, position=i))
+        obj.composition = composition
+
+
+def product_wire(obj: Product, codec: Codec) -> dict[str, Any]:
+    session = Session.object_session(obj)
+    assert session is not None
+    return {
+        **{name: getattr(obj, name) for name in PRODUCT_FIELDS},
+        "measured_ethanol_pct": _num(obj.measured_ethanol_pct),
+        "flavour_profile": list(obj.flavour_profile or []),
+        "label": {"halal_logo": obj.label_halal_logo, "printed_number": obj.label_printed_number},
+        "certificate": None if obj.certificate_id is None else codec.ref(session.get(Certificate, obj.certificate_id)),
+        "certified_composition": [codec.ref(session.get(Material, c.material_id)) for c in obj.composition],
+    }
+
+
+def apply_step(obj: ProductionStep, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, ("name", "process", "equipment"))
+    if "on" in data:
+        obj.performed_on = data["on"]
+    if "facility" in data:
+        value = data["facility"]
+        obj.facility_id = None if value is None else _id(codec.resolve(Facility, value, ("facility",)))
+    if "inputs" in data:
+        inputs = []
+        for i, value in enumerate(data["inputs"]):
+            used = codec.resolve_either(value, ("inputs", i), {"lot": MaterialLot, "batch": Batch})
+            if used is None:
+                continue
+            amount = value if isinstance(value, dict) else {}
+            quantity = amount.get("quantity")
+            inputs.append(StepInput(
+                position=i,
+                lot_id=used.id if isinstance(used, MaterialLot) else None,
+                batch_id=used.id if isinstance(used, Batch) else None,
+                quantity=None if quantity is None else Decimal(str(quantity)),
+                unit=amount.get("unit"),
+            ))
+        obj.inputs = inputs
+    if "outputs" in data:
+        made = [codec.resolve(Batch, value, ("outputs", i)) for i, value in enumerate(data["outputs"])]
+        for i, batch in enumerate(made):
+            if batch is not None and batch.step_id not in (None, obj.id):
+                codec.errors.add(("outputs", i), "This batch was already made by another step.")
+        for batch in list(obj.outputs):
+            if batch not in made:
+                batch.step = None
+        for batch in made:
+            if batch is not None:
+                batch.step = obj
+
+
+def step_wire(obj: ProductionStep, codec: Codec) -> dict[str, Any]:
+    session = Session.object_session(obj)
+    assert session is not None
+    inputs = []
+    for i in obj.inputs:
+        used = session.get(MaterialLot, i.lot_id) if i.lot_id else session.get(Batch, i.batch_id)
+        ref = codec.either_ref(used)
+        if isinstance(ref, dict):
+            ref = {**ref, "quantity": _num(i.quantity), "unit": i.unit}
+        inputs.append(ref)
+    return {
+        "name": obj.name,
+        "process": obj.process,
+        "facility": None if obj.facility_id is None else codec.ref(session.get(Facility, obj.facility_id)),
+        "equipment": obj.equipment,
+        "on": obj.performed_on,
+        "inputs": inputs,
+        "outputs": [codec.ref(b) for b in obj.outputs],
+    }
+
+
+def apply_batch(obj: Batch, data: dict[str, Any], codec: Codec) -> None:
+    _copy(obj, data, ("lot_code", "produced_on"))
+    if "product" in data:
+        obj.product_id = _id(codec.resolve(Product, data["product"], ("product",)))  # type: ignore[assignment]
+    if "step" in data:
+        value = data["step"]
+        obj.step = None if value is None else codec.resolve(ProductionStep, value, ("step",))
+
+
+def batch_wire(obj: Batch, codec: Codec) -> dict[str, Any]:
+    session = Session.object_session(obj)
+    assert session is not None
+    return {
+        "lot_code": obj.lot_code,
+        "produced_on": obj.produced_on,
+        "step": None if obj.step is None else codec.ref(obj.step),
+        "product": codec.ref(session.get(Product, obj.product_id)),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of producer record."""
+
+    name: str
+    model: type[Any]
+    apply: Callable[[Any, dict[str, Any], Codec], None]
+    wire: Callable[[Any, Codec], dict[str, Any]]
+
+    @property
+    def noun(self) -> str:
+        return noun(self.model)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("suppliers", Supplier, apply_supplier, supplier_wire),
+        Kind("certificates", Certificate, apply_certificate, certificate_wire),
+        Kind("materials", Material, apply_material, material_wire),
+        Kind("lots", MaterialLot, apply_lot, lot_wire),
+        Kind("facilities", Facility, apply_facility, facility_wire),
+        Kind("products", Product, apply_product, product_wire),
+        Kind("steps", ProductionStep, apply_step, step_wire),
+        Kind("batches", Batch, apply_batch, batch_wire),
+    )
+}
+
+
+# --- storage errors become field messages ------------------------------------------------------
+
+_UNIQUE_FIELDS = {
+    ("product", ("gtin",)): ("gtin", "Another product already has this GTIN."),
+    ("batch", ("product_id", "lot_code")): ("lot_code", "This product already has a batch with this lot code."),
+    ("business", ("nib",)): ("nib", "A business with this NIB is already registered."),
+    ("user_account", ("email",)): ("email", "A user with this email already exists."),
+}
+
+
+def _unique_columns(exc: sa.exc.IntegrityError) -> tuple[str, tuple[str, ...]] | None:
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:  # PostgreSQL names the constraint; find its columns in our metadata
+        for table in Base.metadata.tables.values():
+            for constraint in table.constraints:
+                if constraint.name == name and isinstance(constraint, sa.UniqueConstraint):
+                    return table.name, tuple(c.name for c in constraint.columns)
+        return None
+    text = str(exc.orig)  # SQLite: "UNIQUE constraint failed: batch.product_id, batch.lot_code"
+    if "UNIQUE constraint failed:" not in text:
+        return None
+    columns = [c.strip().split(".") for c in text.split("UNIQUE constraint failed:", 1)[1].split(",")]
+    return columns[0][0], tuple(c[-1] for c in columns)
+
+
+def integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
+    """Translate a refused write into a conflict that names the field, where we know it."""
+    found = _unique_columns(exc)
+    if found and found in _UNIQUE_FIELDS:
+        field, message = _UNIQUE_FIELDS[found]
+        return ConflictError(message, errors={field: [message]})
+    if found and found[1] == ("business_id", "ref"):
+        message = "Another record of this kind in the business already uses this ref."
+        return ConflictError(message, errors={"ref": [message]})
+    return ConflictError("The change conflicts with records already stored.")
+
+
+# --- the use cases ----------------------------------------------------------------------------
+
+
+def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
+    """The record as JSON-ready wire data with its identity, as the API shows it and the journal keeps it."""
+    body = {"id": obj.id, "business": obj.business_id, "ref": obj.ref, "version": obj.version,
+            **kind.wire(obj, codec)}
+    loaded: dict[str, Any] = json.loads(canonical_json(body))
+    return loaded
+
+
+_STEP_CYCLE = None
+
+
+def _upstream_steps_statement() -> sa.Select[Any]:
+    # One statement, built once: the steps upstream of :start through batches it consumed.
+    global _STEP_CYCLE
+    if _STEP_CYCLE is None:
+        start = sa.bindparam("start")
+        seed = (
+            sa.select(Batch.step_id.label("step_id"))
+            .join(StepInput, StepInput.batch_id == Batch.id)
+            .where(StepInput.step_id == start, Batch.step_id.is_not(None))
+        )
+        up = seed.cte("up", recursive=True)
+        up = up.union(
+            sa.select(Batch.step_id)
+            .join(StepInput, StepInput.batch_id == Batch.id)
+            .join(up, StepInput.step_id == up.c.step_id)
+            .where(Batch.step_id.is_not(None))
+        )
+        _STEP_CYCLE = sa.select(up.c.step_id).where(up.c.step_id == start).limit(1)
+    return _STEP_CYCLE
+
+
+def check_acyclic(session: Session, steps: Sequence[ProductionStep]) -> None:
+    """Refuse the change if a step now consumes, directly or not, a batch it produces."""
+    session.flush()
+    statement = _upstream_steps_statement()
+    for step in steps:
+        if session.execute(statement, {"start": step.id}).first() is not None:
+            message = "This would make a batch an ingredient of itself: the steps would form a cycle."
+            raise ProvenanceCycleError(message, errors={"inputs": [message]})
+
+
+def _affected_steps(obj: Any) -> list[ProductionStep]:
+    if isinstance(obj, ProductionStep):
+        return [obj]
+    if isinstance(obj, Batch) and obj.step is not None:
+        return [obj.step]
+    return []
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise integrity_conflict(exc) from exc
+    except StaleDataError as exc:
+        session.rollback()
+        raise ConflictError("Someone else changed this record first; reload it and try again.") from exc
+
+
+def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str, Any], action: str) -> Any:
+    codec = ApiCodec(session, obj.business_id)
+    try:
+        if "ref" in data:
+            obj.ref = data["ref"]
+        kind.apply(obj, data, codec)
+        codec.errors.raise_if_any(f"The {kind.noun} refers to records that do not exist.")
+        session.add(obj)
+        session.flush()
+        check_acyclic(session, _affected_steps(obj))
+        journal.append(session, actor, action, f"{kind.noun}:{obj.id}", record_payload(kind, obj, codec),
+                       business_id=obj.business_id)
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise integrity_conflict(exc) from exc
+    except Exception:
+        session.rollback()
+        raise
+    _commit(session)
+    return obj
+
+
+def create_record(
+    session: Session, actor: Actor, kind_name: str, data: dict[str, Any], *, business_id: int | None = None
+) -> Any:
+    """Record a new supplier, lot, step... in the actor's business and journal it."""
+    kind = KINDS[kind_name]
+    obj = kind.model(business_id=actor.writable_business(business_id, kind.noun))
+    return _write(session, actor, kind, obj, data, "create")
+
+
+def get_record(session: Session, actor: Actor, kind_name: str, record_id: int) -> Any:
+    """Return one record the actor may see; anything else is "not found"."""
+    kind = KINDS[kind_name]
+    obj = session.get(kind.model, record_id)
+    if obj is None:
+        raise NotFoundError(f"No {kind.noun} with that id.")
+    actor.require_read(obj.business_id, kind.noun)
+    return obj
+
+
+def update_record(
+    session: Session,
+    actor: Actor,
+    kind_name: str,
+    record_id: int,
+    data: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Any:
+    """Change the given fields of a record; a stale `expected_version` is a conflict."""
+    kind = KINDS[kind_name]
+    obj = get_record(session, actor, kind_name, record_id)
+    actor.require_write(obj.business_id, kind.noun)
+    if expected_version is not None and expected_version != obj.version:
+        raise ConflictError(
+            f"The {kind.noun} is at version {obj.version}, not {expected_version}; reload it and try again.",
+            errors={"version": [f"Current version is {obj.version}."]},
+        )
+    return _write(session, actor, kind, obj, data, "update")
+
+
+def list_records(
+    session: Session,
+    actor: Actor,
+    kind_name: str,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    business_id: int | None = None,
+    filters: dict[str, Any] | None = None,
+) -> tuple[list[Any], int]:
+    """Return one page of the records the actor may see, oldest first, and the total count."""
+    model = KINDS[kind_name].model
+    query = sa.select(model)
+    visible = actor.visible_businesses()
+    if visible is not None:
+        query = query.where(model.business_id.in_(visible))
+    if business_id is not None:
+        query = query.where(model.business_id == business_id)
+    for name, value in (filters or {}).items():
+        query = query.where(getattr(model, name) == value)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(model.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total
