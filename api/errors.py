@@ -59,7 +59,8 @@ def _field_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if not messages:
         return None
     if set(messages) == {"json"}:
-        return dict(messages["json"])
+        body = messages["json"]
+        return dict(body) if isinstance(body, dict) else {"body": list(body)}
     return dict(messages)
 
 

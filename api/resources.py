@@ -10,6 +10,7 @@ from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import UnsupportedMediaType
 
 from api import schemas
 from api.auth import require_actor
@@ -23,6 +24,13 @@ from traceability.service.records import ApiCodec
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Producer records, dossiers, tokens")
 
 _ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
+
+
+@bp.before_request
+def require_json_body() -> None:
+    """Writes carry JSON; anything else is refused up front instead of reading as an empty body."""
+    if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
+        raise UnsupportedMediaType("Send the body as application/json.")
 
 
 def expected_version() -> int | None:
@@ -51,7 +59,7 @@ def _register_kind(kind: str) -> None:
     noun = records.KINDS[kind].noun
 
     def payload(obj: Any) -> dict[str, Any]:
-        return records.record_payload(records.KINDS[kind], obj, ApiCodec(get_session(), obj.business_id))
+        return records.record_body(records.KINDS[kind], obj, ApiCodec(get_session(), obj.business_id))
 
     class Collection(MethodView):
         @bp.arguments(schemas.PageArgs, location="query")
@@ -114,14 +122,14 @@ class Businesses(MethodView):
         """List the businesses you may see."""
         items, total = businesses.list_businesses(get_session(), require_actor(), page=args["page"],
                                                   per_page=args["per_page"], region=args.get("region"))
-        return _page([businesses.business_payload(b) for b in items], total, args)
+        return _page([businesses.business_body(b) for b in items], total, args)
 
     @bp.arguments(schemas.BusinessIn)
     @bp.response(201, schemas.BusinessOut)
     def post(self, data: dict[str, Any]) -> ResponseReturnValue:
         """Register a business (a producer registers their own)."""
         business = businesses.create_business(get_session(), require_actor(), data)
-        return _versioned(businesses.business_payload(business), 201,
+        return _versioned(businesses.business_body(business), 201,
                           Location=url_for("api.Business", business_id=business.id))
 
 
@@ -130,7 +138,7 @@ class Business(MethodView):
     @bp.response(200, schemas.BusinessOut)
     def get(self, business_id: int) -> ResponseReturnValue:
         """Read a business profile."""
-        return _versioned(businesses.business_payload(
+        return _versioned(businesses.business_body(
             businesses.get_business(get_session(), require_actor(), business_id)))
 
     @bp.arguments(schemas.BusinessPatch(partial=True))
@@ -139,7 +147,7 @@ class Business(MethodView):
         """Change a business profile (its producer only)."""
         business = businesses.update_business(get_session(), require_actor(), business_id, data,
                                               expected_version=expected_version())
-        return _versioned(businesses.business_payload(business))
+        return _versioned(businesses.business_body(business))
 
 
 @bp.route("/businesses/<int:business_id>/pendamping")

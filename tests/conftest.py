@@ -41,6 +41,12 @@ def example(name: str) -> dict[str, Any]:
     return data
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt costs ~90 ms a hash by design; tests that make many users use a cheap method."""
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database migrated to head once per test run: a SQLite file to copy, or the PostgreSQL URL."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
@@ -28,9 +29,15 @@ __all__ = [
 ]
 
 TOKEN_PREFIX = "ht_"
+#: werkzeug's password hash method; tests lower its cost, production keeps scrypt.
+PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD = 10
-# A fixed hash to compare against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Compared against when the email is unknown, so timing does not reveal which accounts exist.
+    return generate_password_hash("not-a-real-password-" + secrets.token_hex(8), method=PASSWORD_METHOD)
 
 
 def _hash_token(token: str) -> str:
@@ -69,7 +76,8 @@ def create_user(
     if role is Role.PRODUCER and business is None:
         raise InvalidInputError("A producer belongs to a business: give its NIB.",
                                 errors={"business": ["Required for a producer."]})
-    user = User(email=email, role=role, name=name, password_hash=generate_password_hash(password),
+    user = User(email=email, role=role, name=name,
+                password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
                 business_id=business.id if role is Role.PRODUCER and business else None)
     session.add(user)
     try:
@@ -88,7 +96,7 @@ def create_user(
 def authenticate_password(session: Session, email: str, password: str) -> User:
     """Return the active user with this email and password."""
     user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     if not check_password_hash(stored, password) or user is None or not user.active:
         raise AuthenticationError("Wrong email or password.")
     return user
@@ -102,7 +110,7 @@ def change_password(session: Session, actor: Actor, old: str, new: str) -> None:
     if len(new) < MIN_PASSWORD:
         message = f"Passwords have at least {MIN_PASSWORD} characters."
         raise InvalidInputError(message, errors={"new_password": [message]})
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
     journal.append(session, actor, "password.change", f"user:{user.id}", {})
     session.commit()
 

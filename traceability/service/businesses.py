@@ -19,6 +19,7 @@ from traceability.vocabulary import Role
 __all__ = [
     "apply_business",
     "assign_pendamping",
+    "business_body",
     "business_payload",
     "business_wire",
     "create_business",
@@ -59,9 +60,14 @@ def business_wire(obj: Business) -> dict[str, Any]:
     }
 
 
+def business_body(obj: Business) -> dict[str, Any]:
+    """Wire form with identity (Python values), for the API."""
+    return {"id": obj.id, "version": obj.version, **business_wire(obj)}
+
+
 def business_payload(obj: Business) -> dict[str, Any]:
-    """JSON-ready form with identity, for the API and the journal."""
-    loaded: dict[str, Any] = json.loads(canonical_json({"id": obj.id, "version": obj.version, **business_wire(obj)}))
+    """JSON-ready form with identity, as the journal keeps it."""
+    loaded: dict[str, Any] = json.loads(canonical_json(business_body(obj)))
     return loaded
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "get_record",
     "integrity_conflict",
     "list_records",
+    "record_body",
     "record_payload",
     "update_record",
 ]
@@ -133,6 +134,13 @@ def _copy(obj: Any, data: dict[str, Any], names: Sequence[str]) -> None:
             setattr(obj, name, data[name])
 
 
+def _reuse(current: Sequence[Any], key: Callable[[Any], Any]) -> Callable[[Any], Any | None]:
+    """Look up rows already linked, so replacing a list keeps them instead of inserting duplicates
+    that would collide with unique constraints before the old rows are deleted."""
+    rows = {key(row): row for row in current}
+    return rows.pop
+
+
 def _num(value: Decimal | None) -> float | int | None:
     if value is None:
         return None
@@ -201,12 +209,15 @@ def apply_material(obj: Material, data: dict[str, Any], codec: Codec) -> None:
         obj.slaughter_alive = s.get("alive_at_slaughter")
     if "made_with" in data:
         inputs = []
+        existing = _reuse(obj.inputs, lambda row: row.input_id)
         for i, value in enumerate(data["made_with"]):
             used = codec.resolve(Material, value, ("made_with", i))
             if used is not None and used is obj:
                 codec.errors.add(("made_with", i), "A material cannot be made with itself.")
             elif used is not None:
-                inputs.append(MaterialInput(input_id=used.id, position=i))
+                row = existing(used.id, None) or MaterialInput(input_id=used.id)
+                row.position = i
+                inputs.append(row)
         obj.inputs = inputs
     if "evidence" in data:
         obj.evidence = [MaterialEvidence(position=i, type=e["type"], says=e["says"])
@@ -301,10 +312,13 @@ def apply_product(obj: Product, data: dict[str, Any], codec: Codec) -> None:
         obj.certificate_id = None if value is None else _id(codec.resolve(Certificate, value, ("certificate",)))
     if "certified_composition" in data:
         composition = []
+        existing = _reuse(obj.composition, lambda row: row.material_id)
         for i, value in enumerate(data["certified_composition"]):
             material = codec.resolve(Material, value, ("certified_composition", i))
             if material is not None:
-                composition.append(ProductComposition(material_id=material.id, position=i))
+                row = existing(material.id, None) or ProductComposition(material_id=material.id)
+                row.position = i
+                composition.append(row)
         obj.composition = composition
 
 
@@ -330,19 +344,19 @@ def apply_step(obj: ProductionStep, data: dict[str, Any], codec: Codec) -> None:
         obj.facility_id = None if value is None else _id(codec.resolve(Facility, value, ("facility",)))
     if "inputs" in data:
         inputs = []
+        existing = _reuse(obj.inputs, lambda row: (row.lot_id, row.batch_id))
         for i, value in enumerate(data["inputs"]):
             used = codec.resolve_either(value, ("inputs", i), {"lot": MaterialLot, "batch": Batch})
             if used is None:
                 continue
+            key = (used.id, None) if isinstance(used, MaterialLot) else (None, used.id)
+            row = existing(key, None) or StepInput(lot_id=key[0], batch_id=key[1])
             amount = value if isinstance(value, dict) else {}
             quantity = amount.get("quantity")
-            inputs.append(StepInput(
-                position=i,
-                lot_id=used.id if isinstance(used, MaterialLot) else None,
-                batch_id=used.id if isinstance(used, Batch) else None,
-                quantity=None if quantity is None else Decimal(str(quantity)),
-                unit=amount.get("unit"),
-            ))
+            row.position = i
+            row.quantity = None if quantity is None else Decimal(str(quantity))
+            row.unit = amount.get("unit")
+            inputs.append(row)
         obj.inputs = inputs
     if "outputs" in data:
         made = [codec.resolve(Batch, value, ("outputs", i)) for i, value in enumerate(data["outputs"])]
@@ -468,11 +482,15 @@ def integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
 # --- the use cases ----------------------------------------------------------------------------
 
 
-def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
-    """The record as JSON-ready wire data with its identity, as the API shows it and the journal keeps it."""
-    body = {"id": obj.id, "business": obj.business_id, "ref": obj.ref, "version": obj.version,
+def record_body(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
+    """The record in wire form with its identity (Python values: enums, dates)."""
+    return {"id": obj.id, "business": obj.business_id, "ref": obj.ref, "version": obj.version,
             **kind.wire(obj, codec)}
-    loaded: dict[str, Any] = json.loads(canonical_json(body))
+
+
+def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
+    """The record as JSON-ready data, as the journal keeps it."""
+    loaded: dict[str, Any] = json.loads(canonical_json(record_body(kind, obj, codec)))
     return loaded
 
 
@@ -531,6 +549,7 @@ def _commit(session: Session) -> None:
 
 def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str, Any], action: str) -> Any:
     codec = ApiCodec(session, obj.business_id)
+    before = record_payload(kind, obj, codec) if obj.id is not None else None
     try:
         if "ref" in data:
             obj.ref = data["ref"]
@@ -539,8 +558,11 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
         session.add(obj)
         session.flush()
         check_acyclic(session, _affected_steps(obj))
-        journal.append(session, actor, action, f"{kind.noun}:{obj.id}", record_payload(kind, obj, codec),
-                       business_id=obj.business_id)
+        after = record_payload(kind, obj, codec)
+        if after == before:  # nothing changed: no new version, nothing to journal
+            session.rollback()
+            return obj
+        journal.append(session, actor, action, f"{kind.noun}:{obj.id}", after, business_id=obj.business_id)
     except sa.exc.IntegrityError as exc:
         session.rollback()
         raise integrity_conflict(exc) from exc

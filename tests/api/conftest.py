@@ -1,0 +1,71 @@
+"""Fixtures for API tests: the two businesses of `world` filled from the shared examples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from models import Batch, Certificate, Facility, Material, MaterialLot, Product, ProductionStep, Supplier
+from tests.conftest import OPERATOR, World, example
+from traceability.service import dossiers
+
+MODELS = {"suppliers": Supplier, "certificates": Certificate, "materials": Material, "lots": MaterialLot,
+          "facilities": Facility, "products": Product, "steps": ProductionStep, "batches": Batch}
+
+
+@dataclass
+class Filled:
+    world: World
+    own: dict[str, int]  # one record id of each kind in business A
+    foreign: dict[str, int]  # the same in business B
+    product_a: int
+    product_b: int
+
+    def auth(self, who: str) -> dict[str, str]:
+        return self.world.auth(who)
+
+
+def first_ids(session, business_id: int) -> dict[str, int]:
+    return {kind: session.scalar(sa.select(model.id).where(model.business_id == business_id).order_by(model.id))
+            for kind, model in MODELS.items()}
+
+
+@pytest.fixture
+def filled(session, world) -> Filled:
+    a = dossiers.import_dossier(session, OPERATOR, example("rendang-ok"))
+    b = dossiers.import_dossier(session, OPERATOR, example("otak-otak-shared-line"))
+    assert (a.business, b.business) == (world.business_a, world.business_b)
+    return Filled(world, first_ids(session, a.business), first_ids(session, b.business), a.product, b.product)
+
+
+def create_bodies(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """A valid creation body for each kind, referring to the records in `ids`."""
+    return {
+        "suppliers": {"name": "Toko Bahan Kue Sinar", "kind": "market", "country": "ID"},
+        "certificates": {"number": "ID21110000999990125", "issuer": "BPJPH", "scheme": "regular",
+                         "holder": ids["suppliers"], "covers": [{"material": ids["materials"]}],
+                         "issued_on": "2025-01-09"},
+        "materials": {"name": "Gula pasir", "kind": "ingredient", "category": "sugar", "origin": "plant"},
+        "lots": {"material": ids["materials"], "supplier": ids["suppliers"], "lot_code": "GP-2511-01",
+                 "quantity": 5, "unit": "kg", "received_on": "2025-11-20"},
+        "facilities": {"name": "Gudang kering", "kind": "storage", "dedicated_halal": True},
+        "products": {"name": "Rendang Ayam", "gtin": "8994471000244", "halal_claim": False},
+        "steps": {"name": "Aduk", "on": "2025-11-21", "facility": ids["facilities"],
+                  "inputs": [{"lot": ids["lots"], "quantity": 1.5, "unit": "kg"}]},
+        "batches": {"product": ids["products"], "lot_code": "RBN-251121", "produced_on": "2025-11-21"},
+    }
+
+
+PATCH_BODIES = {
+    "suppliers": {"name": "RPH Tanjung Uncang"},
+    "certificates": {"kh_number": "KH-2024-0099"},
+    "materials": {"species": "bovine"},
+    "lots": {"unit": "g", "quantity": 2500},
+    "facilities": {"dedicated_halal": False},
+    "products": {"brand": "Bundo"},
+    "steps": {"equipment": "Kuali besar"},
+    "batches": {"lot_code": "RBN-X-1"},
+}
