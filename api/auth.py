@@ -18,6 +18,7 @@ from traceability.service import accounts
 from traceability.service.access import Actor, actor_for
 
 bp = Blueprint("auth", __name__)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -47,7 +48,8 @@ def current_user_record() -> User | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("Use 'Authorization: Bearer <token>'.")
         user = accounts.authenticate_token(get_session(), token.strip())
-    elif current_user.is_authenticated:
+    elif current_user.is_authenticated and (request.method in SAFE_METHODS or not request.path.startswith("/api/")):
+        # The API is exempt from CSRF, so a browser session may only read through it.
         user = get_session().get(User, current_user.id)
     g.auth_user = user
     return user

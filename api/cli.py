@@ -223,3 +223,7 @@ def journal_verify(as_json: bool) -> None:
 def main() -> None:
     """Entry point of the ``halal-trace`` console script."""
     cli(prog_name="halal-trace")
+
+
+if __name__ == "__main__":
+    main()

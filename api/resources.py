@@ -173,9 +173,13 @@ class Dossiers(MethodView):
         return body, 201, {"Location": url_for("api.ProductDossier", product_id=result.product)}
 
 
+_DOSSIER_DOC = {"description": "A halal-trace/dossier@1 document.",
+                "content": {"application/json": {"schema": {"$ref": "/api/v1/schemas/dossier.json"}}}}
+
+
 @bp.route("/products/<int:product_id>/dossier")
 class ProductDossier(MethodView):
-    @bp.response(200, {"type": "object"})
+    @bp.doc(responses={"200": _DOSSIER_DOC})
     def get(self, product_id: int) -> dict[str, Any]:
         """Export a product and everything upstream of it as a dossier."""
         return dossiers.export_dossier(get_session(), require_actor(), product_id)
@@ -183,7 +187,9 @@ class ProductDossier(MethodView):
 
 @bp.route("/schemas/dossier.json")
 class DossierSchemaView(MethodView):
-    @bp.response(200, {"type": "object"})
+    @bp.doc(responses={"200": {"description": "JSON Schema (draft 2020-12) of the dossier format.",
+                               "content": {"application/schema+json": {"schema": {"type": "object"}}}}},
+            security=[])
     def get(self) -> Response:
         """The JSON Schema of the dossier format (public)."""
         return Response(json.dumps(dossier_json_schema(), indent=1, sort_keys=True),

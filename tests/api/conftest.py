@@ -41,7 +41,7 @@ def filled(session, world) -> Filled:
     return Filled(world, first_ids(session, a.business), first_ids(session, b.business), a.product, b.product)
 
 
-def create_bodies(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+def create_bodies(ids: dict[str, int], gtin: str = "8994471000244") -> dict[str, dict[str, Any]]:
     """A valid creation body for each kind, referring to the records in `ids`."""
     return {
         "suppliers": {"name": "Toko Bahan Kue Sinar", "kind": "market", "country": "ID"},
@@ -52,7 +52,7 @@ def create_bodies(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
         "lots": {"material": ids["materials"], "supplier": ids["suppliers"], "lot_code": "GP-2511-01",
                  "quantity": 5, "unit": "kg", "received_on": "2025-11-20"},
         "facilities": {"name": "Gudang kering", "kind": "storage", "dedicated_halal": True},
-        "products": {"name": "Rendang Ayam", "gtin": "8994471000244", "halal_claim": False},
+        "products": {"name": "Rendang Ayam", "gtin": gtin, "halal_claim": False},
         "steps": {"name": "Aduk", "on": "2025-11-21", "facility": ids["facilities"],
                   "inputs": [{"lot": ids["lots"], "quantity": 1.5, "unit": "kg"}]},
         "batches": {"product": ids["products"], "lot_code": "RBN-251121", "produced_on": "2025-11-21"},

@@ -204,7 +204,7 @@ def load_dossier(document: Any) -> dict[str, Any]:
     errors = _Errors()
     _check_references(doc, errors)
     if errors.tree:
-        raise DossierError("The dossier refers to records it does not contain.", errors=errors.tree)
+        raise DossierError("The records in the dossier do not fit together; see the errors.", errors=errors.tree)
     return doc
 
 

@@ -1,0 +1,37 @@
+# Two commands for a fresh clone: `make run` and `make test` (Python 3.11+ is all they need).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+
+.PHONY: run test lint check bench clean
+
+$(BIN)/halal-trace: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "halal-trace needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## run: create the environment, migrate the SQLite database under instance/, load the demo data once, serve
+run: $(BIN)/halal-trace
+	$(BIN)/halal-trace db upgrade
+	$(BIN)/halal-trace demo
+	$(BIN)/halal-trace serve --port $(PORT)
+
+## test: the whole suite (SQLite; set HALAL_TRACE_TEST_DATABASE_URL to run it on PostgreSQL)
+test: $(BIN)/halal-trace
+	$(BIN)/pytest
+
+## lint: ruff and the import-layer contracts
+lint: $(BIN)/halal-trace
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+check: lint test
+
+bench: $(BIN)/halal-trace
+	$(BIN)/python bench/capture.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

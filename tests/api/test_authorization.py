@@ -1,0 +1,155 @@
+"""Every route of the app, for every role, on its own and on another business's records (DESIGN section 9).
+
+A route added without an entry in `expected` fails `test_every_route_has_an_expectation`.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import sqlalchemy as sa
+
+from models import ApiToken, User
+from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
+from tests.conftest import OPERATOR, ROLES, example
+from traceability.service import accounts
+from traceability.service.records import KINDS
+
+PRODUCERS = {"producer_a", "producer_b"}
+READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
+
+
+def _item_read(role: str) -> int:
+    # A record of business A: invisible (404, exactly like an unknown id) to everyone else.
+    return 401 if role == "anonymous" else 200 if role in READERS_OF_A else 404
+
+
+def _item_write(role: str) -> int:
+    if role == "anonymous":
+        return 401
+    if role == "producer_a":
+        return 200
+    return 403 if role in READERS_OF_A else 404
+
+
+def _signed_in(ok: int):
+    return lambda role: 401 if role == "anonymous" else ok
+
+
+def _collection_post(role: str) -> int:
+    return 401 if role == "anonymous" else 201 if role in PRODUCERS else 403
+
+
+def expected() -> dict[tuple[str, str], object]:
+    """(rule, method) -> status for each role, or the test module that covers a web route."""
+    table: dict[tuple[str, str], object] = {
+        ("/api/v1/openapi.json", "GET"): lambda role: 200,
+        ("/api/v1/schemas/dossier.json", "GET"): lambda role: 200,
+        ("/api/v1/me", "GET"): _signed_in(200),
+        ("/api/v1/businesses", "GET"): _signed_in(200),
+        ("/api/v1/businesses", "POST"): lambda role: {"anonymous": 401, "admin": 201}.get(
+            role, 409 if role in PRODUCERS else 403),
+        ("/api/v1/businesses/<int:business_id>", "GET"): _item_read,
+        ("/api/v1/businesses/<int:business_id>", "PATCH"): _item_write,
+        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): lambda role: {
+            "anonymous": 401, "admin": 201}.get(role, 403),
+        ("/api/v1/dossiers", "POST"): lambda role: {"anonymous": 401, "producer_a": 201, "producer_b": 422}.get(
+            role, 403),
+        ("/api/v1/products/<int:product_id>/dossier", "GET"): _item_read,
+        ("/api/v1/tokens", "GET"): _signed_in(200),
+        ("/api/v1/tokens", "POST"): _signed_in(201),
+        ("/api/v1/tokens/<int:token_id>", "DELETE"): lambda role: {
+            "anonymous": 401, "producer_a": 204, "admin": 204}.get(role, 404),
+        ("/api/v1/journal", "GET"): _signed_in(200),
+        ("/", "GET"): "tests/api/test_web_login.py",
+        ("/login", "GET"): "tests/api/test_web_login.py",
+        ("/login", "POST"): "tests/api/test_web_login.py",
+        ("/logout", "POST"): "tests/api/test_web_login.py",
+        ("/static/<path:filename>", "GET"): "tests/api/test_web_login.py",
+    }
+    for kind in KINDS:
+        table[(f"/api/v1/{kind}", "GET")] = _signed_in(200)
+        table[(f"/api/v1/{kind}", "POST")] = _collection_post
+        table[(f"/api/v1/{kind}/<int:record_id>", "GET")] = _item_read
+        table[(f"/api/v1/{kind}/<int:record_id>", "PATCH")] = _item_write
+    return table
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+def test_every_route_has_an_expectation(app):
+    missing = [route for route in _routes(app) if route not in expected()]
+
+    assert missing == []
+
+
+def _request(client, filled: Filled, session, rule: str, method: str, role: str):
+    """Build and send the request a user in `role` would make on business A's record."""
+    ids, path, body = filled.own, rule, None
+    for kind in KINDS:
+        if rule.startswith(f"/api/v1/{kind}"):
+            own = filled.own if role != "producer_b" else filled.foreign
+            gtin = "8994471000244" if role != "producer_b" else "8994471000251"
+            path = rule.replace("<int:record_id>", str(ids[kind]))
+            body = create_bodies(own, gtin)[kind] if method == "POST" else PATCH_BODIES[kind]
+    path = path.replace("<int:business_id>", str(filled.world.business_a))
+    path = path.replace("<int:product_id>", str(filled.product_a))
+    if rule == "/api/v1/businesses":
+        body = {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}
+    elif rule.endswith("/pendamping"):
+        body = {"pendamping": filled.world.users["pendamping_other"]}
+    elif rule.startswith("/api/v1/businesses/"):
+        body = {"region": "Batam"}
+    elif rule == "/api/v1/dossiers":
+        body = copy.deepcopy(example("rendang-ok"))
+        body["product"].update(id=f"p-extra-{role}", gtin=None)
+        for batch in body["batches"]:
+            batch["lot_code"] += f"-{role}"
+        for item in body["steps"] + body["batches"]:
+            item["id"] += f"-{role}"
+        for item in body["steps"]:
+            item["inputs"] = [i + f"-{role}" if i.startswith("b-") else i for i in item["inputs"]]
+            item["outputs"] = [o + f"-{role}" for o in item["outputs"]]
+        for item in body["batches"]:
+            item["step"] += f"-{role}"
+    elif rule == "/api/v1/tokens":
+        body = {"name": "matrix"}
+    elif rule == "/api/v1/tokens/<int:token_id>":
+        victim = session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "victim"))
+        path = rule.replace("<int:token_id>", str(victim))
+    return client.open(path, method=method, json=body, headers=filled.auth(role))
+
+
+@pytest.mark.parametrize(("rule", "method"), [r for r, v in expected().items() if callable(v)])
+def test_route_answers_each_role_as_the_table_says(client, filled, session, rule, method):
+    producer_a = session.get(User, filled.world.users["producer_a"])
+    accounts.create_token(session, OPERATOR, user=producer_a, name="victim")
+    rule_expectation = expected()[(rule, method)]
+
+    answers = {role: _request(client, filled, session, rule, method, role) for role in ROLES}
+
+    got = {role: response.status_code for role, response in answers.items()}
+    want = {role: rule_expectation(role) for role in ROLES}
+    assert got == want, {role: answers[role].get_json() for role in ROLES if got[role] != want[role]}
+    for role, response in answers.items():
+        if response.status_code >= 400:
+            assert response.mimetype == "application/problem+json", (role, response.data[:200])
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_lists_show_a_producer_only_their_own_business(client, filled, kind):
+    answers = {role: client.get(f"/api/v1/{kind}?per_page=200", headers=filled.auth(role)).json
+               for role in ("producer_b", "pendamping_a", "pendamping_other", "auditor")}
+
+    businesses = {role: {item["business"] for item in page["items"]} for role, page in answers.items()}
+    assert businesses["producer_b"] == {filled.world.business_b}
+    assert businesses["pendamping_a"] == {filled.world.business_a}
+    assert businesses["pendamping_other"] == set()
+    assert businesses["auditor"] == {filled.world.business_a, filled.world.business_b}

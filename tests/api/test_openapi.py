@@ -1,0 +1,45 @@
+"""The published documents: the OpenAPI description and the dossier JSON Schema."""
+
+import jsonschema
+import pytest
+
+from tests.conftest import EXAMPLE_NAMES, example
+
+
+def test_openapi_documents_every_api_route_with_problem_json_errors(client, app):
+    spec = client.get("/api/v1/openapi.json").json
+
+    documented = {path for path in spec["paths"]}
+    routed = {rule.rule.replace("<int:", "{").replace(">", "}").replace("record_id", "record_id")
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+              and rule.rule != "/api/v1/openapi.json"}
+    assert routed <= documented
+    assert spec["openapi"].startswith("3.1")
+    problem = spec["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]
+    assert list(problem) == ["application/problem+json"]
+
+
+def test_dossier_schema_is_valid_json_schema_and_accepts_the_examples(client):
+    schema = client.get("/api/v1/schemas/dossier.json").json
+
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for name in EXAMPLE_NAMES:
+        jsonschema.validate(example(name), schema)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["suppliers"][0].update(colour="red"),
+        lambda d: d["materials"][0].update(origin="moon"),
+        lambda d: d.update(format="something/else"),
+        lambda d: d.pop("product"),
+    ],
+)
+def test_dossier_schema_refuses_what_the_importer_refuses(client, change):
+    schema = client.get("/api/v1/schemas/dossier.json").json
+    document = example("rendang-ok")
+    change(document)
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
