@@ -91,7 +91,7 @@ def demo_command(as_json: bool) -> None:
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"\nSign in at {base}/login with one of these demo accounts:")
     for login in loaded.logins:
-        click.echo(f"  {login['role']:<11} {login['email']:<32} {login['password']}   {login['note']}")
+        click.echo(f"  {login['role']:<11} {login['email']:<32} {login['password']:<22} {login['note']}")
 
 
 @cli.command("serve")
