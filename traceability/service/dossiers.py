@@ -151,12 +151,13 @@ def import_dossier(session: Session, actor: Actor, document: Any) -> ImportResul
 def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult:
     business = _business_for(session, actor, doc["business"])
     is_new = business.id is None
+    changes: list[journal.Change] = []
     if is_new or business_wire(business) != {**business_wire(business), **doc["business"]}:
         apply_business(business, doc["business"])
         session.add(business)
         session.flush()
-        journal.append(session, actor, "create" if is_new else "update", f"business:{business.id}",
-                       business_payload(business), business_id=business.id)
+        changes.append(journal.Change("create" if is_new else "update", f"business:{business.id}",
+                                      business_payload(business), business.id))
     codec = ImportCodec()
     conflicts = ErrorTree()
     created: list[tuple[str, Any]] = []
@@ -236,11 +237,12 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
         session.add(transport)
     check_acyclic(session, [s for s in steps if s is not None])
     export_codec = _ApiLike(session)
-    for section, obj in created:
-        journal.append(session, actor, "create", f"{noun(type(obj))}:{obj.id}",
-                       record_payload(KINDS[section], obj, export_codec), business_id=business.id)
-    journal.append(session, actor, "dossier.import", f"product:{product.id}",
-                   {"format": FORMAT, "records": len(created)}, business_id=business.id)
+    changes += [journal.Change("create", f"{noun(type(obj))}:{obj.id}",
+                               record_payload(KINDS[section], obj, export_codec), business.id)
+                for section, obj in created]
+    changes.append(journal.Change("dossier.import", f"product:{product.id}",
+                                  {"format": FORMAT, "records": len(created)}, business.id))
+    journal.append_many(session, actor, changes)
     return ImportResult(
         business=business.id,
         product=product.id,

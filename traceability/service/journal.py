@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,43 +14,62 @@ from models import JournalEntry, JournalHead
 from traceability.journal import ChainReport, EntryFields, digest, entry_hash, verify_chain
 from traceability.service.access import Actor
 
-__all__ = ["append", "list_entries", "verify"]
+__all__ = ["Change", "append", "append_many", "list_entries", "verify"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to journal: what was done to which record, and the record as written."""
+
+    action: str
+    subject: str
+    payload: Any
+    business_id: int | None = None
+
+
+_RESERVE = (
+    sa.update(JournalHead)
+    .where(JournalHead.id == 1)
+    .values(last_seq=JournalHead.last_seq + sa.bindparam("count", type_=sa.Integer))
+    .returning(JournalHead.last_seq, JournalHead.last_hash)
+)
+_SET_HEAD_HASH = sa.update(JournalHead).where(JournalHead.id == 1).values(last_hash=sa.bindparam("last_hash"))
+
+
+def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> list[JournalEntry]:
+    """Add entries for changes the caller is about to commit, in order.
+
+    The head row is updated first, reserving one sequence number per change; that takes its row
+    lock on PostgreSQL (and the write lock on SQLite), so concurrent writers append one after
+    another and the chain stays linear. Whatever the number of changes, the head costs two statements.
+    """
+    if not changes:
+        return []
+    head = session.execute(_RESERVE, {"count": len(changes)}).one_or_none()
+    if head is None:
+        raise RuntimeError("The journal has no head row: run `halal-trace db upgrade`.")
+    last_seq, prev = head
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    entries = []
+    for seq, change in enumerate(changes, start=last_seq - len(changes) + 1):
+        fields = EntryFields(seq=seq, at=at, actor=actor.label, action=change.action, subject=change.subject,
+                             payload_digest=digest(change.payload), prev_hash=prev)
+        prev = entry_hash(fields)
+        entries.append(JournalEntry(
+            seq=seq, at=at, actor=actor.label, actor_id=actor.user_id, business_id=change.business_id,
+            action=change.action, subject=change.subject, payload=change.payload,
+            payload_digest=fields.payload_digest, prev_hash=fields.prev_hash, hash=prev,
+        ))
+    session.add_all(entries)
+    session.execute(_SET_HEAD_HASH, {"last_hash": prev})
+    return entries
 
 
 def append(
     session: Session, actor: Actor, action: str, subject: str, payload: Any, *, business_id: int | None = None
 ) -> JournalEntry:
-    """Add an entry for a change the caller is about to commit.
-
-    The head row is updated first, which takes its row lock on PostgreSQL (and the write lock on
-    SQLite), so concurrent writers append one after another and the chain stays linear.
-    """
-    head = session.execute(
-        sa.update(JournalHead)
-        .where(JournalHead.id == 1)
-        .values(last_seq=JournalHead.last_seq + 1)
-        .returning(JournalHead.last_seq, JournalHead.last_hash)
-    ).one_or_none()
-    if head is None:
-        raise RuntimeError("The journal has no head row: run `halal-trace db upgrade`.")
-    seq, prev = head
-    fields = EntryFields(
-        seq=seq,
-        at=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        actor=actor.label,
-        action=action,
-        subject=subject,
-        payload_digest=digest(payload),
-        prev_hash=prev,
-    )
-    entry = JournalEntry(
-        seq=seq, at=fields.at, actor=actor.label, actor_id=actor.user_id, business_id=business_id,
-        action=action, subject=subject, payload=payload, payload_digest=fields.payload_digest,
-        prev_hash=prev, hash=entry_hash(fields),
-    )
-    session.add(entry)
-    session.execute(sa.update(JournalHead).where(JournalHead.id == 1).values(last_hash=entry.hash))
-    return entry
+    """Add one entry for a change the caller is about to commit."""
+    return append_many(session, actor, [Change(action, subject, payload, business_id)])[0]
 
 
 def verify(session: Session, *, batch_size: int = 1000) -> ChainReport:

@@ -106,6 +106,9 @@ class ApiCodec:
 
     def __init__(self, session: Session, business_id: int) -> None:
         self.session, self.business_id, self.errors = session, business_id, ErrorTree()
+        # The session holds loaded objects only weakly; keeping them here lets the payload written
+        # after the change find them in the identity map instead of querying again.
+        self._held: list[Any] = []
 
     def ref(self, obj: Any) -> Any:
         return obj.id
@@ -115,6 +118,7 @@ class ApiCodec:
         if obj is None or obj.business_id != self.business_id:
             self.errors.add(path, f"No {noun(model)} with id {value} in this business.")
             return None
+        self._held.append(obj)
         return obj
 
     def either_ref(self, obj: Any) -> Any:
