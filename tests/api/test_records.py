@@ -206,3 +206,26 @@ def test_new_token_is_shown_once_and_works(client, filled):
 
     assert me.json["role"] == "producer"
     assert all("token" not in t for t in listed)
+
+
+def test_changing_only_linked_rows_is_a_new_version(client, filled):
+    headers = filled.auth("producer_a")
+    step = client.get(f"/api/v1/steps/{filled.own['steps']}", headers=headers).json
+
+    changed = client.patch(f"/api/v1/steps/{step['id']}", json={"inputs": step["inputs"][:-1]},
+                           headers={**headers, "If-Match": f'"v{step["version"]}"'})
+
+    assert changed.json["version"] == step["version"] + 1
+    assert changed.headers["ETag"] == f'"v{step["version"] + 1}"'
+    assert len(changed.json["inputs"]) == len(step["inputs"]) - 1
+
+
+def test_a_patch_that_changes_nothing_keeps_the_version_and_the_journal(client, filled, session):
+    headers = filled.auth("producer_a")
+    supplier = client.get(f"/api/v1/suppliers/{filled.own['suppliers']}", headers=headers).json
+    entries = _count(session, JournalEntry)
+
+    same = client.patch(f"/api/v1/suppliers/{supplier['id']}", json={"name": supplier["name"]}, headers=headers)
+
+    assert same.json["version"] == supplier["version"]
+    assert _count(session, JournalEntry) == entries

@@ -8,6 +8,7 @@ they differ only in their :class:`Codec`, i.e. how one record names another.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -498,28 +500,23 @@ def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
     return loaded
 
 
-_STEP_CYCLE = None
-
-
+@functools.cache
 def _upstream_steps_statement() -> sa.Select[Any]:
-    # One statement, built once: the steps upstream of :start through batches it consumed.
-    global _STEP_CYCLE
-    if _STEP_CYCLE is None:
-        start = sa.bindparam("start")
-        seed = (
-            sa.select(Batch.step_id.label("step_id"))
-            .join(StepInput, StepInput.batch_id == Batch.id)
-            .where(StepInput.step_id == start, Batch.step_id.is_not(None))
-        )
-        up = seed.cte("up", recursive=True)
-        up = up.union(
-            sa.select(Batch.step_id)
-            .join(StepInput, StepInput.batch_id == Batch.id)
-            .join(up, StepInput.step_id == up.c.step_id)
-            .where(Batch.step_id.is_not(None))
-        )
-        _STEP_CYCLE = sa.select(up.c.step_id).where(up.c.step_id == start).limit(1)
-    return _STEP_CYCLE
+    """The steps upstream of ``:start`` through the batches it consumed: one statement, built once."""
+    start = sa.bindparam("start")
+    seed = (
+        sa.select(Batch.step_id.label("step_id"))
+        .join(StepInput, StepInput.batch_id == Batch.id)
+        .where(StepInput.step_id == start, Batch.step_id.is_not(None))
+    )
+    up = seed.cte("up", recursive=True)
+    up = up.union(
+        sa.select(Batch.step_id)
+        .join(StepInput, StepInput.batch_id == Batch.id)
+        .join(up, StepInput.step_id == up.c.step_id)
+        .where(Batch.step_id.is_not(None))
+    )
+    return sa.select(up.c.step_id).where(up.c.step_id == start).limit(1)
 
 
 def check_acyclic(session: Session, steps: Sequence[ProductionStep]) -> None:
@@ -566,6 +563,12 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
         if after == before:  # nothing changed: no new version, nothing to journal
             session.rollback()
             return obj
+        if before is not None and obj.version == before["version"]:
+            # Only linked rows changed (a step's inputs, a facility's cleansing records): still a new
+            # version of the record, so If-Match and concurrent editors see it.
+            flag_modified(obj, "ref")
+            session.flush()
+            after["version"] = obj.version
         journal.append(session, actor, action, f"{kind.noun}:{obj.id}", after, business_id=obj.business_id)
     except sa.exc.IntegrityError as exc:
         session.rollback()
