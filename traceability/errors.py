@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
     "AuthenticationError",
     "ConflictError",
+    "ErrorTree",
     "InvalidInputError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -55,3 +57,21 @@ class ConflictError(TraceabilityError):
 
 class AuthenticationError(TraceabilityError):
     """Missing, unknown, revoked or wrong credentials."""
+
+
+class ErrorTree:
+    """Field messages in marshmallow's nested layout: ``{"inputs": {0: ["..."]}}``."""
+
+    def __init__(self) -> None:
+        self.tree: dict[Any, Any] = {}
+
+    def add(self, path: Sequence[Any], message: str) -> None:
+        node = self.tree
+        *parents, leaf = path
+        for key in parents:
+            node = node.setdefault(key, {})
+        node.setdefault(leaf, []).append(message)
+
+    def raise_if_any(self, message: str, error: type[TraceabilityError] = InvalidInputError) -> None:
+        if self.tree:
+            raise error(message, errors=self.tree)

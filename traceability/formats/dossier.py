@@ -8,13 +8,13 @@ name each offending field, e.g. ``{"lots": {2: {"material": ["Unknown material '
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
 from marshmallow import ValidationError, fields, validate
 
-from traceability.errors import InvalidInputError
+from traceability.errors import ErrorTree, InvalidInputError
 from traceability.formats import fields as f
 
 __all__ = ["FORMAT", "DossierError", "DossierSchema", "dump_dossier", "load_dossier"]
@@ -87,21 +87,7 @@ class DossierSchema(f.Strict):
     transport = _many(TransportItem)
 
 
-class _Errors:
-    """Collects messages in marshmallow's nested layout."""
-
-    def __init__(self) -> None:
-        self.tree: dict[Any, Any] = {}
-
-    def add(self, path: Iterable[Any], message: str) -> None:
-        node = self.tree
-        *parents, leaf = list(path)
-        for key in parents:
-            node = node.setdefault(key, {})
-        node.setdefault(leaf, []).append(message)
-
-
-def _check_references(doc: dict[str, Any], errors: _Errors) -> None:
+def _check_references(doc: dict[str, Any], errors: ErrorTree) -> None:
     ids: dict[str, dict[str, int]] = {}
     for section in ("suppliers", "certificates", "materials", "lots", "facilities", "steps", "batches"):
         ids[section] = {}
@@ -174,7 +160,7 @@ def _check_references(doc: dict[str, Any], errors: _Errors) -> None:
     _check_acyclic(doc, errors)
 
 
-def _check_acyclic(doc: dict[str, Any], errors: _Errors) -> None:
+def _check_acyclic(doc: dict[str, Any], errors: ErrorTree) -> None:
     graph: nx.DiGraph[str] = nx.DiGraph()
     for s in doc["steps"]:
         graph.add_edges_from((f"in:{used}", f"step:{s['id']}") for used in s["inputs"])
@@ -201,10 +187,9 @@ def load_dossier(document: Any) -> dict[str, Any]:
         doc: dict[str, Any] = DossierSchema().load(document)
     except ValidationError as exc:
         raise DossierError("The dossier is not valid.", errors=exc.normalized_messages()) from exc
-    errors = _Errors()
+    errors = ErrorTree()
     _check_references(doc, errors)
-    if errors.tree:
-        raise DossierError("The records in the dossier do not fit together; see the errors.", errors=errors.tree)
+    errors.raise_if_any("The records in the dossier do not fit together; see the errors.", DossierError)
     return doc
 
 

@@ -15,7 +15,7 @@ from models import ApiToken, Business, PendampingAssignment, User
 from traceability.errors import AuthenticationError, InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.service import journal
 from traceability.service.access import Actor
-from traceability.service.records import integrity_conflict
+from traceability.service.unit_of_work import writing
 from traceability.vocabulary import Role
 
 __all__ = [
@@ -79,17 +79,13 @@ def create_user(
     user = User(email=email, role=role, name=name,
                 password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
                 business_id=business.id if role is Role.PRODUCER and business else None)
-    session.add(user)
-    try:
+    with writing(session):
+        session.add(user)
         session.flush()
         if role is Role.PENDAMPING and business is not None:
             session.add(PendampingAssignment(pendamping_id=user.id, business_id=business.id))
         journal.append(session, actor, "create", f"user:{user.id}",
                        {"email": email, "role": role.value, "business": business.id if business else None})
-        session.commit()
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise integrity_conflict(exc) from exc
     return user, password
 
 
@@ -110,9 +106,9 @@ def change_password(session: Session, actor: Actor, old: str, new: str) -> None:
     if len(new) < MIN_PASSWORD:
         message = f"Passwords have at least {MIN_PASSWORD} characters."
         raise InvalidInputError(message, errors={"new_password": [message]})
-    user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
-    journal.append(session, actor, "password.change", f"user:{user.id}", {})
-    session.commit()
+    with writing(session):
+        user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+        journal.append(session, actor, "password.change", f"user:{user.id}", {})
 
 
 def create_token(session: Session, actor: Actor, *, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -124,10 +120,10 @@ def create_token(session: Session, actor: Actor, *, user: User, name: str = "") 
         raise PermissionDeniedError("You can create tokens only for yourself.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10], name=name)
-    session.add(record)
-    session.flush()
-    journal.append(session, actor, "token.create", f"user:{user.id}", {"token": record.id, "name": name})
-    session.commit()
+    with writing(session):
+        session.add(record)
+        session.flush()
+        journal.append(session, actor, "token.create", f"user:{user.id}", {"token": record.id, "name": name})
     return record, token
 
 
@@ -150,7 +146,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     if record is None or (actor.role not in (None, Role.ADMIN) and record.user_id != actor.user_id):
         raise NotFoundError("No token with that id.")
     if record.revoked_at is None:
-        record.revoked_at = dt.datetime.now(dt.UTC)
-        journal.append(session, actor, "token.revoke", f"user:{record.user_id}", {"token": record.id})
-        session.commit()
+        with writing(session):
+            record.revoked_at = dt.datetime.now(dt.UTC)
+            journal.append(session, actor, "token.revoke", f"user:{record.user_id}", {"token": record.id})
     return record

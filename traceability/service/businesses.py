@@ -13,7 +13,7 @@ from traceability.errors import ConflictError, NotFoundError, PermissionDeniedEr
 from traceability.journal import canonical_json
 from traceability.service import journal
 from traceability.service.access import Actor
-from traceability.service.records import integrity_conflict
+from traceability.service.unit_of_work import writing
 from traceability.vocabulary import Role
 
 __all__ = [
@@ -71,14 +71,6 @@ def business_payload(obj: Business) -> dict[str, Any]:
     return loaded
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise integrity_conflict(exc) from exc
-
-
 def create_business(session: Session, actor: Actor, data: dict[str, Any]) -> Business:
     """Register a business. A producer without one registers their own and becomes its member."""
     if actor.role not in (None, Role.ADMIN, Role.PRODUCER):
@@ -86,20 +78,16 @@ def create_business(session: Session, actor: Actor, data: dict[str, Any]) -> Bus
     if actor.role is Role.PRODUCER and actor.business_id is not None:
         raise ConflictError("Your account already belongs to a business.")
     business = Business()
-    apply_business(business, data)
-    session.add(business)
-    try:
+    with writing(session):
+        apply_business(business, data)
+        session.add(business)
         session.flush()
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise integrity_conflict(exc) from exc
-    if actor.role is Role.PRODUCER and actor.user_id is not None:
-        user = session.get(User, actor.user_id)
-        assert user is not None
-        user.business_id = business.id
-    journal.append(session, actor, "create", f"business:{business.id}", business_payload(business),
-                   business_id=business.id)
-    _commit(session)
+        if actor.role is Role.PRODUCER and actor.user_id is not None:
+            user = session.get(User, actor.user_id)
+            assert user is not None
+            user.business_id = business.id
+        journal.append(session, actor, "create", f"business:{business.id}", business_payload(business),
+                       business_id=business.id)
     return business
 
 
@@ -120,10 +108,10 @@ def update_business(
     actor.require_write(business.id, "business")
     if expected_version is not None and expected_version != business.version:
         raise ConflictError(f"The business is at version {business.version}, not {expected_version}.")
-    apply_business(business, data)
-    journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
-                   business_id=business.id)
-    _commit(session)
+    with writing(session):
+        apply_business(business, data)
+        journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
+                       business_id=business.id)
     return business
 
 
@@ -152,13 +140,9 @@ def assign_pendamping(session: Session, actor: Actor, pendamping_id: int, busine
     if session.get(Business, business_id) is None:
         raise NotFoundError("No business with that id.")
     assignment = PendampingAssignment(pendamping_id=pendamping_id, business_id=business_id)
-    session.add(assignment)
-    try:
+    with writing(session):
+        session.add(assignment)
         session.flush()
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise ConflictError("That pendamping already follows this business.") from exc
-    journal.append(session, actor, "assign", f"user:{pendamping_id}", {"business": business_id},
-                   business_id=business_id)
-    _commit(session)
+        journal.append(session, actor, "assign", f"user:{pendamping_id}", {"business": business_id},
+                       business_id=business_id)
     return assignment

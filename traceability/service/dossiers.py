@@ -36,10 +36,10 @@ from traceability.service.records import (
     KINDS,
     ErrorTree,
     check_acyclic,
-    integrity_conflict,
     noun,
     record_payload,
 )
+from traceability.service.unit_of_work import writing
 from traceability.vocabulary import Role
 
 __all__ = ["ImportResult", "export_dossier", "import_dossier"]
@@ -136,16 +136,8 @@ def import_dossier(session: Session, actor: Actor, document: Any) -> ImportResul
     batches must be new.
     """
     doc = load_dossier(document)
-    try:
-        result = _import(session, actor, doc)
-        session.commit()
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise integrity_conflict(exc) from exc
-    except Exception:
-        session.rollback()
-        raise
-    return result
+    with writing(session):
+        return _import(session, actor, doc)
 
 
 def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult:

@@ -18,10 +18,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
-    Base,
     Batch,
     Certificate,
     CertificateScope,
@@ -41,14 +39,14 @@ from models import (
 )
 from traceability.errors import (
     ConflictError,
-    InvalidInputError,
+    ErrorTree,
     NotFoundError,
     ProvenanceCycleError,
-    TraceabilityError,
 )
 from traceability.journal import canonical_json
 from traceability.service import journal
 from traceability.service.access import Actor
+from traceability.service.unit_of_work import writing
 
 __all__ = [
     "KINDS",
@@ -58,30 +56,11 @@ __all__ = [
     "Kind",
     "create_record",
     "get_record",
-    "integrity_conflict",
     "list_records",
     "record_body",
     "record_payload",
     "update_record",
 ]
-
-
-class ErrorTree:
-    """Field messages in marshmallow's nested layout: ``{"inputs": {0: ["..."]}}``."""
-
-    def __init__(self) -> None:
-        self.tree: dict[Any, Any] = {}
-
-    def add(self, path: Sequence[Any], message: str) -> None:
-        node = self.tree
-        *parents, leaf = path
-        for key in parents:
-            node = node.setdefault(key, {})
-        node.setdefault(leaf, []).append(message)
-
-    def raise_if_any(self, message: str, error: type[TraceabilityError] = InvalidInputError) -> None:
-        if self.tree:
-            raise error(message, errors=self.tree)
 
 
 class Codec(Protocol):
@@ -447,44 +426,6 @@ KINDS: dict[str, Kind] = {
 }
 
 
-# --- storage errors become field messages ------------------------------------------------------
-
-_UNIQUE_FIELDS = {
-    ("product", ("gtin",)): ("gtin", "Another product already has this GTIN."),
-    ("batch", ("product_id", "lot_code")): ("lot_code", "This product already has a batch with this lot code."),
-    ("business", ("nib",)): ("nib", "A business with this NIB is already registered."),
-    ("user_account", ("email",)): ("email", "A user with this email already exists."),
-}
-
-
-def _unique_columns(exc: sa.exc.IntegrityError) -> tuple[str, tuple[str, ...]] | None:
-    diag = getattr(exc.orig, "diag", None)
-    name = getattr(diag, "constraint_name", None)
-    if name:  # PostgreSQL names the constraint; find its columns in our metadata
-        for table in Base.metadata.tables.values():
-            for constraint in table.constraints:
-                if constraint.name == name and isinstance(constraint, sa.UniqueConstraint):
-                    return table.name, tuple(c.name for c in constraint.columns)
-        return None
-    text = str(exc.orig)  # SQLite: "UNIQUE constraint failed: batch.product_id, batch.lot_code"
-    if "UNIQUE constraint failed:" not in text:
-        return None
-    columns = [c.strip().split(".") for c in text.split("UNIQUE constraint failed:", 1)[1].split(",")]
-    return columns[0][0], tuple(c[-1] for c in columns)
-
-
-def integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
-    """Translate a refused write into a conflict that names the field, where we know it."""
-    found = _unique_columns(exc)
-    if found and found in _UNIQUE_FIELDS:
-        field, message = _UNIQUE_FIELDS[found]
-        return ConflictError(message, errors={field: [message]})
-    if found and found[1] == ("business_id", "ref"):
-        message = "Another record of this kind in the business already uses this ref."
-        return ConflictError(message, errors={"ref": [message]})
-    return ConflictError("The change conflicts with records already stored.")
-
-
 # --- the use cases ----------------------------------------------------------------------------
 
 
@@ -537,21 +478,10 @@ def _affected_steps(obj: Any) -> list[ProductionStep]:
     return []
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise integrity_conflict(exc) from exc
-    except StaleDataError as exc:
-        session.rollback()
-        raise ConflictError("Someone else changed this record first; reload it and try again.") from exc
-
-
 def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str, Any], action: str) -> Any:
     codec = ApiCodec(session, obj.business_id)
     before = record_payload(kind, obj, codec) if obj.id is not None else None
-    try:
+    with writing(session):
         if "ref" in data:
             obj.ref = data["ref"]
         kind.apply(obj, data, codec)
@@ -561,7 +491,6 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
         check_acyclic(session, _affected_steps(obj))
         after = record_payload(kind, obj, codec)
         if after == before:  # nothing changed: no new version, nothing to journal
-            session.rollback()
             return obj
         if before is not None and obj.version == before["version"]:
             # Only linked rows changed (a step's inputs, a facility's cleansing records): still a new
@@ -570,13 +499,6 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
             session.flush()
             after["version"] = obj.version
         journal.append(session, actor, action, f"{kind.noun}:{obj.id}", after, business_id=obj.business_id)
-    except sa.exc.IntegrityError as exc:
-        session.rollback()
-        raise integrity_conflict(exc) from exc
-    except Exception:
-        session.rollback()
-        raise
-    _commit(session)
     return obj
 
 
