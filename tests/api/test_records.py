@@ -229,3 +229,15 @@ def test_a_patch_that_changes_nothing_keeps_the_version_and_the_journal(client, 
 
     assert same.json["version"] == supplier["version"]
     assert _count(session, JournalEntry) == entries
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_foreign_id_answers_exactly_like_an_unknown_one(client, filled, kind):
+    headers = filled.auth("producer_a")
+
+    foreign = client.get(f"/api/v1/{kind}/{filled.foreign[kind]}", headers=headers)
+    unknown = client.get(f"/api/v1/{kind}/987654", headers=headers)
+
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.get_data() == unknown.get_data()
+    assert dict(foreign.headers) == dict(unknown.headers)

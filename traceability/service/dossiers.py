@@ -154,64 +154,60 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
     conflicts = ErrorTree()
     created: list[tuple[str, Any]] = []
 
-    def add(section: str, index: int | None, item: dict[str, Any], data: dict[str, Any]) -> Any:
-        kind = KINDS[section]
-        existing = session.scalar(
-            sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref == item["id"])
-        )
-        path = (section, index, "id") if index is not None else ("product", "id")
-        if existing is not None:
-            if section in _REUSABLE:
-                if _same(kind.wire(existing, codec), item):
-                    codec.records.setdefault(kind.model, {})[item["id"]] = existing
-                    return existing
+    def section(name: str, items: list[dict[str, Any]], *, leave: tuple[str, ...] = (),
+                extra: dict[str, Any] | None = None, where: str | None = None) -> list[Any]:
+        """Add one section's records (or reuse stored twins), then flush them in one go."""
+        kind = KINDS[name]
+        stored: dict[str, Any] = {}
+        if not is_new:  # one query per section for records this business already holds
+            refs = [item["id"] for item in items]
+            stored = {o.ref: o for o in session.scalars(
+                sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref.in_(refs)))}
+        added = []
+        for i, item in enumerate(items):
+            path = (where, "id") if where else (name, i, "id")
+            existing = stored.get(item["id"])
+            if existing is not None and name in _REUSABLE and _same(kind.wire(existing, codec), item):
+                codec.records.setdefault(kind.model, {})[item["id"]] = existing
+                added.append(existing)
+                continue
+            if existing is not None:
                 conflicts.add(path, f"This business already has a {kind.noun} {item['id']!r} with other data; "
-                                    "give this one another id or make them match.")
-            else:
-                conflicts.add(path, f"This business already has a {kind.noun} {item['id']!r}; "
+                                    "give this one another id or make them match." if name in _REUSABLE else
+                                    f"This business already has a {kind.noun} {item['id']!r}; "
                                     "a dossier can only add new ones.")
-            return None
-        obj = kind.model(business_id=business.id, ref=item["id"])
-        kind.apply(obj, data, codec)
-        session.add(obj)
-        session.flush()
-        codec.records.setdefault(kind.model, {})[item["id"]] = obj
-        created.append((section, obj))
-        return obj
+                added.append(None)
+                continue
+            obj = kind.model(business_id=business.id, ref=item["id"])
+            kind.apply(obj, {k: v for k, v in item.items() if k != "id" and k not in leave} | (extra or {}), codec)
+            session.add(obj)
+            codec.records.setdefault(kind.model, {})[item["id"]] = obj
+            created.append((name, obj))
+            added.append(obj)
+        conflicts.raise_if_any(_COLLIDES, ConflictError)
+        session.flush()  # one batched INSERT per table; later sections refer to these ids
+        return added
 
-    def without(item: dict[str, Any], *names: str) -> dict[str, Any]:
-        return {k: v for k, v in item.items() if k != "id" and k not in names}
-
-    for i, item in enumerate(doc["suppliers"]):
-        add("suppliers", i, item, without(item))
+    section("suppliers", doc["suppliers"])
     # Materials may be made with materials listed after them: create first, link second.
-    fresh = [(item, add("materials", i, item, without(item, "made_with"))) for i, item in enumerate(doc["materials"])]
-    for item, material in fresh:
-        if material is not None and ("materials", material) in created:
+    materials = section("materials", doc["materials"], leave=("made_with",))
+    for item, material in zip(doc["materials"], materials, strict=True):
+        if ("materials", material) in created:
             KINDS["materials"].apply(material, {"made_with": item["made_with"]}, codec)
     product_item = doc["product"]
-    product = add("products", None, product_item, without(product_item, "certificate", "certified_composition"))
-    conflicts.raise_if_any(_COLLIDES, ConflictError)
-    if product is not None:
-        application = doc["application"] or {}
-        verification = application.get("pendamping_verification") or {}
-        product.application_route = application.get("route")
-        product.pendamping_name = verification.get("pendamping")
-        product.pendamping_registration_no = verification.get("registration_no")
-        product.pendamping_verified_on = verification.get("verified_on")
-    for i, item in enumerate(doc["certificates"]):
-        add("certificates", i, item, without(item))
-    conflicts.raise_if_any(_COLLIDES, ConflictError)
+    application = doc["application"] or {}
+    verification = application.get("pendamping_verification") or {}
+    (product,) = section("products", [product_item], leave=("certificate", "certified_composition"), where="product")
+    product.application_route = application.get("route")
+    product.pendamping_name = verification.get("pendamping")
+    product.pendamping_registration_no = verification.get("registration_no")
+    product.pendamping_verified_on = verification.get("verified_on")
+    section("certificates", doc["certificates"])
     KINDS["products"].apply(product, {k: product_item[k] for k in ("certificate", "certified_composition")}, codec)
-    for i, item in enumerate(doc["lots"]):
-        add("lots", i, item, without(item))
-    for i, item in enumerate(doc["facilities"]):
-        add("facilities", i, item, without(item))
-    conflicts.raise_if_any(_COLLIDES, ConflictError)
-    steps = [add("steps", i, item, without(item, "inputs", "outputs")) for i, item in enumerate(doc["steps"])]
-    for i, item in enumerate(doc["batches"]):
-        add("batches", i, item, {**without(item), "product": product_item["id"]})
-    conflicts.raise_if_any(_COLLIDES, ConflictError)
+    section("lots", doc["lots"])
+    section("facilities", doc["facilities"])
+    steps = section("steps", doc["steps"], leave=("inputs", "outputs"))
+    section("batches", doc["batches"], extra={"product": product_item["id"]})
     for step, item in zip(steps, doc["steps"], strict=True):
         KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, codec)
     for item in doc["storage"]:
@@ -227,7 +223,7 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
         transport.items = [TransportItem(position=j, batch_id=codec.resolve(Batch, carried, ()).id)
                            for j, carried in enumerate(item["carries"])]
         session.add(transport)
-    check_acyclic(session, [s for s in steps if s is not None])
+    check_acyclic(session, steps)
     export_codec = _ApiLike(session)
     changes += [journal.Change("create", f"{noun(type(obj))}:{obj.id}",
                                record_payload(KINDS[section], obj, export_codec), business.id)
