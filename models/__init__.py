@@ -8,6 +8,7 @@ from models.production import (
     Cleansing,
     Facility,
     FacilitySharing,
+    FacilityTool,
     NajisContact,
     Product,
     ProductComposition,
@@ -18,7 +19,7 @@ from models.production import (
     Transport,
     TransportItem,
 )
-from models.review import Assessment, Review, ReviewEvent, VerificationCode
+from models.review import Assessment, ReferenceVersion, Review, ReviewEvent, VerificationCode
 from models.supply import (
     Certificate,
     CertificateScope,
@@ -40,6 +41,7 @@ __all__ = [
     "Cleansing",
     "Facility",
     "FacilitySharing",
+    "FacilityTool",
     "IdempotencyRecord",
     "JournalEntry",
     "JournalHead",
@@ -52,6 +54,7 @@ __all__ = [
     "Product",
     "ProductComposition",
     "ProductionStep",
+    "ReferenceVersion",
     "Review",
     "ReviewEvent",
     "StepInput",

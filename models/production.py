@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Versioned, utcnow
-from traceability.vocabulary import ApplicationRoute, CleansingMethod, FacilityKind, NajisKind
+from traceability.vocabulary import ApplicationRoute, CleansingMethod, FacilityKind, NajisKind, Technology
 
 
 class Facility(Versioned, Base):
@@ -38,6 +38,19 @@ class Facility(Versioned, Base):
         cascade="all, delete-orphan", order_by="NajisContact.position"
     )
     cleansing: Mapped[list[Cleansing]] = relationship(cascade="all, delete-orphan", order_by="Cleansing.position")
+    tools: Mapped[list[FacilityTool]] = relationship(cascade="all, delete-orphan", order_by="FacilityTool.position")
+
+
+class FacilityTool(Base):
+    """A tool or brush in contact with the product; ``animal_hair`` names the animal its bristles come from."""
+
+    __tablename__ = "facility_tool"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facility.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    animal_hair: Mapped[str | None] = mapped_column(sa.String(50))
 
 
 class FacilitySharing(Base):
@@ -114,6 +127,8 @@ class Product(Versioned, Base):
     pendamping_name: Mapped[str | None] = mapped_column(sa.String(200))
     pendamping_registration_no: Mapped[str | None] = mapped_column(sa.String(100))
     pendamping_verified_on: Mapped[dt.date | None]
+    technology: Mapped[Technology | None]
+    preservation: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     composition: Mapped[list[ProductComposition]] = relationship(
@@ -189,6 +204,9 @@ class Batch(Versioned, Base):
     lot_code: Mapped[str] = mapped_column(sa.String(100))
     produced_on: Mapped[dt.date]
     step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("production_step.id"), index=True)
+    non_conforming: Mapped[bool] = mapped_column(default=False)
+    released: Mapped[bool] = mapped_column(default=False)
+    recalled_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     step: Mapped[ProductionStep | None] = relationship(back_populates="outputs")
@@ -202,6 +220,7 @@ class Storage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facility.id"), index=True)
+    labelled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     items: Mapped[list[StorageItem]] = relationship(cascade="all, delete-orphan", order_by="StorageItem.position")

@@ -26,7 +26,22 @@ class Assessment(Base):
     as_of: Mapped[dt.date]
     findings: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     self_declare: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # the whole answer, as served
+    # Set when something upstream changed and the assessment waits to be recomputed.
+    stale: Mapped[bool] = mapped_column(default=False, index=True)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReferenceVersion(Base):
+    """A version of the halal reference data set by an admin; the newest one is in force."""
+
+    __tablename__ = "reference_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Review(Base):

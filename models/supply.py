@@ -63,6 +63,9 @@ class Certificate(Versioned, Base):
     status: Mapped[CertificateStatus] = mapped_column(default=CertificateStatus.ACTIVE)
     status_since: Mapped[dt.date | None]
     shln_registration: Mapped[str | None] = mapped_column(sa.String(100))
+    # A revocation for fraud reaches back to the date of issue.
+    fraud: Mapped[bool] = mapped_column(default=False)
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     evidence_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -26,6 +26,7 @@ __all__ = [
     "Role",
     "Severity",
     "Stunning",
+    "Technology",
     "SupplierKind",
 ]
 
@@ -120,6 +121,7 @@ class EvidenceType(enum.StrEnum):
     SOURCE_STATEMENT = "source_statement"
     LAB_TEST = "lab_test"
     PORK_FREE_STATEMENT = "pork_free_statement"
+    PURIFICATION_RECORD = "purification_record"  # a najis microbial medium purified (Fatwa MUI 1/2010)
 
 
 class FacilityKind(enum.StrEnum):
@@ -161,6 +163,14 @@ class HalalStatus(enum.StrEnum):
     HALAL_VERIFIED = "halal_verified"
     PENDING = "pending"
     NOT_HALAL = "not_halal"
+
+
+class Technology(enum.StrEnum):
+    """How a product is made; self-declare is for simple (manual or semi-automatic) technology."""
+
+    MANUAL = "manual"
+    SEMI_AUTOMATIC = "semi_automatic"
+    INDUSTRIAL = "industrial"
 
 
 class ReviewState(enum.StrEnum):

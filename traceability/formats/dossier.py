@@ -55,8 +55,10 @@ ProductItem = _item("Product", f.product_fields(_opt_ref, _refs))
 StepItem = _item("Step", f.step_fields(_opt_ref, f.unique_list(_ref(), required=True, min_length=1), _refs))
 BatchItem = _item("Batch", f.batch_fields(_opt_ref))
 BusinessItem = f.Strict.from_dict(f.business_fields(), name="DossierBusiness")
-StorageItem = f.Strict.from_dict({"facility": _ref(), "holds": f.unique_list(_ref(), required=True)},
-                                 name="DossierStorage")
+StorageItem = f.Strict.from_dict(
+    {"facility": _ref(), "holds": f.unique_list(_ref(), required=True), "labelled": f.flag(True)},
+    name="DossierStorage",
+)
 TransportItem = f.Strict.from_dict(
     {"facility": _ref(), "carries": f.unique_list(_ref(), required=True),
      "with_non_halal": f.flag(), "packaged": f.flag(True)},

@@ -28,6 +28,7 @@ from traceability.vocabulary import (
     Origin,
     Stunning,
     SupplierKind,
+    Technology,
 )
 
 FieldFactory = Callable[..., fields.Field]
@@ -143,6 +144,13 @@ class CleansingSchema(Strict):
     on = fields.Date(required=True)
 
 
+class ToolSchema(Strict):
+    """A tool or brush in contact with the product, and the animal hair it is made of, if any."""
+
+    name = text(200)
+    animal_hair = optional_text(50)
+
+
 class LabelSchema(Strict):
     halal_logo = flag()
     printed_number = optional_text(100)
@@ -196,6 +204,7 @@ def certificate_fields(holder: fields.Field, refs: FieldFactory) -> dict[str, fi
         "status": choice(CertificateStatus, default=CertificateStatus.ACTIVE),
         "status_since": optional_date(),
         "shln_registration": optional_text(100),
+        "fraud": flag(),  # a revocation for fraud reaches back to the date of issue
     }
 
 
@@ -245,6 +254,7 @@ def facility_fields(owner: fields.Field) -> dict[str, fields.Field]:
         "shared_tool_storage": flag(),
         "najis_contact": fields.List(fields.Nested(NajisContactSchema), load_default=list),
         "cleansing": fields.List(fields.Nested(CleansingSchema), load_default=list),
+        "tools": fields.List(fields.Nested(ToolSchema), load_default=list),
     }
 
 
@@ -266,6 +276,8 @@ def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, field
         "label": fields.Nested(LabelSchema, load_default=_plain_label),
         "certificate": opt_ref(),
         "certified_composition": refs(),
+        "technology": choice(Technology, default=None, allow_none=True),
+        "preservation": fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list),
     }
 
 
@@ -286,6 +298,9 @@ def batch_fields(opt_ref: FieldFactory) -> dict[str, fields.Field]:
         "lot_code": text(100),
         "produced_on": fields.Date(required=True),
         "step": opt_ref(),
+        "non_conforming": flag(),
+        "released": flag(),
+        "recalled_on": optional_date(),
     }
 
 

@@ -211,7 +211,8 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
     for step, item in zip(steps, doc["steps"], strict=True):
         KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, codec)
     for item in doc["storage"]:
-        storage = Storage(business_id=business.id, facility_id=codec.resolve(Facility, item["facility"], ()).id)
+        storage = Storage(business_id=business.id, facility_id=codec.resolve(Facility, item["facility"], ()).id,
+                          labelled=item["labelled"])
         storage.items = [
             StorageItem(position=j, **_lot_or_batch(codec, held)) for j, held in enumerate(item["holds"])
         ]
@@ -365,7 +366,7 @@ def export_dossier(session: Session, actor: Actor, product_id: int, *, as_of: dt
         "product": {"id": codec.ref(product), **KINDS["products"].wire(product, codec)},
         "steps": step_items,
         "batches": batch_items,
-        "storage": [{"facility": codec.ref(facilities[st.facility_id]),
+        "storage": [{"facility": codec.ref(facilities[st.facility_id]), "labelled": st.labelled,
                      "holds": [codec.ref(session.get(MaterialLot, i.lot_id) if i.lot_id else
                                          session.get(Batch, i.batch_id)) for i in st.items]} for st in storage],
         "transport": [{"facility": codec.ref(facilities[tr.facility_id]),

@@ -26,6 +26,7 @@ from models import (
     Cleansing,
     Facility,
     FacilitySharing,
+    FacilityTool,
     Material,
     MaterialEvidence,
     MaterialInput,
@@ -152,7 +153,7 @@ def supplier_wire(obj: Supplier, codec: Codec) -> dict[str, Any]:
 
 
 CERTIFICATE_FIELDS = ("number", "kh_number", "issuer", "scheme", "issued_on", "valid_until", "status",
-                      "status_since", "shln_registration")
+                      "status_since", "shln_registration", "fraud")
 
 
 def apply_certificate(obj: Certificate, data: dict[str, Any], codec: Codec) -> None:
@@ -262,6 +263,8 @@ def apply_facility(obj: Facility, data: dict[str, Any], codec: Codec) -> None:
         obj.najis_contact = [NajisContact(position=i, **n) for i, n in enumerate(data["najis_contact"])]
     if "cleansing" in data:
         obj.cleansing = [Cleansing(position=i, **c) for i, c in enumerate(data["cleansing"])]
+    if "tools" in data:
+        obj.tools = [FacilityTool(position=i, **t) for i, t in enumerate(data["tools"])]
 
 
 def facility_wire(obj: Facility, codec: Codec) -> dict[str, Any]:
@@ -275,17 +278,20 @@ def facility_wire(obj: Facility, codec: Codec) -> dict[str, Any]:
                          "separated": s.separated} for s in obj.sharing],
         "najis_contact": [{"kind": n.kind, "until": n.until} for n in obj.najis_contact],
         "cleansing": [{"method": c.method, "on": c.on} for c in obj.cleansing],
+        "tools": [{"name": t.name, "animal_hair": t.animal_hair} for t in obj.tools],
     }
 
 
 PRODUCT_FIELDS = ("name", "brand", "gtin", "category", "is_beverage", "fermented", "shape", "halal_claim",
-                  "declared_non_halal")
+                  "declared_non_halal", "technology")
 
 
 def apply_product(obj: Product, data: dict[str, Any], codec: Codec) -> None:
     _copy(obj, data, PRODUCT_FIELDS)
     if "flavour_profile" in data:
         obj.flavour_profile = list(data["flavour_profile"])
+    if "preservation" in data:
+        obj.preservation = list(data["preservation"])
     if "measured_ethanol_pct" in data:
         pct = data["measured_ethanol_pct"]
         obj.measured_ethanol_pct = None if pct is None else Decimal(str(pct))
@@ -314,6 +320,7 @@ def product_wire(obj: Product, codec: Codec) -> dict[str, Any]:
         **{name: getattr(obj, name) for name in PRODUCT_FIELDS},
         "measured_ethanol_pct": _num(obj.measured_ethanol_pct),
         "flavour_profile": list(obj.flavour_profile or []),
+        "preservation": list(obj.preservation or []),
         "label": {"halal_logo": obj.label_halal_logo, "printed_number": obj.label_printed_number},
         "certificate": None if obj.certificate_id is None else codec.ref(session.get(Certificate, obj.certificate_id)),
         "certified_composition": [codec.ref(session.get(Material, c.material_id)) for c in obj.composition],
@@ -377,8 +384,11 @@ def step_wire(obj: ProductionStep, codec: Codec) -> dict[str, Any]:
     }
 
 
+BATCH_FIELDS = ("lot_code", "produced_on", "non_conforming", "released", "recalled_on")
+
+
 def apply_batch(obj: Batch, data: dict[str, Any], codec: Codec) -> None:
-    _copy(obj, data, ("lot_code", "produced_on"))
+    _copy(obj, data, BATCH_FIELDS)
     if "product" in data:
         obj.product_id = _id(codec.resolve(Product, data["product"], ("product",)))  # type: ignore[assignment]
     if "step" in data:
@@ -390,8 +400,7 @@ def batch_wire(obj: Batch, codec: Codec) -> dict[str, Any]:
     session = Session.object_session(obj)
     assert session is not None
     return {
-        "lot_code": obj.lot_code,
-        "produced_on": obj.produced_on,
+        **{name: getattr(obj, name) for name in BATCH_FIELDS},
         "step": None if obj.step is None else codec.ref(obj.step),
         "product": codec.ref(session.get(Product, obj.product_id)),
     }

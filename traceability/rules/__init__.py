@@ -1,0 +1,1 @@
+"""The halal rules: reference data, the rule catalogue and the assessment engine (pure)."""

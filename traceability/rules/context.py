@@ -1,0 +1,294 @@
+"""What the rules look at: a dossier turned into a provenance graph, seen from the batches being judged.
+
+Node ids follow DESIGN section 4 (``batch:``, ``lot:``, ``step:``, ``material:``, ``supplier:``,
+``certificate:``, ``facility:``, ``business:``, plus ``product:``); edges run from cause to effect, so
+everything a batch is made of is among its ancestors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from traceability.rules.reference import Reference, contains_phrase
+from traceability.vocabulary import CertificateStatus, Severity
+
+__all__ = ["Context", "Finding", "build_context", "dossier_graph"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One explained finding: which rule, about what, and the graph path from the batch to it."""
+
+    rule: str
+    severity: Severity
+    subject: str
+    message: Mapping[str, str]
+    basis: str
+    path: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity.value, "subject": self.subject,
+                "message": dict(self.message), "basis": self.basis, "path": list(self.path)}
+
+
+def dossier_graph(doc: Mapping[str, Any]) -> nx.DiGraph:
+    """Build the provenance graph of a loaded dossier (see module docstring for node ids)."""
+    graph: nx.DiGraph = nx.DiGraph()
+    business = f"business:{doc['business']['nib']}"
+    product = f"product:{doc['product']['id']}"
+    graph.add_node(business, kind="business", record=doc["business"])
+    graph.add_node(product, kind="product", record=doc["product"])
+    for kind, section in (("supplier", "suppliers"), ("certificate", "certificates"), ("material", "materials"),
+                          ("lot", "lots"), ("facility", "facilities"), ("step", "steps"), ("batch", "batches")):
+        for item in doc[section]:
+            graph.add_node(f"{kind}:{item['id']}", kind=kind, record=item)
+    lot_ids = {lot["id"] for lot in doc["lots"]}
+
+    def held(ref: str) -> str:
+        return f"lot:{ref}" if ref in lot_ids else f"batch:{ref}"
+
+    for lot in doc["lots"]:
+        node = f"lot:{lot['id']}"
+        graph.add_edge(f"material:{lot['material']}", node, kind="instance_of")
+        graph.add_edge(f"supplier:{lot['supplier']}", node, kind="supplied")
+        if lot["certificate"]:
+            graph.add_edge(f"certificate:{lot['certificate']}", node, kind="certifies")
+    for material in doc["materials"]:
+        for used in material["made_with"]:
+            graph.add_edge(f"material:{used}", f"material:{material['id']}", kind="made_with")
+    for cert in doc["certificates"]:
+        for covered in cert["covers"]:
+            target = product if covered == doc["product"]["id"] else f"material:{covered}"
+            graph.add_edge(f"certificate:{cert['id']}", target, kind="certifies")
+    if doc["product"]["certificate"]:
+        graph.add_edge(f"certificate:{doc['product']['certificate']}", product, kind="certifies")
+    for step in doc["steps"]:
+        node = f"step:{step['id']}"
+        graph.add_edge(business, node, kind="performed")
+        if step["facility"]:
+            graph.add_edge(f"facility:{step['facility']}", node, kind="hosted")
+        for used in step["inputs"]:
+            graph.add_edge(held(used), node, kind="used")
+        for made in step["outputs"]:
+            graph.add_edge(node, f"batch:{made}", kind="generated")
+    for batch in doc["batches"]:
+        graph.add_edge(product, f"batch:{batch['id']}", kind="instance_of")
+    for store in doc["storage"]:
+        for item in store["holds"]:
+            graph.add_edge(f"facility:{store['facility']}", held(item), kind="stored")
+    for trip in doc["transport"]:
+        for item in trip["carries"]:
+            graph.add_edge(f"facility:{trip['facility']}", f"batch:{item}", kind="carried")
+    return graph
+
+
+@dataclass
+class Context:
+    """The assessment context: dossier, graph, targets, reference data and the evaluation date."""
+
+    doc: Mapping[str, Any]
+    reference: Reference
+    as_of: dt.date
+    graph: nx.DiGraph
+    targets: tuple[str, ...]
+    scope: frozenset[str]
+    materials: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # --- records -------------------------------------------------------------------------------
+
+    def records(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Nodes of `kind` upstream of the targets, with their (enriched) records, in dossier order."""
+        for node, data in self.graph.nodes(data=True):
+            if data.get("kind") == kind and node in self.scope:
+                yield node, self.materials.get(node, data["record"])
+
+    def record(self, node: str) -> dict[str, Any]:
+        return self.materials.get(node) or self.graph.nodes[node]["record"]  # type: ignore[no-any-return]
+
+    @property
+    def product(self) -> dict[str, Any]:
+        return self.doc["product"]  # type: ignore[no-any-return]
+
+    @property
+    def product_node(self) -> str:
+        return f"product:{self.product['id']}"
+
+    @property
+    def business(self) -> dict[str, Any]:
+        return self.doc["business"]  # type: ignore[no-any-return]
+
+    @property
+    def business_node(self) -> str:
+        return f"business:{self.business['nib']}"
+
+    @property
+    def application(self) -> dict[str, Any] | None:
+        return self.doc["application"]  # type: ignore[no-any-return]
+
+    def seeks_halal(self) -> bool:
+        """A product under an application, or one claiming halal on its label."""
+        label = self.product["label"]
+        return self.application is not None or self.product["halal_claim"] or label["halal_logo"]
+
+    # --- graph questions -----------------------------------------------------------------------
+
+    def path(self, node: str) -> tuple[str, ...]:
+        """The shortest path from a judged batch up to `node`, batch first."""
+        best: list[str] | None = None
+        reverse = self.graph.reverse(copy=False)
+        for target in self.targets:
+            try:
+                found = nx.shortest_path(reverse, target, node)
+            except (nx.NetworkXNoPath, nx.NodeNotFound):
+                continue
+            if best is None or len(found) < len(best):
+                best = found
+        return tuple(best) if best else (self.targets[0], node)
+
+    def lots_of(self, material: str) -> list[str]:
+        return [n for n in self.graph.successors(material) if n.startswith("lot:") and n in self.scope]
+
+    def certificate_of(self, lot: str) -> str | None:
+        cert = self.record(lot)["certificate"]
+        return f"certificate:{cert}" if cert else None
+
+    def certificates_for(self, material: str) -> list[str]:
+        """Certificates on the material's lots or covering the material itself."""
+        found = [self.certificate_of(lot) for lot in self.lots_of(material)]
+        found += [n for n in self.graph.predecessors(material) if n.startswith("certificate:")]
+        return sorted({c for c in found if c})
+
+    def use_dates(self, node: str) -> list[dt.date]:
+        """The dates of the steps (in scope) that consumed a lot or batch."""
+        return sorted(self.record(step)["on"] for step in self.graph.successors(node)
+                      if step.startswith("step:") and step in self.scope)
+
+    def production_steps(self) -> list[str]:
+        return [n for n, _ in self.records("step")]
+
+    def facilities_used(self) -> list[str]:
+        """Facilities hosting steps upstream of the targets."""
+        hosts = {pred for step in self.production_steps() for pred in self.graph.predecessors(step)
+                 if pred.startswith("facility:")}
+        return [n for n, _ in self.records("facility") if n in hosts]
+
+    # --- certificate validity (DESIGN section 5, "Dates") --------------------------------------
+
+    def effective_from(self, cert: Mapping[str, Any]) -> dt.date | None:
+        """The date a suspension or revocation takes effect; a fraud revocation reaches back to issue."""
+        if cert["status"] == CertificateStatus.ACTIVE:
+            return None
+        if cert.get("fraud"):
+            return cert["issued_on"]  # type: ignore[no-any-return]
+        return cert["status_since"] or cert["issued_on"]  # type: ignore[no-any-return]
+
+    def lot_dates(self, lot: str) -> list[dt.date]:
+        return [self.record(lot)["received_on"], *self.use_dates(lot)]
+
+    def certificate_problem(self, cert_node: str, lot: str | None) -> str | None:
+        """Why a certificate does not count for a lot: revoked, suspended, expired, not yet issued."""
+        cert = self.record(cert_node)
+        dates = self.lot_dates(lot) if lot else [self.as_of]
+        used = self.use_dates(lot) if lot else [self.as_of]
+        production = max(used or dates)
+        effective = self.effective_from(cert)
+        if effective is not None and production >= effective:
+            return str(cert["status"])
+        if all(d < cert["issued_on"] for d in dates):
+            return "not_yet_issued"
+        if cert["valid_until"] is not None and all(d > cert["valid_until"] for d in dates):
+            return "expired"
+        return None
+
+    def is_foreign(self, cert: Mapping[str, Any]) -> bool:
+        return cert["scheme"] == "foreign"
+
+    def acceptable(self, cert_node: str, lot: str | None, material: str | None = None) -> bool:
+        """A certificate that counts as halal evidence for this lot and material."""
+        cert = self.record(cert_node)
+        if self.certificate_problem(cert_node, lot):
+            return False
+        if material and material.split(":", 1)[1] not in cert["covers"]:
+            return False
+        if lot is not None:
+            holder, supplier = cert["holder"], self.record(lot)["supplier"]
+            if holder not in (supplier, "business"):
+                return False
+        if self.is_foreign(cert):
+            return bool(cert.get("shln_registration")) and self.reference.recognised_body(cert["issuer"]) is not None
+        if cert["scheme"] == "legacy_mui" and cert["valid_until"] and cert["valid_until"] < self.as_of:
+            return False
+        return True
+
+    def certified(self, material: str) -> bool:
+        """Every lot of the material comes with an acceptable certificate (or one covers the material)."""
+        lots = self.lots_of(material)
+        covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
+        if not lots:
+            return any(self.acceptable(c, None, material) for c in covering)
+        for lot in lots:
+            cert = self.certificate_of(lot)
+            options = ([cert] if cert else []) + covering
+            if not any(self.acceptable(c, lot, material) for c in options):
+                return False
+        return True
+
+    def has_certificate(self, material: str) -> bool:
+        return bool(self.certificates_for(material))
+
+    def has_evidence(self, material: Mapping[str, Any], *kinds: str) -> bool:
+        return any(e["type"] in kinds for e in material["evidence"])
+
+    def name_has(self, text: str | None, words: list[str]) -> str | None:
+        if not text:
+            return None
+        for allowed in self.reference["names"]["whitelist"]:
+            if contains_phrase(text, allowed):
+                text = text.lower().replace(allowed, " ")
+        return next((w for w in words if contains_phrase(text, w)), None)
+
+
+def _enrich(record: Mapping[str, Any], reference: Reference) -> dict[str, Any]:
+    """Fill what the producer left empty from the material catalogue, and carry its risk flag."""
+    material = dict(record)
+    match = reference.recognise(f"{record['name']} {record.get('e_number') or ''}")
+    material["recognised"] = match.key if match else None
+    material["risk"] = match.entry.get("risk") if match else None
+    if match is None:
+        return material
+    entry = match.entry
+    for name in ("category", "species", "e_number", "source_detail"):
+        if not material.get(name) and entry.get(name):
+            material[name] = entry[name]
+    if material.get("origin") in (None, "unknown") and entry.get("origin"):
+        material["origin"] = entry["origin"]
+    if material.get("ethanol_source") in (None, "none") and entry.get("ethanol_source"):
+        material["ethanol_source"] = entry["ethanol_source"]
+    if entry.get("risk") == "haram" and entry.get("species") and material.get("species") != entry["species"]:
+        material["species"] = entry["species"]  # the name says pig or dog: that outweighs a form field
+    if entry.get("risk") == "khamr":
+        material["is_khamr"] = True
+    return material
+
+
+def build_context(doc: Mapping[str, Any], reference: Reference, as_of: dt.date,
+                  batches: list[str] | None = None) -> Context:
+    """Prepare the context for judging `batches` (local ids); by default the finished batches,
+    i.e. those no step consumes."""
+    graph = dossier_graph(doc)
+    if batches is None:
+        consumed = {used for step in doc["steps"] for used in step["inputs"]}
+        batches = [b["id"] for b in doc["batches"] if b["id"] not in consumed] or [b["id"] for b in doc["batches"]]
+    targets = tuple(f"batch:{b}" for b in batches)
+    scope: set[str] = set(targets)
+    for target in targets:
+        scope |= nx.ancestors(graph, target)
+    scope |= {f"business:{doc['business']['nib']}", f"product:{doc['product']['id']}"}
+    materials = {f"material:{m['id']}": _enrich(m, reference) for m in doc["materials"]}
+    return Context(doc=doc, reference=reference, as_of=as_of, graph=graph, targets=targets,
+                   scope=frozenset(scope), materials=materials)

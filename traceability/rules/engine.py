@@ -1,0 +1,115 @@
+"""Assessment: run the catalogue over a dossier and combine the findings into a verdict and a status.
+
+Deterministic for a given dossier, reference data and as-of date (DESIGN sections 5 and 6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from traceability.journal import digest
+from traceability.rules.catalogue import RULES, Rule
+from traceability.rules.context import Context, Finding, build_context
+from traceability.rules.reference import Reference, default_reference
+from traceability.vocabulary import HalalStatus, Severity
+
+__all__ = ["RULESET", "assess", "graph_digest", "halal_status"]
+
+#: The rule pack: its name and version are recorded in every assessment.
+RULE_PACK_NAME = "halal-id"
+RULE_PACK_VERSION = "1.0.0"
+RULESET = f"{RULE_PACK_NAME}@{RULE_PACK_VERSION}"
+
+
+class _Values(dict[str, Any]):
+    def __missing__(self, key: str) -> str:  # a message never fails for want of a value
+        return f"{{{key}}}"
+
+
+def _finding(ctx: Context, rule: Rule, subject: str, values: Mapping[str, Any], severity: Severity | None) -> Finding:
+    text = _Values({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()})
+    return Finding(
+        rule=rule.id,
+        severity=severity or rule.severity,
+        subject=subject,
+        message={"id": rule.message_id.format_map(text), "en": rule.message_en.format_map(text)},
+        basis=rule.basis,
+        path=ctx.path(subject),
+    )
+
+
+def _run(ctx: Context) -> tuple[list[Finding], list[Finding]]:
+    seeking = ctx.seeks_halal()
+    product: list[Finding] = []
+    self_declare: list[Finding] = []
+    for rule in RULES.values():
+        if rule.applies in ("halal", "self_declare") and not seeking:
+            continue  # a product sold as non-halal is judged on its materials and its labelling only
+        target = self_declare if rule.applies == "self_declare" else product
+        for subject, values, severity in rule.check(ctx):
+            finding = _finding(ctx, rule, subject, values, severity)
+            if finding not in target:
+                target.append(finding)
+    # One gap, one finding: a more specific rule silences the ones it supersedes on the same subject.
+    silenced = {(gone, f.subject) for f in product for gone in RULES[f.rule].supersedes}
+    keep = [f for f in product if (f.rule, f.subject) not in silenced]
+    keep_sd = [f for f in self_declare if (f.rule, f.subject) not in silenced]
+    return keep, keep_sd
+
+
+def verdict_of(findings: list[Finding]) -> Severity:
+    """The highest severity among the findings (``ok`` when there are none)."""
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
+
+
+def halal_status(verdict: Severity, *, certified: bool, approved: bool = False) -> HalalStatus:
+    """DESIGN section 5: verified needs an ok/advisory verdict and an approval or an active own SH."""
+    if verdict is Severity.VIOLATION:
+        return HalalStatus.NOT_HALAL
+    if verdict in (Severity.OK, Severity.ADVISORY) and (certified or approved):
+        return HalalStatus.HALAL_VERIFIED
+    return HalalStatus.PENDING
+
+
+def graph_digest(doc: Mapping[str, Any]) -> str:
+    """A digest of everything judged: the dossier without its evaluation date."""
+    return digest({k: v for k, v in doc.items() if k != "as_of"})
+
+
+def assess(
+    doc: Mapping[str, Any],
+    *,
+    reference: Reference | None = None,
+    as_of: dt.date | None = None,
+    batches: list[str] | None = None,
+    approved: bool = False,
+) -> dict[str, Any]:
+    """Assess a loaded dossier (see :func:`traceability.formats.dossier.load_dossier`).
+
+    `as_of` defaults to the dossier's own ``as_of``, then to today; `batches` (local ids) defaults to
+    the finished batches. `approved` says an auditor approved the product (stored batches only).
+    """
+    reference = reference or default_reference()
+    day = as_of or doc.get("as_of") or dt.date.today()
+    ctx = build_context(doc, reference, day, batches)
+    findings, sd_findings = _run(ctx)
+    verdict = verdict_of(findings)
+    own = doc["product"]["certificate"]
+    certified = bool(own) and ctx.certificate_problem(f"certificate:{own}", None) is None \
+        and not ctx.is_foreign(ctx.record(f"certificate:{own}"))
+    eligible = ctx.seeks_halal() and not any(f.severity is Severity.VIOLATION for f in sd_findings)
+    product = doc["product"]
+    return {
+        "product": {"id": product["id"], "name": product["name"], "gtin": product["gtin"]},
+        "batches": [t.split(":", 1)[1] for t in ctx.targets],
+        "as_of": day.isoformat(),
+        "ruleset": RULESET,
+        "reference": reference.label,
+        "verdict": verdict.value,
+        "status": halal_status(verdict, certified=certified, approved=approved).value,
+        "findings": [f.as_dict() for f in findings],
+        "self_declare": {"eligible": eligible, "findings": [f.as_dict() for f in sd_findings]},
+        "graph_digest": graph_digest(doc),
+    }
