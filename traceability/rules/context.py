@@ -221,9 +221,8 @@ class Context:
                 return False
         if self.is_foreign(cert):
             return bool(cert.get("shln_registration")) and self.reference.recognised_body(cert["issuer"]) is not None
-        if cert["scheme"] == "legacy_mui" and cert["valid_until"] and cert["valid_until"] < self.as_of:
-            return False
-        return True
+        expired_legacy = cert["scheme"] == "legacy_mui" and cert["valid_until"] and cert["valid_until"] < self.as_of
+        return not expired_legacy
 
     def certified(self, material: str) -> bool:
         """Every lot of the material comes with an acceptable certificate (or one covers the material)."""
