@@ -3,6 +3,7 @@ errors go to stderr with a non-zero exit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -19,8 +20,11 @@ from api import migrate
 from api.app import create_app
 from api.db import get_engine, get_session
 from models import Batch, User
-from traceability.errors import NotFoundError, TraceabilityError
-from traceability.service import accounts, demo, dossiers, journal
+from traceability.errors import InvalidInputError, NotFoundError, TraceabilityError
+from traceability.formats.dossier import load_dossier
+from traceability.rules.engine import OUTPUT_KEYS, assess
+from traceability.rules.reference import Reference, merge_reference, shipped_data
+from traceability.service import accounts, assessments, demo, dossiers, journal
 from traceability.service.access import Actor
 from traceability.vocabulary import Role
 
@@ -169,12 +173,7 @@ def tokens_create(email: str, name: str, as_json: bool) -> None:
 @domain_errors
 def import_command(dossier: Path, as_json: bool) -> None:
     """Import a dossier file, all or nothing."""
-    try:
-        document = json.loads(dossier.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        click.echo(f"error: {dossier} is not a JSON file: {exc}", err=True)
-        sys.exit(1)
-    result = dossiers.import_dossier(get_session(), OPERATOR, document)
+    result = dossiers.import_dossier(get_session(), OPERATOR, _load_json(dossier, "dossier"))
     data = {"business": result.business, "product": result.product, "batches": result.batches}
     if as_json:
         _emit(data)
@@ -218,6 +217,59 @@ def journal_verify(as_json: bool) -> None:
         click.echo(f"Journal broken at entry {report.first_broken}: {report.reason}.")
     if not report.ok:
         sys.exit(1)
+
+
+def _load_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"{path} is not a JSON {what}: {exc}") from exc
+
+
+@cli.command("assess")
+@click.argument("dossier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Evaluation date (YYYY-MM-DD).")
+@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Reference data overlay (JSON) for this assessment only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON (DESIGN section 6).")
+@domain_errors
+def assess_command(dossier: Path, as_of: dt.datetime | None, reference: Path | None, as_json: bool) -> None:
+    """Assess a dossier file offline: no server, no database."""
+    doc = load_dossier(_load_json(dossier, "dossier"))
+    ref = Reference(merge_reference(shipped_data(), _load_json(reference, "object"))) if reference else None
+    full = assess(doc, reference=ref, as_of=as_of.date() if as_of else None)
+    result = {key: full[key] for key in OUTPUT_KEYS}
+    if as_json:
+        _emit(result)
+        return
+    click.echo(f"{result['product']['name']}: verdict {result['verdict']}, status {result['status']} "
+               f"({result['ruleset']}, as of {result['as_of']})")
+    for finding in result["findings"]:
+        click.echo(f"  {finding['rule']:<8} {finding['severity']:<15} {finding['message']['en']}")
+    eligible = result["self_declare"]["eligible"]
+    click.echo(f"Self-declare: {'eligible' if eligible else 'not eligible'}")
+    for finding in result["self_declare"]["findings"]:
+        click.echo(f"  {finding['rule']:<8} {finding['severity']:<15} {finding['message']['en']}")
+
+
+@cli.group("assessments")
+def assessments_group() -> None:
+    """Stored assessments."""
+
+
+@assessments_group.command("refresh")
+@click.option("--limit", type=int, default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def assessments_refresh(limit: int, as_json: bool) -> None:
+    """Recompute stale assessments (what a large change left queued)."""
+    total = 0
+    while (done := assessments.refresh_stale(get_session(), limit=limit)) > 0:
+        total += done
+    if as_json:
+        _emit({"refreshed": total})
+    else:
+        click.echo(f"Recomputed {total} assessments.")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         PUBLIC_BASE_URL="http://127.0.0.1:5000",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         PAGE_SIZE_MAX=200,
+        PROPAGATION_INLINE_LIMIT=500,
         API_TITLE="halal-trace",
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",

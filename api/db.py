@@ -30,9 +30,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the engine for `app`; nothing is created at import time and no table ever by the app."""
-    engine = make_engine(app.config["DATABASE_URL"], **app.config["ENGINE_OPTIONS"])
+    # DB_ENGINE lets a test suite share one engine (and its compiled-statement cache) across apps.
+    engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"], **app.config["ENGINE_OPTIONS"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["db_sessionmaker"] = sessionmaker(
+        engine, expire_on_commit=False,
+        # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
+        info={"propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"]},
+    )
     app.teardown_appcontext(close_session)
 
 

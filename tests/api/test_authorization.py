@@ -62,6 +62,11 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/tokens/<int:token_id>", "DELETE"): lambda role: {
             "anonymous": 401, "producer_a": 204, "admin": 204}.get(role, 404),
         ("/api/v1/journal", "GET"): _signed_in(200),
+        ("/api/v1/batches/<int:batch_id>/assessment", "GET"): _item_read,
+        ("/api/v1/certificates/<int:certificate_id>/status", "POST"): lambda role: {
+            "anonymous": 401, "auditor": 200, "admin": 200, "producer_a": 403, "pendamping_a": 403}.get(role, 404),
+        ("/api/v1/reference", "GET"): _signed_in(200),
+        ("/api/v1/reference", "PUT"): lambda role: {"anonymous": 401, "admin": 200}.get(role, 403),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",
@@ -100,6 +105,7 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             path = rule.replace("<int:record_id>", str(ids[kind]))
             body = create_bodies(own, gtin)[kind] if method == "POST" else PATCH_BODIES[kind]
     path = path.replace("<int:business_id>", str(filled.world.business_a))
+    path = path.replace("<int:batch_id>", str(ids["batches"])).replace("<int:certificate_id>", str(ids["certificates"]))
     path = path.replace("<int:product_id>", str(filled.product_a))
     if rule == "/api/v1/businesses":
         body = {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}
@@ -121,6 +127,10 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             item["step"] += f"-{role}"
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
+    elif rule.endswith("/status"):
+        body = {"status": "suspended", "effective": "2025-01-01", "reason": "surveillance audit"}
+    elif rule == "/api/v1/reference":
+        body = {"version": f"2025.12-{role}", "recognised_foreign_bodies": []}
     elif rule == "/api/v1/tokens/<int:token_id>":
         victim = session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "victim"))
         path = rule.replace("<int:token_id>", str(victim))

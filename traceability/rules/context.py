@@ -14,10 +14,11 @@ from typing import Any
 
 import networkx as nx
 
+from traceability.journal import digest
 from traceability.rules.reference import Reference, contains_phrase
 from traceability.vocabulary import CertificateStatus, Severity
 
-__all__ = ["Context", "Finding", "build_context", "dossier_graph"]
+__all__ = ["Context", "Finding", "Prepared", "build_context", "dossier_graph", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,12 @@ class Context:
         return self.application is not None or self.product["halal_claim"] or label["halal_logo"]
 
     # --- graph questions -----------------------------------------------------------------------
+
+    def digest(self) -> str:
+        """A digest of the judged subgraph: its nodes' records and its edges."""
+        nodes = sorted((n, self.record(n)) for n in self.scope)
+        edges = sorted((a, b) for a, b in self.graph.edges if a in self.scope and b in self.scope)
+        return digest({"nodes": nodes, "edges": edges})
 
     def path(self, node: str) -> tuple[str, ...]:
         """The shortest path from a judged batch up to `node`, batch first."""
@@ -275,19 +282,39 @@ def _enrich(record: Mapping[str, Any], reference: Reference) -> dict[str, Any]:
     return material
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What every batch of one dossier shares: its graph and its enriched materials."""
+
+    doc: Mapping[str, Any]
+    reference: Reference
+    graph: nx.DiGraph
+    materials: dict[str, dict[str, Any]]
+
+    def finished_batches(self) -> list[str]:
+        """Batches no step consumes (the product as sold); all batches if that leaves none."""
+        consumed = {used for step in self.doc["steps"] for used in step["inputs"]}
+        every = [b["id"] for b in self.doc["batches"]]
+        return [b for b in every if b not in consumed] or every
+
+    def context(self, as_of: dt.date, batches: list[str] | None = None) -> Context:
+        """The context for judging `batches` (local ids), by default the finished batches."""
+        targets = tuple(f"batch:{b}" for b in (batches if batches is not None else self.finished_batches()))
+        scope: set[str] = set(targets)
+        for target in targets:
+            scope |= nx.ancestors(self.graph, target)
+        scope |= {f"business:{self.doc['business']['nib']}", f"product:{self.doc['product']['id']}"}
+        return Context(doc=self.doc, reference=self.reference, as_of=as_of, graph=self.graph, targets=targets,
+                       scope=frozenset(scope), materials=self.materials)
+
+
+def prepare(doc: Mapping[str, Any], reference: Reference) -> Prepared:
+    """Build the graph and enrich the materials of a loaded dossier once, for any number of batches."""
+    materials = {f"material:{m['id']}": _enrich(m, reference) for m in doc["materials"]}
+    return Prepared(doc=doc, reference=reference, graph=dossier_graph(doc), materials=materials)
+
+
 def build_context(doc: Mapping[str, Any], reference: Reference, as_of: dt.date,
                   batches: list[str] | None = None) -> Context:
-    """Prepare the context for judging `batches` (local ids); by default the finished batches,
-    i.e. those no step consumes."""
-    graph = dossier_graph(doc)
-    if batches is None:
-        consumed = {used for step in doc["steps"] for used in step["inputs"]}
-        batches = [b["id"] for b in doc["batches"] if b["id"] not in consumed] or [b["id"] for b in doc["batches"]]
-    targets = tuple(f"batch:{b}" for b in batches)
-    scope: set[str] = set(targets)
-    for target in targets:
-        scope |= nx.ancestors(graph, target)
-    scope |= {f"business:{doc['business']['nib']}", f"product:{doc['product']['id']}"}
-    materials = {f"material:{m['id']}": _enrich(m, reference) for m in doc["materials"]}
-    return Context(doc=doc, reference=reference, as_of=as_of, graph=graph, targets=targets,
-                   scope=frozenset(scope), materials=materials)
+    """Prepare the context for judging `batches` of a dossier (see :meth:`Prepared.context`)."""
+    return prepare(doc, reference).context(as_of, batches)

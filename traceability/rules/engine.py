@@ -9,13 +9,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from traceability.journal import digest
 from traceability.rules.catalogue import RULES, Rule
-from traceability.rules.context import Context, Finding, build_context
+from traceability.rules.context import Context, Finding, Prepared, prepare
 from traceability.rules.reference import Reference, default_reference
 from traceability.vocabulary import HalalStatus, Severity
 
-__all__ = ["RULESET", "assess", "graph_digest", "halal_status"]
+__all__ = ["OUTPUT_KEYS", "RULESET", "assess", "assess_prepared", "halal_status", "verdict_of"]
+
+#: The keys of an assessment in DESIGN section 6; stored assessments add batch and graph digest.
+OUTPUT_KEYS = ("product", "as_of", "ruleset", "verdict", "status", "findings", "self_declare")
 
 #: The rule pack: its name and version are recorded in every assessment.
 RULE_PACK_NAME = "halal-id"
@@ -73,11 +75,6 @@ def halal_status(verdict: Severity, *, certified: bool, approved: bool = False) 
     return HalalStatus.PENDING
 
 
-def graph_digest(doc: Mapping[str, Any]) -> str:
-    """A digest of everything judged: the dossier without its evaluation date."""
-    return digest({k: v for k, v in doc.items() if k != "as_of"})
-
-
 def assess(
     doc: Mapping[str, Any],
     *,
@@ -89,11 +86,20 @@ def assess(
     """Assess a loaded dossier (see :func:`traceability.formats.dossier.load_dossier`).
 
     `as_of` defaults to the dossier's own ``as_of``, then to today; `batches` (local ids) defaults to
-    the finished batches. `approved` says an auditor approved the product (stored batches only).
+    the finished batches, judged together as the product. `approved` says an auditor approved the
+    product (stored batches only).
     """
-    reference = reference or default_reference()
+    prepared = prepare(doc, reference or default_reference())
+    return assess_prepared(prepared, as_of=as_of, batches=batches, approved=approved)
+
+
+def assess_prepared(
+    prepared: Prepared, *, as_of: dt.date | None = None, batches: list[str] | None = None, approved: bool = False
+) -> dict[str, Any]:
+    """Assess batches of a prepared dossier; many batches of one product share one preparation."""
+    doc = prepared.doc
     day = as_of or doc.get("as_of") or dt.date.today()
-    ctx = build_context(doc, reference, day, batches)
+    ctx = prepared.context(day, batches)
     findings, sd_findings = _run(ctx)
     verdict = verdict_of(findings)
     own = doc["product"]["certificate"]
@@ -105,11 +111,11 @@ def assess(
         "product": {"id": product["id"], "name": product["name"], "gtin": product["gtin"]},
         "batches": [t.split(":", 1)[1] for t in ctx.targets],
         "as_of": day.isoformat(),
-        "ruleset": RULESET,
-        "reference": reference.label,
+        # The rule pack, with the reference data version as semver build metadata.
+        "ruleset": f"{RULESET}+ref.{prepared.reference['version']}",
         "verdict": verdict.value,
         "status": halal_status(verdict, certified=certified, approved=approved).value,
         "findings": [f.as_dict() for f in findings],
         "self_declare": {"eligible": eligible, "findings": [f.as_dict() for f in sd_findings]},
-        "graph_digest": graph_digest(doc),
+        "graph_digest": ctx.digest(),
     }

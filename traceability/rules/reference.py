@@ -24,6 +24,7 @@ __all__ = ["CatalogueMatch", "Reference", "default_reference", "merge_reference"
 _SPACES = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Lower-case, strip accents and punctuation, so "Ang-Ciu" and "ang ciu" compare equal.
 

@@ -2,4 +2,7 @@
 
 Functions here take an open :class:`~sqlalchemy.orm.Session` and an :class:`Actor`, own the
 transaction (commit or rollback) and raise only :mod:`traceability.errors`; they never see Flask.
+Importing the package installs the reassessment that joins every write (see ``assessments``).
 """
+
+from traceability.service import assessments as assessments

@@ -13,7 +13,7 @@ from traceability.errors import ConflictError, NotFoundError, PermissionDeniedEr
 from traceability.journal import canonical_json
 from traceability.service import journal
 from traceability.service.access import Actor
-from traceability.service.unit_of_work import writing
+from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import Role
 
 __all__ = [
@@ -112,6 +112,7 @@ def update_business(
         apply_business(business, data)
         journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
                        business_id=business.id)
+        touch(session, business.id)  # the penyelia and SJPH records are judged too
     return business
 
 

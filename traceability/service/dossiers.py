@@ -39,7 +39,7 @@ from traceability.service.records import (
     noun,
     record_payload,
 )
-from traceability.service.unit_of_work import writing
+from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import Role
 
 __all__ = ["ImportResult", "export_dossier", "import_dossier"]
@@ -59,9 +59,13 @@ class ExportCodec:
 
     def __init__(self) -> None:
         self.errors = ErrorTree()
+        #: (kind, local id) -> stored id, for translating node ids back to the database's.
+        self.ids: dict[tuple[str, str], int] = {}
 
     def ref(self, obj: Any) -> str:
-        return obj.ref or f"{noun(type(obj))}-{obj.id}"
+        local = obj.ref or f"{noun(type(obj))}-{obj.id}"
+        self.ids[(noun(type(obj)), local)] = obj.id
+        return local
 
     def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
         raise NotImplementedError
@@ -232,6 +236,7 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
     changes.append(journal.Change("dossier.import", f"product:{product.id}",
                                   {"format": FORMAT, "records": len(created)}, business.id))
     journal.append_many(session, actor, changes)
+    touch(session, business.id)
     return ImportResult(
         business=business.id,
         product=product.id,
@@ -265,15 +270,20 @@ class _ApiLike:
         raise NotImplementedError
 
 
-def export_dossier(session: Session, actor: Actor, product_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
-    """Return a product and everything upstream of its batches as a ``halal-trace/dossier@1`` document."""
+def export_dossier(
+    session: Session, actor: Actor, product_id: int, *, as_of: dt.date | None = None, codec: ExportCodec | None = None
+) -> dict[str, Any]:
+    """Return a product and everything upstream of its batches as a ``halal-trace/dossier@1`` document.
+
+    Pass a `codec` to learn which stored record each local id in the document stands for.
+    """
     product = session.get(Product, product_id)
     if product is None:
         raise NotFoundError("No product with that id.")
     actor.require_read(product.business_id, "product")
     business = session.get(Business, product.business_id)
     assert business is not None
-    codec = ExportCodec()
+    codec = codec or ExportCodec()
 
     batches = {b.id: b for b in session.scalars(sa.select(Batch).where(Batch.product_id == product.id))}
     steps: dict[int, ProductionStep] = {}

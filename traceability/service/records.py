@@ -47,7 +47,7 @@ from traceability.errors import (
 from traceability.journal import canonical_json
 from traceability.service import journal
 from traceability.service.access import Actor
-from traceability.service.unit_of_work import writing
+from traceability.service.unit_of_work import touch, writing
 
 __all__ = [
     "KINDS",
@@ -508,6 +508,7 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
             session.flush()
             after["version"] = obj.version
         journal.append(session, actor, action, f"{kind.noun}:{obj.id}", after, business_id=obj.business_id)
+        touch(session, obj.business_id)
     return obj
 
 

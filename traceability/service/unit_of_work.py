@@ -3,7 +3,7 @@ database refused into domain errors that name the field where we know it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -13,7 +13,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Base
 from traceability.errors import ConflictError
 
-__all__ = ["integrity_conflict", "writing"]
+__all__ = ["before_commit", "integrity_conflict", "touch", "writing"]
+
+#: Work that must join every write's transaction (e.g. reassessing what a change reaches).
+_BEFORE_COMMIT: list[Callable[[Session], None]] = []
+
+
+def before_commit(hook: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Register `hook` to run inside every :func:`writing` transaction, just before it commits."""
+    _BEFORE_COMMIT.append(hook)
+    return hook
+
+
+def touch(session: Session, business_id: int) -> None:
+    """Note that this transaction changed records of a business (hooks read it before commit)."""
+    session.info.setdefault("touched_businesses", set()).add(business_id)
 
 _UNIQUE_FIELDS = {
     ("product", ("gtin",)): ("gtin", "Another product already has this GTIN."),
@@ -58,6 +72,8 @@ def writing(session: Session) -> Iterator[Session]:
     """Run the body as one transaction: all of it is committed, or none of it."""
     try:
         yield session
+        for hook in _BEFORE_COMMIT:
+            hook(session)
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
@@ -68,3 +84,5 @@ def writing(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop("touched_businesses", None)

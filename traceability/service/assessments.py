@@ -1,0 +1,219 @@
+"""Stored assessments: judging stored batches, keeping each batch's latest verdict current when
+anything upstream changes, certificate status decisions, and the reference data in force.
+
+A change marks the assessments of every batch it can reach as stale in the same transaction and,
+when that fan-out is at most ``propagation_inline_limit`` batches (session info, default 500),
+recomputes them there too; larger fan-outs are recomputed by :func:`refresh_stale` (a queued job,
+``halal-trace assessments refresh``) or on the next read. A read never serves a stale verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import Assessment, Batch, Certificate, MaterialLot, ReferenceVersion, Review
+from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.formats.dossier import load_dossier
+from traceability.rules.context import prepare
+from traceability.rules.engine import assess_prepared
+from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
+from traceability.service import journal
+from traceability.service.access import Actor
+from traceability.service.dossiers import ExportCodec, export_dossier
+from traceability.service.records import KINDS, ApiCodec, record_payload
+from traceability.service.unit_of_work import before_commit, touch, writing
+from traceability.vocabulary import CertificateStatus, ReviewState, Role, Severity
+
+__all__ = [
+    "active_reference",
+    "assess_batches",
+    "get_assessment",
+    "refresh_stale",
+    "set_certificate_status",
+    "set_reference",
+]
+
+DEFAULT_INLINE_LIMIT = 500
+_ASSESSOR = Actor.operator("assessor")
+
+
+def active_reference(session: Session) -> Reference:
+    """The reference data in force: the newest admin version over the shipped data, or the shipped data."""
+    newest = session.scalar(sa.select(ReferenceVersion).order_by(ReferenceVersion.id.desc()).limit(1))
+    if newest is None:
+        return default_reference()
+    return Reference(merge_reference(shipped_data(), newest.data))
+
+
+def _to_stored_ids(body: dict[str, Any], codec: ExportCodec, business_id: int, nib: str) -> dict[str, Any]:
+    """Name nodes by stored ids (``material:12``) as the rest of the API does, not by local refs."""
+
+    def node(text: str) -> str:
+        kind, _, local = text.partition(":")
+        if kind == "business" and local == nib:
+            return f"business:{business_id}"
+        stored = codec.ids.get((kind, local))
+        return f"{kind}:{stored}" if stored is not None else text
+
+    for finding in body["findings"] + body["self_declare"]["findings"]:
+        finding["subject"] = node(finding["subject"])
+        finding["path"] = [node(n) for n in finding["path"]]
+    return body
+
+
+def assess_batches(
+    session: Session, batch_ids: Iterable[int], *, as_of: dt.date | None = None
+) -> dict[int, Assessment]:
+    """Judge stored batches and store each one's assessment (inside the caller's transaction).
+
+    Batches of one product share one dossier export and one graph.
+    """
+    day = as_of or dt.date.today()
+    reference = active_reference(session)
+    by_product: dict[int, list[Batch]] = defaultdict(list)
+    for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(set(batch_ids))).order_by(Batch.id)):
+        by_product[batch.product_id].append(batch)
+    stored: dict[int, Assessment] = {}
+    for product_id, batches in by_product.items():
+        codec = ExportCodec()
+        doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec))
+        prepared = prepare(doc, reference)
+        approved = session.scalar(sa.select(sa.func.count()).select_from(Review).where(
+            Review.product_id == product_id, Review.state == ReviewState.APPROVED)) > 0
+        existing = {a.batch_id: a for a in session.scalars(
+            sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))}
+        for batch in batches:
+            body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)], approved=approved)
+            body = _to_stored_ids(body, codec, batch.business_id, doc["business"]["nib"])
+            body["product"] = {**body["product"], "id": product_id}
+            body["batches"] = [batch.id]
+            body["batch"] = {"id": batch.id, "lot_code": batch.lot_code}
+            row = existing.get(batch.id) or Assessment(batch_id=batch.id)
+            row.verdict, row.status = Severity(body["verdict"]), body["status"]
+            row.ruleset, row.graph_digest, row.as_of = body["ruleset"], body["graph_digest"], day
+            row.findings, row.self_declare, row.body = body["findings"], body["self_declare"], body
+            row.stale, row.computed_at = False, dt.datetime.now(dt.UTC)
+            session.add(row)
+            stored[batch.id] = row
+    session.flush()
+    return stored
+
+
+def _reachable_batches(session: Session, business_ids: set[int]) -> list[int]:
+    """Batches of these businesses and of every business that received their batches as lots."""
+    seen: set[int] = set()
+    frontier = set(business_ids)
+    while frontier:
+        seen |= frontier
+        downstream = set(session.scalars(
+            sa.select(MaterialLot.business_id).join(Batch, MaterialLot.source_batch_id == Batch.id)
+            .where(Batch.business_id.in_(frontier))))
+        frontier = downstream - seen
+    return list(session.scalars(sa.select(Batch.id).where(Batch.business_id.in_(seen)).order_by(Batch.id)))
+
+
+@before_commit
+def propagate(session: Session) -> None:
+    """Reassess what the transaction's changes reach, before it commits."""
+    touched: set[int] = session.info.pop("touched_businesses", set())
+    if not touched:
+        return
+    session.flush()
+    affected = _reachable_batches(session, touched)
+    if not affected:
+        return
+    session.execute(sa.update(Assessment).where(Assessment.batch_id.in_(affected)).values(stale=True))
+    if len(affected) <= session.info.get("propagation_inline_limit", DEFAULT_INLINE_LIMIT):
+        assess_batches(session, affected)
+
+
+def refresh_stale(session: Session, *, limit: int = 1000) -> int:
+    """Recompute up to `limit` stale assessments (the queued part of a large propagation)."""
+    stale = list(session.scalars(sa.select(Assessment.batch_id).where(Assessment.stale.is_(True))
+                                 .order_by(Assessment.batch_id).limit(limit)))
+    if stale:
+        with writing(session):
+            assess_batches(session, stale)
+    return len(stale)
+
+
+def get_assessment(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
+    """The batch's current assessment, computed now if it is missing or stale."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError("No batch with that id.")
+    actor.require_read(batch.business_id, "batch")
+    row = session.scalar(sa.select(Assessment).where(Assessment.batch_id == batch_id))
+    if row is None or row.stale:
+        with writing(session):
+            row = assess_batches(session, [batch_id])[batch_id]
+    return row.body
+
+
+def set_certificate_status(
+    session: Session,
+    actor: Actor,
+    certificate_id: int,
+    *,
+    status: CertificateStatus,
+    effective: dt.date,
+    reason: str,
+    fraud: bool = False,
+    everywhere: bool = True,
+) -> list[Certificate]:
+    """Revoke, suspend or reinstate a certificate from a date (auditor or admin), journaled.
+
+    With `everywhere`, every business's record of the same certificate (same number and issuer)
+    changes too, so each producer relying on it sees the decision at once.
+    """
+    if actor.role not in (None, Role.AUDITOR, Role.ADMIN):
+        certificate = session.get(Certificate, certificate_id)
+        if certificate is None or not actor.can_read(certificate.business_id):
+            raise NotFoundError("No certificate with that id.")
+        raise PermissionDeniedError("Only an auditor or an admin changes a certificate's status.")
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        raise NotFoundError("No certificate with that id.")
+    if effective < certificate.issued_on and not fraud:
+        raise InvalidInputError("The effective date is before the certificate was issued.",
+                                errors={"effective": [f"Must be on or after {certificate.issued_on}."]})
+    targets = [certificate]
+    if everywhere:
+        targets = list(session.scalars(sa.select(Certificate).where(
+            Certificate.number == certificate.number, Certificate.issuer == certificate.issuer)
+            .order_by(Certificate.id)))
+    kind = KINDS["certificates"]
+    with writing(session):
+        for cert in targets:
+            cert.status, cert.status_since = status, effective
+            cert.fraud, cert.status_reason = fraud, reason
+            session.flush()
+            payload = {**record_payload(kind, cert, ApiCodec(session, cert.business_id)), "status_reason": reason}
+            journal.append(session, actor, "certificate.status", f"certificate:{cert.id}", payload,
+                           business_id=cert.business_id)
+            touch(session, cert.business_id)
+    return targets
+
+
+def set_reference(session: Session, actor: Actor, data: dict[str, Any]) -> Reference:
+    """Put a new version of the reference data in force (admin) and reassess what it changes."""
+    if actor.role not in (None, Role.ADMIN):
+        raise PermissionDeniedError("Only an admin changes the reference data.")
+    reference = Reference(merge_reference(shipped_data(), data))
+    if session.scalar(sa.select(ReferenceVersion).where(ReferenceVersion.version == data["version"])):
+        raise InvalidInputError("That reference version already exists; give a new version.",
+                                errors={"version": ["Already used."]})
+    with writing(session):
+        session.add(ReferenceVersion(version=data["version"], data=data, created_by_id=actor.user_id))
+        journal.append(session, actor, "reference.update", f"reference:{data['version']}", data)
+        session.execute(sa.update(Assessment).values(stale=True))
+        stale = session.scalar(sa.select(sa.func.count()).select_from(Assessment)) or 0
+        if stale <= session.info.get("propagation_inline_limit", DEFAULT_INLINE_LIMIT):
+            assess_batches(session, session.scalars(sa.select(Assessment.batch_id)).all())
+    return reference
