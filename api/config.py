@@ -26,6 +26,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         PAGE_SIZE_MAX=200,
         PROPAGATION_INLINE_LIMIT=500,
+        ASSESSMENT_AS_OF=None,
         API_TITLE="halal-trace",
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",

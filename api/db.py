@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,9 +37,15 @@ def init_app(app: Flask) -> None:
     app.extensions["db_sessionmaker"] = sessionmaker(
         engine, expire_on_commit=False,
         # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
-        info={"propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"]},
+        info={"propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"],
+              # A fixed evaluation date for stored assessments (reproducible demos and tests); else today.
+              "assessment_as_of": _date(app.config["ASSESSMENT_AS_OF"])},
     )
     app.teardown_appcontext(close_session)
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def get_engine() -> sa.Engine:

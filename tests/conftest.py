@@ -33,6 +33,7 @@ EXAMPLES = Path(__file__).parent / "data" / "examples"
 EXAMPLE_NAMES = ["rendang-ok", "kue-lapis-gelatin", "otak-otak-shared-line"]
 POSTGRES_URL = os.environ.get("HALAL_TRACE_TEST_DATABASE_URL")
 OPERATOR = Actor.operator("test")
+ASSESSMENT_DAY = "2025-11-24"
 
 
 def example(name: str) -> dict[str, Any]:
@@ -125,6 +126,7 @@ def shared_app(shared_engine: sa.Engine, migrated_template: str, tmp_path_factor
         "DB_ENGINE": shared_engine,
         "SECRET_KEY": "test-secret",
         "PUBLIC_BASE_URL": "https://trace.test",
+        "ASSESSMENT_AS_OF": ASSESSMENT_DAY,  # the examples' own date, so deadline rules hold still
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     return app
@@ -145,7 +147,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """A session on the test database, for arranging data and checking it."""
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+    with app.extensions["db_sessionmaker"]() as session:
         yield session
 
 

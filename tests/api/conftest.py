@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from models import Batch, Certificate, Facility, Material, MaterialLot, Product, ProductionStep, Supplier
 from tests.conftest import OPERATOR, POSTGRES_URL, World, build_world, example, restore, snapshot
@@ -43,13 +42,13 @@ def build_filled(session) -> Filled:
 
 
 @pytest.fixture(scope="session")
-def filled_template(shared_engine, migrated_template, tmp_path_factory):
+def filled_template(shared_app, shared_engine, migrated_template, tmp_path_factory):
     """On SQLite, build the filled database once and copy it for each test (imports and assessments
     of two dossiers cost ~0.4 s); on PostgreSQL each test builds it."""
     if POSTGRES_URL:
         return None
     restore(shared_engine, migrated_template)
-    with Session(shared_engine, expire_on_commit=False) as session:
+    with shared_app.extensions["db_sessionmaker"]() as session:
         data = build_filled(session)
     return snapshot(shared_engine, tmp_path_factory.mktemp("filled") / "filled.sqlite"), data
 

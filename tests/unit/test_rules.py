@@ -21,6 +21,9 @@ from traceability.rules.reference import Reference, merge_reference, shipped_dat
 Doc = dict[str, Any]
 
 
+DOCUMENTED = [{"type": "source_statement", "says": "-"}, {"type": "spec_sheet", "says": "-"}]
+
+
 def material(d: Doc, mid: str) -> Doc:
     return next(m for m in d["materials"] if m["id"] == mid)
 
@@ -143,7 +146,7 @@ CASES: list[tuple[str, Callable[[Doc], Any], Callable[[Doc], Any], str, str | No
                               species="crab", state="fresh", positive_list=True), "rendang-ok", None),
     ("ALC-01", lambda d: add_ingredient(d, "m-angciu", "Angciu"),
      lambda d: add_ingredient(d, "m-cuka", "Cuka beras", category="condiment", origin="plant",
-                              evidence=[{"type": "source_statement", "says": "-"}, {"type": "spec_sheet", "says": "-"}]),
+                              evidence=DOCUMENTED),
      "rendang-ok", None),
     ("ALC-02", lambda d: d["product"].update(is_beverage=True, measured_ethanol_pct=0.7),
      lambda d: d["product"].update(is_beverage=True, measured_ethanol_pct=0.3), "rendang-ok", None),
@@ -164,7 +167,7 @@ CASES: list[tuple[str, Callable[[Doc], Any], Callable[[Doc], Any], str, str | No
      "rendang-ok", None),
     ("MIC-02", lambda d: add_ingredient(d, "m-ragi", "Ragi instan"),
      lambda d: add_ingredient(d, "m-ragi", "Ragi instan", growth_medium="plant",
-                              evidence=[{"type": "source_statement", "says": "-"}, {"type": "spec_sheet", "says": "-"}]),
+                              evidence=DOCUMENTED),
      "rendang-ok", None),
     ("MIC-03", lambda d: add_ingredient(d, "m-ragi", "Ragi", growth_medium="blood", certificate="cert-minyak"),
      lambda d: add_ingredient(d, "m-ragi", "Ragi", growth_medium="blood", certificate="cert-minyak",
@@ -287,7 +290,8 @@ def test_rule_fires_and_spares_the_close_case(rule, fires, spares, base, as_of):
     for finding in hits:
         assert finding["path"][0].startswith("batch:")
         assert finding["path"][-1] == finding["subject"]
-        assert finding["message"]["id"] and finding["message"]["en"]
+        assert finding["message"]["id"]
+        assert finding["message"]["en"]
         assert "{" not in finding["message"]["en"]
         assert finding["basis"]
 

@@ -74,7 +74,7 @@ def assess_batches(
 
     Batches of one product share one dossier export and one graph.
     """
-    day = as_of or dt.date.today()
+    day = as_of or session.info.get("assessment_as_of") or dt.date.today()
     reference = active_reference(session)
     by_product: dict[int, list[Batch]] = defaultdict(list)
     for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(set(batch_ids))).order_by(Batch.id)):

@@ -308,7 +308,7 @@ def export_dossier(
         for made in step.outputs:
             batches.setdefault(made.id, made)
 
-    materials = {lot.material_id: lot.material for lot in lots.values()}
+    materials = {lot.material_id: session.get(Material, lot.material_id) for lot in lots.values()}
     materials.update({c.material_id: session.get(Material, c.material_id) for c in product.composition})
     frontier = list(materials.values())
     while frontier:
@@ -317,7 +317,8 @@ def export_dossier(
                 materials[used.input_id] = session.get(Material, used.input_id)
                 frontier.append(materials[used.input_id])
 
-    certificates = {lot.certificate_id: lot.certificate for lot in lots.values() if lot.certificate is not None}
+    certificates = {lot.certificate_id: session.get(Certificate, lot.certificate_id)
+                    for lot in lots.values() if lot.certificate_id is not None}
     if product.certificate_id is not None:
         certificates[product.certificate_id] = session.get(Certificate, product.certificate_id)
     covering = sa.select(Certificate).where(

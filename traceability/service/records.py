@@ -177,7 +177,8 @@ def certificate_wire(obj: Certificate, codec: Codec) -> dict[str, Any]:
               for s in obj.scope]
     return {
         **{name: getattr(obj, name) for name in CERTIFICATE_FIELDS},
-        "holder": codec.business if obj.holder is None else codec.ref(obj.holder),
+        "holder": codec.business if obj.holder_supplier_id is None
+        else codec.ref(session.get(Supplier, obj.holder_supplier_id)),
         "covers": [codec.either_ref(c) for c in covers],
     }
 
@@ -239,10 +240,14 @@ def apply_lot(obj: MaterialLot, data: dict[str, Any], codec: Codec) -> None:
 
 
 def lot_wire(obj: MaterialLot, codec: Codec) -> dict[str, Any]:
+    # Read through ids, not relationships: an id changed in this transaction is the truth.
+    session = Session.object_session(obj)
+    assert session is not None
+    certificate = None if obj.certificate_id is None else session.get(Certificate, obj.certificate_id)
     return {
-        "material": codec.ref(obj.material),
-        "supplier": codec.ref(obj.supplier),
-        "certificate": None if obj.certificate is None else codec.ref(obj.certificate),
+        "material": codec.ref(session.get(Material, obj.material_id)),
+        "supplier": codec.ref(session.get(Supplier, obj.supplier_id)),
+        "certificate": None if certificate is None else codec.ref(certificate),
         "lot_code": obj.lot_code,
         "quantity": _num(obj.quantity),
         "unit": obj.unit,
