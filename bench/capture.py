@@ -43,22 +43,18 @@ import copy
 import datetime as dt
 import functools
 import json
-import os
-import secrets
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from benchdb import Unreachable, fresh_database, server_version, targets
 from marshmallow import Schema
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from api.db import make_engine
 from api.migrate import upgrade
@@ -71,7 +67,6 @@ from traceability.service.businesses import create_business
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tests" / "data" / "examples" / "rendang-ok.json"
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ACTOR = Actor.operator("bench")
 LOTS = 25  # steps use these lots in turn
 WARMUP_STEPS = 10
@@ -79,67 +74,6 @@ WARMUP_DOSSIERS = 2
 ROUNDS = 5  # service and baseline alternate this many times
 JOURNAL_TABLES = frozenset({"journal_entry", "journal_head"})
 STEP_DAY = dt.date(2025, 11, 21)
-
-
-# --- databases -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One database to benchmark: its dialect name and the URL the benchmark was given."""
-
-    name: str
-    url: str
-
-
-def targets(given: list[str] | None) -> list[Target]:
-    if given:
-        return [Target("sqlite" if url.startswith("sqlite") else "postgresql", url) for url in given]
-    postgres = os.environ.get("HALAL_TRACE_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES_URL
-    return [Target("sqlite", "sqlite"), Target("postgresql", postgres)]
-
-
-class Unreachable(Exception):
-    """The PostgreSQL server cannot be used: the benchmark skips it."""
-
-
-@contextmanager
-def fresh_database(target: Target) -> Iterator[str]:
-    """Yield the URL of a new, empty database for `target`, removed afterwards unless asked to keep it."""
-    if target.name == "sqlite":
-        if target.url not in ("sqlite", "sqlite://"):
-            path = Path(sa.make_url(target.url).database or "")
-            if not path.name or path.exists():
-                raise SystemExit(f"{target.url}: give a new SQLite file, or `sqlite` for a temporary one.")
-            yield target.url
-            return
-        with tempfile.TemporaryDirectory(prefix="halal-trace-bench-") as directory:
-            yield f"sqlite:///{Path(directory) / 'bench.sqlite'}"
-        return
-    admin = make_engine(target.url, isolation_level="AUTOCOMMIT", poolclass=NullPool,
-                        connect_args={"connect_timeout": 5})
-    name = f"bench_{os.getpid()}_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        raise Unreachable(str(exc.orig or exc).strip().splitlines()[0]) from exc
-    try:
-        url = sa.make_url(target.url).set(database=name)
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            force = " WITH (FORCE)" if (admin.dialect.server_version_info or (0,)) >= (13,) else ""
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"{force}')
-        admin.dispose()
-
-
-def server_version(engine: sa.Engine) -> str:
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            return "SQLite " + str(connection.exec_driver_sql("SELECT sqlite_version()").scalar())
-        return "PostgreSQL " + str(connection.exec_driver_sql("SHOW server_version").scalar()).split()[0]
 
 
 # --- the records every step refers to -------------------------------------------------------------

@@ -99,14 +99,15 @@ class Context:
     targets: tuple[str, ...]
     scope: frozenset[str]
     materials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The scope's nodes by kind, in dossier order: rules walk the judged subgraph, not the whole dossier.
+    ordered: dict[str, list[str]] = field(default_factory=dict)
 
     # --- records -------------------------------------------------------------------------------
 
     def records(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Nodes of `kind` upstream of the targets, with their (enriched) records, in dossier order."""
-        for node, data in self.graph.nodes(data=True):
-            if data.get("kind") == kind and node in self.scope:
-                yield node, self.materials.get(node, data["record"])
+        for node in self.ordered.get(kind, ()):
+            yield node, self.materials.get(node) or self.graph.nodes[node]["record"]
 
     def record(self, node: str) -> dict[str, Any]:
         return self.materials.get(node) or self.graph.nodes[node]["record"]  # type: ignore[no-any-return]
@@ -290,6 +291,7 @@ class Prepared:
     reference: Reference
     graph: nx.DiGraph
     materials: dict[str, dict[str, Any]]
+    order: dict[str, int]
 
     def finished_batches(self) -> list[str]:
         """Batches no step consumes (the product as sold); all batches if that leaves none."""
@@ -304,14 +306,19 @@ class Prepared:
         for target in targets:
             scope |= nx.ancestors(self.graph, target)
         scope |= {f"business:{self.doc['business']['nib']}", f"product:{self.doc['product']['id']}"}
+        ordered: dict[str, list[str]] = {}
+        for node in sorted(scope, key=self.order.__getitem__):
+            ordered.setdefault(node.split(":", 1)[0], []).append(node)
         return Context(doc=self.doc, reference=self.reference, as_of=as_of, graph=self.graph, targets=targets,
-                       scope=frozenset(scope), materials=self.materials)
+                       scope=frozenset(scope), materials=self.materials, ordered=ordered)
 
 
 def prepare(doc: Mapping[str, Any], reference: Reference) -> Prepared:
     """Build the graph and enrich the materials of a loaded dossier once, for any number of batches."""
     materials = {f"material:{m['id']}": _enrich(m, reference) for m in doc["materials"]}
-    return Prepared(doc=doc, reference=reference, graph=dossier_graph(doc), materials=materials)
+    graph = dossier_graph(doc)
+    return Prepared(doc=doc, reference=reference, graph=graph, materials=materials,
+                    order={node: i for i, node in enumerate(graph.nodes)})
 
 
 def build_context(doc: Mapping[str, Any], reference: Reference, as_of: dt.date,
