@@ -34,6 +34,7 @@ check: lint test
 
 bench: $(BIN)/halal-trace
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/assess.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
