@@ -142,7 +142,8 @@ class Context:
     def digest(self) -> str:
         """A digest of the judged subgraph: its nodes' records and its edges."""
         nodes = sorted((n, self.record(n)) for n in self.scope)
-        edges = sorted((a, b) for a, b in self.graph.edges if a in self.scope and b in self.scope)
+        # The scope holds every ancestor of its nodes, so its edges are its nodes' in-edges.
+        edges = sorted((a, b) for b in self.scope for a in self.graph.predecessors(b) if a in self.scope)
         return digest({"nodes": nodes, "edges": edges})
 
     def path(self, node: str) -> tuple[str, ...]:
@@ -173,8 +174,9 @@ class Context:
 
     def use_dates(self, node: str) -> list[dt.date]:
         """The dates of the steps (in scope) that consumed a lot or batch."""
-        return sorted(self.record(step)["on"] for step in self.graph.successors(node)
-                      if step.startswith("step:") and step in self.scope)
+        # Walk the judged steps, not the lot's successors: a shared lot may feed thousands of steps.
+        return sorted(self.record(step)["on"] for step in self.ordered.get("step", ())
+                      if self.graph.has_edge(node, step))
 
     def production_steps(self) -> list[str]:
         return [n for n, _ in self.records("step")]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import (
     Batch,
@@ -285,7 +285,11 @@ def export_dossier(
     assert business is not None
     codec = codec or ExportCodec()
 
-    batches = {b.id: b for b in session.scalars(sa.select(Batch).where(Batch.product_id == product.id))}
+    # Load the product's batches with their steps and the steps' links in a few queries, not one per row.
+    batches = {b.id: b for b in session.scalars(
+        sa.select(Batch).where(Batch.product_id == product.id).order_by(Batch.id)
+        .options(selectinload(Batch.step).selectinload(ProductionStep.inputs),
+                 selectinload(Batch.step).selectinload(ProductionStep.outputs)))}
     steps: dict[int, ProductionStep] = {}
     lots: dict[int, MaterialLot] = {}
     pending = [b for b in batches.values() if b.step_id is not None]
