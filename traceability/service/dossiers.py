@@ -34,6 +34,7 @@ from traceability.service.access import Actor
 from traceability.service.businesses import apply_business, business_payload, business_wire
 from traceability.service.records import (
     KINDS,
+    ApiCodec,
     ErrorTree,
     check_acyclic,
     noun,
@@ -229,7 +230,7 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
                            for j, carried in enumerate(item["carries"])]
         session.add(transport)
     check_acyclic(session, steps)
-    export_codec = _ApiLike(session)
+    export_codec = ApiCodec(session, business.id)
     changes += [journal.Change("create", f"{noun(type(obj))}:{obj.id}",
                                record_payload(KINDS[section], obj, export_codec), business.id)
                 for section, obj in created]
@@ -247,27 +248,6 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
 def _lot_or_batch(codec: ImportCodec, ref: str) -> dict[str, int]:
     held = codec.resolve_either(ref, (), {"lot": MaterialLot, "batch": Batch})
     return {"lot_id": held.id} if isinstance(held, MaterialLot) else {"batch_id": held.id}
-
-
-class _ApiLike:
-    """The API's way of naming records, for journal payloads written during an import."""
-
-    business = None
-
-    def __init__(self, session: Session) -> None:
-        self.session, self.errors = session, ErrorTree()
-
-    def ref(self, obj: Any) -> Any:
-        return obj.id
-
-    def either_ref(self, obj: Any) -> Any:
-        return {noun(type(obj)): obj.id}
-
-    def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
-        raise NotImplementedError
-
-    def resolve_either(self, value: Any, path: Sequence[Any], options: dict[str, type[Any]]) -> Any:
-        raise NotImplementedError
 
 
 def export_dossier(
