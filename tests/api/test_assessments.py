@@ -207,3 +207,33 @@ def test_offline_and_stored_assessments_agree(filled, session):
 
     offline = assess(load_dossier(example("rendang-ok")), as_of=None)
     assert (body["verdict"], len(body["findings"])) == (offline["verdict"], len(offline["findings"]))
+
+
+def _by_code(session, code):
+    return session.scalar(sa.select(Batch).where(Batch.lot_code == code)).id
+
+
+def test_a_change_reassesses_only_the_batches_made_from_it(filled, session):
+    oil = session.scalar(sa.select(MaterialLot).where(MaterialLot.ref == "lot-minyak"))
+    spices = session.scalar(sa.select(MaterialLot).where(MaterialLot.ref == "lot-cabai"))
+
+    from_oil = assessments.affected_batches(session, {f"lot:{oil.id}"})
+    from_spices = assessments.affected_batches(session, {f"lot:{spices.id}"})
+    from_business = assessments.affected_batches(session, {f"business:{filled.world.business_b}"})
+
+    cooked, packed, ground = (_by_code(session, c) for c in ("RBN-251117-M", "RBN-251118", "RBN-251117-B"))
+    assert from_oil == sorted([cooked, packed])
+    assert from_spices == sorted([ground, cooked, packed])
+    assert set(from_business).isdisjoint({cooked, packed, ground})
+
+
+def test_untouched_batches_keep_their_assessment(client, filled, session):
+    other = final_batch(session, filled.world.business_b)
+    before = stored(session, other.id).computed_at
+    oil = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_a,
+                                                      Certificate.ref == "cert-minyak"))
+
+    client.post(f"/api/v1/certificates/{oil.id}/status", headers=filled.auth("auditor"),
+                json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi"})
+
+    assert stored(session, other.id).computed_at == before

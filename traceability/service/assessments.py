@@ -10,6 +10,7 @@ recomputes them there too; larger fan-outs are recomputed by :func:`refresh_stal
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -17,7 +18,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Assessment, Batch, Certificate, MaterialLot, ReferenceVersion, Review
+from models import (
+    Assessment,
+    Batch,
+    Certificate,
+    CertificateScope,
+    Facility,
+    MaterialInput,
+    MaterialLot,
+    Product,
+    ProductionStep,
+    ReferenceVersion,
+    Review,
+    StepInput,
+    Storage,
+    StorageItem,
+    Transport,
+    TransportItem,
+)
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
@@ -82,7 +100,9 @@ def assess_batches(
     stored: dict[int, Assessment] = {}
     for product_id, batches in by_product.items():
         codec = ExportCodec()
-        doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec))
+        # Only what these batches are made of: the cost follows the judged subgraph, not the product's history.
+        doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec,
+                                          batches=[b.id for b in batches]))
         prepared = prepare(doc, reference)
         approved = session.scalar(sa.select(sa.func.count()).select_from(Review).where(
             Review.product_id == product_id, Review.state == ReviewState.APPROVED)) > 0
@@ -105,27 +125,83 @@ def assess_batches(
     return stored
 
 
-def _reachable_batches(session: Session, business_ids: set[int]) -> list[int]:
-    """Batches of these businesses and of every business that received their batches as lots."""
-    seen: set[int] = set()
-    frontier = set(business_ids)
-    while frontier:
-        seen |= frontier
-        downstream = set(session.scalars(
-            sa.select(MaterialLot.business_id).join(Batch, MaterialLot.source_batch_id == Batch.id)
-            .where(Batch.business_id.in_(frontier))))
-        frontier = downstream - seen
-    return list(session.scalars(sa.select(Batch.id).where(Batch.business_id.in_(seen)).order_by(Batch.id)))
+def _seed_batches(session: Session, nodes: set[str]) -> set[int]:
+    """The batches a changed record feeds directly, by the kind of record."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for node in nodes:
+        kind, _, ident = node.partition(":")
+        ids[kind].add(int(ident))
+    lots, batches, steps = set(ids["lot"]), set(ids["batch"]), set(ids["step"])
+    if ids["business"]:
+        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.business_id.in_(ids["business"]))))
+    if ids["product"]:
+        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.product_id.in_(ids["product"]))))
+    if ids["supplier"]:
+        lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.supplier_id.in_(ids["supplier"]))))
+        ids["certificate"] |= set(session.scalars(
+            sa.select(Certificate.id).where(Certificate.holder_supplier_id.in_(ids["supplier"]))))
+        ids["facility"] |= set(session.scalars(
+            sa.select(Facility.id).where(Facility.owner_supplier_id.in_(ids["supplier"]))))
+    if ids["certificate"]:
+        certs = ids["certificate"]
+        lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.certificate_id.in_(certs))))
+        ids["material"] |= set(session.scalars(sa.select(CertificateScope.material_id).where(
+            CertificateScope.certificate_id.in_(certs), CertificateScope.material_id.is_not(None))))
+        products = set(session.scalars(sa.select(Product.id).where(Product.certificate_id.in_(certs))))
+        products |= set(session.scalars(sa.select(CertificateScope.product_id).where(
+            CertificateScope.certificate_id.in_(certs), CertificateScope.product_id.is_not(None))))
+        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.product_id.in_(products))))
+    if ids["material"]:  # the material itself, and what is made with it one level up
+        materials = ids["material"] | set(session.scalars(
+            sa.select(MaterialInput.material_id).where(MaterialInput.input_id.in_(ids["material"]))))
+        lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.material_id.in_(materials))))
+    if ids["facility"]:
+        steps |= set(session.scalars(sa.select(ProductionStep.id).where(
+            ProductionStep.facility_id.in_(ids["facility"]))))
+        held = sa.select(StorageItem.lot_id, StorageItem.batch_id).join(Storage).where(
+            Storage.facility_id.in_(ids["facility"]))
+        for lot_id, batch_id in session.execute(held):
+            lots.add(lot_id) if lot_id else batches.add(batch_id)
+        batches |= set(session.scalars(sa.select(TransportItem.batch_id).join(Transport).where(
+            Transport.facility_id.in_(ids["facility"]))))
+    if lots:
+        steps |= set(session.scalars(sa.select(StepInput.step_id).where(StepInput.lot_id.in_(lots))))
+    if steps:
+        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.step_id.in_(steps))))
+    return batches
+
+
+@functools.cache
+def _downstream_statement() -> sa.Select[Any]:
+    """Every batch made from the seed batches, directly or not, across businesses; built once."""
+    consumed = sa.select(StepInput.batch_id.label("src"), Batch.id.label("dst")).join(
+        Batch, Batch.step_id == StepInput.step_id).where(StepInput.batch_id.is_not(None))
+    received = (sa.select(MaterialLot.source_batch_id.label("src"), Batch.id.label("dst"))
+                .join(StepInput, StepInput.lot_id == MaterialLot.id).join(Batch, Batch.step_id == StepInput.step_id)
+                .where(MaterialLot.source_batch_id.is_not(None)))
+    edges = sa.union_all(consumed, received).subquery("edge")
+    seed = sa.select(Batch.id.label("batch_id")).where(Batch.id.in_(sa.bindparam("seed", expanding=True)))
+    down = seed.cte("down", recursive=True)
+    down = down.union(sa.select(edges.c.dst).join(down, edges.c.src == down.c.batch_id))
+    return sa.select(down.c.batch_id)
+
+
+def affected_batches(session: Session, nodes: set[str]) -> list[int]:
+    """Every batch whose upstream holds one of the changed records."""
+    seed = _seed_batches(session, nodes)
+    if not seed:
+        return []
+    return sorted(set(session.scalars(_downstream_statement(), {"seed": sorted(seed)})))
 
 
 @before_commit
 def propagate(session: Session) -> None:
     """Reassess what the transaction's changes reach, before it commits."""
-    touched: set[int] = session.info.pop("touched_businesses", set())
+    touched: set[str] = session.info.pop("touched", set())
     if not touched:
         return
     session.flush()
-    affected = _reachable_batches(session, touched)
+    affected = affected_batches(session, touched)
     if not affected:
         return
     session.execute(sa.update(Assessment).where(Assessment.batch_id.in_(affected)).values(stale=True))
@@ -197,7 +273,7 @@ def set_certificate_status(
             payload = {**record_payload(kind, cert, ApiCodec(session, cert.business_id)), "status_reason": reason}
             journal.append(session, actor, "certificate.status", f"certificate:{cert.id}", payload,
                            business_id=cert.business_id)
-            touch(session, cert.business_id)
+            touch(session, f"certificate:{cert.id}")
     return targets
 
 

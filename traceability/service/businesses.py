@@ -112,7 +112,7 @@ def update_business(
         apply_business(business, data)
         journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
                        business_id=business.id)
-        touch(session, business.id)  # the penyelia and SJPH records are judged too
+        touch(session, f"business:{business.id}")  # the penyelia and SJPH records are judged too
     return business
 
 

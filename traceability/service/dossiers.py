@@ -237,7 +237,9 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
     changes.append(journal.Change("dossier.import", f"product:{product.id}",
                                   {"format": FORMAT, "records": len(created)}, business.id))
     journal.append_many(session, actor, changes)
-    touch(session, business.id)
+    touch(session, *(f"batch:{obj.id}" for section, obj in created if section == "batches"))
+    if changes and changes[0].subject == f"business:{business.id}" and not is_new:
+        touch(session, f"business:{business.id}")
     return ImportResult(
         business=business.id,
         product=product.id,
@@ -251,11 +253,18 @@ def _lot_or_batch(codec: ImportCodec, ref: str) -> dict[str, int]:
 
 
 def export_dossier(
-    session: Session, actor: Actor, product_id: int, *, as_of: dt.date | None = None, codec: ExportCodec | None = None
+    session: Session,
+    actor: Actor,
+    product_id: int,
+    *,
+    as_of: dt.date | None = None,
+    codec: ExportCodec | None = None,
+    batches: list[int] | None = None,
 ) -> dict[str, Any]:
     """Return a product and everything upstream of its batches as a ``halal-trace/dossier@1`` document.
 
-    Pass a `codec` to learn which stored record each local id in the document stands for.
+    Pass a `codec` to learn which stored record each local id in the document stands for, and
+    `batches` to export only what those batches are made of.
     """
     product = session.get(Product, product_id)
     if product is None:
@@ -266,13 +275,15 @@ def export_dossier(
     codec = codec or ExportCodec()
 
     # Load the product's batches with their steps and the steps' links in a few queries, not one per row.
-    batches = {b.id: b for b in session.scalars(
-        sa.select(Batch).where(Batch.product_id == product.id).order_by(Batch.id)
-        .options(selectinload(Batch.step).selectinload(ProductionStep.inputs),
-                 selectinload(Batch.step).selectinload(ProductionStep.outputs)))}
+    chosen = sa.select(Batch).where(Batch.product_id == product.id)
+    if batches is not None:
+        chosen = chosen.where(Batch.id.in_(batches))
+    batches_by_id = {b.id: b for b in session.scalars(
+        chosen.order_by(Batch.id).options(selectinload(Batch.step).selectinload(ProductionStep.inputs),
+                                          selectinload(Batch.step).selectinload(ProductionStep.outputs)))}
     steps: dict[int, ProductionStep] = {}
     lots: dict[int, MaterialLot] = {}
-    pending = [b for b in batches.values() if b.step_id is not None]
+    pending = [b for b in batches_by_id.values() if b.step_id is not None]
     while pending:  # walk up through intermediate batches, within this business
         batch = pending.pop()
         step = batch.step
@@ -284,13 +295,13 @@ def export_dossier(
                 lot = session.get(MaterialLot, used.lot_id)
                 assert lot is not None
                 lots[lot.id] = lot
-            elif used.batch_id is not None and used.batch_id not in batches:
+            elif used.batch_id is not None and used.batch_id not in batches_by_id:
                 upstream = session.get(Batch, used.batch_id)
                 assert upstream is not None
-                batches[upstream.id] = upstream
+                batches_by_id[upstream.id] = upstream
                 pending.append(upstream)
         for made in step.outputs:
-            batches.setdefault(made.id, made)
+            batches_by_id.setdefault(made.id, made)
 
     materials = {lot.material_id: session.get(Material, lot.material_id) for lot in lots.values()}
     materials.update({c.material_id: session.get(Material, c.material_id) for c in product.composition})
@@ -314,12 +325,12 @@ def export_dossier(
     facility_ids = {s.facility_id for s in steps.values() if s.facility_id is not None}
     storage = [
         st for st in session.scalars(sa.select(Storage).where(Storage.business_id == business.id).order_by(Storage.id))
-        if any(i.lot_id in lots or i.batch_id in batches for i in st.items)
+        if any(i.lot_id in lots or i.batch_id in batches_by_id for i in st.items)
     ]
     transport = [
         tr for tr in session.scalars(
             sa.select(Transport).where(Transport.business_id == business.id).order_by(Transport.id))
-        if any(i.batch_id in batches for i in tr.items)
+        if any(i.batch_id in batches_by_id for i in tr.items)
     ]
     facility_ids |= {st.facility_id for st in storage} | {tr.facility_id for tr in transport}
     facility_ids |= set(session.scalars(sa.select(Facility.id).where(
@@ -334,7 +345,7 @@ def export_dossier(
         kind = KINDS[name]
         return [{"id": codec.ref(obj), **kind.wire(obj, codec)} for _, obj in sorted(records.items())]
 
-    batch_items = section("batches", batches)
+    batch_items = section("batches", batches_by_id)
     for item in batch_items:
         item.pop("product")
     step_items = section("steps", steps)

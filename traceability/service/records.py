@@ -513,7 +513,7 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
             session.flush()
             after["version"] = obj.version
         journal.append(session, actor, action, f"{kind.noun}:{obj.id}", after, business_id=obj.business_id)
-        touch(session, obj.business_id)
+        touch(session, f"{kind.noun}:{obj.id}")
     return obj
 
 

@@ -25,9 +25,9 @@ def before_commit(hook: Callable[[Session], None]) -> Callable[[Session], None]:
     return hook
 
 
-def touch(session: Session, business_id: int) -> None:
-    """Note that this transaction changed records of a business (hooks read it before commit)."""
-    session.info.setdefault("touched_businesses", set()).add(business_id)
+def touch(session: Session, *nodes: str) -> None:
+    """Note records this transaction changed, as graph node ids (``lot:12``); hooks read them before commit."""
+    session.info.setdefault("touched", set()).update(nodes)
 
 _UNIQUE_FIELDS = {
     ("product", ("gtin",)): ("gtin", "Another product already has this GTIN."),
@@ -85,4 +85,4 @@ def writing(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
-        session.info.pop("touched_businesses", None)
+        session.info.pop("touched", None)
