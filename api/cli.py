@@ -220,6 +220,11 @@ def journal_verify(as_json: bool) -> None:
         sys.exit(1)
 
 
+from api.codes_cli import codes as codes_group  # noqa: E402 - its commands use the helpers above
+
+cli.add_command(codes_group)
+
+
 def main() -> None:
     """Entry point of the ``halal-trace`` console script."""
     cli(prog_name="halal-trace")

@@ -1,0 +1,309 @@
+"""Verification codes: issue, revoke and look up the codes printed on packs, and the one public status read.
+
+``public_status`` is the only place that decides what the public sees for a code, so the consumer page,
+badge, embed, oEmbed and verify JSON cannot disagree. Signing is not done here: the caller passes a
+``Sealer`` (the HTTP or CLI layer builds it from the key ring), which keeps keys out of the domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import (
+    Assessment,
+    Batch,
+    Business,
+    Certificate,
+    Material,
+    MaterialLot,
+    Product,
+    StepInput,
+    Supplier,
+    VerificationCode,
+)
+from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.service import journal
+from traceability.service.access import Actor
+from traceability.service.unit_of_work import writing
+from traceability.vocabulary import CertificateStatus, HalalStatus, Role
+
+__all__ = [
+    "CodeDraft",
+    "PublicView",
+    "Sealer",
+    "codes_for_batches",
+    "find_code",
+    "find_code_by_link",
+    "issue_codes",
+    "public_status",
+    "revoke_code",
+]
+
+MAX_CODES_PER_REQUEST = 1000
+_MAX_DEPTH = 20  # intermediate batches followed back within a business, for the ingredient list
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDraft:
+    """Everything a sealer needs to sign a new code and build its printed URL."""
+
+    code: str
+    batch: int
+    product: int
+    issued_at: int  # Unix seconds: the precision the signature carries
+    gtin: str | None
+    lot: str
+
+
+# (draft) -> (printed URL, key id, signature)
+Sealer = Callable[[CodeDraft], tuple[str, str, str]]
+CodeMaker = Callable[[], str]
+
+
+def _batch_for_write(session: Session, actor: Actor, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError("No batch with that id.")
+    actor.require_read(batch.business_id, "batch")
+    if actor.role not in (None, Role.PRODUCER):
+        raise PermissionDeniedError("Only the producer of this batch issues its codes.")
+    return batch
+
+
+def issue_codes(session: Session, actor: Actor, batch_id: int, *, seal: Sealer, new_code: CodeMaker,
+                count: int = 1, revoke_previous: bool = False) -> list[VerificationCode]:
+    """Issue `count` signed codes for a batch, optionally revoking its earlier codes (a re-issue).
+
+    Raises
+    ------
+    NotFoundError
+        Unknown batch, or one of another business.
+    PermissionDeniedError
+        The caller may see the batch but is not its producer.
+    InvalidInputError
+        `count` out of range.
+    """
+    if not 1 <= count <= MAX_CODES_PER_REQUEST:
+        raise InvalidInputError(f"Issue between 1 and {MAX_CODES_PER_REQUEST} codes at a time.",
+                                errors={"count": [f"Must be between 1 and {MAX_CODES_PER_REQUEST}."]})
+    with writing(session):
+        batch = _batch_for_write(session, actor, batch_id)
+        product = session.get_one(Product, batch.product_id)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        changes: list[journal.Change] = []
+        if revoke_previous:
+            for old in session.scalars(sa.select(VerificationCode).where(
+                    VerificationCode.batch_id == batch.id, VerificationCode.revoked_at.is_(None))):
+                old.revoked_at = now
+                changes.append(journal.Change("code.revoke", f"code:{old.code}", {"batch": batch.id, "reissue": True},
+                                              batch.business_id))
+        issued = []
+        for _ in range(count):
+            draft = CodeDraft(new_code(), batch.id, product.id, int(now.timestamp()), product.gtin, batch.lot_code)
+            url, kid, signature = seal(draft)
+            code = VerificationCode(code=draft.code, business_id=batch.business_id, batch_id=batch.id, url=url,
+                                    signature=signature, key_id=kid, issued_at=now)
+            issued.append(code)
+            changes.append(journal.Change("code.issue", f"code:{draft.code}",
+                                          {"batch": batch.id, "url": url, "key_id": kid}, batch.business_id))
+        session.add_all(issued)
+        session.flush()
+        journal.append_many(session, actor, changes)
+    return issued
+
+
+def revoke_code(session: Session, actor: Actor, code: str) -> VerificationCode:
+    """Revoke a code: its page, badge and JSON say so from the next request on. Revoking twice is a no-op.
+
+    The producer revokes their own codes; an auditor or admin any code.
+    """
+    with writing(session):
+        record = find_code(session, code)
+        if record is None:
+            raise NotFoundError("No code like that.")
+        if actor.role not in (Role.AUDITOR, Role.ADMIN):
+            actor.require_write(record.business_id, "code")
+        if record.revoked_at is None:
+            record.revoked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            journal.append(session, actor, "code.revoke", f"code:{record.code}", {"batch": record.batch_id},
+                           business_id=record.business_id)
+    return record
+
+
+def codes_for_batches(session: Session, actor: Actor, batch_ids: Sequence[int]) -> dict[int, list[VerificationCode]]:
+    """The codes of each batch the actor may read, oldest first; an unknown or hidden batch is a 404."""
+    result: dict[int, list[VerificationCode]] = {}
+    for batch_id in batch_ids:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFoundError(f"No batch with id {batch_id}.")
+        actor.require_read(batch.business_id, "batch")
+        result[batch_id] = list(session.scalars(
+            sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id).order_by(VerificationCode.id)))
+    return result
+
+
+def find_code(session: Session, code: str) -> VerificationCode | None:
+    """The code row for a public code string, if any (public: codes are unguessable)."""
+    return session.scalar(sa.select(VerificationCode).where(VerificationCode.code == code))
+
+
+def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None) -> VerificationCode | None:
+    """Resolve a Digital Link: the named code when it belongs to that GTIN and lot, else the batch's newest code."""
+    batch_id = session.scalar(
+        sa.select(Batch.id).join(Product, Product.id == Batch.product_id)
+        .where(Product.gtin.in_({gtin14, gtin14.lstrip("0"), gtin14[1:]}), Batch.lot_code == lot))
+    if batch_id is None:
+        return None
+    query = sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id)
+    if code is not None:
+        return session.scalar(query.where(VerificationCode.code == code))
+    return session.scalar(query.order_by(VerificationCode.revoked_at.is_not(None), VerificationCode.id.desc()))
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateView:
+    number: str
+    issuer: str
+    status: str
+    status_since: dt.date | None
+    valid_until: dt.date | None
+    counts: bool  # valid for this batch on its production date
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientView:
+    material: str
+    supplier: str
+    country: str
+    lot_code: str
+    certificate: CertificateView | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicView:
+    """What anyone may know about a code: the status in one word, and the facts behind it.
+
+    ``state`` is one of ``verified``, ``pending``, ``not_halal``, ``revoked``; ``reason`` says why
+    (``assessment``, ``not_assessed``, ``certificate_inactive``, ``code_revoked``).
+    """
+
+    code: str
+    state: str
+    reason: str
+    product: str
+    brand: str | None
+    gtin: str | None
+    business: str
+    city: str | None
+    lot_code: str
+    produced_on: dt.date
+    product_certificate: CertificateView | None
+    ingredients: list[IngredientView] = field(default_factory=list)
+    assessed_at: dt.datetime | None = None
+    verdict: str | None = None
+    issued_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    url: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self), default=_json_default))  # type: ignore[no-any-return]
+
+    def digest(self) -> str:
+        """A strong validator for ETags: changes whenever anything the public sees changes."""
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView | None:
+    if cert is None:
+        return None
+    # DESIGN section 5: a suspension or revocation affects production on and after its effective date
+    # (one effective from issue, for fraud, affects all); an expired certificate no longer counts.
+    inactive = cert.status is not CertificateStatus.ACTIVE and (cert.status_since is None or cert.status_since <= on)
+    expired = cert.valid_until is not None and cert.valid_until < on
+    return CertificateView(cert.number, cert.issuer, cert.status.value, cert.status_since, cert.valid_until,
+                           counts=not (inactive or expired))
+
+
+def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
+    """The material lots a batch was made from, following intermediate batches back within the chain."""
+    lots: list[int] = []
+    seen: set[int] = set()
+    frontier = [batch.step_id] if batch.step_id else []
+    for _ in range(_MAX_DEPTH):
+        if not frontier:
+            break
+        rows = session.execute(sa.select(StepInput.lot_id, StepInput.batch_id).where(StepInput.step_id.in_(frontier))
+                               .order_by(StepInput.step_id, StepInput.position)).all()
+        next_batches = [b for _, b in rows if b is not None and b not in seen]
+        seen.update(next_batches)
+        lots += [lot for lot, _ in rows if lot is not None and lot not in lots]
+        frontier = [s for s in session.scalars(sa.select(Batch.step_id).where(Batch.id.in_(next_batches))) if s]
+    if not lots:
+        return []
+    by_id = {lot.id: lot for lot in session.scalars(sa.select(MaterialLot).where(MaterialLot.id.in_(lots)))}
+    return [by_id[i] for i in lots]
+
+
+def public_status(session: Session, code: str) -> PublicView:
+    """The public status of a code, read live from the batch's assessment, certificates and the code itself.
+
+    The stored assessment decides (no assessment: ``pending``, "not yet assessed"). On top of it, a
+    certificate on the page that no longer counts for this batch (suspended, revoked or expired on its
+    production date) holds a verified status at ``pending`` until the batch is reassessed: the live check can
+    only lower a status, never raise it. A revoked code is ``revoked`` whatever the batch's status.
+
+    Raises
+    ------
+    NotFoundError
+        No such code.
+    """
+    record = find_code(session, code)
+    if record is None:
+        raise NotFoundError("No code like that.")
+    batch = session.get_one(Batch, record.batch_id)
+    product = session.get_one(Product, batch.product_id)
+    business = session.get_one(Business, batch.business_id)
+    assessment = session.scalar(sa.select(Assessment).where(Assessment.batch_id == batch.id))
+    own_cert = _certificate_view(session.get(Certificate, product.certificate_id) if product.certificate_id else None,
+                                 batch.produced_on)
+    ingredients = []
+    for lot in _ingredient_lots(session, batch):
+        material = session.get_one(Material, lot.material_id)
+        supplier = session.get_one(Supplier, lot.supplier_id)
+        cert = session.get(Certificate, lot.certificate_id) if lot.certificate_id else None
+        ingredients.append(IngredientView(material.name, supplier.name, supplier.country, lot.lot_code,
+                                          _certificate_view(cert, lot.received_on)))
+    if record.revoked_at is not None:
+        state, reason = "revoked", "code_revoked"
+    elif assessment is None:
+        state, reason = "pending", "not_assessed"
+    else:
+        state = {HalalStatus.HALAL_VERIFIED: "verified", HalalStatus.NOT_HALAL: "not_halal"}.get(
+            assessment.status, "pending")
+        reason = "assessment"
+        certificates = [own_cert, *(i.certificate for i in ingredients)]
+        if state == "verified" and any(c is not None and not c.counts for c in certificates):
+            state, reason = "pending", "certificate_inactive"
+    return PublicView(
+        code=record.code, state=state, reason=reason, product=product.name, brand=product.brand, gtin=product.gtin,
+        business=business.name, city=business.region, lot_code=batch.lot_code, produced_on=batch.produced_on,
+        product_certificate=own_cert, ingredients=ingredients,
+        assessed_at=assessment.computed_at if assessment else None,
+        verdict=assessment.verdict.value if assessment else None,
+        issued_at=record.issued_at, revoked_at=record.revoked_at, url=record.url,
+    )
