@@ -65,15 +65,13 @@ def revoke(code: str) -> None:
 @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A saved /.well-known/jwks.json; default: this installation's key directory.")
 @click.option("--json", "as_json", is_flag=True)
+@with_appcontext
 def verify(url: str, jwks_file: Path | None, as_json: bool) -> None:
     """Check a printed URL offline with public keys only; exit 1 if it is not genuine."""
     if jwks_file is not None:
         keys = PublicKeys.from_jwks(json.loads(jwks_file.read_text(encoding="utf-8")))
     else:
-        from api.app import create_app
-
-        with create_app().app_context():
-            keys = PublicKeys(key_ring().keys)
+        keys = PublicKeys(key_ring().keys)  # public halves only: the check never touches a private key
     try:
         signed = qr_codes.verify_url(url, keys)
     except SignatureError as exc:

@@ -10,10 +10,11 @@ import copy
 import pytest
 import sqlalchemy as sa
 
-from models import ApiToken, User
+from models import ApiToken, User, VerificationCode
+from qr.codes import new_code
 from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
 from tests.conftest import OPERATOR, ROLES, example
-from traceability.service import accounts
+from traceability.service import accounts, verification
 from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
@@ -67,7 +68,17 @@ def expected() -> dict[tuple[str, str], object]:
         ("/login", "POST"): "tests/api/test_web_login.py",
         ("/logout", "POST"): "tests/api/test_web_login.py",
         ("/static/<path:filename>", "GET"): "tests/api/test_web_login.py",
+        ("/api/v1/batches/<int:batch_id>/codes", "GET"): _item_read,
+        ("/api/v1/batches/<int:batch_id>/codes", "POST"): lambda role: {
+            "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
+        ("/api/v1/codes/<code>/revoke", "POST"): lambda role: {
+            "anonymous": 401, "producer_a": 200, "auditor": 200, "admin": 200, "pendamping_a": 403}.get(role, 404),
+        ("/api/v1/batches/labels.pdf", "GET"): _item_read,
     }
+    for public in ("/api/v1/verify/<code>", "/api/v1/codes/<code>/qr.png", "/api/v1/codes/<code>/qr.svg",
+                   "/v/<code>", "/01/<path:rest>", "/badge/<code>.svg", "/embed/<code>", "/oembed",
+                   "/.well-known/jwks.json", "/.well-known/gs1resolver"):
+        table[(public, "GET")] = lambda role: 200  # public: the same answer for every role
     for kind in KINDS:
         table[(f"/api/v1/{kind}", "GET")] = _signed_in(200)
         table[(f"/api/v1/{kind}", "POST")] = _collection_post
@@ -88,6 +99,17 @@ def test_every_route_has_an_expectation(app):
     missing = [route for route in _routes(app) if route not in expected()]
 
     assert missing == []
+
+
+def _code_of_a(client, filled: Filled, session):
+    """Business A's code for the matrix, issued once per test by the operator."""
+    existing = session.scalar(sa.select(VerificationCode).order_by(VerificationCode.id))
+    if existing is not None:
+        return existing
+    from api.codes import seal
+
+    with client.application.test_request_context():
+        return verification.issue_codes(session, OPERATOR, filled.own["batches"], seal=seal, new_code=new_code)[0]
 
 
 def _request(client, filled: Filled, session, rule: str, method: str, role: str):
@@ -121,6 +143,15 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             item["step"] += f"-{role}"
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
+    elif "<code>" in rule or "<path:rest>" in rule or "batch_id" in rule or rule in ("/oembed", "/api/v1/batches/labels.pdf"):
+        record = _code_of_a(client, filled, session)
+        path = (rule.replace("<code>", record.code).replace("<int:batch_id>", str(record.batch_id))
+                .replace("/01/<path:rest>", record.url.removeprefix("https://trace.test")))
+        if rule == "/oembed":
+            path += f"?url=https://trace.test/v/{record.code}"
+        elif rule == "/api/v1/batches/labels.pdf":
+            path += f"?batch={record.batch_id}"
+        body = {} if method == "POST" else None
     elif rule == "/api/v1/tokens/<int:token_id>":
         victim = session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "victim"))
         path = rule.replace("<int:token_id>", str(victim))
