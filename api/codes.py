@@ -120,7 +120,7 @@ class BatchCodes(MethodView):
         return [code_body(c) for c in issued]
 
 
-@bp.route("/codes/<code>/revoke")
+@bp.route("/codes/<string:code>/revoke")
 class RevokeCode(MethodView):
     @bp.response(200, CodeOut)
     def post(self, code: str) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def _public_view(code: str) -> PublicView:
     return verification.public_status(get_session(), code)
 
 
-@bp.route("/verify/<code>")
+@bp.route("/verify/<string:code>")
 class Verify(MethodView):
     @bp.arguments(VerifyArgs, location="query")
     @bp.response(200)
@@ -189,7 +189,7 @@ def _image(code: str, kind: str) -> Response:
     return response.make_conditional(request)  # type: ignore[no-any-return]
 
 
-@bp.route("/codes/<code>/qr.png")
+@bp.route("/codes/<string:code>/qr.png")
 class QrPng(MethodView):
     @bp.doc(responses={"200": {"description": "QR code", "content": {"image/png": {}}}})
     def get(self, code: str) -> Response:
@@ -197,7 +197,7 @@ class QrPng(MethodView):
         return _image(code, "png")
 
 
-@bp.route("/codes/<code>/qr.svg")
+@bp.route("/codes/<string:code>/qr.svg")
 class QrSvg(MethodView):
     @bp.doc(responses={"200": {"description": "QR code", "content": {"image/svg+xml": {}}}})
     def get(self, code: str) -> Response:

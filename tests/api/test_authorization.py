@@ -18,6 +18,7 @@ from traceability.service import accounts, verification
 from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
+LABELS = "/api/v1/batches/labels.pdf"
 READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
 
 
@@ -71,11 +72,12 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/batches/<int:batch_id>/codes", "GET"): _item_read,
         ("/api/v1/batches/<int:batch_id>/codes", "POST"): lambda role: {
             "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
-        ("/api/v1/codes/<code>/revoke", "POST"): lambda role: {
+        ("/api/v1/codes/<string:code>/revoke", "POST"): lambda role: {
             "anonymous": 401, "producer_a": 200, "auditor": 200, "admin": 200, "pendamping_a": 403}.get(role, 404),
         ("/api/v1/batches/labels.pdf", "GET"): _item_read,
     }
-    for public in ("/api/v1/verify/<code>", "/api/v1/codes/<code>/qr.png", "/api/v1/codes/<code>/qr.svg",
+    for public in ("/api/v1/verify/<string:code>", "/api/v1/codes/<string:code>/qr.png",
+                   "/api/v1/codes/<string:code>/qr.svg",
                    "/v/<code>", "/01/<path:rest>", "/badge/<code>.svg", "/embed/<code>", "/oembed",
                    "/.well-known/jwks.json", "/.well-known/gs1resolver"):
         table[(public, "GET")] = lambda role: 200  # public: the same answer for every role
@@ -143,13 +145,14 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             item["step"] += f"-{role}"
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
-    elif "<code>" in rule or "<path:rest>" in rule or "batch_id" in rule or rule in ("/oembed", "/api/v1/batches/labels.pdf"):
+    elif "code>" in rule or "<path:rest>" in rule or "batch_id" in rule or rule in ("/oembed", LABELS):
         record = _code_of_a(client, filled, session)
-        path = (rule.replace("<code>", record.code).replace("<int:batch_id>", str(record.batch_id))
+        path = (rule.replace("<code>", record.code).replace("<string:code>", record.code)
+                .replace("<int:batch_id>", str(record.batch_id))
                 .replace("/01/<path:rest>", record.url.removeprefix("https://trace.test")))
         if rule == "/oembed":
             path += f"?url=https://trace.test/v/{record.code}"
-        elif rule == "/api/v1/batches/labels.pdf":
+        elif rule == LABELS:
             path += f"?batch={record.batch_id}"
         body = {} if method == "POST" else None
     elif rule == "/api/v1/tokens/<int:token_id>":

@@ -51,9 +51,11 @@ def test_issued_code_is_a_signed_digital_link_that_decodes_from_its_png_and_svg(
         signed = codes.verify_url(issued["url"], PublicKeys.from_jwks(key_ring().jwks()))
     assert (signed.claims.batch, signed.claims.product) == (batch.id, product.id)
     png = client.get(f"/api/v1/codes/{issued['code']}/qr.png")
-    assert png.mimetype == "image/png" and decode(png.data) == [issued["url"]]
+    assert png.mimetype == "image/png"
+    assert decode(png.data) == [issued["url"]]
     svg = client.get(f"/api/v1/codes/{issued['code']}/qr.svg")
-    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert svg.mimetype == "image/svg+xml"
+    assert b"<svg" in svg.data
 
 
 def test_a_product_without_gtin_gets_a_short_v_url(client, filled, session):
@@ -73,11 +75,16 @@ def test_consumer_page_speaks_indonesian_by_default_and_english_on_request(clien
     page_en = client.get(f"/v/{issued['code']}", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
     switched = client.get(f"/v/{issued['code']}?lang=en").get_data(as_text=True)
 
-    assert "Menunggu verifikasi" in page_id and "belum dinilai" in page_id
-    assert "Pending verification" in page_en and "not been assessed" in page_en and page_en == switched
+    assert "Menunggu verifikasi" in page_id
+    assert "belum dinilai" in page_id
+    assert "Pending verification" in page_en
+    assert "not been assessed" in page_en
+    assert page_en == switched
     for page in (page_id, page_en):
-        assert "Rendang Bundo" in page and "RBN-251117-B" in page  # producer, lot
-        assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+        assert "Rendang Bundo" in page
+        assert "RBN-251117-B" in page
+        assert "<script" not in page
+        assert "http://" not in page.replace("http://www.w3.org", "")
 
 
 def _status_everywhere(client, code):
@@ -87,7 +94,9 @@ def _status_everywhere(client, code):
     embed = client.get(f"/embed/{code}?lang=en").get_data(as_text=True)
     words = {"verified": "Halal verified", "pending": "Pending verification", "not_halal": "Not halal",
              "revoked": "Code revoked"}
-    assert words[state] in page and words[state] in badge and words[state] in embed
+    assert words[state] in page
+    assert words[state] in badge
+    assert words[state] in embed
     return state
 
 
@@ -107,7 +116,8 @@ def test_revoking_an_upstream_certificate_flips_page_badge_and_json(client, fill
     assert response.status_code == 200, response.json
     assert _status_everywhere(client, issued["code"]) == "pending"
     after = client.get(f"/api/v1/verify/{issued['code']}", headers={"If-None-Match": before.headers["ETag"]})
-    assert after.status_code == 200 and after.json["reason"] == "certificate_inactive"
+    assert after.status_code == 200
+    assert after.json["reason"] == "certificate_inactive"
 
 
 def test_not_halal_and_revoked_code_are_shown_as_such_and_revocation_is_journaled(client, filled, session):
@@ -117,7 +127,8 @@ def test_not_halal_and_revoked_code_are_shown_as_such_and_revocation_is_journale
 
     response = client.post(f"/api/v1/codes/{issued['code']}/revoke", headers=filled.auth("auditor"))
 
-    assert response.status_code == 200 and response.json["revoked_at"]
+    assert response.status_code == 200
+    assert response.json["revoked_at"]
     assert _status_everywhere(client, issued["code"]) == "revoked"
     assert session.scalar(sa.select(JournalEntry).where(JournalEntry.action == "code.revoke",
                                                         JournalEntry.subject == f"code:{issued['code']}"))
@@ -156,10 +167,12 @@ def test_a_tampered_or_wrong_key_code_is_refused_online_and_offline(client, fill
             codes.verify_url(bad, keys)
         path = bad.removeprefix("https://trace.test")
         page = client.get(path)
-        assert page.status_code == 400 and "Kode tidak asli" in page.get_data(as_text=True)
+        assert page.status_code == 400
+        assert "Kode tidak asli" in page.get_data(as_text=True)
         token = bad.split("&s=")[1]
         refused = client.get(f"/api/v1/verify/{issued['code']}", query_string={"s": token})
-        assert refused.status_code == 422 and "s" in refused.json["errors"]
+        assert refused.status_code == 422
+        assert "s" in refused.json["errors"]
     assert client.get(issued["url"].removeprefix("https://trace.test")).status_code == 200
 
 
@@ -173,7 +186,8 @@ def test_rotation_keeps_old_codes_valid_and_lists_both_keys(client, filled, app)
     jwks = client.get("/.well-known/jwks.json").json
 
     keys = PublicKeys.from_jwks(jwks)
-    assert old["key_id"] != new["key_id"] and {old["key_id"], new["key_id"]} <= set(keys.keys)
+    assert old["key_id"] != new["key_id"]
+    assert {old["key_id"], new["key_id"]} <= set(keys.keys)
     for issued in (old, new):
         codes.verify_url(issued["url"], keys)
         assert client.get(issued["url"].removeprefix("https://trace.test")).status_code == 200
@@ -193,11 +207,14 @@ def test_resolver_follows_gs1_link_types_and_linkset(client, filled, session):
 
     assert (pip.status_code, pip.location) == (307, f"https://trace.test/v/{issued['code']}")
     assert (cert.status_code, cert.location) == (307, f"https://trace.test/api/v1/verify/{issued['code']}")
-    assert trace.status_code == 307 and trace.location.endswith("#ingredients")
-    assert retailers.status_code == 404 and unknown.status_code == 404
+    assert trace.status_code == 307
+    assert trace.location.endswith("#ingredients")
+    assert retailers.status_code == 404
+    assert unknown.status_code == 404
     assert linkset.mimetype == negotiated.mimetype == "application/linkset+json"
     entry = linkset.json["linkset"][0]
-    assert entry["anchor"].endswith(path) and "https://gs1.org/voc/pip" in entry
+    assert entry["anchor"].endswith(path)
+    assert "https://gs1.org/voc/pip" in entry
     assert client.get(path).status_code == 200  # no code named: the batch's newest code
 
 
@@ -209,7 +226,8 @@ def test_resolver_refuses_what_is_no_digital_link(client, filled):
     assert client.get("/01/08994471000237/10/NOPE").status_code == 404
     assert client.get("/v/notacodeatall").status_code == 404
     described = client.get("/.well-known/gs1resolver").json
-    assert described["resolverRoot"] == "https://trace.test" and "gs1:pip" in described["activeLinkTypes"]["en"]
+    assert described["resolverRoot"] == "https://trace.test"
+    assert "gs1:pip" in described["activeLinkTypes"]["en"]
 
 
 def test_verify_json_is_cors_open_cacheable_and_conditional(client, filled):
@@ -219,11 +237,14 @@ def test_verify_json_is_cors_open_cacheable_and_conditional(client, filled):
     again = client.get(f"/api/v1/verify/{issued['code']}", headers={"If-None-Match": first.headers["ETag"]})
 
     assert first.headers["Access-Control-Allow-Origin"] == "*"
-    assert "public" in first.headers["Cache-Control"] and first.headers["ETag"]
+    assert "public" in first.headers["Cache-Control"]
+    assert first.headers["ETag"]
     assert again.status_code == 304
     body = first.json
-    assert body["state"] == "pending" and body["product"] == "Rendang Daging Sapi"
-    assert {i["supplier"] for i in body["ingredients"]} and body["consumer_url"].endswith(issued["code"])
+    assert body["state"] == "pending"
+    assert body["product"] == "Rendang Daging Sapi"
+    assert {i["supplier"] for i in body["ingredients"]}
+    assert body["consumer_url"].endswith(issued["code"])
 
 
 def test_oembed_and_embed_for_both_url_forms(client, filled):
@@ -231,11 +252,13 @@ def test_oembed_and_embed_for_both_url_forms(client, filled):
 
     for url in (f"https://trace.test/v/{issued['code']}", issued["url"]):
         answer = client.get("/oembed", query_string={"url": url})
-        assert answer.status_code == 200 and answer.json["type"] == "rich"
+        assert answer.status_code == 200
+        assert answer.json["type"] == "rich"
         assert f"/embed/{issued['code']}" in answer.json["html"]
     assert client.get("/oembed", query_string={"url": "https://elsewhere.example/v/x"}).status_code == 404
     embed = client.get(f"/embed/{issued['code']}")
-    assert embed.status_code == 200 and "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert embed.status_code == 200
+    assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
 
 
 def test_public_routes_are_rate_limited_with_a_problem_document(client, filled, app):
@@ -260,24 +283,28 @@ def test_label_sheet_codes_decode_to_the_urls_that_land_on_the_consumer_page(cli
                                                                  "per_batch": 12},
                      headers=filled.auth("producer_a"))
 
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
     page = pypdfium2.PdfDocument(pdf.data)[0].render(scale=150 / 72).to_pil()
     found = [r.text for r in zxingcpp.read_barcodes(page)]
     assert sorted(found) == sorted([first["url"]] * 12 + [second["url"]] * 12)
     landed = client.get(found[0].removeprefix("https://trace.test"))
-    assert landed.status_code == 200 and "Rendang Daging Sapi" in landed.get_data(as_text=True)
+    assert landed.status_code == 200
+    assert "Rendang Daging Sapi" in landed.get_data(as_text=True)
 
 
 def test_bad_issue_input_names_the_field_and_changes_nothing(client, filled, session):
     response = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={"count": 0},
                            headers=filled.auth("producer_a"))
 
-    assert response.status_code == 422 and "count" in response.json["errors"]
+    assert response.status_code == 422
+    assert "count" in response.json["errors"]
     assert client.get(f"/api/v1/batches/{filled.own['batches']}/codes", headers=filled.auth("producer_a")).json == []
 
 
 def test_jwks_lists_ed25519_keys_only_public(client):
     keys = client.get("/.well-known/jwks.json").json["keys"]
 
-    assert keys and all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and "d" not in k for k in keys)
+    assert keys
+    assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and "d" not in k for k in keys)
     assert json.dumps(keys).count('"kid"') == len(keys)

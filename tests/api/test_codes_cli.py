@@ -27,10 +27,13 @@ def test_issue_verify_offline_and_print_labels(app, filled, session, tmp_path, c
     labels = _run(app, "codes", "labels", str(filled.own["batches"]), "--out", str(tmp_path / "l.pdf"),
                   "--per-batch", "3")
 
-    assert set(issued) >= {"code", "url", "batch"} and issued["batch"] == filled.own["batches"]
-    assert good.exit_code == 0 and json.loads(good.output)["valid"] is True
+    assert set(issued) >= {"code", "url", "batch"}
+    assert issued["batch"] == filled.own["batches"]
+    assert good.exit_code == 0
+    assert json.loads(good.output)["valid"] is True
     assert json.loads(good.output)["code"] == issued["code"]
-    assert forged.exit_code == 1 and json.loads(forged.output)["valid"] is False
+    assert forged.exit_code == 1
+    assert json.loads(forged.output)["valid"] is False
     assert labels.exit_code == 0
     page = pypdfium2.PdfDocument((tmp_path / "l.pdf").read_bytes())[0].render(scale=150 / 72).to_pil()
     assert [r.text for r in zxingcpp.read_barcodes(page)] == [issued["url"]] * 3
@@ -42,7 +45,8 @@ def test_rotation_from_the_cli_signs_new_codes_with_the_new_key(app, filled, ses
     rotated = _run(app, "codes", "rotate-key")
     after = json.loads(_run(app, "codes", "issue", str(filled.own["batches"]), "--json").output)
 
-    assert rotated.exit_code == 0 and before["key_id"] != after["key_id"]
+    assert rotated.exit_code == 0
+    assert before["key_id"] != after["key_id"]
     for url in (before["url"], after["url"]):
         assert _run(app, "codes", "verify", url, "--json").exit_code == 0
 
@@ -52,4 +56,6 @@ def test_issuing_for_an_unknown_batch_fails_on_stderr(app, filled, session):
 
     result = _run(app, "codes", "issue", str(missing), "--json")
 
-    assert result.exit_code == 1 and "No batch" in result.stderr and result.stdout == ""
+    assert result.exit_code == 1
+    assert "No batch" in result.stderr
+    assert result.stdout == ""

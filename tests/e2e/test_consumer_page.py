@@ -14,7 +14,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from models import Assessment
-from tests.api.conftest import filled  # noqa: F401 - the filled businesses fixture
 from traceability.vocabulary import HalalStatus, Severity
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,7 +56,8 @@ def test_consumer_page_on_a_phone_in_both_languages(live, client, filled, sessio
                 page = context.new_page()
                 page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
                 response = page.goto(live + path)
-                assert response is not None and response.status == 200
+                assert response is not None
+                assert response.status == 200
                 results[lang] = {
                     "word": page.inner_text(".status-word"),
                     "colour": page.eval_on_selector(".status", "e => getComputedStyle(e).backgroundColor"),
@@ -70,9 +70,12 @@ def test_consumer_page_on_a_phone_in_both_languages(live, client, filled, sessio
         finally:
             browser.close()
 
-    assert results["id"]["word"] == "Terverifikasi halal" and results["en"]["word"] == "Halal verified"
+    assert results["id"]["word"] == "Terverifikasi halal"
+    assert results["en"]["word"] == "Halal verified"
     for lang, seen in results.items():
         assert seen["colour"] == "rgb(27, 127, 59)", lang  # green: verified
-        assert seen["overflow"] <= 390 and seen["html_lang"] == lang and seen["ingredients"] >= 1
+        assert seen["overflow"] <= 390
+        assert seen["html_lang"] == lang
+        assert seen["ingredients"] >= 1
     assert outside == []  # no CDN fonts, no scripts from elsewhere
     assert (ARTIFACTS / "consumer-id-390x844.png").stat().st_size > 10_000
