@@ -15,18 +15,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import (
     Assessment,
     Batch,
     Business,
     Certificate,
-    Material,
     MaterialLot,
     Product,
     StepInput,
-    Supplier,
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -255,7 +253,11 @@ def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
         frontier = [s for s in session.scalars(sa.select(Batch.step_id).where(Batch.id.in_(next_batches))) if s]
     if not lots:
         return []
-    by_id = {lot.id: lot for lot in session.scalars(sa.select(MaterialLot).where(MaterialLot.id.in_(lots)))}
+    # One query for the lots with their material, supplier and certificate: the page is read on every scan.
+    query = (sa.select(MaterialLot).where(MaterialLot.id.in_(lots))
+             .options(joinedload(MaterialLot.material), joinedload(MaterialLot.supplier),
+                      joinedload(MaterialLot.certificate)))
+    by_id = {lot.id: lot for lot in session.scalars(query)}
     return [by_id[i] for i in lots]
 
 
@@ -272,22 +274,21 @@ def public_status(session: Session, code: str) -> PublicView:
     NotFoundError
         No such code.
     """
-    record = find_code(session, code)
-    if record is None:
+    row = session.execute(
+        sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
+        .join(Batch, Batch.id == VerificationCode.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .join(Business, Business.id == Batch.business_id)
+        .outerjoin(Assessment, Assessment.batch_id == Batch.id)
+        .outerjoin(Certificate, Certificate.id == Product.certificate_id)
+        .where(VerificationCode.code == code)).one_or_none()
+    if row is None:
         raise NotFoundError("No code like that.")
-    batch = session.get_one(Batch, record.batch_id)
-    product = session.get_one(Product, batch.product_id)
-    business = session.get_one(Business, batch.business_id)
-    assessment = session.scalar(sa.select(Assessment).where(Assessment.batch_id == batch.id))
-    own_cert = _certificate_view(session.get(Certificate, product.certificate_id) if product.certificate_id else None,
-                                 batch.produced_on)
-    ingredients = []
-    for lot in _ingredient_lots(session, batch):
-        material = session.get_one(Material, lot.material_id)
-        supplier = session.get_one(Supplier, lot.supplier_id)
-        cert = session.get(Certificate, lot.certificate_id) if lot.certificate_id else None
-        ingredients.append(IngredientView(material.name, supplier.name, supplier.country, lot.lot_code,
-                                          _certificate_view(cert, lot.received_on)))
+    record, batch, product, business, assessment, product_cert = row
+    own_cert = _certificate_view(product_cert, batch.produced_on)
+    ingredients = [IngredientView(lot.material.name, lot.supplier.name, lot.supplier.country, lot.lot_code,
+                                  _certificate_view(lot.certificate, lot.received_on))
+                   for lot in _ingredient_lots(session, batch)]
     if record.revoked_at is not None:
         state, reason = "revoked", "code_revoked"
     elif assessment is None:
