@@ -217,7 +217,7 @@ def cors(response: Response) -> Response:
 
 def init_app(app: Flask, api: Any) -> None:
     """Register the code API, the public pages, CORS and the rate limit on the public surface."""
-    from api import public
+    from api import codes_web, public
     from api.auth import csrf
 
     app.config.setdefault("PUBLIC_MAX_AGE", 0)
@@ -231,4 +231,5 @@ def init_app(app: Flask, api: Any) -> None:
     api.register_blueprint(bp)
     csrf.exempt(bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(codes_web.bp)
     app.after_request(cors)

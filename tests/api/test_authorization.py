@@ -75,6 +75,8 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/codes/<string:code>/revoke", "POST"): lambda role: {
             "anonymous": 401, "producer_a": 200, "auditor": 200, "admin": 200, "pendamping_a": 403}.get(role, 404),
         ("/api/v1/batches/labels.pdf", "GET"): _item_read,
+        ("/codes", "GET"): "tests/api/test_codes_web.py",
+        ("/codes/issue", "POST"): "tests/api/test_codes_web.py",
     }
     for public in ("/api/v1/verify/<string:code>", "/api/v1/codes/<string:code>/qr.png",
                    "/api/v1/codes/<string:code>/qr.svg",
