@@ -308,3 +308,25 @@ def test_jwks_lists_ed25519_keys_only_public(client):
     assert keys
     assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and "d" not in k for k in keys)
     assert json.dumps(keys).count('"kid"') == len(keys)
+
+
+def test_resolver_ce_expectations_that_apply_here(client, filled, session):
+    """The GS1 Resolver CE cases (tests/data/digital-link/, Apache-2.0) this resolver shares: bad paths are 400,
+    an absent link type is 404. Its other cases differ on purpose: without a linkType this resolver serves its
+    own consumer page (200) instead of redirecting to a default link, and holds one link per type (never 300)."""
+    from pathlib import Path
+
+    cases = json.loads((Path(__file__).parents[1] / "data" / "digital-link" /
+                        "resolver-behaviour-expectations.json").read_text())["cases"]
+    final = final_batch(session, filled)
+    issue(client, filled, batch=final)
+    batch = session.get(Batch, final)
+    ours = f"/01/0{session.get(Product, batch.product_id).gtin}"
+    applicable = [c for c in cases if c["request"].startswith("GET /01/") and c["expect_status"] in (400, 404)]
+
+    for case in applicable:
+        rest = case["request"].removeprefix("GET /01/09506000134376")
+        # A malformed path is refused as such; a link-type question is asked of a batch this resolver knows.
+        path = f"{ours}{rest}" if case["expect_status"] == 400 else f"{ours}/10/{batch.lot_code}{rest}"
+        assert client.get(path).status_code == case["expect_status"], (case, path)
+    assert len(applicable) >= 2
