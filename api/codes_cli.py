@@ -15,10 +15,11 @@ from api.db import get_session
 from qr import codes as qr_codes
 from qr.signing import KeyRing, PublicKeys, SignatureError
 from traceability.service import verification
+from traceability.service.access import Actor
 
 
-def _operator():  # type: ignore[no-untyped-def]
-    from api.cli import OPERATOR  # the CLI's operator actor; imported late, api.cli registers this group
+def _operator() -> Actor:
+    from api.cli import OPERATOR  # imported late: api.cli imports this module to register the group
 
     return OPERATOR
 

@@ -330,3 +330,15 @@ def test_resolver_ce_expectations_that_apply_here(client, filled, session):
         path = f"{ours}{rest}" if case["expect_status"] == 400 else f"{ours}/10/{batch.lot_code}{rest}"
         assert client.get(path).status_code == case["expect_status"], (case, path)
     assert len(applicable) >= 2
+
+
+def test_issuing_with_an_idempotency_key_twice_gives_the_same_code(client, filled):
+    headers = {**filled.auth("producer_a"), "Idempotency-Key": "labels-2025-11-18"}
+    url = f"/api/v1/batches/{filled.own['batches']}/codes"
+
+    first = client.post(url, json={}, headers=headers)
+    second = client.post(url, json={}, headers=headers)
+
+    assert first.status_code == second.status_code == 201
+    assert first.json == second.json
+    assert len(client.get(url, headers=filled.auth("producer_a")).json) == 1

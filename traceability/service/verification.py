@@ -158,13 +158,22 @@ def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None)
     """Resolve a Digital Link: the named code when it belongs to that GTIN and lot, else the batch's newest code."""
     batch_id = session.scalar(
         sa.select(Batch.id).join(Product, Product.id == Batch.product_id)
-        .where(Product.gtin.in_({gtin14, gtin14.lstrip("0"), gtin14[1:]}), Batch.lot_code == lot))
+        .where(Product.gtin.in_(_stored_forms(gtin14)), Batch.lot_code == lot))
     if batch_id is None:
         return None
     query = sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id)
     if code is not None:
         return session.scalar(query.where(VerificationCode.code == code))
     return session.scalar(query.order_by(VerificationCode.revoked_at.is_not(None), VerificationCode.id.desc()))
+
+
+def _stored_forms(gtin14: str) -> list[str]:
+    """The forms a GTIN may be stored in (8, 12, 13 or 14 digits) that pad to `gtin14`.
+
+    >>> _stored_forms("00012345678905")
+    ['012345678905', '0012345678905', '00012345678905']
+    """
+    return [gtin14[-n:] for n in (8, 12, 13, 14) if not gtin14[:-n].strip("0")]
 
 
 @dataclass(frozen=True, slots=True)
