@@ -51,8 +51,8 @@ request = function()
 end
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout
-  io.write(string.format('BENCH {"requests": %d, "duration_us": %d, "p99_us": %d, "errors": %d}\\n',
-                         summary.requests, summary.duration, latency:percentile(99), bad))
+  io.write(string.format('BENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
+                         summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), bad))
 end
 """
 ENDPOINTS = {  # name -> path pattern (%s = a random code)
@@ -125,7 +125,8 @@ def run_wrk(port: int, path: str, directory: Path, seconds: int) -> dict[str, fl
                          env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     data = json.loads(line.removeprefix("BENCH "))
-    return {"rps": data["requests"] / (data["duration_us"] / 1e6), "p99_ms": data["p99_us"] / 1000,
+    return {"rps": data["requests"] / (data["duration_us"] / 1e6), "p50_ms": data["p50_us"] / 1000,
+            "p99_ms": data["p99_us"] / 1000,
             "errors": data["errors"], "requests": data["requests"]}
 
 
@@ -169,10 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     base = results["trivial JSON (/bench/ping)"]
     print(f"verify benchmark: {args.codes} codes on SQLite, gunicorn sync x{workers}, wrk -t1 -c8 "
           f"-d{args.seconds}s per endpoint (setup {setup_s:.1f} s)")
-    print(f"  {'endpoint':<28}{'req/s':>10}{'p99 ms':>10}{'req/s ratio':>13}{'p99 ratio':>11}{'errors':>8}")
+    print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'req/s ratio':>13}{'p99 ratio':>11}"
+          f"{'errors':>8}")
     for name, r in results.items():
         r["rps_ratio"], r["p99_ratio"] = r["rps"] / base["rps"], r["p99_ms"] / max(base["p99_ms"], 1e-3)
-        print(f"  {name:<28}{r['rps']:>10.0f}{r['p99_ms']:>10.1f}{r['rps_ratio']:>12.2f}x{r['p99_ratio']:>10.2f}x"
+        print(f"  {name:<28}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['rps_ratio']:>12.2f}x"
+              f"{r['p99_ratio']:>10.2f}x"
               f"{r['errors']:>8.0f}")
     print(json.dumps({"codes": args.codes, "workers": workers, "seconds": args.seconds,
                       "results": {k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}}))

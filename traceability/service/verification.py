@@ -8,6 +8,7 @@ badge, embed, oEmbed and verify JSON cannot disagree. Signing is not done here: 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 MAX_CODES_PER_REQUEST = 1000
-_MAX_DEPTH = 20  # intermediate batches followed back within a business, for the ingredient list
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,12 +221,16 @@ class PublicView:
     revoked_at: dt.datetime | None = None
     url: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(asdict(self), default=_json_default))  # type: ignore[no-any-return]
+    def as_json(self) -> str:
+        """The view as JSON text (dates in ISO 8601), keys sorted so equal views give equal text."""
+        return json.dumps(asdict(self), default=_json_default, sort_keys=True)
 
-    def digest(self) -> str:
+    def as_dict(self) -> dict[str, Any]:
+        return json.loads(self.as_json())  # type: ignore[no-any-return]
+
+    def digest(self, text: str | None = None) -> str:
         """A strong validator for ETags: changes whenever anything the public sees changes."""
-        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:32]
+        return hashlib.sha256((text or self.as_json()).encode()).hexdigest()[:32]
 
 
 def _json_default(value: Any) -> str:
@@ -246,28 +250,43 @@ def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView 
                            counts=not (inactive or expired))
 
 
+@functools.cache
+def _ingredient_lots_query() -> sa.Select[tuple[MaterialLot]]:
+    """The statement behind :func:`_ingredient_lots`, built once: building it costs more than running it."""
+    inputs = (sa.select(StepInput.lot_id, StepInput.batch_id).where(StepInput.step_id == sa.bindparam("step_id"))
+              .cte("inputs", recursive=True))
+    inputs = inputs.union(
+        sa.select(StepInput.lot_id, StepInput.batch_id)
+        .join(Batch, Batch.step_id == StepInput.step_id)
+        .join(inputs, inputs.c.batch_id == Batch.id))
+    # The lots with their material, supplier and certificate in the same statement: read on every scan.
+    return (sa.select(MaterialLot).where(MaterialLot.id.in_(sa.select(inputs.c.lot_id)))
+            .options(joinedload(MaterialLot.material), joinedload(MaterialLot.supplier),
+                     joinedload(MaterialLot.certificate))
+            .order_by(MaterialLot.received_on, MaterialLot.id))
+
+
 def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
-    """The material lots a batch was made from, following intermediate batches back within the chain."""
-    lots: list[int] = []
-    seen: set[int] = set()
-    frontier = [batch.step_id] if batch.step_id else []
-    for _ in range(_MAX_DEPTH):
-        if not frontier:
-            break
-        rows = session.execute(sa.select(StepInput.lot_id, StepInput.batch_id).where(StepInput.step_id.in_(frontier))
-                               .order_by(StepInput.step_id, StepInput.position)).all()
-        next_batches = [b for _, b in rows if b is not None and b not in seen]
-        seen.update(next_batches)
-        lots += [lot for lot, _ in rows if lot is not None and lot not in lots]
-        frontier = [s for s in session.scalars(sa.select(Batch.step_id).where(Batch.id.in_(next_batches))) if s]
-    if not lots:
+    """The material lots a batch was made from, following intermediate batches back, in one query.
+
+    A recursive CTE walks step inputs: a lot ends a path, a batch continues into the step that produced it.
+    UNION (not UNION ALL) stops at rows already seen, so even a cycle that slipped past capture terminates.
+    """
+    if batch.step_id is None:
         return []
-    # One query for the lots with their material, supplier and certificate: the page is read on every scan.
-    query = (sa.select(MaterialLot).where(MaterialLot.id.in_(lots))
-             .options(joinedload(MaterialLot.material), joinedload(MaterialLot.supplier),
-                      joinedload(MaterialLot.certificate)))
-    by_id = {lot.id: lot for lot in session.scalars(query)}
-    return [by_id[i] for i in lots]
+    return list(session.scalars(_ingredient_lots_query(), {"step_id": batch.step_id}).unique())
+
+
+@functools.cache
+def _code_query() -> sa.Select[Any]:
+    """A code with its batch, product, business, assessment and the product's certificate, built once."""
+    return (sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
+            .join(Batch, Batch.id == VerificationCode.batch_id)
+            .join(Product, Product.id == Batch.product_id)
+            .join(Business, Business.id == Batch.business_id)
+            .outerjoin(Assessment, Assessment.batch_id == Batch.id)
+            .outerjoin(Certificate, Certificate.id == Product.certificate_id)
+            .where(VerificationCode.code == sa.bindparam("code")))
 
 
 def public_status(session: Session, code: str) -> PublicView:
@@ -283,14 +302,7 @@ def public_status(session: Session, code: str) -> PublicView:
     NotFoundError
         No such code.
     """
-    row = session.execute(
-        sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
-        .join(Batch, Batch.id == VerificationCode.batch_id)
-        .join(Product, Product.id == Batch.product_id)
-        .join(Business, Business.id == Batch.business_id)
-        .outerjoin(Assessment, Assessment.batch_id == Batch.id)
-        .outerjoin(Certificate, Certificate.id == Product.certificate_id)
-        .where(VerificationCode.code == code)).one_or_none()
+    row = session.execute(_code_query(), {"code": code}).one_or_none()
     if row is None:
         raise NotFoundError("No code like that.")
     record, batch, product, business, assessment, product_cert = row
