@@ -75,7 +75,8 @@ def _resolve(view: PublicView, anchor: str) -> ResponseReturnValue:
 def _page(view: PublicView) -> Response:
     lang = public_text.language()
     html = render_template("consumer.html", view=view, t=public_text.TEXT[lang], lang=lang,
-                           other="en" if lang == "id" else "id", colour=COLOURS[view.state])
+                           other="en" if lang == "id" else "id", colour=COLOURS[view.state],
+                           page_url=codes.short_url(_base(), view.code))
     response = current_app.response_class(html, mimetype="text/html")
     response.content_language.add(lang)
     return public_headers(response, view)
