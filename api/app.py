@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template
 
-from api import auth, config, db, errors, idempotency
+from api import auth, codes, config, db, errors, idempotency
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(assessments_bp)
     auth.init_app(app, api_bp, assessments_bp)
     idempotency.init_app(app)
+    codes.init_app(app, api)
     app.register_blueprint(home)
     return app
 

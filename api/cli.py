@@ -270,6 +270,9 @@ def assessments_refresh(limit: int, as_json: bool) -> None:
         _emit({"refreshed": total})
     else:
         click.echo(f"Recomputed {total} assessments.")
+from api.codes_cli import codes as codes_group  # noqa: E402 - its commands use the helpers above
+
+cli.add_command(codes_group)
 
 
 def main() -> None:

@@ -134,8 +134,13 @@ def shared_app(shared_engine: sa.Engine, migrated_template: str, tmp_path_factor
 
 @pytest.fixture
 def app(shared_app: Flask, database_url: str) -> Iterator[Flask]:
-    """The app, on a freshly reset database."""
+    """The app, on a freshly reset database, with its settings and rate-limit counters as new."""
+    saved = dict(shared_app.config)
+    for limiter in shared_app.extensions.get("limiter", ()):
+        limiter.reset()
     yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(saved)
     shared_app.extensions["db_engine"].dispose()
 
 

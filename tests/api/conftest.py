@@ -8,9 +8,22 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Batch, Certificate, Facility, Material, MaterialLot, Product, ProductionStep, Supplier
+from models import (
+    Assessment,
+    Batch,
+    Certificate,
+    Facility,
+    Material,
+    MaterialLot,
+    Product,
+    ProductionStep,
+    Review,
+    Supplier,
+)
 from tests.conftest import OPERATOR, POSTGRES_URL, World, build_world, example, restore, snapshot
-from traceability.service import dossiers
+from traceability.service import assessments, dossiers
+from traceability.service.unit_of_work import writing
+from traceability.vocabulary import ReviewState
 
 MODELS = {"suppliers": Supplier, "certificates": Certificate, "materials": Material, "lots": MaterialLot,
           "facilities": Facility, "products": Product, "steps": ProductionStep, "batches": Batch}
@@ -91,3 +104,13 @@ PATCH_BODIES = {
     "steps": {"equipment": "Kuali besar"},
     "batches": {"lot_code": "RBN-X-1"},
 }
+
+
+def approve(session, batch_id):
+    """An auditor approved the batch's product: with an ok verdict, the batch is halal verified."""
+    batch = session.get(Batch, batch_id)
+    session.add(Review(business_id=batch.business_id, product_id=batch.product_id, state=ReviewState.APPROVED))
+    session.commit()
+    with writing(session):
+        assessments.assess_batches(session, [batch_id])
+    assert session.scalar(sa.select(Assessment.status).where(Assessment.batch_id == batch_id)) == "halal_verified"

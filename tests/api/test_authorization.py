@@ -10,13 +10,15 @@ import copy
 import pytest
 import sqlalchemy as sa
 
-from models import ApiToken, User
+from models import ApiToken, User, VerificationCode
+from qr.codes import new_code
 from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
 from tests.conftest import OPERATOR, ROLES, example
-from traceability.service import accounts
+from traceability.service import accounts, verification
 from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
+LABELS = "/api/v1/batches/labels.pdf"
 READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
 
 
@@ -72,7 +74,20 @@ def expected() -> dict[tuple[str, str], object]:
         ("/login", "POST"): "tests/api/test_web_login.py",
         ("/logout", "POST"): "tests/api/test_web_login.py",
         ("/static/<path:filename>", "GET"): "tests/api/test_web_login.py",
+        ("/api/v1/batches/<int:batch_id>/codes", "GET"): _item_read,
+        ("/api/v1/batches/<int:batch_id>/codes", "POST"): lambda role: {
+            "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
+        ("/api/v1/codes/<string:code>/revoke", "POST"): lambda role: {
+            "anonymous": 401, "producer_a": 200, "auditor": 200, "admin": 200, "pendamping_a": 403}.get(role, 404),
+        ("/api/v1/batches/labels.pdf", "GET"): _item_read,
+        ("/codes", "GET"): "tests/api/test_codes_web.py",
+        ("/codes/issue", "POST"): "tests/api/test_codes_web.py",
     }
+    for public in ("/api/v1/verify/<string:code>", "/api/v1/codes/<string:code>/qr.png",
+                   "/api/v1/codes/<string:code>/qr.svg",
+                   "/v/<code>", "/01/<path:rest>", "/badge/<code>.svg", "/embed/<code>", "/oembed",
+                   "/.well-known/jwks.json", "/.well-known/gs1resolver"):
+        table[(public, "GET")] = lambda role: 200  # public: the same answer for every role
     for kind in KINDS:
         table[(f"/api/v1/{kind}", "GET")] = _signed_in(200)
         table[(f"/api/v1/{kind}", "POST")] = _collection_post
@@ -93,6 +108,17 @@ def test_every_route_has_an_expectation(app):
     missing = [route for route in _routes(app) if route not in expected()]
 
     assert missing == []
+
+
+def _code_of_a(client, filled: Filled, session):
+    """Business A's code for the matrix, issued once per test by the operator."""
+    existing = session.scalar(sa.select(VerificationCode).order_by(VerificationCode.id))
+    if existing is not None:
+        return existing
+    from api.codes import seal
+
+    with client.application.test_request_context():
+        return verification.issue_codes(session, OPERATOR, filled.own["batches"], seal=seal, new_code=new_code)[0]
 
 
 def _request(client, filled: Filled, session, rule: str, method: str, role: str):
@@ -131,6 +157,16 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"status": "suspended", "effective": "2025-01-01", "reason": "surveillance audit"}
     elif rule == "/api/v1/reference":
         body = {"version": f"2025.12-{role}", "recognised_foreign_bodies": []}
+    elif "code>" in rule or "<path:rest>" in rule or "batch_id" in rule or rule in ("/oembed", LABELS):
+        record = _code_of_a(client, filled, session)
+        path = (rule.replace("<code>", record.code).replace("<string:code>", record.code)
+                .replace("<int:batch_id>", str(record.batch_id))
+                .replace("/01/<path:rest>", record.url.removeprefix("https://trace.test")))
+        if rule == "/oembed":
+            path += f"?url=https://trace.test/v/{record.code}"
+        elif rule == LABELS:
+            path += f"?batch={record.batch_id}"
+        body = {} if method == "POST" else None
     elif rule == "/api/v1/tokens/<int:token_id>":
         victim = session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "victim"))
         path = rule.replace("<int:token_id>", str(victim))

@@ -1,5 +1,7 @@
 """The published documents: the OpenAPI description and the dossier JSON Schema."""
 
+import re
+
 import jsonschema
 import pytest
 
@@ -10,7 +12,7 @@ def test_openapi_documents_every_api_route_with_problem_json_errors(client, app)
     spec = client.get("/api/v1/openapi.json").json
 
     documented = {path for path in spec["paths"]}
-    routed = {rule.rule.replace("<int:", "{").replace(">", "}").replace("record_id", "record_id")
+    routed = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               and rule.rule != "/api/v1/openapi.json"}
     assert routed <= documented

@@ -51,6 +51,7 @@ from traceability.vocabulary import CertificateStatus, ReviewState, Role, Severi
 __all__ = [
     "active_reference",
     "assess_batches",
+    "current_assessment",
     "get_assessment",
     "refresh_stale",
     "set_certificate_status",
@@ -225,11 +226,16 @@ def get_assessment(session: Session, actor: Actor, batch_id: int) -> dict[str, A
     if batch is None:
         raise NotFoundError("No batch with that id.")
     actor.require_read(batch.business_id, "batch")
+    return current_assessment(session, batch_id).body
+
+
+def current_assessment(session: Session, batch_id: int) -> Assessment:
+    """The batch's stored assessment, recomputed first if missing or stale (no access check)."""
     row = session.scalar(sa.select(Assessment).where(Assessment.batch_id == batch_id))
     if row is None or row.stale:
         with writing(session):
             row = assess_batches(session, [batch_id])[batch_id]
-    return row.body
+    return row
 
 
 def set_certificate_status(

@@ -1,0 +1,237 @@
+"""Verification codes over HTTP: issue and revoke (producers), and the public verify JSON and QR images."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import require_actor
+from api.db import get_session
+from qr import codes, labels, render
+from qr.signing import KeyRing, SignatureError
+from traceability.errors import InvalidInputError, NotFoundError
+from traceability.service import verification
+from traceability.service.verification import CodeDraft, PublicView
+
+bp = Blueprint("codes", __name__, url_prefix="/api/v1", description="Verification codes, QR images, verify API")
+
+
+def key_ring() -> KeyRing:
+    """This process's key ring, reloaded when the key directory changes (a rotation by the CLI)."""
+    directory = current_app.config.get("SIGNING_KEY_DIR") or os.path.join(current_app.instance_path, "signing-keys")
+    cached: KeyRing | None = current_app.extensions.get("signing_keys")
+    if cached is None or cached.directory != Path(directory) or cached.stamp() != current_app.extensions.get(
+            "signing_keys_stamp"):
+        cached = KeyRing.open(directory)
+        current_app.extensions["signing_keys"] = cached
+        current_app.extensions["signing_keys_stamp"] = cached.stamp()
+    return cached
+
+
+def seal(draft: CodeDraft) -> tuple[str, str, str]:
+    """Sign a new code with the active key and build the URL its label prints."""
+    claims = codes.Claims(draft.code, draft.batch, draft.product, draft.issued_at)
+    kid, signature = key_ring().sign(claims)
+    url = codes.signed_url(current_app.config["PUBLIC_BASE_URL"], claims, kid, signature, gtin=draft.gtin,
+                           lot=draft.lot)
+    return url, kid, signature
+
+
+def check_online(url_or_token: str, view: PublicView, *, field: str) -> None:
+    """Refuse a printed URL whose signature is forged, altered, or by an unknown key, or that names another code.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming `field`, the parameter that carried the bad signature.
+    """
+    try:
+        signed = codes.verify_url(url_or_token, key_ring())
+    except SignatureError as exc:
+        raise InvalidInputError(f"This code is not genuine: {exc}", errors={field: [exc.args[0]]}) from None
+    if signed.claims.code != view.code:
+        raise InvalidInputError("The signature belongs to another code.", errors={field: ["Another code's."]})
+
+
+def public_headers(response: Response, view: PublicView, text: str | None = None) -> Response:
+    """ETag from what the public sees, and a cache lifetime short enough that a revocation shows at once."""
+    response.set_etag(view.digest(text))
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    response.cache_control.must_revalidate = True
+    response.vary.add("Accept-Language")
+    return response.make_conditional(request)  # type: ignore[no-any-return]
+
+
+class IssueIn(Schema):
+    count = fields.Integer(load_default=1, validate=validate.Range(1, verification.MAX_CODES_PER_REQUEST))
+    revoke_previous = fields.Boolean(load_default=False)
+
+
+class CodeOut(Schema):
+    code = fields.String()
+    url = fields.String(metadata={"description": "What the QR code encodes: Digital Link or /v/ URL, signed."})
+    short_url = fields.String()
+    batch = fields.Integer(attribute="batch_id")
+    key_id = fields.String()
+    issued_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class LabelArgs(Schema):
+    batch = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 100))
+    per_batch = fields.Integer(load_default=labels.COLUMNS * labels.ROWS, validate=validate.Range(1, 240))
+
+
+class VerifyArgs(Schema):
+    s = fields.String(metadata={"description": "Signature token from the printed URL: checked if given."})
+
+
+def code_body(record: Any) -> dict[str, Any]:
+    return {"code": record.code, "url": record.url, "batch_id": record.batch_id, "key_id": record.key_id,
+            "issued_at": record.issued_at, "revoked_at": record.revoked_at,
+            "short_url": codes.short_url(current_app.config["PUBLIC_BASE_URL"], record.code)}
+
+
+@bp.route("/batches/<int:batch_id>/codes")
+class BatchCodes(MethodView):
+    @bp.response(200, CodeOut(many=True))
+    def get(self, batch_id: int) -> list[dict[str, Any]]:
+        """List a batch's codes, revoked ones included."""
+        found = verification.codes_for_batches(get_session(), require_actor(), [batch_id])
+        return [code_body(c) for c in found[batch_id]]
+
+    @bp.arguments(IssueIn)
+    @bp.response(201, CodeOut(many=True))
+    def post(self, data: dict[str, Any], batch_id: int) -> list[dict[str, Any]]:
+        """Issue signed codes for a batch (its producer only); ``revoke_previous`` makes it a re-issue."""
+        issued = verification.issue_codes(get_session(), require_actor(), batch_id, seal=seal,
+                                          new_code=codes.new_code, **data)
+        return [code_body(c) for c in issued]
+
+
+@bp.route("/codes/<string:code>/revoke")
+class RevokeCode(MethodView):
+    @bp.response(200, CodeOut)
+    def post(self, code: str) -> dict[str, Any]:
+        """Revoke a code (its producer, an auditor or an admin); journaled."""
+        return code_body(verification.revoke_code(get_session(), require_actor(), code))
+
+
+@bp.route("/batches/labels.pdf")
+class LabelSheet(MethodView):
+    @bp.arguments(LabelArgs, location="query")
+    @bp.doc(responses={"200": {"description": "A4 label sheets", "content": {"application/pdf": {}}}})
+    def get(self, args: dict[str, Any]) -> Response:
+        """A4 label sheets for batches, with each batch's newest active code (readers of the batches)."""
+        pdf = label_sheet(args["batch"], args["per_batch"])
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": 'inline; filename="labels.pdf"'})
+
+
+def label_sheet(batch_ids: list[int], per_batch: int) -> bytes:
+    """Render labels for batches; a batch without an active code is refused with its id named."""
+    session = get_session()
+    found = verification.codes_for_batches(session, require_actor(), batch_ids)
+    items = []
+    for batch_id, batch_codes in found.items():
+        active = [c for c in batch_codes if c.revoked_at is None]
+        if not active:
+            raise InvalidInputError(f"Batch {batch_id} has no active code: issue one first.",
+                                    errors={"batch": [f"{batch_id} has no active code."]})
+        view = verification.public_status(session, active[-1].code)
+        label = labels.Label(active[-1].url, view.product, view.lot_code,
+                             codes.short_url(current_app.config["PUBLIC_BASE_URL"], view.code))
+        items += [label] * per_batch
+    return labels.sheet_pdf(items)
+
+
+def _public_view(code: str) -> PublicView:
+    if not codes.is_code(code):
+        raise NotFoundError("No code like that.")
+    return verification.public_status(get_session(), code)
+
+
+@bp.route("/verify/<string:code>")
+class Verify(MethodView):
+    @bp.arguments(VerifyArgs, location="query")
+    @bp.response(200)
+    def get(self, args: dict[str, Any], code: str) -> ResponseReturnValue:
+        """The live public status of a code as JSON (CORS open, cacheable with ETag, rate-limited)."""
+        view = _public_view(code)
+        if "s" in args:
+            check_online(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code) + "?s=" + args["s"], view,
+                         field="s")
+        text = view.as_json()
+        consumer_url = json.dumps(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code))
+        response = current_app.response_class(f'{{"consumer_url": {consumer_url}, {text[1:]}',
+                                              mimetype="application/json")
+        return public_headers(response, view, text)
+
+
+def _image(code: str, kind: str) -> Response:
+    record = verification.find_code(get_session(), code) if codes.is_code(code) else None
+    if record is None:
+        raise NotFoundError("No code like that.")
+    data = render.png(record.url) if kind == "png" else render.svg(record.url)
+    response = Response(data, mimetype="image/png" if kind == "png" else "image/svg+xml")
+    response.set_etag(hashlib.sha256(f"{kind}:{record.url}".encode()).hexdigest()[:32])
+    # The image only encodes the URL, which never changes for a code: cache it for long.
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response.make_conditional(request)  # type: ignore[no-any-return]
+
+
+@bp.route("/codes/<string:code>/qr.png")
+class QrPng(MethodView):
+    @bp.doc(responses={"200": {"description": "QR code", "content": {"image/png": {}}}})
+    def get(self, code: str) -> Response:
+        """The code's QR image as PNG (cached)."""
+        return _image(code, "png")
+
+
+@bp.route("/codes/<string:code>/qr.svg")
+class QrSvg(MethodView):
+    @bp.doc(responses={"200": {"description": "QR code", "content": {"image/svg+xml": {}}}})
+    def get(self, code: str) -> Response:
+        """The code's QR image as SVG (cached)."""
+        return _image(code, "svg")
+
+
+def cors(response: Response) -> Response:
+    """The verify JSON and badge may be read by any marketplace page."""
+    if request.endpoint in ("codes.Verify", "public.badge", "public.oembed", "public.jwks"):
+        response.access_control_allow_origin = "*"
+        response.access_control_expose_headers = ["ETag", "Cache-Control"]
+    return response
+
+
+def init_app(app: Flask, api: Any) -> None:
+    """Register the code API, the public pages, CORS and the rate limit on the public surface."""
+    from api import codes_web, public
+    from api.auth import csrf
+
+    app.config.setdefault("PUBLIC_MAX_AGE", 0)
+    app.config.setdefault("PUBLIC_RATE_LIMIT", "600 per minute")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                      headers_enabled=True)
+    rate = lambda: current_app.config["PUBLIC_RATE_LIMIT"]  # noqa: E731 - read per request: tests lower it
+    limiter.limit(rate)(bp)
+    limiter.limit(rate)(public.bp)
+    api.register_blueprint(bp)
+    csrf.exempt(bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(codes_web.bp)
+    app.after_request(cors)

@@ -1,0 +1,43 @@
+"""The producer's label page: batches with their codes, a button to issue one, and one to print label sheets."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from api.auth import require_actor
+from api.codes import seal
+from api.db import get_session
+from qr import codes as qr_codes
+from traceability.errors import InvalidInputError, TraceabilityError
+from traceability.service import records, verification
+
+bp = Blueprint("codes_web", __name__)
+
+
+@bp.get("/codes")
+@login_required  # type: ignore[misc]
+def index() -> str:
+    """List the batches the user may read, with their active codes, and the print form."""
+    session, actor = get_session(), require_actor()
+    batches, _ = records.list_records(session, actor, "batches", per_page=200)
+    found = verification.codes_for_batches(session, actor, [b.id for b in batches])
+    rows = [(b, [c for c in found[b.id] if c.revoked_at is None]) for b in batches]
+    return render_template("codes.html", rows=rows, can_issue=actor.role is not None and actor.role.value == "producer")
+
+
+@bp.post("/codes/issue")
+@login_required  # type: ignore[misc]
+def issue() -> ResponseReturnValue:
+    """Issue one code for a batch from the page (CSRF-protected form)."""
+    batch_id = request.form.get("batch", type=int)
+    try:
+        if batch_id is None:
+            raise InvalidInputError("Choose a batch.", errors={"batch": ["Required."]})
+        issued = verification.issue_codes(get_session(), require_actor(), batch_id, seal=seal,
+                                          new_code=qr_codes.new_code)
+        flash(f"Kode {issued[0].code} diterbitkan · code issued.")
+    except TraceabilityError as exc:
+        flash(exc.message)
+    return redirect(url_for("codes_web.index"))

@@ -1,0 +1,86 @@
+"""The words of the public pages, in Indonesian (the default) and English."""
+
+from __future__ import annotations
+
+from flask import request
+
+LANGUAGES = ("id", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Verifikasi produk",
+        "state.verified": "Terverifikasi halal",
+        "state.pending": "Menunggu verifikasi",
+        "state.not_halal": "Tidak halal",
+        "state.revoked": "Kode dicabut",
+        "reason.assessment": "Sesuai penilaian terakhir atas rantai pasok produk ini.",
+        "reason.not_assessed": "Produk ini belum dinilai.",
+        "reason.certificate_inactive": "Sebuah sertifikat pada produk ini tidak lagi berlaku; sedang diperiksa ulang.",
+        "reason.code_revoked": "Kode ini telah dicabut oleh produsen atau auditor. Jangan andalkan label ini.",
+        "producer": "Produsen",
+        "product": "Produk",
+        "lot": "Lot",
+        "produced_on": "Tanggal produksi",
+        "certificate": "Sertifikat halal produk",
+        "no_certificate": "Tidak ada sertifikat produk tercatat",
+        "ingredients": "Bahan dan asal",
+        "supplier": "Pemasok",
+        "country": "Negara",
+        "no_ingredient_certificate": "tanpa sertifikat",
+        "last_checked": "Terakhir diperiksa",
+        "never_checked": "belum pernah",
+        "cert.active": "berlaku",
+        "cert.suspended": "dibekukan",
+        "cert.revoked": "dicabut",
+        "cert.not_counting": "tidak berlaku untuk lot ini",
+        "claim_note": "Nomor sertifikat ditampilkan sebagai klaim produsen beserta statusnya; "
+                      "periksa juga di BPJPH.",
+        "switch": "English",
+        "not_genuine": "Kode tidak asli",
+        "not_genuine_detail": "Tanda tangan pada kode ini tidak cocok. Label ini mungkin palsu atau diubah.",
+        "valid_until": "berlaku sampai",
+        "details": "Lihat detail",
+    },
+    "en": {
+        "title": "Product verification",
+        "state.verified": "Halal verified",
+        "state.pending": "Pending verification",
+        "state.not_halal": "Not halal",
+        "state.revoked": "Code revoked",
+        "reason.assessment": "As of the latest assessment of this product's supply chain.",
+        "reason.not_assessed": "This product has not been assessed yet.",
+        "reason.certificate_inactive": "A certificate of this product no longer counts; it is being rechecked.",
+        "reason.code_revoked": "The producer or an auditor revoked this code. Do not rely on this label.",
+        "producer": "Producer",
+        "product": "Product",
+        "lot": "Lot",
+        "produced_on": "Production date",
+        "certificate": "Product halal certificate",
+        "no_certificate": "No product certificate on record",
+        "ingredients": "Ingredients and origins",
+        "supplier": "Supplier",
+        "country": "Country",
+        "no_ingredient_certificate": "no certificate",
+        "last_checked": "Last checked",
+        "never_checked": "never",
+        "cert.active": "active",
+        "cert.suspended": "suspended",
+        "cert.revoked": "revoked",
+        "cert.not_counting": "does not count for this lot",
+        "claim_note": "The certificate number is shown as the producer's claim with its status; "
+                      "check it with BPJPH too.",
+        "switch": "Bahasa Indonesia",
+        "not_genuine": "Code not genuine",
+        "not_genuine_detail": "The signature on this code does not match. The label may be forged or altered.",
+        "valid_until": "valid until",
+        "details": "See details",
+    },
+}
+
+
+def language() -> str:
+    """``?lang=`` if given, else the browser's preference between Indonesian and English; Indonesian by default."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default="id") or "id"

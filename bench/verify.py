@@ -1,0 +1,186 @@
+"""Benchmark: the public verification surface under load, as ratios to a trivial JSON endpoint.
+
+Why this exists: the verify JSON, the consumer page and the QR image are what every scan and every
+marketplace poll hits. Each is a few indexed reads (code, batch, product, business, assessment,
+certificates, ingredient lots) plus rendering; the PNG also costs a QR encode on a cache miss. This
+says what that costs relative to the cheapest thing the same server can answer, measured in the same
+run, so the figure means something on any machine: "0.25x" means a quarter of the trivial endpoint's
+throughput.
+
+What runs: a fresh SQLite database in a temporary directory, migrated, with one dossier
+(tests/data/examples/rendang-ok.json) and N codes (10,000 by default) issued through the service for
+its packed batch; then gunicorn with sync workers, one per core, serving the real app plus one extra
+route, ``/bench/ping``, that returns a constant JSON object (the baseline). wrk (Debian package
+``wrk``) drives each endpoint for a fixed duration on loopback with one thread and 8 connections,
+picking a random code per request. Rate limiting is switched off for the run. wrk shares the cores
+with the server, so these are whole-machine figures.
+
+Usage (from the project root)::
+
+    python bench/verify.py                 # 10,000 codes, 10 s per endpoint
+    python bench/verify.py --quick         # 1,000 codes, 3 s per endpoint (CI smoke run)
+
+The last line of output is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EXAMPLE = ROOT / "tests" / "data" / "examples" / "rendang-ok.json"
+LUA = """
+local codes = {}
+for line in io.lines(os.getenv("BENCH_CODES")) do codes[#codes + 1] = line end
+local pattern = os.getenv("BENCH_PATH")
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", string.format(pattern, codes[math.random(#codes)]))
+end
+done = function(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout
+  io.write(string.format('BENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
+                         summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), bad))
+end
+"""
+ENDPOINTS = {  # name -> path pattern (%s = a random code)
+    "trivial JSON (/bench/ping)": "/bench/ping?c=%s",
+    "verify JSON": "/api/v1/verify/%s",
+    "consumer page": "/v/%s",
+    "QR PNG": "/api/v1/codes/%s/qr.png",
+}
+
+
+def wsgi_app() -> Any:
+    """The app gunicorn serves: the real one, plus the constant baseline endpoint."""
+    from flask import jsonify
+
+    from api.app import create_app
+
+    app = create_app()
+    app.add_url_rule("/bench/ping", "bench_ping", lambda: jsonify({"ok": True}))
+    return app
+
+
+def prepare(directory: Path, count: int) -> list[str]:
+    """Migrate a SQLite database in `directory`, import one dossier and issue `count` codes for its last batch."""
+    from api.app import create_app
+    from api.codes import seal
+    from api.db import get_engine, get_session
+    from api.migrate import upgrade
+    from qr.codes import new_code
+    from traceability.service import dossiers, verification
+    from traceability.service.access import Actor
+
+    app = create_app()
+    actor = Actor.operator("bench")
+    with app.test_request_context():
+        upgrade(get_engine())
+        imported = dossiers.import_dossier(get_session(), actor, json.loads(EXAMPLE.read_text()))
+        issued: list[str] = []
+        while len(issued) < count:
+            batch = verification.issue_codes(get_session(), actor, imported.batches[-1], seal=seal,
+                                             new_code=new_code, count=min(1000, count - len(issued)))
+            issued += [c.code for c in batch]
+    (directory / "codes.txt").write_text("\n".join(issued) + "\n")
+    return issued
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start listening")
+
+
+def run_wrk(port: int, path: str, directory: Path, seconds: int) -> dict[str, float]:
+    script = directory / "random_code.lua"
+    script.write_text(LUA)
+    env = {**os.environ, "BENCH_CODES": str(directory / "codes.txt"), "BENCH_PATH": path}
+    out = subprocess.run(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                         env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    data = json.loads(line.removeprefix("BENCH "))
+    return {"rps": data["requests"] / (data["duration_us"] / 1e6), "p50_ms": data["p50_us"] / 1000,
+            "p99_ms": data["p99_us"] / 1000,
+            "errors": data["errors"], "requests": data["requests"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--codes", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--quick", action="store_true", help="1,000 codes and 3 s per endpoint")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.codes, args.seconds = 1000, 3
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    workers = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
+        directory = Path(tmp)
+        port = _free_port()
+        os.environ.update({
+            "HALAL_TRACE_DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite'}",
+            "HALAL_TRACE_SIGNING_KEY_DIR": str(directory / "keys"),
+            "HALAL_TRACE_SECRET_KEY": "bench",
+            "HALAL_TRACE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "HALAL_TRACE_RATELIMIT_ENABLED": "false",
+        })
+        started = time.perf_counter()
+        prepare(directory, args.codes)
+        setup_s = time.perf_counter() - started
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
+             "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning", "verify:wsgi_app()"],
+            cwd=ROOT)
+        try:
+            _wait(port, server)
+            for path in ENDPOINTS.values():  # warm-up: every worker's imports, templates, connections
+                run_wrk(port, path, directory, 1)
+            results = {name: run_wrk(port, path, directory, args.seconds) for name, path in ENDPOINTS.items()}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    base = results["trivial JSON (/bench/ping)"]
+    print(f"verify benchmark: {args.codes} codes on SQLite, gunicorn sync x{workers}, wrk -t1 -c8 "
+          f"-d{args.seconds}s per endpoint (setup {setup_s:.1f} s)")
+    print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'req/s ratio':>13}{'p99 ratio':>11}"
+          f"{'errors':>8}")
+    for name, r in results.items():
+        r["rps_ratio"], r["p99_ratio"] = r["rps"] / base["rps"], r["p99_ms"] / max(base["p99_ms"], 1e-3)
+        print(f"  {name:<28}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['rps_ratio']:>12.2f}x"
+              f"{r['p99_ratio']:>10.2f}x"
+              f"{r['errors']:>8.0f}")
+    print(json.dumps({"codes": args.codes, "workers": workers, "seconds": args.seconds,
+                      "results": {k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}}))
+    return 1 if any(r["errors"] for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

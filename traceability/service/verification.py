@@ -1,0 +1,331 @@
+"""Verification codes: issue, revoke and look up the codes printed on packs, and the one public status read.
+
+``public_status`` is the only place that decides what the public sees for a code, so the consumer page,
+badge, embed, oEmbed and verify JSON cannot disagree. Signing is not done here: the caller passes a
+``Sealer`` (the HTTP or CLI layer builds it from the key ring), which keeps keys out of the domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from models import (
+    Assessment,
+    Batch,
+    Business,
+    Certificate,
+    MaterialLot,
+    Product,
+    StepInput,
+    VerificationCode,
+)
+from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.service import assessments, journal
+from traceability.service.access import Actor
+from traceability.service.unit_of_work import writing
+from traceability.vocabulary import CertificateStatus, HalalStatus, Role
+
+__all__ = [
+    "CodeDraft",
+    "PublicView",
+    "Sealer",
+    "codes_for_batches",
+    "find_code",
+    "find_code_by_link",
+    "issue_codes",
+    "public_status",
+    "revoke_code",
+]
+
+MAX_CODES_PER_REQUEST = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDraft:
+    """Everything a sealer needs to sign a new code and build its printed URL."""
+
+    code: str
+    batch: int
+    product: int
+    issued_at: int  # Unix seconds: the precision the signature carries
+    gtin: str | None
+    lot: str
+
+
+# (draft) -> (printed URL, key id, signature)
+Sealer = Callable[[CodeDraft], tuple[str, str, str]]
+CodeMaker = Callable[[], str]
+
+
+def _batch_for_write(session: Session, actor: Actor, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError("No batch with that id.")
+    actor.require_read(batch.business_id, "batch")
+    if actor.role not in (None, Role.PRODUCER):
+        raise PermissionDeniedError("Only the producer of this batch issues its codes.")
+    return batch
+
+
+def issue_codes(session: Session, actor: Actor, batch_id: int, *, seal: Sealer, new_code: CodeMaker,
+                count: int = 1, revoke_previous: bool = False) -> list[VerificationCode]:
+    """Issue `count` signed codes for a batch, optionally revoking its earlier codes (a re-issue).
+
+    Raises
+    ------
+    NotFoundError
+        Unknown batch, or one of another business.
+    PermissionDeniedError
+        The caller may see the batch but is not its producer.
+    InvalidInputError
+        `count` out of range.
+    """
+    if not 1 <= count <= MAX_CODES_PER_REQUEST:
+        raise InvalidInputError(f"Issue between 1 and {MAX_CODES_PER_REQUEST} codes at a time.",
+                                errors={"count": [f"Must be between 1 and {MAX_CODES_PER_REQUEST}."]})
+    with writing(session):
+        batch = _batch_for_write(session, actor, batch_id)
+        product = session.get_one(Product, batch.product_id)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        changes: list[journal.Change] = []
+        if revoke_previous:
+            for old in session.scalars(sa.select(VerificationCode).where(
+                    VerificationCode.batch_id == batch.id, VerificationCode.revoked_at.is_(None))):
+                old.revoked_at = now
+                changes.append(journal.Change("code.revoke", f"code:{old.code}", {"batch": batch.id, "reissue": True},
+                                              batch.business_id))
+        issued = []
+        for _ in range(count):
+            draft = CodeDraft(new_code(), batch.id, product.id, int(now.timestamp()), product.gtin, batch.lot_code)
+            url, kid, signature = seal(draft)
+            code = VerificationCode(code=draft.code, business_id=batch.business_id, batch_id=batch.id, url=url,
+                                    signature=signature, key_id=kid, issued_at=now)
+            issued.append(code)
+            changes.append(journal.Change("code.issue", f"code:{draft.code}",
+                                          {"batch": batch.id, "url": url, "key_id": kid}, batch.business_id))
+        session.add_all(issued)
+        session.flush()
+        journal.append_many(session, actor, changes)
+    return issued
+
+
+def revoke_code(session: Session, actor: Actor, code: str) -> VerificationCode:
+    """Revoke a code: its page, badge and JSON say so from the next request on. Revoking twice is a no-op.
+
+    The producer revokes their own codes; an auditor or admin any code.
+    """
+    with writing(session):
+        record = find_code(session, code)
+        if record is None:
+            raise NotFoundError("No code like that.")
+        if actor.role not in (Role.AUDITOR, Role.ADMIN):
+            actor.require_write(record.business_id, "code")
+        if record.revoked_at is None:
+            record.revoked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            journal.append(session, actor, "code.revoke", f"code:{record.code}", {"batch": record.batch_id},
+                           business_id=record.business_id)
+    return record
+
+
+def codes_for_batches(session: Session, actor: Actor, batch_ids: Sequence[int]) -> dict[int, list[VerificationCode]]:
+    """The codes of each batch the actor may read, oldest first; an unknown or hidden batch is a 404."""
+    result: dict[int, list[VerificationCode]] = {}
+    for batch_id in batch_ids:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFoundError(f"No batch with id {batch_id}.")
+        actor.require_read(batch.business_id, "batch")
+        result[batch_id] = list(session.scalars(
+            sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id).order_by(VerificationCode.id)))
+    return result
+
+
+def find_code(session: Session, code: str) -> VerificationCode | None:
+    """The code row for a public code string, if any (public: codes are unguessable)."""
+    return session.scalar(sa.select(VerificationCode).where(VerificationCode.code == code))
+
+
+def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None) -> VerificationCode | None:
+    """Resolve a Digital Link: the named code when it belongs to that GTIN and lot, else the batch's newest code."""
+    batch_id = session.scalar(
+        sa.select(Batch.id).join(Product, Product.id == Batch.product_id)
+        .where(Product.gtin.in_(_stored_forms(gtin14)), Batch.lot_code == lot))
+    if batch_id is None:
+        return None
+    query = sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id)
+    if code is not None:
+        return session.scalar(query.where(VerificationCode.code == code))
+    return session.scalar(query.order_by(VerificationCode.revoked_at.is_not(None), VerificationCode.id.desc()))
+
+
+def _stored_forms(gtin14: str) -> list[str]:
+    """The forms a GTIN may be stored in (8, 12, 13 or 14 digits) that pad to `gtin14`.
+
+    >>> _stored_forms("00012345678905")
+    ['012345678905', '0012345678905', '00012345678905']
+    """
+    return [gtin14[-n:] for n in (8, 12, 13, 14) if not gtin14[:-n].strip("0")]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateView:
+    number: str
+    issuer: str
+    status: str
+    status_since: dt.date | None
+    valid_until: dt.date | None
+    counts: bool  # valid for this batch on its production date
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientView:
+    material: str
+    supplier: str
+    country: str
+    lot_code: str
+    certificate: CertificateView | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicView:
+    """What anyone may know about a code: the status in one word, and the facts behind it.
+
+    ``state`` is one of ``verified``, ``pending``, ``not_halal``, ``revoked``; ``reason`` says why
+    (``assessment``, ``not_assessed``, ``certificate_inactive``, ``code_revoked``).
+    """
+
+    code: str
+    state: str
+    reason: str
+    product: str
+    brand: str | None
+    gtin: str | None
+    business: str
+    city: str | None
+    lot_code: str
+    produced_on: dt.date
+    product_certificate: CertificateView | None
+    ingredients: list[IngredientView] = field(default_factory=list)
+    assessed_at: dt.datetime | None = None
+    verdict: str | None = None
+    issued_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    url: str = ""
+
+    def as_json(self) -> str:
+        """The view as JSON text (dates in ISO 8601), keys sorted so equal views give equal text."""
+        return json.dumps(asdict(self), default=_json_default, sort_keys=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return json.loads(self.as_json())  # type: ignore[no-any-return]
+
+    def digest(self, text: str | None = None) -> str:
+        """A strong validator for ETags: changes whenever anything the public sees changes."""
+        return hashlib.sha256((text or self.as_json()).encode()).hexdigest()[:32]
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView | None:
+    if cert is None:
+        return None
+    # DESIGN section 5: a suspension or revocation affects production on and after its effective date
+    # (one effective from issue, for fraud, affects all); an expired certificate no longer counts.
+    inactive = cert.status is not CertificateStatus.ACTIVE and (cert.status_since is None or cert.status_since <= on)
+    expired = cert.valid_until is not None and cert.valid_until < on
+    return CertificateView(cert.number, cert.issuer, cert.status.value, cert.status_since, cert.valid_until,
+                           counts=not (inactive or expired))
+
+
+@functools.cache
+def _ingredient_lots_query() -> sa.Select[tuple[MaterialLot]]:
+    """The statement behind :func:`_ingredient_lots`, built once: building it costs more than running it."""
+    inputs = (sa.select(StepInput.lot_id, StepInput.batch_id).where(StepInput.step_id == sa.bindparam("step_id"))
+              .cte("inputs", recursive=True))
+    inputs = inputs.union(
+        sa.select(StepInput.lot_id, StepInput.batch_id)
+        .join(Batch, Batch.step_id == StepInput.step_id)
+        .join(inputs, inputs.c.batch_id == Batch.id))
+    # The lots with their material, supplier and certificate in the same statement: read on every scan.
+    return (sa.select(MaterialLot).where(MaterialLot.id.in_(sa.select(inputs.c.lot_id)))
+            .options(joinedload(MaterialLot.material), joinedload(MaterialLot.supplier),
+                     joinedload(MaterialLot.certificate))
+            .order_by(MaterialLot.received_on, MaterialLot.id))
+
+
+def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
+    """The material lots a batch was made from, following intermediate batches back, in one query.
+
+    A recursive CTE walks step inputs: a lot ends a path, a batch continues into the step that produced it.
+    UNION (not UNION ALL) stops at rows already seen, so even a cycle that slipped past capture terminates.
+    """
+    if batch.step_id is None:
+        return []
+    return list(session.scalars(_ingredient_lots_query(), {"step_id": batch.step_id}).unique())
+
+
+@functools.cache
+def _code_query() -> sa.Select[Any]:
+    """A code with its batch, product, business, assessment and the product's certificate, built once."""
+    return (sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
+            .join(Batch, Batch.id == VerificationCode.batch_id)
+            .join(Product, Product.id == Batch.product_id)
+            .join(Business, Business.id == Batch.business_id)
+            .outerjoin(Assessment, Assessment.batch_id == Batch.id)
+            .outerjoin(Certificate, Certificate.id == Product.certificate_id)
+            .where(VerificationCode.code == sa.bindparam("code")))
+
+
+def public_status(session: Session, code: str) -> PublicView:
+    """The public status of a code, read live from the batch's assessment, certificates and the code itself.
+
+    The stored assessment decides (recomputed first if a large change left it queued). On top of it, a
+    certificate on the page that no longer counts for this batch (suspended, revoked or expired on its
+    production date) holds a verified status at ``pending`` until the batch is reassessed: the live check can
+    only lower a status, never raise it. A revoked code is ``revoked`` whatever the batch's status.
+
+    Raises
+    ------
+    NotFoundError
+        No such code.
+    """
+    row = session.execute(_code_query(), {"code": code}).one_or_none()
+    if row is None:
+        raise NotFoundError("No code like that.")
+    record, batch, product, business, assessment, product_cert = row
+    if assessment is None or assessment.stale:  # a large change is still queued: judge this batch now
+        assessment = assessments.current_assessment(session, batch.id)
+    own_cert = _certificate_view(product_cert, batch.produced_on)
+    ingredients = [IngredientView(lot.material.name, lot.supplier.name, lot.supplier.country, lot.lot_code,
+                                  _certificate_view(lot.certificate, lot.received_on))
+                   for lot in _ingredient_lots(session, batch)]
+    if record.revoked_at is not None:
+        state, reason = "revoked", "code_revoked"
+    else:
+        state = {HalalStatus.HALAL_VERIFIED: "verified", HalalStatus.NOT_HALAL: "not_halal"}.get(
+            assessment.status, "pending")
+        reason = "assessment"
+        certificates = [own_cert, *(i.certificate for i in ingredients)]
+        if state == "verified" and any(c is not None and not c.counts for c in certificates):
+            state, reason = "pending", "certificate_inactive"
+    return PublicView(
+        code=record.code, state=state, reason=reason, product=product.name, brand=product.brand, gtin=product.gtin,
+        business=business.name, city=business.region, lot_code=batch.lot_code, produced_on=batch.produced_on,
+        product_certificate=own_cert, ingredients=ingredients,
+        assessed_at=assessment.computed_at if assessment else None,
+        verdict=assessment.verdict.value if assessment else None,
+        issued_at=record.issued_at, revoked_at=record.revoked_at, url=record.url,
+    )
