@@ -22,12 +22,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
 
+    from api.provenance import bp as provenance_bp
     from api.resources import bp as api_bp  # imported here: its schemas build on the config-free models
 
     api = errors.Api()
     api.init_app(app)
     api.register_blueprint(api_bp)
-    auth.init_app(app, api_bp)
+    api.register_blueprint(provenance_bp)
+    auth.init_app(app, api_bp, provenance_bp)
     idempotency.init_app(app)
     app.register_blueprint(home)
     return app

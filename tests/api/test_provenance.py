@@ -1,0 +1,174 @@
+"""Trace, impact and exchange endpoints on the example businesses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+from prov.model import ProvDocument
+
+from models import Batch, MaterialLot
+from tests.conftest import OPERATOR, example
+from traceability.service import businesses, dossiers
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def _schema(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def _last_batch(session, business_id: int) -> int:
+    return session.scalar(sa.select(Batch.id).where(Batch.business_id == business_id).order_by(Batch.id.desc()))
+
+
+def test_upstream_trace_reaches_lots_materials_and_suppliers(client, filled, session):
+    batch = _last_batch(session, filled.world.business_a)
+
+    body = client.get(f"/api/v1/batches/{batch}/trace", headers=filled.auth("producer_a")).json
+
+    types = {node["type"] for node in body["nodes"]}
+    assert {"batch", "step", "lot", "material", "supplier", "facility", "business"} <= types
+    assert body["root"] == f"batch:{batch}"
+    lot = next(n["id"] for n in body["nodes"] if n["type"] == "lot")
+    assert body["paths"][lot][0] == f"batch:{batch}" and body["paths"][lot][-1] == lot
+    kinds = {edge["kind"] for edge in body["edges"]}
+    assert {"used", "generated", "instance_of", "supplied", "hosted", "performed"} <= kinds
+
+
+def test_depth_limits_the_trace_and_bad_depth_names_the_field(client, filled, session):
+    batch = _last_batch(session, filled.world.business_a)
+
+    shallow = client.get(f"/api/v1/batches/{batch}/trace?depth=0", headers=filled.auth("auditor")).json
+    bad = client.get(f"/api/v1/batches/{batch}/trace?depth=-1", headers=filled.auth("auditor"))
+
+    assert [n["id"] for n in shallow["nodes"]] == [f"batch:{batch}"]
+    assert bad.status_code == 422 and "depth" in json.dumps(bad.json)
+
+
+def test_lot_impact_lists_downstream_batches_with_counts(client, filled, session):
+    lot = filled.own["lots"]
+
+    body = client.get(f"/api/v1/lots/{lot}/impact?per_page=1", headers=filled.auth("producer_a")).json
+
+    assert body["counts"]["batches"] >= 1
+    assert body["counts"]["businesses"] == 1
+    assert len(body["items"]) == 1 and body["total"] == body["counts"]["batches"]
+    assert body["businesses"][0]["id"] == filled.world.business_a
+
+
+def test_cross_business_trace_shows_a_producer_only_a_summary(client, filled, session):
+    # Business A buys B's batch as a lot: the trace crosses into B.
+    b_batch = session.get(Batch, _last_batch(session, filled.world.business_b))
+    lot = session.get(MaterialLot, filled.own["lots"])
+    lot.source_batch_id = b_batch.id
+    session.commit()
+    a_batch = session.scalar(sa.select(Batch.id).where(Batch.business_id == filled.world.business_a)
+                             .order_by(Batch.id.desc()))
+
+    producer = client.get(f"/api/v1/batches/{a_batch}/trace", headers=filled.auth("producer_a")).json
+    auditor = client.get(f"/api/v1/batches/{a_batch}/trace", headers=filled.auth("auditor")).json
+    impact_b = client.get(f"/api/v1/lots/{filled.foreign['lots']}/impact", headers=filled.auth("producer_b")).json
+
+    foreign = {n["id"]: n for n in producer["nodes"] if n.get("business") == filled.world.business_b}
+    if f"lot:{lot.id}" in {n["id"] for n in producer["nodes"]}:
+        assert list(foreign) == [f"batch:{b_batch.id}"]
+        assert foreign[f"batch:{b_batch.id}"]["summary"] is True
+        assert {n["business"] for n in auditor["nodes"] if "business" in n} == {
+            filled.world.business_a, filled.world.business_b}
+    assert all(item["business"] == filled.world.business_b for item in impact_b["items"])
+
+
+def test_epcis_export_validates_against_the_official_schema(client, filled, session):
+    batch = _last_batch(session, filled.world.business_a)
+
+    response = client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor"))
+
+    document = response.json if response.is_json else json.loads(response.data)
+    jsonschema.validate(document, _schema("epcis/EPCIS-JSON-Schema.json"),
+                        format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    types = {e["type"] for e in document["epcisBody"]["eventList"]}
+    assert types == {"ObjectEvent", "TransformationEvent"}
+    receipts = [e for e in document["epcisBody"]["eventList"] if e["type"] == "ObjectEvent"]
+    assert all(e["bizStep"] == "receiving" and e["sourceList"] for e in receipts)
+    assert any("certificationInfo" in e for e in receipts)
+
+
+def test_prov_export_validates_with_prov_and_the_schema(client, filled, session):
+    batch = _last_batch(session, filled.world.business_a)
+
+    document = json.loads(client.get(f"/api/v1/batches/{batch}/prov", headers=filled.auth("producer_a")).data)
+
+    jsonschema.validate(document, _schema("prov/prov-json.schema.json"))
+    parsed = ProvDocument.deserialize(content=json.dumps(document), format="json")
+    assert len(parsed.get_records()) > 10
+    for relation in ("used", "wasGeneratedBy", "wasDerivedFrom", "wasAttributedTo", "wasAssociatedWith"):
+        assert document[relation]
+
+
+def test_trace_csv_has_one_row_per_tracking_event(client, filled, session):
+    batch = _last_batch(session, filled.world.business_a)
+
+    response = client.get(f"/api/v1/batches/{batch}/trace.csv", headers=filled.auth("producer_a"))
+
+    rows = list(csv.DictReader(io.StringIO(response.data.decode())))
+    assert response.mimetype == "text/csv"
+    assert {"receiving", "transformation_input", "transformation_output"} <= {r["event"] for r in rows}
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    assert all(r["lot_code"] for r in rows)
+
+
+def test_epcis_export_captures_back_losslessly(client, filled, session, world):
+    batch = _last_batch(session, filled.world.business_a)
+    first = json.loads(client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor")).data)
+    # The same records captured into a fresh business with the same identity give the same document.
+    session.execute(sa.text("UPDATE business SET nib = '1111111111111' WHERE id = :id"), {"id": world.business_a})
+    session.execute(sa.text("UPDATE product SET gtin = NULL WHERE business_id = :id"), {"id": world.business_a})
+    session.commit()
+    copy = businesses.create_business(session, OPERATOR, {"name": "Rendang Bundo", "nib": "1208230044517",
+                                                          "scale": "small"})
+    from traceability.service.access import Actor
+    from traceability.vocabulary import Role
+    producer = Actor(label="test", role=Role.PRODUCER, business_id=copy.id)
+    from traceability.service import exchange
+
+    result = exchange.capture_epcis(session, producer, first, base_url="https://trace.test")
+    again = exchange.export_epcis(session, producer, result.batches[-1], base_url="https://trace.test")
+
+    import difflib
+    a = json.dumps(first["epcisBody"], indent=1, sort_keys=True).splitlines()
+    b = json.dumps(again["epcisBody"], indent=1, sort_keys=True).splitlines()
+    assert a == b, "\n".join(list(difflib.unified_diff(a, b, lineterm=""))[:60])
+    assert again["epcisHeader"] == first["epcisHeader"]
+
+
+def test_capture_refuses_a_document_listing_every_bad_event(client, filled):
+    document = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+                "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2025-01-01T00:00:00Z",
+                "epcisBody": {"eventList": [
+                    {"type": "AggregationEvent", "eventTime": "2025-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00"},
+                    {"type": "ObjectEvent", "eventTime": "2025-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
+                     "bizStep": "shipping", "action": "OBSERVE"},
+                ]}}
+
+    response = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_a"))
+
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    events = response.json["errors"]["epcisBody"]["eventList"]
+    assert set(events) == {"0", "1"}
+    assert "AggregationEvent" in json.dumps(events["0"]) and "shipping" in json.dumps(events["1"])
+
+
+def test_dossier_import_and_trace_agree_on_batches(session, world):
+    result = dossiers.import_dossier(session, OPERATOR, example("kue-lapis-gelatin"))
+    from traceability.service.provenance import upstream_graph
+
+    graph = upstream_graph(session, OPERATOR, result.batches[-1])
+
+    assert f"batch:{result.batches[-1]}" in graph
+    assert all(data["type"] for _, data in graph.nodes(data=True))
