@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 import networkx as nx
 
 from traceability.errors import ErrorTree
-from traceability.formats.event_hash import event_hash
+from traceability.formats.event_hash import event_hash, normalise_id
 from traceability.identifiers import gtin14
 
 __all__ = ["CONTEXT", "HT", "Capture", "read_document", "write_document"]
@@ -208,7 +208,7 @@ def _quantity(item: Any, path: list[Any], errors: ErrorTree, *, lot: bool = True
     if not isinstance(item, dict) or not isinstance(item.get("epcClass"), str):
         errors.add(path, "Each quantity element needs an epcClass.")
         return None
-    split = _lot_class(item["epcClass"])
+    split = _lot_class(normalise_id(item["epcClass"]))
     if lot and split is None:
         errors.add(path, f"{item['epcClass']} is not a lot-level class (…/01/<gtin>/10/<lot> or …/lot/<lot>).")
         return None
@@ -224,7 +224,8 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         return
     kind = event.get("type")
     if "errorDeclaration" in event:
-        errors.add(path, "Error declarations are not applied here: record the correction as a new event.")
+        errors.add([*path, "errorDeclaration"],
+                   "Error declarations are not applied here: record the correction as a new event.")
     try:
         day = _date(event["eventTime"])
     except (KeyError, ValueError, TypeError):
@@ -234,9 +235,11 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         if event.get("bizStep") not in RECEIVING:
             errors.add([*path, "bizStep"], f"bizStep {event.get('bizStep')!r} is not recorded: {SUPPORTED}.")
             return
-        if event.get("epcList") or not event.get("quantityList"):
-            errors.add([*path, "quantityList"], "A receipt names lots: give a quantityList of lot-level classes "
-                                                "(instance-level epcList identifiers are not recorded).")
+        if event.get("epcList"):
+            errors.add([*path, "epcList"], "Instance-level identifiers are not recorded: a receipt names lots "
+                                           "in a quantityList of lot-level classes.")
+        if not event.get("quantityList"):
+            errors.add([*path, "quantityList"], "A receipt needs a quantityList of the lots received.")
         sources = [s for s in event.get("sourceList", []) if isinstance(s, dict) and s.get("source")]
         if not sources:
             errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
