@@ -131,10 +131,10 @@ def measure(engine: sa.Engine, chain: dict[str, list[int]], rng: random.Random) 
                 bare(key)
             times, base, sizes = [], [], []
             for key in keys:
-                t, size = _timed(lambda k=key: full(k))
+                t, size = _timed(lambda k=key, f=full: f(k))
                 times.append(t)
                 sizes.append(size)
-                base.append(_timed(lambda k=key: bare(k))[0])
+                base.append(_timed(lambda k=key, b=bare: b(k))[0])
             out[name] = {"median_ms": statistics.median(times) * 1000, "base_ms": statistics.median(base) * 1000,
                          "size": statistics.median(sizes)}
         tracemalloc.start()

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import jsonschema
-import pytest
 import sqlalchemy as sa
 from prov.model import ProvDocument
 
@@ -36,7 +35,8 @@ def test_upstream_trace_reaches_lots_materials_and_suppliers(client, filled, ses
     assert {"batch", "step", "lot", "material", "supplier", "facility", "business"} <= types
     assert body["root"] == f"batch:{batch}"
     lot = next(n["id"] for n in body["nodes"] if n["type"] == "lot")
-    assert body["paths"][lot][0] == f"batch:{batch}" and body["paths"][lot][-1] == lot
+    assert body["paths"][lot][0] == f"batch:{batch}"
+    assert body["paths"][lot][-1] == lot
     kinds = {edge["kind"] for edge in body["edges"]}
     assert {"used", "generated", "instance_of", "supplied", "hosted", "performed"} <= kinds
 
@@ -48,7 +48,8 @@ def test_depth_limits_the_trace_and_bad_depth_names_the_field(client, filled, se
     bad = client.get(f"/api/v1/batches/{batch}/trace?depth=-1", headers=filled.auth("auditor"))
 
     assert [n["id"] for n in shallow["nodes"]] == [f"batch:{batch}"]
-    assert bad.status_code == 422 and "depth" in json.dumps(bad.json)
+    assert bad.status_code == 422
+    assert "depth" in json.dumps(bad.json)
 
 
 def test_lot_impact_lists_downstream_batches_with_counts(client, filled, session):
@@ -58,7 +59,8 @@ def test_lot_impact_lists_downstream_batches_with_counts(client, filled, session
 
     assert body["counts"]["batches"] >= 1
     assert body["counts"]["businesses"] == 1
-    assert len(body["items"]) == 1 and body["total"] == body["counts"]["batches"]
+    assert len(body["items"]) == 1
+    assert body["total"] == body["counts"]["batches"]
     assert body["businesses"][0]["id"] == filled.world.business_a
 
 
@@ -158,10 +160,12 @@ def test_capture_refuses_a_document_listing_every_bad_event(client, filled):
 
     response = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_a"))
 
-    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
     events = response.json["errors"]["epcisBody"]["eventList"]
     assert set(events) == {"0", "1"}
-    assert "AggregationEvent" in json.dumps(events["0"]) and "shipping" in json.dumps(events["1"])
+    assert "AggregationEvent" in json.dumps(events["0"])
+    assert "shipping" in json.dumps(events["1"])
 
 
 def test_dossier_import_and_trace_agree_on_batches(session, world):

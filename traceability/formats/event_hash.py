@@ -23,7 +23,7 @@ _PRIMARY_AI = re.compile(r"^https?://[^/]+(/(?:01|00|253|255|401|402|414|417|800
 _ORDER = ("certificationInfo", "parentID", "epcList", "inputEPCList", "childEPCs", "quantityList",
           "childQuantityList", "inputQuantityList", "outputEPCList", "outputQuantityList", "action",
           "transformationID", "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation",
-          "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd")
+          "bizTransactionList", "destinationList", "sourceList", "sensorElementList", "ilmd")
 _IGNORED = {"@context", "type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime", "errorDeclaration"}
 _CBV_PREFIX = {"bizStep": "BizStep-", "disposition": "Disp-", "bizTransaction": "BTT-", "source": "SDT-",
                "destination": "SDT-"}
@@ -47,20 +47,22 @@ def normalise_id(value: str) -> str:
         scheme, _, body = value.rpartition(":")
         parts = body.split(".")
         kind = scheme.rsplit(":", 1)[-1]
+        if scheme == "urn:epc:idpat:sgtin" and len(parts) == 3 and parts[2] == "*":
+            prefix, item, _ = parts  # every instance of a GTIN: the class is the GTIN itself
+            return f"{_DL}/01/{_check(item[0] + prefix + item[1:])}"
         if kind in ("sgtin", "lgtin") and len(parts) == 3:
             prefix, item, tail = parts
             gtin = _check(item[0] + prefix + item[1:])
             return f"{_DL}/01/{gtin}/{'21' if kind == 'sgtin' else '10'}/{tail}"
         if kind == "sscc" and len(parts) == 2:
             return f"{_DL}/00/{_check(parts[1][0] + parts[0] + parts[1][1:])}"
+        if kind == "gdti" and len(parts) == 3:
+            return f"{_DL}/253/{_check(parts[0] + parts[1])}{parts[2]}"
         if kind in ("sgln", "pgln") and len(parts) in (2, 3):
             gln = _check(parts[0] + parts[1])
             ai = "414" if kind == "sgln" else "417"
             extension = f"/254/{parts[2]}" if kind == "sgln" and parts[2] != "0" else ""
             return f"{_DL}/{ai}/{gln}{extension}"
-        if scheme.startswith("urn:epc:idpat:sgtin") and len(parts) == 3 and parts[2] == "*":
-            prefix, item, _ = parts
-            return f"{_DL}/01/{_check(item[0] + prefix + item[1:])}"
         if kind in ("grai", "giai") or scheme.startswith("urn:epc:idpat"):
             raise ValueError(f"identifier scheme {kind} is not supported by this hash implementation")
         return value
@@ -129,7 +131,7 @@ def _field(name: str, value: Any, prefixes: dict[str, str]) -> str:
         return name + "".join(parts)
     if name == "bizTransactionList":
         items = [(f"type={_cbv('bizTransaction', t['type'])}" if "type" in t else "")
-                 + f"bizTransaction={t['bizTransaction']}" for t in value]
+                 + f"bizTransaction={normalise_id(t['bizTransaction'])}" for t in value]
         return name + "".join(sorted(items))
     if name in ("sourceList", "destinationList"):
         key = "source" if name == "sourceList" else "destination"
@@ -175,7 +177,7 @@ def event_hash(event: dict[str, Any], prefixes: dict[str, str] | None = None) ->
     --------
     >>> event_hash({"type": "ObjectEvent", "eventTime": "2020-03-04T11:00:30+01:00",
     ...             "eventTimeZoneOffset": "+01:00", "action": "OBSERVE"})[:24]
-    'ni:///sha-256;6ed4f7a2e6'
+    'ni:///sha-256;db3d7a8738'
     """
     digest = hashlib.sha256(prehash(event, prefixes).encode("utf-8")).hexdigest()
     return f"ni:///sha-256;{digest}?ver=CBV2.0"
