@@ -240,7 +240,9 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
                                            "in a quantityList of lot-level classes.")
         if not event.get("quantityList"):
             errors.add([*path, "quantityList"], "A receipt needs a quantityList of the lots received.")
-        sources = [s for s in event.get("sourceList", []) if isinstance(s, dict) and s.get("source")]
+        rank = {"owning_party": 0, "possessing_party": 1}  # the supplier is a party; a location comes last
+        sources = sorted((s for s in event.get("sourceList", []) if isinstance(s, dict) and s.get("source")),
+                         key=lambda s: rank.get(str(s.get("type")).rsplit("-", 1)[-1], 2))
         if not sources:
             errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
         items = [_quantity(q, [*path, "quantityList", i], errors) for i, q in enumerate(event.get("quantityList", []))]

@@ -18,7 +18,7 @@ from traceability.formats.prov import write_prov
 from traceability.service import journal
 from traceability.service.access import Actor
 from traceability.service.provenance import upstream_graph
-from traceability.service.records import check_acyclic
+from traceability.service.records import KINDS, ApiCodec, check_acyclic, noun, record_payload
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import (
     CertificateScheme,
@@ -54,6 +54,9 @@ class CaptureResult:
     batches: list[int]
 
 
+_KIND_OF = {kind.model: name for name, kind in KINDS.items()}
+
+
 def _name(master: dict[str, dict[str, Any]], uri: str) -> str:
     return str(master.get(uri, {}).get("name") or unquote(uri.rstrip("/").rsplit("/", 1)[-1]))[:300]
 
@@ -67,17 +70,17 @@ class _Resolver:
 
     def __init__(self, session: Session, business_id: int, master: dict[str, dict[str, Any]]) -> None:
         self.session, self.business_id, self.master = session, business_id, master
-        self.created: list[Any] = []
+        self.created: list[tuple[str, Any]] = []
         self.cache: dict[tuple[str, str], Any] = {}
 
-    def _find(self, model: type[Any], **where: Any) -> Any:
+    def find(self, model: type[Any], **where: Any) -> Any:
         statement = sa.select(model).where(model.business_id == self.business_id,
                                            *(getattr(model, k) == v for k, v in where.items()))
         return self.session.scalars(statement.order_by(model.id)).first()
 
-    def _new(self, obj: Any) -> Any:
+    def add(self, obj: Any) -> Any:
         self.session.add(obj)
-        self.created.append(obj)
+        self.created.append((_KIND_OF[type(obj)], obj))
         return obj
 
     def _cached(self, kind: str, uri: str, make: Any) -> Any:
@@ -88,14 +91,14 @@ class _Resolver:
     def supplier(self, uri: str) -> Supplier:
         attrs = self.master.get(uri, {})
         name = _name(self.master, uri)
-        return self._cached("supplier", uri, lambda: self._find(Supplier, name=name) or self._new(Supplier(
+        return self._cached("supplier", uri, lambda: self.find(Supplier, name=name) or self.add(Supplier(
             business_id=self.business_id, name=name, kind=SupplierKind(attrs.get("kind", "manufacturer")),
             country=attrs.get("country", "ID"), nib=attrs.get("nib"))))
 
     def certificate(self, uri: str, path: list[Any], errors: ErrorTree) -> Certificate | None:
         attrs = self.master.get(uri, {})
         number = str(attrs.get("number") or unquote(uri.rstrip("/").rsplit("/", 1)[-1]))
-        found = self._find(Certificate, number=number)
+        found = self.find(Certificate, number=number)
         if found is not None or ("certificate", uri) in self.cache:
             return self.cache.setdefault(("certificate", uri), found)  # type: ignore[no-any-return]
         if not attrs.get("issuedOn") or not attrs.get("issuer"):
@@ -103,7 +106,7 @@ class _Resolver:
                                                      "no master data for it (number, issuer, scheme, issuedOn).")
             return None
         holder = self.supplier(attrs["holder"]) if attrs.get("holder") else None
-        return self._cached("certificate", uri, lambda: self._new(Certificate(
+        return self._cached("certificate", uri, lambda: self.add(Certificate(
             business_id=self.business_id, number=number, issuer=attrs["issuer"],
             scheme=CertificateScheme(attrs.get("scheme", "regular")), holder=holder,
             issued_on=_day(attrs["issuedOn"]), valid_until=_day(attrs.get("validUntil")),
@@ -112,7 +115,7 @@ class _Resolver:
     def material(self, uri: str) -> Material:
         attrs = self.master.get(uri, {})
         name = _name(self.master, uri)
-        return self._cached("material", uri, lambda: self._find(Material, name=name) or self._new(Material(
+        return self._cached("material", uri, lambda: self.find(Material, name=name) or self.add(Material(
             business_id=self.business_id, name=name, kind=MaterialKind(attrs.get("kind", "ingredient")),
             category=attrs.get("category"), origin=Origin(attrs.get("origin", "unknown")),
             species=attrs.get("species"))))
@@ -121,14 +124,17 @@ class _Resolver:
         attrs = self.master.get(uri, {})
         gtin = attrs.get("gtin")
         name = _name(self.master, uri)
-        found = lambda: self._find(Product, gtin=gtin) if gtin else self._find(Product, name=name)  # noqa: E731
-        return self._cached("product", uri, lambda: found() or self._new(Product(
-            business_id=self.business_id, name=name, gtin=gtin)))
+
+        def make() -> Product:
+            found = self.find(Product, gtin=gtin) if gtin else self.find(Product, name=name)
+            return found or self.add(Product(business_id=self.business_id, name=name, gtin=gtin))
+
+        return self._cached("product", uri, make)
 
     def facility(self, uri: str) -> Facility:
         attrs = self.master.get(uri, {})
         name = _name(self.master, uri)
-        return self._cached("facility", uri, lambda: self._find(Facility, name=name) or self._new(Facility(
+        return self._cached("facility", uri, lambda: self.find(Facility, name=name) or self.add(Facility(
             business_id=self.business_id, name=name, kind=FacilityKind(attrs.get("kind", "production")),
             dedicated_halal=attrs.get("dedicatedHalal") == "true")))
 
@@ -145,12 +151,12 @@ def _input(session: Session, resolver: _Resolver, lots: dict[tuple[str, str], Ma
         return {"lot_id": lots[key].id}
     if key in batches:
         return {"batch_id": batches[key].id}
-    material = resolver._find(Material, name=_name(resolver.master, source["class"]))
-    lot = resolver._find(MaterialLot, lot_code=source["lot_code"], material_id=material.id) if material else None
+    material = resolver.find(Material, name=_name(resolver.master, source["class"]))
+    lot = resolver.find(MaterialLot, lot_code=source["lot_code"], material_id=material.id) if material else None
     if lot is not None:
         return {"lot_id": lot.id}
-    product = resolver._find(Product, name=_name(resolver.master, source["class"]))
-    batch = resolver._find(Batch, product_id=product.id, lot_code=source["lot_code"]) if product else None
+    product = resolver.find(Product, name=_name(resolver.master, source["class"]))
+    batch = resolver.find(Batch, product_id=product.id, lot_code=source["lot_code"]) if product else None
     return {"batch_id": batch.id} if batch is not None else None
 
 
@@ -172,13 +178,13 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
                               supplier=resolver.supplier(receipt["supplier"]), certificate=certificate,
                               lot_code=receipt["lot_code"], quantity=_quantity(receipt["quantity"]),
                               unit=receipt["unit"], received_on=receipt["received_on"])
-            lots[receipt["class"], receipt["lot_code"]] = resolver._new(lot)
+            lots[receipt["class"], receipt["lot_code"]] = resolver.add(lot)
         batches: dict[tuple[str, str], Batch] = {}
         steps: list[ProductionStep] = []
         for item in sorted(capture.steps, key=lambda s: s["on"]):
             facility = resolver.facility(item["facility"]) if item["facility"] else None
             session.flush()  # ids for the links below
-            step = resolver._new(ProductionStep(
+            step = resolver.add(ProductionStep(
                 business_id=business_id, name=item["name"][:300], process=item["process"],
                 equipment=item["equipment"], performed_on=item["on"], facility_id=facility.id if facility else None))
             for position, source in enumerate(item["inputs"]):
@@ -193,17 +199,20 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
                 produced = _day(capture.master.get(output["uri"], {}).get("producedOn")) or item["on"]
                 product = resolver.product(output["class"])
                 session.flush()
-                batch = resolver._new(Batch(business_id=business_id, product_id=product.id,
+                batch = resolver.add(Batch(business_id=business_id, product_id=product.id,
                                             lot_code=output["lot_code"], produced_on=produced, step=step))
                 batches[output["class"], output["lot_code"]] = batch
             steps.append(step)
         errors.raise_if_any("The EPCIS document cannot be captured.")
         session.flush()
         check_acyclic(session, steps)
-        journal.append_many(session, actor, [
-            journal.Change("epcis_capture", f"{type(obj).__name__.lower()}:{obj.id}",
-                           {"epcis": True, "table": type(obj).__tablename__}, business_id)
-            for obj in resolver.created])
+        codec = ApiCodec(session, business_id)
+        changes = [journal.Change("create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[kind], obj, codec),
+                                  business_id) for kind, obj in resolver.created]
+        changes.append(journal.Change("epcis.capture", f"business:{business_id}",
+                                      {"events": len(capture.receipts) + len(capture.steps),
+                                       "records": len(resolver.created)}, business_id))
+        journal.append_many(session, actor, changes)
     return CaptureResult(events=len(capture.receipts) + len(capture.steps),
                          lots=sorted(lot.id for lot in lots.values()), steps=[s.id for s in steps],
                          batches=sorted(b.id for b in batches.values()))

@@ -207,7 +207,7 @@ class _Builder:
             if scope.material_id is not None:
                 self.graph.add_edge(source, node_id("material", scope.material_id), kind="certifies")
             else:
-                for batch in products.get(scope.product_id, ()):  # type: ignore[arg-type]
+                for batch in products.get(scope.product_id or 0, ()):
                     self.graph.add_edge(source, node_id("batch", batch), kind="certifies")
 
     def records(self) -> None:
@@ -269,8 +269,6 @@ def _build(session: Session, actor: Actor, reached: dict[int, int], expand: set[
         if batch.id in expand:
             products.setdefault(batch.product_id, set()).add(batch.id)
     builder.certificates_by_scope({lot.material_id for lot in lots.values()}, products)
-    for batch_id in set(reached) - set(batches):  # a walk never reaches a missing batch; be explicit anyway
-        builder.graph.remove_node(node_id("batch", batch_id))
     builder.records()
     return builder.graph
 
