@@ -7,7 +7,7 @@ and the fields of its record. An edge ``(a, b)`` means ``a`` went into, or broug
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import networkx as nx
@@ -18,6 +18,7 @@ __all__ = [
     "EDGE_KINDS",
     "NODE_TYPES",
     "graph_json",
+    "hide_foreign",
     "node_id",
     "parse_node",
     "paths_from",
@@ -95,6 +96,40 @@ def require_acyclic(graph: nx.DiGraph) -> None:
     names = [edge[0] for edge in cycle] + [cycle[0][0]]
     message = f"The provenance would form a cycle: {' -> '.join(names)}."
     raise ProvenanceCycleError(message, errors={"graph": [message]})
+
+
+_SUMMARY = {"batch": ("business", "business_name", "lot_code", "produced_on", "product_name", "gtin"),
+            "step": ("business",), "lot": ("business",)}
+
+
+def hide_foreign(graph: nx.DiGraph, can_read: Callable[[int], bool]) -> None:
+    """Reduce the records of businesses the caller may not read to a summary, in place.
+
+    Their batches keep product, lot code and business; their steps and lots keep only their type and
+    business; their materials, suppliers, certificates and facilities are removed. Such nodes get
+    ``summary=True``.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_node("lot:1", type="lot", business=2, lot_code="SECRET")
+    >>> G.add_node("material:1", type="material", business=2, name="Gelatin")
+    >>> G.add_edge("material:1", "lot:1", kind="instance_of")
+    >>> hide_foreign(G, lambda business: business == 1)
+    >>> dict(G.nodes(data=True))
+    {'lot:1': {'type': 'lot', 'business': 2, 'summary': True}}
+    """
+    for node, data in list(graph.nodes(data=True)):
+        business = data.get("business")
+        if business is None or can_read(business):
+            continue
+        kind = data["type"]
+        if kind not in _SUMMARY:
+            graph.remove_node(node)
+            continue
+        kept = {key: data[key] for key in _SUMMARY[kind] if key in data}
+        data.clear()
+        data.update(type=kind, **kept, summary=True)
 
 
 def upstream_of(graph: nx.DiGraph, node: str) -> set[str]:

@@ -64,26 +64,73 @@ def test_lot_impact_lists_downstream_batches_with_counts(client, filled, session
     assert body["businesses"][0]["id"] == filled.world.business_a
 
 
-def test_cross_business_trace_shows_a_producer_only_a_summary(client, filled, session):
-    # Business A buys B's batch as a lot: the trace crosses into B.
-    b_batch = session.get(Batch, _last_batch(session, filled.world.business_b))
-    lot = session.get(MaterialLot, filled.own["lots"])
-    lot.source_batch_id = b_batch.id
+def _sell_b_batch_to_a(client, filled, session) -> tuple[int, int, int]:
+    """Make one lot in A's final batch be B's batch: return (A's batch, the lot, B's batch)."""
+    a_batch = _last_batch(session, filled.world.business_a)
+    b_batch = _last_batch(session, filled.world.business_b)
+    trace = client.get(f"/api/v1/batches/{a_batch}/trace", headers=filled.auth("auditor")).json
+    lot = min(int(n["id"].split(":")[1]) for n in trace["nodes"] if n["type"] == "lot")
+    session.get(MaterialLot, lot).source_batch_id = b_batch
     session.commit()
-    a_batch = session.scalar(sa.select(Batch.id).where(Batch.business_id == filled.world.business_a)
-                             .order_by(Batch.id.desc()))
+    return a_batch, lot, b_batch
+
+
+def test_upstream_trace_crosses_businesses_and_shows_a_producer_only_a_summary(client, filled, session):
+    a_batch, lot, b_batch = _sell_b_batch_to_a(client, filled, session)
 
     producer = client.get(f"/api/v1/batches/{a_batch}/trace", headers=filled.auth("producer_a")).json
     auditor = client.get(f"/api/v1/batches/{a_batch}/trace", headers=filled.auth("auditor")).json
-    impact_b = client.get(f"/api/v1/lots/{filled.foreign['lots']}/impact", headers=filled.auth("producer_b")).json
 
-    foreign = {n["id"]: n for n in producer["nodes"] if n.get("business") == filled.world.business_b}
-    if f"lot:{lot.id}" in {n["id"] for n in producer["nodes"]}:
-        assert list(foreign) == [f"batch:{b_batch.id}"]
-        assert foreign[f"batch:{b_batch.id}"]["summary"] is True
-        assert {n["business"] for n in auditor["nodes"] if "business" in n} == {
-            filled.world.business_a, filled.world.business_b}
-    assert all(item["business"] == filled.world.business_b for item in impact_b["items"])
+    foreign = [n for n in producer["nodes"] if n.get("business") == filled.world.business_b]
+    assert [n["id"] for n in foreign] == [f"batch:{b_batch}"]
+    assert foreign[0]["summary"] is True
+    assert foreign[0]["upstream_batches"] >= 0
+    assert {"source": f"batch:{b_batch}", "target": f"lot:{lot}", "kind": "received_as"} in producer["edges"]
+    b_nodes = {n["type"] for n in auditor["nodes"] if n.get("business") == filled.world.business_b}
+    assert {"batch", "step", "lot", "material", "supplier"} <= b_nodes
+
+
+def test_downstream_trace_and_impact_reach_the_buyer_as_a_summary(client, filled, session):
+    a_batch, lot, b_batch = _sell_b_batch_to_a(client, filled, session)
+    b_lot = client.get(f"/api/v1/batches/{b_batch}/trace", headers=filled.auth("auditor")).json["nodes"]
+    b_lot = next(n["id"] for n in b_lot if n["type"] == "lot")
+
+    down = client.get(f"/api/v1/batches/{b_batch}/trace?direction=down", headers=filled.auth("producer_b")).json
+    impact = client.get(f"/api/v1/lots/{b_lot.split(':')[1]}/impact", headers=filled.auth("producer_b")).json
+
+    a_nodes = [n for n in down["nodes"] if n.get("business") == filled.world.business_a]
+    assert f"batch:{a_batch}" in {n["id"] for n in a_nodes}
+    assert all(n["summary"] is True for n in a_nodes)
+    assert all(set(n) <= {"id", "type", "business", "business_name", "lot_code", "produced_on", "product_name",
+                          "gtin", "summary"} for n in a_nodes)
+    assert down["paths"][f"batch:{a_batch}"][0] == f"batch:{b_batch}"
+    assert {b["id"] for b in impact["businesses"]} == {filled.world.business_a, filled.world.business_b}
+    assert all(item["business"] == filled.world.business_b for item in impact["items"])
+    assert impact["counts"]["batches"] > impact["total"]
+
+
+def test_impact_pages_cover_every_batch_once(client, filled, session):
+    supplier = session.get(MaterialLot, filled.own["lots"]).supplier_id
+
+    first = client.get(f"/api/v1/suppliers/{supplier}/impact?per_page=1", headers=filled.auth("auditor")).json
+    pages = [client.get(f"/api/v1/suppliers/{supplier}/impact?per_page=1&page={p}",
+                        headers=filled.auth("auditor")).json["items"] for p in range(1, first["total"] + 2)]
+
+    listed = [item["batch"] for page in pages for item in page]
+    assert len(listed) == len(set(listed)) == first["counts"]["batches"]
+    assert pages[-1] == []
+
+
+def test_certificate_impact_reaches_the_batches_of_lots_it_covers(client, filled, session):
+    lot = session.scalar(sa.select(MaterialLot).where(MaterialLot.business_id == filled.world.business_a,
+                                                      MaterialLot.certificate_id.is_not(None)))
+    by_lot = client.get(f"/api/v1/lots/{lot.id}/impact", headers=filled.auth("pendamping_a")).json
+
+    by_certificate = client.get(f"/api/v1/certificates/{lot.certificate_id}/impact",
+                                headers=filled.auth("pendamping_a")).json
+
+    assert {i["batch"] for i in by_lot["items"]} <= {i["batch"] for i in by_certificate["items"]}
+    assert by_certificate["counts"]["batches"] >= 1
 
 
 def test_epcis_export_validates_against_the_official_schema(client, filled, session):

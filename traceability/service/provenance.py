@@ -32,7 +32,7 @@ from models import (
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError
-from traceability.graph import node_id, parse_node
+from traceability.graph import hide_foreign, node_id, parse_node
 from traceability.service.access import Actor
 
 __all__ = [
@@ -217,6 +217,8 @@ class _Builder:
             if "type" not in data:
                 kind, key = parse_node(node)
                 wanted.setdefault(kind, set()).add(key)
+        if wanted.get("batch"):  # the other inputs of a step on a downstream path: shown, not followed
+            self.batches(_load(self.session, Batch, wanted["batch"]), set())
         for material in _load(self.session, Material, wanted.get("material", ())).values():
             self.add("material", material.id, business=material.business_id, name=material.name,
                      kind=material.kind, category=material.category, origin=material.origin,
@@ -342,18 +344,23 @@ def downstream_batches(session: Session, actor: Actor, node: str, *, depth: int 
 
 
 def downstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: int | None = None) -> nx.DiGraph:
-    """Return every batch made from batch `batch_id`, with the steps and lots that link them."""
+    """Return every batch made from batch `batch_id`, with the steps and lots that link them.
+
+    Records of businesses the caller may not read appear as summaries (see :func:`hide_foreign`): a producer
+    learns that their batch went into another business's product, not how that business works.
+    """
     root = _root_batch(session, actor, batch_id)
     reached = downstream_batches(session, actor, node_id("batch", root.id), depth=depth)
-    batches = _load(session, Batch, reached)
-    visible = {b for b in reached if b != root.id and actor.can_read(batches[b].business_id)}
-    graph = _build(session, actor, reached, visible)
-    keep = set(nx.descendants(graph, node_id("batch", root.id))) | {node_id("batch", root.id)}
-    # Only the path forward: other inputs of the same steps are context, not consequences.
-    keep |= {n for step in list(keep) if step.startswith("step:") for n in graph.predecessors(step)
+    graph = _build(session, actor, reached, set(reached) - {root.id})
+    start = node_id("batch", root.id)
+    keep = set(nx.descendants(graph, start)) | {start}
+    # Only the path forward, plus the other inputs of the same steps as context.
+    keep |= {n for step in list(keep) if step.startswith("step:") for n in graph.predecessors(step)}
+    keep |= {n for lot in list(keep) if lot.startswith("lot:") for n in graph.predecessors(lot)
              if not n.startswith("batch:")}
     pruned: nx.DiGraph = graph.subgraph(keep).copy()
-    pruned.graph.update(root=node_id("batch", root.id), direction="down", depth=_depth(depth))
+    hide_foreign(pruned, actor.can_read)
+    pruned.graph.update(root=start, direction="down", depth=_depth(depth))
     return pruned
 
 
