@@ -223,3 +223,23 @@ def test_dossier_import_and_trace_agree_on_batches(session, world):
 
     assert f"batch:{result.batches[-1]}" in graph
     assert all(data["type"] for _, data in graph.nodes(data=True))
+
+
+def test_epcis_export_expands_as_json_ld_with_the_official_context(client, filled, session):
+    from pyld import jsonld
+
+    context = json.loads((DATA / "epcis" / "epcis-context.jsonld").read_text(encoding="utf-8"))
+
+    def offline(url, options=None):  # the official context, served from the test data: no network
+        assert url == "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+        return {"contextUrl": None, "documentUrl": url, "document": context}
+
+    batch = _last_batch(session, filled.world.business_a)
+    document = json.loads(client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor")).data)
+
+    expanded = jsonld.expand(document, {"documentLoader": offline})
+
+    text = json.dumps(expanded)
+    assert "https://ref.gs1.org/epcis/TransformationEvent" in text
+    assert "https://ref.gs1.org/cbv/BizStep-receiving" in text
+    assert "urn:halal-trace:name" in text  # our extension terms expand to their namespace
