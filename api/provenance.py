@@ -71,39 +71,25 @@ class Trace(MethodView):
         return {**body, "direction": args["direction"], "depth": graph.graph["depth"]}
 
 
-def _impact(kind: str, key: int, args: dict[str, Any]) -> dict[str, Any]:
-    impact = provenance.downstream_impact(get_session(), require_actor(), node_id(kind, key), page=args["page"],
-                                          per_page=args["per_page"])
-    return {"seed": impact.seed, "counts": impact.counts, "businesses": impact.businesses,
-            "products": impact.products, "items": impact.items, "page": impact.page, "per_page": impact.per_page,
-            "total": impact.counts["visible_batches"]}
+def _register_impact(kind: str, plural: str, reaches: str) -> None:
+    class Impact(MethodView):
+        @bp.arguments(ImpactArgs, location="query")
+        @bp.response(200, ImpactOut)
+        def get(self, args: dict[str, Any], **ids: int) -> dict[str, Any]:
+            impact = provenance.downstream_impact(get_session(), require_actor(), node_id(kind, ids[f"{kind}_id"]),
+                                                  page=args["page"], per_page=args["per_page"])
+            return {"seed": impact.seed, "counts": impact.counts, "businesses": impact.businesses,
+                    "products": impact.products, "items": impact.items, "page": impact.page,
+                    "per_page": impact.per_page, "total": impact.counts["visible_batches"]}
+
+    Impact.get.__doc__ = f"Recall impact of a {kind}: every batch, code, business and product {reaches}."
+    bp.route(f"/{plural}/<int:{kind}_id>/impact", endpoint=f"{kind}_impact")(Impact)
 
 
-@bp.route("/lots/<int:lot_id>/impact")
-class LotImpact(MethodView):
-    @bp.arguments(ImpactArgs, location="query")
-    @bp.response(200, ImpactOut)
-    def get(self, args: dict[str, Any], lot_id: int) -> dict[str, Any]:
-        """Recall impact of a lot: every batch, code, business and product it reached."""
-        return _impact("lot", lot_id, args)
-
-
-@bp.route("/suppliers/<int:supplier_id>/impact")
-class SupplierImpact(MethodView):
-    @bp.arguments(ImpactArgs, location="query")
-    @bp.response(200, ImpactOut)
-    def get(self, args: dict[str, Any], supplier_id: int) -> dict[str, Any]:
-        """Recall impact of a supplier: everything made from any lot it supplied."""
-        return _impact("supplier", supplier_id, args)
-
-
-@bp.route("/certificates/<int:certificate_id>/impact")
-class CertificateImpact(MethodView):
-    @bp.arguments(ImpactArgs, location="query")
-    @bp.response(200, ImpactOut)
-    def get(self, args: dict[str, Any], certificate_id: int) -> dict[str, Any]:
-        """Recall impact of a certificate: lots under it, materials and products it covers, and onward."""
-        return _impact("certificate", certificate_id, args)
+_register_impact("lot", "lots", "made from it")
+_register_impact("supplier", "suppliers", "made from any lot it supplied")
+_register_impact("certificate", "certificates",
+                 "made from the lots under it, the materials it covers or the products it certifies")
 
 
 def _document(body: dict[str, Any], mimetype: str) -> Response:

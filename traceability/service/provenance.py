@@ -31,9 +31,10 @@ from models import (
     Supplier,
     VerificationCode,
 )
-from traceability.errors import InvalidInputError, NotFoundError
+from traceability.errors import InvalidInputError
 from traceability.graph import hide_foreign, node_id, parse_node
 from traceability.service.access import Actor
+from traceability.service.records import get_record
 
 __all__ = [
     "MAX_DEPTH",
@@ -245,10 +246,7 @@ def _business_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def _root_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFoundError("No batch with that id.")
-    actor.require_read(batch.business_id, "batch")
+    batch: Batch = get_record(session, actor, "batches", batch_id)
     return batch
 
 
@@ -327,14 +325,12 @@ def _seed(node: str) -> dict[str, int | None]:
     return {**_NO_SEED, kind: key}
 
 
+_SEED_KINDS = {"batch": "batches", "lot": "lots", "supplier": "suppliers", "certificate": "certificates"}
+
+
 def _seed_business(session: Session, actor: Actor, node: str) -> int:
     kind, key = parse_node(node)
-    model = {"batch": Batch, "lot": MaterialLot, "supplier": Supplier, "certificate": Certificate}[kind]
-    record = session.get(model, key)
-    if record is None:
-        raise NotFoundError(f"No {kind} with that id.")
-    actor.require_read(record.business_id, kind)
-    return int(record.business_id)
+    return int(get_record(session, actor, _SEED_KINDS[kind], key).business_id)
 
 
 def downstream_batches(session: Session, actor: Actor, node: str, *, depth: int | None = None) -> dict[int, int]:
