@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import MaterialLot
+from tests.api.test_provenance import _last_batch
 from traceability.errors import InvalidInputError
 from traceability.formats.epcis import read_document
 from traceability.formats.event_hash import event_hash
@@ -133,3 +134,31 @@ def test_event_hash_changes_when_a_hashed_field_changes():
 
     assert event_hash(event) != event_hash(changed)
     assert event_hash(event) == event_hash({**event, "recordTime": "2026-01-01T00:00:00Z"})
+
+
+def test_bad_master_data_is_refused_naming_the_attribute(client, filled, session):
+    document = json.loads(client.get(f"/api/v1/batches/{_last_batch(session, filled.world.business_a)}/epcis",
+                                     headers=filled.auth("auditor")).data)
+    vocabularies = document["epcisHeader"]["epcisMasterData"]["vocabularyList"]
+    party = next(i for i, v in enumerate(vocabularies) if v["type"].endswith("Party"))
+    attributes = vocabularies[party]["vocabularyElementList"][0]["attributes"]
+    kind = next(k for k, a in enumerate(attributes) if a["id"] == "urn:halal-trace:kind")
+    attributes[kind]["attribute"] = "pirate"
+    lots_before = session.scalar(sa.select(sa.func.count()).select_from(MaterialLot))
+
+    response = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_b"))
+
+    assert response.status_code == 422
+    message = response.json["errors"]["epcisHeader"]["epcisMasterData"]["vocabularyList"][str(party)]
+    assert "kind: Give one of" in json.dumps(message)
+    assert session.scalar(sa.select(sa.func.count()).select_from(MaterialLot)) == lots_before
+
+
+def test_a_negative_quantity_is_refused_naming_the_element():
+    document = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())
+    document["epcisBody"]["eventList"][0]["quantityList"][0]["quantity"] = -1
+
+    with pytest.raises(InvalidInputError) as refused:
+        read_document(document)
+
+    assert refused.value.errors["epcisBody"]["eventList"][0]["quantityList"][0]["quantity"]

@@ -10,6 +10,8 @@ everything else gets a URI under the service's public base URL, keyed by the bus
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -18,7 +20,15 @@ import networkx as nx
 
 from traceability.errors import ErrorTree
 from traceability.formats.event_hash import event_hash, normalise_id
-from traceability.identifiers import gtin14
+from traceability.identifiers import gtin14, is_valid_gtin
+from traceability.vocabulary import (
+    CertificateScheme,
+    CertificateStatus,
+    FacilityKind,
+    MaterialKind,
+    Origin,
+    SupplierKind,
+)
 
 __all__ = ["CONTEXT", "HT", "Capture", "read_document", "write_document"]
 
@@ -213,6 +223,13 @@ def _quantity(item: Any, path: list[Any], errors: ErrorTree, *, lot: bool = True
         errors.add(path, f"{item['epcClass']} is not a lot-level class (…/01/<gtin>/10/<lot> or …/lot/<lot>).")
         return None
     unit = _UOM.get(item.get("uom", ""), item.get("uom"))
+    quantity = item.get("quantity")
+    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int | float) or quantity < 0):
+        errors.add([*path, "quantity"], "Give the quantity as a number of zero or more.")
+        return None
+    if split is not None and len(split[1]) > 100:
+        errors.add([*path, "epcClass"], "A lot code has at most 100 characters.")
+        return None
     return {"class": split[0] if split else item["epcClass"], "lot_code": split[1] if split else None,
             "uri": item["epcClass"], "quantity": item.get("quantity"), "unit": unit}
 
@@ -246,6 +263,8 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         if not sources:
             errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
         items = [_quantity(q, [*path, "quantityList", i], errors) for i, q in enumerate(event.get("quantityList", []))]
+        if "ht:unit" in event and _text(20)(event["ht:unit"]):
+            errors.add([*path, "ht:unit"], "Give the unit as text of 1 to 20 characters.")
         certificates = event.get("certificationInfo")
         certificates = certificates if isinstance(certificates, list) else [certificates] if certificates else []
         if len(certificates) > 1:
@@ -269,9 +288,14 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         if not outputs:
             errors.add([*path, "outputQuantityList"], "A transformation needs at least one output lot.")
         units = {u.get("ht:epcClass"): u.get("ht:unit") for u in event.get("ht:units", []) if isinstance(u, dict)}
+        if any(_text(20)(unit) for unit in units.values()):
+            errors.add([*path, "ht:units"], "Give each unit as text of 1 to 20 characters.")
         for item in inputs:
             if item is not None and item["uri"] in units:
                 item["unit"] = units[item["uri"]]
+        for key, limit in (("ht:name", 300), ("ht:process", 100), ("ht:equipment", 300)):
+            if key in event and _text(limit)(event[key]):
+                errors.add([*path, key], f"Give text of 1 to {limit} characters.")
         location = event.get("bizLocation", {}).get("id") if isinstance(event.get("bizLocation"), dict) else None
         if day is not None and None not in inputs and None not in outputs and inputs and outputs:
             capture.steps.append({"on": day, "inputs": inputs, "outputs": outputs, "facility": location,
@@ -282,13 +306,64 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         errors.add([*path, "type"], f"{kind} is not recorded: {SUPPORTED}.")
 
 
-def _master(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+Check = Callable[[Any], str | None]
+
+
+def _text(limit: int) -> Check:
+    return lambda v: None if isinstance(v, str) and 0 < len(v) <= limit else f"Give text of 1 to {limit} characters."
+
+
+def _one_of(values: Iterable[str]) -> Check:
+    allowed = sorted(str(v) for v in values)
+    return lambda v: None if v in allowed else f"Give one of {', '.join(allowed)}."
+
+
+def _iso_date(value: Any) -> str | None:
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return "Give a date as YYYY-MM-DD."
+    return None
+
+
+def _pattern(regex: str, what: str) -> Check:
+    compiled = re.compile(regex)
+    return lambda v: None if isinstance(v, str) and compiled.fullmatch(v) else f"Give {what}."
+
+
+# What our own attributes may hold, per vocabulary type: the same limits the records have.
+MASTER_RULES: dict[str, dict[str, Check]] = {
+    VTYPE["class"]: {"name": _text(300), "kind": _one_of(MaterialKind), "category": _text(50),
+                     "origin": _one_of(Origin), "species": _text(100), "producedOn": _iso_date, "lotCode": _text(100),
+                     "gtin": lambda v: None if isinstance(v, str) and is_valid_gtin(v) else "Give a valid GTIN."},
+    VTYPE["party"]: {"name": _text(300), "kind": _one_of(SupplierKind),
+                     "country": _pattern(r"[A-Z]{2}", "an ISO 3166 alpha-2 code"),
+                     "nib": _pattern(r"\d{13}", "a 13-digit NIB")},
+    VTYPE["location"]: {"name": _text(300), "kind": _one_of(FacilityKind),
+                        "dedicatedHalal": _one_of(["true", "false"])},
+    VTYPE["certificate"]: {"number": _text(100), "issuer": _text(200), "scheme": _one_of(CertificateScheme),
+                           "status": _one_of(CertificateStatus), "holder": _text(500), "issuedOn": _iso_date,
+                           "validUntil": _iso_date, "statusSince": _iso_date},
+}
+
+
+def _master(document: dict[str, Any], errors: ErrorTree) -> dict[str, dict[str, Any]]:
+    """Our attributes (``urn:halal-trace:*``) of each vocabulary element, checked; others are ignored."""
     master: dict[str, dict[str, Any]] = {}
     header = document.get("epcisHeader") or {}
-    for vocabulary in (header.get("epcisMasterData") or {}).get("vocabularyList", []):
-        for element in vocabulary.get("vocabularyElementList", []):
-            attrs = {a["id"].removeprefix(HT): a.get("attribute") for a in element.get("attributes", [])
-                     if isinstance(a, dict) and isinstance(a.get("id"), str)}
+    for i, vocabulary in enumerate((header.get("epcisMasterData") or {}).get("vocabularyList", [])):
+        rules = MASTER_RULES.get(vocabulary.get("type"), {})
+        for j, element in enumerate(vocabulary.get("vocabularyElementList", [])):
+            attrs: dict[str, Any] = {}
+            for k, attribute in enumerate(element.get("attributes", [])):
+                name = str(attribute.get("id", "")).removeprefix(HT) if isinstance(attribute, dict) else ""
+                if not isinstance(attribute, dict) or not str(attribute.get("id", "")).startswith(HT):
+                    continue
+                problem = rules[name](attribute.get("attribute")) if name in rules else None
+                if problem:
+                    errors.add(["epcisHeader", "epcisMasterData", "vocabularyList", i, "vocabularyElementList", j,
+                                "attributes", k], f"{name}: {problem}")
+                attrs[name] = attribute.get("attribute")
             master[element["id"]] = attrs
     return master
 
@@ -321,7 +396,7 @@ def read_document(document: Any) -> Capture:
         if not isinstance(events, list) or not events:
             errors.add(["epcisBody", "eventList"], "The document holds no events.")
         else:
-            capture.master = _master(document)
+            capture.master = _master(document, errors)
             for index, event in enumerate(events):
                 _event(index, event, capture, errors)
     errors.raise_if_any("The EPCIS document cannot be captured.")

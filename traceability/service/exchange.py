@@ -98,9 +98,13 @@ class _Resolver:
     def certificate(self, uri: str, path: list[Any], errors: ErrorTree) -> Certificate | None:
         attrs = self.master.get(uri, {})
         number = str(attrs.get("number") or unquote(uri.rstrip("/").rsplit("/", 1)[-1]))
-        found = self.find(Certificate, number=number)
-        if found is not None or ("certificate", uri) in self.cache:
-            return self.cache.setdefault(("certificate", uri), found)  # type: ignore[no-any-return]
+        if ("certificate", uri) in self.cache:
+            cached: Certificate = self.cache["certificate", uri]
+            return cached
+        found: Certificate | None = self.find(Certificate, number=number)
+        if found is not None:
+            self.cache["certificate", uri] = found
+            return found
         if not attrs.get("issuedOn") or not attrs.get("issuer"):
             errors.add([*path, "certificationInfo"], f"Certificate {uri} is unknown here and the document gives "
                                                      "no master data for it (number, issuer, scheme, issuedOn).")
