@@ -58,7 +58,9 @@ def write_prov(graph: nx.DiGraph) -> dict[str, Any]:
         kind = data.get("type", node.split(":")[0])
         attrs = _attrs(data)
         if kind == "step":
-            put("activity", _qn(node), {**attrs, "prov:type": "ht:ProductionStep"})
+            where = [_qn(p) for p in graph.predecessors(node) if p.startswith("facility:")]
+            put("activity", _qn(node), {**attrs, "prov:type": "ht:ProductionStep",
+                                        **({"prov:location": where[0]} if where else {})})
         elif kind in _AGENT:
             put("agent", _qn(node), {**attrs, "prov:type": "prov:Organization"})
         else:
