@@ -2,9 +2,8 @@
 
 Why this exists: a trace must cost what its answer costs, not what the database holds. For layered supply
 chains of about 10^3, 10^5 and 10^6 edges (``step_input`` rows plus the step->batch links) in eight layers,
-where 10% of input picks go to hot lots (5 raw lots, then the hottest 0.1% of each layer's batches, as shared
-ingredient lots do) so that a hot lot fans out to tens of thousands of batches, it times, per database, in the
-same run:
+where 10% of raw-lot picks go to 5 hot lots (shared ingredient lots such as salt or oil) that fan out to tens
+of thousands of batches at 10^6 edges, it times, per database, in the same run:
 
 * upstream: ``upstream_graph`` (CTE + record loads + networkx build) for random final batches, and the bare
   upstream CTE alone on the same batches (the baseline);
@@ -51,18 +50,22 @@ from traceability.service.access import Actor  # noqa: E402
 
 ACTOR = Actor.operator("bench")
 LAYERS = 8
-HOT = 5
+HOT = 5  # hot raw lots
 DAY = dt.date(2025, 1, 1)
 SAMPLES = 20
 
 
 def generate(engine: sa.Engine, edges: int, seed: int = 1) -> dict[str, list[int]]:
-    """Insert a layered chain of about `edges` edges; return the final batches, raw lots and hot lots."""
+    """Insert a layered chain of about `edges` edges; return the final batches, raw lots and hot lots.
+
+    Every step makes one batch from one or two batches of the layer before (none in the first layer) and
+    up to two raw lots (one to three in the first layer); 10% of raw-lot picks go to the hot lots.
+    """
     rng = random.Random(seed)
-    per_batch = 3  # two inputs on average plus the step->batch link
-    batches_total = max(LAYERS, edges // per_batch)
-    per_layer = max(1, batches_total // LAYERS)
+    per_batch = 3.5  # 1.5 batch inputs, about one lot input, and the step->batch link
+    per_layer = max(1, int(edges / per_batch / LAYERS))
     lots = max(HOT + 1, per_layer)
+    hot = list(range(1, HOT + 1))
     with engine.begin() as conn:
         conn.execute(sa.insert(Business), [{"id": 1, "name": "Bench", "nib": "1000000000001", "scale": "micro",
                                              "version": 1}])
@@ -74,32 +77,31 @@ def generate(engine: sa.Engine, edges: int, seed: int = 1) -> dict[str, list[int
         conn.execute(sa.insert(MaterialLot), [
             {"id": i, "business_id": 1, "material_id": 1, "supplier_id": 1, "lot_code": f"L{i}",
              "received_on": DAY, "version": 1} for i in range(1, lots + 1)])
-        previous = [("lot", i) for i in range(1, lots + 1)]
-        hot = previous[:HOT]  # the hot raw lots; in later layers the hottest 0.1% of batches
+        previous: list[int] = []
         next_id, input_id = 1, 1
-        for _ in range(LAYERS):
+        for layer in range(LAYERS):
             steps, outputs, inputs = [], [], []
             for _ in range(per_layer):
                 steps.append({"id": next_id, "business_id": 1, "name": "s", "performed_on": DAY, "version": 1})
                 outputs.append({"id": next_id, "business_id": 1, "product_id": 1, "lot_code": f"B{next_id}",
                                 "produced_on": DAY, "step_id": next_id, "version": 1})
-                picks = {rng.choice(hot) if rng.random() < 0.1 else rng.choice(previous)
-                         for _ in range(rng.randint(1, 3))}
-                for position, (kind, key) in enumerate(sorted(picks)):
-                    inputs.append({"id": input_id, "step_id": next_id, "position": position,
-                                   "lot_id": key if kind == "lot" else None,
-                                   "batch_id": key if kind == "batch" else None})
+                batch_picks = {rng.choice(previous) for _ in range(rng.randint(1, 2))} if previous else set()
+                lot_picks = {rng.choice(hot) if rng.random() < 0.1 else rng.randint(1, lots)
+                             for _ in range(rng.randint(1, 3) if layer == 0 else rng.randint(0, 2))}
+                links = [{"lot_id": lot, "batch_id": None} for lot in sorted(lot_picks)]
+                links += [{"lot_id": None, "batch_id": batch} for batch in sorted(batch_picks)]
+                for position, link in enumerate(links):
+                    inputs.append({"id": input_id, "step_id": next_id, "position": position, **link})
                     input_id += 1
                 next_id += 1
             conn.execute(sa.insert(ProductionStep), steps)
             conn.execute(sa.insert(Batch), outputs)
             conn.execute(sa.insert(StepInput), inputs)
-            previous = [("batch", o["id"]) for o in outputs]
-            hot = previous[:max(1, len(previous) // 1000)]
+            previous = [o["id"] for o in outputs]
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-    return {"final": [key for _, key in previous], "lots": list(range(HOT + 1, lots + 1)),
-            "hot": list(range(1, HOT + 1)), "edges": [input_id - 1 + next_id - 1]}
+    return {"final": previous, "lots": list(range(HOT + 1, lots + 1)), "hot": hot,
+            "edges": [input_id - 1 + next_id - 1]}
 
 
 def _timed(call: Any) -> tuple[float, Any]:
