@@ -243,3 +243,22 @@ def test_epcis_export_expands_as_json_ld_with_the_official_context(client, fille
     assert "https://ref.gs1.org/epcis/TransformationEvent" in text
     assert "https://ref.gs1.org/cbv/BizStep-receiving" in text
     assert "urn:halal-trace:name" in text  # our extension terms expand to their namespace
+
+
+def test_impact_counts_live_verification_codes_of_the_batches_reached(client, filled, session):
+    import datetime as dt
+
+    from models import VerificationCode
+    lot = filled.own["lots"]
+    reached = client.get(f"/api/v1/lots/{lot}/impact", headers=filled.auth("auditor")).json["items"]
+    batch = reached[0]["batch"]
+    for code, revoked in (("LIVE-1", None), ("LIVE-2", None), ("GONE-1", dt.datetime(2025, 1, 1))):
+        session.add(VerificationCode(code=code, business_id=filled.world.business_a, batch_id=batch,
+                                     url=f"https://trace.test/v/{code}", signature="s", key_id="k", revoked_at=revoked))
+    session.commit()
+
+    body = client.get(f"/api/v1/lots/{lot}/impact", headers=filled.auth("auditor")).json
+
+    assert body["counts"]["verification_codes"] == 2
+    item = next(i for i in body["items"] if i["batch"] == batch)
+    assert item["verification_codes"] == ["LIVE-1", "LIVE-2"]

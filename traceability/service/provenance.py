@@ -90,15 +90,14 @@ down(batch_id, depth) AS (
 reached(batch_id, depth) AS (SELECT batch_id, MIN(depth) FROM down GROUP BY batch_id)
 """
 DOWNSTREAM = sa.text(_DOWN_CTE + "SELECT batch_id, depth FROM reached")
-IMPACT_COUNTS = sa.text(_DOWN_CTE + """
-SELECT COUNT(*), COUNT(DISTINCT b.business_id), COUNT(DISTINCT b.product_id),
-       (SELECT COUNT(*) FROM verification_code vc JOIN reached r2 ON r2.batch_id = vc.batch_id
-        WHERE vc.revoked_at IS NULL)
-FROM reached JOIN batch b ON b.id = reached.batch_id
-""")
+# One pass for every count: batches, live codes, businesses and products, per (business, product).
 IMPACT_GROUPS = sa.text(_DOWN_CTE + """
-SELECT b.business_id, b.product_id, COUNT(*) FROM reached JOIN batch b ON b.id = reached.batch_id
-GROUP BY b.business_id, b.product_id ORDER BY b.business_id, b.product_id
+SELECT g.business_id, g.product_id, COUNT(*), SUM(g.codes) FROM (
+    SELECT b.business_id, b.product_id,
+           (SELECT COUNT(*) FROM verification_code vc WHERE vc.batch_id = b.id AND vc.revoked_at IS NULL) AS codes
+    FROM reached JOIN batch b ON b.id = reached.batch_id
+) g
+GROUP BY g.business_id, g.product_id ORDER BY g.business_id, g.product_id
 """)
 IMPACT_PAGE = sa.text(_DOWN_CTE + """
 SELECT b.id FROM reached JOIN batch b ON b.id = reached.batch_id
@@ -383,8 +382,8 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
     """
     params: dict[str, Any] = {**_seed(node), "depth": MAX_DEPTH}
     _seed_business(session, actor, node)
-    batches, businesses, products, codes = session.execute(IMPACT_COUNTS, params).one()
-    groups = session.execute(IMPACT_GROUPS, params).all()
+    rows = session.execute(IMPACT_GROUPS, params).all()
+    groups = [(business, product, batches) for business, product, batches, _ in rows]
     visible = actor.visible_businesses()
     page_params = {**params, "limit": per_page, "offset": (page - 1) * per_page}
     if visible is None:
@@ -393,7 +392,8 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
         ids = list(session.scalars(IMPACT_PAGE, {**page_params, "visible": sorted(visible) or [0]}))
     return Impact(
         seed=node,
-        counts={"batches": batches, "businesses": businesses, "products": products, "verification_codes": codes,
+        counts={"batches": sum(n for _, _, n in groups), "businesses": len({b for b, _, _ in groups}),
+                "products": len({p for _, p, _ in groups}), "verification_codes": sum(int(c) for *_, c in rows),
                 "visible_batches": sum(n for b, _, n in groups if visible is None or b in visible)},
         businesses=_impact_businesses(session, groups),
         products=_impact_products(session, groups, visible),
