@@ -262,3 +262,27 @@ def test_impact_counts_live_verification_codes_of_the_batches_reached(client, fi
     assert body["counts"]["verification_codes"] == 2
     item = next(i for i in body["items"] if i["batch"] == batch)
     assert item["verification_codes"] == ["LIVE-1", "LIVE-2"]
+
+
+def test_a_captured_receipt_can_name_another_business_batch_and_the_trace_crosses(client, filled, session):
+    b_batch = _last_batch(session, filled.world.business_b)
+    exported = json.loads(client.get(f"/api/v1/batches/{b_batch}/epcis", headers=filled.auth("producer_b")).data)
+    made = [e for e in exported["epcisBody"]["eventList"] if e["type"] == "TransformationEvent"]
+    b_class = next(q["epcClass"] for e in made for q in e["outputQuantityList"])
+    receipt = {"type": "ObjectEvent", "eventTime": "2025-12-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+               "action": "ADD", "bizStep": "receiving", "ht:sourceBatch": b_class,
+               "quantityList": [{"epcClass": "https://trace.test/epc/x/material/Otak-otak/lot/OO-1", "quantity": 3}],
+               "sourceList": [{"type": "owning_party", "source": "https://trace.test/party/cik-ani"}]}
+    document = {"@context": exported["@context"], "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": "2025-12-01T08:00:00Z", "epcisBody": {"eventList": [receipt]}}
+    jsonschema.validate(document, _schema("epcis/EPCIS-JSON-Schema.json"))
+
+    captured = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_a"))
+    unknown = client.post("/api/v1/epcis/capture", headers=filled.auth("producer_a"), json={
+        **document, "epcisBody": {"eventList": [{**receipt, "ht:sourceBatch": b_class + "-nope"}]}})
+
+    assert captured.status_code == 201, captured.json
+    lot = session.get(MaterialLot, captured.json["lots"][0])
+    assert lot.source_batch_id == b_batch
+    assert unknown.status_code == 422
+    assert "ht:sourceBatch" in unknown.json["errors"]["epcisBody"]["eventList"]["0"]

@@ -30,7 +30,7 @@ from traceability.vocabulary import (
     SupplierKind,
 )
 
-__all__ = ["CONTEXT", "HT", "Capture", "read_document", "write_document"]
+__all__ = ["CONTEXT", "HT", "Capture", "lot_class", "product_of", "read_document", "write_document"]
 
 HT = "urn:halal-trace:"
 CONTEXT: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}]
@@ -205,7 +205,7 @@ def _date(value: Any) -> dt.date:
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
 
 
-def _lot_class(uri: str) -> tuple[str, str] | None:
+def lot_class(uri: str) -> tuple[str, str] | None:
     """Split a lot-level class into (class, lot code): GS1 ``/01/<gtin>/10/<lot>`` or our ``/lot/<lot>``."""
     for marker in ("/lot/", "/10/"):
         head, sep, lot = uri.rpartition(marker)
@@ -214,11 +214,28 @@ def _lot_class(uri: str) -> tuple[str, str] | None:
     return None
 
 
+def product_of(epc_class: str) -> tuple[str, str] | None:
+    """Say how a product class names its product: ``("gtin", <gtin14>)`` or ``("<nib>", <name>)``.
+
+    Examples
+    --------
+    >>> product_of("https://id.gs1.org/01/08994471000237")
+    ('gtin', '08994471000237')
+    >>> product_of("https://trace.example/epc/1208230044517/product/Rendang%20Sapi")
+    ('1208230044517', 'Rendang Sapi')
+    """
+    if epc_class.startswith("https://id.gs1.org/01/"):
+        return "gtin", epc_class.rsplit("/", 1)[-1]
+    head, sep, name = epc_class.rpartition("/product/")
+    nib = head.rsplit("/epc/", 1)[-1]
+    return (nib, unquote(name)) if sep and "/epc/" in head and nib.isdigit() else None
+
+
 def _quantity(item: Any, path: list[Any], errors: ErrorTree, *, lot: bool = True) -> dict[str, Any] | None:
     if not isinstance(item, dict) or not isinstance(item.get("epcClass"), str):
         errors.add(path, "Each quantity element needs an epcClass.")
         return None
-    split = _lot_class(normalise_id(item["epcClass"]))
+    split = lot_class(normalise_id(item["epcClass"]))
     if lot and split is None:
         errors.add(path, f"{item['epcClass']} is not a lot-level class (…/01/<gtin>/10/<lot> or …/lot/<lot>).")
         return None
@@ -232,6 +249,18 @@ def _quantity(item: Any, path: list[Any], errors: ErrorTree, *, lot: bool = True
         return None
     return {"class": split[0] if split else item["epcClass"], "lot_code": split[1] if split else None,
             "uri": item["epcClass"], "quantity": item.get("quantity"), "unit": unit}
+
+
+def _items(event: dict[str, Any], key: str, path: list[Any], errors: ErrorTree) -> list[Any]:
+    value = event.get(key, [])
+    if not isinstance(value, list):
+        errors.add([*path, key], "Give a list.")
+        return []
+    return value
+
+
+def _uri(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 500 and ":" in value
 
 
 def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
@@ -258,17 +287,21 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         if not event.get("quantityList"):
             errors.add([*path, "quantityList"], "A receipt needs a quantityList of the lots received.")
         rank = {"owning_party": 0, "possessing_party": 1}  # the supplier is a party; a location comes last
-        sources = sorted((s for s in event.get("sourceList", []) if isinstance(s, dict) and s.get("source")),
+        sources = sorted((s for s in _items(event, "sourceList", path, errors)
+                          if isinstance(s, dict) and _uri(s.get("source"))),
                          key=lambda s: rank.get(str(s.get("type")).rsplit("-", 1)[-1], 2))
         if not sources:
             errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
-        items = [_quantity(q, [*path, "quantityList", i], errors) for i, q in enumerate(event.get("quantityList", []))]
+        items = [_quantity(q, [*path, "quantityList", i], errors)
+                 for i, q in enumerate(_items(event, "quantityList", path, errors))]
         if "ht:unit" in event and _text(20)(event["ht:unit"]):
             errors.add([*path, "ht:unit"], "Give the unit as text of 1 to 20 characters.")
         certificates = event.get("certificationInfo")
         certificates = certificates if isinstance(certificates, list) else [certificates] if certificates else []
-        if len(certificates) > 1:
-            errors.add([*path, "certificationInfo"], "A lot is received under one certificate at most.")
+        if len(certificates) > 1 or not all(_uri(c) for c in certificates):
+            errors.add([*path, "certificationInfo"], "A lot is received under one certificate at most, named by URI.")
+        if "ht:sourceBatch" in event and lot_class(str(event["ht:sourceBatch"])) is None:
+            errors.add([*path, "ht:sourceBatch"], "Name the supplier's batch by its lot-level class.")
         for item in items:
             if item is not None and day is not None and sources:
                 capture.receipts.append({**item, "received_on": day, "supplier": sources[0]["source"],
@@ -280,14 +313,15 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
             if event.get(name):
                 errors.add([*path, name], "Instance-level identifiers are not recorded: use quantity lists of lots.")
         inputs = [_quantity(q, [*path, "inputQuantityList", i], errors)
-                  for i, q in enumerate(event.get("inputQuantityList", []))]
+                  for i, q in enumerate(_items(event, "inputQuantityList", path, errors))]
         outputs = [_quantity(q, [*path, "outputQuantityList", i], errors)
-                   for i, q in enumerate(event.get("outputQuantityList", []))]
+                   for i, q in enumerate(_items(event, "outputQuantityList", path, errors))]
         if not inputs:
             errors.add([*path, "inputQuantityList"], "A transformation needs at least one input lot.")
         if not outputs:
             errors.add([*path, "outputQuantityList"], "A transformation needs at least one output lot.")
-        units = {u.get("ht:epcClass"): u.get("ht:unit") for u in event.get("ht:units", []) if isinstance(u, dict)}
+        units = {u.get("ht:epcClass"): u.get("ht:unit") for u in _items(event, "ht:units", path, errors)
+                 if isinstance(u, dict)}
         if any(_text(20)(unit) for unit in units.values()):
             errors.add([*path, "ht:units"], "Give each unit as text of 1 to 20 characters.")
         for item in inputs:
@@ -297,6 +331,9 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
             if key in event and _text(limit)(event[key]):
                 errors.add([*path, key], f"Give text of 1 to {limit} characters.")
         location = event.get("bizLocation", {}).get("id") if isinstance(event.get("bizLocation"), dict) else None
+        if location is not None and not _uri(location):
+            errors.add([*path, "bizLocation"], "Name the location by URI.")
+            location = None
         if day is not None and None not in inputs and None not in outputs and inputs and outputs:
             capture.steps.append({"on": day, "inputs": inputs, "outputs": outputs, "facility": location,
                                   "name": event.get("ht:name") or f"{kind} {index}",

@@ -11,7 +11,18 @@ from urllib.parse import unquote
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Batch, Certificate, Facility, Material, MaterialLot, Product, ProductionStep, StepInput, Supplier
+from models import (
+    Batch,
+    Business,
+    Certificate,
+    Facility,
+    Material,
+    MaterialLot,
+    Product,
+    ProductionStep,
+    StepInput,
+    Supplier,
+)
 from traceability.errors import ErrorTree
 from traceability.formats import epcis
 from traceability.formats.prov import write_prov
@@ -143,6 +154,22 @@ class _Resolver:
             dedicated_halal=attrs.get("dedicatedHalal") == "true")))
 
 
+def _source_batch(session: Session, uri: str) -> int | None:
+    """The batch, of any business here, that a receipt's ``ht:sourceBatch`` names."""
+    split = epcis.lot_class(uri)
+    named = epcis.product_of(split[0]) if split else None
+    if split is None or named is None:
+        return None
+    key, value = named
+    if key == "gtin":
+        product = sa.select(Product.id).where(Product.gtin.in_({value, value[1:], value[2:], value[6:]}))
+    else:
+        product = sa.select(Product.id).join(Business, Business.id == Product.business_id).where(
+            Business.nib == key, Product.name == value)
+    return session.scalar(sa.select(Batch.id).where(Batch.product_id.in_(product), Batch.lot_code == split[1])
+                          .order_by(Batch.id).limit(1))
+
+
 def _quantity(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -182,6 +209,10 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
                               supplier=resolver.supplier(receipt["supplier"]), certificate=certificate,
                               lot_code=receipt["lot_code"], quantity=_quantity(receipt["quantity"]),
                               unit=receipt["unit"], received_on=receipt["received_on"])
+            if receipt["source_batch"]:
+                lot.source_batch_id = _source_batch(session, receipt["source_batch"])
+                if lot.source_batch_id is None:
+                    errors.add([*receipt["path"], "ht:sourceBatch"], "No batch on this platform has that identifier.")
             lots[receipt["class"], receipt["lot_code"]] = resolver.add(lot)
         batches: dict[tuple[str, str], Batch] = {}
         steps: list[ProductionStep] = []
