@@ -108,6 +108,13 @@ IMPACT_PAGE_ALL = sa.text(_DOWN_CTE + """
 SELECT reached.batch_id FROM reached ORDER BY reached.batch_id LIMIT :limit OFFSET :offset
 """)
 
+def _plain_plans(session: Session) -> None:
+    # PostgreSQL overestimates recursive CTEs and then JIT-compiles them: ~400 ms of compiling for a
+    # query that runs in 5 ms at 10^6 edges. These are short lookups; plan them without JIT.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
+
+
 _NO_SEED = {"batch": None, "lot": None, "supplier": None, "certificate": None}
 
 
@@ -283,6 +290,7 @@ def upstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: int 
     """
     root = _root_batch(session, actor, batch_id)
     limit = _depth(depth)
+    _plain_plans(session)
     reached = {b: d for b, d in session.execute(UPSTREAM, {"batch": root.id, "depth": limit})}
     batches = _load(session, Batch, reached)
     # A batch the actor may not read is shown, but not what it is made of.
@@ -337,6 +345,7 @@ def downstream_batches(session: Session, actor: Actor, node: str, *, depth: int 
     params = _seed(node)
     _seed_business(session, actor, node)
     params["depth"] = _depth(depth)
+    _plain_plans(session)
     return {b: d for b, d in session.execute(DOWNSTREAM, params)}
 
 
@@ -382,6 +391,7 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
     """
     params: dict[str, Any] = {**_seed(node), "depth": MAX_DEPTH}
     _seed_business(session, actor, node)
+    _plain_plans(session)
     rows = session.execute(IMPACT_GROUPS, params).all()
     groups = [(business, product, batches) for business, product, batches, _ in rows]
     visible = actor.visible_businesses()
