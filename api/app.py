@@ -23,13 +23,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from api.assessments import bp as assessments_bp
+    from api.provenance import bp as provenance_bp
     from api.resources import bp as api_bp  # imported here: its schemas build on the config-free models
 
     api = errors.Api()
     api.init_app(app)
     api.register_blueprint(api_bp)
     api.register_blueprint(assessments_bp)
-    auth.init_app(app, api_bp, assessments_bp)
+    api.register_blueprint(provenance_bp)
+    auth.init_app(app, api_bp, assessments_bp, provenance_bp)
     idempotency.init_app(app)
     codes.init_app(app, api)
     app.register_blueprint(home)

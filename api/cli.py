@@ -21,10 +21,11 @@ from api.app import create_app
 from api.db import get_engine, get_session
 from models import Batch, User
 from traceability.errors import InvalidInputError, NotFoundError, TraceabilityError
+from traceability.formats import trace_csv
 from traceability.formats.dossier import load_dossier
 from traceability.rules.engine import OUTPUT_KEYS, assess
 from traceability.rules.reference import Reference, merge_reference, shipped_data
-from traceability.service import accounts, assessments, demo, dossiers, journal
+from traceability.service import accounts, assessments, demo, dossiers, exchange, journal, provenance
 from traceability.service.access import Actor
 from traceability.vocabulary import Role
 
@@ -184,17 +185,26 @@ def import_command(dossier: Path, as_json: bool) -> None:
 
 @cli.command("export")
 @click.argument("batch_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["dossier"]), default="dossier", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["dossier", "epcis", "prov", "csv"]), default="dossier",
+              show_default=True)
 @with_appcontext
 @domain_errors
 def export_command(batch_id: int, fmt: str) -> None:
-    """Print a batch's records in an exchange format (the dossier of its product)."""
+    """Print a batch's records in an exchange format (dossier of its product, EPCIS, PROV or trace CSV)."""
     session = get_session()
     batch = session.get(Batch, batch_id)
     if batch is None:
         raise NotFoundError(f"No batch {batch_id}.")
-    click.echo(json.dumps(dossiers.export_dossier(session, OPERATOR, batch.product_id), ensure_ascii=False,
-                          indent=2))
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if fmt == "csv":
+        click.echo(trace_csv.dump(provenance.upstream_graph(session, OPERATOR, batch_id)), nl=False)
+        return
+    document = {
+        "dossier": lambda: dossiers.export_dossier(session, OPERATOR, batch.product_id),
+        "epcis": lambda: exchange.export_epcis(session, OPERATOR, batch_id, base_url=base),
+        "prov": lambda: exchange.export_prov(session, OPERATOR, batch_id, base_url=base),
+    }[fmt]()
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 @cli.group("journal")
@@ -273,6 +283,9 @@ def assessments_refresh(limit: int, as_json: bool) -> None:
 from api.codes_cli import codes as codes_group  # noqa: E402 - its commands use the helpers above
 
 cli.add_command(codes_group)
+from api.trace_cli import trace_command  # noqa: E402  (it reuses domain_errors from here)
+
+cli.add_command(trace_command)
 
 
 def main() -> None:

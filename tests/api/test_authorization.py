@@ -69,6 +69,16 @@ def expected() -> dict[tuple[str, str], object]:
             "anonymous": 401, "auditor": 200, "admin": 200, "producer_a": 403, "pendamping_a": 403}.get(role, 404),
         ("/api/v1/reference", "GET"): _signed_in(200),
         ("/api/v1/reference", "PUT"): lambda role: {"anonymous": 401, "admin": 200}.get(role, 403),
+        ("/api/v1/batches/<int:batch_id>/trace", "GET"): _item_read,
+        ("/api/v1/batches/<int:batch_id>/trace.csv", "GET"): _item_read,
+        ("/api/v1/batches/<int:batch_id>/epcis", "GET"): _item_read,
+        ("/api/v1/batches/<int:batch_id>/prov", "GET"): _item_read,
+        ("/api/v1/lots/<int:lot_id>/impact", "GET"): _item_read,
+        ("/api/v1/suppliers/<int:supplier_id>/impact", "GET"): _item_read,
+        ("/api/v1/certificates/<int:certificate_id>/impact", "GET"): _item_read,
+        # An empty document: refused (422) for a producer, 403 for roles that cannot write.
+        ("/api/v1/epcis/capture", "POST"): lambda role: {"anonymous": 401}.get(
+            role, 422 if role in PRODUCERS else 403),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",
@@ -133,6 +143,9 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
     path = path.replace("<int:business_id>", str(filled.world.business_a))
     path = path.replace("<int:batch_id>", str(ids["batches"])).replace("<int:certificate_id>", str(ids["certificates"]))
     path = path.replace("<int:product_id>", str(filled.product_a))
+    for name, kind in (("batch_id", "batches"), ("lot_id", "lots"), ("supplier_id", "suppliers"),
+                       ("certificate_id", "certificates")):
+        path = path.replace(f"<int:{name}>", str(ids[kind]))
     if rule == "/api/v1/businesses":
         body = {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}
     elif rule.endswith("/pendamping"):
@@ -151,6 +164,8 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             item["outputs"] = [o + f"-{role}" for o in item["outputs"]]
         for item in body["batches"]:
             item["step"] += f"-{role}"
+    elif rule == "/api/v1/epcis/capture":
+        body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
     elif rule.endswith("/status"):

@@ -1,0 +1,164 @@
+"""The 47 official EPCIS 2.0 examples (each imported or refused with its reason) and the CBV 2.0 hash vectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+
+from models import MaterialLot
+from tests.api.test_provenance import _last_batch
+from traceability.errors import InvalidInputError
+from traceability.formats.epcis import read_document
+from traceability.formats.event_hash import event_hash
+
+DATA = Path(__file__).parent.parent / "data"
+EXAMPLES = DATA / "epcis" / "examples"
+NOT_RECORDED = "is not recorded: only ObjectEvent with bizStep receiving and TransformationEvent"
+INSTANCE = "Instance-level identifiers are not recorded"
+ERROR_DECLARATION = "Error declarations are not applied here"
+NO_OUTPUT = "A transformation needs at least one output lot."
+
+# Each official document: None when it is captured, else a phrase the refusal must contain.
+OUTCOMES: dict[str, str | None] = {
+    **{f"AssociationEvent/AssociationEvent-{x}.jsonld": f"AssociationEvent {NOT_RECORDED}" for x in "abcdefgh"},
+    "EPCISQueryDocument.jsonld": "Capture takes an EPCISDocument",
+    "Example-TransactionEvents-2020_07_03y.jsonld": f"TransactionEvent {NOT_RECORDED}",
+    "Example-Type-sourceOrDestination,measurement,bizTransaction.jsonld": f"AssociationEvent {NOT_RECORDED}",
+    "Example_9.6.1-ObjectEvent-with-pseudo-SBDH-headers.jsonld": f"bizStep 'shipping' {NOT_RECORDED}",
+    "Example_9.6.1-ObjectEvent.jsonld": f"bizStep 'shipping' {NOT_RECORDED}",
+    "Example_9.6.1-with-comment.jsonld": f"bizStep 'shipping' {NOT_RECORDED}",
+    "Example_9.6.2-ObjectEvent.jsonld": None,
+    "Example_9.6.3-AggregationEvent.jsonld": f"AggregationEvent {NOT_RECORDED}",
+    "Example_9.6.4-TransformationEvent.jsonld": NO_OUTPUT,
+    "PersistentDisposition-example.jsonld": f"bizStep 'inspecting' {NOT_RECORDED}",
+    "WithDigitalLinkID/Example_9.6.1-ObjectEventWithDigitalLink.jsonld": f"bizStep 'shipping' {NOT_RECORDED}",
+    "WithDigitalLinkID/Example_9.6.2-ObjectEventWithDigitalLink.jsonld": None,
+    "WithDigitalLinkID/Example_9.6.3-AggregationEventWithDigitalLink.jsonld": f"AggregationEvent {NOT_RECORDED}",
+    "WithDigitalLinkID/Example_9.6.4-TransformationEventWithDigitalLink.jsonld": INSTANCE,
+    "WithErrorDeclaration/ErrorDeclarationAndCorrectiveEvent.jsonld": ERROR_DECLARATION,
+    "WithErrorDeclaration/Example_9.6.1-ObjectEvent-with-error-declaration.jsonld": ERROR_DECLARATION,
+    "WithFullCombinationOfFields/aggregation_event_all_possible_fields.jsonld": f"AggregationEvent {NOT_RECORDED}",
+    "WithFullCombinationOfFields/association_event_all_possible_fields.jsonld": f"AssociationEvent {NOT_RECORDED}",
+    "WithFullCombinationOfFields/object_event_all_possible_fields.jsonld": INSTANCE,
+    "WithFullCombinationOfFields/transaction_event_all_possible_fields.jsonld": f"TransactionEvent {NOT_RECORDED}",
+    "WithFullCombinationOfFields/transformation_event_all_possible_fields.jsonld": INSTANCE,
+    "WithSensorData/SensorDataExample11.jsonld": f"TransactionEvent {NOT_RECORDED}",
+    "WithSensorData/SensorDataExample12.jsonld": NO_OUTPUT,
+    "WithSensorData/SensorDataExample8.jsonld": f"AggregationEvent {NOT_RECORDED}",
+    **{f"WithSensorData/SensorDataExample{n}.jsonld": f"bizStep 'inspecting' {NOT_RECORDED}"
+       for n in ("1", "1b", "2", "3", "4", "5", "6", "7")},
+    **{f"WithSensorData/SensorDataExample{n}.jsonld": f"bizStep 'sensor_reporting' {NOT_RECORDED}"
+       for n in ("9", "10", "13", "14", "15", "16", "17")},
+}
+
+
+def test_the_table_covers_all_47_official_examples():
+    found = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.jsonld"))
+
+    assert len(found) == 47
+    assert found == sorted(OUTCOMES)
+
+
+def _official(name: str) -> dict:
+    document = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    jsonschema.validate(document, SCHEMA)  # the official documents are valid EPCIS: refusals are ours
+    return document
+
+
+SCHEMA = json.loads((DATA / "epcis" / "EPCIS-JSON-Schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, reason in OUTCOMES.items() if reason is not None))
+def test_official_example_is_refused_with_its_reason(name):
+    with pytest.raises(InvalidInputError) as refused:
+        read_document(_official(name))
+
+    assert OUTCOMES[name] in json.dumps(refused.value.errors), refused.value.errors
+
+
+@pytest.mark.parametrize("name", sorted(n for n, reason in OUTCOMES.items() if reason is None))
+def test_official_example_is_captured(client, world, session, name):
+    response = client.post("/api/v1/epcis/capture", data=json.dumps(_official(name)),
+                           headers={**world.auth("producer_a"), "Content-Type": "application/ld+json"})
+
+    assert response.status_code == 201, response.json
+    lot = session.get(MaterialLot, response.json["lots"][0])
+    assert lot.lot_code == "998877"
+    assert lot.quantity == 200
+    assert lot.unit == "kg"  # UN/CEFACT KGM, read back into the unit producers write
+
+
+def test_refusal_of_an_official_example_is_problem_json_naming_the_event(client, world):
+    response = client.post("/api/v1/epcis/capture", json=_official("Example_9.6.3-AggregationEvent.jsonld"),
+                           headers=world.auth("producer_a"))
+
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "AggregationEvent" in json.dumps(response.json["errors"]["epcisBody"]["eventList"]["0"])
+
+
+def test_a_refused_capture_changes_nothing(client, world, session):
+    good = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())
+    bad = json.loads((EXAMPLES / "Example_9.6.3-AggregationEvent.jsonld").read_text())
+    good["epcisBody"]["eventList"] += bad["epcisBody"]["eventList"]
+
+    response = client.post("/api/v1/epcis/capture", json=good, headers=world.auth("producer_a"))
+
+    assert response.status_code == 422
+    assert session.scalar(sa.select(sa.func.count()).select_from(MaterialLot)) == 0
+
+
+HASH_CASES = sorted(p.stem for p in (DATA / "epcis-event-hash").glob("*.jsonld"))
+
+
+@pytest.mark.parametrize("case", HASH_CASES)
+def test_event_hash_matches_the_reference_vectors(case):
+    document = json.loads((DATA / "epcis-event-hash" / f"{case}.jsonld").read_text(encoding="utf-8"))
+    prefixes = {k: v for part in document.get("@context", []) if isinstance(part, dict)
+                for k, v in part.items() if isinstance(v, str)}
+    body = document["epcisBody"]
+    events = body.get("eventList") or body["queryResults"]["resultsBody"]["eventList"]
+    expected = (DATA / "epcis-event-hash" / f"{case}.hashes").read_text().split()
+
+    assert [event_hash(e, prefixes) for e in events] == expected
+
+
+def test_event_hash_changes_when_a_hashed_field_changes():
+    event = {"type": "ObjectEvent", "eventTime": "2025-01-01T00:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+             "action": "ADD", "bizStep": "receiving", "quantityList": [{"epcClass": "urn:x:1", "quantity": 5}]}
+    changed = {**event, "quantityList": [{"epcClass": "urn:x:1", "quantity": 6}]}
+
+    assert event_hash(event) != event_hash(changed)
+    assert event_hash(event) == event_hash({**event, "recordTime": "2026-01-01T00:00:00Z"})
+
+
+def test_bad_master_data_is_refused_naming_the_attribute(client, filled, session):
+    document = json.loads(client.get(f"/api/v1/batches/{_last_batch(session, filled.world.business_a)}/epcis",
+                                     headers=filled.auth("auditor")).data)
+    vocabularies = document["epcisHeader"]["epcisMasterData"]["vocabularyList"]
+    party = next(i for i, v in enumerate(vocabularies) if v["type"].endswith("Party"))
+    attributes = vocabularies[party]["vocabularyElementList"][0]["attributes"]
+    kind = next(k for k, a in enumerate(attributes) if a["id"] == "urn:halal-trace:kind")
+    attributes[kind]["attribute"] = "pirate"
+    lots_before = session.scalar(sa.select(sa.func.count()).select_from(MaterialLot))
+
+    response = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_b"))
+
+    assert response.status_code == 422
+    message = response.json["errors"]["epcisHeader"]["epcisMasterData"]["vocabularyList"][str(party)]
+    assert "kind: Give one of" in json.dumps(message)
+    assert session.scalar(sa.select(sa.func.count()).select_from(MaterialLot)) == lots_before
+
+
+def test_a_negative_quantity_is_refused_naming_the_element():
+    document = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())
+    document["epcisBody"]["eventList"][0]["quantityList"][0]["quantity"] = -1
+
+    with pytest.raises(InvalidInputError) as refused:
+        read_document(document)
+
+    assert refused.value.errors["epcisBody"]["eventList"][0]["quantityList"][0]["quantity"]

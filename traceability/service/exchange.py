@@ -1,0 +1,253 @@
+"""Exchange a batch's provenance with other systems: EPCIS 2.0 export and capture, W3C PROV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import (
+    Batch,
+    Business,
+    Certificate,
+    Facility,
+    Material,
+    MaterialLot,
+    Product,
+    ProductionStep,
+    StepInput,
+    Supplier,
+)
+from traceability.errors import ErrorTree
+from traceability.formats import epcis
+from traceability.formats.prov import write_prov
+from traceability.service import journal
+from traceability.service.access import Actor
+from traceability.service.provenance import upstream_graph
+from traceability.service.records import KINDS, ApiCodec, check_acyclic, noun, record_payload
+from traceability.service.unit_of_work import writing
+from traceability.vocabulary import (
+    CertificateScheme,
+    CertificateStatus,
+    FacilityKind,
+    MaterialKind,
+    Origin,
+    SupplierKind,
+)
+
+__all__ = ["CaptureResult", "capture_epcis", "export_epcis", "export_prov"]
+
+
+def export_epcis(session: Session, actor: Actor, batch_id: int, *, base_url: str,
+                 created: dt.datetime | None = None) -> dict[str, Any]:
+    """Return the EPCIS 2.0 document of everything batch `batch_id` is made of."""
+    graph = upstream_graph(session, actor, batch_id)
+    return epcis.write_document(graph, base_url=base_url, created=created or dt.datetime.now(dt.UTC))
+
+
+def export_prov(session: Session, actor: Actor, batch_id: int, *, base_url: str) -> dict[str, Any]:
+    """Return the W3C PROV-JSON document of batch `batch_id`'s upstream trace."""
+    document = write_prov(upstream_graph(session, actor, batch_id))
+    document["prefix"]["record"] = f"{base_url.rstrip('/')}/api/v1/"
+    return document
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureResult:
+    events: int
+    lots: list[int]
+    steps: list[int]
+    batches: list[int]
+
+
+_KIND_OF = {kind.model: name for name, kind in KINDS.items()}
+
+
+def _name(master: dict[str, dict[str, Any]], uri: str) -> str:
+    return str(master.get(uri, {}).get("name") or unquote(uri.rstrip("/").rsplit("/", 1)[-1]))[:300]
+
+
+def _day(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+class _Resolver:
+    """Finds or creates the records a document names, within one business, remembering what it made."""
+
+    def __init__(self, session: Session, business_id: int, master: dict[str, dict[str, Any]]) -> None:
+        self.session, self.business_id, self.master = session, business_id, master
+        self.created: list[tuple[str, Any]] = []
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def find(self, model: type[Any], **where: Any) -> Any:
+        statement = sa.select(model).where(model.business_id == self.business_id,
+                                           *(getattr(model, k) == v for k, v in where.items()))
+        return self.session.scalars(statement.order_by(model.id)).first()
+
+    def add(self, obj: Any) -> Any:
+        self.session.add(obj)
+        self.created.append((_KIND_OF[type(obj)], obj))
+        return obj
+
+    def _cached(self, kind: str, uri: str, make: Any) -> Any:
+        if (kind, uri) not in self.cache:
+            self.cache[kind, uri] = make()
+        return self.cache[kind, uri]
+
+    def supplier(self, uri: str) -> Supplier:
+        attrs = self.master.get(uri, {})
+        name = _name(self.master, uri)
+        return self._cached("supplier", uri, lambda: self.find(Supplier, name=name) or self.add(Supplier(
+            business_id=self.business_id, name=name, kind=SupplierKind(attrs.get("kind", "manufacturer")),
+            country=attrs.get("country", "ID"), nib=attrs.get("nib"))))
+
+    def certificate(self, uri: str, path: list[Any], errors: ErrorTree) -> Certificate | None:
+        attrs = self.master.get(uri, {})
+        number = str(attrs.get("number") or unquote(uri.rstrip("/").rsplit("/", 1)[-1]))
+        if ("certificate", uri) in self.cache:
+            cached: Certificate = self.cache["certificate", uri]
+            return cached
+        found: Certificate | None = self.find(Certificate, number=number)
+        if found is not None:
+            self.cache["certificate", uri] = found
+            return found
+        if not attrs.get("issuedOn") or not attrs.get("issuer"):
+            errors.add([*path, "certificationInfo"], f"Certificate {uri} is unknown here and the document gives "
+                                                     "no master data for it (number, issuer, scheme, issuedOn).")
+            return None
+        holder = self.supplier(attrs["holder"]) if attrs.get("holder") else None
+        return self._cached("certificate", uri, lambda: self.add(Certificate(
+            business_id=self.business_id, number=number, issuer=attrs["issuer"],
+            scheme=CertificateScheme(attrs.get("scheme", "regular")), holder=holder,
+            issued_on=_day(attrs["issuedOn"]), valid_until=_day(attrs.get("validUntil")),
+            status=CertificateStatus(attrs.get("status", "active")), status_since=_day(attrs.get("statusSince")))))
+
+    def material(self, uri: str) -> Material:
+        attrs = self.master.get(uri, {})
+        name = _name(self.master, uri)
+        return self._cached("material", uri, lambda: self.find(Material, name=name) or self.add(Material(
+            business_id=self.business_id, name=name, kind=MaterialKind(attrs.get("kind", "ingredient")),
+            category=attrs.get("category"), origin=Origin(attrs.get("origin", "unknown")),
+            species=attrs.get("species"))))
+
+    def product(self, uri: str) -> Product:
+        attrs = self.master.get(uri, {})
+        gtin = attrs.get("gtin")
+        name = _name(self.master, uri)
+
+        def make() -> Product:
+            found = self.find(Product, gtin=gtin) if gtin else self.find(Product, name=name)
+            return found or self.add(Product(business_id=self.business_id, name=name, gtin=gtin))
+
+        return self._cached("product", uri, make)
+
+    def facility(self, uri: str) -> Facility:
+        attrs = self.master.get(uri, {})
+        name = _name(self.master, uri)
+        return self._cached("facility", uri, lambda: self.find(Facility, name=name) or self.add(Facility(
+            business_id=self.business_id, name=name, kind=FacilityKind(attrs.get("kind", "production")),
+            dedicated_halal=attrs.get("dedicatedHalal") == "true")))
+
+
+def _source_batch(session: Session, uri: str) -> int | None:
+    """The batch, of any business here, that a receipt's ``ht:sourceBatch`` names."""
+    split = epcis.lot_class(uri)
+    named = epcis.product_of(split[0]) if split else None
+    if split is None or named is None:
+        return None
+    key, value = named
+    if key == "gtin":
+        product = sa.select(Product.id).where(Product.gtin.in_({value, value[1:], value[2:], value[6:]}))
+    else:
+        product = sa.select(Product.id).join(Business, Business.id == Product.business_id).where(
+            Business.nib == key, Product.name == value)
+    return session.scalar(sa.select(Batch.id).where(Batch.product_id.in_(product), Batch.lot_code == split[1])
+                          .order_by(Batch.id).limit(1))
+
+
+def _quantity(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _input(session: Session, resolver: _Resolver, lots: dict[tuple[str, str], MaterialLot],
+           batches: dict[tuple[str, str], Batch], source: dict[str, Any]) -> dict[str, int] | None:
+    key = (source["class"], source["lot_code"])
+    session.flush()
+    if key in lots:
+        return {"lot_id": lots[key].id}
+    if key in batches:
+        return {"batch_id": batches[key].id}
+    material = resolver.find(Material, name=_name(resolver.master, source["class"]))
+    lot = resolver.find(MaterialLot, lot_code=source["lot_code"], material_id=material.id) if material else None
+    if lot is not None:
+        return {"lot_id": lot.id}
+    product = resolver.find(Product, name=_name(resolver.master, source["class"]))
+    batch = resolver.find(Batch, product_id=product.id, lot_code=source["lot_code"]) if product else None
+    return {"batch_id": batch.id} if batch is not None else None
+
+
+def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: str) -> CaptureResult:
+    """Record an EPCIS document's receipts and transformations in the actor's business, all or nothing.
+
+    Refused documents change nothing; the error lists every event that cannot be recorded.
+    """
+    business_id = actor.writable_business(None, "EPCIS capture")
+    capture = epcis.read_document(document)
+    errors = ErrorTree()
+    with writing(session):
+        resolver = _Resolver(session, business_id, capture.master)
+        lots: dict[tuple[str, str], MaterialLot] = {}
+        for receipt in capture.receipts:
+            certificate = resolver.certificate(receipt["certificate"], receipt["path"], errors) \
+                if receipt["certificate"] else None
+            lot = MaterialLot(business_id=business_id, material=resolver.material(receipt["class"]),
+                              supplier=resolver.supplier(receipt["supplier"]), certificate=certificate,
+                              lot_code=receipt["lot_code"], quantity=_quantity(receipt["quantity"]),
+                              unit=receipt["unit"], received_on=receipt["received_on"])
+            if receipt["source_batch"]:
+                lot.source_batch_id = _source_batch(session, receipt["source_batch"])
+                if lot.source_batch_id is None:
+                    errors.add([*receipt["path"], "ht:sourceBatch"], "No batch on this platform has that identifier.")
+            lots[receipt["class"], receipt["lot_code"]] = resolver.add(lot)
+        batches: dict[tuple[str, str], Batch] = {}
+        steps: list[ProductionStep] = []
+        for item in sorted(capture.steps, key=lambda s: s["on"]):
+            facility = resolver.facility(item["facility"]) if item["facility"] else None
+            session.flush()  # ids for the links below
+            step = resolver.add(ProductionStep(
+                business_id=business_id, name=item["name"][:300], process=item["process"],
+                equipment=item["equipment"], performed_on=item["on"], facility_id=facility.id if facility else None))
+            for position, source in enumerate(item["inputs"]):
+                link = _input(session, resolver, lots, batches, source)
+                if link is None:
+                    errors.add([*item["path"], "inputQuantityList", position],
+                               f"{source['uri']} is neither a lot received nor a batch produced in this business.")
+                    continue
+                step.inputs.append(StepInput(position=position, quantity=_quantity(source["quantity"]),
+                                             unit=source["unit"], **link))
+            for output in item["outputs"]:
+                produced = _day(capture.master.get(output["uri"], {}).get("producedOn")) or item["on"]
+                product = resolver.product(output["class"])
+                session.flush()
+                batch = resolver.add(Batch(business_id=business_id, product_id=product.id,
+                                            lot_code=output["lot_code"], produced_on=produced, step=step))
+                batches[output["class"], output["lot_code"]] = batch
+            steps.append(step)
+        errors.raise_if_any("The EPCIS document cannot be captured.")
+        session.flush()
+        check_acyclic(session, steps)
+        codec = ApiCodec(session, business_id)
+        changes = [journal.Change("create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[kind], obj, codec),
+                                  business_id) for kind, obj in resolver.created]
+        changes.append(journal.Change("epcis.capture", f"business:{business_id}",
+                                      {"events": len(capture.receipts) + len(capture.steps),
+                                       "records": len(resolver.created)}, business_id))
+        journal.append_many(session, actor, changes)
+    return CaptureResult(events=len(capture.receipts) + len(capture.steps),
+                         lots=sorted(lot.id for lot in lots.values()), steps=[s.id for s in steps],
+                         batches=sorted(b.id for b in batches.values()))
