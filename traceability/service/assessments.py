@@ -10,7 +10,6 @@ recomputes them there too; larger fan-outs are recomputed by :func:`refresh_stal
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -41,7 +40,7 @@ from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
-from traceability.service import journal
+from traceability.service import journal, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.records import KINDS, ApiCodec, record_payload
@@ -172,27 +171,10 @@ def _seed_batches(session: Session, nodes: set[str]) -> set[int]:
     return batches
 
 
-@functools.cache
-def _downstream_statement() -> sa.Select[Any]:
-    """Every batch made from the seed batches, directly or not, across businesses; built once."""
-    consumed = sa.select(StepInput.batch_id.label("src"), Batch.id.label("dst")).join(
-        Batch, Batch.step_id == StepInput.step_id).where(StepInput.batch_id.is_not(None))
-    received = (sa.select(MaterialLot.source_batch_id.label("src"), Batch.id.label("dst"))
-                .join(StepInput, StepInput.lot_id == MaterialLot.id).join(Batch, Batch.step_id == StepInput.step_id)
-                .where(MaterialLot.source_batch_id.is_not(None)))
-    edges = sa.union_all(consumed, received).subquery("edge")
-    seed = sa.select(Batch.id.label("batch_id")).where(Batch.id.in_(sa.bindparam("seed", expanding=True)))
-    down = seed.cte("down", recursive=True)
-    down = down.union(sa.select(edges.c.dst).join(down, edges.c.src == down.c.batch_id))
-    return sa.select(down.c.batch_id)
-
-
 def affected_batches(session: Session, nodes: set[str]) -> list[int]:
     """Every batch whose upstream holds one of the changed records."""
     seed = _seed_batches(session, nodes)
-    if not seed:
-        return []
-    return sorted(set(session.scalars(_downstream_statement(), {"seed": sorted(seed)})))
+    return sorted(provenance.batches_made_from(session, seed)) if seed else []
 
 
 @before_commit

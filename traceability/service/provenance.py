@@ -39,6 +39,7 @@ from traceability.service.records import get_record
 __all__ = [
     "MAX_DEPTH",
     "Impact",
+    "batches_made_from",
     "downstream_batches",
     "downstream_graph",
     "downstream_impact",
@@ -104,6 +105,10 @@ SELECT b.id FROM reached JOIN batch b ON b.id = reached.batch_id
 WHERE b.business_id IN :visible
 ORDER BY b.id LIMIT :limit OFFSET :offset
 """).bindparams(sa.bindparam("visible", expanding=True))
+# The same walk seeded by many batches at once, for bookkeeping such as reassessment after a change.
+DOWNSTREAM_MANY = sa.text((_DOWN_CTE + "SELECT batch_id FROM reached").replace(
+    "SELECT id, 0 FROM batch WHERE id = :batch", "SELECT id, 0 FROM batch WHERE id IN :batches",
+)).bindparams(sa.bindparam("batches", expanding=True))
 IMPACT_PAGE_ALL = sa.text(_DOWN_CTE + """
 SELECT reached.batch_id FROM reached ORDER BY reached.batch_id LIMIT :limit OFFSET :offset
 """)
@@ -347,6 +352,19 @@ def downstream_batches(session: Session, actor: Actor, node: str, *, depth: int 
     params["depth"] = _depth(depth)
     _plain_plans(session)
     return {b: d for b, d in session.execute(DOWNSTREAM, params)}
+
+
+def batches_made_from(session: Session, batch_ids: Iterable[int]) -> set[int]:
+    """Every batch made from any of `batch_ids`, directly or not, across businesses (themselves included).
+
+    No access check: this serves the service's own bookkeeping (reassessment), never a caller's view.
+    """
+    _plain_plans(session)
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(batch_ids))):
+        params = {**_NO_SEED, "batches": chunk, "depth": MAX_DEPTH}
+        found.update(session.scalars(DOWNSTREAM_MANY, params))
+    return found
 
 
 def downstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: int | None = None) -> nx.DiGraph:
