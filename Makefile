@@ -8,31 +8,36 @@ export HALAL_TRACE_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint check bench clean
 
-$(BIN)/halal-trace: pyproject.toml
+# The service's own dependencies; the test tools (a headless-browser driver among them) only for tests.
+$(VENV)/.runtime: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "halal-trace needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 ## run: create the environment, migrate the SQLite database under instance/, load the demo data once, serve
-run: $(BIN)/halal-trace
+run: $(VENV)/.runtime
 	$(BIN)/halal-trace db upgrade
 	$(BIN)/halal-trace demo
 	$(BIN)/halal-trace serve --port $(PORT)
 
 ## test: the whole suite (SQLite; set HALAL_TRACE_TEST_DATABASE_URL to run it on PostgreSQL)
-test: $(BIN)/halal-trace
+test: $(VENV)/.dev
 	$(BIN)/pytest
 
 ## lint: ruff and the import-layer contracts
-lint: $(BIN)/halal-trace
+lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 check: lint test
 
-bench: $(BIN)/halal-trace
+bench: $(VENV)/.dev
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/assess.py
 
