@@ -341,3 +341,13 @@ def test_issuing_with_an_idempotency_key_twice_gives_the_same_code(client, fille
     assert first.status_code == second.status_code == 201
     assert first.json == second.json
     assert len(client.get(url, headers=filled.auth("producer_a")).json) == 1
+
+
+def test_exempt_ingredients_say_so_instead_of_lacking_a_certificate(client, filled, session):
+    issued = issue(client, filled)  # the spice batch: fresh spices from the market, all on the KMA 1360 list
+
+    page = client.get(f"/v/{issued['code']}").get_data(as_text=True)
+    ingredients = client.get(f"/api/v1/verify/{issued['code']}").json["ingredients"]
+
+    assert "tidak wajib bersertifikat (KMA 1360)" in page
+    assert all(i["exempt"] and i["certificate"] is None for i in ingredients)

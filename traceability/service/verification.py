@@ -193,6 +193,8 @@ class IngredientView:
     country: str
     lot_code: str
     certificate: CertificateView | None
+    #: Exempt from certification under KMA 1360/2021: shown as such, never as "halal".
+    exempt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +312,8 @@ def public_status(session: Session, code: str) -> PublicView:
         assessment = assessments.current_assessment(session, batch.id)
     own_cert = _certificate_view(product_cert, batch.produced_on)
     ingredients = [IngredientView(lot.material.name, lot.supplier.name, lot.supplier.country, lot.lot_code,
-                                  _certificate_view(lot.certificate, lot.received_on))
+                                  _certificate_view(lot.certificate, lot.received_on),
+                                  exempt=lot.material.positive_list and lot.material.state != "processed")
                    for lot in _ingredient_lots(session, batch)]
     if record.revoked_at is not None:
         state, reason = "revoked", "code_revoked"
