@@ -40,6 +40,8 @@ check: lint test
 bench: $(VENV)/.dev
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/assess.py
+	$(BIN)/python bench/trace.py
+	$(BIN)/python bench/verify.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
