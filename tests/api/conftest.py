@@ -20,7 +20,18 @@ from models import (
     Review,
     Supplier,
 )
-from tests.conftest import OPERATOR, POSTGRES_URL, World, build_world, example, restore, snapshot
+from tests.conftest import (
+    OPERATOR,
+    POSTGRES_URL,
+    World,
+    build_world,
+    example,
+    pg_restore,
+    pg_snapshot,
+    reset_postgres,
+    restore,
+    snapshot,
+)
 from traceability.service import assessments, dossiers
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ReviewState
@@ -56,23 +67,27 @@ def build_filled(session) -> Filled:
 
 @pytest.fixture(scope="session")
 def filled_template(shared_app, shared_engine, migrated_template, tmp_path_factory):
-    """On SQLite, build the filled database once and copy it for each test (imports and assessments
-    of two dossiers cost ~0.4 s); on PostgreSQL each test builds it."""
+    """Build the filled database once (imports and assessments of two dossiers cost ~0.4 s) and put a
+    copy back for each test: a file copy on SQLite, a row snapshot on PostgreSQL."""
     if POSTGRES_URL:
-        return None
-    restore(shared_engine, migrated_template)
+        reset_postgres(migrated_template)
+    else:
+        restore(shared_engine, migrated_template)
     with shared_app.extensions["db_sessionmaker"]() as session:
         data = build_filled(session)
+    if POSTGRES_URL:
+        return pg_snapshot(shared_engine), data
     return snapshot(shared_engine, tmp_path_factory.mktemp("filled") / "filled.sqlite"), data
 
 
 @pytest.fixture
 def filled(app, session, filled_template) -> Filled:
-    if filled_template is None:
-        return build_filled(session)
-    path, data = filled_template
+    saved, data = filled_template
     session.close()
-    restore(app.extensions["db_engine"], path)
+    if POSTGRES_URL:
+        pg_restore(app.extensions["db_engine"], saved)
+    else:
+        restore(app.extensions["db_engine"], saved)
     return data
 
 
