@@ -16,9 +16,10 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import qr_cache
 from api.auth import require_actor
 from api.db import get_session
-from qr import codes, labels, render
+from qr import codes, labels
 from qr.signing import KeyRing, SignatureError
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.service import verification
@@ -118,6 +119,7 @@ class BatchCodes(MethodView):
         """Issue signed codes for a batch (its producer only); ``revoke_previous`` makes it a re-issue."""
         issued = verification.issue_codes(get_session(), require_actor(), batch_id, seal=seal,
                                           new_code=codes.new_code, **data)
+        qr_cache.warm(c.url for c in issued)
         return [code_body(c) for c in issued]
 
 
@@ -184,7 +186,7 @@ def _image(code: str, kind: str) -> Response:
     record = verification.find_code(get_session(), code) if codes.is_code(code) else None
     if record is None:
         raise NotFoundError("No code like that.")
-    data = render.png(record.url) if kind == "png" else render.svg(record.url)
+    data = qr_cache.image(record.url, kind)
     response = Response(data, mimetype="image/png" if kind == "png" else "image/svg+xml")
     response.set_etag(hashlib.sha256(f"{kind}:{record.url}".encode()).hexdigest()[:32])
     # The image only encodes the URL, which never changes for a code: cache it for long.

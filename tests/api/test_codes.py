@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -351,3 +353,20 @@ def test_exempt_ingredients_say_so_instead_of_lacking_a_certificate(client, fill
 
     assert "tidak wajib bersertifikat (KMA 1360)" in page
     assert all(i["exempt"] and i["certificate"] is None for i in ingredients)
+
+
+def test_qr_images_are_drawn_once_and_shared_through_the_disk_cache(client, filled, app, monkeypatch):
+    issued = issue(client, filled)  # issuing draws the images ahead of the first scan
+    directory = Path(app.instance_path) / "qr-cache"
+    url = issued["url"]
+    drawn = [directory / f"{hashlib.sha256(f'{kind}:{url}'.encode()).hexdigest()}.{kind}" for kind in ("png", "svg")]
+
+    def must_not_draw(*args, **kwargs):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr("api.qr_cache.RENDER", {"png": must_not_draw, "svg": must_not_draw})
+    png = client.get(f"/api/v1/codes/{issued['code']}/qr.png")
+
+    assert png.status_code == 200
+    assert decode(png.data) == [issued["url"]]
+    assert all(path.exists() for path in drawn)

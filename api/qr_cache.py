@@ -1,0 +1,45 @@
+"""QR images kept on disk and shared by every worker: a code's image never changes, and rendering one
+costs ~25 ms (a version-10 code), so it is drawn once, not once per request and per process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import current_app
+
+from qr import render
+
+RENDER = {"png": render.png, "svg": render.svg}
+
+
+def _directory() -> Path:
+    configured = current_app.config.get("QR_CACHE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "qr-cache"
+
+
+def image(url: str, kind: str) -> bytes:
+    """The `kind` ("png" or "svg") image of `url`, from the disk cache or drawn and stored now."""
+    path = _directory() / f"{hashlib.sha256(f'{kind}:{url}'.encode()).hexdigest()}.{kind}"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = RENDER[kind](url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside, then rename: a reader in another worker sees the whole file or none.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
+    return data
+
+
+def warm(urls: Iterable[str]) -> None:
+    """Draw the images of new codes ahead of their first scan."""
+    for url in urls:
+        for kind in RENDER:
+            image(url, kind)
