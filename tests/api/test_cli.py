@@ -99,7 +99,8 @@ def test_demo_loads_once_and_prints_logins(run, session):
     loaded, again = json.loads(first.output), json.loads(second.output)
     assert loaded["loaded"] is True
     assert again["loaded"] is False
-    assert {login["role"] for login in loaded["logins"]} == {"admin", "auditor", "pendamping", "producer"}
+    roles = {login["role"] for login in loaded["logins"]}
+    assert roles == {"admin", "auditor", "pendamping", "producer", "coordinator"}
     assert len(loaded["businesses"]) >= 5
     assert loaded["logins"] == again["logins"]
 

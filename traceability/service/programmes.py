@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 # In the order a business usually reaches them.
-MILESTONES = ("nib", "first_material", "all_evidenced", "self_declare_known", "submitted", "approved",
+MILESTONES = ("nib_valid", "first_material", "all_evidenced", "self_declare_known", "submitted", "approved",
               "code_issued", "listing_linked")
 
 
@@ -160,7 +160,7 @@ def milestones_of(session: Session, business_ids: list[int]) -> dict[int, dict[s
         return reached
     for business in session.scalars(sa.select(Business).where(Business.id.in_(business_ids))):
         if is_valid_nib(business.nib):
-            reached[business.id]["nib"] = _day(business.created_at)  # type: ignore[assignment]
+            reached[business.id]["nib_valid"] = _day(business.created_at)  # type: ignore[assignment]
     _earliest(reached, "first_material", session.execute(
         sa.select(Material.business_id, sa.func.min(Material.created_at))
         .where(Material.business_id.in_(business_ids)).group_by(Material.business_id)))
