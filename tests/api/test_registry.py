@@ -1,5 +1,6 @@
 """The city registry: import from the command line and the admin upload, and search that stays indexed."""
 
+import io
 import json
 
 import pytest
@@ -63,7 +64,8 @@ def test_bad_rows_are_named_and_nothing_is_imported_without_skip_invalid(run, se
     report = json.loads(refused.stdout)
     assert (report["imported"], report["updated"]) == (0, 0)
     assert [item["line"] for item in report["invalid"]] == [4, 5]
-    assert "line 4: nib" in refused.stderr and "nothing imported" in refused.stderr
+    assert "line 4: nib" in refused.stderr
+    assert "nothing imported" in refused.stderr
     assert skipped.exit_code == 0
     assert json.loads(skipped.stdout)["imported"] == 2
     assert [item["line"] for item in json.loads(skipped.stdout)["invalid"]] == [4, 5]
@@ -91,13 +93,13 @@ def test_admin_upload_is_all_or_nothing_and_names_the_lines(client, world, sessi
     assert refused.json["errors"]["rows"] == {"6": ["nib: '21032500000' is not 13 digits"]}
     assert before == 2  # the two businesses of the world
     assert skipped.status_code == 200
-    assert skipped.json == {"imported": 4, "updated": 0, "invalid": [{"line": 6,
-                                                                        "error": "nib: '21032500000' is not 13 digits"}]}
+    bad_row = {"line": 6, "error": "nib: '21032500000' is not 13 digits"}
+    assert skipped.json == {"imported": 4, "updated": 0, "invalid": [bad_row]}
     assert producer.status_code == 403
 
 
 def test_upload_as_a_form_file(client, world):
-    data = {"file": (__import__("io").BytesIO((HEADER + ROWS[0] + "\n").encode()), "umkm.csv")}
+    data = {"file": (io.BytesIO((HEADER + ROWS[0] + "\n").encode()), "umkm.csv")}
     response = client.post("/api/v1/registry", data=data, content_type="multipart/form-data",
                            headers=world.auth("coordinator"))
 
