@@ -1,6 +1,6 @@
 """Reading the city's registry CSV: every bad row named with its line, and the words businesses are found by."""
 
-from traceability.formats.registry_csv import parse_registry, query_tokens, search_tokens
+from traceability.formats.registry_csv import parse_registry, query_phrase, query_tokens, search_tokens
 
 HEADER = "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
 GOOD = "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,0812-7000-1111,micro,56303\n"
@@ -47,8 +47,12 @@ def test_a_missing_column_refuses_the_header():
                                                    "kecamatan, city, phone, kbli"}]
 
 
-def test_words_are_folded_for_search():
+def test_every_tail_of_a_fields_words_is_a_token():
     assert search_tokens("Kue Lapis Mak Éti", None, "2103250009911", "Sei Panas") == {
-        "kue", "lapis", "mak", "eti", "2103250009911", "sei", "panas"}
-    assert query_tokens("  LAPIS  mak ") == ["lapis", "mak"]
-    assert query_tokens("—") == []
+        "kue lapis mak eti", "lapis mak eti", "mak eti", "eti", "2103250009911", "sei panas", "panas"}
+
+
+def test_queries_are_folded_as_a_phrase_and_as_words():
+    assert query_phrase("  LAPIS  mak, Éti ") == "lapis mak eti"
+    assert query_tokens("  LAPIS  mak lapis") == ["lapis", "mak"]
+    assert query_phrase("—") == ""

@@ -17,7 +17,7 @@ from typing import Any
 from traceability.identifiers import is_valid_nib
 from traceability.vocabulary import BusinessScale
 
-__all__ = ["COLUMNS", "RegistryFile", "parse_registry", "search_tokens", "query_tokens"]
+__all__ = ["COLUMNS", "RegistryFile", "parse_registry", "query_phrase", "query_tokens", "search_tokens"]
 
 COLUMNS = ("nib", "name", "owner", "address", "kelurahan", "kecamatan", "city", "phone", "scale", "kbli")
 _LIMITS = {"name": 200, "owner": 200, "address": 500, "kelurahan": 100, "kecamatan": 100, "city": 100,
@@ -44,12 +44,22 @@ def _fold(text: str) -> str:
 
 
 def search_tokens(*values: str | None) -> set[str]:
-    """The words a business is found by (name, owner, NIB, kelurahan), folded and de-duplicated."""
-    return {w[:TOKEN_LENGTH] for v in values if v for w in _WORD.findall(_fold(v))}
+    """What a business is found by: every tail of each field's folded words ("kopi pak man", "pak man",
+    "man"), so a query of consecutive words is one prefix range, however common each word is."""
+    tokens = set()
+    for value in values:
+        words = _WORD.findall(_fold(value or ""))
+        tokens.update(" ".join(words[i:])[:TOKEN_LENGTH] for i in range(len(words)))
+    return tokens
+
+
+def query_phrase(query: str) -> str:
+    """The search as one phrase: folded words joined by single spaces ("" when it has none)."""
+    return " ".join(_WORD.findall(_fold(query)))[:TOKEN_LENGTH]
 
 
 def query_tokens(query: str) -> list[str]:
-    """The words of a search; each must prefix some word of a business for it to match."""
+    """The distinct words of a search, for matching words spread over several fields."""
     return sorted({w[:TOKEN_LENGTH] for w in _WORD.findall(_fold(query))})
 
 
