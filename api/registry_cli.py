@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -24,13 +25,22 @@ def registry_group() -> None:
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr when it is a terminal; nothing in scripts and pipes."""
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal (drawn once the rows to write are known);
+    nothing in scripts and pipes."""
     if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-        yield bar.update
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def advance(written: int, total: int) -> None:
+            if not bars:
+                bars.append(stack.enter_context(click.progressbar(length=total, label="Importing",
+                                                                  file=sys.stderr)))
+            bars[0].update(written)
+
+        yield advance
 
 
 @registry_group.command("import")
@@ -49,8 +59,7 @@ def registry_import(path: Path, skip_invalid: bool, as_json: bool) -> None:
     except UnicodeDecodeError:
         click.echo(f"error: {path} is not UTF-8 text.", err=True)
         sys.exit(1)
-    total = max(text.count("\n") - 1, 0)
-    with _progress(total) as progress:
+    with _progress() as progress:
         report = registry.import_registry(get_session(), OPERATOR, text, skip_invalid=skip_invalid,
                                           progress=progress)
     for item in report.invalid:

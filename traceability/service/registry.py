@@ -77,13 +77,13 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
 
 def import_registry(
     session: Session, actor: Actor, text: str, *, skip_invalid: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Check every row of a registry file, then import it in one transaction.
 
     With bad rows and no `skip_invalid`, nothing is imported and the report names every bad row;
     with `skip_invalid`, the good rows are imported and the bad ones still reported.
-    `progress` is called with the number of rows written after each chunk.
+    `progress` is called with (rows written by this chunk, rows to write) after each chunk.
     """
     if actor.role not in (None, Role.ADMIN, Role.COORDINATOR):
         raise PermissionDeniedError(f"A {actor.role} cannot import the registry.")
@@ -96,7 +96,7 @@ def import_registry(
             chunk = parsed.rows[start:start + CHUNK]
             _write_chunk(session, actor, chunk, report)
             if progress is not None:
-                progress(len(chunk))
+                progress(len(chunk), len(parsed.rows))
     return report
 
 
