@@ -197,17 +197,3 @@ def test_the_dashboard_page_needs_a_login_and_shows_others_no_programme(client, 
     assert anonymous.status_code in (302, 401)
     assert "Belum ada program" in producer
     assert "<svg" not in producer
-
-
-def test_the_demo_has_a_plut_programme_with_in_person_and_online_participants(app, session):
-    from tests.conftest import OPERATOR
-    from traceability.service import demo, programmes
-
-    loaded = demo.load(session, OPERATOR)
-    (programme, count), = programmes.list_programmes(session, OPERATOR)
-    modes = set(session.scalars(sa.select(ProgrammeParticipant.mode)))
-
-    assert programme.name == "Pendampingan Halal PLUT Batam 2025"
-    assert count == len(loaded.businesses)
-    assert {m.value for m in modes} == {"in_person", "online"}
-    assert any(login["role"] == "coordinator" for login in loaded.logins)
