@@ -34,8 +34,9 @@ def index_businesses(session: Session, rows: Iterable[tuple[int, set[str]]], *, 
     rows = list(rows)
     if not rows:
         return
-    if not fresh:
-        session.execute(_TOKENS.delete().where(_TOKENS.c.business_id.in_([i for i, _ in rows])))
+    if not fresh:  # ids rendered literally: see registry._literal (no stale generic plan on PostgreSQL)
+        ids = sa.bindparam("ids", [i for i, _ in rows], expanding=True, literal_execute=True)
+        session.execute(_TOKENS.delete().where(_TOKENS.c.business_id.in_(ids)))
     values = [{"business_id": i, "token": t} for i, words in rows for t in sorted(words)]
     if values:
         session.execute(_TOKENS.insert(), values)
