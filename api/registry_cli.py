@@ -59,9 +59,11 @@ def registry_import(path: Path, skip_invalid: bool, as_json: bool) -> None:
     except UnicodeDecodeError:
         click.echo(f"error: {path} is not UTF-8 text.", err=True)
         sys.exit(1)
+    from api.cli import domain_errors  # here: api.cli registers this module at its end
+
     with _progress() as progress:
-        report = registry.import_registry(get_session(), OPERATOR, text, skip_invalid=skip_invalid,
-                                          progress=progress)
+        report = domain_errors(registry.import_registry)(get_session(), OPERATOR, text, skip_invalid=skip_invalid,
+                                                         progress=progress)
     for item in report.invalid:
         click.echo(f"line {item['line']}: {item['error']}", err=True)
     refused = bool(report.invalid) and not skip_invalid
