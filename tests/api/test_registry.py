@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from api.cli import cli
 from models import Business, BusinessSearchToken, JournalEntry
-from traceability.service import journal
+from tests.conftest import OPERATOR, example
+from traceability.service import dossiers, journal
 
 HEADER = "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
 ROWS = [
@@ -147,6 +148,15 @@ def test_search_pages_and_scopes(client, world, run, tmp_path, session):
     assert registry_entry["kelurahan"] == "Sei Panas"
     assert registry_entry["halal_supervisor"] is None
     assert count(session, BusinessSearchToken) > 0
+
+
+def test_businesses_registered_by_a_dossier_are_found(client, world, session):
+    document = example("kue-lapis-gelatin")
+    imported = dossiers.import_dossier(session, OPERATOR, document)
+
+    found = search(client, world, document["business"]["name"])
+
+    assert [b["id"] for b in found["items"]] == [imported.business]
 
 
 def test_renaming_a_business_renames_its_search_words(client, world):
