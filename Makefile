@@ -42,6 +42,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/assess.py
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

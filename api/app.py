@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template
 
-from api import auth, codes, config, db, errors, idempotency
+from api import auth, codes, config, db, errors, idempotency, programmes
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app, api_bp, assessments_bp, provenance_bp)
     idempotency.init_app(app)
     codes.init_app(app, api)
+    programmes.init_app(app, api)
     app.register_blueprint(home)
     return app
 

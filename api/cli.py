@@ -286,6 +286,9 @@ cli.add_command(codes_group)
 from api.trace_cli import trace_command  # noqa: E402  (it reuses domain_errors from here)
 
 cli.add_command(trace_command)
+from api.registry_cli import registry_group  # noqa: E402
+
+cli.add_command(registry_group)
 
 
 def main() -> None:

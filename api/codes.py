@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from api import qr_cache
 from api.auth import require_actor
 from api.db import get_session
+from api.programmes import note_listing_request
 from qr import codes, labels
 from qr.signing import KeyRing, SignatureError
 from traceability.errors import InvalidInputError, NotFoundError
@@ -172,6 +173,7 @@ class Verify(MethodView):
     def get(self, args: dict[str, Any], code: str) -> ResponseReturnValue:
         """The live public status of a code as JSON (CORS open, cacheable with ETag, rate-limited)."""
         view = _public_view(code)
+        note_listing_request(code)
         if "s" in args:
             check_online(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code) + "?s=" + args["s"], view,
                          field="s")

@@ -18,6 +18,7 @@ from api import public_text
 from api.codes import check_online, key_ring, public_headers
 from api.db import get_session
 from api.errors import problem
+from api.programmes import note_listing_request
 from qr import codes, digital_link
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.service import verification
@@ -132,6 +133,7 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
 def badge(code: str) -> Response:
     """A small status badge for a marketplace listing: plain text on colour, no logo of any kind."""
     view = _view(code)
+    note_listing_request(code)
     lang = public_text.language()
     label = public_text.TEXT[lang][f"state.{view.state}"]
     svg = render_template("badge.svg", label=label, colour=COLOURS[view.state],

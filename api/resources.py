@@ -119,10 +119,12 @@ class Businesses(MethodView):
     @bp.arguments(schemas.BusinessPageArgs, location="query")
     @bp.response(200, schemas.page_schema(schemas.BusinessOut, "BusinessPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List the businesses you may see."""
-        items, total = businesses.list_businesses(get_session(), require_actor(), page=args["page"],
-                                                  per_page=args["per_page"], region=args.get("region"))
-        return _page([businesses.business_body(b) for b in items], total, args)
+        """List the businesses you may see; `q` searches the registry (coordinators and admins see it all)."""
+        actor = require_actor()
+        items, total = businesses.list_businesses(get_session(), actor, page=args["page"],
+                                                  per_page=args["per_page"], region=args.get("region"),
+                                                  q=args.get("q"))
+        return _page([businesses.listed_body(actor, b) for b in items], total, args)
 
     @bp.arguments(schemas.BusinessIn)
     @bp.response(201, schemas.BusinessOut)

@@ -95,7 +95,9 @@ def record_schemas(kind: str) -> tuple[type[Schema], type[Schema], type[Schema]]
 
 BusinessIn = f.Strict.from_dict(f.business_fields(), name="BusinessIn")
 BusinessPatch = f.Strict.from_dict(f.business_fields(), name="BusinessPatch")
-BusinessOut = Schema.from_dict({"id": fields.Integer(), "version": fields.Integer(), **f.business_fields()},
+REGISTRY_FIELDS = ("owner", "kelurahan", "kecamatan", "city", "phone", "kbli")  # from the city's registry
+BusinessOut = Schema.from_dict({"id": fields.Integer(), "version": fields.Integer(), **f.business_fields(),
+                                **{name: fields.String(allow_none=True) for name in REGISTRY_FIELDS}},
                                name="BusinessOut")
 
 
@@ -111,6 +113,8 @@ class BusinessPageArgs(f.Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     region = fields.String(validate=validate.Length(min=1, max=100))
+    q = fields.String(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Words that begin the name, owner, NIB or kelurahan."})
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:

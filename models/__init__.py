@@ -19,6 +19,7 @@ from models.production import (
     Transport,
     TransportItem,
 )
+from models.programmes import BusinessSearchToken, ProductListing, Programme, ProgrammeParticipant
 from models.review import Assessment, ReferenceVersion, Review, ReviewEvent, VerificationCode
 from models.supply import (
     Certificate,
@@ -36,6 +37,7 @@ __all__ = [
     "Base",
     "Batch",
     "Business",
+    "BusinessSearchToken",
     "Certificate",
     "CertificateScope",
     "Cleansing",
@@ -53,7 +55,10 @@ __all__ = [
     "PendampingAssignment",
     "Product",
     "ProductComposition",
+    "ProductListing",
     "ProductionStep",
+    "Programme",
+    "ProgrammeParticipant",
     "ReferenceVersion",
     "Review",
     "ReviewEvent",

@@ -28,6 +28,13 @@ class Business(Versioned, Base):
     country: Mapped[str] = mapped_column(sa.String(2), default="ID")
     address: Mapped[str | None] = mapped_column(sa.String(500))
     region: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    # Registry fields, as the city's UMKM list carries them.
+    owner: Mapped[str | None] = mapped_column(sa.String(200))
+    kelurahan: Mapped[str | None] = mapped_column(sa.String(100))
+    kecamatan: Mapped[str | None] = mapped_column(sa.String(100))
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    kbli: Mapped[str | None] = mapped_column(sa.String(5))
     # Penyelia halal: null name means none is recorded.
     supervisor_name: Mapped[str | None] = mapped_column(sa.String(200))
     supervisor_muslim: Mapped[bool | None]

@@ -6,6 +6,7 @@ template file; PostgreSQL tests truncate every table between tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -25,9 +26,9 @@ from api.db import make_engine
 from api.migrate import upgrade
 from models import Base
 from traceability.journal import GENESIS
-from traceability.service import accounts, businesses
+from traceability.service import accounts, businesses, programmes
 from traceability.service.access import Actor
-from traceability.vocabulary import Role
+from traceability.vocabulary import ProgrammeMode, Role
 
 EXAMPLES = Path(__file__).parent / "data" / "examples"
 EXAMPLE_NAMES = ["rendang-ok", "kue-lapis-gelatin", "otak-otak-shared-line"]
@@ -188,6 +189,7 @@ class World:
 
     business_a: int
     business_b: int
+    programme: int = 0  # run by the coordinator, with business A in it
     tokens: dict[str, str] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
 
@@ -198,7 +200,7 @@ class World:
 
 BUSINESS_A = {"name": "Rendang Bundo", "nib": "1208230044517", "scale": "small", "annual_turnover_idr": 900_000_000}
 BUSINESS_B = {"name": "Otak-Otak Cik Ani", "nib": "9120216648390", "scale": "micro", "annual_turnover_idr": 200_000_000}
-ROLES = ["anonymous", "producer_a", "producer_b", "pendamping_a", "pendamping_other", "auditor", "admin"]
+ROLES = ["anonymous", "producer_a", "producer_b", "pendamping_a", "pendamping_other", "auditor", "admin", "coordinator"]
 
 
 @pytest.fixture
@@ -218,10 +220,17 @@ def build_world(session: Session) -> World:
         "pendamping_other": (Role.PENDAMPING, None),
         "auditor": (Role.AUDITOR, None),
         "admin": (Role.ADMIN, None),
+        "coordinator": (Role.COORDINATOR, None),
     }
     for who, (role, nib) in people.items():
         user, _ = accounts.create_user(session, OPERATOR, email=f"{who}@test.id", role=role, business_nib=nib,
                                        password="correct horse battery")
         _, token = accounts.create_token(session, OPERATOR, user=user)
         world.users[who], world.tokens[who] = user.id, token
+    programme = programmes.create_programme(session, OPERATOR, {
+        "name": "Pendampingan Halal PLUT Batam", "organiser": "PLUT Batam", "starts_on": dt.date(2025, 8, 4),
+        "coordinator": world.users["coordinator"]})
+    programmes.add_participant(session, OPERATOR, programme.id, a.id, ProgrammeMode.IN_PERSON,
+                               world.users["pendamping_a"])
+    world.programme = programme.id
     return world

@@ -21,6 +21,7 @@ __all__ = [
     "MaterialKind",
     "MaterialState",
     "NajisKind",
+    "ProgrammeMode",
     "Origin",
     "ReviewState",
     "Role",
@@ -38,6 +39,7 @@ class Role(enum.StrEnum):
     PENDAMPING = "pendamping"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    COORDINATOR = "coordinator"  # PLUT staff: programmes and the registry, not records
 
 
 class BusinessScale(enum.StrEnum):
@@ -179,3 +181,10 @@ class ReviewState(enum.StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class ProgrammeMode(enum.StrEnum):
+    """How a participant takes part in a programme."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"

@@ -14,11 +14,13 @@ from models import ApiToken, User, VerificationCode
 from qr.codes import new_code
 from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
 from tests.conftest import OPERATOR, ROLES, example
-from traceability.service import accounts, verification
+from traceability.service import accounts, businesses, verification
 from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
 LABELS = "/api/v1/batches/labels.pdf"
+REGISTRY_CSV = ("nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
+                "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,,micro,56303\n")
 READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
 
 
@@ -37,6 +39,11 @@ def _item_write(role: str) -> int:
 
 def _signed_in(ok: int):
     return lambda role: 401 if role == "anonymous" else ok
+
+
+def _programme_read(role: str) -> int:
+    # The programme is run by the coordinator; an admin sees every programme; to others it does not exist.
+    return {"anonymous": 401, "coordinator": 200, "admin": 200}.get(role, 404)
 
 
 def _collection_post(role: str) -> int:
@@ -92,6 +99,19 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/batches/labels.pdf", "GET"): _item_read,
         ("/codes", "GET"): "tests/api/test_codes_web.py",
         ("/codes/issue", "POST"): "tests/api/test_codes_web.py",
+        ("/coordinator", "GET"): "tests/api/test_programmes.py",
+        ("/api/v1/programmes", "GET"): _signed_in(200),
+        ("/api/v1/programmes", "POST"): lambda role: {"anonymous": 401, "admin": 201, "coordinator": 201}.get(
+            role, 403),
+        ("/api/v1/programmes/<int:programme_id>", "GET"): _programme_read,
+        ("/api/v1/programmes/<int:programme_id>/participants", "POST"): lambda role: {
+            "anonymous": 401, "admin": 201, "coordinator": 201}.get(role, 404),
+        ("/api/v1/programmes/<int:programme_id>/dashboard", "GET"): _programme_read,
+        ("/api/v1/programmes/<int:programme_id>/dashboard.csv", "GET"): _programme_read,
+        ("/api/v1/registry", "POST"): lambda role: {"anonymous": 401, "admin": 200, "coordinator": 200}.get(
+            role, 403),
+        ("/api/v1/products/<int:product_id>/listings", "POST"): lambda role: {
+            "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
     }
     for public in ("/api/v1/verify/<string:code>", "/api/v1/codes/<string:code>/qr.png",
                    "/api/v1/codes/<string:code>/qr.svg",
@@ -141,6 +161,7 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             path = rule.replace("<int:record_id>", str(ids[kind]))
             body = create_bodies(own, gtin)[kind] if method == "POST" else PATCH_BODIES[kind]
     path = path.replace("<int:business_id>", str(filled.world.business_a))
+    path = path.replace("<int:programme_id>", str(filled.world.programme))
     path = path.replace("<int:batch_id>", str(ids["batches"])).replace("<int:certificate_id>", str(ids["certificates"]))
     path = path.replace("<int:product_id>", str(filled.product_a))
     for name, kind in (("batch_id", "batches"), ("lot_id", "lots"), ("supplier_id", "suppliers"),
@@ -164,6 +185,18 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             item["outputs"] = [o + f"-{role}" for o in item["outputs"]]
         for item in body["batches"]:
             item["step"] += f"-{role}"
+    elif rule == "/api/v1/programmes":
+        body = {"name": f"Kelas {role}", "organiser": "PLUT Batam", "starts_on": "2025-08-04",
+                "coordinator": filled.world.users["coordinator"]}
+    elif rule.endswith("/participants"):
+        business = filled.world.business_b if role != "admin" else businesses.create_business(
+            session, OPERATOR, {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}).id
+        body = {"business": business, "mode": "online"}
+    elif rule == "/api/v1/registry":
+        return client.open(path, method=method, data=REGISTRY_CSV, content_type="text/csv",
+                           headers=filled.auth(role))
+    elif rule.endswith("/listings"):
+        body = {"url": "https://www.tokopedia.com/rendangbundo/rendang-daging-250g"}
     elif rule == "/api/v1/epcis/capture":
         body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
     elif rule == "/api/v1/tokens":
@@ -207,10 +240,11 @@ def test_route_answers_each_role_as_the_table_says(client, filled, session, rule
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_lists_show_a_producer_only_their_own_business(client, filled, kind):
     answers = {role: client.get(f"/api/v1/{kind}?per_page=200", headers=filled.auth(role)).json
-               for role in ("producer_b", "pendamping_a", "pendamping_other", "auditor")}
+               for role in ("producer_b", "pendamping_a", "pendamping_other", "auditor", "coordinator")}
 
-    businesses = {role: {item["business"] for item in page["items"]} for role, page in answers.items()}
-    assert businesses["producer_b"] == {filled.world.business_b}
-    assert businesses["pendamping_a"] == {filled.world.business_a}
-    assert businesses["pendamping_other"] == set()
-    assert businesses["auditor"] == {filled.world.business_a, filled.world.business_b}
+    seen = {role: {item["business"] for item in page["items"]} for role, page in answers.items()}
+    assert seen["producer_b"] == {filled.world.business_b}
+    assert seen["pendamping_a"] == {filled.world.business_a}
+    assert seen["pendamping_other"] == set()
+    assert seen["coordinator"] == set()
+    assert seen["auditor"] == {filled.world.business_a, filled.world.business_b}

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from api.cli import cli
-from models import JournalEntry
-from tests.conftest import EXAMPLES, POSTGRES_URL
+from models import JournalEntry, ProgrammeParticipant
+from tests.conftest import EXAMPLES, OPERATOR, POSTGRES_URL
+from traceability.service import programmes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,9 +100,14 @@ def test_demo_loads_once_and_prints_logins(run, session):
     loaded, again = json.loads(first.output), json.loads(second.output)
     assert loaded["loaded"] is True
     assert again["loaded"] is False
-    assert {login["role"] for login in loaded["logins"]} == {"admin", "auditor", "pendamping", "producer"}
+    roles = {login["role"] for login in loaded["logins"]}
+    assert roles == {"admin", "auditor", "pendamping", "producer", "coordinator"}
     assert len(loaded["businesses"]) >= 5
     assert loaded["logins"] == again["logins"]
+    (programme, participants), = programmes.list_programmes(session, OPERATOR)  # the PLUT cohort, once
+    assert (programme.name, participants) == ("Pendampingan Halal PLUT Batam 2025", len(loaded["businesses"]))
+    modes = set(session.scalars(sa.select(ProgrammeParticipant.mode)))
+    assert {m.value for m in modes} == {"in_person", "online"}
 
 
 @pytest.mark.skipif(POSTGRES_URL is not None, reason="runs its own SQLite file")

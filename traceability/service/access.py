@@ -38,6 +38,8 @@ class Actor:
             return None
         if self.role is Role.PRODUCER:
             return frozenset({self.business_id}) if self.business_id else frozenset()
+        if self.role is Role.COORDINATOR:
+            return frozenset()  # milestones of programme businesses and the registry only (programmes.py)
         return self.assigned
 
     def can_read(self, business_id: int) -> bool:

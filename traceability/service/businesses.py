@@ -13,6 +13,7 @@ from traceability.errors import ConflictError, NotFoundError, PermissionDeniedEr
 from traceability.journal import canonical_json
 from traceability.service import journal
 from traceability.service.access import Actor
+from traceability.service.business_search import index_businesses, search_page, tokens_of
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import Role
 
@@ -30,6 +31,7 @@ __all__ = [
 
 _PLAIN = ("name", "nib", "scale", "annual_turnover_idr", "country", "address", "region")
 _SJPH = ("last_training_on", "last_internal_audit_on", "last_management_review_on")
+REGISTRY = ("owner", "kelurahan", "kecamatan", "city", "phone", "kbli")
 
 
 def apply_business(obj: Business, data: dict[str, Any]) -> None:
@@ -61,8 +63,17 @@ def business_wire(obj: Business) -> dict[str, Any]:
 
 
 def business_body(obj: Business) -> dict[str, Any]:
-    """Wire form with identity (Python values), for the API."""
-    return {"id": obj.id, "version": obj.version, **business_wire(obj)}
+    """Wire form with identity (Python values) and the registry fields, for the API."""
+    return {"id": obj.id, "version": obj.version, **business_wire(obj),
+            **{name: getattr(obj, name) for name in REGISTRY}}
+
+
+def listed_body(actor: Actor, obj: Business) -> dict[str, Any]:
+    """A business as a list shows it: a coordinator sees the registry entry, not the halal records."""
+    body = business_body(obj)
+    if actor.role is Role.COORDINATOR:
+        body.update(halal_supervisor=None, sjph=dict.fromkeys(_SJPH), annual_turnover_idr=None)
+    return body
 
 
 def business_payload(obj: Business) -> dict[str, Any]:
@@ -88,6 +99,7 @@ def create_business(session: Session, actor: Actor, data: dict[str, Any]) -> Bus
             user.business_id = business.id
         journal.append(session, actor, "create", f"business:{business.id}", business_payload(business),
                        business_id=business.id)
+        index_businesses(session, [(business.id, tokens_of(business))], fresh=True)
     return business
 
 
@@ -113,15 +125,22 @@ def update_business(
         journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
                        business_id=business.id)
         touch(session, f"business:{business.id}")  # the penyelia and SJPH records are judged too
+        index_businesses(session, [(business.id, tokens_of(business))])
     return business
 
 
 def list_businesses(
-    session: Session, actor: Actor, *, page: int = 1, per_page: int = 50, region: str | None = None
+    session: Session, actor: Actor, *, page: int = 1, per_page: int = 50, region: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[Business], int]:
-    """Return one page of the businesses the actor may see, and the total."""
+    """Return one page of the businesses the actor may see (a coordinator: the registry), and the total;
+    `q` keeps those whose name, owner, NIB or kelurahan words begin with every word of it."""
+    visible = None if actor.role is Role.COORDINATOR else actor.visible_businesses()
+    if q is not None:
+        found = search_page(session, q, visible, page=page, per_page=per_page, region=region)
+        if found is not None:
+            return found
     query = sa.select(Business)
-    visible = actor.visible_businesses()
     if visible is not None:
         query = query.where(Business.id.in_(visible))
     if region is not None:

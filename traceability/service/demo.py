@@ -1,7 +1,9 @@
-"""The Batam demo dataset: five UMKM from their dossiers, and a login for every role."""
+"""The Batam demo dataset: five UMKM from their dossiers, the PLUT programme they attend, and a login
+for every role."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Business, Product, User
-from traceability.service import accounts, dossiers
+from models import Business, Product, Programme, User
+from traceability.service import accounts, dossiers, programmes
 from traceability.service.access import Actor
 from traceability.service.businesses import assign_pendamping
-from traceability.vocabulary import Role
+from traceability.vocabulary import ProgrammeMode, Role
 
 __all__ = ["DEMO_DIR", "DemoLoad", "load"]
 
@@ -26,7 +28,12 @@ _STAFF = [
     ("auditor@demo.halal-trace.id", Role.AUDITOR, "Rahmat Hidayat (BPJPH)", "demo-auditor-2025", "review queue"),
     ("pendamping@demo.halal-trace.id", Role.PENDAMPING, "Siti Aisyah Harahap", "demo-pendamping-2025",
      "follows the first three businesses"),
+    ("plut@demo.halal-trace.id", Role.COORDINATOR, "Dewi Lestari (PLUT Batam)", "demo-plut-2025",
+     "programme dashboard at /coordinator, city registry"),
 ]
+PROGRAMME = {"name": "Pendampingan Halal PLUT Batam 2025", "organiser": "PLUT-KUMKM Kota Batam",
+             "starts_on": dt.date(2025, 8, 4), "ends_on": dt.date(2025, 12, 19)}
+IN_PERSON = 3  # the first businesses attend in person with the pendamping; the others follow online
 _PRODUCER_PASSWORD = "demo-umkm-2025"
 
 
@@ -75,4 +82,20 @@ def load(session: Session, actor: Actor) -> DemoLoad:
         result.logins.append({"role": "producer", "email": email, "password": _PRODUCER_PASSWORD,
                               "note": business.name})
         result.businesses.append({"id": business.id, "name": business.name, "nib": nib})
+    _programme(session, actor, result, pendamping.id)
     return result
+
+
+def _programme(session: Session, actor: Actor, result: DemoLoad, pendamping_id: int) -> None:
+    """The PLUT cohort over the demo businesses, run by the demo coordinator."""
+    if session.scalar(sa.select(Programme.id).where(Programme.name == PROGRAMME["name"])) is not None:
+        return
+    coordinator = _user(session, _STAFF[3][0])
+    assert coordinator is not None
+    programme = programmes.create_programme(session, actor, {**PROGRAMME, "coordinator": coordinator.id})
+    for index, business in enumerate(result.businesses):
+        in_person = index < IN_PERSON
+        programmes.add_participant(session, actor, programme.id, business["id"],
+                                   ProgrammeMode.IN_PERSON if in_person else ProgrammeMode.ONLINE,
+                                   pendamping_id if in_person else None)
+    result.created = True

@@ -31,6 +31,7 @@ from traceability.formats.dossier import BUSINESS, FORMAT, dump_dossier, load_do
 from traceability.journal import canonical_json
 from traceability.service import journal
 from traceability.service.access import Actor
+from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.businesses import apply_business, business_payload, business_wire
 from traceability.service.records import (
     KINDS,
@@ -153,6 +154,7 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
         apply_business(business, doc["business"])
         session.add(business)
         session.flush()
+        index_businesses(session, [(business.id, tokens_of(business))], fresh=is_new)
         changes.append(journal.Change("create" if is_new else "update", f"business:{business.id}",
                                       business_payload(business), business.id))
     codec = ImportCodec()

@@ -1,0 +1,251 @@
+"""Programmes, the coordinator's dashboard (JSON, CSV and a server-drawn page), the registry upload,
+and marketplace listings of products. Handlers parse, call one use case, and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, Response, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from flask_login import login_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api import programme_text
+from api.auth import require_actor
+from api.db import get_session
+from api.public_text import language
+from traceability.errors import InvalidInputError
+from traceability.formats import fields as f
+from traceability.service import listings, programmes, registry
+from traceability.vocabulary import ProgrammeMode
+
+bp = Blueprint("programmes", __name__, url_prefix="/api/v1",
+               description="Programmes, their milestone dashboard, the city registry, marketplace listings")
+web = FlaskBlueprint("coordinator", __name__)
+
+STUCK_DAYS = 14
+
+
+class ProgrammeIn(f.Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organiser = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    coordinator = fields.Integer(strict=True, validate=validate.Range(min=1),
+                                 metadata={"description": "The coordinator's user id (an admin names one)."})
+
+
+class ProgrammeOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    organiser = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    coordinator = fields.Integer()
+    participants = fields.Integer(allow_none=True)
+
+
+class ParticipantIn(f.Strict):
+    business = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    mode = fields.Enum(ProgrammeMode, by_value=True, required=True)
+    pendamping = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1))
+
+
+class ParticipantOut(Schema):
+    id = fields.Integer()
+    programme = fields.Integer(attribute="programme_id")
+    business = fields.Integer(attribute="business_id")
+    mode = fields.Enum(ProgrammeMode, by_value=True)
+    pendamping = fields.Integer(attribute="pendamping_id", allow_none=True)
+
+
+class DashboardArgs(f.Strict):
+    stuck_days = fields.Integer(validate=validate.Range(min=0, max=3650),
+                                metadata={"description": f"Days at one step before a business counts as stuck "
+                                                         f"(default {STUCK_DAYS})."})
+    as_of = fields.Date(metadata={"description": "The day to measure waiting from (default today)."})
+
+
+_MILESTONE_DATES = {key: fields.Date(allow_none=True) for key in programmes.MILESTONES}
+
+
+class ParticipantProgress(Schema):
+    business = fields.Integer()
+    name = fields.String()
+    nib = fields.String()
+    kelurahan = fields.String(allow_none=True)
+    mode = fields.String()
+    pendamping = fields.Integer(allow_none=True)
+    milestones = fields.Nested(Schema.from_dict(_MILESTONE_DATES, name="MilestoneDates"))
+    waiting_at = fields.String(allow_none=True)
+    waiting_days = fields.Integer(allow_none=True)
+
+
+class DashboardOut(Schema):
+    programme = fields.Nested(ProgrammeOut)
+    as_of = fields.Date()
+    stuck_days = fields.Integer()
+    funnel = fields.List(fields.Dict())
+    workload = fields.List(fields.Dict())
+    stuck = fields.List(fields.Dict())
+    participants = fields.List(fields.Nested(ParticipantProgress))
+
+
+class RegistryArgs(f.Strict):
+    skip_invalid = fields.Boolean(load_default=False,
+                                  metadata={"description": "Import the good rows and report the bad ones."})
+
+
+class RegistryOut(Schema):
+    imported = fields.Integer()
+    updated = fields.Integer()
+    invalid = fields.List(fields.Dict())
+
+
+class ListingIn(f.Strict):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ListingOut(Schema):
+    id = fields.Integer()
+    product = fields.Integer()
+    url = fields.String()
+    host = fields.String()
+    created_at = fields.DateTime()
+    first_requested_at = fields.DateTime(allow_none=True)
+
+
+@bp.route("/programmes")
+class Programmes(MethodView):
+    @bp.response(200, ProgrammeOut(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """The programmes you run (all of them for an admin)."""
+        return [programmes.programme_body(p, n) for p, n in programmes.list_programmes(get_session(), require_actor())]
+
+    @bp.arguments(ProgrammeIn)
+    @bp.response(201, ProgrammeOut)
+    def post(self, data: dict[str, Any]) -> ResponseReturnValue:
+        """Open a programme (coordinator for themselves, admin naming the coordinator)."""
+        programme = programmes.create_programme(get_session(), require_actor(), data)
+        return (programmes.programme_body(programme, 0), 201,
+                {"Location": url_for("programmes.Programme", programme_id=programme.id)})
+
+
+@bp.route("/programmes/<int:programme_id>")
+class Programme(MethodView):
+    @bp.response(200, ProgrammeOut)
+    def get(self, programme_id: int) -> dict[str, Any]:
+        """One programme you run."""
+        return programmes.programme_body(programmes.get_programme(get_session(), require_actor(), programme_id))
+
+
+@bp.route("/programmes/<int:programme_id>/participants")
+class Participants(MethodView):
+    @bp.arguments(ParticipantIn)
+    @bp.response(201, ParticipantOut)
+    def post(self, data: dict[str, Any], programme_id: int) -> Any:
+        """Enrol a registered business, in person or online, with the pendamping who follows it."""
+        return programmes.add_participant(get_session(), require_actor(), programme_id, data["business"],
+                                          data["mode"], data["pendamping"])
+
+
+def _board(programme_id: int, args: dict[str, Any]) -> programmes.Dashboard:
+    days = args.get("stuck_days", current_app.config.get("PROGRAMME_STUCK_DAYS", STUCK_DAYS))
+    return programmes.dashboard(get_session(), require_actor(), programme_id, stuck_days=days,
+                                as_of=args.get("as_of"))
+
+
+@bp.route("/programmes/<int:programme_id>/dashboard")
+class Dashboard(MethodView):
+    @bp.arguments(DashboardArgs, location="query")
+    @bp.response(200, DashboardOut)
+    def get(self, args: dict[str, Any], programme_id: int) -> dict[str, Any]:
+        """Milestone funnel, pendamping workload, stuck businesses and each participant's milestone dates."""
+        return _board(programme_id, args).as_dict()
+
+
+@bp.route("/programmes/<int:programme_id>/dashboard.csv")
+class DashboardCsv(MethodView):
+    @bp.arguments(DashboardArgs, location="query")
+    @bp.doc(responses={"200": {"description": "One row per participant", "content": {"text/csv": {}}}})
+    def get(self, args: dict[str, Any], programme_id: int) -> Response:
+        """The participants' milestone dates as CSV."""
+        text = programmes.dashboard_csv(_board(programme_id, args))
+        return Response(text, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="programme-{programme_id}.csv"'})
+
+
+@bp.route("/registry")
+class Registry(MethodView):
+    @bp.arguments(RegistryArgs, location="query")
+    @bp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}})
+    @bp.response(200, RegistryOut)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Import the city's UMKM registry (CSV body); all or nothing unless ``skip_invalid``; updates by NIB."""
+        actor = require_actor()
+        upload = request.files.get("file")
+        data = upload.read() if upload is not None else request.get_data()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInputError("The registry must be UTF-8 CSV.", errors={"file": ["Not UTF-8."]}) from None
+        report = registry.import_registry(get_session(), actor, text, skip_invalid=args["skip_invalid"])
+        if not args["skip_invalid"]:
+            registry.require_clean(report)
+        return report.as_dict()
+
+
+@bp.route("/products/<int:product_id>/listings")
+class Listings(MethodView):
+    @bp.arguments(ListingIn)
+    @bp.response(201, ListingOut)
+    def post(self, data: dict[str, Any], product_id: int) -> dict[str, Any]:
+        """Record the marketplace listing of a product; it counts once the listing's page shows the badge."""
+        return listings.listing_body(listings.add_listing(get_session(), require_actor(), product_id, data["url"]))
+
+
+def note_listing_request(code: str) -> None:
+    """Called by the public verify API and badge: stamp a listing the first time its page asks."""
+    own = urlsplit(str(current_app.config["PUBLIC_BASE_URL"])).hostname
+    listings.note_request(get_session(), code, request.headers, own_host=own)
+
+
+_BAR_WIDTH = 420
+
+
+@web.get("/coordinator")
+@login_required  # type: ignore[misc]
+def dashboard_page() -> str:
+    """The dashboard of one programme: funnel drawn as inline SVG, workload, stuck businesses."""
+    session, actor = get_session(), require_actor()
+    lang = language()
+    text = programme_text.TEXT[lang]
+    runs = programmes.list_programmes(session, actor)
+    chosen = request.args.get("programme", type=int) or (runs[0][0].id if runs else None)
+    days = request.args.get("stuck_days", type=int)
+    days = STUCK_DAYS if days is None or days < 0 else days
+    board = programmes.dashboard(session, actor, chosen, stuck_days=days) if chosen else None
+    bars = []
+    if board is not None:
+        top = max([1, *(step["reached"] for step in board.funnel)])
+        bars = [{"label": text[f"m.{step['milestone']}"], "reached": step["reached"],
+                 "width": round(_BAR_WIDTH * step["reached"] / top)} for step in board.funnel]
+    return render_template("coordinator.html", t=text, lang=lang, runs=runs, board=board, bars=bars,
+                           chosen=chosen, stuck_days=days, bar_width=_BAR_WIDTH,
+                           milestone_names={k: text[f"m.{k}"] for k in programmes.MILESTONES},
+                           today=dt.date.today())
+
+
+def init_app(app: Flask, api: Any) -> None:
+    """Register the programme API and the dashboard page; the API is token-authenticated (no CSRF)."""
+    from api.auth import csrf
+
+    app.config.setdefault("PROGRAMME_STUCK_DAYS", STUCK_DAYS)
+    api.register_blueprint(bp)
+    csrf.exempt(bp)
+    app.register_blueprint(web)
