@@ -43,9 +43,9 @@ def _opt_ref() -> fields.Integer:
     return fields.Integer(allow_none=True, load_default=None, strict=True, validate=validate.Range(min=1))
 
 
-_MATERIAL = Strict.from_dict({k: v for k, v in material_fields(
-    lambda: fields.List(fields.Integer(), load_default=list)).items()}, name="SheetMaterial")
-_LOT = Strict.from_dict(lot_fields(_ref, _opt_ref), name="SheetLot")
+_MATERIAL = Strict.from_dict(material_fields(lambda: fields.List(fields.Integer(), load_default=list)),
+                             name="SheetMaterial")()
+_LOT = Strict.from_dict(lot_fields(_ref, _opt_ref), name="SheetLot")()
 
 
 def template_csv() -> str:
