@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import require_actor
 from api.db import get_session
+from api.schemas import PageArgs, page_schema
 from traceability.formats.fields import PendampingVerificationSchema, Strict, choice, optional_text
 from traceability.service import reviews
 from traceability.vocabulary import ReviewState
@@ -20,8 +21,8 @@ class QueueArgs(Strict):
     state = choice(ReviewState, default=None, allow_none=True)
     region = optional_text(100)
     min_age_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3650))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = PageArgs._declared_fields["page"]
+    per_page = PageArgs._declared_fields["per_page"]
 
 
 class SubmitIn(Strict):
@@ -59,11 +60,7 @@ class ReviewOut(Schema):
     events = fields.List(fields.Nested(EventOut))
 
 
-class ReviewPage(Schema):
-    items = fields.List(fields.Nested(ReviewOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+ReviewPage = page_schema(ReviewOut, "ReviewPage")
 
 
 class VerificationOut(Schema):

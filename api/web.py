@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from api import schemas
 from api.auth import current_user_record, require_actor
 from api.db import get_session
 from traceability import drawing
-from traceability.errors import TraceabilityError
+from traceability.errors import ConflictError, InvalidInputError, TraceabilityError
 from traceability.formats.fields import PendampingVerificationSchema
 from traceability.service import accounts, assessments, history, provenance, records, reviews, spreadsheet
 from traceability.service.access import Actor
@@ -57,6 +59,7 @@ REFS = {"holder": "suppliers", "covers": "materials", "material": "materials", "
         "certificate": "certificates", "facility": "facilities", "inputs": "lots", "product": "products",
         "step": "steps"}
 MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
+MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
 
 
 def _compile_catalogues(target: Path) -> None:
@@ -66,8 +69,10 @@ def _compile_catalogues(target: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as source:
             catalog = read_po(source)
-        with (out / "messages.mo").open("wb") as sink:
+        # Write then rename: several workers starting at once never read a half-written catalogue.
+        with tempfile.NamedTemporaryFile("wb", dir=out, delete=False, suffix=".tmp") as sink:
             write_mo(sink, catalog)
+        os.replace(sink.name, out / "messages.mo")
 
 
 def _locale() -> str:
@@ -333,10 +338,12 @@ def import_csv() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         upload = request.files.get("file")
-        raw = upload.read(2_000_000) if upload is not None else b""
+        raw = upload.read(MAX_UPLOAD + 1) if upload is not None else b""
         try:
             if not raw:
                 errors = {"file": [_("Choose a CSV file.")]}
+            elif len(raw) > MAX_UPLOAD:
+                errors = {"file": [_("The file is larger than %(mb)d MB.", mb=MAX_UPLOAD // 1_000_000)]}
             else:
                 result = spreadsheet.import_csv(get_session(), require_actor(), raw.decode("utf-8-sig"))
                 flash(_("Imported %(m)d materials and %(l)d lots.", m=result.materials, l=result.lots))
@@ -351,15 +358,17 @@ def import_csv() -> ResponseReturnValue:
 @bp.post("/producer/products/<int:product_id>/submit")
 @role_page(Role.PRODUCER, Role.PENDAMPING)
 def submit_product(product_id: int) -> ResponseReturnValue:
-    """Submit the product's newest batch for review."""
-    try:
-        reviews.submit(get_session(), require_actor(), product_id, text=request.form.get("comment"))
-        flash(_("Submitted for review."))
-    except TraceabilityError as exc:
-        flash(exc.message)
+    """Submit the product's newest batch for review; another business's product is not found (404)."""
     actor = require_actor()
+    try:
+        review = reviews.submit(get_session(), actor, product_id, text=request.form.get("comment"))
+        flash(_("Submitted for review."))
+        business = review.business_id
+    except (InvalidInputError, ConflictError) as exc:
+        flash(exc.message)
+        business = records.get_record(get_session(), actor, "products", product_id).business_id
     return redirect(url_for(HOMES[actor.role]) if actor.role is Role.PRODUCER
-                    else url_for("web.pendamping_business", business_id=request.form.get("business", type=int)))
+                    else url_for("web.pendamping_business", business_id=business))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ without losing it, the spreadsheet import, the review workflow and the journal v
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -309,3 +310,57 @@ def test_the_dashboard_shows_each_product_of_the_business(client, session, fille
     html = sign_in("producer_a").get("/producer").get_data(as_text=True)
 
     assert html.count('class="product"') == product_count
+
+
+PAGES_BY_ROLE = {
+    "producer_a": ["/producer", "/producer/suppliers/new", "/producer/certificates/new", "/producer/materials/new",
+                   "/producer/lots/new", "/producer/facilities/new", "/producer/products/new", "/producer/steps/new",
+                   "/producer/batches/new", "/producer/import", "/account/password", "/journal/products/{product}"],
+    "pendamping_a": ["/pendamping", "/pendamping/businesses/{business}", "/journal/products/{product}"],
+    "auditor": ["/auditor", "/auditor/reviews/{review}", "/journal/products/{product}"],
+    "admin": ["/admin", "/journal/products/{product}"],
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("role", list(PAGES_BY_ROLE))
+def test_every_page_renders_in_both_languages_and_links_nothing_outside(client, filled, sign_in, review_of_a,
+                                                                        role, lang):
+    signed = sign_in(role)
+    ids = {"product": filled.product_a, "business": filled.world.business_a, "review": review_of_a}
+
+    for template in PAGES_BY_ROLE[role]:
+        path = template.format(**ids)
+        response = signed.get(f"{path}?lang={lang}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert f'<html lang="{lang}">' in html, path
+        assert not re.search(r'(src|href|action)="(https?:)?//', html), path  # nothing from another machine
+
+
+PRODUCERS = {"producer_a", "producer_b"}
+# path -> roles whose post is taken up (form checked, redirect or form shown again), roles told "not found"
+WRITES = {"/producer/materials/new": (PRODUCERS, set()), "/producer/import": (PRODUCERS, set()),
+          "/producer/products/{product}/submit": ({"producer_a", "pendamping_a"}, {"producer_b", "pendamping_other"}),
+          "/pendamping/businesses/{business}": ({"pendamping_a"}, {"pendamping_other"}),
+          "/auditor/reviews/{review}": ({"auditor"}, set())}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_form_post_answers_each_role(client, filled, sign_in, review_of_a, role):
+    ids = {"product": filled.product_a, "business": filled.world.business_a, "review": review_of_a}
+    if role != "anonymous":
+        sign_in(role)
+    token = _token(client, "/login")
+
+    got = {path: client.post(path.format(**ids), data={"csrf_token": token}).status_code for path in WRITES}
+
+    for path, (taken, unseen) in WRITES.items():
+        if role == "anonymous":
+            assert got[path] == 302, path  # to the login page
+        elif role in taken:
+            assert got[path] in (302, 400, 422), path  # checked: a redirect, or the form again with its errors
+        elif role in unseen:
+            assert got[path] == 404, path  # another business's record: as if it did not exist
+        else:
+            assert got[path] == 403, path
