@@ -40,6 +40,7 @@ check: lint test
 bench: $(VENV)/.dev
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/assess.py
+	$(BIN)/python bench/draw.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
