@@ -89,3 +89,26 @@ def test_the_queue_filters_by_state_region_and_age(client, session, filled):
     assert ids("?min_age_days=30") == []
     assert ids("", "pendamping_other") == []
     assert ids("", "producer_b") == []
+
+
+def test_an_approval_lapses_when_a_certificate_upstream_is_suspended(client, session, filled):
+    review = _submit(client, filled)
+    approved = client.post(f"/api/v1/reviews/{review['id']}/decision",
+                           json={"decision": "approve", "reason": "Lengkap."}, headers=filled.auth("auditor"))
+    verified = client.get(f"/api/v1/batches/{review['batch']}/assessment", headers=filled.auth("auditor")).json
+    trace = client.get(f"/api/v1/batches/{review['batch']}/trace", headers=filled.auth("auditor")).json
+    certificate = next(n["id"] for n in trace["nodes"] if n["id"].startswith("certificate:")).split(":")[1]
+
+    suspended = client.post(f"/api/v1/certificates/{certificate}/status", headers=filled.auth("auditor"),
+                            json={"status": "suspended", "effective": "2024-01-01", "reason": "surveillance audit",
+                                  "fraud": True})
+    after = client.get(f"/api/v1/batches/{review['batch']}/assessment", headers=filled.auth("auditor")).json
+    reopened = client.get(f"/api/v1/reviews/{review['id']}", headers=filled.auth("producer_a")).json
+
+    assert approved.status_code == 200
+    assert verified["status"] == "halal_verified"
+    assert suspended.status_code == 200
+    assert after["status"] != "halal_verified"
+    assert after["graph_digest"] != verified["graph_digest"]
+    assert reopened["state"] == "submitted"
+    assert reopened["events"][-1]["action"] == "reopen"
