@@ -265,8 +265,6 @@ def _form_data(kind: str, schema: Any) -> dict[str, Any]:
                 data[name] = int(value) if value.isdigit() else value
             elif value:
                 data[name] = value
-    if kind == "certificates":
-        data["covers"] = [{"material": c["material"]} for c in data.get("covers", [])]
     return data
 
 
@@ -456,6 +454,31 @@ def product_journal(product_id: int) -> str:
     """Who changed what and when about a product and everything its batches are made of."""
     entries, chain = history.product_history(get_session(), require_actor(), product_id)
     return render_template("journal.html", entries=entries, chain=chain, product_id=product_id)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+# The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.
+FIELD_MESSAGES = (
+    N_("Missing data for required field."), N_("Not a valid integer."), N_("Not a valid number."),
+    N_("Not a valid date."), N_("Field may not be null."), N_("Required."), N_("Must be greater than or equal to 0."),
+    N_("Write E-numbers like E471 or E160a."), N_("NIB must be exactly 13 digits."),
+    N_("GTIN must be 8, 12, 13 or 14 digits with a correct check digit."),
+    N_("Use an ISO 3166 alpha-2 country code such as ID or MY."),
+)
+
+
+@bp.app_template_filter("field_messages")
+def field_messages(value: Any) -> str:
+    """A field's error messages as one line in the page's language (nested lists and dicts flattened)."""
+    if isinstance(value, dict):
+        return " ".join(field_messages(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return " ".join(field_messages(v) for v in value)
+    return _(str(value)) if value else ""
 
 
 @bp.app_template_filter("pretty_json")

@@ -95,7 +95,7 @@ def test_a_bad_form_is_shown_again_with_the_message_beside_the_field_and_nothing
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="e_number-error"' in html
-    assert "E471" in html
+    assert "Tulis nomor E seperti E471" in html  # the shared field rule, in the page's language
     assert 'value="Pewarna merah"' in html
     assert 'value="124"' in html
     assert session.scalar(sa.select(sa.func.count()).select_from(Material)) == before
