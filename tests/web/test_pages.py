@@ -364,3 +364,18 @@ def test_every_form_post_answers_each_role(client, filled, sign_in, review_of_a,
             assert got[path] == 404, path  # another business's record: as if it did not exist
         else:
             assert got[path] == 403, path
+
+
+def test_a_spreadsheet_with_an_unknown_column_or_no_rows_is_refused(client, session, filled, sign_in):
+    producer = sign_in("producer_a")
+    unknown = io.BytesIO(b"name,kind,warna\r\nGaram,ingredient,putih\r\n")
+    empty = io.BytesIO(",".join(spreadsheet.COLUMNS).encode() + b"\r\n")
+
+    answers = [producer.post("/producer/import", data={"csrf_token": _token(producer), "file": (f, "x.csv")},
+                             content_type="multipart/form-data") for f in (unknown, empty)]
+
+    assert [a.status_code for a in answers] == [422, 422]
+    assert "warna" in answers[0].get_data(as_text=True)
+    assert "Baris judul" in answers[0].get_data(as_text=True)
+    assert 'data-where="file"' in answers[1].get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Material).where(Material.name == "Garam")) == 0
