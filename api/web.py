@@ -24,12 +24,19 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError, fields
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from api import schemas
 from api.auth import current_user_record, require_actor
 from api.db import get_session
 from traceability import drawing
-from traceability.errors import ConflictError, InvalidInputError, TraceabilityError
+from traceability.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TraceabilityError,
+)
 from traceability.formats.fields import PendampingVerificationSchema
 from traceability.service import accounts, assessments, history, provenance, records, reviews, spreadsheet
 from traceability.service.access import Actor
@@ -60,6 +67,11 @@ REFS = {"holder": "suppliers", "covers": "materials", "material": "materials", "
         "step": "steps"}
 MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
 MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
 
 
 def _compile_catalogues(target: Path) -> None:
@@ -147,6 +159,28 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
 def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
     found = reviews.reviews_of_business(get_session(), actor, business_id)
     return [{"review": r, "events": r.events} for r in found]
+
+
+@bp.errorhandler(HTTPException)
+def _page_error(error: HTTPException) -> ResponseReturnValue:
+    """A person gets a page they can read, in their language, with a way back (the API keeps problem+json)."""
+    code = error.code or 500
+    return render_template("error.html", code=code, description=_ERROR_TEXT.get(code, error.name)), code
+
+
+@bp.errorhandler(NotFoundError)
+def _page_not_found(error: NotFoundError) -> ResponseReturnValue:
+    return _page_error(NotFound())
+
+
+@bp.errorhandler(PermissionDeniedError)
+def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
+    return _page_error(Forbidden())
+
+
+_ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
+               403: N_("Your role cannot open this page."),
+               404: N_("There is nothing here, or it is not yours to see.")}
 
 
 # --- role homes ---------------------------------------------------------------------------------
@@ -454,11 +488,6 @@ def product_journal(product_id: int) -> str:
     """Who changed what and when about a product and everything its batches are made of."""
     entries, chain = history.product_history(get_session(), require_actor(), product_id)
     return render_template("journal.html", entries=entries, chain=chain, product_id=product_id)
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogue; it is translated where it is shown."""
-    return message
 
 
 # The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.

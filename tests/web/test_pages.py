@@ -82,6 +82,9 @@ def test_pages_refuse_the_wrong_role_and_a_missing_csrf_token(client, filled, si
 
     assert answers == {"auditor review": 403, "pendamping business": 403, "no csrf": 400,
                        "unassigned business": 404, "foreign journal": 404}
+    page = producer.get("/auditor")
+    assert page.mimetype == "text/html"  # a page a person can read, in their language
+    assert "Peran Anda tidak dapat membuka halaman ini." in page.get_data(as_text=True)
 
 
 def test_a_bad_form_is_shown_again_with_the_message_beside_the_field_and_nothing_saved(client, session, filled,
