@@ -67,6 +67,7 @@ def test_review_approval_reaches_the_consumer_page(live, client, filled, session
             lot_node = page.locator('.node[data-node^="lot:"]').first
             lot_node.click()
             panel_lot = page.inner_text("#node-panel")
+            review_overflow = page.evaluate("document.documentElement.scrollWidth")  # the drawing scrolls alone
             _save(page, "auditor-review-390x844")
             page.set_viewport_size({"width": 1280, "height": 900})
             _save(page, "auditor-review-1280x900")
@@ -91,6 +92,7 @@ def test_review_approval_reaches_the_consumer_page(live, client, filled, session
     assert nodes >= 5
     assert "lot_code" in panel_batch
     assert "lot_code" in panel_lot
+    assert review_overflow <= 390
     assert state == "approved"
     assert word == "Terverifikasi halal"
     session.expire_all()
