@@ -38,7 +38,17 @@ from traceability.errors import (
     TraceabilityError,
 )
 from traceability.formats.fields import PendampingVerificationSchema
-from traceability.service import accounts, assessments, history, provenance, records, reviews, spreadsheet
+from traceability.service import (
+    accounts,
+    assessments,
+    businesses,
+    history,
+    journal,
+    provenance,
+    records,
+    reviews,
+    spreadsheet,
+)
 from traceability.service.access import Actor
 from traceability.vocabulary import ReviewState, Role, Severity
 
@@ -117,7 +127,7 @@ def _role_home() -> str | None:
 
 
 def role_page(*roles: Role) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
-    """Signed in, and one of `roles`; the actor is in ``g.actor``."""
+    """Signed in and holding one of `roles`: anyone else gets 403, someone not signed in the login page."""
 
     def wrap(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
         @functools.wraps(view)
@@ -144,8 +154,7 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
     products, _total = records.list_records(db, actor, "products", business_id=business_id, per_page=200)
     rows = []
     for product in products:
-        batches, _n = records.list_records(db, actor, "batches", filters={"product_id": product.id}, per_page=200)
-        latest = batches[-1] if batches else None
+        latest = reviews.latest_batch(db, product.id)
         body = assessments.get_assessment(db, actor, latest.id) if latest else None
         missing = [{"rule": f["rule"], "severity": f["severity"], "text": _message(f), "subject": f["subject"]}
                    for f in (body or {}).get("findings", []) if f["severity"] != Severity.OK.value]
@@ -201,12 +210,9 @@ def producer() -> str:
 @role_page(Role.PENDAMPING)
 def pendamping() -> str:
     """The pendamping's businesses with each product's status."""
-    actor, db = require_actor(), get_session()
-    from models import Business  # a read-only listing of the assigned businesses
-
-    businesses = [db.get(Business, b) for b in sorted(actor.assigned)]
-    return render_template("pendamping.html",
-                           businesses=[(b, _product_rows(actor, b.id)) for b in businesses if b is not None])
+    actor = require_actor()
+    assigned, _total = businesses.list_businesses(get_session(), actor, per_page=200)
+    return render_template("pendamping.html", businesses=[(b, _product_rows(actor, b.id)) for b in assigned])
 
 
 @bp.route("/pendamping/businesses/<int:business_id>", methods=["GET", "POST"])
@@ -261,8 +267,6 @@ def auditor() -> str:
 def admin() -> str:
     """The admin's overview: users by role, the journal chain, the reference data in force."""
     db = get_session()
-    from traceability.service import journal
-
     return render_template("admin.html", counts=history.count_users_by_role(db, require_actor()),
                            chain=journal.verify(db), reference=assessments.active_reference(db).label)
 

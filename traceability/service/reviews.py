@@ -21,7 +21,7 @@ from traceability.service.access import Actor
 from traceability.service.unit_of_work import before_commit, touch, writing
 from traceability.vocabulary import ReviewState, Role
 
-__all__ = ["QueueFilter", "comment", "decide", "get_review", "queue", "record_pendamping_verification",
+__all__ = ["QueueFilter", "comment", "decide", "get_review", "latest_batch", "queue", "record_pendamping_verification",
            "request_evidence", "review_view", "reviews_of_business", "submit"]
 
 OPEN = (ReviewState.SUBMITTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED)
@@ -64,7 +64,8 @@ def get_review(session: Session, actor: Actor, review_id: int) -> Review:
     return review
 
 
-def _latest_batch(session: Session, product_id: int) -> Batch | None:
+def latest_batch(session: Session, product_id: int) -> Batch | None:
+    """The product's newest batch (the one a submission reviews by default); no access check."""
     return session.scalar(sa.select(Batch).where(Batch.product_id == product_id).order_by(Batch.id.desc()).limit(1))
 
 
@@ -76,7 +77,7 @@ def submit(session: Session, actor: Actor, product_id: int, *, batch_id: int | N
         raise NotFoundError("No product with that id.")
     if not _is(actor, Role.PRODUCER, Role.PENDAMPING):
         raise PermissionDeniedError("Only the producer or its pendamping submits a product for review.")
-    batch = session.get(Batch, batch_id) if batch_id is not None else _latest_batch(session, product_id)
+    batch = session.get(Batch, batch_id) if batch_id is not None else latest_batch(session, product_id)
     if batch is None or batch.product_id != product_id:
         raise InvalidInputError("The product has no such batch to review.",
                                 errors={"batch": ["Record a batch of this product first."]})
