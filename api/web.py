@@ -76,6 +76,9 @@ REFS = {"holder": "suppliers", "covers": "materials", "material": "materials", "
         "certificate": "certificates", "facility": "facilities", "inputs": "lots", "product": "products",
         "step": "steps"}
 MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
+# The form that usually answers a finding about a kind of record (a certificate for a material, lot or supplier).
+FIXES = {"material": "certificates", "lot": "certificates", "supplier": "certificates", "certificate": "certificates",
+         "facility": "facilities", "step": "steps"}
 MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
 
 
@@ -156,7 +159,8 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
     for product in products:
         latest = reviews.latest_batch(db, product.id)
         body = assessments.get_assessment(db, actor, latest.id) if latest else None
-        missing = [{"rule": f["rule"], "severity": f["severity"], "text": _message(f), "subject": f["subject"]}
+        missing = [{"rule": f["rule"], "severity": f["severity"], "text": _message(f), "subject": f["subject"],
+                    "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.role is Role.PRODUCER else None}
                    for f in (body or {}).get("findings", []) if f["severity"] != Severity.OK.value]
         if latest is None:
             missing.append({"rule": "", "severity": "needs_evidence", "subject": f"product:{product.id}",

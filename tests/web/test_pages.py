@@ -146,6 +146,7 @@ def test_the_checklist_names_what_is_missing_once_an_uncertified_gelatin_lot_is_
     assert "Nothing missing." not in after
     assert "Gelatin" not in before
     assert 'class="sev-needs_evidence"' in after or 'class="sev-violation"' in after
+    assert 'class="fix" href="/producer/certificates/new"' in after  # the way to answer it
 
 
 def _csv(*rows: str) -> io.BytesIO:
