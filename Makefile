@@ -43,6 +43,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/registry.py
+	$(BIN)/python bench/draw.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

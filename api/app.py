@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template
 
-from api import auth, codes, config, db, errors, idempotency, programmes
+from api import auth, codes, config, db, errors, idempotency, programmes, web
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,17 +25,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from api.assessments import bp as assessments_bp
     from api.provenance import bp as provenance_bp
     from api.resources import bp as api_bp  # imported here: its schemas build on the config-free models
+    from api.reviews import bp as reviews_bp
 
     api = errors.Api()
     api.init_app(app)
     api.register_blueprint(api_bp)
     api.register_blueprint(assessments_bp)
     api.register_blueprint(provenance_bp)
-    auth.init_app(app, api_bp, assessments_bp, provenance_bp)
+    api.register_blueprint(reviews_bp)
+    auth.init_app(app, api_bp, assessments_bp, provenance_bp, reviews_bp)
     idempotency.init_app(app)
     codes.init_app(app, api)
     programmes.init_app(app, api)
     app.register_blueprint(home)
+    web.init_app(app)
     return app
 
 

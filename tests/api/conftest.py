@@ -18,6 +18,7 @@ from models import (
     Product,
     ProductionStep,
     Review,
+    ReviewEvent,
     Supplier,
 )
 from tests.conftest import (
@@ -124,7 +125,11 @@ PATCH_BODIES = {
 def approve(session, batch_id):
     """An auditor approved the batch's product: with an ok verdict, the batch is halal verified."""
     batch = session.get(Batch, batch_id)
-    session.add(Review(business_id=batch.business_id, product_id=batch.product_id, state=ReviewState.APPROVED))
+    digest = assessments.current_assessment(session, batch_id).graph_digest
+    review = Review(business_id=batch.business_id, product_id=batch.product_id, batch_id=batch_id,
+                    state=ReviewState.APPROVED)
+    review.events.append(ReviewEvent(action="approve", comment="test approval", graph_digest=digest))
+    session.add(review)
     session.commit()
     with writing(session):
         assessments.assess_batches(session, [batch_id])

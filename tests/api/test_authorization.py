@@ -10,11 +10,11 @@ import copy
 import pytest
 import sqlalchemy as sa
 
-from models import ApiToken, User, VerificationCode
+from models import ApiToken, Review, User, VerificationCode
 from qr.codes import new_code
 from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
 from tests.conftest import OPERATOR, ROLES, example
-from traceability.service import accounts, businesses, verification
+from traceability.service import accounts, businesses, reviews, verification
 from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
@@ -48,6 +48,20 @@ def _programme_read(role: str) -> int:
 
 def _collection_post(role: str) -> int:
     return 401 if role == "anonymous" else 201 if role in PRODUCERS else 403
+
+
+def _auditor_only(role: str) -> int:
+    return {"anonymous": 401, "auditor": 200}.get(role, 403 if role in READERS_OF_A else 404)
+
+
+WEB_PAGES = [(rule, method) for rule, methods in (
+    ("/producer", ["GET"]), ("/pendamping", ["GET"]), ("/auditor", ["GET"]), ("/admin", ["GET"]),
+    ("/producer/<kind>/new", ["GET", "POST"]), ("/producer/import", ["GET", "POST"]),
+    ("/producer/import/template.csv", ["GET"]), ("/producer/products/<int:product_id>/submit", ["POST"]),
+    ("/pendamping/businesses/<int:business_id>", ["GET", "POST"]),
+    ("/auditor/reviews/<int:review_id>", ["GET", "POST"]),
+    ("/journal/products/<int:product_id>", ["GET"]), ("/account/password", ["GET", "POST"]),
+) for method in methods]
 
 
 def expected() -> dict[tuple[str, str], object]:
@@ -112,7 +126,20 @@ def expected() -> dict[tuple[str, str], object]:
             role, 403),
         ("/api/v1/products/<int:product_id>/listings", "POST"): lambda role: {
             "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
+        ("/api/v1/reviews", "GET"): _signed_in(200),
+        # producer_a submits first; the assigned pendamping then finds the batch already waiting.
+        ("/api/v1/products/<int:product_id>/reviews", "POST"): lambda role: {
+            "anonymous": 401, "producer_a": 201, "pendamping_a": 409, "auditor": 403, "admin": 403}.get(role, 404),
+        ("/api/v1/reviews/<int:review_id>", "GET"): _item_read,
+        ("/api/v1/reviews/<int:review_id>/comments", "POST"): lambda role: {
+            "anonymous": 401, "admin": 403}.get(role, 200 if role in READERS_OF_A else 404),
+        ("/api/v1/reviews/<int:review_id>/evidence-requests", "POST"): _auditor_only,
+        ("/api/v1/reviews/<int:review_id>/decision", "POST"): _auditor_only,
+        ("/api/v1/products/<int:product_id>/pendamping-verification", "PUT"): lambda role: {
+            "anonymous": 401, "pendamping_a": 200}.get(role, 403 if role in READERS_OF_A else 404),
     }
+    for page in WEB_PAGES:
+        table[page] = "tests/web/test_pages.py"
     for public in ("/api/v1/verify/<string:code>", "/api/v1/codes/<string:code>/qr.png",
                    "/api/v1/codes/<string:code>/qr.svg",
                    "/v/<code>", "/01/<path:rest>", "/badge/<code>.svg", "/embed/<code>", "/oembed",
@@ -197,6 +224,14 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
                            headers=filled.auth(role))
     elif rule.endswith("/listings"):
         body = {"url": "https://www.tokopedia.com/rendangbundo/rendang-daging-250g"}
+    elif rule.endswith("/reviews") and method == "POST":
+        body = {}
+    elif rule.endswith(("/comments", "/evidence-requests")):
+        body = {"comment": "Please upload the supplier's halal certificate."}
+    elif rule.endswith("/decision"):
+        body = {"decision": "reject", "reason": "The gelatin has no halal certificate."}
+    elif rule.endswith("/pendamping-verification"):
+        body = {"pendamping": "Siti Aminah", "registration_no": "PPH-2025-0117", "verified_on": "2025-11-01"}
     elif rule == "/api/v1/epcis/capture":
         body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
     elif rule == "/api/v1/tokens":
@@ -218,7 +253,17 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
     elif rule == "/api/v1/tokens/<int:token_id>":
         victim = session.scalar(sa.select(ApiToken.id).where(ApiToken.name == "victim"))
         path = rule.replace("<int:token_id>", str(victim))
+    if "<int:review_id>" in path:
+        path = path.replace("<int:review_id>", str(_review_of_a(session, filled)))
     return client.open(path, method=method, json=body, headers=filled.auth(role))
+
+
+def _review_of_a(session, filled: Filled) -> int:
+    """A review of business A's product, submitted once per test by the operator."""
+    existing = session.scalar(sa.select(Review.id).order_by(Review.id))
+    if existing is not None:
+        return existing
+    return reviews.submit(session, OPERATOR, filled.product_a, batch_id=filled.own["batches"]).id
 
 
 @pytest.mark.parametrize(("rule", "method"), [r for r, v in expected().items() if callable(v)])

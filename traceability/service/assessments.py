@@ -29,6 +29,7 @@ from models import (
     ProductionStep,
     ReferenceVersion,
     Review,
+    ReviewEvent,
     StepInput,
     Storage,
     StorageItem,
@@ -38,7 +39,7 @@ from models import (
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
-from traceability.rules.engine import assess_prepared
+from traceability.rules.engine import assess_prepared, halal_status
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
 from traceability.service import journal, provenance
 from traceability.service.access import Actor
@@ -85,6 +86,14 @@ def _to_stored_ids(body: dict[str, Any], codec: ExportCodec, business_id: int, n
     return body
 
 
+def approved_digests(session: Session, product_id: int) -> set[str]:
+    """Graph digests an auditor approved for the product: an approval holds only on the graph it was made on."""
+    latest = (sa.select(sa.func.max(ReviewEvent.id)).join(Review)
+              .where(Review.product_id == product_id, Review.state == ReviewState.APPROVED,
+                     ReviewEvent.action == "approve").group_by(ReviewEvent.review_id))
+    return set(session.scalars(sa.select(ReviewEvent.graph_digest).where(ReviewEvent.id.in_(latest))))
+
+
 def assess_batches(
     session: Session, batch_ids: Iterable[int], *, as_of: dt.date | None = None
 ) -> dict[int, Assessment]:
@@ -104,12 +113,13 @@ def assess_batches(
         doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec,
                                           batches=[b.id for b in batches]))
         prepared = prepare(doc, reference)
-        approved = session.scalar(sa.select(sa.func.count()).select_from(Review).where(
-            Review.product_id == product_id, Review.state == ReviewState.APPROVED)) > 0
+        approved_on = approved_digests(session, product_id)
         existing = {a.batch_id: a for a in session.scalars(
             sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))}
         for batch in batches:
-            body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)], approved=approved)
+            body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)])
+            if body["graph_digest"] in approved_on:
+                body["status"] = halal_status(Severity(body["verdict"]), certified=True, approved=True).value
             body = _to_stored_ids(body, codec, batch.business_id, doc["business"]["nib"])
             body["product"] = {**body["product"], "id": product_id}
             body["batches"] = [batch.id]
@@ -122,6 +132,7 @@ def assess_batches(
             session.add(row)
             stored[batch.id] = row
     session.flush()
+    session.info.setdefault("assessed_batches", set()).update(stored)  # reviews reopen on a changed graph
     return stored
 
 

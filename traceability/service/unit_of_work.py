@@ -69,7 +69,14 @@ def integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
 
 @contextmanager
 def writing(session: Session) -> Iterator[Session]:
-    """Run the body as one transaction: all of it is committed, or none of it."""
+    """Run the body as one transaction: all of it is committed, or none of it.
+
+    Nested use joins the outer transaction, so a use case made of others (a spreadsheet import) stays whole.
+    """
+    if session.info.get("writing"):
+        yield session
+        return
+    session.info["writing"] = True
     try:
         yield session
         for hook in _BEFORE_COMMIT:
@@ -86,3 +93,4 @@ def writing(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info.pop("touched", None)
+        session.info.pop("writing", None)

@@ -1,0 +1,523 @@
+"""People's pages: each role's home, the producer's forms and spreadsheet import, the pendamping's view,
+the auditor's queue and review page with the provenance graph drawn, and a product's journal.
+
+Thin views: parse the form with the JSON API's schema (one set of field rules), call one use case,
+render. A refused form is shown again with what the user typed and the message beside each field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import ValidationError, fields
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound
+
+from api import schemas
+from api.auth import current_user_record, require_actor
+from api.db import get_session
+from traceability import drawing
+from traceability.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TraceabilityError,
+)
+from traceability.formats.fields import PendampingVerificationSchema
+from traceability.service import (
+    accounts,
+    assessments,
+    businesses,
+    history,
+    journal,
+    provenance,
+    records,
+    reviews,
+    spreadsheet,
+)
+from traceability.service.access import Actor
+from traceability.vocabulary import ReviewState, Role, Severity
+
+bp = Blueprint("web", __name__)
+LANGUAGES = ("id", "en")
+TRANSLATIONS = Path(__file__).with_name("translations")
+HOMES = {Role.PRODUCER: "web.producer", Role.PENDAMPING: "web.pendamping", Role.AUDITOR: "web.auditor",
+         Role.ADMIN: "web.admin"}
+
+# The fields each form shows, in order; references are chosen from the business's own records.
+FORMS: dict[str, list[str]] = {
+    "suppliers": ["name", "kind", "country", "nib"],
+    "certificates": ["number", "issuer", "scheme", "holder", "covers", "issued_on", "valid_until",
+                     "shln_registration"],
+    "materials": ["name", "kind", "category", "origin", "species", "e_number", "state", "positive_list",
+                  "food_contact"],
+    "lots": ["material", "supplier", "certificate", "lot_code", "quantity", "unit", "received_on"],
+    "facilities": ["name", "kind", "dedicated_halal", "shared_cleaning", "shared_tool_storage"],
+    "products": ["name", "brand", "gtin", "category", "halal_claim"],
+    "steps": ["name", "process", "facility", "on", "inputs"],
+    "batches": ["product", "step", "lot_code", "produced_on"],
+}
+# Reference fields: which kind of record a select offers.
+REFS = {"holder": "suppliers", "covers": "materials", "material": "materials", "supplier": "suppliers",
+        "certificate": "certificates", "facility": "facilities", "inputs": "lots", "product": "products",
+        "step": "steps"}
+MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
+# The form that usually answers a finding about a kind of record (a certificate for a material, lot or supplier).
+FIXES = {"material": "certificates", "lot": "certificates", "supplier": "certificates", "certificate": "certificates",
+         "facility": "facilities", "step": "steps"}
+MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+def _compile_catalogues(target: Path) -> None:
+    """Compile each ``.po`` catalogue to ``.mo`` under `target` (cheap; done at start, nothing to forget)."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        out = target / po.parent.relative_to(TRANSLATIONS)
+        out.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        # Write then rename: several workers starting at once never read a half-written catalogue.
+        with tempfile.NamedTemporaryFile("wb", dir=out, delete=False, suffix=".tmp") as sink:
+            write_mo(sink, catalog)
+        os.replace(sink.name, out / "messages.mo")
+
+
+def _locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "id"
+
+
+def _remember_language() -> None:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and session.get("lang") != lang:
+        session["lang"] = lang
+
+
+def init_app(app: Flask) -> None:
+    compiled = Path(app.instance_path) / "translations"
+    _compile_catalogues(compiled)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
+    Babel(app, locale_selector=_locale)
+    app.before_request(_remember_language)
+    app.context_processor(lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home})
+    app.register_blueprint(bp)
+
+
+def _role_home() -> str | None:
+    user = current_user_record() if request else None
+    return url_for(HOMES[user.role]) if user is not None and user.role in HOMES else None
+
+
+def role_page(*roles: Role) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """Signed in and holding one of `roles`: anyone else gets 403, someone not signed in the login page."""
+
+    def wrap(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+        @functools.wraps(view)
+        @login_required  # type: ignore[misc]
+        def inner(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            actor = require_actor()
+            if actor.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _message(finding: dict[str, Any]) -> str:
+    text = finding.get("message") or {}
+    return str(text.get(str(get_locale() or "id")) or text.get("en") or finding.get("rule"))
+
+
+def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
+    """Each product with its newest batch's status and the checklist of what is missing."""
+    db = get_session()
+    products, _total = records.list_records(db, actor, "products", business_id=business_id, per_page=200)
+    rows = []
+    for product in products:
+        latest = reviews.latest_batch(db, product.id)
+        body = assessments.get_assessment(db, actor, latest.id) if latest else None
+        missing = [{"rule": f["rule"], "severity": f["severity"], "text": _message(f), "subject": f["subject"],
+                    "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.role is Role.PRODUCER else None}
+                   for f in (body or {}).get("findings", []) if f["severity"] != Severity.OK.value]
+        if latest is None:
+            missing.append({"rule": "", "severity": "needs_evidence", "subject": f"product:{product.id}",
+                            "text": _("Record a production step and a batch of this product.")})
+        rows.append({"product": product, "batch": latest, "assessment": body, "missing": missing})
+    return rows
+
+
+def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
+    found = reviews.reviews_of_business(get_session(), actor, business_id)
+    return [{"review": r, "events": r.events} for r in found]
+
+
+@bp.errorhandler(HTTPException)
+def _page_error(error: HTTPException) -> ResponseReturnValue:
+    """A person gets a page they can read, in their language, with a way back (the API keeps problem+json)."""
+    code = error.code or 500
+    return render_template("error.html", code=code, description=_ERROR_TEXT.get(code, error.name)), code
+
+
+@bp.errorhandler(NotFoundError)
+def _page_not_found(error: NotFoundError) -> ResponseReturnValue:
+    return _page_error(NotFound())
+
+
+@bp.errorhandler(PermissionDeniedError)
+def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
+    return _page_error(Forbidden())
+
+
+_ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
+               403: N_("Your role cannot open this page."),
+               404: N_("There is nothing here, or it is not yours to see.")}
+
+
+# --- role homes ---------------------------------------------------------------------------------
+
+
+@bp.get("/producer")
+@role_page(Role.PRODUCER)
+def producer() -> str:
+    """The producer's dashboard: products, status, what is missing, the auditor's requests, the forms."""
+    actor = require_actor()
+    if actor.business_id is None:
+        return render_template("producer.html", rows=[], reviews=[], forms=FORMS, business=None)
+    return render_template("producer.html", rows=_product_rows(actor, actor.business_id), forms=FORMS,
+                           reviews=_requests(actor, actor.business_id), business=actor.business_id)
+
+
+@bp.get("/pendamping")
+@role_page(Role.PENDAMPING)
+def pendamping() -> str:
+    """The pendamping's businesses with each product's status."""
+    actor = require_actor()
+    assigned, _total = businesses.list_businesses(get_session(), actor, per_page=200)
+    return render_template("pendamping.html", businesses=[(b, _product_rows(actor, b.id)) for b in assigned])
+
+
+@bp.route("/pendamping/businesses/<int:business_id>", methods=["GET", "POST"])
+@role_page(Role.PENDAMPING)
+def pendamping_business(business_id: int) -> ResponseReturnValue:
+    """One assigned business: its records, its reviews, comments, and the self-declare verification form."""
+    actor, db = require_actor(), get_session()
+    if business_id not in actor.assigned:
+        abort(404)
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "verify":
+                data = _load(PendampingVerificationSchema(), {
+                    k: request.form.get(k, "").strip() for k in ("pendamping", "registration_no", "verified_on")
+                    if request.form.get(k, "").strip()})
+                reviews.record_pendamping_verification(db, actor, int(request.form.get("product", "0") or 0),
+                                                       **data)
+                flash(_("Self-declare verification recorded."))
+            else:
+                reviews.comment(db, actor, int(request.form.get("review", "0") or 0), request.form.get("comment", ""))
+                flash(_("Comment added."))
+            return redirect(url_for("web.pendamping_business", business_id=business_id))
+        except FormError as exc:
+            errors = exc.errors
+        except TraceabilityError as exc:
+            errors = exc.errors or {"form": [exc.message]}
+    listing = {kind: records.list_records(db, actor, kind, business_id=business_id, per_page=200)[0]
+               for kind in ("suppliers", "certificates", "materials", "lots", "facilities", "steps")}
+    status = 422 if errors else 200
+    return render_template("pendamping_business.html", business_id=business_id, listing=listing,
+                           rows=_product_rows(actor, business_id), reviews=_requests(actor, business_id),
+                           errors=errors, form=request.form), status
+
+
+@bp.get("/auditor")
+@role_page(Role.AUDITOR)
+def auditor() -> str:
+    """The review queue, filtered by state, region and age."""
+    state = request.args.get("state") or None
+    region = (request.args.get("region") or "").strip() or None
+    age = request.args.get("min_age_days", type=int)
+    chosen = ReviewState(state) if state in {s.value for s in ReviewState} else None
+    rows, total = reviews.queue(get_session(), require_actor(),
+                                reviews.QueueFilter(state=chosen, region=region, min_age_days=age), per_page=200)
+    return render_template("auditor.html", rows=rows, total=total, states=list(ReviewState),
+                           chosen=state or "", region=region or "", age=age)
+
+
+@bp.get("/admin")
+@role_page(Role.ADMIN)
+def admin() -> str:
+    """The admin's overview: users by role, the journal chain, the reference data in force."""
+    db = get_session()
+    return render_template("admin.html", counts=history.count_users_by_role(db, require_actor()),
+                           chain=journal.verify(db), reference=assessments.active_reference(db).label)
+
+
+# --- the producer's forms -----------------------------------------------------------------------
+
+
+class FormError(Exception):
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("invalid form")
+        self.errors = errors
+
+
+def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+        return loaded
+    except ValidationError as exc:
+        raise FormError(exc.normalized_messages()) from exc
+
+
+def _form_data(kind: str, schema: Any) -> dict[str, Any]:
+    """The submitted form as the API's JSON body: typed ids, booleans from check boxes, empty means absent."""
+    data: dict[str, Any] = {}
+    for name in FORMS[kind]:
+        field = schema.fields[name]
+        if name in MULTI:
+            data[name] = [{MULTI[name]: int(v) if v.isdigit() else v} for v in request.form.getlist(name) if v]
+        elif isinstance(field, fields.Boolean):
+            data[name] = request.form.get(name) == "on"
+        else:
+            value = request.form.get(name, "").strip()
+            if value and name in REFS:
+                data[name] = int(value) if value.isdigit() else value
+            elif value:
+                data[name] = value
+    return data
+
+
+def _describe(kind: str, schema: Any, actor: Actor) -> list[dict[str, Any]]:
+    """What the template needs to draw each field: its type, choices and whether it is required."""
+    out = []
+    db = get_session()
+    for name in FORMS[kind]:
+        field = schema.fields[name]
+        spec: dict[str, Any] = {"name": name, "required": field.required, "multi": name in MULTI}
+        if name in REFS:
+            own, _n = records.list_records(db, actor, REFS[name], business_id=actor.business_id, per_page=500)
+            spec.update(type="select", options=[(str(o.id), _option(o)) for o in own])
+        elif isinstance(field, fields.Enum):
+            spec.update(type="select", options=[(str(m.value), str(m.value)) for m in field.enum])
+        elif isinstance(field, fields.Boolean):
+            spec["type"] = "checkbox"
+        elif isinstance(field, fields.Date):
+            spec["type"] = "date"
+        elif isinstance(field, fields.Float):
+            spec["type"] = "number"
+        else:
+            spec["type"] = "text"
+        out.append(spec)
+    return out
+
+
+def _option(obj: Any) -> str:
+    for attr in ("name", "lot_code", "number"):
+        if getattr(obj, attr, None):
+            return f"{getattr(obj, attr)} (#{obj.id})"
+    return f"#{obj.id}"
+
+
+@bp.route("/producer/<kind>/new", methods=["GET", "POST"])
+@role_page(Role.PRODUCER)
+def new_record(kind: str) -> ResponseReturnValue:
+    """Add a supplier, certificate, material, lot, facility, product, step or batch."""
+    if kind not in FORMS:
+        abort(404)
+    actor = require_actor()
+    schema = schemas.record_schemas(kind)[0]()
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            created = records.create_record(get_session(), actor, kind, _load(schema, _form_data(kind, schema)))
+            flash(_("Saved: %(what)s.", what=_option(created)))
+            return redirect(url_for("web.producer"))
+        except FormError as exc:
+            errors = exc.errors
+        except TraceabilityError as exc:
+            errors = exc.errors or {"form": [exc.message]}
+    return render_template("record_form.html", kind=kind, fields=_describe(kind, schema, actor), errors=errors,
+                           form=request.form), 422 if errors else 200
+
+
+@bp.get("/producer/import/template.csv")
+@role_page(Role.PRODUCER)
+def import_template() -> Response:
+    """The spreadsheet template: a header and one example row."""
+    return Response(spreadsheet.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=halal-trace-materials-lots.csv"})
+
+
+@bp.route("/producer/import", methods=["GET", "POST"])
+@role_page(Role.PRODUCER)
+def import_csv() -> ResponseReturnValue:
+    """Upload materials and lots: every row is checked, then the whole file is stored or nothing."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        upload = request.files.get("file")
+        raw = upload.read(MAX_UPLOAD + 1) if upload is not None else b""
+        try:
+            if not raw:
+                errors = {"file": [_("Choose a CSV file.")]}
+            elif len(raw) > MAX_UPLOAD:
+                errors = {"file": [_("The file is larger than %(mb)d MB.", mb=MAX_UPLOAD // 1_000_000)]}
+            else:
+                result = spreadsheet.import_csv(get_session(), require_actor(), raw.decode("utf-8-sig"))
+                flash(_("Imported %(m)d materials and %(l)d lots.", m=result.materials, l=result.lots))
+                return redirect(url_for("web.producer"))
+        except UnicodeDecodeError:
+            errors = {"file": [_("Save the spreadsheet as CSV UTF-8.")]}
+        except TraceabilityError as exc:
+            errors = exc.errors or {"file": [exc.message]}
+    return render_template("import.html", errors=errors, columns=spreadsheet.COLUMNS), 422 if errors else 200
+
+
+@bp.post("/producer/products/<int:product_id>/submit")
+@role_page(Role.PRODUCER, Role.PENDAMPING)
+def submit_product(product_id: int) -> ResponseReturnValue:
+    """Submit the product's newest batch for review; another business's product is not found (404)."""
+    actor = require_actor()
+    try:
+        review = reviews.submit(get_session(), actor, product_id, text=request.form.get("comment"))
+        flash(_("Submitted for review."))
+        business = review.business_id
+    except (InvalidInputError, ConflictError) as exc:
+        flash(exc.message)
+        business = records.get_record(get_session(), actor, "products", product_id).business_id
+    return redirect(url_for(HOMES[actor.role]) if actor.role is Role.PRODUCER
+                    else url_for("web.pendamping_business", business_id=business))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required  # type: ignore[misc]
+def password() -> ResponseReturnValue:
+    """Change one's own password (the old one is asked again)."""
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        new, again = request.form.get("new", ""), request.form.get("again", "")
+        if new != again:
+            errors = {"again": [_("The two new passwords differ.")]}
+        else:
+            try:
+                accounts.change_password(get_session(), require_actor(), request.form.get("old", ""), new)
+                flash(_("Password changed."))
+                return redirect(url_for("home.index"))
+            except TraceabilityError as exc:
+                errors = exc.errors or {"old": [exc.message]}
+    return render_template("password.html", errors=errors), 422 if errors else 200
+
+
+# --- the auditor's review -----------------------------------------------------------------------
+
+
+def _node_details(graph: Any) -> dict[str, Any]:
+    """Each node's record and the certificates that certify it, for the panel beside the drawing."""
+
+    def plain(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if v is not None else None)
+                for k, v in data.items()}
+
+    details = {}
+    for node, data in graph.nodes(data=True):
+        certs = [{"id": p, **plain(graph.nodes[p])} for p in graph.predecessors(node)
+                 if p.startswith("certificate:")]
+        details[node] = {"record": plain(data), "certificates": certs}
+    return details
+
+
+@bp.route("/auditor/reviews/<int:review_id>", methods=["GET", "POST"])
+@role_page(Role.AUDITOR)
+def review(review_id: int) -> ResponseReturnValue:
+    """The review page: the graph drawn, nodes coloured by finding severity, the findings beside it."""
+    actor, db = require_actor(), get_session()
+    case = reviews.get_review(db, actor, review_id)
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        action = request.form.get("action")
+        text = request.form.get("reason", "")
+        try:
+            if action == "evidence":
+                reviews.request_evidence(db, actor, review_id, text)
+                flash(_("Evidence requested; the producer sees the request."))
+            elif action in ("approve", "reject"):
+                reviews.decide(db, actor, review_id, approve=action == "approve", reason=text,
+                               graph_digest=request.form.get("graph_digest") or None)
+                flash(_("Decision recorded."))
+            else:
+                abort(400)
+            return redirect(url_for("web.review", review_id=review_id))
+        except TraceabilityError as exc:
+            errors = exc.errors or {"reason": [exc.message]}
+    if case.batch_id is None:
+        abort(404)
+    body = assessments.get_assessment(db, actor, case.batch_id)
+    graph = provenance.upstream_graph(db, actor, case.batch_id)
+    worst: dict[str, Severity] = {}
+    for finding in body["findings"]:
+        level = Severity(finding["severity"])
+        if finding["subject"] in graph and level.rank > worst.get(finding["subject"], Severity.OK).rank:
+            worst[finding["subject"]] = level
+    picture = drawing.svg(graph, worst, title=_("Provenance of batch %(lot)s", lot=body["batch"]["lot_code"]))
+    findings = [{**f, "text": _message(f)} for f in body["findings"]]
+    return render_template("review.html", case=case, body=body, svg=picture, findings=findings,
+                           details=json.dumps(_node_details(graph)), errors=errors,
+                           form=request.form), 422 if errors else 200
+
+
+# --- the journal view ---------------------------------------------------------------------------
+
+
+@bp.get("/journal/products/<int:product_id>")
+@role_page(Role.PRODUCER, Role.PENDAMPING, Role.AUDITOR, Role.ADMIN)
+def product_journal(product_id: int) -> str:
+    """Who changed what and when about a product and everything its batches are made of."""
+    entries, chain = history.product_history(get_session(), require_actor(), product_id)
+    return render_template("journal.html", entries=entries, chain=chain, product_id=product_id)
+
+
+# The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.
+FIELD_MESSAGES = (
+    N_("Missing data for required field."), N_("Not a valid integer."), N_("Not a valid number."),
+    N_("Not a valid date."), N_("Field may not be null."), N_("Required."), N_("Must be greater than or equal to 0."),
+    N_("Write E-numbers like E471 or E160a."), N_("NIB must be exactly 13 digits."),
+    N_("GTIN must be 8, 12, 13 or 14 digits with a correct check digit."),
+    N_("Use an ISO 3166 alpha-2 country code such as ID or MY."),
+)
+
+
+@bp.app_template_filter("field_messages")
+def field_messages(value: Any) -> str:
+    """A field's error messages as one line in the page's language (nested lists and dicts flattened)."""
+    if isinstance(value, dict):
+        return " ".join(field_messages(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return " ".join(field_messages(v) for v in value)
+    return _(str(value)) if value else ""
+
+
+@bp.app_template_filter("pretty_json")
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)[:400]

@@ -1,0 +1,31 @@
+"""Web page tests sign in through the login form, like a person."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api.conftest import filled, filled_template  # noqa: F401
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign `role` in with the login form; the client keeps the session cookie."""
+
+    def go(role: str):
+        token = csrf_of(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"email": f"{role}@test.id", "password": PASSWORD,
+                                               "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return client
+
+    return go

@@ -1,0 +1,163 @@
+"""Materials and received lots from a spreadsheet (CSV): every row checked, then all stored or none.
+
+One row is one material, optionally with one lot received of it. Rows validate with the same field
+definitions as the JSON API and the dossier (:mod:`traceability.formats.fields`); errors name the
+row (as the spreadsheet numbers it, header = 1) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.orm import Session
+
+from models import Certificate, Material, Supplier
+from traceability.errors import InvalidInputError
+from traceability.formats.fields import Strict, lot_fields, material_fields
+from traceability.service import records
+from traceability.service.access import Actor
+from traceability.service.unit_of_work import writing
+
+__all__ = ["COLUMNS", "ImportResult", "import_csv", "template_csv"]
+
+MATERIAL_COLUMNS = ("name", "kind", "category", "origin", "species", "e_number", "state")
+LOT_COLUMNS = ("supplier", "certificate", "lot_code", "quantity", "unit", "received_on")
+COLUMNS = MATERIAL_COLUMNS + LOT_COLUMNS
+MAX_ROWS = 2000
+_EXAMPLE = {"name": "Gelatin sapi", "kind": "ingredient", "category": "gelatin", "origin": "animal",
+            "species": "bovine", "e_number": "", "state": "processed", "supplier": "PT Contoh Gelatin",
+            "certificate": "ID00410000012340123", "lot_code": "GEL-2025-11", "quantity": "5", "unit": "kg",
+            "received_on": "2025-11-20"}
+
+
+def _ref() -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+def _opt_ref() -> fields.Integer:
+    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=validate.Range(min=1))
+
+
+_MATERIAL = Strict.from_dict(material_fields(lambda: fields.List(fields.Integer(), load_default=list)),
+                             name="SheetMaterial")()
+_LOT = Strict.from_dict(lot_fields(_ref, _opt_ref), name="SheetLot")()
+
+
+def template_csv() -> str:
+    """The spreadsheet template offered for download: the header and one example row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(_EXAMPLE)
+    return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    materials: int
+    lots: int
+
+
+def _flatten(messages: Any) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(_flatten(v) for v in messages.values())
+    if isinstance(messages, list):
+        return "; ".join(_flatten(v) for v in messages)
+    return str(messages)
+
+
+def _load(schema: Schema, data: dict[str, Any], line: int, errors: dict[str, list[str]],
+          column: dict[str, str] | None = None) -> dict[str, Any] | None:
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+        return loaded
+    except ValidationError as exc:
+        for name, message in exc.normalized_messages().items():
+            errors.setdefault(f"row {line}", []).append(f"{(column or {}).get(name, name)}: {_flatten(message)}")
+        return None
+
+
+def _rows(text: str, errors: dict[str, list[str]]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [h for h in ("name", "kind") if h not in header]
+    if unknown or missing:
+        errors["header"] = [f"unknown column {h}" for h in unknown] + [f"missing column {h}" for h in missing]
+        return []
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        if reader.line_num - 1 > MAX_ROWS:
+            errors["file"] = [f"At most {MAX_ROWS} rows per file."]
+            return []
+        if None in row:
+            errors.setdefault(f"row {reader.line_num}", []).append("more cells than columns")
+            continue
+        cleaned = {k: (v or "").strip() for k, v in row.items()}
+        if any(cleaned.values()):
+            rows.append((reader.line_num, cleaned))
+    if not rows and not errors:
+        errors["file"] = ["The file has no rows."]
+    return rows
+
+
+def import_csv(session: Session, actor: Actor, text: str) -> ImportResult:
+    """Check every row, then store all materials and lots in one transaction; any error stores nothing."""
+    business_id = actor.writable_business(None, "material")
+    errors: dict[str, list[str]] = {}
+    rows = _rows(text, errors)
+    suppliers = {s.name.casefold(): s.id for s in session.scalars(
+        sa.select(Supplier).where(Supplier.business_id == business_id))}
+    certificates = {c.number: c.id for c in session.scalars(
+        sa.select(Certificate).where(Certificate.business_id == business_id))}
+    known = {m.name.casefold(): m.id for m in session.scalars(
+        sa.select(Material).where(Material.business_id == business_id))}
+    plan: list[tuple[dict[str, Any] | None, str, dict[str, Any] | None]] = []
+    planned: set[str] = set()
+    for line, row in rows:
+        material = None
+        key = row.get("name", "").casefold()
+        if (key not in known and key not in planned) or any(row.get(c) for c in MATERIAL_COLUMNS[1:]):
+            material = _load(_MATERIAL, {k: row[k] for k in MATERIAL_COLUMNS if row.get(k)}, line, errors)
+        lot = None
+        if any(row.get(c) for c in LOT_COLUMNS):
+            lot_in: dict[str, Any] = {k: row[k] for k in ("lot_code", "unit", "received_on") if row.get(k)}
+            lot_in["material"] = 1  # resolved when stored; the material is checked above
+            if row.get("quantity"):
+                lot_in["quantity"] = row["quantity"]
+            supplier = suppliers.get(row.get("supplier", "").casefold())
+            if supplier is None:
+                errors.setdefault(f"row {line}", []).append(
+                    f"supplier: no supplier named {row.get('supplier')!r}; add it first")
+            else:
+                lot_in["supplier"] = supplier
+            if row.get("certificate"):
+                if row["certificate"] not in certificates:
+                    errors.setdefault(f"row {line}", []).append(
+                        f"certificate: no certificate numbered {row['certificate']!r}; add it first")
+                else:
+                    lot_in["certificate"] = certificates[row["certificate"]]
+            lot = _load(_LOT, lot_in, line, errors)
+        plan.append((material, row.get("name", ""), lot))
+        planned.add(key)
+    if errors:
+        raise InvalidInputError("The file was not imported: fix these rows and upload it again.", errors=errors)
+    made_materials = made_lots = 0
+    with writing(session):
+        for material, name, lot in plan:
+            key = name.casefold()
+            if material is not None and key not in known:
+                known[key] = records.create_record(session, actor, "materials", material).id
+                made_materials += 1
+            elif material is not None:
+                records.update_record(session, actor, "materials", known[key], material)
+            if lot is not None:
+                records.create_record(session, actor, "lots", {**lot, "material": known[key]})
+                made_lots += 1
+    return ImportResult(materials=made_materials, lots=made_lots)
