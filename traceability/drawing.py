@@ -2,9 +2,9 @@
 
 Pure and dependency-free beyond networkx: the auditor's page is rendered on the server, works with no
 outside network, and the drawing is deterministic (same graph, same picture), so tests can read it.
-Layers are the longest path from a source (a DAG layering, as Graphviz ``dot`` ranks nodes); within a
-layer nodes are ordered by the mean position of their predecessors (one barycentre sweep) so edges
-cross less.
+Each node sits in the layer just before the first node that uses it (suppliers and certificates beside
+their lots), and within a layer nodes are ordered by barycentre sweeps in both directions, so edges stay
+short and cross less.
 """
 
 from __future__ import annotations
@@ -34,20 +34,31 @@ def node_label(node: str, data: Mapping[str, Any]) -> str:
 
 
 def _layers(graph: nx.DiGraph) -> list[list[str]]:
+    order = list(nx.topological_sort(graph))
     rank: dict[str, int] = {}
-    for node in nx.topological_sort(graph):
+    for node in order:  # as early as possible: the longest path from a source
         rank[node] = max((rank[p] + 1 for p in graph.predecessors(node)), default=0)
+    for node in reversed(order):  # then as late as possible: just before the first step that uses it
+        successors = [rank[s] for s in graph.successors(node)]
+        if successors:
+            rank[node] = min(successors) - 1
     layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     for node in sorted(rank):
         layers[rank[node]].append(node)
-    position: dict[str, float] = {n: float(i) for i, n in enumerate(layers[0])} if layers else {}
-    for layer in layers[1:]:
-        def centre(n: str) -> tuple[float, str]:
-            preds = [position[p] for p in graph.predecessors(n) if p in position]
-            return (sum(preds) / len(preds) if preds else 0.0, n)
+    position: dict[str, float] = {n: float(i) for layer in layers for i, n in enumerate(layer)}
 
-        layer.sort(key=centre)
-        position.update({n: float(i) for i, n in enumerate(layer)})
+    def sweep(sequence: list[list[str]], neighbours: Any) -> None:
+        for layer in sequence:
+            def centre(n: str) -> tuple[float, str]:
+                near = [position[m] for m in neighbours(n)]
+                return (sum(near) / len(near) if near else position[n], n)
+
+            layer.sort(key=centre)
+            position.update({n: float(i) for i, n in enumerate(layer)})
+
+    for _ in range(4):  # barycentre sweeps, rightwards then leftwards, so edges cross less
+        sweep(layers[1:], graph.predecessors)
+        sweep(layers[-2::-1], graph.successors)
     return layers
 
 
