@@ -200,7 +200,8 @@ def business_rows(engine: sa.Engine, business_id: int) -> Snapshot:
                     continue
                 where = sa.or_(*(fk.parent.in_([r["id"] for r in snapshot[fk.column.table.name]])
                                  for fk in parents))
-            rows = [dict(r._mapping) for r in connection.execute(sa.select(table).where(where).order_by(table.c.id))]
+            ordered = sa.select(table).where(where).order_by(*table.primary_key.columns)
+            rows = [dict(r._mapping) for r in connection.execute(ordered)]
             if rows:
                 snapshot[table.name] = rows
     return snapshot
