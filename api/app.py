@@ -6,8 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, render_template
+from werkzeug.routing import IntegerConverter
 
 from api import auth, codes, config, db, errors, idempotency, programmes, web
+from traceability.formats.fields import MAX_ID
+
+
+class StoredId(IntegerConverter):
+    """``<int:...>`` in routes, bounded to the 64-bit ids the database can hold."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     tables come from ``halal-trace db upgrade``.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = StoredId  # an id too large for the database is simply not found
     config.load(app, test_config)
     db.init_app(app)
     errors.init_app(app)

@@ -21,6 +21,7 @@ from api.db import get_session
 from api.public_text import language
 from traceability.errors import InvalidInputError
 from traceability.formats import fields as f
+from traceability.formats.fields import STORED_ID
 from traceability.service import listings, programmes, registry
 from traceability.vocabulary import ProgrammeMode
 
@@ -36,7 +37,7 @@ class ProgrammeIn(f.Strict):
     organiser = fields.String(required=True, validate=validate.Length(min=1, max=200))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True, load_default=None)
-    coordinator = fields.Integer(strict=True, validate=validate.Range(min=1),
+    coordinator = fields.Integer(strict=True, validate=STORED_ID,
                                  metadata={"description": "The coordinator's user id (an admin names one)."})
 
 
@@ -51,9 +52,9 @@ class ProgrammeOut(Schema):
 
 
 class ParticipantIn(f.Strict):
-    business = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    business = fields.Integer(required=True, strict=True, validate=STORED_ID)
     mode = fields.Enum(ProgrammeMode, by_value=True, required=True)
-    pendamping = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1))
+    pendamping = fields.Integer(strict=True, allow_none=True, load_default=None, validate=STORED_ID)
 
 
 class ParticipantOut(Schema):

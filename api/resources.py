@@ -81,7 +81,8 @@ def _register_kind(kind: str) -> None:
         def get(self, record_id: int) -> ResponseReturnValue:
             return _versioned(payload(records.get_record(get_session(), require_actor(), kind, record_id)))
 
-        @bp.arguments(schema_patch(partial=True))
+        # Partial at the top level only: a nested object that is sent must still be whole.
+        @bp.arguments(schema_patch(partial=tuple(schema_patch._declared_fields)))
         @bp.response(200, schema_out)
         def patch(self, data: dict[str, Any], record_id: int) -> ResponseReturnValue:
             obj = records.update_record(get_session(), require_actor(), kind, record_id, data,
@@ -143,7 +144,7 @@ class Business(MethodView):
         return _versioned(businesses.business_body(
             businesses.get_business(get_session(), require_actor(), business_id)))
 
-    @bp.arguments(schemas.BusinessPatch(partial=True))
+    @bp.arguments(schemas.BusinessPatch(partial=tuple(schemas.BusinessPatch._declared_fields)))
     @bp.response(200, schemas.BusinessOut)
     def patch(self, data: dict[str, Any], business_id: int) -> ResponseReturnValue:
         """Change a business profile (its producer only)."""

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import require_actor
 from api.db import get_session
 from api.schemas import PageArgs, page_schema
-from traceability.formats.fields import PendampingVerificationSchema, Strict, choice, optional_text
+from traceability.formats.fields import STORED_ID, PendampingVerificationSchema, Strict, choice, optional_text
 from traceability.service import reviews
 from traceability.vocabulary import ReviewState
 
@@ -26,7 +26,7 @@ class QueueArgs(Strict):
 
 
 class SubmitIn(Strict):
-    batch = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
+    batch = fields.Integer(load_default=None, allow_none=True, strict=True, validate=STORED_ID)
     comment = optional_text(4000)
 
 

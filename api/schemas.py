@@ -11,23 +11,24 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from traceability.formats import fields as f
+from traceability.formats.fields import STORED_ID
 from traceability.vocabulary import Role
 
 
 def _ref() -> fields.Integer:
-    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    return fields.Integer(required=True, strict=True, validate=STORED_ID)
 
 
 def _opt_ref() -> fields.Integer:
-    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=validate.Range(min=1))
+    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=STORED_ID)
 
 
 def _refs() -> fields.List:
-    return f.unique_list(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list)
+    return f.unique_list(fields.Integer(strict=True, validate=STORED_ID), load_default=list)
 
 
 def _holder(what: str) -> fields.Integer:
-    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=validate.Range(min=1),
+    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=STORED_ID,
                           metadata={"description": f"Supplier id of the {what}; null means your business."})
 
 
@@ -46,16 +47,16 @@ class CoverRef(_OneOf):
     """A material or product a certificate covers."""
 
     KEYS = ("material", "product")
-    material = fields.Integer(strict=True, validate=validate.Range(min=1))
-    product = fields.Integer(strict=True, validate=validate.Range(min=1))
+    material = fields.Integer(strict=True, validate=STORED_ID)
+    product = fields.Integer(strict=True, validate=STORED_ID)
 
 
 class InputRef(_OneOf):
     """A step input: a material lot or an intermediate batch, with the amount used."""
 
     KEYS = ("lot", "batch")
-    lot = fields.Integer(strict=True, validate=validate.Range(min=1))
-    batch = fields.Integer(strict=True, validate=validate.Range(min=1))
+    lot = fields.Integer(strict=True, validate=STORED_ID)
+    batch = fields.Integer(strict=True, validate=STORED_ID)
     quantity = f.quantity_field()
     unit = f.optional_text(20)
 
@@ -106,7 +107,7 @@ class PageArgs(f.Strict):
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    business = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Only this business."})
+    business = fields.Integer(validate=STORED_ID, metadata={"description": "Only this business."})
 
 
 class BusinessPageArgs(f.Strict):
@@ -152,7 +153,7 @@ class NewTokenOut(TokenOut):
 
 
 class AssignmentIn(f.Strict):
-    pendamping = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    pendamping = fields.Integer(required=True, strict=True, validate=STORED_ID)
 
 
 class ImportOut(Schema):

@@ -27,6 +27,24 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp on every database: SQLite keeps no offset, so values read back are
+    marked UTC (what we always write), and API times are RFC 3339 with their offset."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
 def _enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
     # Store values ("self_declare"), not names, in a plain VARCHAR: adding a member needs no migration.
     return sa.Enum(
@@ -44,7 +62,7 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {
         **{e: _enum_type(e) for e in (getattr(v, name) for name in v.__all__)},
-        dt.datetime: sa.DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
         Decimal: sa.Numeric(18, 6),
         str: sa.String(255),
     }

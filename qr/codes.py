@@ -45,9 +45,10 @@ def short_url(base_url: str, code: str) -> str:
 
 def signed_url(base_url: str, claims: Claims, kid: str, signature: str, *, gtin: str | None,
                lot: str | None) -> str:
-    """The URL a label's QR code carries: the Digital Link when the product has a GTIN, else ``/v/{code}``."""
+    """The URL a label's QR code carries: the Digital Link when the product has a GTIN and the lot code fits
+    GS1's character set, else ``/v/{code}`` (a UMKM's own lot codes need not follow GS1 rules)."""
     token = f"{kid}.{claims.batch}.{claims.product}.{claims.issued_at}.{signature}"
-    if gtin and lot:
+    if gtin and lot and digital_link.valid_lot(lot):
         return digital_link.build(base_url, gtin, lot, {"c": claims.code, "s": token})
     return f"{short_url(base_url, claims.code)}?s={quote(token, safe='.')}"
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from traceability.identifiers import gtin14 as pad_gtin14
 from traceability.identifiers import gtin_check_digit, is_valid_gtin
 
-__all__ = ["DigitalLink", "DigitalLinkError", "build", "escape", "generate", "parse", "unescape"]
+__all__ = ["DigitalLink", "DigitalLinkError", "build", "escape", "generate", "parse", "unescape", "valid_lot"]
 
 # RFC 3986 unreserved characters stay as they are; everything else is percent-encoded.
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -130,6 +130,15 @@ def unescape(value: str, *, query: bool = False) -> str:
     return raw
 
 
+def valid_lot(lot: str) -> bool:
+    """Say whether `lot` can be a batch/lot (AI 10) value: 1 to 20 characters of GS1 character set 82.
+
+    >>> valid_lot("RBN-251118"), valid_lot("Lot 12 (pagi)"), valid_lot("X" * 21)
+    (True, False, False)
+    """
+    return bool(_CSET82.match(lot))
+
+
 def build(base_url: str, gtin: str, lot: str, extensions: dict[str, str] | None = None) -> str:
     """Return the uncompressed Digital Link ``{base_url}/01/{gtin14}/10/{lot}``, with extensions as a query.
 
@@ -145,7 +154,7 @@ def build(base_url: str, gtin: str, lot: str, extensions: dict[str, str] | None 
     """
     if not is_valid_gtin(gtin):
         raise DigitalLinkError(f"GTIN {gtin!r} has a wrong length or check digit.")
-    if not _CSET82.match(lot):
+    if not valid_lot(lot):
         raise DigitalLinkError("A lot code must be 1 to 20 characters of GS1 character set 82.")
     url = f"{base_url.rstrip('/')}/01/{pad_gtin14(gtin)}/10/{escape(lot)}"
     if extensions:

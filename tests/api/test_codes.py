@@ -370,3 +370,13 @@ def test_qr_images_are_drawn_once_and_shared_through_the_disk_cache(client, fill
     assert png.status_code == 200
     assert decode(png.data) == [issued["url"]]
     assert all(path.exists() for path in drawn)
+
+
+def test_a_lot_code_outside_gs1_characters_gets_the_short_url_not_an_error(client, filled, session):
+    batch = session.get(Batch, filled.own["batches"])
+    batch.lot_code = "Lot 12 (pagi)"
+    session.commit()
+
+    issued = issue(client, filled)
+
+    assert issued["url"].startswith(f"https://trace.test/v/{issued['code']}?s=")

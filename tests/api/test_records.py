@@ -241,3 +241,36 @@ def test_a_foreign_id_answers_exactly_like_an_unknown_one(client, filled, kind):
     assert foreign.status_code == unknown.status_code == 404
     assert foreign.get_data() == unknown.get_data()
     assert dict(foreign.headers) == dict(unknown.headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("get", "/api/v1/products/15634448799614511104", None, 404),
+        ("get", "/api/v1/batches?business=433163457182242832384", None, 422),
+        ("post", "/api/v1/lots", {"material": 2**70, "supplier": 1, "lot_code": "X", "received_on": "2025-01-01"},
+         422),
+    ],
+)
+def test_ids_too_large_for_the_database_are_refused_not_a_server_error(client, filled, method, path, body, status):
+    response = getattr(client, method)(path, json=body, headers=filled.auth("producer_a"))
+
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_patch_may_leave_fields_out_but_not_half_a_nested_object(client, filled, session):
+    path = f"/api/v1/materials/{filled.own['materials']}"
+
+    response = client.patch(path, json={"evidence": [{"says": "tanpa jenis"}]}, headers=filled.auth("producer_a"))
+
+    assert response.status_code == 422
+    assert "type" in response.json["errors"]["evidence"]["0"]
+
+
+def test_times_carry_their_offset_on_every_database(client, filled):
+    import datetime as dt
+
+    tokens = client.get("/api/v1/tokens", headers=filled.auth("producer_a")).json
+
+    assert dt.datetime.fromisoformat(tokens[0]["created_at"]).utcoffset() == dt.timedelta(0)

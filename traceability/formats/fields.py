@@ -33,6 +33,10 @@ from traceability.vocabulary import (
 
 FieldFactory = Callable[..., fields.Field]
 
+#: Stored ids are 64-bit: anything larger is refused as input, never sent to the database.
+MAX_ID = 2**63 - 1
+STORED_ID = validate.Range(min=1, max=MAX_ID, error="Ids are whole numbers from 1 to 9223372036854775807.")
+
 COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="Use an ISO 3166 alpha-2 country code such as ID or MY.")
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.orm import Session
 
 from models import Certificate, Material, Supplier
 from traceability.errors import InvalidInputError
-from traceability.formats.fields import Strict, lot_fields, material_fields
+from traceability.formats.fields import STORED_ID, Strict, lot_fields, material_fields
 from traceability.service import records
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
@@ -36,11 +36,11 @@ _EXAMPLE = {"name": "Gelatin sapi", "kind": "ingredient", "category": "gelatin",
 
 
 def _ref() -> fields.Integer:
-    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    return fields.Integer(required=True, strict=True, validate=STORED_ID)
 
 
 def _opt_ref() -> fields.Integer:
-    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=validate.Range(min=1))
+    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=STORED_ID)
 
 
 _MATERIAL = Strict.from_dict(material_fields(lambda: fields.List(fields.Integer(), load_default=list)),
