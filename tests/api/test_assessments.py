@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from api.cli import cli
 from models import Assessment, Batch, Certificate, JournalEntry, MaterialLot
 from tests.conftest import EXAMPLES, OPERATOR, example
+from traceability.formats.dossier import load_dossier
+from traceability.rules.engine import assess
 from traceability.service import assessments, dossiers
 
 DESIGN_KEYS = {"product", "as_of", "ruleset", "verdict", "status", "findings", "self_declare"}
@@ -201,9 +203,6 @@ def test_offline_and_stored_assessments_agree(filled, session):
     batch = final_batch(session, filled.world.business_a)
 
     body = assessments.get_assessment(session, OPERATOR, batch.id)
-
-    from traceability.formats.dossier import load_dossier
-    from traceability.rules.engine import assess
 
     offline = assess(load_dossier(example("rendang-ok")), as_of=None)
     assert (body["verdict"], len(body["findings"])) == (offline["verdict"], len(offline["findings"]))

@@ -1,5 +1,7 @@
 """The producer capture API: create, read, list, update, with problem details for every refusal."""
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -269,8 +271,6 @@ def test_a_patch_may_leave_fields_out_but_not_half_a_nested_object(client, fille
 
 
 def test_times_carry_their_offset_on_every_database(client, filled):
-    import datetime as dt
-
     tokens = client.get("/api/v1/tokens", headers=filled.auth("producer_a")).json
 
     assert dt.datetime.fromisoformat(tokens[0]["created_at"]).utcoffset() == dt.timedelta(0)

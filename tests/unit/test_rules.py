@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -298,9 +300,6 @@ def test_rule_fires_and_spares_the_close_case(rule, fires, spares, base, as_of):
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_shared_examples_give_their_expected_results(name):
-    import json
-    from pathlib import Path
-
     expected = json.loads((Path(__file__).parents[1] / "data" / "examples" / f"{name}.expected.json").read_text())
 
     result = assess(load_dossier(example(name)))

@@ -172,7 +172,10 @@ def _seed_batches(session: Session, nodes: set[str]) -> set[int]:
         held = sa.select(StorageItem.lot_id, StorageItem.batch_id).join(Storage).where(
             Storage.facility_id.in_(ids["facility"]))
         for lot_id, batch_id in session.execute(held):
-            lots.add(lot_id) if lot_id else batches.add(batch_id)
+            if lot_id:
+                lots.add(lot_id)
+            else:
+                batches.add(batch_id)
         batches |= set(session.scalars(sa.select(TransportItem.batch_id).join(Transport).where(
             Transport.facility_id.in_(ids["facility"]))))
     if lots:

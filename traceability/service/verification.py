@@ -202,7 +202,7 @@ class PublicView:
     """What anyone may know about a code: the status in one word, and the facts behind it.
 
     ``state`` is one of ``verified``, ``pending``, ``not_halal``, ``revoked``; ``reason`` says why
-    (``assessment``, ``not_assessed``, ``certificate_inactive``, ``code_revoked``).
+    (``assessment``, ``certificate_inactive``, ``code_revoked``).
     """
 
     code: str
