@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, render_template
 from werkzeug.routing import IntegerConverter
 
-from api import auth, codes, config, db, errors, idempotency, programmes, web
+from api import auth, codes, config, db, errors, evidence, guards, idempotency, programmes, web
 from traceability.formats.fields import MAX_ID
 
 
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     db.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)  # first: nothing reads a request body the checks would refuse
 
     from api.assessments import bp as assessments_bp
     from api.provenance import bp as provenance_bp
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app, api_bp, assessments_bp, provenance_bp, reviews_bp)
     idempotency.init_app(app)
     codes.init_app(app, api)
+    evidence.init_app(app, api)
     programmes.init_app(app, api)
     app.register_blueprint(home)
     web.init_app(app)

@@ -14,10 +14,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from traceability.errors import (
     AuthenticationError,
     ConflictError,
+    ContentTooLargeError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     TraceabilityError,
+    UnsupportedContentError,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -28,6 +30,8 @@ DOMAIN_ERRORS: dict[type[TraceabilityError], tuple[int, str]] = {
     InvalidInputError: (422, "Unprocessable Content"),
     ConflictError: (409, "Conflict"),
     AuthenticationError: (401, "Unauthorized"),
+    UnsupportedContentError: (415, "Unsupported Media Type"),
+    ContentTooLargeError: (413, "Content Too Large"),
 }
 
 

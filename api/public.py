@@ -7,6 +7,7 @@ No login, no outside network: the pages carry their own CSS and no scripts. Ever
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
-from api import public_text
+from api import guards, public_text
 from api.codes import check_online, key_ring, public_headers
 from api.db import get_session
 from api.errors import problem
@@ -107,12 +108,31 @@ def consumer(code: str) -> ResponseReturnValue:
     return _resolve(view, codes.short_url(_base(), code))
 
 
+MAX_LINK_LENGTH = 1024  # far beyond any GTIN, lot, serial and attributes a label carries
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _check_escapes() -> None:
+    """Refuse what the server's own decoding would hide: a malformed ``%`` escape, or an overlong path."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    if len(raw.partition("?")[0]) > MAX_LINK_LENGTH:  # a scanner or marketplace may add a long query
+        raise digital_link.DigitalLinkError(f"The path is longer than {MAX_LINK_LENGTH} characters.")
+    if _BAD_ESCAPE.search(raw):
+        raise digital_link.DigitalLinkError("A '%' must start a percent-escape of two hexadecimal digits.")
+
+
 @bp.get("/01/<path:rest>")
 def digital_link_path(rest: str) -> ResponseReturnValue:
     """A GS1 Digital Link ``/01/{gtin14}/10/{lot}``: 400 if it is no valid Digital Link, 404 if unknown."""
     try:
+        _check_escapes()
         link = digital_link.parse(request.url)
     except digital_link.DigitalLinkError as exc:
+        if guards.wants_page():
+            lang = public_text.language()
+            html = render_template("not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link",
+                                   detail=str(exc))
+            return Response(html, status=400, mimetype="text/html")
         return problem(400, "Bad Request", f"Not a valid GS1 Digital Link: {exc}", errors={"path": [str(exc)]})
     if link.lot is None or set(link.qualifiers) != {"10"}:
         return problem(404, "Not Found", "This resolver knows trade items by GTIN and lot (/01/{gtin}/10/{lot}).")

@@ -38,6 +38,9 @@ TEXT: dict[str, dict[str, str]] = {
         "switch": "English",
         "not_genuine": "Kode tidak asli",
         "not_genuine_detail": "Tanda tangan pada kode ini tidak cocok. Label ini mungkin palsu atau diubah.",
+        "bad_link": "Tautan tidak valid",
+        "bad_link_detail": "Alamat ini bukan tautan produk GS1 Digital Link yang benar. "
+                           "Pindai ulang kode QR pada kemasan.",
         "valid_until": "berlaku sampai",
         "details": "Lihat detail",
     },
@@ -72,6 +75,8 @@ TEXT: dict[str, dict[str, str]] = {
         "switch": "Bahasa Indonesia",
         "not_genuine": "Code not genuine",
         "not_genuine_detail": "The signature on this code does not match. The label may be forged or altered.",
+        "bad_link": "Not a valid product link",
+        "bad_link_detail": "This address is not a well-formed GS1 Digital Link. Scan the QR code on the pack again.",
         "valid_until": "valid until",
         "details": "See details",
     },

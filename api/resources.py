@@ -10,7 +10,6 @@ from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from werkzeug.exceptions import UnsupportedMediaType
 
 from api import schemas
 from api.auth import require_actor
@@ -24,13 +23,6 @@ from traceability.service.records import ApiCodec
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Producer records, dossiers, tokens")
 
 _ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
-
-
-@bp.before_request
-def require_json_body() -> None:
-    """Writes carry JSON; anything else is refused up front instead of reading as an empty body."""
-    if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
-        raise UnsupportedMediaType("Send the body as application/json.")
 
 
 def expected_version() -> int | None:

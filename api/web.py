@@ -26,7 +26,7 @@ from flask_login import login_required
 from marshmallow import ValidationError, fields
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
-from api import schemas
+from api import errors, guards, schemas
 from api.auth import current_user_record, require_actor
 from api.db import get_session
 from traceability import drawing
@@ -121,7 +121,16 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_locale)
     app.before_request(_remember_language)
     app.context_processor(lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home})
+    app.register_error_handler(HTTPException, _any_error)
     app.register_blueprint(bp)
+
+
+def _any_error(error: HTTPException) -> ResponseReturnValue:
+    """Outside the JSON API a browser gets a page (an oversized login or import form, say);
+    every other client keeps problem+json."""
+    if guards.wants_page():
+        return _page_error(error)
+    return errors.handle_http_exception(error)
 
 
 def _role_home() -> str | None:
@@ -193,7 +202,9 @@ def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
 
 _ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
                403: N_("Your role cannot open this page."),
-               404: N_("There is nothing here, or it is not yours to see.")}
+               404: N_("There is nothing here, or it is not yours to see."),
+               413: N_("What you sent is too large. Send a smaller file or shorter text."),
+               415: N_("This kind of file or form is not accepted here.")}
 
 
 # --- role homes ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from models.programmes import BusinessSearchToken, ProductListing, Programme, Pr
 from models.review import Assessment, ReferenceVersion, Review, ReviewEvent, VerificationCode
 from models.supply import (
     Certificate,
+    CertificateEvidence,
     CertificateScope,
     Material,
     MaterialEvidence,
@@ -39,6 +40,7 @@ __all__ = [
     "Business",
     "BusinessSearchToken",
     "Certificate",
+    "CertificateEvidence",
     "CertificateScope",
     "Cleansing",
     "Facility",

@@ -75,6 +75,23 @@ class Certificate(Versioned, Base):
     )
 
 
+class CertificateEvidence(Base):
+    """A scanned certificate (PDF, JPEG or PNG), stored once per content and named by its sha256.
+
+    Certificates point at it through ``certificate.evidence_sha256``; identical scans uploaded for
+    several certificates are kept once.
+    """
+
+    __tablename__ = "certificate_evidence"
+    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(sa.String(50))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class CertificateScope(Base):
     """One material or product a certificate covers."""
 

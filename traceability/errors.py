@@ -6,6 +6,8 @@
   x InvalidInputError      -- input breaks a rule of the domain; carries field-level messages
     x ProvenanceCycleError -- a step would make a batch its own ancestor
   x ConflictError          -- the request collides with stored state (duplicate, stale version)
+  x UnsupportedContentError -- a file is not of a kind the service accepts
+  x ContentTooLargeError   -- a file is larger than the service accepts
   x AuthenticationError    -- no or bad credentials
 """
 
@@ -17,12 +19,14 @@ from typing import Any
 __all__ = [
     "AuthenticationError",
     "ConflictError",
+    "ContentTooLargeError",
     "ErrorTree",
     "InvalidInputError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProvenanceCycleError",
     "TraceabilityError",
+    "UnsupportedContentError",
 ]
 
 
@@ -53,6 +57,14 @@ class ProvenanceCycleError(InvalidInputError):
 
 class ConflictError(TraceabilityError):
     """The request collides with what is stored (a duplicate key, a stale version)."""
+
+
+class UnsupportedContentError(TraceabilityError):
+    """A file whose content (judged by its bytes, not its name) is not an accepted kind."""
+
+
+class ContentTooLargeError(TraceabilityError):
+    """A file larger than the configured limit."""
 
 
 class AuthenticationError(TraceabilityError):

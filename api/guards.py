@@ -1,0 +1,225 @@
+"""Checks every request passes before a handler sees it: body type, JSON shape, NUL characters, query names.
+
+The rules, in one place so every route follows them:
+
+* A JSON write (POST, PUT, PATCH under ``/api/``) must be sent as ``application/json`` (415 otherwise);
+  routes that take another kind of body say so in :data:`BODY_TYPES`.
+* A JSON body must be strict JSON: UTF-8 without a byte order mark, no ``NaN``/``Infinity``, no
+  duplicate keys, at most :data:`MAX_DEPTH` levels of nesting (400). Python's parser would otherwise
+  recurse until it fails (a 500), and duplicate keys would silently keep the last value.
+* No text anywhere may hold a NUL character: PostgreSQL cannot store one, so a body string with NUL is
+  a 422 naming the field, and a NUL in the path or query a 400.
+* The JSON API refuses query parameters its route does not declare (400 naming them), so a typo such
+  as ``?pagesize=`` is not silently ignored. Public pages and the verify API ignore extra parameters:
+  marketplaces and QR scanners append ``utm_*`` and the like.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from api.errors import problem
+
+MAX_DEPTH = 64
+NUL = "\x00"
+JSON_TYPES = ("application/json", "application/ld+json")
+
+#: Write routes whose body is not (only) plain JSON: endpoint -> accepted media types (None: any bytes).
+BODY_TYPES: dict[str, tuple[str, ...] | None] = {
+    "provenance.EpcisCapture": JSON_TYPES,
+    "programmes.Registry": ("text/csv", "multipart/form-data"),
+    "evidence.CertificateEvidence": None,
+}
+#: API routes that ignore query parameters they do not know (public, scanned or embedded).
+LENIENT_QUERY = {"codes.Verify"}
+
+
+class StrictJSONError(ValueError):
+    """A body that is not the strict JSON this service accepts."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise StrictJSONError(f"The key {key!r} appears twice in one object.")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise StrictJSONError(f"{name} is not a JSON number.")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse strict JSON (see the module docstring) or raise :class:`StrictJSONError`."""
+    if isinstance(data, bytes):
+        if data.startswith(b"\xef\xbb\xbf"):
+            raise StrictJSONError("JSON must not start with a byte order mark.")
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StrictJSONError("The body is not UTF-8.") from exc
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise StrictJSONError(f"The JSON is nested more than {MAX_DEPTH} levels deep.") from exc
+    except json.JSONDecodeError as exc:
+        raise StrictJSONError(f"Not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
+    _check_depth(value)
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    # Iterative on purpose: a recursive walk would fail on exactly the documents it must refuse.
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise StrictJSONError(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def nul_paths(value: Any) -> dict[str, Any]:
+    """Where strings holding NUL are, as the nested ``errors`` tree the API reports
+    (``{"lots": {"2": {"material": [...]}}}``)."""
+    errors: dict[str, Any] = {}
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    message = "Text may not contain the NUL character (\\u0000)."
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                _put(errors, path or ("body",), message)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if NUL in key:
+                    _put(errors, (*path, key.replace(NUL, "\\u0000")), message)
+                stack.append((child, (*path, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*path, str(i))) for i, child in enumerate(item))
+    return errors
+
+
+def _put(tree: dict[str, Any], path: tuple[str, ...], message: str) -> None:
+    node = tree
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node.setdefault(path[-1], [message])
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def wants_page() -> bool:
+    """A person's browser (HTML preferred), outside the JSON API."""
+    if is_api():
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+
+
+def _query_names(endpoint: str) -> set[str] | None:
+    """The query parameters an API route declares, or None when it is not a JSON API route."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    handler: Callable[..., Any] = view
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        handler = getattr(view_class, request.method.lower(), None) or getattr(view_class, "get", view)
+    names: set[str] = set()
+    for argument in getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+        if argument.get("in") == "query":
+            schema = argument["schema"]
+            names.update(field.data_key or name for name, field in _fields(schema).items())
+    return names
+
+
+def _fields(schema: Any) -> dict[str, Any]:
+    instance = schema() if isinstance(schema, type) else schema
+    return {name: field for name, field in instance.fields.items() if not field.dump_only}
+
+
+def _check_query() -> Response | None:
+    if not is_api() or request.endpoint is None or request.endpoint in LENIENT_QUERY:
+        return None
+    if request.endpoint in ("api-docs.openapi_json", "static"):
+        return None
+    known = _query_names(request.endpoint)
+    if known is None:
+        return None
+    unknown = sorted(set(request.args) - known)
+    if not unknown:
+        return None
+    allowed = ", ".join(sorted(known)) or "none"
+    return problem(400, "Bad Request", f"Unknown query parameter(s): {', '.join(unknown)} (this route takes {allowed}).",
+                   errors={name: ["Unknown query parameter."] for name in unknown})
+
+
+def _check_body_type() -> None:
+    if not is_api() or request.method not in ("POST", "PUT", "PATCH") or request.endpoint is None:
+        return
+    if request.endpoint in BODY_TYPES:
+        accepted = BODY_TYPES[request.endpoint]
+        if accepted is not None and request.mimetype not in accepted:
+            raise UnsupportedMediaType(f"Send the body as {' or '.join(accepted)}.")
+        return
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json.")
+
+
+def _check_json_body() -> Response | None:
+    if request.method not in ("POST", "PUT", "PATCH") or not (request.is_json or request.mimetype in JSON_TYPES):
+        return None
+    data = request.get_data(cache=True)
+    if not data:
+        return None
+    try:
+        value = loads(data)
+    except StrictJSONError as exc:
+        return problem(400, "Bad Request", str(exc), errors={"body": [str(exc)]})
+    bad = nul_paths(value)
+    if bad:
+        return problem(422, "Unprocessable Content", "The request failed validation.", errors=bad)
+    return None
+
+
+def _check_nul_outside_body() -> None:
+    if NUL in request.path or any(NUL in k or NUL in v for k, v in request.args.items(multi=True)):
+        raise BadRequest("The address contains a NUL character.")
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        if any(NUL in k or NUL in v for k, v in request.form.items(multi=True)):
+            raise BadRequest("The form contains a NUL character.")
+
+
+def before_request() -> Response | None:
+    _check_nul_outside_body()
+    _check_body_type()
+    return _check_json_body() or _check_query()
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, parsing as strictly as the request checks (``request.get_json()`` included)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads(s)
+
+
+def init_app(app: Flask) -> None:
+    """Install the checks; call before anything else registers a ``before_request``."""
+    app.json = StrictJSONProvider(app)
+    app.before_request(before_request)
