@@ -38,7 +38,8 @@ def _upload(limit: int) -> bytes:
     """
     slack = MULTIPART_SLACK if request.mimetype == "multipart/form-data" else 0
     if request.content_length is not None and request.content_length > limit + slack:
-        raise ContentTooLargeError(f"The file is larger than {limit} bytes.", errors={"file": [f"At most {limit} bytes."]})
+        raise ContentTooLargeError(f"The file is larger than {limit} bytes.",
+                                   errors={"file": [f"At most {limit} bytes."]})
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         return upload.read(limit + 1) if upload is not None else b""

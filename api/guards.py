@@ -2,8 +2,9 @@
 
 The rules, in one place so every route follows them:
 
-* A JSON write (POST, PUT, PATCH under ``/api/``) must be sent as ``application/json`` (415 otherwise);
-  routes that take another kind of body say so in :data:`BODY_TYPES`.
+* A write (POST, PUT, PATCH under ``/api/``) that sends a body, or whose route takes one, must send it as
+  ``application/json`` (415 otherwise); routes that take another kind of body say so in :data:`BODY_TYPES`.
+  A route without a body (revoking a code) may be called with none.
 * A JSON body must be strict JSON: UTF-8 without a byte order mark, no ``NaN``/``Infinity``, no
   duplicate keys, at most :data:`MAX_DEPTH` levels of nesting (400). Python's parser would otherwise
   recurse until it fails (a 500), and duplicate keys would silently keep the last value.
@@ -131,21 +132,37 @@ def wants_page() -> bool:
     return best == "text/html" and request.accept_mimetypes["text/html"] > 0
 
 
-def _query_names(endpoint: str) -> set[str] | None:
-    """The query parameters an API route declares, or None when it is not a JSON API route."""
+def _handler(endpoint: str) -> Callable[..., Any] | None:
+    """The function that answers this request's method on `endpoint` (a MethodView's method)."""
     view = current_app.view_functions.get(endpoint)
     if view is None:
         return None
-    handler: Callable[..., Any] = view
     view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        handler = getattr(view_class, request.method.lower(), None) or getattr(view_class, "get", view)
+    if view_class is None:
+        return view
+    handler: Callable[..., Any] | None = getattr(view_class, request.method.lower(), None)
+    return handler or getattr(view_class, "get", None)
+
+
+def _apidoc(endpoint: str) -> dict[str, Any]:
+    return getattr(_handler(endpoint), "_apidoc", {})
+
+
+def _query_names(endpoint: str) -> set[str]:
+    """The query parameters an API route declares."""
     names: set[str] = set()
-    for argument in getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+    for argument in _apidoc(endpoint).get("arguments", {}).get("parameters", []):
         if argument.get("in") == "query":
-            schema = argument["schema"]
-            names.update(field.data_key or name for name, field in _fields(schema).items())
+            names.update(field.data_key or name for name, field in _fields(argument["schema"]).items())
     return names
+
+
+def _takes_body(endpoint: str) -> bool:
+    """Whether the route declares a request body (a body schema, or a documented requestBody)."""
+    doc = _apidoc(endpoint)
+    arguments = doc.get("arguments", {}).get("parameters", [])
+    return any(a.get("in") in ("json", "form", "files") for a in arguments) or \
+        "requestBody" in doc.get("manual_doc", {})
 
 
 def _fields(schema: Any) -> dict[str, Any]:
@@ -159,13 +176,12 @@ def _check_query() -> Response | None:
     if request.endpoint in ("api-docs.openapi_json", "static"):
         return None
     known = _query_names(request.endpoint)
-    if known is None:
-        return None
     unknown = sorted(set(request.args) - known)
     if not unknown:
         return None
     allowed = ", ".join(sorted(known)) or "none"
-    return problem(400, "Bad Request", f"Unknown query parameter(s): {', '.join(unknown)} (this route takes {allowed}).",
+    return problem(400, "Bad Request",
+                   f"Unknown query parameter(s): {', '.join(unknown)} (this route takes {allowed}).",
                    errors={name: ["Unknown query parameter."] for name in unknown})
 
 
@@ -177,7 +193,8 @@ def _check_body_type() -> None:
         if accepted is not None and request.mimetype not in accepted:
             raise UnsupportedMediaType(f"Send the body as {' or '.join(accepted)}.")
         return
-    if request.mimetype != "application/json":
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") is not None
+    if request.mimetype != "application/json" and (has_body or _takes_body(request.endpoint)):
         raise UnsupportedMediaType("Send the body as application/json.")
 
 
@@ -200,10 +217,10 @@ def _check_json_body() -> Response | None:
 def _check_nul_outside_body() -> None:
     if NUL in request.path or any(NUL in k or NUL in v for k, v in request.args.items(multi=True)):
         raise BadRequest("The address contains a NUL character.")
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        if any(NUL in k or NUL in v for k, v in request.form.items(multi=True)):
-            raise BadRequest("The form contains a NUL character.")
+    form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data")
+    if form and any(NUL in k or NUL in v for k, v in request.form.items(multi=True)):
+        raise BadRequest("The form contains a NUL character.")
 
 
 def before_request() -> Response | None:

@@ -14,13 +14,14 @@ from models import ApiToken, Review, User, VerificationCode
 from qr.codes import new_code
 from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
 from tests.conftest import OPERATOR, ROLES, example
-from traceability.service import accounts, businesses, reviews, verification
+from traceability.service import accounts, businesses, evidence, reviews, verification
 from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
 LABELS = "/api/v1/batches/labels.pdf"
 REGISTRY_CSV = ("nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
                 "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,,micro,56303\n")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # the signature is all the upload checks
 READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
 
 
@@ -135,6 +136,9 @@ def expected() -> dict[tuple[str, str], object]:
             "anonymous": 401, "admin": 403}.get(role, 200 if role in READERS_OF_A else 404),
         ("/api/v1/reviews/<int:review_id>/evidence-requests", "POST"): _auditor_only,
         ("/api/v1/reviews/<int:review_id>/decision", "POST"): _auditor_only,
+        # A scanned certificate: written by its producer, read like the certificate itself.
+        ("/api/v1/certificates/<int:certificate_id>/evidence", "PUT"): _item_write,
+        ("/api/v1/certificates/<int:certificate_id>/evidence", "GET"): _item_read,
         ("/api/v1/products/<int:product_id>/pendamping-verification", "PUT"): lambda role: {
             "anonymous": 401, "pendamping_a": 200}.get(role, 403 if role in READERS_OF_A else 404),
     }
@@ -219,6 +223,11 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         business = filled.world.business_b if role != "admin" else businesses.create_business(
             session, OPERATOR, {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}).id
         body = {"business": business, "mode": "online"}
+    elif rule.endswith("/evidence"):
+        if method == "GET":
+            evidence.put_evidence(session, OPERATOR, ids["certificates"], PNG, max_bytes=len(PNG))
+            return client.get(path, headers=filled.auth(role))
+        return client.put(path, data=PNG, content_type="image/png", headers=filled.auth(role))
     elif rule == "/api/v1/registry":
         return client.open(path, method=method, data=REGISTRY_CSV, content_type="text/csv",
                            headers=filled.auth(role))

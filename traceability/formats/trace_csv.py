@@ -8,6 +8,8 @@ from typing import Any
 
 import networkx as nx
 
+from traceability.formats import csv_cells
+
 __all__ = ["COLUMNS", "dump", "rows"]
 
 COLUMNS = ("event", "date", "lot_code", "product", "quantity", "unit", "location", "source", "reference_document",
@@ -70,5 +72,5 @@ def dump(graph: nx.DiGraph) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows(graph))
+    writer.writerows(csv_cells.record(r) for r in rows(graph))
     return buffer.getvalue()

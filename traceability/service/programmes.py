@@ -34,6 +34,7 @@ from models import (
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.formats import csv_cells
 from traceability.identifiers import is_valid_nib
 from traceability.service import journal
 from traceability.service.access import Actor
@@ -273,7 +274,8 @@ def dashboard_csv(board: Dashboard) -> str:
     writer.writerow(["business", "name", "nib", "kelurahan", "mode", "pendamping", *MILESTONES, "waiting_at",
                      "waiting_days"])
     for e in board.participants:
-        writer.writerow([e["business"], e["name"], e["nib"], e["kelurahan"] or "", e["mode"], e["pendamping"] or "",
-                         *[(e["milestones"][k] or "") for k in MILESTONES], e["waiting_at"] or "",
-                         "" if e["waiting_days"] is None else e["waiting_days"]])
+        writer.writerow(csv_cells.row([
+            e["business"], e["name"], e["nib"], e["kelurahan"] or "", e["mode"], e["pendamping"] or "",
+            *[(e["milestones"][k] or "") for k in MILESTONES], e["waiting_at"] or "",
+            "" if e["waiting_days"] is None else e["waiting_days"]]))
     return out.getvalue()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Certificate, Material, Supplier
 from traceability.errors import InvalidInputError
+from traceability.formats import csv_cells
 from traceability.formats.fields import STORED_ID, Strict, lot_fields, material_fields
 from traceability.service import records
 from traceability.service.access import Actor
@@ -53,7 +54,7 @@ def template_csv() -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerow(_EXAMPLE)
+    writer.writerow(csv_cells.record(_EXAMPLE))
     return out.getvalue()
 
 
