@@ -46,11 +46,11 @@ class StrictJSONError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise StrictJSONError(f"The key {key!r} appears twice in one object.")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise StrictJSONError(f"The key {key!r} appears twice in one object.")
     return result
 
 
@@ -78,15 +78,14 @@ def loads(data: bytes | str) -> Any:
 
 
 def _check_depth(value: Any) -> None:
-    # Iterative on purpose: a recursive walk would fail on exactly the documents it must refuse.
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
-                raise StrictJSONError(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    # Level by level, not recursively: a recursive walk would fail on exactly the documents it must refuse.
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        containers = [item for item in level if type(item) in (dict, list)]
+        if containers and depth > MAX_DEPTH:
+            raise StrictJSONError(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
+        level = [child for item in containers for child in (item.values() if type(item) is dict else item)]
 
 
 def nul_paths(value: Any) -> dict[str, Any]:
@@ -208,7 +207,8 @@ def _check_json_body() -> Response | None:
         value = loads(data)
     except StrictJSONError as exc:
         return problem(400, "Bad Request", str(exc), errors={"body": [str(exc)]})
-    bad = nul_paths(value)
+    # JSON can only carry NUL as the escape \u0000 (a raw control character is not valid JSON).
+    bad = nul_paths(value) if b"\\u0000" in data else None
     if bad:
         return problem(422, "Unprocessable Content", "The request failed validation.", errors=bad)
     return None

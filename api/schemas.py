@@ -66,12 +66,12 @@ REF = {"ref": f.optional_text(100)}
 RECORD_FIELDS: dict[str, dict[str, fields.Field]] = {
     "suppliers": f.supplier_fields(),
     "certificates": f.certificate_fields(_holder("holder"),
-                                         lambda: fields.List(fields.Nested(CoverRef), load_default=list)),
+                                         lambda: f.BoundedList(fields.Nested(CoverRef), load_default=list)),
     "materials": f.material_fields(_refs),
     "lots": f.lot_fields(_ref, _opt_ref),
     "facilities": f.facility_fields(_holder("owner")),
     "products": f.product_fields(_opt_ref, _refs),
-    "steps": f.step_fields(_opt_ref, fields.List(fields.Nested(InputRef), required=True,
+    "steps": f.step_fields(_opt_ref, f.BoundedList(fields.Nested(InputRef), required=True,
                                                  validate=validate.Length(min=1)), _refs),
     "batches": {**f.batch_fields(_opt_ref), "product": _ref()},
 }

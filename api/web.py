@@ -494,7 +494,7 @@ def review(review_id: int) -> ResponseReturnValue:
     picture = drawing.svg(graph, worst, title=_("Provenance of batch %(lot)s", lot=body["batch"]["lot_code"]))
     findings = [{**f, "text": _message(f)} for f in body["findings"]]
     return render_template("review.html", case=case, body=body, svg=picture, findings=findings,
-                           details=json.dumps(_node_details(graph)), errors=errors,
+                           details=_node_details(graph), errors=errors,
                            form=request.form), 422 if errors else 200
 
 

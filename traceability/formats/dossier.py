@@ -67,7 +67,7 @@ TransportItem = f.Strict.from_dict(
 
 
 def _many(schema: type[f.Strict]) -> fields.List:
-    return fields.List(fields.Nested(schema), load_default=list)
+    return f.BoundedList(fields.Nested(schema), max_items=f.MAX_SECTION_ITEMS, load_default=list)
 
 
 class DossierSchema(f.Strict):

@@ -90,6 +90,27 @@ def quantity_field() -> fields.Float:
     return fields.Float(allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(min=0))
 
 
+#: Items a list in a record may hold, and a dossier section: far beyond real use, small enough that a
+#: refused document answers in one short message instead of one message per item.
+MAX_ITEMS = 1_000
+MAX_SECTION_ITEMS = 20_000
+
+
+class BoundedList(fields.List):
+    """A list refused as a whole, before its items are read, when it has more than `max_items`."""
+
+    def __init__(self, inner: Any, *, max_items: int = MAX_ITEMS, **kwargs: Any) -> None:
+        super().__init__(inner, **kwargs)
+        self.max_items = max_items
+        self.metadata = {**self.metadata, "maxItems": max_items}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if isinstance(value, list | tuple) and len(value) > self.max_items:
+            raise ValidationError(f"Give at most {self.max_items} items (got {len(value)}).")
+        result: list[Any] = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
 class Strict(Schema):
     """Base of every input schema: unknown fields are refused (marshmallow's RAISE)."""
 
@@ -231,7 +252,7 @@ def material_fields(refs: FieldFactory) -> dict[str, fields.Field]:
         "food_contact": fields.Boolean(allow_none=True, load_default=None),
         "made_with": refs(),
         "slaughter": fields.Nested(SlaughterSchema, allow_none=True, load_default=None),
-        "evidence": fields.List(fields.Nested(EvidenceSchema), load_default=list),
+        "evidence": BoundedList(fields.Nested(EvidenceSchema), load_default=list),
     }
 
 
@@ -253,12 +274,12 @@ def facility_fields(owner: fields.Field) -> dict[str, fields.Field]:
         "kind": choice(FacilityKind),
         "owner": owner,
         "dedicated_halal": flag(),
-        "shared_with": fields.List(fields.Nested(SharingSchema), load_default=list),
+        "shared_with": BoundedList(fields.Nested(SharingSchema), load_default=list),
         "shared_cleaning": flag(),
         "shared_tool_storage": flag(),
-        "najis_contact": fields.List(fields.Nested(NajisContactSchema), load_default=list),
-        "cleansing": fields.List(fields.Nested(CleansingSchema), load_default=list),
-        "tools": fields.List(fields.Nested(ToolSchema), load_default=list),
+        "najis_contact": BoundedList(fields.Nested(NajisContactSchema), load_default=list),
+        "cleansing": BoundedList(fields.Nested(CleansingSchema), load_default=list),
+        "tools": BoundedList(fields.Nested(ToolSchema), load_default=list),
     }
 
 
@@ -273,7 +294,7 @@ def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, field
         "measured_ethanol_pct": fields.Float(allow_none=True, load_default=None, allow_nan=False,
                                              validate=validate.Range(min=0, max=100)),
         "shape": optional_text(300),
-        "flavour_profile": fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+        "flavour_profile": BoundedList(fields.String(validate=validate.Length(min=1, max=100)),
                                        load_default=list),
         "halal_claim": flag(),
         "declared_non_halal": flag(),
@@ -281,7 +302,7 @@ def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, field
         "certificate": opt_ref(),
         "certified_composition": refs(),
         "technology": choice(Technology, default=None, allow_none=True),
-        "preservation": fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list),
+        "preservation": BoundedList(fields.String(validate=validate.Length(min=1, max=50)), load_default=list),
     }
 
 
@@ -308,7 +329,7 @@ def batch_fields(opt_ref: FieldFactory) -> dict[str, fields.Field]:
     }
 
 
-def unique_list(field: fields.Field, *, min_length: int = 0, **kwargs: Any) -> fields.List:
+def unique_list(field: fields.Field, *, min_length: int = 0, **kwargs: Any) -> BoundedList:
     """A list whose items may each appear once, with at least `min_length` items."""
 
     def check(values: list[Any]) -> None:
@@ -317,4 +338,4 @@ def unique_list(field: fields.Field, *, min_length: int = 0, **kwargs: Any) -> f
         if len(set(map(str, values))) != len(values):
             raise ValidationError("Each item may appear only once.")
 
-    return fields.List(field, validate=check, **kwargs)
+    return BoundedList(field, validate=check, **kwargs)

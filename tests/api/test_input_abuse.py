@@ -1,0 +1,356 @@
+"""Hostile input through the JSON API: oversized, deep, malformed or mistyped bodies, text that looks
+like SQL or markup, NUL characters, unknown query parameters. Each is refused with a clear 4xx and
+writes nothing, or is stored verbatim.
+
+The text-field cases are generated from the marshmallow schemas of :mod:`api.schemas`, so a field
+added to a record kind is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from marshmallow import Schema, fields, validate
+
+from api import guards, schemas
+from models import JournalEntry
+from tests.api.conftest import MODELS, create_bodies
+from traceability.service.records import KINDS
+
+# --- the text fields of every record kind, from the schemas -----------------------------------
+
+Path = tuple[str | int, ...]
+
+
+def text_fields(schema: Schema | type[Schema], prefix: Path = ()) -> Iterator[tuple[Path, fields.Field]]:
+    """Every string field of `schema`, nested objects and lists included, with its path in a body."""
+    instance = schema() if isinstance(schema, type) else schema
+    for name, field in instance.fields.items():
+        key = field.data_key or name
+        inner = field.inner if isinstance(field, fields.List) else field
+        path = (*prefix, key, 0) if isinstance(field, fields.List) else (*prefix, key)
+        if isinstance(inner, fields.String):
+            yield path, inner
+        elif isinstance(inner, fields.Nested):
+            yield from text_fields(inner.schema, path)
+
+
+def set_at(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
+    """A copy of `body` with `value` at `path`, making the objects and one-item lists on the way."""
+    body = copy.deepcopy(body)
+    node: Any = body
+    for part, following in zip(path, path[1:], strict=False):
+        empty: Any = [] if isinstance(following, int) else {}
+        if isinstance(part, int):
+            while len(node) <= part:
+                node.append(copy.deepcopy(empty))
+            if not isinstance(node[part], type(empty)):
+                node[part] = empty
+        elif not isinstance(node.get(part), type(empty)):
+            node[part] = empty
+        node = node[part]
+    if isinstance(path[-1], int):
+        node[path[-1]:path[-1] + 1] = [value]
+    else:
+        node[path[-1]] = value
+    return body
+
+
+def errors_at(errors: dict[str, Any], path: Path) -> Any:
+    node: Any = errors
+    for part in path:
+        node = node[str(part)]
+    return node
+
+
+def max_length(field: fields.Field) -> int | None:
+    """The length limit of a free-text field; None for fields with a format (regexp, NIB, GTIN, enum)."""
+    if any(not isinstance(v, validate.Length) for v in field.validators):
+        return None
+    return next((v.max for v in field.validators if isinstance(v, validate.Length)), None)
+
+
+def record_schema(kind: str) -> type[Schema]:
+    return schemas.record_schemas(kind)[0]
+
+
+WRITES = [(kind, f"/api/v1/{kind}") for kind in KINDS] + [("businesses", "/api/v1/businesses")]
+SCHEMAS = {**{kind: record_schema(kind) for kind in KINDS}, "businesses": schemas.BusinessIn}
+FIELD_CASES = [(kind, path) for kind, _ in WRITES for path, _ in text_fields(SCHEMAS[kind])]
+
+
+def valid_body(filled, kind: str) -> dict[str, Any]:
+    if kind == "businesses":
+        return {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}
+    return create_bodies(filled.own)[kind]
+
+
+def writer(kind: str) -> str:
+    return "admin" if kind == "businesses" else "producer_a"
+
+
+def journal_size(session) -> int:
+    session.expire_all()
+    return session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
+
+
+def test_the_generator_finds_every_kind_of_text_field():
+    found = {(kind, ".".join(map(str, path))) for kind, path in FIELD_CASES}
+
+    # a top-level field, one in a nested object, one in a list of objects, a list of strings
+    assert {("suppliers", "name"), ("businesses", "halal_supervisor.name"), ("facilities", "tools.0.name"),
+            ("products", "flavour_profile.0"), ("materials", "evidence.0.says"), ("steps", "inputs.0.unit")} <= found
+    assert len(found) > 40
+
+
+# --- 1. oversized bodies -------------------------------------------------------------------------
+
+
+def test_a_body_over_the_size_limit_is_413_problem_and_nothing_is_written(app, client, filled, session):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    before = journal_size(session)
+    body = {**valid_body(filled, "suppliers"), "name": "x" * 5000}
+
+    response = client.post("/api/v1/suppliers", json=body, headers=filled.auth("producer_a"))
+
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 413
+    assert journal_size(session) == before
+
+
+def test_the_default_body_limit_is_16_mib(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
+
+
+# --- 2. deep, huge and malformed JSON -------------------------------------------------------------
+
+DEEP = 100_000
+DEEP_BODIES = {"arrays": "[" * DEEP + "]" * DEEP, "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
+               "in a field": '{"name": ' + "[" * DEEP + "]" * DEEP + ', "kind": "market"}'}
+JSON_WRITES = ["/api/v1/suppliers", "/api/v1/dossiers", "/api/v1/epcis/capture", "/api/v1/tokens"]
+
+
+@pytest.mark.parametrize("route", JSON_WRITES)
+@pytest.mark.parametrize("shape", list(DEEP_BODIES))
+def test_json_nested_100000_levels_deep_is_a_400_not_a_crash(client, filled, session, route, shape):
+    before = journal_size(session)
+
+    response = client.post(route, data=DEEP_BODIES[shape], content_type="application/json",
+                           headers=filled.auth("producer_a"))
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert f"more than {guards.MAX_DEPTH} levels" in response.json["detail"]
+    assert journal_size(session) == before
+
+
+def test_nesting_up_to_the_limit_still_parses():
+    assert guards.loads("[" * guards.MAX_DEPTH + "]" * guards.MAX_DEPTH) is not None
+    with pytest.raises(guards.StrictJSONError):
+        guards.loads("[" * (guards.MAX_DEPTH + 1) + "]" * (guards.MAX_DEPTH + 1))
+
+
+@pytest.mark.parametrize(("kind", "path"), FIELD_CASES, ids=lambda v: ".".join(map(str, v)) if isinstance(v, tuple)
+                         else v)
+def test_a_very_long_string_in_any_text_field_is_422_naming_that_field(client, filled, session, kind, path):
+    before = journal_size(session)
+    body = set_at(valid_body(filled, kind), path, "x" * 100_000)
+
+    response = client.post(f"/api/v1/{kind}", json=body, headers=filled.auth(writer(kind)))
+
+    assert response.status_code == 422, response.json
+    assert errors_at(response.json["errors"], path)  # the message sits at the field's own path
+    assert journal_size(session) == before
+
+
+def test_a_dossier_with_200000_suppliers_is_refused_quickly(client, filled, session):
+    document = {"format": "halal-trace/dossier@1", "suppliers": [{"id": f"s{i}"} for i in range(200_000)]}
+    before = journal_size(session)
+
+    started = time.perf_counter()
+    response = client.post("/api/v1/dossiers", json=document, headers=filled.auth("producer_a"))
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 422
+    assert "suppliers" in response.json["errors"]
+    assert len(response.data) < 100_000  # one message for the list, not 200,000
+    assert elapsed < 30  # a generous bound: it must not run away (measured ~1 s)
+    assert journal_size(session) == before
+
+
+MALFORMED = {
+    "not JSON": b"name=Toko&kind=market",
+    "truncated": b'{"name": "Toko", "kind": ',
+    "byte order mark": b'\xef\xbb\xbf{"name": "Toko", "kind": "market"}',
+    "NaN": b'{"name": "Toko", "kind": "market", "x": NaN}',
+    "Infinity": b'{"name": "Toko", "kind": "market", "x": -Infinity}',
+    "duplicate keys": b'{"name": "Toko", "kind": "market", "name": "Other"}',
+    "not UTF-8": b'{"name": "Toko \xff", "kind": "market"}',
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_json_is_a_400_problem_and_nothing_is_written(client, filled, session, case):
+    before = journal_size(session)
+
+    response = client.post("/api/v1/suppliers", data=MALFORMED[case], content_type="application/json",
+                           headers=filled.auth("producer_a"))
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.json["errors"]["body"]
+    assert journal_size(session) == before
+
+
+# --- 3. content types ---------------------------------------------------------------------------
+
+
+def _json_writes(app) -> list[tuple[str, str]]:
+    """Every POST, PUT and PATCH route of the JSON API whose body is JSON, from the URL map."""
+    return sorted((rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods
+                  if method in ("POST", "PUT", "PATCH") and rule.rule.startswith("/api/")
+                  and guards.BODY_TYPES.get(rule.endpoint, guards.JSON_TYPES) == guards.JSON_TYPES)
+
+
+def _ids(rule: str) -> str:
+    return re.sub(r"<(?:int:)?[a-z_]+_id>", "1", rule).replace("<string:code>", "abc")
+
+
+@pytest.mark.parametrize("how", ["text/plain", "form", "no content type"])
+def test_every_json_write_refuses_another_content_type_with_415(app, client, filled, session, how):
+    before = journal_size(session)
+    body = json.dumps({"name": "Toko"})
+    answers = {}
+    for rule, method in _json_writes(app):
+        if how == "form":
+            response = client.open(_ids(rule), method=method, data={"name": "Toko"},
+                                   headers=filled.auth("producer_a"))
+        else:
+            headers = {**filled.auth("producer_a"), **({"Content-Type": how} if how == "text/plain" else {})}
+            response = client.open(_ids(rule), method=method, data=body, headers=headers)
+        answers[(rule, method)] = (response.status_code, response.mimetype)
+
+    assert len(answers) > 20
+    assert {k: v for k, v in answers.items() if v != (415, "application/problem+json")} == {}
+    assert journal_size(session) == before
+
+
+def test_epcis_capture_also_takes_json_ld_but_nothing_else(client, filled):
+    document = json.dumps({"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}})
+
+    as_ld = client.post("/api/v1/epcis/capture", data=document, content_type="application/ld+json",
+                        headers=filled.auth("producer_a"))
+    as_text = client.post("/api/v1/epcis/capture", data=document, content_type="text/plain",
+                          headers=filled.auth("producer_a"))
+
+    assert as_ld.status_code != 415
+    assert as_text.status_code == 415
+
+
+# --- 4. text that looks like SQL or markup, and NUL -----------------------------------------------
+
+PAYLOADS = ["'; DROP TABLE supplier;--", "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
+            "{{7*7}}", "\u202egnp.exe", "=HYPERLINK(\"http://x\")", "Robert'); --"]
+SHORT = "<i>{{7*7}}</i>"  # for fields too short for the payloads (a unit has 20 characters)
+
+
+def free_text(kind: str) -> list[tuple[str, int]]:
+    """Top-level free-text fields of a record kind and their length limits."""
+    found = []
+    for path, field in text_fields(SCHEMAS[kind]):
+        limit = max_length(field)
+        if len(path) == 1 and limit is not None:
+            found.append((str(path[0]), limit))
+    return found
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_sql_and_markup_in_every_text_field_are_stored_and_returned_verbatim(client, filled, session, kind):
+    url = f"/api/v1/{kind}/{filled.own[kind]}"
+    model = MODELS[kind]
+    rows = session.scalar(sa.select(sa.func.count()).select_from(model))
+    text = free_text(kind)
+    assert text, kind
+    for payload in PAYLOADS:
+        body = {name: payload if len(payload) <= limit else SHORT for name, limit in text}
+
+        changed = client.patch(url, json=body, headers=filled.auth("producer_a"))
+        read = client.get(url, headers=filled.auth("producer_a"))
+
+        assert changed.status_code == 200, (payload, changed.json)
+        assert {name: read.json[name] for name, _ in text} == body
+    assert session.scalar(sa.select(sa.func.count()).select_from(model)) == rows  # the SQL did nothing
+
+
+@pytest.mark.parametrize(("kind", "path"), FIELD_CASES, ids=lambda v: ".".join(map(str, v)) if isinstance(v, tuple)
+                         else v)
+def test_a_nul_character_in_any_text_field_is_422_naming_that_field(client, filled, session, kind, path):
+    # PostgreSQL cannot store NUL in text: refused up front on both databases, never a 500.
+    before = journal_size(session)
+    body = set_at(valid_body(filled, kind), path, "Toko\u0000Sinar")
+
+    response = client.post(f"/api/v1/{kind}", json=body, headers=filled.auth(writer(kind)))
+
+    assert response.status_code == 422, response.json
+    assert "NUL" in str(errors_at(response.json["errors"], path))
+    assert journal_size(session) == before
+
+
+def test_a_nul_character_in_a_patch_a_dossier_or_a_query_is_refused(client, filled, session):
+    before = journal_size(session)
+    auth = filled.auth("producer_a")
+
+    patched = client.patch(f"/api/v1/suppliers/{filled.own['suppliers']}", json={"name": "a\u0000"}, headers=auth)
+    dossier = client.post("/api/v1/dossiers", json={"format": "halal-trace/dossier@1",
+                                                    "business": {"name": "x\u0000"}}, headers=auth)
+    query = client.get("/api/v1/businesses?q=Rendang%00", headers=filled.auth("admin"))
+    path = client.get("/v/ABC%00DEF")
+
+    assert (patched.status_code, dossier.status_code, query.status_code, path.status_code) == (422, 422, 400, 400)
+    assert dossier.json["errors"] == {"business": {"name": ["Text may not contain the NUL character (\\u0000)."]}}
+    assert journal_size(session) == before
+
+
+# --- 7. unknown query parameters ----------------------------------------------------------------
+
+
+def _api_reads(app) -> list[str]:
+    return sorted(rule.rule for rule in app.url_map.iter_rules()
+                  if "GET" in rule.methods and rule.rule.startswith("/api/v1")
+                  and rule.endpoint not in guards.LENIENT_QUERY and rule.endpoint != "api-docs.openapi_json")
+
+
+def test_every_json_api_route_refuses_an_unknown_query_parameter_naming_it(app, client, filled):
+    answers = {}
+    for rule in _api_reads(app):
+        response = client.get(_ids(rule) + "?pagesize=3", headers=filled.auth("admin"))
+        answers[rule] = (response.status_code, (response.json or {}).get("errors"))
+
+    assert len(answers) > 25
+    assert {r: a for r, a in answers.items() if a != (400, {"pagesize": ["Unknown query parameter."]})} == {}
+
+
+def test_declared_query_parameters_still_work(client, filled):
+    response = client.get("/api/v1/suppliers?page=1&per_page=1", headers=filled.auth("producer_a"))
+
+    assert response.status_code == 200
+    assert len(response.json["items"]) == 1
+
+
+def test_public_pages_and_the_verify_api_ignore_extra_parameters(client, filled):
+    code = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={},
+                       headers=filled.auth("producer_a")).json[0]
+    extra = "utm_source=tokopedia&utm_medium=qr&fbclid=x"
+
+    answers = [client.get(f"/api/v1/verify/{code['code']}?{extra}"), client.get(f"/v/{code['code']}?{extra}"),
+               client.get(f"/badge/{code['code']}.svg?{extra}"), client.get(f"/embed/{code['code']}?{extra}")]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200]
