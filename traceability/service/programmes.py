@@ -270,7 +270,8 @@ def dashboard(session: Session, actor: Actor, programme_id: int, *, stuck_days: 
 def dashboard_csv(board: Dashboard) -> str:
     """One row per participant: the date of each milestone, and where it waits."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF rows (RFC 4180): the writer then quotes a cell holding a bare CR, which would otherwise end the row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["business", "name", "nib", "kelurahan", "mode", "pendamping", *MILESTONES, "waiting_at",
                      "waiting_days"])
     for e in board.participants:
