@@ -354,3 +354,46 @@ def test_public_pages_and_the_verify_api_ignore_extra_parameters(client, filled)
                client.get(f"/badge/{code['code']}.svg?{extra}"), client.get(f"/embed/{code['code']}?{extra}")]
 
     assert [a.status_code for a in answers] == [200, 200, 200, 200]
+
+
+# --- 6. malformed Digital Link paths --------------------------------------------------------------
+
+GTIN = "09506000134352"  # a GS1 example GTIN with a correct check digit
+MALFORMED_LINKS = {
+    "check digit": "/01/09506000134353/10/AB1",
+    "GTIN too short": "/01/0950600013435/10/AB1",
+    "GTIN not digits": "/01/0950600013435X/10/AB1",
+    "lot outside the GS1 set": f"/01/{GTIN}/10/AB%23C",
+    "lot too long": f"/01/{GTIN}/10/{'A' * 21}",
+    "unknown AI": f"/01/{GTIN}/99/AB1",
+    "AIs out of order": f"/01/{GTIN}/21/S1/10/AB1",
+    "unknown AI in the query": f"/01/{GTIN}/10/AB1?9999=1",
+    "bad percent-escape": f"/01/{GTIN}/10/AB%ZZ",
+    "cut percent-escape": f"/01/{GTIN}/10/AB%2",
+    "escaped NUL": f"/01/{GTIN}/10/AB%00",
+    "overlong path": f"/01/{GTIN}/10/AB1" + "/22/X" * 300,
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_LINKS))
+def test_a_malformed_digital_link_is_400_problem_for_api_clients(client, case):
+    response = client.get(MALFORMED_LINKS[case], headers={"Accept": "application/json"})
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.json["errors"]["path"] or response.json["detail"]
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_LINKS))
+def test_a_malformed_digital_link_is_a_readable_400_page_for_browsers(client, case):
+    response = client.get(MALFORMED_LINKS[case], headers={"Accept": "text/html", "Accept-Language": "en"})
+
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert "Not a valid product link" in response.get_data(as_text=True)
+
+
+def test_a_well_formed_but_unknown_digital_link_stays_404(client):
+    response = client.get(f"/01/{GTIN}/10/NOSUCHLOT", headers={"Accept": "application/json"})
+
+    assert response.status_code == 404

@@ -95,6 +95,9 @@ def import_registry(
     """
     if actor.role not in (None, Role.ADMIN, Role.COORDINATOR):
         raise PermissionDeniedError(f"A {actor.role} cannot import the registry.")
+    if "\x00" in text:  # PostgreSQL cannot store it; a spreadsheet never writes it
+        raise InvalidInputError("The registry contains a NUL character; save it again as CSV UTF-8.",
+                                errors={"file": ["The file contains a NUL character."]})
     parsed = parse_registry(text)
     report = ImportReport(invalid=parsed.invalid)
     if parsed.invalid and not skip_invalid:

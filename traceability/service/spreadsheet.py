@@ -111,6 +111,9 @@ def _rows(text: str, errors: dict[str, list[str]]) -> list[tuple[int, dict[str, 
 def import_csv(session: Session, actor: Actor, text: str) -> ImportResult:
     """Check every row, then store all materials and lots in one transaction; any error stores nothing."""
     business_id = actor.writable_business(None, "material")
+    if "\x00" in text:  # PostgreSQL cannot store it; a spreadsheet never writes it
+        raise InvalidInputError("The file contains a NUL character; save it again as CSV UTF-8.",
+                                errors={"file": ["The file contains a NUL character."]})
     errors: dict[str, list[str]] = {}
     rows = _rows(text, errors)
     suppliers = {s.name.casefold(): s.id for s in session.scalars(
