@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from api import qr_cache
+from api.cli import cli
 from models import JournalEntry, Supplier
 from tests.conftest import OPERATOR
 from tests.web.conftest import csrf_of
@@ -139,3 +140,19 @@ def test_qr_cache_files_are_named_by_hash_whatever_the_code_or_lot(app, tmp_path
     assert written[0].parent == tmp_path / "qr"
     assert re.fullmatch(r"[0-9a-f]{64}\.svg", written[0].name)
 
+
+
+def test_label_sheets_go_exactly_where_out_says_whatever_the_lot_code(app, filled, session, client, tmp_path):
+    batch = filled.own["batches"]
+    changed = client.patch(f"/api/v1/batches/{batch}", json={"lot_code": "../../../escaped-labels"},
+                           headers=filled.auth("producer_a"))
+    work = tmp_path / "work"
+    work.mkdir()
+    runner = app.test_cli_runner()
+    issued = runner.invoke(cli, ["codes", "issue", str(batch), "--json"], catch_exceptions=False)
+    labels = runner.invoke(cli, ["codes", "labels", str(batch), "--out", str(work / "sheet.pdf")],
+                           catch_exceptions=False)
+
+    assert changed.status_code == 200
+    assert (issued.exit_code, labels.exit_code) == (0, 0)
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == ["work/sheet.pdf"]

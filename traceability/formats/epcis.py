@@ -34,6 +34,7 @@ __all__ = ["CONTEXT", "HT", "Capture", "lot_class", "product_of", "read_document
 
 HT = "urn:halal-trace:"
 CONTEXT: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}]
+MAX_EVENTS = 20_000  # per capture: far beyond a day's receipts, small enough to refuse in one message
 TIME_ZONE = "+07:00"  # WIB: the dates we record are local dates in western Indonesia
 UNITS = {"kg": "KGM", "g": "GRM", "L": "LTR", "ml": "MLT", "pcs": "H87", "ton": "TNE"}
 _UOM = {v: k for k, v in UNITS.items()}
@@ -432,6 +433,9 @@ def read_document(document: Any) -> Capture:
         events = (document.get("epcisBody") or {}).get("eventList")
         if not isinstance(events, list) or not events:
             errors.add(["epcisBody", "eventList"], "The document holds no events.")
+        elif len(events) > MAX_EVENTS:
+            # Refused whole: one message, not one per event.
+            errors.add(["epcisBody", "eventList"], f"Capture at most {MAX_EVENTS} events at once (got {len(events)}).")
         else:
             capture.master = _master(document, errors)
             for index, event in enumerate(events):
