@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -492,9 +493,28 @@ def _affected_steps(obj: Any) -> list[ProductionStep]:
     return []
 
 
+#: A step input names a lot or a batch by ref, so the two kinds may not share one (DossierSchema checks
+#: the same inside a document). A record without a ref is named "<noun>-<id>" in dossiers.
+_SHARED_REFS: dict[type[Any], type[Any]] = {MaterialLot: Batch, Batch: MaterialLot}
+
+
+def _check_shared_ref(session: Session, obj: Any, ref: str | None) -> None:
+    other = _SHARED_REFS.get(type(obj))
+    if other is None or ref is None:
+        return
+    taken = re.fullmatch(rf"{noun(other)}-\d+", ref) is not None or session.scalar(
+        sa.select(other.id).where(other.business_id == obj.business_id, other.ref == ref).limit(1)) is not None
+    if taken:
+        message = (f"A {noun(other)} of this business is already named {ref!r}; step inputs name lots and "
+                   "batches alike, so their refs must differ.")
+        raise ConflictError(message, errors={"ref": [message]})
+
+
 def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str, Any], action: str) -> Any:
     codec = ApiCodec(session, obj.business_id)
     before = record_payload(kind, obj, codec) if obj.id is not None else None
+    if "ref" in data and data["ref"] != obj.ref:
+        _check_shared_ref(session, obj, data["ref"])
     with writing(session):
         if "ref" in data:
             obj.ref = data["ref"]
