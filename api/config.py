@@ -24,6 +24,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         SECRET_KEY=None,
         PUBLIC_BASE_URL="http://127.0.0.1:5000",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_URL_BYTES=4096,
         PAGE_SIZE_MAX=200,
         PROPAGATION_INLINE_LIMIT=500,
         ASSESSMENT_AS_OF=None,
