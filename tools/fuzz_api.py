@@ -153,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20251128)
     parser.add_argument("--quick", action="store_true", help="10 examples per operation, 20 s per role (CI)")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.max_examples, args.seconds = 10, 20
+    if args.quick:  # CI's bounds, unless given explicitly
+        args.max_examples = 10 if "--max-examples" not in (argv or sys.argv) else args.max_examples
+        args.seconds = 20 if "--seconds" not in (argv or sys.argv) else args.seconds
     roles = [role for role in args.roles.split(",") if role]
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
@@ -183,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 server.terminate()
                 server.wait(timeout=30)
         server_log = (directory / "server.log").read_text(errors="replace")
+        (ROOT / "artifacts" / "fuzz" / "server.log").write_text(server_log)
     tracebacks = server_log.count("Traceback (most recent call last)")
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"API fuzzing on {database}: seed {args.seed}, {args.max_examples} examples per operation, "

@@ -1,4 +1,4 @@
-"""A URL too long for the service is refused by the app itself, in the API's error format."""
+"""Bounds on what a request may carry: URL length, ids and quantities the database can hold."""
 
 
 def test_an_overlong_url_is_a_414_problem(client, world):
@@ -13,3 +13,10 @@ def test_a_long_but_allowed_url_reaches_its_route(client):
     response = client.get("/api/v1/verify/UNKNOWNCODE?utm_content=" + "a" * 3000)
     assert response.status_code == 404
     assert response.get_json()["status"] == 404
+
+
+def test_an_id_beyond_the_database_integer_is_simply_not_found(client, world):
+    # 2**31 fits SQLite's integers but not PostgreSQL's: it must never reach the database.
+    response = client.get(f"/api/v1/reviews/{2**31}", headers=world.auth("auditor"))
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
