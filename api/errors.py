@@ -9,7 +9,7 @@ import flask_smorest
 from flask import Flask, Response, current_app, request
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestURITooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, RequestURITooLarge
 
 from traceability.errors import (
     AuthenticationError,
@@ -116,19 +116,23 @@ def handle_unexpected(error: Exception) -> Response:
     return handle_http_exception(InternalServerError())
 
 
-def refuse_long_urls() -> None:
-    """A URL longer than ``MAX_URL_BYTES`` is refused here, as a problem document.
+def check_url() -> None:
+    """Refuse, as problem documents, URLs the service cannot take.
 
-    The WSGI server refuses longer request lines still (gunicorn: 8,190 bytes) with its own HTML page; the
-    margin between the two keeps every 414 a client can reach through the app in the API's format.
+    Longer than ``MAX_URL_BYTES``: 414. The WSGI server refuses longer request lines still (gunicorn: 8,190
+    bytes) with its own HTML page; the margin keeps every 414 a client can reach through the app in the API's
+    format. A NUL character anywhere in the path or query: 400, since no identifier or search holds one and
+    PostgreSQL cannot even compare text with it.
     """
     uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
     if len(uri.encode("latin-1", "replace")) > current_app.config["MAX_URL_BYTES"]:
         raise RequestURITooLarge(f"The URL is longer than {current_app.config['MAX_URL_BYTES']} bytes.")
+    if "\x00" in request.path or b"%00" in request.query_string.lower() or b"\x00" in request.query_string:
+        raise BadRequest("The URL contains a NUL character (%00).")
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_long_urls)
+    app.before_request(check_url)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(TraceabilityError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
