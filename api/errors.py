@@ -13,12 +13,14 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, 
 
 from traceability.errors import (
     AuthenticationError,
+    BusyError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     TraceabilityError,
 )
+from traceability.service.unit_of_work import busy_error
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -28,6 +30,7 @@ DOMAIN_ERRORS: dict[type[TraceabilityError], tuple[int, str]] = {
     InvalidInputError: (422, "Unprocessable Content"),
     ConflictError: (409, "Conflict"),
     AuthenticationError: (401, "Unauthorized"),
+    BusyError: (503, "Service Unavailable"),
 }
 
 
@@ -104,7 +107,11 @@ def handle_domain_error(error: TraceabilityError) -> Response:
     status, title = DOMAIN_ERRORS.get(type(error)) or next(
         (v for k, v in DOMAIN_ERRORS.items() if isinstance(error, k)), (400, "Bad Request")
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="halal-trace"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="halal-trace"'} if status == 401 else {}
+    if isinstance(error, ConflictError) and error.version is not None:
+        headers["ETag"] = f'"v{error.version}"'  # the version to send back as If-Match after re-reading
+    if isinstance(error, BusyError):
+        headers["Retry-After"] = "1"  # nothing was written: the same request may be sent again at once
     return problem(status, title, error.message, headers=headers, errors=error.errors or None)
 
 
@@ -112,6 +119,10 @@ def handle_unexpected(error: Exception) -> Response:
     """Log the bug and answer a problem document, never an HTML traceback."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    busy = busy_error(error)
+    if busy is not None:  # a lock wait or deadlock lost outside a write's own transaction handling
+        current_app.logger.warning("Database busy: %s", error)
+        return handle_domain_error(busy)
     current_app.logger.exception("Unhandled error", exc_info=error)
     return handle_http_exception(InternalServerError())
 

@@ -6,6 +6,7 @@
   x InvalidInputError      -- input breaks a rule of the domain; carries field-level messages
     x ProvenanceCycleError -- a step would make a batch its own ancestor
   x ConflictError          -- the request collides with stored state (duplicate, stale version)
+  x BusyError              -- the database could not serialise this write with others now; retry it
   x AuthenticationError    -- no or bad credentials
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "BusyError",
     "ConflictError",
     "ErrorTree",
     "InvalidInputError",
@@ -52,7 +54,19 @@ class ProvenanceCycleError(InvalidInputError):
 
 
 class ConflictError(TraceabilityError):
-    """The request collides with what is stored (a duplicate key, a stale version)."""
+    """The request collides with what is stored (a duplicate key, a stale version).
+
+    For a stale version, `version` is the record's current one, so a client can re-read and retry.
+    """
+
+    def __init__(self, message: str, *, errors: dict[str, Any] | None = None, version: int | None = None) -> None:
+        super().__init__(message, errors=errors)
+        self.version = version
+
+
+class BusyError(TraceabilityError):
+    """The write lost a lock wait, a deadlock or a serialisation check against other writers; nothing was
+    written and the same request may simply be sent again."""
 
 
 class AuthenticationError(TraceabilityError):
