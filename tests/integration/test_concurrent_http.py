@@ -94,6 +94,11 @@ def test_two_patches_with_the_same_if_match_one_wins_the_other_gets_409_with_the
     assert lost.json["errors"]["version"] == [f"Current version is {version + 1}."]
     assert lost.headers["ETag"] == f'"v{version + 1}"'
 
+    again = app.test_client().patch(path, json={"name": "Basi"}, headers={**auth, "If-Match": etag})
+    assert again.status_code == 409  # a stale If-Match refused before any write says the same
+    assert again.headers["ETag"] == f'"v{version + 1}"'
+    assert again.json["errors"]["version"] == [f"Current version is {version + 1}."]
+
     current = app.test_client().get(path, headers=auth)
     assert current.json["name"] == winner_name  # the winner's change is what is stored
     assert current.headers["ETag"] == lost.headers["ETag"]

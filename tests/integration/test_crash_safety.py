@@ -317,10 +317,12 @@ def test_a_capture_killed_mid_transaction_leaves_nothing_and_a_resend_stores_it_
         watch = Watch(url)
         sender.start()
         kill_point = watch.until(well_under_way, finished=lambda: not sender.is_alive())
+        seen_by_others = table_counts(url)  # what the open transaction wrote is invisible to everyone else
         server.kill()
         sender.join(timeout=30)
     assert len(answers) == 1
     assert isinstance(answers[0], OSError), f"the capture answered before the kill: {answers}"
+    assert seen_by_others == before
     _wait_for_rollback(url)
     assert_nothing_left(url, before, journal_before)
 
@@ -370,11 +372,13 @@ def test_a_dossier_import_killed_mid_transaction_leaves_nothing_and_a_rerun_stor
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         kill_point = watch.until(well_under_way, finished=lambda: importer.poll() is not None)
+        seen_by_others = table_counts(url)
     finally:
         os.killpg(importer.pid, signal.SIGKILL)
         out, _ = importer.communicate(timeout=10)
     assert importer.returncode == -signal.SIGKILL, "the import ended on its own before the kill"
     assert out == b""
+    assert seen_by_others == before
     _wait_for_rollback(url)
     assert_nothing_left(url, before, journal_before)
 
