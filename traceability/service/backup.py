@@ -42,8 +42,8 @@ from traceability.errors import ConflictError, InvalidInputError
 from traceability.journal import GENESIS
 from traceability.service import unit_of_work
 
-__all__ = ["FORMAT", "TYPE_TAGS", "BackupSummary", "export_all", "import_all", "open_backup", "reset_sequences",
-           "tables"]
+__all__ = ["FORMAT", "TYPE_TAGS", "BackupSummary", "TableRestorer", "export_all", "export_rows", "import_all",
+           "open_backup", "reset_sequences", "tables"]
 
 FORMAT = "halal-trace/backup@1"
 #: Rows fetched from a server-side cursor, and rows inserted per statement: memory stays bounded by this.
@@ -91,9 +91,10 @@ TYPE_TAGS = tuple(_CODECS)
 
 def _tag(column: sa.Column[Any]) -> str:
     """The codec for a column, from its SQLAlchemy type; an unknown type is refused rather than guessed."""
-    kind = column.type
-    if isinstance(kind, sa.TypeDecorator):
-        kind = kind.impl_instance
+    # A decorator is judged by itself first (Interval), then by what it stores (a UTC datetime decorator).
+    kinds = [column.type]
+    if isinstance(column.type, sa.TypeDecorator):
+        kinds.append(column.type.impl_instance)
     # Order matters: Enum is a String, DateTime and Float have their own families.
     checks: list[tuple[type[Any], str]] = [
         (sa.Boolean, "boolean"), (sa.Enum, "enum"), (sa.Integer, "integer"), (sa.DateTime, "datetime"),
@@ -101,12 +102,14 @@ def _tag(column: sa.Column[Any]) -> str:
         (sa.Numeric, "numeric"), (sa.JSON, "json"), (sa.LargeBinary, "binary"), (sa.Uuid, "uuid"),
         (sa.String, "string"),
     ]
-    for family, tag in checks:
-        if isinstance(kind, family):
-            if tag == "uuid" and not getattr(kind, "as_uuid", True):
-                return "string"
-            return tag
-    raise TypeError(f"Column {column.table.name}.{column.name} has a type ({kind!r}) the backup cannot carry.")
+    for kind in kinds:
+        for family, tag in checks:
+            if isinstance(kind, family):
+                if tag == "uuid" and not getattr(kind, "as_uuid", True):
+                    return "string"
+                return tag
+    raise TypeError(f"Column {column.table.name}.{column.name} has a type ({column.type!r}) the backup cannot "
+                    "carry.")
 
 
 def tables() -> list[sa.Table]:
@@ -184,7 +187,7 @@ def export_all(session: Session, out: IO[str], *, now: dt.datetime | None = None
               "source": connection.dialect.name, "tables": described})
         for table, description in zip(every, described, strict=True):
             emit({"table": table.name})
-            summary.rows[table.name] = count = _export_rows(connection, table, emit)
+            summary.rows[table.name] = count = export_rows(connection, table, emit)
             if count != description["rows"]:
                 raise RuntimeError(f"{table.name}: counted {description['rows']} rows but read {count}.")
         summary.sha256 = digest.hexdigest()
@@ -194,7 +197,8 @@ def export_all(session: Session, out: IO[str], *, now: dt.datetime | None = None
         session.rollback()
 
 
-def _export_rows(connection: sa.Connection, table: sa.Table, emit: Callable[[Any], None]) -> int:
+def export_rows(connection: sa.Connection, table: sa.Table, emit: Callable[[Any], None]) -> int:
+    """Emit every row of `table` in key order as a list of encoded values, fetching CHUNK rows at a time."""
     codecs = [_CODECS[_tag(c)] for c in table.columns]
     selected: list[sa.ColumnElement[Any]] = [
         sa.type_coerce(c, codec.raw_type) if codec.raw_type is not None else c
@@ -256,7 +260,10 @@ def _check_integrity(path: Path) -> tuple[dict[str, Any], str]:
         if trailer is not None:
             raise InvalidInputError(f"Line {number} of the backup follows its end line.")
         if number == 1:
-            header = _parse(number, text)
+            try:
+                header = json.loads(text)
+            except json.JSONDecodeError:
+                header = None
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise InvalidInputError(f"{path} is not a {FORMAT} document.")
         if text.startswith('{"end":'):
@@ -289,11 +296,13 @@ def _check_schema(header: dict[str, Any], target_revision: str) -> list[sa.Table
 
 
 def _check_empty(connection: sa.Connection, every: list[sa.Table]) -> None:
-    for table in every:
-        rows = [dict(r._mapping) for r in connection.execute(sa.select(table).order_by(*_order(table)).limit(2))]
-        if rows != PRISTINE.get(table.name, []):
-            raise ConflictError(f"The target database is not empty (table {table.name} has rows): restore only "
-                                "into a freshly migrated database.")
+    """Refuse a target holding anything but what its migrations inserted, naming the tables that have rows."""
+    filled = [table.name for table in every
+              if [dict(r._mapping) for r in connection.execute(sa.select(table).order_by(*_order(table)).limit(2))]
+              != PRISTINE.get(table.name, [])]
+    if filled:
+        raise ConflictError(f"The target database is not empty (rows in {', '.join(filled)}): restore only into "
+                            "a freshly migrated database.")
 
 
 def _deferred(table: sa.Table, position: dict[str, int]) -> list[str]:
@@ -302,7 +311,7 @@ def _deferred(table: sa.Table, position: dict[str, int]) -> list[str]:
             if any(position.get(fk.column.table.name, -1) >= position[table.name] for fk in c.foreign_keys)]
 
 
-class _TableRestorer:
+class TableRestorer:
     """Inserts one table's rows in chunks, keeping the values of deferred foreign keys for later."""
 
     def __init__(self, connection: sa.Connection, table: sa.Table, deferred: list[str]) -> None:
@@ -348,8 +357,16 @@ class _TableRestorer:
 
     def flush(self) -> None:
         if self.buffer:
-            self.connection.execute(self.statement, self.buffer)
+            self._execute(self.statement, self.buffer)
             self.buffer = []
+
+    def _execute(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> None:
+        try:
+            self.connection.execute(statement, rows)
+        except sa.exc.IntegrityError as exc:
+            # The whole restore is rolled back by the caller's transaction.
+            raise InvalidInputError(f"Rows of {self.table.name} in the backup break a constraint of this "
+                                    f"database: {str(exc.orig).splitlines()[0]}") from exc
 
     def finish(self) -> int:
         self.flush()
@@ -363,7 +380,7 @@ class _TableRestorer:
                      .where(*(self.table.columns[k] == sa.bindparam(f"k_{k}") for k in self.keys))
                      .values({name: sa.bindparam(name) for name in self.deferred}))
         for start in range(0, len(self.later), CHUNK):
-            self.connection.execute(statement, self.later[start:start + CHUNK])
+            self._execute(statement, self.later[start:start + CHUNK])
 
 
 def import_all(session: Session, path: Path) -> BackupSummary:
@@ -382,7 +399,7 @@ def import_all(session: Session, path: Path) -> BackupSummary:
             connection.execute(sa.delete(Base.metadata.tables[name]))
         position = {t.name: i for i, t in enumerate(every)}
         pending = iter(every)
-        restorers: list[_TableRestorer] = []
+        restorers: list[TableRestorer] = []
         for number, text in _lines(path):
             if number == 1 or text.startswith('{"end":'):
                 continue
@@ -399,7 +416,7 @@ def import_all(session: Session, path: Path) -> BackupSummary:
                 raise InvalidInputError(f"Line {number} of the backup starts table {value['table']!r} out of order.")
             if restorers:
                 restorers[-1].finish()
-            restorers.append(_TableRestorer(connection, table, _deferred(table, position)))
+            restorers.append(TableRestorer(connection, table, _deferred(table, position)))
         if restorers:
             restorers[-1].finish()
         summary.rows = {r.table.name: r.count for r in restorers}
