@@ -160,7 +160,8 @@ def _begin_snapshot(connection: sa.Connection) -> None:
     """Read every table from one snapshot, so the backup is consistent while the service keeps writing."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    elif connection.dialect.name == "sqlite":
+    elif connection.dialect.name == "sqlite" and not getattr(connection.connection.dbapi_connection,
+                                                             "in_transaction", False):
         # pysqlite starts no transaction for reads; an explicit one pins a WAL snapshot until rollback.
         connection.exec_driver_sql("BEGIN")
 
