@@ -8,8 +8,11 @@ costs against the least any copy must do, measured on the same rows of the same 
 * import vs a Core ``INSERT`` of the same rows (already decoded, held in memory) into a fresh migrated
   database, chunked the same way, one transaction.
 
-"0.30x" means the backup runs at 30% of the bare copy's speed. The database is the Batam demo data plus
-synthetic material lots (copies of a demo lot under new ids and refs) up to the row count asked for.
+"0.30x" means the backup runs at 30% of the bare copy's speed. Peak Python memory (tracemalloc, in a separate
+untimed run; import only without --quick) shows the streaming: it stays flat as the database grows.
+
+The database is the Batam demo data plus synthetic material lots (copies of a demo lot under new ids and
+refs) up to the row count asked for.
 
 Usage (from the project root)::
 
@@ -29,6 +32,7 @@ import json
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +95,12 @@ def _rows(engine: sa.Engine) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
 
 def _core_insert(url: str, copied: list[tuple[sa.Table, list[dict[str, Any]]]]) -> float:
     engine = make_engine(url)
-    upgrade(engine)
+    if engine.dialect.name == "postgresql":  # reuse the restored database, emptied: one CREATE DATABASE less
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+    else:
+        upgrade(engine)
     with engine.begin() as connection:
         began = time.perf_counter()
         for table, rows in copied:
@@ -106,7 +115,28 @@ def _core_insert(url: str, copied: list[tuple[sa.Table, list[dict[str, Any]]]]) 
     return elapsed
 
 
-def _run(target: Target, rows: int, directory: Path, repeats: int) -> dict[str, Any]:
+def _peak_kib(work: Any) -> int:
+    """Peak Python memory of `work()` in KiB (a separate, untimed run: tracing slows everything down)."""
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1] // 1024
+    finally:
+        tracemalloc.stop()
+
+
+def _import(url: str, path: Path) -> float:
+    engine = make_engine(url)
+    upgrade(engine)
+    with sa.orm.Session(engine) as session:
+        began = time.perf_counter()
+        backup.import_all(session, path)
+        elapsed = time.perf_counter() - began
+    engine.dispose()
+    return elapsed
+
+
+def _run(target: Target, rows: int, directory: Path, repeats: int, memory: bool) -> dict[str, Any]:
     with fresh_database(target) as source_url:
         total = _fill(source_url, rows)
         engine = make_engine(source_url)
@@ -117,23 +147,27 @@ def _run(target: Target, rows: int, directory: Path, repeats: int) -> dict[str, 
         for _ in range(repeats):
             select_s = min(select_s, _bare_select(engine))
             export_s = min(export_s, _export(engine, path))
+        export_peak = _peak_kib(lambda: _export(engine, directory / "traced.jsonl.gz"))
         copied = _rows(engine)
         engine.dispose()
     with fresh_database(target) as restore_url:
-        engine = make_engine(restore_url)
-        upgrade(engine)
-        with sa.orm.Session(engine) as session:
-            began = time.perf_counter()
-            backup.import_all(session, path)
-            import_s = time.perf_counter() - began
-        engine.dispose()
-    with fresh_database(target) as baseline_url:
-        insert_s = _core_insert(baseline_url, copied)
+        import_s = _import(restore_url, path)
+        baseline_url = restore_url if target.name == "postgresql" else None
+        if baseline_url:
+            insert_s = _core_insert(baseline_url, copied)
+    import_peak = None
+    if memory:
+        with fresh_database(target) as traced_url:
+            import_peak = _peak_kib(lambda: _import(traced_url, path))
+    if target.name != "postgresql":
+        with fresh_database(target) as sqlite_url:
+            insert_s = _core_insert(sqlite_url, copied)
     return {"database": target.name, "server": version, "rows": total, "file_bytes": path.stat().st_size,
             "export_rows_s": round(total / export_s), "select_rows_s": round(total / select_s),
             "export_ratio": round(select_s / export_s, 3),
             "import_rows_s": round(total / import_s), "insert_rows_s": round(total / insert_s),
-            "import_ratio": round(insert_s / import_s, 3)}
+            "import_ratio": round(insert_s / import_s, 3), "export_peak_kib": export_peak,
+            "import_peak_kib": import_peak}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,11 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = 10_000 if args.quick else args.rows
     report: dict[str, Any] = {"benchmark": "backup", "results": [], "skipped": []}
     print(f"{'database':<11} {'rows':>7} {'gz MB':>6} {'export/s':>9} {'SELECT/s':>9} {'ratio':>6} "
-          f"{'import/s':>9} {'INSERT/s':>9} {'ratio':>6}")
+          f"{'import/s':>9} {'INSERT/s':>9} {'ratio':>6} {'peak KiB exp/imp':>17}")
     with tempfile.TemporaryDirectory(prefix="halal-trace-bench-backup-") as directory:
         for target in targets(args.database):
             try:
-                result = _run(target, rows, Path(directory), 2 if args.quick else 3)
+                result = _run(target, rows, Path(directory), 2 if args.quick else 3, not args.quick)
             except Unreachable as exc:
                 print(f"{target.name}: skipped, cannot use {target.url}: {exc}")
                 report["skipped"].append({"database": target.name, "reason": str(exc)})
@@ -157,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             report["results"].append(result)
             print(f"{result['database']:<11} {result['rows']:>7} {result['file_bytes'] / 1e6:>6.2f} "
                   f"{result['export_rows_s']:>9} {result['select_rows_s']:>9} {result['export_ratio']:>5}x "
-                  f"{result['import_rows_s']:>9} {result['insert_rows_s']:>9} {result['import_ratio']:>5}x")
+                  f"{result['import_rows_s']:>9} {result['insert_rows_s']:>9} {result['import_ratio']:>5}x "
+                  f"{result['export_peak_kib']:>8}/{result['import_peak_kib'] or '-'}")
     print(json.dumps(report, sort_keys=True))
     return 0
 
