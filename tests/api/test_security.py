@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from traceability.service import accounts
 from traceability.vocabulary import Role
 
 PASSWORD = "kata-sandi-rahasia"
+ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
                 "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 COMMON = {
@@ -105,6 +107,18 @@ def test_pages_carry_no_inline_script_or_style(client, filled, session):
         assert not re.search(r"\son[a-z]+=", html), page.request.path
         for tag in re.findall(r"<script[^>]*>", html):
             assert 'src="/static/' in tag or 'type="application/json"' in tag, (page.request.path, tag)
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in (ROOT / "api" / "templates").iterdir()))
+def test_no_template_has_inline_script_style_or_handlers(template):
+    source = (ROOT / "api" / "templates" / template).read_text(encoding="utf-8")
+
+    assert "<style" not in source
+    assert not re.search(r"\sstyle=", source)
+    assert not re.search(r"\son[a-z]+=", source)
+    assert "javascript:" not in source
+    for tag in re.findall(r"<script[^>]*>", source):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
 
 
 def test_hsts_only_over_https(client):
