@@ -145,3 +145,21 @@ def test_memory_storage_counts_per_worker(app, client, filled, tmp_path):
     assert statuses.count(200) == sum(min(LIMIT, n) for n in workers.values())
     assert statuses.count(200) > LIMIT
     assert log.count("Rate limits use memory:// storage with 2 workers") == 2  # one warning per worker
+
+
+def test_serve_with_two_workers_warns_about_memory_storage(app, tmp_path):
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = dict(os.environ, HALAL_TRACE_DATABASE_URL=app.config["DATABASE_URL"], HALAL_TRACE_SECRET_KEY="serve-test",
+               HALAL_TRACE_RATELIMIT_STORAGE_URI="memory://")
+    env.pop("WEB_CONCURRENCY", None)
+    with log.open("wb") as sink:
+        server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--workers", "2",
+                                   "--port", str(port)], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_both_workers(port, server, log)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    assert log.read_text().count("Rate limits use memory:// storage with 2 workers") == 2
