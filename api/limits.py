@@ -58,7 +58,8 @@ def _workers_from_environment() -> int:
 def warn_if_per_process(app: Flask, workers: int) -> bool:
     """Log a warning when limits are counted per process but several processes serve; True if warned."""
     uri = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
-    if workers > 1 and uri.startswith("memory://"):
+    enabled = app.config.get("RATELIMIT_ENABLED", True) not in (False, "false", "0", 0)
+    if enabled and workers > 1 and uri.startswith("memory://"):
         app.logger.warning(
             "Rate limits use memory:// storage with %d workers: each worker counts on its own, so a client "
             "gets up to %d times every limit. Set HALAL_TRACE_RATELIMIT_STORAGE_URI=redis://host:6379/0 "

@@ -252,6 +252,8 @@ def test_memory_storage_with_several_workers_is_warned_about(app, caplog):
     assert "HALAL_TRACE_RATELIMIT_STORAGE_URI" in caplog.text
     app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
     assert limits.warn_if_per_process(app, 4) is False
+    app.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=False)  # benchmarks switch limits off
+    assert limits.warn_if_per_process(app, 4) is False
 
 
 # --- lockout ------------------------------------------------------------------------------------
