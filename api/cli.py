@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -120,6 +121,8 @@ def serve(port: int, host: str, workers: int) -> None:
             return create_app()
 
     click.echo(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    # Each worker's app reads this (as gunicorn would) and warns if rate limits are counted per process.
+    os.environ["WEB_CONCURRENCY"] = str(workers)
     Server().run()
 
 
@@ -143,6 +146,16 @@ def users_create(email: str, role: str, nib: str | None, password: str | None, n
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
     if password is None:
         click.echo(f"Password: {secret}")
+
+
+@users.command("unlock")
+@click.option("--email", required=True)
+@with_appcontext
+@domain_errors
+def users_unlock(email: str) -> None:
+    """Lift a sign-in lockout (after too many wrong passwords) and clear the failure count."""
+    user = accounts.unlock_user(get_session(), OPERATOR, email)
+    click.echo(f"Unlocked {user.email} (id {user.id}).")
 
 
 @cli.group()

@@ -92,7 +92,12 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
 
 
 def handle_http_exception(error: HTTPException) -> Response:
-    """Werkzeug's errors (404, 405, 413, 415, 422 from webargs...) as problem details."""
+    """Werkzeug's errors (404, 405, 413, 415, 422 from webargs...) as problem details.
+
+    An error that carries its own response (the login form's 429 page) keeps it.
+    """
+    if error.response is not None:
+        return error.response  # type: ignore[return-value]
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}  # keeps Allow, WWW-Authenticate
     data = getattr(error, "data", None)
     errors = _field_errors(data)

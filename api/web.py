@@ -178,7 +178,7 @@ def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
 def _page_error(error: HTTPException) -> ResponseReturnValue:
     """A person gets a page they can read, in their language, with a way back (the API keeps problem+json)."""
     code = error.code or 500
-    return render_template("error.html", code=code, description=_ERROR_TEXT.get(code, error.name)), code
+    return render_template("error.html", code=code, description=ERROR_TEXT.get(code, error.name)), code
 
 
 @bp.errorhandler(NotFoundError)
@@ -191,9 +191,10 @@ def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
     return _page_error(Forbidden())
 
 
-_ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
+ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
                403: N_("Your role cannot open this page."),
-               404: N_("There is nothing here, or it is not yours to see.")}
+               404: N_("There is nothing here, or it is not yours to see."),
+               429: N_("Too many sign-in attempts from this address. Wait a minute, then try again.")}
 
 
 # --- role homes ---------------------------------------------------------------------------------
