@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, render_template
 from werkzeug.routing import IntegerConverter
 
-from api import auth, codes, config, db, errors, evidence, guards, idempotency, programmes, web
+from api import auth, codes, config, db, errors, evidence, guards, idempotency, limits, programmes, security, web
 from traceability.formats.fields import MAX_ID
 
 
@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = StoredId  # an id too large for the database is simply not found
     config.load(app, test_config)
+    security.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     guards.init_app(app)  # first: nothing reads a request body the checks would refuse
@@ -46,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(provenance_bp)
     api.register_blueprint(reviews_bp)
     auth.init_app(app, api_bp, assessments_bp, provenance_bp, reviews_bp)
+    limits.init_app(app)  # after auth: it limits the login form
     idempotency.init_app(app)
     codes.init_app(app, api)
     evidence.init_app(app, api)

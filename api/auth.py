@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
@@ -84,7 +85,10 @@ def login() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate_password(get_session(), form.email.data, form.password.data)
+            user = accounts.authenticate_password(
+                get_session(), form.email.data, form.password.data,
+                max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
+                lockout=dt.timedelta(minutes=float(current_app.config["LOGIN_LOCKOUT_MINUTES"])))
         except TraceabilityError as exc:
             error = exc.message
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from traceability.formats import trace_csv
 from traceability.formats.dossier import load_dossier
 from traceability.rules.engine import OUTPUT_KEYS, assess
 from traceability.rules.reference import Reference, merge_reference, shipped_data
-from traceability.service import accounts, assessments, demo, dossiers, exchange, journal, provenance
+from traceability.service import accounts, assessments, backup, demo, dossiers, exchange, journal, provenance
 from traceability.service.access import Actor
 from traceability.vocabulary import Role
 
@@ -113,11 +114,15 @@ def serve(port: int, host: str, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "sync")
             self.cfg.set("accesslog", "-")
+            # Longer than the app's own MAX_URL_BYTES, so the app answers a too-long URL as problem+json.
+            self.cfg.set("limit_request_line", 8190)
 
         def load(self) -> Any:
             return create_app()
 
     click.echo(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    # Each worker's app reads this (as gunicorn would) and warns if rate limits are counted per process.
+    os.environ["WEB_CONCURRENCY"] = str(workers)
     Server().run()
 
 
@@ -141,6 +146,16 @@ def users_create(email: str, role: str, nib: str | None, password: str | None, n
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
     if password is None:
         click.echo(f"Password: {secret}")
+
+
+@users.command("unlock")
+@click.option("--email", required=True)
+@with_appcontext
+@domain_errors
+def users_unlock(email: str) -> None:
+    """Lift a sign-in lockout (after too many wrong passwords) and clear the failure count."""
+    user = accounts.unlock_user(get_session(), OPERATOR, email)
+    click.echo(f"Unlocked {user.email} (id {user.id}).")
 
 
 @cli.group()
@@ -168,12 +183,28 @@ def tokens_create(email: str, name: str, as_json: bool) -> None:
 
 
 @cli.command("import")
-@click.argument("dossier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("dossier", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="DOSSIER|FILE")
+@click.option("--all", "whole", is_flag=True,
+              help="FILE is a whole-database backup (halal-trace/backup@1, plain or .gz): restore it into this "
+                   "empty, freshly migrated database of the same Alembic revision, all or nothing.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @domain_errors
-def import_command(dossier: Path, as_json: bool) -> None:
-    """Import a dossier file, all or nothing."""
+def import_command(dossier: Path, whole: bool, as_json: bool) -> None:
+    """Import a dossier file, all or nothing; or, with --all, restore a whole-database backup.
+
+    A restore keeps every primary key, brings the journal across unchanged (``journal verify`` passes on the
+    copy) and restarts id sequences above the restored rows. Copy the signing-key directory
+    (HALAL_TRACE_SIGNING_KEY_DIR) separately: keys are files, not rows, and issued codes need them.
+    """
+    if whole:
+        summary = backup.import_all(get_session(), dossier)
+        if as_json:
+            _emit(summary.as_json())
+        else:
+            click.echo(f"Restored {summary.total} rows in {len(summary.rows)} tables "
+                       f"(revision {summary.revision}, sha256 {summary.sha256}).")
+        return
     result = dossiers.import_dossier(get_session(), OPERATOR, _load_json(dossier, "dossier"))
     data = {"business": result.business, "product": result.product, "batches": result.batches}
     if as_json:
@@ -184,13 +215,33 @@ def import_command(dossier: Path, as_json: bool) -> None:
 
 
 @cli.command("export")
-@click.argument("batch_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["dossier", "epcis", "prov", "csv"]), default="dossier",
-              show_default=True)
+@click.argument("batch_id", type=int, required=False)
+@click.option("--format", "fmt", type=click.Choice(["dossier", "epcis", "prov", "csv"]),
+              help="Format of a batch export.  [default: dossier]")
+@click.option("--all", "whole", is_flag=True,
+              help="Back up the whole database instead of one batch (halal-trace/backup@1, JSON Lines).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --all: write the backup to this file (gzip when it ends in .gz, mode 0600) "
+                   "instead of stdout.")
 @with_appcontext
 @domain_errors
-def export_command(batch_id: int, fmt: str) -> None:
-    """Print a batch's records in an exchange format (dossier of its product, EPCIS, PROV or trace CSV)."""
+def export_command(batch_id: int | None, fmt: str | None, whole: bool, out: Path | None) -> None:
+    """Print a batch's records in an exchange format (dossier of its product, EPCIS, PROV or trace CSV);
+    or, with --all, back up the whole database.
+
+    The backup holds password hashes and API token hashes: keep it as safe as the database itself. It does
+    not hold the code-signing keys, which are files (HALAL_TRACE_SIGNING_KEY_DIR): back them up separately.
+    """
+    if whole:
+        if batch_id is not None or fmt is not None:
+            raise InvalidInputError("--all backs up the whole database: give no BATCH_ID and no --format.")
+        _export_all(out)
+        return
+    if batch_id is None:
+        raise InvalidInputError("Give a BATCH_ID, or --all for a whole-database backup.")
+    if out is not None:
+        raise InvalidInputError("--out is for --all; a batch export is printed on stdout.")
+    fmt = fmt or "dossier"
     session = get_session()
     batch = session.get(Batch, batch_id)
     if batch is None:
@@ -205,6 +256,25 @@ def export_command(batch_id: int, fmt: str) -> None:
         "prov": lambda: exchange.export_prov(session, OPERATOR, batch_id, base_url=base),
     }[fmt]()
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+def _export_all(out: Path | None) -> None:
+    """Stream the backup to stdout, or to a private file that appears only once it is complete."""
+    if out is None:
+        backup.export_all(get_session(), sys.stdout)
+        return
+    partial = out.with_name(out.name + ".partial")
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
+    try:
+        with backup.open_backup(partial, "wt", compress=out.suffix == ".gz") as handle:
+            summary = backup.export_all(get_session(), handle)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out)
+    click.echo(f"Wrote {summary.total} rows of {len(summary.rows)} tables to {out} (sha256 {summary.sha256}).",
+               err=True)
 
 
 @cli.group("journal")

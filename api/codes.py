@@ -11,8 +11,6 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -227,14 +225,12 @@ def cors(response: Response) -> Response:
 
 def init_app(app: Flask, api: Any) -> None:
     """Register the code API, the public pages, CORS and the rate limit on the public surface."""
-    from api import codes_web, public
+    from api import codes_web, limits, public
     from api.auth import csrf
 
     app.config.setdefault("PUBLIC_MAX_AGE", 0)
     app.config.setdefault("PUBLIC_RATE_LIMIT", "600 per minute")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      headers_enabled=True)
+    limiter = limits.limiter_of(app)
     rate = lambda: current_app.config["PUBLIC_RATE_LIMIT"]  # noqa: E731 - read per request: tests lower it
     limiter.limit(rate)(bp)
     limiter.limit(rate)(public.bp)

@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 import flask_smorest
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, RequestURITooLarge
 
 from traceability.errors import (
     AuthenticationError,
+    BusyError,
     ConflictError,
     ContentTooLargeError,
     InvalidInputError,
@@ -21,6 +22,7 @@ from traceability.errors import (
     TraceabilityError,
     UnsupportedContentError,
 )
+from traceability.service.unit_of_work import busy_error
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -32,6 +34,7 @@ DOMAIN_ERRORS: dict[type[TraceabilityError], tuple[int, str]] = {
     AuthenticationError: (401, "Unauthorized"),
     UnsupportedContentError: (415, "Unsupported Media Type"),
     ContentTooLargeError: (413, "Content Too Large"),
+    BusyError: (503, "Service Unavailable"),
 }
 
 
@@ -93,7 +96,12 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
 
 
 def handle_http_exception(error: HTTPException) -> Response:
-    """Werkzeug's errors (404, 405, 413, 415, 422 from webargs...) as problem details."""
+    """Werkzeug's errors (404, 405, 413, 415, 422 from webargs...) as problem details.
+
+    An error that carries its own response (the login form's 429 page) keeps it.
+    """
+    if error.response is not None:
+        return error.response  # type: ignore[return-value]
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}  # keeps Allow, WWW-Authenticate
     data = getattr(error, "data", None)
     errors = _field_errors(data)
@@ -108,7 +116,11 @@ def handle_domain_error(error: TraceabilityError) -> Response:
     status, title = DOMAIN_ERRORS.get(type(error)) or next(
         (v for k, v in DOMAIN_ERRORS.items() if isinstance(error, k)), (400, "Bad Request")
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="halal-trace"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="halal-trace"'} if status == 401 else {}
+    if isinstance(error, ConflictError) and error.version is not None:
+        headers["ETag"] = f'"v{error.version}"'  # the version to send back as If-Match after re-reading
+    if isinstance(error, BusyError):
+        headers["Retry-After"] = "1"  # nothing was written: the same request may be sent again at once
     return problem(status, title, error.message, headers=headers, errors=error.errors or None)
 
 
@@ -116,11 +128,33 @@ def handle_unexpected(error: Exception) -> Response:
     """Log the bug and answer a problem document, never an HTML traceback."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    busy = busy_error(error)
+    if busy is not None:  # a lock wait or deadlock lost outside a write's own transaction handling
+        current_app.logger.warning("Database busy: %s", error)
+        return handle_domain_error(busy)
     current_app.logger.exception("Unhandled error", exc_info=error)
     return handle_http_exception(InternalServerError())
 
 
+def check_url() -> None:
+    """Refuse, as problem documents, URLs the service cannot take.
+
+    Longer than ``MAX_URL_BYTES``: 414. The WSGI server refuses longer request lines still (gunicorn: 8,190
+    bytes) with its own HTML page; the margin keeps every 414 a client can reach through the app in the API's
+    format. A NUL character anywhere in the path or query: 400, since no identifier or search holds one and
+    PostgreSQL cannot even compare text with it.
+    """
+    uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    if len(uri.encode("latin-1", "replace")) > current_app.config["MAX_URL_BYTES"]:
+        raise RequestURITooLarge(f"The URL is longer than {current_app.config['MAX_URL_BYTES']} bytes.")
+    # A Digital Link's parser refuses an escaped NUL in its path itself, answering scanners and browsers alike.
+    in_path = "\x00" in request.path and request.endpoint != "public.digital_link_path"
+    if in_path or b"%00" in request.query_string.lower() or b"\x00" in request.query_string:
+        raise BadRequest("The URL contains a NUL character (%00).")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(check_url)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(TraceabilityError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -9,7 +9,7 @@ The rules, in one place so every route follows them:
   duplicate keys, at most :data:`MAX_DEPTH` levels of nesting (400). Python's parser would otherwise
   recurse until it fails (a 500), and duplicate keys would silently keep the last value.
 * No text anywhere may hold a NUL character: PostgreSQL cannot store one, so a body string with NUL is
-  a 422 naming the field, and a NUL in the path or query a 400.
+  a 422 naming the field, and a NUL in a form field a 400 (in the path or query: ``errors.check_url``).
 * The JSON API refuses query parameters its route does not declare (400 naming them), so a typo such
   as ``?pagesize=`` is not silently ignored. Public pages and the verify API ignore extra parameters:
   marketplaces and QR scanners append ``utm_*`` and the like.
@@ -214,11 +214,8 @@ def _check_json_body() -> Response | None:
     return None
 
 
-def _check_nul_outside_body() -> None:
-    # A Digital Link's parser refuses an escaped NUL itself, with the answer scanners and browsers expect.
-    in_path = NUL in request.path and request.endpoint != "public.digital_link_path"
-    if in_path or any(NUL in k or NUL in v for k, v in request.args.items(multi=True)):
-        raise BadRequest("The address contains a NUL character.")
+def _check_nul_in_form() -> None:
+    # (A NUL in the path or query is refused by errors.check_url.)
     form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
         "application/x-www-form-urlencoded", "multipart/form-data")
     if form and any(NUL in k or NUL in v for k, v in request.form.items(multi=True)):
@@ -226,7 +223,7 @@ def _check_nul_outside_body() -> None:
 
 
 def before_request() -> Response | None:
-    _check_nul_outside_body()
+    _check_nul_in_form()
     _check_body_type()
     return _check_json_body() or _check_query()
 

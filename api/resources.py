@@ -45,6 +45,15 @@ def _page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
+def _item_links(collection: str, parameter: str) -> dict[str, Any]:
+    """OpenAPI links from a created record to reading and changing it: clients (and the API fuzzer's
+    stateful phase) learn that the new ``id`` feeds the item URL."""
+    item = f"#/paths/~1api~1v1~1{collection}~1{{{parameter}}}"
+    return {f"{verb.capitalize()}Created": {"operationRef": f"{item}/{verb}",
+                                            "parameters": {parameter: "$response.body#/id"}}
+            for verb in ("get", "patch")}
+
+
 def _register_kind(kind: str) -> None:
     schema_in, schema_patch, schema_out = schemas.record_schemas(kind)
     page_out = schemas.page_schema(schema_out, f"{schemas.SINGULAR[kind]}Page")
@@ -63,6 +72,7 @@ def _register_kind(kind: str) -> None:
 
         @bp.arguments(schema_in)
         @bp.response(201, schema_out)
+        @bp.doc(responses={201: {"links": _item_links(kind, "record_id")}})
         def post(self, data: dict[str, Any]) -> ResponseReturnValue:
             obj = records.create_record(get_session(), require_actor(), kind, data)
             location = url_for(f"api.{kind}_item", record_id=obj.id)
@@ -121,6 +131,7 @@ class Businesses(MethodView):
 
     @bp.arguments(schemas.BusinessIn)
     @bp.response(201, schemas.BusinessOut)
+    @bp.doc(responses={201: {"links": _item_links("businesses", "business_id")}})
     def post(self, data: dict[str, Any]) -> ResponseReturnValue:
         """Register a business (a producer registers their own)."""
         business = businesses.create_business(get_session(), require_actor(), data)

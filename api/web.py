@@ -127,8 +127,8 @@ def init_app(app: Flask) -> None:
 
 def _any_error(error: HTTPException) -> ResponseReturnValue:
     """Outside the JSON API a browser gets a page (an oversized login or import form, say);
-    every other client keeps problem+json."""
-    if guards.wants_page():
+    every other client keeps problem+json. An error that carries its own response keeps it."""
+    if error.response is None and guards.wants_page():
         return _page_error(error)
     return errors.handle_http_exception(error)
 
@@ -187,7 +187,7 @@ def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
 def _page_error(error: HTTPException) -> ResponseReturnValue:
     """A person gets a page they can read, in their language, with a way back (the API keeps problem+json)."""
     code = error.code or 500
-    return render_template("error.html", code=code, description=_ERROR_TEXT.get(code, error.name)), code
+    return render_template("error.html", code=code, description=ERROR_TEXT.get(code, error.name)), code
 
 
 @bp.errorhandler(NotFoundError)
@@ -200,11 +200,12 @@ def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
     return _page_error(Forbidden())
 
 
-_ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
+ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
                403: N_("Your role cannot open this page."),
                404: N_("There is nothing here, or it is not yours to see."),
                413: N_("What you sent is too large. Send a smaller file or shorter text."),
-               415: N_("This kind of file or form is not accepted here.")}
+               415: N_("This kind of file or form is not accepted here."),
+               429: N_("Too many sign-in attempts from this address. Wait a minute, then try again.")}
 
 
 # --- role homes ---------------------------------------------------------------------------------

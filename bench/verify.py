@@ -124,12 +124,14 @@ def _wait(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> N
     raise SystemExit("gunicorn did not start listening")
 
 
-def run_wrk(port: int, path: str, directory: Path, seconds: int, codes: str = "codes.txt") -> dict[str, float]:
+def run_wrk(port: int, path: str, directory: Path, seconds: int, codes: str = "codes.txt",
+            request_lua: str = "") -> dict[str, float]:
+    """wrk for `seconds` on `path` (``%s`` = a random code); `request_lua` may redefine ``request``."""
     script = directory / "random_code.lua"
-    script.write_text(LUA)
+    script.write_text(LUA + request_lua)
     env = {**os.environ, "BENCH_CODES": str(directory / codes), "BENCH_PATH": path}
     out = subprocess.run(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
-                         env=env, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+                         env=env, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     data = json.loads(line.removeprefix("BENCH "))
     return {"rps": data["requests"] / (data["duration_us"] / 1e6), "p50_ms": data["p50_us"] / 1000,

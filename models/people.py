@@ -61,6 +61,9 @@ class User(Base):
     business_id: Mapped[int | None] = mapped_column(sa.ForeignKey("business.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Wrong passwords in a row since the last success or lockout; at the limit the account locks until then.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
 
     business: Mapped[Business | None] = relationship()
     assignments: Mapped[list[PendampingAssignment]] = relationship(

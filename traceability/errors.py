@@ -8,6 +8,7 @@
   x ConflictError          -- the request collides with stored state (duplicate, stale version)
   x UnsupportedContentError -- a file is not of a kind the service accepts
   x ContentTooLargeError   -- a file is larger than the service accepts
+  x BusyError              -- the database could not serialise this write with others now; retry it
   x AuthenticationError    -- no or bad credentials
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "BusyError",
     "ConflictError",
     "ContentTooLargeError",
     "ErrorTree",
@@ -56,7 +58,19 @@ class ProvenanceCycleError(InvalidInputError):
 
 
 class ConflictError(TraceabilityError):
-    """The request collides with what is stored (a duplicate key, a stale version)."""
+    """The request collides with what is stored (a duplicate key, a stale version).
+
+    For a stale version, `version` is the record's current one, so a client can re-read and retry.
+    """
+
+    def __init__(self, message: str, *, errors: dict[str, Any] | None = None, version: int | None = None) -> None:
+        super().__init__(message, errors=errors)
+        self.version = version
+
+
+class BusyError(TraceabilityError):
+    """The write lost a lock wait, a deadlock or a serialisation check against other writers; nothing was
+    written and the same request may simply be sent again."""
 
 
 class UnsupportedContentError(TraceabilityError):

@@ -45,3 +45,19 @@ def test_dossier_schema_refuses_what_the_importer_refuses(client, change):
 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, schema)
+
+
+def test_created_records_link_to_reading_and_changing_them(client):
+    """Every declared link resolves to a documented operation whose path takes the parameter it fills."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    links = [(path, link) for path, item in spec["paths"].items() for op in item.values() if isinstance(op, dict)
+             for response in op.get("responses", {}).values() for link in response.get("links", {}).values()]
+    assert {path for path, _ in links} >= {"/api/v1/suppliers", "/api/v1/lots", "/api/v1/steps",
+                                            "/api/v1/batches", "/api/v1/businesses"}
+    for _, link in links:
+        target_path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+        target = target_path.replace("~1", "/").replace("~0", "~")
+        assert method in spec["paths"][target]
+        (parameter,) = link["parameters"]
+        assert "{" + parameter + "}" in target
+        assert link["parameters"][parameter] == "$response.body#/id"

@@ -33,9 +33,10 @@ from traceability.vocabulary import (
 
 FieldFactory = Callable[..., fields.Field]
 
-#: Stored ids are 64-bit: anything larger is refused as input, never sent to the database.
-MAX_ID = 2**63 - 1
-STORED_ID = validate.Range(min=1, max=MAX_ID, error="Ids are whole numbers from 1 to 9223372036854775807.")
+#: Stored ids are PostgreSQL ``integer`` (32-bit signed): anything larger is refused as input, never sent to
+#: the database (SQLite would take it; PostgreSQL would fail the whole statement).
+MAX_ID = 2**31 - 1
+STORED_ID = validate.Range(min=1, max=MAX_ID, error=f"Ids are whole numbers from 1 to {MAX_ID}.")
 
 COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="Use an ISO 3166 alpha-2 country code such as ID or MY.")
 
@@ -86,8 +87,14 @@ def gtin_field() -> fields.String:
     return fields.String(allow_none=True, load_default=None, validate=check)
 
 
+#: Quantities are stored as NUMERIC(18, 6): twelve digits before the point.
+MAX_QUANTITY = 10**12
+
+
 def quantity_field() -> fields.Float:
-    return fields.Float(allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(min=0))
+    return fields.Float(allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(
+        min=0, max=MAX_QUANTITY, max_inclusive=False,
+        error="Quantities are numbers from 0 to below 1,000,000,000,000."))
 
 
 #: Items a list in a record may hold, and a dossier section: far beyond real use, small enough that a

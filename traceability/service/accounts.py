@@ -26,12 +26,19 @@ __all__ = [
     "create_user",
     "list_tokens",
     "revoke_token",
+    "unlock_user",
 ]
 
 TOKEN_PREFIX = "ht_"
 #: werkzeug's password hash method; tests lower its cost, production keeps scrypt.
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD = 10
+#: Defaults of the lockout policy (settings LOGIN_MAX_FAILURES and LOGIN_LOCKOUT_MINUTES).
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+#: Who the journal names for a lockout: the sign-in itself, no signed-in user is behind it.
+_SIGN_IN = Actor.operator("sign-in")
+_REFUSED = "Wrong email or password."
 
 
 @functools.cache
@@ -89,12 +96,65 @@ def create_user(
     return user, password
 
 
-def authenticate_password(session: Session, email: str, password: str) -> User:
-    """Return the active user with this email and password."""
+def authenticate_password(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    max_failures: int = MAX_FAILURES,
+    lockout: dt.timedelta = LOCKOUT,
+    now: dt.datetime | None = None,
+) -> User:
+    """Return the active user with this email and password.
+
+    After `max_failures` wrong passwords in a row the account is locked for `lockout` (journaled);
+    while locked even the right password is refused. Every refusal reads the same and costs one
+    password hash, so neither the message nor the time tells whether the account exists or is locked.
+    """
+    now = now or dt.datetime.now(dt.UTC)
     user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
-    if not check_password_hash(stored, password) or user is None or not user.active:
-        raise AuthenticationError("Wrong email or password.")
+    matches = check_password_hash(stored, password)
+    if user is None or not user.active:
+        raise AuthenticationError(_REFUSED)
+    if user.locked_until is not None and user.locked_until > now:
+        raise AuthenticationError(_REFUSED)  # the lock runs its course: tries while locked neither count nor extend
+    if not matches or not user.password_hash:
+        _count_failure(session, user, max_failures=max_failures, until=now + lockout)
+        raise AuthenticationError(_REFUSED)
+    if user.failed_logins or user.locked_until is not None:
+        with writing(session):
+            user.failed_logins = 0
+            user.locked_until = None
+    return user
+
+
+def _count_failure(session: Session, user: User, *, max_failures: int, until: dt.datetime) -> None:
+    with writing(session):
+        # One UPDATE adding 1, so failures from concurrent requests are all counted.
+        session.execute(sa.update(User).where(User.id == user.id)
+                        .values(failed_logins=User.failed_logins + 1).execution_options(synchronize_session=False))
+        session.refresh(user, ["failed_logins"])
+        if user.failed_logins >= max_failures:
+            user.failed_logins = 0
+            user.locked_until = until
+            journal.append(session, _SIGN_IN, "user.lock", f"user:{user.id}",
+                           {"failures": max_failures, "until": until.isoformat(timespec="seconds")})
+
+
+def unlock_user(session: Session, actor: Actor, email: str) -> User:
+    """Lift a lockout (an admin or the operator) and clear the failure count; journaled."""
+    if actor.role not in (None, Role.ADMIN):
+        raise PermissionDeniedError("Only an admin unlocks accounts.")
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFoundError(f"No user with email {email}.", errors={"email": ["Unknown email."]})
+    with writing(session):
+        was_locked = user.locked_until
+        user.failed_logins = 0
+        user.locked_until = None
+        journal.append(session, actor, "user.unlock", f"user:{user.id}",
+                       {"was_locked_until": was_locked.isoformat(timespec="seconds") if was_locked else None})
     return user
 
 

@@ -119,7 +119,8 @@ def update_business(
     business = get_business(session, actor, business_id)
     actor.require_write(business.id, "business")
     if expected_version is not None and expected_version != business.version:
-        raise ConflictError(f"The business is at version {business.version}, not {expected_version}.")
+        raise ConflictError(f"The business is at version {business.version}, not {expected_version}.",
+                            errors={"version": [f"Current version is {business.version}."]}, version=business.version)
     with writing(session):
         apply_business(business, data)
         journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),

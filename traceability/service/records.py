@@ -572,7 +572,7 @@ def update_record(
     if expected_version is not None and expected_version != obj.version:
         raise ConflictError(
             f"The {kind.noun} is at version {obj.version}, not {expected_version}; reload it and try again.",
-            errors={"version": [f"Current version is {obj.version}."]},
+            errors={"version": [f"Current version is {obj.version}."]}, version=obj.version,
         )
     return _write(session, actor, kind, obj, data, "update")
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Base
-from traceability.errors import ConflictError
+from models.base import Versioned
+from traceability.errors import BusyError, ConflictError
 
-__all__ = ["before_commit", "integrity_conflict", "touch", "writing"]
+__all__ = ["before_commit", "busy_error", "integrity_conflict", "touch", "writing"]
 
 #: Work that must join every write's transaction (e.g. reassessing what a change reaches).
 _BEFORE_COMMIT: list[Callable[[Session], None]] = []
@@ -67,6 +69,57 @@ def integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
     return ConflictError("The change conflicts with records already stored.")
 
 
+# PostgreSQL's answers to writers it could not serialise: serialization_failure, deadlock_detected,
+# lock_not_available (lock_timeout). SQLite's: its write lock still held by another writer after the
+# busy timeout (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT ...) or a locked table.
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def busy_error(exc: BaseException) -> BusyError | None:
+    """The retryable error for a database failure caused only by concurrent writers, else None."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    sqlite_name = str(getattr(orig, "sqlite_errorname", ""))
+    if sqlstate in _TRANSIENT_SQLSTATES or sqlite_name.startswith(_TRANSIENT_SQLITE):
+        return BusyError("The database is busy with other changes; nothing was saved. Send the request again.")
+    return None
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _note_versioned(session: Session, _context: Any, _instances: Any) -> None:
+    """Remember which versioned records each flush updates: a failed flush forgets its objects, and a
+    stale-version conflict should name the version now stored."""
+    if session.info.get("writing"):
+        noted = session.info.setdefault("versioned", set())
+        noted.update((type(obj), obj.id) for obj in session.dirty if isinstance(obj, Versioned) and obj.id is not None)
+
+
+def _stale_versions(session: Session) -> list[tuple[type[Any], Any]]:
+    """The versioned records this transaction was changing (to name their current version on a conflict)."""
+    return sorted(session.info.get("versioned", ()), key=lambda k: (k[0].__name__, k[1]))
+
+
+def _stale_conflict(session: Session, changing: list[tuple[type[Any], Any]]) -> ConflictError:
+    """The conflict for an UPDATE that found its record at another version than the one it read.
+
+    Called after the rollback: it reads the version now stored, so the client can reload and retry.
+    """
+    message = "Someone else changed this record first; reload it and try again."
+    if len(changing) != 1:
+        return ConflictError(message)
+    model, record_id = changing[0]
+    current = session.scalar(sa.select(model.version).where(model.id == record_id))
+    session.rollback()  # end the short read, as the failed write's transaction was ended
+    if current is None:
+        return ConflictError(message)
+    return ConflictError(f"Someone else changed this record first: it is now at version {current}; "
+                         "reload it and try again.", errors={"version": [f"Current version is {current}."]},
+                         version=current)
+
+
 @contextmanager
 def writing(session: Session) -> Iterator[Session]:
     """Run the body as one transaction: all of it is committed, or none of it.
@@ -86,11 +139,20 @@ def writing(session: Session) -> Iterator[Session]:
         session.rollback()
         raise integrity_conflict(exc) from exc
     except StaleDataError as exc:
+        # UPDATE ... WHERE version = <the version read> matched nothing: another writer committed first.
+        changing = _stale_versions(session)
         session.rollback()
-        raise ConflictError("Someone else changed this record first; reload it and try again.") from exc
+        raise _stale_conflict(session, changing) from exc
+    except sa.exc.DBAPIError as exc:
+        session.rollback()
+        busy = busy_error(exc)
+        if busy is None:
+            raise
+        raise busy from exc
     except BaseException:
         session.rollback()
         raise
     finally:
         session.info.pop("touched", None)
+        session.info.pop("versioned", None)
         session.info.pop("writing", None)
