@@ -4,7 +4,7 @@ Scanned certificates (PDF, JPEG, PNG), stored once per content under their sha25
 ``certificate.evidence_sha256`` names.
 
 Revision ID: 0006_certificate_evidence
-Revises: 0004_programmes
+Revises: 0005_login_lockout
 Create Date: 2026-11-28 01:55:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0006_certificate_evidence'
-down_revision: str | None = '0004_programmes'
+down_revision: str | None = '0005_login_lockout'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
