@@ -46,11 +46,13 @@ class StrictJSONError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
+    result = dict(pairs)  # the common case costs one C call; only a duplicate is looked for by hand
     if len(result) != len(pairs):
         seen: set[str] = set()
-        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise StrictJSONError(f"The key {key!r} appears twice in one object.")
+        for key, _ in pairs:
+            if key in seen:
+                raise StrictJSONError(f"The key {key!r} appears twice in one object.")
+            seen.add(key)
     return result
 
 
