@@ -21,6 +21,7 @@ from api.programmes import note_listing_request
 from qr import codes, labels
 from qr.signing import KeyRing, SignatureError
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.formats.fields import STORED_ID
 from traceability.service import verification
 from traceability.service.verification import CodeDraft, PublicView
 
@@ -94,7 +95,7 @@ class CodeOut(Schema):
 
 
 class LabelArgs(Schema):
-    batch = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 100))
+    batch = fields.List(fields.Integer(validate=STORED_ID), required=True, validate=validate.Length(1, 100))
     per_batch = fields.Integer(load_default=labels.COLUMNS * labels.ROWS, validate=validate.Range(1, 240))
 
 

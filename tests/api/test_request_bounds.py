@@ -31,3 +31,10 @@ def test_a_nul_character_in_the_url_is_a_400_problem(client, world, url):
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert "NUL" in response.get_json()["detail"]
+
+
+def test_a_label_sheet_for_a_batch_id_beyond_any_database_is_a_422(client, world):
+    response = client.get("/api/v1/batches/labels.pdf?batch=36893488147419103231", headers=world.auth("producer_a"))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "batch" in response.get_json()["errors"]["query"]
