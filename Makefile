@@ -6,7 +6,7 @@ PORT   ?= 5000
 # Printed links and QR codes point at the local server unless told otherwise.
 export HALAL_TRACE_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench reliability clean
 
 # The service's own dependencies; the test tools (a headless-browser driver among them) only for tests.
 $(VENV)/.runtime: pyproject.toml
@@ -44,6 +44,12 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/registry.py
 	$(BIN)/python bench/draw.py
+	$(BIN)/python bench/backup.py
+
+## reliability: schemathesis against the API as every role, then 60 s of load on the public endpoints
+reliability: $(VENV)/.dev
+	$(BIN)/python tools/fuzz_api.py --quick
+	$(BIN)/python bench/load.py --seconds 60
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -121,7 +121,7 @@ def fuzz_role(role: str, token: str | None, port: int, args: argparse.Namespace,
         str(BIN / "st"), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
         "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(args.max_examples), "--max-time", str(args.seconds), "--seed", str(args.seed),
-        "--workers", "2", "--request-timeout", "30", "--generation-database", "none", "--no-color",
+        "--workers", "1", "--request-timeout", "30", "--generation-database", "none", "--no-color",
         "--report", "junit,pytest", "--report-junit-path", str(reports / "junit.xml"),
         "--report-pytest-path", str(reports / "reproduce_test.py"),
         # Revoking the run's own token would only turn the rest of the run into 401s.
