@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from verify import _free_port, _wait, prepare, run_wrk  # noqa: E402 - the same setup as the verify benchmark
+from serving import free_port, scratch_settings, start_bench_gunicorn, wait_listening  # noqa: E402
+from verify import prepare, run_wrk  # noqa: E402 - the same data as the verify benchmark
 
 # Replaces the single-path request function of bench/verify.py's script: the two public URLs, alternately.
 LUA_MIX = """
@@ -74,28 +74,19 @@ def main(argv: list[str] | None = None) -> int:
     workers = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         directory = Path(tmp)
-        port = _free_port()
-        os.environ.update({
-            "HALAL_TRACE_DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite'}",
-            "HALAL_TRACE_SIGNING_KEY_DIR": str(directory / "keys"),
-            "HALAL_TRACE_SECRET_KEY": "bench",
-            "HALAL_TRACE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "HALAL_TRACE_RATELIMIT_ENABLED": "false",
-            "HALAL_TRACE_QR_CACHE_DIR": str(directory / "qr-cache"),
-        })
-        prepare(directory, args.codes)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-             "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning", "verify:wsgi_app()"],
-            cwd=ROOT)
+        port = free_port()
+        os.environ.update(scratch_settings(directory, port))
+        # Every issued code, whether its QR image was drawn or not: scans hit both kinds.
+        (directory / "all.txt").write_text("\n".join(prepare(directory, args.codes)) + "\n")
+        server = start_bench_gunicorn(port, workers)
         try:
-            _wait(port, server)
-            run_wrk(port, "/api/v1/verify/%s", directory, 2)  # warm-up: imports, templates, connections
-            run_wrk(port, "/v/%s", directory, 2)
-            base = run_wrk(port, "/bench/ping?c=%s", directory, 5)
+            wait_listening(port, server)
+            run_wrk(port, "/api/v1/verify/%s", directory, 2, "all.txt")  # warm-up: imports, templates, connections
+            run_wrk(port, "/v/%s", directory, 2, "all.txt")
+            base = run_wrk(port, "/bench/ping?c=%s", directory, 5, "all.txt")
             before = worker_rss_kib(server.pid)
             started = time.perf_counter()
-            mixed = run_wrk(port, "/mixed/%s", directory, args.seconds, request_lua=LUA_MIX)
+            mixed = run_wrk(port, "/mixed/%s", directory, args.seconds, "all.txt", request_lua=LUA_MIX)
             elapsed = time.perf_counter() - started
             after = worker_rss_kib(server.pid)
         finally:

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from serving import free_port, scratch_settings, start_bench_gunicorn, wait_listening  # noqa: E402
 
 EXAMPLE = ROOT / "tests" / "data" / "examples" / "rendang-ok.json"
 LUA = """
@@ -105,25 +106,6 @@ def prepare(directory: Path, count: int) -> list[str]:
     return codes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start listening")
-
-
 def run_wrk(port: int, path: str, directory: Path, seconds: int, codes: str = "codes.txt",
             request_lua: str = "") -> dict[str, float]:
     """wrk for `seconds` on `path` (``%s`` = a random code); `request_lua` may redefine ``request``."""
@@ -147,30 +129,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.codes, args.seconds = 1000, 3
+    if args.codes <= DRAWN_AT_ISSUE:
+        parser.error(f"--codes must be above {DRAWN_AT_ISSUE}: that many stand for codes drawn at issue")
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
     workers = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         directory = Path(tmp)
-        port = _free_port()
-        os.environ.update({
-            "HALAL_TRACE_DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite'}",
-            "HALAL_TRACE_SIGNING_KEY_DIR": str(directory / "keys"),
-            "HALAL_TRACE_SECRET_KEY": "bench",
-            "HALAL_TRACE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "HALAL_TRACE_RATELIMIT_ENABLED": "false",
-            "HALAL_TRACE_QR_CACHE_DIR": str(directory / "qr-cache"),
-        })
+        port = free_port()
+        os.environ.update(scratch_settings(directory, port))
         started = time.perf_counter()
         prepare(directory, args.codes)
         setup_s = time.perf_counter() - started
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-             "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning", "verify:wsgi_app()"],
-            cwd=ROOT)
+        server = start_bench_gunicorn(port, workers)
         try:
-            _wait(port, server)
+            wait_listening(port, server)
             for path in ENDPOINTS.values():  # warm-up: every worker's imports, templates, connections
                 run_wrk(port, path, directory, 1)
             results = {name: run_wrk(port, path, directory, args.seconds,

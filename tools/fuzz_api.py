@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from serving import free_port, scratch_settings, wait_listening  # noqa: E402 - the benchmarks' server plumbing
+
 BIN = Path(sys.executable).parent
 CHECKS = "not_a_server_error,response_schema_conformance,problem_json_errors"
 OTHER_PENDAMPING = "pendamping.lain@fuzz.halal-trace.id"
@@ -75,25 +78,6 @@ def prepare(env: dict[str, str]) -> dict[str, str | None]:
         tokens[role] = json.loads(_cli("tokens", "create", "--email", email, "--name", "fuzz", "--json", env=env))[
             "token"]
     return tokens
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start listening")
 
 
 def _junit_counts(path: Path) -> dict[str, int]:
@@ -163,14 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="fuzz-api-") as tmp:
         directory = Path(tmp)
-        port = _free_port()
-        env = {**os.environ,
-               "HALAL_TRACE_DATABASE_URL": args.database_url or f"sqlite:///{directory / 'fuzz.sqlite'}",
-               "HALAL_TRACE_SIGNING_KEY_DIR": str(directory / "keys"),
-               "HALAL_TRACE_SECRET_KEY": "fuzz",
-               "HALAL_TRACE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-               "HALAL_TRACE_RATELIMIT_ENABLED": "false",
-               "HALAL_TRACE_QR_CACHE_DIR": str(directory / "qr-cache")}
+        port = free_port()
+        env = {**os.environ, **scratch_settings(directory, port, args.database_url), "HALAL_TRACE_SECRET_KEY": "fuzz"}
         started = time.perf_counter()
         tokens = prepare(env)
         setup_s = time.perf_counter() - started
@@ -178,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             server = subprocess.Popen([str(BIN / "halal-trace"), "serve", "--port", str(port), "--workers", "2"],
                                       env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             try:
-                _wait(port, server)
+                wait_listening(port, server)
                 results = [fuzz_role(role, tokens[role], port, args, env) for role in roles]
             finally:
                 server.terminate()
