@@ -21,6 +21,7 @@ from marshmallow import Schema, fields, validate
 from api import guards, schemas
 from models import JournalEntry
 from tests.api.conftest import MODELS, create_bodies
+from tests.conftest import example
 from traceability.service.records import KINDS
 
 # --- the text fields of every record kind, from the schemas -----------------------------------
@@ -453,3 +454,30 @@ def test_a_batch_may_not_take_a_lot_ref_which_would_make_step_inputs_ambiguous(c
     assert "ref" in response.json["errors"]
     assert after == before
     assert later.status_code == 200
+
+
+@pytest.mark.parametrize("taken", ["product's ref", "product-<id>"])
+def test_a_material_may_not_take_a_product_ref_which_would_make_certificate_cover_ambiguous(
+        client, filled, session, taken):
+    product = client.get(f"/api/v1/products/{filled.own['products']}", headers=filled.auth("producer_a")).json
+    ref = product["ref"] if taken == "product's ref" else f"product-{product['id']}"
+    before = journal_size(session)
+
+    response = client.patch(f"/api/v1/materials/{filled.own['materials']}", json={"ref": ref},
+                            headers=filled.auth("producer_a"))
+
+    assert response.status_code == 409
+    assert "certificate covers" in response.json["errors"]["ref"][0]
+    assert journal_size(session) == before
+    exported = client.get(f"/api/v1/products/{filled.own['products']}/dossier", headers=filled.auth("producer_a"))
+    assert exported.status_code == 200
+
+
+def test_a_dossier_whose_material_shares_the_product_id_is_refused_naming_it(client, world, session):
+    dossier = example("rendang-ok")
+    dossier["materials"][0]["id"] = dossier["product"]["id"]
+
+    response = client.post("/api/v1/dossiers", json=dossier, headers=world.auth("producer_a"))
+
+    assert response.status_code == 422
+    assert "also the product" in response.json["errors"]["materials"]["0"]["id"][0]

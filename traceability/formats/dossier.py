@@ -101,6 +101,9 @@ def _check_references(doc: dict[str, Any], errors: ErrorTree) -> None:
     # Step inputs and storage may name a lot or a batch, so those ids must not collide.
     for clash in sorted(ids["lots"].keys() & ids["batches"].keys()):
         errors.add(("batches", ids["batches"][clash], "id"), f"Id {clash!r} is also a lot id.")
+    # A certificate covers materials or the product by id, so those must not collide either.
+    if product_id in ids["materials"]:
+        errors.add(("materials", ids["materials"][product_id], "id"), f"Id {product_id!r} is also the product's id.")
 
     def need(path: tuple[Any, ...], value: str | None, *sections: str, extra: tuple[str, ...] = ()) -> None:
         if value is None or value in extra or any(value in ids[s] for s in sections):

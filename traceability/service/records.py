@@ -493,20 +493,25 @@ def _affected_steps(obj: Any) -> list[ProductionStep]:
     return []
 
 
-#: A step input names a lot or a batch by ref, so the two kinds may not share one (DossierSchema checks
-#: the same inside a document). A record without a ref is named "<noun>-<id>" in dossiers.
-_SHARED_REFS: dict[type[Any], type[Any]] = {MaterialLot: Batch, Batch: MaterialLot}
+#: Kinds that one field of a dossier names alike, so that one business's records of the two may not share a
+#: ref (DossierSchema checks the same inside a document): step inputs name a lot or a batch, and a
+#: certificate covers a material or the product. A record without a ref is named "<noun>-<id>" in dossiers.
+_SHARED_REFS: dict[type[Any], tuple[type[Any], str]] = {
+    MaterialLot: (Batch, "step inputs name lots and batches alike"),
+    Batch: (MaterialLot, "step inputs name lots and batches alike"),
+    Material: (Product, "a certificate covers materials and products alike"),
+    Product: (Material, "a certificate covers materials and products alike"),
+}
 
 
 def _check_shared_ref(session: Session, obj: Any, ref: str | None) -> None:
-    other = _SHARED_REFS.get(type(obj))
+    other, reason = _SHARED_REFS.get(type(obj), (None, ""))
     if other is None or ref is None:
         return
     taken = re.fullmatch(rf"{noun(other)}-\d+", ref) is not None or session.scalar(
         sa.select(other.id).where(other.business_id == obj.business_id, other.ref == ref).limit(1)) is not None
     if taken:
-        message = (f"A {noun(other)} of this business is already named {ref!r}; step inputs name lots and "
-                   "batches alike, so their refs must differ.")
+        message = f"A {noun(other)} of this business is already named {ref!r}; {reason}, so their refs must differ."
         raise ConflictError(message, errors={"ref": [message]})
 
 
