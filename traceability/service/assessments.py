@@ -41,7 +41,7 @@ from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared, halal_status
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
-from traceability.service import journal, provenance
+from traceability.service import certificate_status, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.records import KINDS, ApiCodec, record_payload
@@ -273,7 +273,7 @@ def set_certificate_status(
             cert.fraud, cert.status_reason = fraud, reason
             session.flush()
             payload = {**record_payload(kind, cert, ApiCodec(session, cert.business_id)), "status_reason": reason}
-            journal.append(session, actor, "certificate.status", f"certificate:{cert.id}", payload,
+            journal.append(session, actor, certificate_status.DECISION_ACTION, f"certificate:{cert.id}", payload,
                            business_id=cert.business_id)
             touch(session, f"certificate:{cert.id}")
     return targets

@@ -29,7 +29,7 @@ from models import (
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import BUSINESS, FORMAT, dump_dossier, load_dossier
 from traceability.journal import canonical_json
-from traceability.service import journal
+from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.businesses import apply_business, business_payload, business_wire
@@ -209,7 +209,9 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
     product.pendamping_name = verification.get("pendamping")
     product.pendamping_registration_no = verification.get("registration_no")
     product.pendamping_verified_on = verification.get("verified_on")
-    section("certificates", doc["certificates"])
+    for certificate in section("certificates", doc["certificates"]):
+        if certificate is not None:  # an authority's revocation outlives the dossier's copy of the status
+            certificate_status.enforce(session, certificate)
     KINDS["products"].apply(product, {k: product_item[k] for k in ("certificate", "certified_composition")}, codec)
     section("lots", doc["lots"])
     section("facilities", doc["facilities"])

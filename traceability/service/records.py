@@ -46,7 +46,7 @@ from traceability.errors import (
     ProvenanceCycleError,
 )
 from traceability.journal import canonical_json
-from traceability.service import journal
+from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import touch, writing
 
@@ -526,6 +526,8 @@ def _write(session: Session, actor: Actor, kind: Kind, obj: Any, data: dict[str,
         kind.apply(obj, data, codec)
         codec.errors.raise_if_any(f"The {kind.noun} refers to records that do not exist.")
         session.add(obj)
+        if isinstance(obj, Certificate):  # a new record inherits the decision; an edit may not contradict it
+            certificate_status.enforce(session, obj, data if before is not None else None)
         session.flush()
         check_acyclic(session, _affected_steps(obj))
         after = record_payload(kind, obj, codec)

@@ -1,0 +1,65 @@
+"""The authority's word on a certificate outlives any producer's copy of it.
+
+An auditor's or admin's decision (revoke, suspend, reinstate: `assessments.set_certificate_status`) is
+journaled once per business record of that certificate (same number and issuer). A producer's record of the
+same certificate, written later or edited since, must not say otherwise: otherwise a producer could undo a
+revocation by editing the status back, or by recording the certificate afresh, and the consumer page would
+show halal again. The journal is where decisions already live, so it is read here rather than copied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import Certificate, JournalEntry
+from traceability.errors import ConflictError
+from traceability.vocabulary import CertificateStatus
+
+__all__ = ["DECISION_ACTION", "Decision", "enforce", "standing_decision"]
+
+DECISION_ACTION = "certificate.status"
+_STATUS_FIELDS = ("status", "status_since", "fraud")
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: CertificateStatus
+    since: dt.date | None
+    fraud: bool
+    reason: str | None
+
+
+def standing_decision(session: Session, number: str, issuer: str) -> Decision | None:
+    """The latest authority decision on any business's record of this certificate, if there is one."""
+    ids = session.scalars(sa.select(Certificate.id).where(Certificate.number == number,
+                                                          Certificate.issuer == issuer)).all()
+    payload = session.scalar(sa.select(JournalEntry.payload).where(
+        JournalEntry.action == DECISION_ACTION, JournalEntry.subject.in_([f"certificate:{i}" for i in ids]))
+        .order_by(JournalEntry.seq.desc()).limit(1))
+    if payload is None:
+        return None
+    since = payload.get("status_since")
+    return Decision(CertificateStatus(payload["status"]), dt.date.fromisoformat(since) if since else None,
+                    bool(payload.get("fraud")), payload.get("status_reason"))
+
+
+def enforce(session: Session, certificate: Certificate, stated: dict[str, Any] | None = None) -> None:
+    """Give `certificate` the standing decision's status, or refuse a write that states another.
+
+    `stated` is what the writer sent explicitly (a PATCH or a create body); a status it names that
+    contradicts the decision is a conflict. Without `stated` (a dossier import), the decision simply wins.
+    """
+    decision = standing_decision(session, certificate.number, certificate.issuer)
+    if decision is None:
+        return
+    if stated is not None and "status" in stated and stated["status"] != decision.status:
+        message = (f"This certificate is {decision.status.value} since {decision.since} by an auditor's "
+                   "decision; only an auditor or an admin changes its status.")
+        raise ConflictError(message, errors={"status": [message]})
+    certificate.status, certificate.status_since = decision.status, decision.since
+    certificate.fraud, certificate.status_reason = decision.fraud, decision.reason
