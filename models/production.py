@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Versioned, utcnow
 from traceability.vocabulary import ApplicationRoute, CleansingMethod, FacilityKind, NajisKind, Technology
+
+if TYPE_CHECKING:  # resolved by name in the registry at run time
+    from models.supply import MaterialLot
 
 
 class Facility(Versioned, Base):
@@ -164,6 +167,7 @@ class ProductionStep(Versioned, Base):
     performed_on: Mapped[dt.date]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    facility: Mapped[Facility | None] = relationship()
     inputs: Mapped[list[StepInput]] = relationship(
         back_populates="step", cascade="all, delete-orphan", order_by="StepInput.position"
     )
@@ -189,6 +193,9 @@ class StepInput(Base):
     unit: Mapped[str | None] = mapped_column(sa.String(20))
 
     step: Mapped[ProductionStep] = relationship(back_populates="inputs")
+    # Set these instead of the ids when the record is not yet flushed; the flush orders the inserts.
+    lot: Mapped[MaterialLot | None] = relationship()
+    batch: Mapped[Batch | None] = relationship()
 
 
 class Batch(Versioned, Base):
@@ -210,6 +217,7 @@ class Batch(Versioned, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     step: Mapped[ProductionStep | None] = relationship(back_populates="outputs")
+    product: Mapped[Product] = relationship()
 
 
 class Storage(Base):

@@ -91,3 +91,20 @@ def test_once_reinstated_the_producer_may_state_active_again(client, filled, ses
 
     assert response.status_code == 200
     assert response.json["status"] == "active"
+
+
+def test_an_epcis_capture_after_the_revocation_takes_it_too(client, filled, session):
+    # Business B records the same supply chain from A's EPCIS export (a GTIN belongs to one product only).
+    session.execute(sa.text("UPDATE product SET gtin = NULL WHERE business_id = :id"), {"id": filled.world.business_a})
+    session.commit()
+    batch = final_batch(session, filled.world.business_a)
+    document = client.get(f"/api/v1/batches/{batch.id}/epcis", headers=filled.auth("auditor")).get_json(force=True)
+    _revoke(client, filled, session)
+
+    response = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_b"))
+
+    assert response.status_code == 201, response.get_json()
+    oil = _oil(session, filled.world.business_a)
+    copy = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_b,
+                                                       Certificate.number == oil.number))
+    assert (copy.status, str(copy.status_since)) == ("revoked", "2025-11-01")

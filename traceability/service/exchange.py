@@ -26,7 +26,7 @@ from models import (
 from traceability.errors import ErrorTree
 from traceability.formats import epcis
 from traceability.formats.prov import write_prov
-from traceability.service import journal
+from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
 from traceability.service.provenance import upstream_graph
 from traceability.service.records import KINDS, ApiCodec, check_acyclic, noun, record_payload
@@ -121,11 +121,16 @@ class _Resolver:
                                                      "no master data for it (number, issuer, scheme, issuedOn).")
             return None
         holder = self.supplier(attrs["holder"]) if attrs.get("holder") else None
-        return self._cached("certificate", uri, lambda: self.add(Certificate(
+        return self._cached("certificate", uri, lambda: self._decided(Certificate(
             business_id=self.business_id, number=number, issuer=attrs["issuer"],
             scheme=CertificateScheme(attrs.get("scheme", "regular")), holder=holder,
             issued_on=_day(attrs["issuedOn"]), valid_until=_day(attrs.get("validUntil")),
             status=CertificateStatus(attrs.get("status", "active")), status_since=_day(attrs.get("statusSince")))))
+
+    def _decided(self, certificate: Certificate) -> Certificate:
+        """A certificate new to this business, with an auditor's standing decision on it (if any) applied."""
+        certificate_status.enforce(self.session, certificate)
+        return self.add(certificate)
 
     def material(self, uri: str) -> Material:
         attrs = self.master.get(uri, {})
@@ -174,21 +179,22 @@ def _quantity(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _input(session: Session, resolver: _Resolver, lots: dict[tuple[str, str], MaterialLot],
-           batches: dict[tuple[str, str], Batch], source: dict[str, Any]) -> dict[str, int] | None:
+def _input(resolver: _Resolver, lots: dict[tuple[str, str], MaterialLot],
+           batches: dict[tuple[str, str], Batch], source: dict[str, Any]) -> dict[str, Any] | None:
+    """The lot or batch a step input names: one captured in this document (still unflushed, linked as an
+    object), or one already stored in the business."""
     key = (source["class"], source["lot_code"])
-    session.flush()
     if key in lots:
-        return {"lot_id": lots[key].id}
+        return {"lot": lots[key]}
     if key in batches:
-        return {"batch_id": batches[key].id}
+        return {"batch": batches[key]}
     material = resolver.find(Material, name=_name(resolver.master, source["class"]))
     lot = resolver.find(MaterialLot, lot_code=source["lot_code"], material_id=material.id) if material else None
     if lot is not None:
-        return {"lot_id": lot.id}
+        return {"lot": lot}
     product = resolver.find(Product, name=_name(resolver.master, source["class"]))
     batch = resolver.find(Batch, product_id=product.id, lot_code=source["lot_code"]) if product else None
-    return {"batch_id": batch.id} if batch is not None else None
+    return {"batch": batch} if batch is not None else None
 
 
 def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: str) -> CaptureResult:
@@ -218,12 +224,12 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
         steps: list[ProductionStep] = []
         for item in sorted(capture.steps, key=lambda s: s["on"]):
             facility = resolver.facility(item["facility"]) if item["facility"] else None
-            session.flush()  # ids for the links below
+            # Records link as objects, not ids: one flush at the end inserts them all in batches.
             step = resolver.add(ProductionStep(
                 business_id=business_id, name=item["name"][:300], process=item["process"],
-                equipment=item["equipment"], performed_on=item["on"], facility_id=facility.id if facility else None))
+                equipment=item["equipment"], performed_on=item["on"], facility=facility))
             for position, source in enumerate(item["inputs"]):
-                link = _input(session, resolver, lots, batches, source)
+                link = _input(resolver, lots, batches, source)
                 if link is None:
                     errors.add([*item["path"], "inputQuantityList", position],
                                f"{source['uri']} is neither a lot received nor a batch produced in this business.")
@@ -233,8 +239,7 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
             for output in item["outputs"]:
                 produced = _day(capture.master.get(output["uri"], {}).get("producedOn")) or item["on"]
                 product = resolver.product(output["class"])
-                session.flush()
-                batch = resolver.add(Batch(business_id=business_id, product_id=product.id,
+                batch = resolver.add(Batch(business_id=business_id, product=product,
                                             lot_code=output["lot_code"], produced_on=produced, step=step))
                 batches[output["class"], output["lot_code"]] = batch
             steps.append(step)
