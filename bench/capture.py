@@ -19,6 +19,12 @@ Measured, per database (SQLite in a temporary file; PostgreSQL when reachable):
 * dossiers baseline: the rows one service import stored (every table but the journal) copied with
   Core under fresh ids, one transaction per dossier, one multi-row insert per table.
 
+* EPCIS capture through the service: ``capture_epcis`` of one generated EPCIS 2.0 document of N events
+  (N/2 receipts of sugar lots, N/2 transformations each making one batch of cake from one lot; the document
+  the crash-safety tests kill mid-capture) into a new business, as one transaction;
+* EPCIS baseline: the rows that capture stored (journal aside) copied with Core under fresh ids, in one
+  transaction, one multi-row insert per table.
+
 Request bodies are loaded through the API's schemas before timing starts: what is timed is the
 service call, not marshmallow. Service and baseline run in alternating rounds after a warm-up, so
 a database that slows as it grows slows both alike.
@@ -61,11 +67,16 @@ from api.migrate import upgrade
 from api.schemas import BusinessIn, record_schemas
 from models import Base, Batch, ProductionStep, StepInput
 from models.base import utcnow
-from traceability.service import dossiers, records
+from traceability.service import dossiers, exchange, records
 from traceability.service.access import Actor
 from traceability.service.businesses import create_business
+from traceability.vocabulary import Role
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the generated EPCIS document is the crash-safety tests' own
+
+from tests.integration.test_crash_safety import epcis_document  # noqa: E402
+
 EXAMPLE = ROOT / "tests" / "data" / "examples" / "rendang-ok.json"
 ACTOR = Actor.operator("bench")
 LOTS = 25  # steps use these lots in turn
@@ -298,6 +309,10 @@ class Figures:
     dossiers_ratio: float
     rows_per_dossier: dict[str, int]
     journal_entries_per_dossier: int
+    epcis_events: int
+    service_events_per_s: float
+    core_events_per_s: float
+    epcis_ratio: float
     seconds: float
 
 
@@ -321,7 +336,28 @@ def alternate(service: Callable[[range], float], core: Callable[[range], float],
     return service_s, core_s
 
 
-def bench_database(name: str, url: str, steps: int, dossier_count: int) -> Figures:
+def bench_epcis(engine: sa.Engine, make_session: sessionmaker[Session], nibs: Nibs, events: int) -> tuple[float, float]:
+    """Seconds for one capture of `events` events through the service, and for a Core copy of what it stored."""
+    def capture(count: int) -> tuple[float, int]:
+        with make_session() as session:
+            business = create_business(session, ACTOR, BusinessIn().load(
+                {"name": "Dapur EPCIS", "nib": nibs(), "scale": "micro", "country": "ID"})).id
+            producer = Actor(label="bench", role=Role.PRODUCER, business_id=business)
+            document = epcis_document(count)
+            start = time.perf_counter()
+            exchange.capture_epcis(session, producer, document, base_url="https://bench.test")
+            return time.perf_counter() - start, business
+
+    capture(100)  # warm-up
+    service_s, business = capture(events)
+    snapshot = business_rows(engine, business)
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        copy_rows(connection, snapshot, nibs())
+    return service_s, time.perf_counter() - start
+
+
+def bench_database(name: str, url: str, steps: int, dossier_count: int, epcis_events: int) -> Figures:
     began = time.perf_counter()
     engine = make_engine(url)
     try:
@@ -353,6 +389,8 @@ def bench_database(name: str, url: str, steps: int, dossier_count: int) -> Figur
         dossier_service_s, dossier_core_s = alternate(
             service_part, lambda part: core_dossiers(engine, snapshot, [nibs() for _ in part]), dossier_count, 0)
 
+        epcis_service_s, epcis_core_s = bench_epcis(engine, make_session, nibs, epcis_events)
+
         return Figures(
             database=name,
             server=server_version(engine),
@@ -366,6 +404,10 @@ def bench_database(name: str, url: str, steps: int, dossier_count: int) -> Figur
             dossiers_ratio=round(dossier_core_s / dossier_service_s, 3),
             rows_per_dossier=rows,
             journal_entries_per_dossier=after["journal_entry"] - before["journal_entry"],
+            epcis_events=epcis_events,
+            service_events_per_s=round(epcis_events / epcis_service_s, 1),
+            core_events_per_s=round(epcis_events / epcis_core_s, 1),
+            epcis_ratio=round(epcis_core_s / epcis_service_s, 3),
             seconds=round(time.perf_counter() - began, 1),
         )
     finally:
@@ -379,6 +421,8 @@ def print_table(f: Figures) -> None:
           f"{f.steps_ratio:>8.2f}x")
     print(f"  {'dossier imports (rendang-ok)':<34}{f.service_dossiers_per_s:>12.2f}"
           f"{f.core_dossiers_per_s:>12.2f}{f.dossiers_ratio:>8.2f}x")
+    print(f"  {f'EPCIS capture ({f.epcis_events} events)':<34}{f.service_events_per_s:>12.1f}"
+          f"{f.core_events_per_s:>12.1f}{f.epcis_ratio:>8.2f}x")
     print(f"  one dossier: {sum(f.rows_per_dossier.values())} rows in {len(f.rows_per_dossier)} tables, "
           f"plus {f.journal_entries_per_dossier} journal entries (service only)")
 
@@ -389,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="sqlite, sqlite:///new-file or a PostgreSQL server URL; repeat for several")
     parser.add_argument("--steps", type=int, default=300, help="steps per database (default 300)")
     parser.add_argument("--dossiers", type=int, default=20, help="dossier imports per database (default 20)")
+    parser.add_argument("--epcis-events", type=int, default=10_000, help="events in the captured EPCIS document "
+                                                                         "(default 10,000)")
     args = parser.parse_args(argv)
     if args.steps < ROUNDS or args.dossiers < ROUNDS:
         parser.error(f"--steps and --dossiers must be at least {ROUNDS}")
@@ -400,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     for target in targets(args.database):
         try:
             with fresh_database(target) as url:
-                figures = bench_database(target.name, url, args.steps, args.dossiers)
+                figures = bench_database(target.name, url, args.steps, args.dossiers, args.epcis_events)
         except Unreachable as exc:
             reason = str(exc)
             shown = sa.make_url(target.url).render_as_string(hide_password=True)
