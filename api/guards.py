@@ -205,10 +205,14 @@ def _check_json_body() -> Response | None:
     data = request.get_data(cache=True)
     if not data:
         return None
-    try:
-        value = loads(data)
-    except StrictJSONError as exc:
-        return problem(400, "Bad Request", str(exc), errors={"body": [str(exc)]})
+    # Parsed once, through the strict provider, and cached for the handler's own get_json(); only a
+    # refused body is parsed again, to say why.
+    value = request.get_json(force=True, silent=True, cache=True)
+    if value is None:
+        try:
+            value = loads(data)
+        except StrictJSONError as exc:
+            return problem(400, "Bad Request", str(exc), errors={"body": [str(exc)]})
     # JSON can only carry NUL as the escape \u0000 (a raw control character is not valid JSON).
     bad = nul_paths(value) if b"\\u0000" in data else None
     if bad:
