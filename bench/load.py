@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  latency p50 {mixed['p50_ms']:.1f} ms  p99 {mixed['p99_ms']:.1f} ms  errors {mixed['errors']:.0f}")
     print("  worker RSS before -> after: " + ", ".join(
         f"{before[pid] / 1024:.1f} -> {after.get(pid, 0) / 1024:.1f} MiB" for pid in sorted(before)))
-    if len(after) != len(before) or set(after) != set(before):
+    if set(after) != set(before):
         print("  a worker was replaced during the run", file=sys.stderr)
     print(json.dumps({"seconds": args.seconds, "workers": workers, "mixed": {k: round(v, 3) for k, v in
                                                                                mixed.items()},

@@ -132,14 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite in a temp dir)")
     parser.add_argument("--roles", default=",".join(ROLES), help=f"comma-separated, from {', '.join(ROLES)}")
-    parser.add_argument("--max-examples", type=int, default=50, help="per operation")
-    parser.add_argument("--seconds", type=int, default=90, help="time budget per role")
+    parser.add_argument("--max-examples", type=int, help="per operation (default 50; 10 with --quick)")
+    parser.add_argument("--seconds", type=int, help="time budget per role (default 90; 20 with --quick)")
     parser.add_argument("--seed", type=int, default=20251128)
-    parser.add_argument("--quick", action="store_true", help="10 examples per operation, 20 s per role (CI)")
+    parser.add_argument("--quick", action="store_true", help="CI's bounds: 10 examples per operation, 20 s per role")
     args = parser.parse_args(argv)
-    if args.quick:  # CI's bounds, unless given explicitly
-        args.max_examples = 10 if "--max-examples" not in (argv or sys.argv) else args.max_examples
-        args.seconds = 20 if "--seconds" not in (argv or sys.argv) else args.seconds
+    args.max_examples = args.max_examples or (10 if args.quick else 50)
+    args.seconds = args.seconds or (20 if args.quick else 90)
     roles = [role for role in args.roles.split(",") if role]
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:

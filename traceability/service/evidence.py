@@ -16,6 +16,7 @@ from traceability.errors import ContentTooLargeError, NotFoundError, Unsupported
 from traceability.evidence import ACCEPTED, EXTENSIONS, sniff
 from traceability.service import journal
 from traceability.service.access import Actor
+from traceability.service.records import get_record
 from traceability.service.unit_of_work import writing
 
 __all__ = ["Evidence", "get_evidence", "put_evidence", "writable_certificate"]
@@ -36,17 +37,9 @@ class Evidence:
         return f"certificate-{self.certificate_id}.{EXTENSIONS[self.media_type]}"
 
 
-def _certificate(session: Session, actor: Actor, certificate_id: int) -> Certificate:
-    certificate = session.get(Certificate, certificate_id)
-    if certificate is None:
-        raise NotFoundError("No certificate with that id.")
-    actor.require_read(certificate.business_id, "certificate")
-    return certificate
-
-
 def writable_certificate(session: Session, actor: Actor, certificate_id: int) -> Certificate:
     """The certificate, if the actor may change it (404 for anyone who may not see it, else 403)."""
-    certificate = _certificate(session, actor, certificate_id)
+    certificate: Certificate = get_record(session, actor, "certificates", certificate_id)
     actor.require_write(certificate.business_id, "certificate")
     return certificate
 
@@ -80,7 +73,7 @@ def put_evidence(session: Session, actor: Actor, certificate_id: int, content: b
 
 def get_evidence(session: Session, actor: Actor, certificate_id: int) -> Evidence:
     """The certificate's scan, for anyone who may read the certificate."""
-    certificate = _certificate(session, actor, certificate_id)
+    certificate: Certificate = get_record(session, actor, "certificates", certificate_id)
     stored = (session.get(CertificateEvidence, certificate.evidence_sha256)
               if certificate.evidence_sha256 else None)
     if stored is None:
