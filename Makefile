@@ -30,9 +30,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/pytest
 
-## lint: ruff and the import-layer contracts
+## lint: ruff (rules and formatting) and the import-layer contracts
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 check: lint test

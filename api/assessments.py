@@ -51,10 +51,12 @@ class CertificateStatusIn(Strict):
     status = choice(CertificateStatus)
     effective = fields.Date(required=True, metadata={"description": "From when the decision applies."})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
-    fraud = fields.Boolean(load_default=False,
-                           metadata={"description": "A revocation for fraud reaches back to the date of issue."})
-    everywhere = fields.Boolean(load_default=True,
-                                metadata={"description": "Apply to every business's record of this certificate."})
+    fraud = fields.Boolean(
+        load_default=False, metadata={"description": "A revocation for fraud reaches back to the date of issue."}
+    )
+    everywhere = fields.Boolean(
+        load_default=True, metadata={"description": "Apply to every business's record of this certificate."}
+    )
 
 
 class ReferenceIn(Schema):
@@ -106,4 +108,3 @@ class ReferenceView(MethodView):
         data.pop("note", None)
         reference = assessments.set_reference(get_session(), require_actor(), data)
         return {"reference": reference.label, "data": dict(reference.data)}
-

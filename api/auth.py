@@ -86,9 +86,12 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.authenticate_password(
-                get_session(), form.email.data, form.password.data,
+                get_session(),
+                form.email.data,
+                form.password.data,
                 max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
-                lockout=dt.timedelta(minutes=float(current_app.config["LOGIN_LOCKOUT_MINUTES"])))
+                lockout=dt.timedelta(minutes=float(current_app.config["LOGIN_LOCKOUT_MINUTES"])),
+            )
         except TraceabilityError as exc:
             error = exc.message
         else:

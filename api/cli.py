@@ -54,8 +54,9 @@ def domain_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False,
-             load_dotenv=False)
+@click.group(
+    cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False, load_dotenv=False
+)
 def cli() -> None:
     """halal-trace: halal supply-chain traceability for UMKM."""
 
@@ -141,8 +142,9 @@ def users() -> None:
 @domain_errors
 def users_create(email: str, role: str, nib: str | None, password: str | None, name: str) -> None:
     """Create a user."""
-    user, secret = accounts.create_user(get_session(), OPERATOR, email=email, role=Role(role), business_nib=nib,
-                                        password=password, name=name)
+    user, secret = accounts.create_user(
+        get_session(), OPERATOR, email=email, role=Role(role), business_nib=nib, password=password, name=name
+    )
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
     if password is None:
         click.echo(f"Password: {secret}")
@@ -184,9 +186,13 @@ def tokens_create(email: str, name: str, as_json: bool) -> None:
 
 @cli.command("import")
 @click.argument("dossier", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="DOSSIER|FILE")
-@click.option("--all", "whole", is_flag=True,
-              help="FILE is a whole-database backup (halal-trace/backup@1, plain or .gz): restore it into this "
-                   "empty, freshly migrated database of the same Alembic revision, all or nothing.")
+@click.option(
+    "--all",
+    "whole",
+    is_flag=True,
+    help="FILE is a whole-database backup (halal-trace/backup@1, plain or .gz): restore it into this "
+    "empty, freshly migrated database of the same Alembic revision, all or nothing.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 @domain_errors
@@ -202,27 +208,41 @@ def import_command(dossier: Path, whole: bool, as_json: bool) -> None:
         if as_json:
             _emit(summary.as_json())
         else:
-            click.echo(f"Restored {summary.total} rows in {len(summary.rows)} tables "
-                       f"(revision {summary.revision}, sha256 {summary.sha256}).")
+            click.echo(
+                f"Restored {summary.total} rows in {len(summary.rows)} tables "
+                f"(revision {summary.revision}, sha256 {summary.sha256})."
+            )
         return
     result = dossiers.import_dossier(get_session(), OPERATOR, _load_json(dossier, "dossier"))
     data = {"business": result.business, "product": result.product, "batches": result.batches}
     if as_json:
         _emit(data)
     else:
-        click.echo(f"Imported product {result.product} into business {result.business}; "
-                   f"batches {', '.join(map(str, result.batches))}.")
+        click.echo(
+            f"Imported product {result.product} into business {result.business}; "
+            f"batches {', '.join(map(str, result.batches))}."
+        )
 
 
 @cli.command("export")
 @click.argument("batch_id", type=int, required=False)
-@click.option("--format", "fmt", type=click.Choice(["dossier", "epcis", "prov", "csv"]),
-              help="Format of a batch export.  [default: dossier]")
-@click.option("--all", "whole", is_flag=True,
-              help="Back up the whole database instead of one batch (halal-trace/backup@1, JSON Lines).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="With --all: write the backup to this file (gzip when it ends in .gz, mode 0600) "
-                   "instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dossier", "epcis", "prov", "csv"]),
+    help="Format of a batch export.  [default: dossier]",
+)
+@click.option(
+    "--all",
+    "whole",
+    is_flag=True,
+    help="Back up the whole database instead of one batch (halal-trace/backup@1, JSON Lines).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --all: write the backup to this file (gzip when it ends in .gz, mode 0600) instead of stdout.",
+)
 @with_appcontext
 @domain_errors
 def export_command(batch_id: int | None, fmt: str | None, whole: bool, out: Path | None) -> None:
@@ -273,8 +293,9 @@ def _export_all(out: Path | None) -> None:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(out)
-    click.echo(f"Wrote {summary.total} rows of {len(summary.rows)} tables to {out} (sha256 {summary.sha256}).",
-               err=True)
+    click.echo(
+        f"Wrote {summary.total} rows of {len(summary.rows)} tables to {out} (sha256 {summary.sha256}).", err=True
+    )
 
 
 @cli.group("journal")
@@ -289,8 +310,9 @@ def journal_verify(as_json: bool) -> None:
     """Check every entry's hash and link; exit 1 if the chain is broken."""
     report = journal.verify(get_session())
     if as_json:
-        _emit({"ok": report.ok, "entries": report.entries, "first_broken": report.first_broken,
-               "reason": report.reason})
+        _emit(
+            {"ok": report.ok, "entries": report.entries, "first_broken": report.first_broken, "reason": report.reason}
+        )
     elif report.ok:
         click.echo(f"Journal intact: {report.entries} entries.")
     else:
@@ -309,8 +331,11 @@ def _load_json(path: Path, what: str) -> Any:
 @cli.command("assess")
 @click.argument("dossier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Evaluation date (YYYY-MM-DD).")
-@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Reference data overlay (JSON) for this assessment only.")
+@click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Reference data overlay (JSON) for this assessment only.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON (DESIGN section 6).")
 @domain_errors
 def assess_command(dossier: Path, as_of: dt.datetime | None, reference: Path | None, as_json: bool) -> None:
@@ -322,8 +347,10 @@ def assess_command(dossier: Path, as_of: dt.datetime | None, reference: Path | N
     if as_json:
         _emit(result)
         return
-    click.echo(f"{result['product']['name']}: verdict {result['verdict']}, status {result['status']} "
-               f"({result['ruleset']}, as of {result['as_of']})")
+    click.echo(
+        f"{result['product']['name']}: verdict {result['verdict']}, status {result['status']} "
+        f"({result['ruleset']}, as of {result['as_of']})"
+    )
     for finding in result["findings"]:
         click.echo(f"  {finding['rule']:<8} {finding['severity']:<15} {finding['message']['en']}")
     eligible = result["self_declare"]["eligible"]
@@ -350,6 +377,8 @@ def assessments_refresh(limit: int, as_json: bool) -> None:
         _emit({"refreshed": total})
     else:
         click.echo(f"Recomputed {total} assessments.")
+
+
 from api.codes_cli import codes as codes_group  # noqa: E402 - its commands use the helpers above
 
 cli.add_command(codes_group)

@@ -32,8 +32,11 @@ def key_ring() -> KeyRing:
     """This process's key ring, reloaded when the key directory changes (a rotation by the CLI)."""
     directory = current_app.config.get("SIGNING_KEY_DIR") or os.path.join(current_app.instance_path, "signing-keys")
     cached: KeyRing | None = current_app.extensions.get("signing_keys")
-    if cached is None or cached.directory != Path(directory) or cached.stamp() != current_app.extensions.get(
-            "signing_keys_stamp"):
+    if (
+        cached is None
+        or cached.directory != Path(directory)
+        or cached.stamp() != current_app.extensions.get("signing_keys_stamp")
+    ):
         cached = KeyRing.open(directory)
         current_app.extensions["signing_keys"] = cached
         current_app.extensions["signing_keys_stamp"] = cached.stamp()
@@ -48,8 +51,9 @@ def seal(draft: CodeDraft) -> tuple[str, str, str]:
     """Sign a new code with the active key and build the URL its label prints."""
     claims = codes.Claims(draft.code, draft.batch, draft.product, draft.issued_at)
     kid, signature = key_ring().sign(claims)
-    url = codes.signed_url(current_app.config["PUBLIC_BASE_URL"], claims, kid, signature, gtin=draft.gtin,
-                           lot=draft.lot)
+    url = codes.signed_url(
+        current_app.config["PUBLIC_BASE_URL"], claims, kid, signature, gtin=draft.gtin, lot=draft.lot
+    )
     return url, kid, signature
 
 
@@ -104,9 +108,15 @@ class VerifyArgs(Schema):
 
 
 def code_body(record: Any) -> dict[str, Any]:
-    return {"code": record.code, "url": record.url, "batch_id": record.batch_id, "key_id": record.key_id,
-            "issued_at": record.issued_at, "revoked_at": record.revoked_at,
-            "short_url": codes.short_url(current_app.config["PUBLIC_BASE_URL"], record.code)}
+    return {
+        "code": record.code,
+        "url": record.url,
+        "batch_id": record.batch_id,
+        "key_id": record.key_id,
+        "issued_at": record.issued_at,
+        "revoked_at": record.revoked_at,
+        "short_url": codes.short_url(current_app.config["PUBLIC_BASE_URL"], record.code),
+    }
 
 
 @bp.route("/batches/<int:batch_id>/codes")
@@ -121,8 +131,9 @@ class BatchCodes(MethodView):
     @bp.response(201, CodeOut(many=True))
     def post(self, data: dict[str, Any], batch_id: int) -> list[dict[str, Any]]:
         """Issue signed codes for a batch (its producer only); ``revoke_previous`` makes it a re-issue."""
-        issued = verification.issue_codes(get_session(), require_actor(), batch_id, seal=seal,
-                                          new_code=codes.new_code, **data)
+        issued = verification.issue_codes(
+            get_session(), require_actor(), batch_id, seal=seal, new_code=codes.new_code, **data
+        )
         qr_cache.warm(c.url for c in issued[:WARM_AT_ISSUE])
         return [code_body(c) for c in issued]
 
@@ -142,8 +153,9 @@ class LabelSheet(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """A4 label sheets for batches, with each batch's newest active code (readers of the batches)."""
         pdf = label_sheet(args["batch"], args["per_batch"])
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": 'inline; filename="labels.pdf"'})
+        return Response(
+            pdf, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="labels.pdf"'}
+        )
 
 
 def label_sheet(batch_ids: list[int], per_batch: int) -> bytes:
@@ -154,11 +166,17 @@ def label_sheet(batch_ids: list[int], per_batch: int) -> bytes:
     for batch_id, batch_codes in found.items():
         active = [c for c in batch_codes if c.revoked_at is None]
         if not active:
-            raise InvalidInputError(f"Batch {batch_id} has no active code: issue one first.",
-                                    errors={"batch": [f"{batch_id} has no active code."]})
+            raise InvalidInputError(
+                f"Batch {batch_id} has no active code: issue one first.",
+                errors={"batch": [f"{batch_id} has no active code."]},
+            )
         view = verification.public_status(session, active[-1].code)
-        label = labels.Label(active[-1].url, view.product, view.lot_code,
-                             codes.short_url(current_app.config["PUBLIC_BASE_URL"], view.code))
+        label = labels.Label(
+            active[-1].url,
+            view.product,
+            view.lot_code,
+            codes.short_url(current_app.config["PUBLIC_BASE_URL"], view.code),
+        )
         items += [label] * per_batch
     return labels.sheet_pdf(items)
 
@@ -178,12 +196,14 @@ class Verify(MethodView):
         view = _public_view(code)
         note_listing_request(code)
         if "s" in args:
-            check_online(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code) + "?s=" + args["s"], view,
-                         field="s")
+            check_online(
+                codes.short_url(current_app.config["PUBLIC_BASE_URL"], code) + "?s=" + args["s"], view, field="s"
+            )
         text = view.as_json()
         consumer_url = json.dumps(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code))
-        response = current_app.response_class(f'{{"consumer_url": {consumer_url}, {text[1:]}',
-                                              mimetype="application/json")
+        response = current_app.response_class(
+            f'{{"consumer_url": {consumer_url}, {text[1:]}', mimetype="application/json"
+        )
         return public_headers(response, view, text)
 
 

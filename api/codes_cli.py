@@ -41,8 +41,15 @@ def issue(batch_id: int, count: int, revoke_previous: bool, as_json: bool) -> No
 
     @domain_errors
     def run() -> None:
-        issued = verification.issue_codes(get_session(), _operator(), batch_id, seal=seal,
-                                          new_code=qr_codes.new_code, count=count, revoke_previous=revoke_previous)
+        issued = verification.issue_codes(
+            get_session(),
+            _operator(),
+            batch_id,
+            seal=seal,
+            new_code=qr_codes.new_code,
+            count=count,
+            revoke_previous=revoke_previous,
+        )
         for record in issued:
             data = {"code": record.code, "url": record.url, "batch": record.batch_id, "key_id": record.key_id}
             click.echo(json.dumps(data) if as_json else f"{record.code}  {record.url}")
@@ -63,8 +70,12 @@ def revoke(code: str) -> None:
 
 @codes.command("verify")
 @click.argument("url")
-@click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A saved /.well-known/jwks.json; default: this installation's key directory.")
+@click.option(
+    "--jwks",
+    "jwks_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved /.well-known/jwks.json; default: this installation's key directory.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def verify(url: str, jwks_file: Path | None, as_json: bool) -> None:
@@ -78,11 +89,19 @@ def verify(url: str, jwks_file: Path | None, as_json: bool) -> None:
     except SignatureError as exc:
         result = {"valid": False, "reason": str(exc)}
     else:
-        result = {"valid": True, "code": signed.claims.code, "batch": signed.claims.batch,
-                  "product": signed.claims.product, "issued_at": signed.claims.issued_at, "key_id": signed.kid,
-                  "gtin": signed.gtin, "lot": signed.lot}
-    click.echo(json.dumps(result) if as_json else ("genuine" if result["valid"] else f"NOT genuine: "
-                                                                                       f"{result['reason']}"))
+        result = {
+            "valid": True,
+            "code": signed.claims.code,
+            "batch": signed.claims.batch,
+            "product": signed.claims.product,
+            "issued_at": signed.claims.issued_at,
+            "key_id": signed.kid,
+            "gtin": signed.gtin,
+            "lot": signed.lot,
+        }
+    click.echo(
+        json.dumps(result) if as_json else ("genuine" if result["valid"] else f"NOT genuine: {result['reason']}")
+    )
     if not result["valid"]:
         sys.exit(1)
 

@@ -35,8 +35,9 @@ def issue() -> ResponseReturnValue:
     try:
         if batch_id is None:
             raise InvalidInputError("Choose a batch.", errors={"batch": ["Required."]})
-        issued = verification.issue_codes(get_session(), require_actor(), batch_id, seal=seal,
-                                          new_code=qr_codes.new_code)
+        issued = verification.issue_codes(
+            get_session(), require_actor(), batch_id, seal=seal, new_code=qr_codes.new_code
+        )
         flash(f"Kode {issued[0].code} diterbitkan · code issued.")
     except TraceabilityError as exc:
         flash(exc.message)

@@ -35,11 +35,14 @@ def init_app(app: Flask) -> None:
     engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"], **app.config["ENGINE_OPTIONS"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(
-        engine, expire_on_commit=False,
+        engine,
+        expire_on_commit=False,
         # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
-        info={"propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"],
-              # A fixed evaluation date for stored assessments (reproducible demos and tests); else today.
-              "assessment_as_of": _date(app.config["ASSESSMENT_AS_OF"])},
+        info={
+            "propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"],
+            # A fixed evaluation date for stored assessments (reproducible demos and tests); else today.
+            "assessment_as_of": _date(app.config["ASSESSMENT_AS_OF"]),
+        },
     )
     app.teardown_appcontext(close_session)
 

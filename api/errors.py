@@ -48,8 +48,9 @@ class ProblemSchema(Schema):
     errors = fields.Dict(metadata={"description": "Field name (or path) to messages."})
 
 
-def problem(status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
-            **extra: Any) -> Response:
+def problem(
+    status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     """Build a problem-details response."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:

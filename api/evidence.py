@@ -38,8 +38,9 @@ def _upload(limit: int) -> bytes:
     """
     slack = MULTIPART_SLACK if request.mimetype == "multipart/form-data" else 0
     if request.content_length is not None and request.content_length > limit + slack:
-        raise ContentTooLargeError(f"The file is larger than {limit} bytes.",
-                                   errors={"file": [f"At most {limit} bytes."]})
+        raise ContentTooLargeError(
+            f"The file is larger than {limit} bytes.", errors={"file": [f"At most {limit} bytes."]}
+        )
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         return upload.read(limit + 1) if upload is not None else b""
@@ -48,9 +49,17 @@ def _upload(limit: int) -> bytes:
 
 @bp.route("/certificates/<int:certificate_id>/evidence")
 class CertificateEvidence(MethodView):
-    @bp.doc(requestBody={"required": True, "content": {
-        **_FILE_TYPES, "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}}}})
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                **_FILE_TYPES,
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                },
+            },
+        }
+    )
     @bp.response(200, EvidenceOut)
     def put(self, certificate_id: int) -> dict[str, Any]:
         """Upload the scanned certificate (PDF, JPEG or PNG, judged by its content); replaces any earlier one."""
@@ -58,19 +67,27 @@ class CertificateEvidence(MethodView):
         evidence.writable_certificate(session, actor, certificate_id)  # 404/403 before reading a large body
         limit = current_app.config["EVIDENCE_MAX_BYTES"]
         stored = evidence.put_evidence(session, actor, certificate_id, _upload(limit), max_bytes=limit)
-        return {"certificate": certificate_id, "sha256": stored.sha256, "media_type": stored.media_type,
-                "size": len(stored.content)}
+        return {
+            "certificate": certificate_id,
+            "sha256": stored.sha256,
+            "media_type": stored.media_type,
+            "size": len(stored.content),
+        }
 
     @bp.doc(responses={"200": {"description": "The scan, as stored.", "content": _FILE_TYPES}})
     def get(self, certificate_id: int) -> Response:
         """Download the scanned certificate."""
         stored = evidence.get_evidence(get_session(), require_actor(), certificate_id)
-        return Response(stored.content, mimetype=stored.media_type, headers={
-            "Content-Disposition": f"attachment; filename={stored.filename}",
-            "X-Content-Type-Options": "nosniff",
-            "ETag": f'"{stored.sha256}"',
-            "Cache-Control": "private, no-store",
-        })
+        return Response(
+            stored.content,
+            mimetype=stored.media_type,
+            headers={
+                "Content-Disposition": f"attachment; filename={stored.filename}",
+                "X-Content-Type-Options": "nosniff",
+                "ETag": f'"{stored.sha256}"',
+                "Cache-Control": "private, no-store",
+            },
+        )
 
 
 def init_app(app: Flask, api: Any) -> None:

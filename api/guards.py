@@ -162,8 +162,9 @@ def _takes_body(endpoint: str) -> bool:
     """Whether the route declares a request body (a body schema, or a documented requestBody)."""
     doc = _apidoc(endpoint)
     arguments = doc.get("arguments", {}).get("parameters", [])
-    return any(a.get("in") in ("json", "form", "files") for a in arguments) or \
-        "requestBody" in doc.get("manual_doc", {})
+    return any(a.get("in") in ("json", "form", "files") for a in arguments) or "requestBody" in doc.get(
+        "manual_doc", {}
+    )
 
 
 def _fields(schema: Any) -> dict[str, Any]:
@@ -181,9 +182,12 @@ def _check_query() -> Response | None:
     if not unknown:
         return None
     allowed = ", ".join(sorted(known)) or "none"
-    return problem(400, "Bad Request",
-                   f"Unknown query parameter(s): {', '.join(unknown)} (this route takes {allowed}).",
-                   errors={name: ["Unknown query parameter."] for name in unknown})
+    return problem(
+        400,
+        "Bad Request",
+        f"Unknown query parameter(s): {', '.join(unknown)} (this route takes {allowed}).",
+        errors={name: ["Unknown query parameter."] for name in unknown},
+    )
 
 
 def _check_body_type() -> None:
@@ -223,7 +227,9 @@ def _check_json_body() -> Response | None:
 def _check_nul_in_form() -> None:
     # (A NUL in the path or query is refused by errors.check_url.)
     form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-        "application/x-www-form-urlencoded", "multipart/form-data")
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    )
     if form and any(NUL in k or NUL in v for k, v in request.form.items(multi=True)):
         raise BadRequest("The form contains a NUL character.")
 

@@ -48,8 +48,9 @@ def before_request() -> Response | None:
             return problem(422, "Unprocessable Content", f"This {HEADER} was used for a different request.")
         if stored.status_code is None:
             return problem(409, "Conflict", f"A request with this {HEADER} is still being processed.")
-        response = current_app.response_class(stored.response_body, status=stored.status_code,
-                                              headers=stored.response_headers or {})
+        response = current_app.response_class(
+            stored.response_body, status=stored.status_code, headers=stored.response_headers or {}
+        )
         response.headers["Idempotent-Replayed"] = "true"
         return response
     g.idempotency = IdempotencyRecord(user_id=user.id, key=key, fingerprint=fingerprint)
@@ -65,8 +66,9 @@ def after_request(response: Response) -> Response:
     if sa.inspect(record).persistent:  # committed together with the write
         record.status_code = response.status_code
         record.response_body = response.get_data(as_text=True)
-        record.response_headers = {k: v for k, v in response.headers.items()
-                                   if k in ("Content-Type", "Location", "ETag")}
+        record.response_headers = {
+            k: v for k, v in response.headers.items() if k in ("Content-Type", "Location", "ETag")
+        }
         session.commit()
     return response
 

@@ -26,8 +26,9 @@ def init_app(app: Flask) -> Limiter:
     # Read per request, so a setting changed at run time (or by a test) applies at once.
     login_rate: Callable[[], str] = lambda: current_app.config["LOGIN_RATE_LIMIT"]  # noqa: E731
     view = app.view_functions["auth.login"]
-    app.view_functions["auth.login"] = limiter.limit(login_rate, methods=["POST"], on_breach=_login_refused,
-                                                     scope="login")(view)
+    app.view_functions["auth.login"] = limiter.limit(
+        login_rate, methods=["POST"], on_breach=_login_refused, scope="login"
+    )(view)
     warn_if_per_process(app, _workers_from_environment())
     return limiter
 
@@ -63,7 +64,9 @@ def warn_if_per_process(app: Flask, workers: int) -> bool:
         app.logger.warning(
             "Rate limits use memory:// storage with %d workers: each worker counts on its own, so a client "
             "gets up to %d times every limit. Set HALAL_TRACE_RATELIMIT_STORAGE_URI=redis://host:6379/0 "
-            "to share the counters.", workers, workers)
+            "to share the counters.",
+            workers,
+            workers,
+        )
         return True
     return False
-

@@ -25,8 +25,12 @@ from traceability.formats.fields import STORED_ID
 from traceability.service import listings, programmes, registry
 from traceability.vocabulary import ProgrammeMode
 
-bp = Blueprint("programmes", __name__, url_prefix="/api/v1",
-               description="Programmes, their milestone dashboard, the city registry, marketplace listings")
+bp = Blueprint(
+    "programmes",
+    __name__,
+    url_prefix="/api/v1",
+    description="Programmes, their milestone dashboard, the city registry, marketplace listings",
+)
 web = FlaskBlueprint("coordinator", __name__)
 
 STUCK_DAYS = 14
@@ -37,8 +41,9 @@ class ProgrammeIn(f.Strict):
     organiser = fields.String(required=True, validate=validate.Length(min=1, max=200))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True, load_default=None)
-    coordinator = fields.Integer(strict=True, validate=STORED_ID,
-                                 metadata={"description": "The coordinator's user id (an admin names one)."})
+    coordinator = fields.Integer(
+        strict=True, validate=STORED_ID, metadata={"description": "The coordinator's user id (an admin names one)."}
+    )
 
 
 class ProgrammeOut(Schema):
@@ -66,9 +71,10 @@ class ParticipantOut(Schema):
 
 
 class DashboardArgs(f.Strict):
-    stuck_days = fields.Integer(validate=validate.Range(min=0, max=3650),
-                                metadata={"description": f"Days at one step before a business counts as stuck "
-                                                         f"(default {STUCK_DAYS})."})
+    stuck_days = fields.Integer(
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": f"Days at one step before a business counts as stuck (default {STUCK_DAYS})."},
+    )
     as_of = fields.Date(metadata={"description": "The day to measure waiting from (default today)."})
 
 
@@ -98,8 +104,9 @@ class DashboardOut(Schema):
 
 
 class RegistryArgs(f.Strict):
-    skip_invalid = fields.Boolean(load_default=False,
-                                  metadata={"description": "Import the good rows and report the bad ones."})
+    skip_invalid = fields.Boolean(
+        load_default=False, metadata={"description": "Import the good rows and report the bad ones."}
+    )
 
 
 class RegistryOut(Schema):
@@ -133,8 +140,11 @@ class Programmes(MethodView):
     def post(self, data: dict[str, Any]) -> ResponseReturnValue:
         """Open a programme (coordinator for themselves, admin naming the coordinator)."""
         programme = programmes.create_programme(get_session(), require_actor(), data)
-        return (programmes.programme_body(programme, 0), 201,
-                {"Location": url_for("programmes.Programme", programme_id=programme.id)})
+        return (
+            programmes.programme_body(programme, 0),
+            201,
+            {"Location": url_for("programmes.Programme", programme_id=programme.id)},
+        )
 
 
 @bp.route("/programmes/<int:programme_id>")
@@ -151,14 +161,14 @@ class Participants(MethodView):
     @bp.response(201, ParticipantOut)
     def post(self, data: dict[str, Any], programme_id: int) -> Any:
         """Enrol a registered business, in person or online, with the pendamping who follows it."""
-        return programmes.add_participant(get_session(), require_actor(), programme_id, data["business"],
-                                          data["mode"], data["pendamping"])
+        return programmes.add_participant(
+            get_session(), require_actor(), programme_id, data["business"], data["mode"], data["pendamping"]
+        )
 
 
 def _board(programme_id: int, args: dict[str, Any]) -> programmes.Dashboard:
     days = args.get("stuck_days", current_app.config.get("PROGRAMME_STUCK_DAYS", STUCK_DAYS))
-    return programmes.dashboard(get_session(), require_actor(), programme_id, stuck_days=days,
-                                as_of=args.get("as_of"))
+    return programmes.dashboard(get_session(), require_actor(), programme_id, stuck_days=days, as_of=args.get("as_of"))
 
 
 @bp.route("/programmes/<int:programme_id>/dashboard")
@@ -177,8 +187,11 @@ class DashboardCsv(MethodView):
     def get(self, args: dict[str, Any], programme_id: int) -> Response:
         """The participants' milestone dates as CSV."""
         text = programmes.dashboard_csv(_board(programme_id, args))
-        return Response(text, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="programme-{programme_id}.csv"'})
+        return Response(
+            text,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="programme-{programme_id}.csv"'},
+        )
 
 
 @bp.route("/registry")
@@ -234,12 +247,27 @@ def dashboard_page() -> str:
     bars = []
     if board is not None:
         top = max([1, *(step["reached"] for step in board.funnel)])
-        bars = [{"label": text[f"m.{step['milestone']}"], "reached": step["reached"],
-                 "width": round(_BAR_WIDTH * step["reached"] / top)} for step in board.funnel]
-    return render_template("coordinator.html", t=text, lang=lang, runs=runs, board=board, bars=bars,
-                           chosen=chosen, stuck_days=days, bar_width=_BAR_WIDTH,
-                           milestone_names={k: text[f"m.{k}"] for k in programmes.MILESTONES},
-                           today=dt.date.today())
+        bars = [
+            {
+                "label": text[f"m.{step['milestone']}"],
+                "reached": step["reached"],
+                "width": round(_BAR_WIDTH * step["reached"] / top),
+            }
+            for step in board.funnel
+        ]
+    return render_template(
+        "coordinator.html",
+        t=text,
+        lang=lang,
+        runs=runs,
+        board=board,
+        bars=bars,
+        chosen=chosen,
+        stuck_days=days,
+        bar_width=_BAR_WIDTH,
+        milestone_names={k: text[f"m.{k}"] for k in programmes.MILESTONES},
+        today=dt.date.today(),
+    )
 
 
 def init_app(app: Flask, api: Any) -> None:

@@ -17,14 +17,21 @@ from traceability.formats import trace_csv
 from traceability.graph import graph_json, node_id
 from traceability.service import exchange, provenance
 
-bp = Blueprint("provenance", __name__, url_prefix="/api/v1",
-               description="Provenance: traces, recall impact, EPCIS 2.0, W3C PROV, inspection CSV")
+bp = Blueprint(
+    "provenance",
+    __name__,
+    url_prefix="/api/v1",
+    description="Provenance: traces, recall impact, EPCIS 2.0, W3C PROV, inspection CSV",
+)
 
 
 class TraceArgs(Schema):
     direction = fields.String(load_default="up", validate=validate.OneOf(["up", "down"]))
-    depth = fields.Integer(load_default=None, validate=validate.Range(min=0, max=provenance.MAX_DEPTH),
-                           metadata={"description": "Production steps to follow; all of them if omitted."})
+    depth = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=provenance.MAX_DEPTH),
+        metadata={"description": "Production steps to follow; all of them if omitted."},
+    )
 
 
 class ImpactArgs(Schema):
@@ -76,11 +83,23 @@ def _register_impact(kind: str, plural: str, reaches: str) -> None:
         @bp.arguments(ImpactArgs, location="query")
         @bp.response(200, ImpactOut)
         def get(self, args: dict[str, Any], **ids: int) -> dict[str, Any]:
-            impact = provenance.downstream_impact(get_session(), require_actor(), node_id(kind, ids[f"{kind}_id"]),
-                                                  page=args["page"], per_page=args["per_page"])
-            return {"seed": impact.seed, "counts": impact.counts, "businesses": impact.businesses,
-                    "products": impact.products, "items": impact.items, "page": impact.page,
-                    "per_page": impact.per_page, "total": impact.counts["visible_batches"]}
+            impact = provenance.downstream_impact(
+                get_session(),
+                require_actor(),
+                node_id(kind, ids[f"{kind}_id"]),
+                page=args["page"],
+                per_page=args["per_page"],
+            )
+            return {
+                "seed": impact.seed,
+                "counts": impact.counts,
+                "businesses": impact.businesses,
+                "products": impact.products,
+                "items": impact.items,
+                "page": impact.page,
+                "per_page": impact.per_page,
+                "total": impact.counts["visible_batches"],
+            }
 
     Impact.get.__doc__ = f"Recall impact of a {kind}: every batch, code, business and product {reaches}."
     bp.route(f"/{plural}/<int:{kind}_id>/impact", endpoint=f"{kind}_impact")(Impact)
@@ -88,8 +107,9 @@ def _register_impact(kind: str, plural: str, reaches: str) -> None:
 
 _register_impact("lot", "lots", "made from it")
 _register_impact("supplier", "suppliers", "made from any lot it supplied")
-_register_impact("certificate", "certificates",
-                 "made from the lots under it, the materials it covers or the products it certifies")
+_register_impact(
+    "certificate", "certificates", "made from the lots under it, the materials it covers or the products it certifies"
+)
 
 
 def _document(body: dict[str, Any], mimetype: str) -> Response:
@@ -98,46 +118,77 @@ def _document(body: dict[str, Any], mimetype: str) -> Response:
 
 @bp.route("/batches/<int:batch_id>/epcis")
 class BatchEpcis(MethodView):
-    @bp.doc(responses={"200": {"description": "An EPCIS 2.0 EPCISDocument (JSON-LD).",
-                               "content": {"application/ld+json": {"schema": {"type": "object"}}}}})
+    @bp.doc(
+        responses={
+            "200": {
+                "description": "An EPCIS 2.0 EPCISDocument (JSON-LD).",
+                "content": {"application/ld+json": {"schema": {"type": "object"}}},
+            }
+        }
+    )
     def get(self, batch_id: int) -> Response:
         """Export a batch's upstream trace as an EPCIS 2.0 document."""
-        document = exchange.export_epcis(get_session(), require_actor(), batch_id,
-                                         base_url=current_app.config["PUBLIC_BASE_URL"])
+        document = exchange.export_epcis(
+            get_session(), require_actor(), batch_id, base_url=current_app.config["PUBLIC_BASE_URL"]
+        )
         return _document(document, "application/ld+json")
 
 
 @bp.route("/batches/<int:batch_id>/prov")
 class BatchProv(MethodView):
-    @bp.doc(responses={"200": {"description": "A W3C PROV-JSON document.",
-                               "content": {"application/json": {"schema": {"type": "object"}}}}})
+    @bp.doc(
+        responses={
+            "200": {
+                "description": "A W3C PROV-JSON document.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        }
+    )
     def get(self, batch_id: int) -> Response:
         """Export a batch's upstream trace as W3C PROV-JSON."""
-        document = exchange.export_prov(get_session(), require_actor(), batch_id,
-                                        base_url=current_app.config["PUBLIC_BASE_URL"])
+        document = exchange.export_prov(
+            get_session(), require_actor(), batch_id, base_url=current_app.config["PUBLIC_BASE_URL"]
+        )
         return _document(document, "application/json")
 
 
 @bp.route("/batches/<int:batch_id>/trace.csv")
 class BatchTraceCsv(MethodView):
-    @bp.doc(responses={"200": {"description": "One row per tracking event, for a spreadsheet.",
-                               "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    @bp.doc(
+        responses={
+            "200": {
+                "description": "One row per tracking event, for a spreadsheet.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
     def get(self, batch_id: int) -> Response:
         """Export a batch's tracking events as a sortable CSV (FSMA 204 style)."""
         graph = provenance.upstream_graph(get_session(), require_actor(), batch_id)
-        return Response(trace_csv.dump(graph), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-trace.csv"'})
+        return Response(
+            trace_csv.dump(graph),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-trace.csv"'},
+        )
 
 
 @bp.route("/epcis/capture")
 class EpcisCapture(MethodView):
-    @bp.doc(requestBody={"required": True, "content": {"application/ld+json": {"schema": {"type": "object"}},
-                                                       "application/json": {"schema": {"type": "object"}}}})
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "application/ld+json": {"schema": {"type": "object"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    )
     @bp.response(201, CaptureOut)
     def post(self) -> tuple[dict[str, Any], int]:
         """Capture an EPCIS 2.0 document into your business, all or nothing."""
         if request.mimetype not in ("application/json", "application/ld+json"):
             raise UnsupportedMediaType("Send the EPCIS document as application/ld+json or application/json.")
-        result = exchange.capture_epcis(get_session(), require_actor(), request.get_json(force=True),
-                                        base_url=current_app.config["PUBLIC_BASE_URL"])
+        result = exchange.capture_epcis(
+            get_session(), require_actor(), request.get_json(force=True), base_url=current_app.config["PUBLIC_BASE_URL"]
+        )
         return {"events": result.events, "lots": result.lots, "steps": result.steps, "batches": result.batches}, 201

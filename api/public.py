@@ -43,12 +43,23 @@ def _links(view: PublicView) -> dict[str, list[dict[str, Any]]]:
     page = codes.short_url(_base(), view.code)
     links: dict[str, list[dict[str, Any]]] = {
         "gs1:pip": [{"href": page, "title": view.product, "type": "text/html", "hreflang": ["id", "en"]}],
-        "gs1:traceability": [{"href": page + "#ingredients", "title": "Ingredients and origins",
-                              "type": "text/html", "hreflang": ["id", "en"]}],
+        "gs1:traceability": [
+            {
+                "href": page + "#ingredients",
+                "title": "Ingredients and origins",
+                "type": "text/html",
+                "hreflang": ["id", "en"],
+            }
+        ],
     }
     if view.product_certificate or any(i.certificate for i in view.ingredients):
-        links["gs1:certificationInfo"] = [{"href": f"{_base()}/api/v1/verify/{view.code}",
-                                           "title": "Certificates and status", "type": "application/json"}]
+        links["gs1:certificationInfo"] = [
+            {
+                "href": f"{_base()}/api/v1/verify/{view.code}",
+                "title": "Certificates and status",
+                "type": "application/json",
+            }
+        ]
     return links  # gs1:hasRetailers: no marketplace listing is recorded for a code, so it stays absent
 
 
@@ -63,8 +74,10 @@ def _linkset(view: PublicView, anchor: str) -> Response:
 def _resolve(view: PublicView, anchor: str) -> ResponseReturnValue:
     """GS1 resolver behaviour: ``linkType`` redirects (307) or 404s; linkset on request; else the page."""
     link_type = request.args.get("linkType") or request.args.get("linktype")
-    wants_linkset = request.accept_mimetypes.best_match([LINKSET, "text/html"]) == LINKSET and \
-        request.accept_mimetypes[LINKSET] > request.accept_mimetypes["text/html"]
+    wants_linkset = (
+        request.accept_mimetypes.best_match([LINKSET, "text/html"]) == LINKSET
+        and request.accept_mimetypes[LINKSET] > request.accept_mimetypes["text/html"]
+    )
     if link_type in ("linkset", "all") or (link_type is None and wants_linkset):
         return _linkset(view, anchor)
     if link_type is not None:
@@ -77,9 +90,14 @@ def _resolve(view: PublicView, anchor: str) -> ResponseReturnValue:
 
 def _page(view: PublicView) -> Response:
     lang = public_text.language()
-    html = render_template("consumer.html", view=view, t=public_text.TEXT[lang], lang=lang,
-                           other="en" if lang == "id" else "id",
-                           page_url=codes.short_url(_base(), view.code))
+    html = render_template(
+        "consumer.html",
+        view=view,
+        t=public_text.TEXT[lang],
+        lang=lang,
+        other="en" if lang == "id" else "id",
+        page_url=codes.short_url(_base(), view.code),
+    )
     response = current_app.response_class(html, mimetype="text/html")
     response.content_language.add(lang)
     return public_headers(response, view)
@@ -131,8 +149,9 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
     except digital_link.DigitalLinkError as exc:
         if guards.wants_page():
             lang = public_text.language()
-            html = render_template("not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link",
-                                   detail=str(exc))
+            html = render_template(
+                "not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link", detail=str(exc)
+            )
             return Response(html, status=400, mimetype="text/html")
         return problem(400, "Bad Request", f"Not a valid GS1 Digital Link: {exc}", errors={"path": [str(exc)]})
     if link.lot is None or set(link.qualifiers) != {"10"}:
@@ -157,8 +176,7 @@ def badge(code: str) -> Response:
     note_listing_request(code)
     lang = public_text.language()
     label = public_text.TEXT[lang][f"state.{view.state}"]
-    svg = render_template("badge.svg", label=label, colour=COLOURS[view.state],
-                          width=94 + 7 * len(label))
+    svg = render_template("badge.svg", label=label, colour=COLOURS[view.state], width=94 + 7 * len(label))
     return public_headers(Response(svg, mimetype="image/svg+xml"), view)
 
 
@@ -167,8 +185,9 @@ def embed(code: str) -> Response:
     """A card for an iframe in a listing: status, product, producer, and a link to the full page."""
     view = _view(code)
     lang = public_text.language()
-    html = render_template("embed.html", view=view, t=public_text.TEXT[lang], lang=lang,
-                           page=codes.short_url(_base(), code))
+    html = render_template(
+        "embed.html", view=view, t=public_text.TEXT[lang], lang=lang, page=codes.short_url(_base(), code)
+    )
     return public_headers(Response(html, mimetype="text/html"), view)  # frameable: see api.security.FRAMEABLE
 
 
@@ -184,11 +203,18 @@ def oembed() -> ResponseReturnValue:
     width = min(int(request.args["maxwidth"]), 360) if request.args.get("maxwidth", "").isdigit() else 360
     height = 180
     src = f"{_base()}{url_for('public.embed', code=view.code)}"
-    body = {"version": "1.0", "type": "rich", "provider_name": "halal-trace", "provider_url": _base(),
-            "title": f"{view.product} ({view.business})", "width": width, "height": height,
-            "html": f'<iframe src="{escape(src)}" width="{width}" height="{height}" '
-                    f'style="border:0" loading="lazy" title="{escape(view.product)}"></iframe>',
-            "cache_age": current_app.config["PUBLIC_MAX_AGE"]}
+    body = {
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": "halal-trace",
+        "provider_url": _base(),
+        "title": f"{view.product} ({view.business})",
+        "width": width,
+        "height": height,
+        "html": f'<iframe src="{escape(src)}" width="{width}" height="{height}" '
+        f'style="border:0" loading="lazy" title="{escape(view.product)}"></iframe>',
+        "cache_age": current_app.config["PUBLIC_MAX_AGE"],
+    }
     return public_headers(current_app.response_class(json.dumps(body), mimetype="application/json"), view)
 
 
@@ -230,8 +256,9 @@ def gs1resolver() -> Response:
         "supportsLanguageVariants": True,
         "supportsSemanticInterpretation": False,
         "validatesAIcombinations": True,
-        "activeLinkTypes": {"en": {lt: {"title": lt.removeprefix("gs1:"), "url": GS1 + lt.removeprefix("gs1:")}
-                                   for lt in LINK_TYPES}},
+        "activeLinkTypes": {
+            "en": {lt: {"title": lt.removeprefix("gs1:"), "url": GS1 + lt.removeprefix("gs1:")} for lt in LINK_TYPES}
+        },
         "defaultLinkType": "gs1:pip",
         "jwks_uri": f"{_base()}/.well-known/jwks.json",
     }

@@ -33,14 +33,13 @@ TEXT: dict[str, dict[str, str]] = {
         "cert.suspended": "dibekukan",
         "cert.revoked": "dicabut",
         "cert.not_counting": "tidak berlaku untuk lot ini",
-        "claim_note": "Nomor sertifikat ditampilkan sebagai klaim produsen beserta statusnya; "
-                      "periksa juga di BPJPH.",
+        "claim_note": "Nomor sertifikat ditampilkan sebagai klaim produsen beserta statusnya; periksa juga di BPJPH.",
         "switch": "English",
         "not_genuine": "Kode tidak asli",
         "not_genuine_detail": "Tanda tangan pada kode ini tidak cocok. Label ini mungkin palsu atau diubah.",
         "bad_link": "Tautan tidak valid",
         "bad_link_detail": "Alamat ini bukan tautan produk GS1 Digital Link yang benar. "
-                           "Pindai ulang kode QR pada kemasan.",
+        "Pindai ulang kode QR pada kemasan.",
         "valid_until": "berlaku sampai",
         "details": "Lihat detail",
     },
@@ -71,7 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cert.revoked": "revoked",
         "cert.not_counting": "does not count for this lot",
         "claim_note": "The certificate number is shown as the producer's claim with its status; "
-                      "check it with BPJPH too.",
+        "check it with BPJPH too.",
         "switch": "Bahasa Indonesia",
         "not_genuine": "Code not genuine",
         "not_genuine_detail": "The signature on this code does not match. The label may be forged or altered.",

@@ -36,8 +36,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
         def advance(written: int, total: int) -> None:
             if not bars:
-                bars.append(stack.enter_context(click.progressbar(length=total, label="Importing",
-                                                                  file=sys.stderr)))
+                bars.append(stack.enter_context(click.progressbar(length=total, label="Importing", file=sys.stderr)))
             bars[0].update(written)
 
         yield advance
@@ -62,14 +61,17 @@ def registry_import(path: Path, skip_invalid: bool, as_json: bool) -> None:
     from api.cli import domain_errors  # here: api.cli registers this module at its end
 
     with _progress() as progress:
-        report = domain_errors(registry.import_registry)(get_session(), OPERATOR, text, skip_invalid=skip_invalid,
-                                                         progress=progress)
+        report = domain_errors(registry.import_registry)(
+            get_session(), OPERATOR, text, skip_invalid=skip_invalid, progress=progress
+        )
     for item in report.invalid:
         click.echo(f"line {item['line']}: {item['error']}", err=True)
     refused = bool(report.invalid) and not skip_invalid
     if refused:
-        click.echo(f"error: {len(report.invalid)} bad row(s); nothing imported (use --skip-invalid to import "
-                   "the good rows).", err=True)
+        click.echo(
+            f"error: {len(report.invalid)} bad row(s); nothing imported (use --skip-invalid to import the good rows).",
+            err=True,
+        )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     elif not refused:

@@ -32,8 +32,9 @@ def expected_version() -> int | None:
         return None
     match = _ETAG.match(header.strip())
     if match is None:
-        raise InvalidInputError('If-Match must be an ETag this API gave, such as "v3".',
-                                errors={"If-Match": ["Unknown ETag."]})
+        raise InvalidInputError(
+            'If-Match must be an ETag this API gave, such as "v3".', errors={"If-Match": ["Unknown ETag."]}
+        )
     return int(match.group(1))
 
 
@@ -49,9 +50,13 @@ def _item_links(collection: str, parameter: str) -> dict[str, Any]:
     """OpenAPI links from a created record to reading and changing it: clients (and the API fuzzer's
     stateful phase) learn that the new ``id`` feeds the item URL."""
     item = f"#/paths/~1api~1v1~1{collection}~1{{{parameter}}}"
-    return {f"{verb.capitalize()}Created": {"operationRef": f"{item}/{verb}",
-                                            "parameters": {parameter: "$response.body#/id"}}
-            for verb in ("get", "patch")}
+    return {
+        f"{verb.capitalize()}Created": {
+            "operationRef": f"{item}/{verb}",
+            "parameters": {parameter: "$response.body#/id"},
+        }
+        for verb in ("get", "patch")
+    }
 
 
 def _register_kind(kind: str) -> None:
@@ -66,8 +71,14 @@ def _register_kind(kind: str) -> None:
         @bp.arguments(schemas.PageArgs, location="query")
         @bp.response(200, page_out)
         def get(self, args: dict[str, Any]) -> dict[str, Any]:
-            items, total = records.list_records(get_session(), require_actor(), kind, page=args["page"],
-                                                per_page=args["per_page"], business_id=args.get("business"))
+            items, total = records.list_records(
+                get_session(),
+                require_actor(),
+                kind,
+                page=args["page"],
+                per_page=args["per_page"],
+                business_id=args.get("business"),
+            )
             return _page([payload(i) for i in items], total, args)
 
         @bp.arguments(schema_in)
@@ -87,8 +98,9 @@ def _register_kind(kind: str) -> None:
         @bp.arguments(schema_patch(partial=tuple(schema_patch._declared_fields)))
         @bp.response(200, schema_out)
         def patch(self, data: dict[str, Any], record_id: int) -> ResponseReturnValue:
-            obj = records.update_record(get_session(), require_actor(), kind, record_id, data,
-                                        expected_version=expected_version())
+            obj = records.update_record(
+                get_session(), require_actor(), kind, record_id, data, expected_version=expected_version()
+            )
             return _versioned(payload(obj))
 
     Collection.__doc__ = f"List the {kind} you may see, or record a new {noun}."
@@ -113,8 +125,14 @@ class Me(MethodView):
         actor = require_actor()
         user = get_session().get(User, actor.user_id)
         assert user is not None
-        return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-                "business": user.business_id, "assigned_businesses": sorted(actor.assigned)}
+        return {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "business": user.business_id,
+            "assigned_businesses": sorted(actor.assigned),
+        }
 
 
 @bp.route("/businesses")
@@ -124,9 +142,14 @@ class Businesses(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the businesses you may see; `q` searches the registry (coordinators and admins see it all)."""
         actor = require_actor()
-        items, total = businesses.list_businesses(get_session(), actor, page=args["page"],
-                                                  per_page=args["per_page"], region=args.get("region"),
-                                                  q=args.get("q"))
+        items, total = businesses.list_businesses(
+            get_session(),
+            actor,
+            page=args["page"],
+            per_page=args["per_page"],
+            region=args.get("region"),
+            q=args.get("q"),
+        )
         return _page([businesses.listed_body(actor, b) for b in items], total, args)
 
     @bp.arguments(schemas.BusinessIn)
@@ -135,8 +158,9 @@ class Businesses(MethodView):
     def post(self, data: dict[str, Any]) -> ResponseReturnValue:
         """Register a business (a producer registers their own)."""
         business = businesses.create_business(get_session(), require_actor(), data)
-        return _versioned(businesses.business_body(business), 201,
-                          Location=url_for("api.Business", business_id=business.id))
+        return _versioned(
+            businesses.business_body(business), 201, Location=url_for("api.Business", business_id=business.id)
+        )
 
 
 @bp.route("/businesses/<int:business_id>")
@@ -144,15 +168,17 @@ class Business(MethodView):
     @bp.response(200, schemas.BusinessOut)
     def get(self, business_id: int) -> ResponseReturnValue:
         """Read a business profile."""
-        return _versioned(businesses.business_body(
-            businesses.get_business(get_session(), require_actor(), business_id)))
+        return _versioned(
+            businesses.business_body(businesses.get_business(get_session(), require_actor(), business_id))
+        )
 
     @bp.arguments(schemas.BusinessPatch(partial=tuple(schemas.BusinessPatch._declared_fields)))
     @bp.response(200, schemas.BusinessOut)
     def patch(self, data: dict[str, Any], business_id: int) -> ResponseReturnValue:
         """Change a business profile (its producer only)."""
-        business = businesses.update_business(get_session(), require_actor(), business_id, data,
-                                              expected_version=expected_version())
+        business = businesses.update_business(
+            get_session(), require_actor(), business_id, data, expected_version=expected_version()
+        )
         return _versioned(businesses.business_body(business))
 
 
@@ -168,8 +194,12 @@ class Assignments(MethodView):
 
 @bp.route("/dossiers")
 class Dossiers(MethodView):
-    @bp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
-        "$ref": "/api/v1/schemas/dossier.json"}}}})
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "/api/v1/schemas/dossier.json"}}},
+        }
+    )
     @bp.response(201, schemas.ImportOut)
     def post(self) -> ResponseReturnValue:
         """Import a ``halal-trace/dossier@1`` document into your business, all or nothing."""
@@ -179,8 +209,10 @@ class Dossiers(MethodView):
         return body, 201, {"Location": url_for("api.ProductDossier", product_id=result.product)}
 
 
-_DOSSIER_DOC = {"description": "A halal-trace/dossier@1 document.",
-                "content": {"application/json": {"schema": {"$ref": "/api/v1/schemas/dossier.json"}}}}
+_DOSSIER_DOC = {
+    "description": "A halal-trace/dossier@1 document.",
+    "content": {"application/json": {"schema": {"$ref": "/api/v1/schemas/dossier.json"}}},
+}
 
 
 @bp.route("/products/<int:product_id>/dossier")
@@ -193,13 +225,18 @@ class ProductDossier(MethodView):
 
 @bp.route("/schemas/dossier.json")
 class DossierSchemaView(MethodView):
-    @bp.doc(responses={"200": {"description": "JSON Schema (draft 2020-12) of the dossier format.",
-                               "content": {"application/schema+json": {"schema": {"type": "object"}}}}},
-            security=[])
+    @bp.doc(
+        responses={
+            "200": {
+                "description": "JSON Schema (draft 2020-12) of the dossier format.",
+                "content": {"application/schema+json": {"schema": {"type": "object"}}},
+            }
+        },
+        security=[],
+    )
     def get(self) -> Response:
         """The JSON Schema of the dossier format (public)."""
-        return Response(json.dumps(dossier_json_schema(), indent=1, sort_keys=True),
-                        mimetype="application/schema+json")
+        return Response(json.dumps(dossier_json_schema(), indent=1, sort_keys=True), mimetype="application/schema+json")
 
 
 @bp.route("/tokens")
@@ -217,8 +254,14 @@ class Tokens(MethodView):
         user = get_session().get(User, actor.user_id)
         assert user is not None
         record, token = accounts.create_token(get_session(), actor, user=user, name=data["name"])
-        return {"id": record.id, "name": record.name, "prefix": record.prefix, "created_at": record.created_at,
-                "revoked_at": None, "token": token}
+        return {
+            "id": record.id,
+            "name": record.name,
+            "prefix": record.prefix,
+            "created_at": record.created_at,
+            "revoked_at": None,
+            "token": token,
+        }
 
 
 @bp.route("/tokens/<int:token_id>")
@@ -235,7 +278,7 @@ class Journal(MethodView):
     @bp.response(200, schemas.page_schema(schemas.JournalEntryOut, "JournalPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The history of changes to records you may see, newest first."""
-        items, total = journal.list_entries(get_session(), require_actor(), subject=args.get("subject"),
-                                            page=args["page"], per_page=args["per_page"])
+        items, total = journal.list_entries(
+            get_session(), require_actor(), subject=args.get("subject"), page=args["page"], per_page=args["per_page"]
+        )
         return _page(items, total, args)
-

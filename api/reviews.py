@@ -37,8 +37,12 @@ class CommentIn(Strict):
 class DecisionIn(Strict):
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    graph_digest = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=64),
-                                 metadata={"description": "The digest the auditor looked at; 409 if it changed."})
+    graph_digest = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(equal=64),
+        metadata={"description": "The digest the auditor looked at; 409 if it changed."},
+    )
 
 
 class EventOut(Schema):
@@ -76,8 +80,9 @@ class VerificationOut(Schema):
 def list_reviews(args: dict[str, Any]) -> dict[str, Any]:
     """The review queue: every case for an auditor, the own or assigned businesses' cases for others."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    rows, total = reviews.queue(get_session(), require_actor(), reviews.QueueFilter(**args), page=page,
-                                per_page=per_page)
+    rows, total = reviews.queue(
+        get_session(), require_actor(), reviews.QueueFilter(**args), page=page, per_page=per_page
+    )
     return {"items": [reviews.review_view(r) for r, _, _ in rows], "total": total, "page": page, "per_page": per_page}
 
 
@@ -86,8 +91,9 @@ def list_reviews(args: dict[str, Any]) -> dict[str, Any]:
 @bp.response(201, ReviewOut)
 def submit(data: dict[str, Any], product_id: int) -> dict[str, Any]:
     """Submit a batch of the product (default: its newest) for review."""
-    return reviews.review_view(reviews.submit(get_session(), require_actor(), product_id, batch_id=data["batch"],
-                                      text=data["comment"]))
+    return reviews.review_view(
+        reviews.submit(get_session(), require_actor(), product_id, batch_id=data["batch"], text=data["comment"])
+    )
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -118,9 +124,16 @@ def request_evidence(data: dict[str, Any], review_id: int) -> dict[str, Any]:
 @bp.response(200, ReviewOut)
 def decide(data: dict[str, Any], review_id: int) -> dict[str, Any]:
     """Approve or reject with a reason; the decision records the graph digest it was made on."""
-    return reviews.review_view(reviews.decide(get_session(), require_actor(), review_id,
-                                      approve=data["decision"] == "approve", reason=data["reason"],
-                                      graph_digest=data["graph_digest"]))
+    return reviews.review_view(
+        reviews.decide(
+            get_session(),
+            require_actor(),
+            review_id,
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
+            graph_digest=data["graph_digest"],
+        )
+    )
 
 
 @bp.put("/products/<int:product_id>/pendamping-verification")
@@ -129,5 +142,9 @@ def decide(data: dict[str, Any], review_id: int) -> dict[str, Any]:
 def verify(data: dict[str, Any], product_id: int) -> dict[str, Any]:
     """Record the pendamping's self-declare verification of the product (rule SD-07 reads it)."""
     product = reviews.record_pendamping_verification(get_session(), require_actor(), product_id, **data)
-    return {"product": product.id, "pendamping": product.pendamping_name,
-            "registration_no": product.pendamping_registration_no, "verified_on": product.pendamping_verified_on}
+    return {
+        "product": product.id,
+        "pendamping": product.pendamping_name,
+        "registration_no": product.pendamping_registration_no,
+        "verified_on": product.pendamping_verified_on,
+    }

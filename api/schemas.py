@@ -28,8 +28,13 @@ def _refs() -> fields.List:
 
 
 def _holder(what: str) -> fields.Integer:
-    return fields.Integer(allow_none=True, load_default=None, strict=True, validate=STORED_ID,
-                          metadata={"description": f"Supplier id of the {what}; null means your business."})
+    return fields.Integer(
+        allow_none=True,
+        load_default=None,
+        strict=True,
+        validate=STORED_ID,
+        metadata={"description": f"Supplier id of the {what}; null means your business."},
+    )
 
 
 class _OneOf(f.Strict):
@@ -65,23 +70,37 @@ REF = {"ref": f.optional_text(100)}
 
 RECORD_FIELDS: dict[str, dict[str, fields.Field]] = {
     "suppliers": f.supplier_fields(),
-    "certificates": f.certificate_fields(_holder("holder"),
-                                         lambda: f.BoundedList(fields.Nested(CoverRef), load_default=list)),
+    "certificates": f.certificate_fields(
+        _holder("holder"), lambda: f.BoundedList(fields.Nested(CoverRef), load_default=list)
+    ),
     "materials": f.material_fields(_refs),
     "lots": f.lot_fields(_ref, _opt_ref),
     "facilities": f.facility_fields(_holder("owner")),
     "products": f.product_fields(_opt_ref, _refs),
-    "steps": f.step_fields(_opt_ref, f.BoundedList(fields.Nested(InputRef), required=True,
-                                                 validate=validate.Length(min=1)), _refs),
+    "steps": f.step_fields(
+        _opt_ref, f.BoundedList(fields.Nested(InputRef), required=True, validate=validate.Length(min=1)), _refs
+    ),
     "batches": {**f.batch_fields(_opt_ref), "product": _ref()},
 }
-SINGULAR = {"suppliers": "Supplier", "certificates": "Certificate", "materials": "Material", "lots": "Lot",
-            "facilities": "Facility", "products": "Product", "steps": "Step", "batches": "Batch"}
+SINGULAR = {
+    "suppliers": "Supplier",
+    "certificates": "Certificate",
+    "materials": "Material",
+    "lots": "Lot",
+    "facilities": "Facility",
+    "products": "Product",
+    "steps": "Step",
+    "batches": "Batch",
+}
 
 
 def _identity() -> dict[str, fields.Field]:
-    return {"id": fields.Integer(), "business": fields.Integer(), "ref": fields.String(allow_none=True),
-            "version": fields.Integer()}
+    return {
+        "id": fields.Integer(),
+        "business": fields.Integer(),
+        "ref": fields.String(allow_none=True),
+        "version": fields.Integer(),
+    }
 
 
 def record_schemas(kind: str) -> tuple[type[Schema], type[Schema], type[Schema]]:
@@ -97,9 +116,15 @@ def record_schemas(kind: str) -> tuple[type[Schema], type[Schema], type[Schema]]
 BusinessIn = f.Strict.from_dict(f.business_fields(), name="BusinessIn")
 BusinessPatch = f.Strict.from_dict(f.business_fields(), name="BusinessPatch")
 REGISTRY_FIELDS = ("owner", "kelurahan", "kecamatan", "city", "phone", "kbli")  # from the city's registry
-BusinessOut = Schema.from_dict({"id": fields.Integer(), "version": fields.Integer(), **f.business_fields(),
-                                **{name: fields.String(allow_none=True) for name in REGISTRY_FIELDS}},
-                               name="BusinessOut")
+BusinessOut = Schema.from_dict(
+    {
+        "id": fields.Integer(),
+        "version": fields.Integer(),
+        **f.business_fields(),
+        **{name: fields.String(allow_none=True) for name in REGISTRY_FIELDS},
+    },
+    name="BusinessOut",
+)
 
 
 class PageArgs(f.Strict):
@@ -114,15 +139,21 @@ class BusinessPageArgs(f.Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     region = fields.String(validate=validate.Length(min=1, max=100))
-    q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "Words that begin the name, owner, NIB or kelurahan."})
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Words that begin the name, owner, NIB or kelurahan."},
+    )
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
     """An envelope for one page of `item`s."""
     return Schema.from_dict(
-        {"items": fields.List(fields.Nested(item)), "page": fields.Integer(), "per_page": fields.Integer(),
-         "total": fields.Integer()},
+        {
+            "items": fields.List(fields.Nested(item)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
         name=name,
     )
 
@@ -165,8 +196,10 @@ class ImportOut(Schema):
 class JournalArgs(f.Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    subject = fields.String(validate=validate.Regexp(r"^[a-z_]+:\d+$"),
-                            metadata={"description": "Only entries about this record, e.g. lot:12."})
+    subject = fields.String(
+        validate=validate.Regexp(r"^[a-z_]+:\d+$"),
+        metadata={"description": "Only entries about this record, e.g. lot:12."},
+    )
 
 
 class JournalEntryOut(Schema):

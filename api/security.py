@@ -63,4 +63,3 @@ def init_app(app: Flask) -> None:
         # come from the last `proxies` X-Forwarded-* values; anyone could forge them without a proxy.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.after_request(set_headers)
-

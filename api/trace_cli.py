@@ -18,8 +18,12 @@ OPERATOR = Actor.operator("cli")
 @click.command("trace")
 @click.argument("batch_id", type=int)
 @click.option("--direction", type=click.Choice(["up", "down"]), default="up", show_default=True)
-@click.option("--depth", type=click.IntRange(0, provenance.MAX_DEPTH), default=None,
-              help="Production steps to follow (all if omitted).")
+@click.option(
+    "--depth",
+    type=click.IntRange(0, provenance.MAX_DEPTH),
+    default=None,
+    help="Production steps to follow (all if omitted).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
 def trace_command(batch_id: int, direction: str, depth: int | None, as_json: bool) -> None:

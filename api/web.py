@@ -55,16 +55,28 @@ from traceability.vocabulary import ReviewState, Role, Severity
 bp = Blueprint("web", __name__)
 LANGUAGES = ("id", "en")
 TRANSLATIONS = Path(__file__).with_name("translations")
-HOMES = {Role.PRODUCER: "web.producer", Role.PENDAMPING: "web.pendamping", Role.AUDITOR: "web.auditor",
-         Role.ADMIN: "web.admin"}
+HOMES = {
+    Role.PRODUCER: "web.producer",
+    Role.PENDAMPING: "web.pendamping",
+    Role.AUDITOR: "web.auditor",
+    Role.ADMIN: "web.admin",
+}
 
 # The fields each form shows, in order; references are chosen from the business's own records.
 FORMS: dict[str, list[str]] = {
     "suppliers": ["name", "kind", "country", "nib"],
-    "certificates": ["number", "issuer", "scheme", "holder", "covers", "issued_on", "valid_until",
-                     "shln_registration"],
-    "materials": ["name", "kind", "category", "origin", "species", "e_number", "state", "positive_list",
-                  "food_contact"],
+    "certificates": ["number", "issuer", "scheme", "holder", "covers", "issued_on", "valid_until", "shln_registration"],
+    "materials": [
+        "name",
+        "kind",
+        "category",
+        "origin",
+        "species",
+        "e_number",
+        "state",
+        "positive_list",
+        "food_contact",
+    ],
     "lots": ["material", "supplier", "certificate", "lot_code", "quantity", "unit", "received_on"],
     "facilities": ["name", "kind", "dedicated_halal", "shared_cleaning", "shared_tool_storage"],
     "products": ["name", "brand", "gtin", "category", "halal_claim"],
@@ -72,13 +84,27 @@ FORMS: dict[str, list[str]] = {
     "batches": ["product", "step", "lot_code", "produced_on"],
 }
 # Reference fields: which kind of record a select offers.
-REFS = {"holder": "suppliers", "covers": "materials", "material": "materials", "supplier": "suppliers",
-        "certificate": "certificates", "facility": "facilities", "inputs": "lots", "product": "products",
-        "step": "steps"}
+REFS = {
+    "holder": "suppliers",
+    "covers": "materials",
+    "material": "materials",
+    "supplier": "suppliers",
+    "certificate": "certificates",
+    "facility": "facilities",
+    "inputs": "lots",
+    "product": "products",
+    "step": "steps",
+}
 MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
 # The form that usually answers a finding about a kind of record (a certificate for a material, lot or supplier).
-FIXES = {"material": "certificates", "lot": "certificates", "supplier": "certificates", "certificate": "certificates",
-         "facility": "facilities", "step": "steps"}
+FIXES = {
+    "material": "certificates",
+    "lot": "certificates",
+    "supplier": "certificates",
+    "certificate": "certificates",
+    "facility": "facilities",
+    "step": "steps",
+}
 MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
 
 
@@ -168,12 +194,26 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
     for product in products:
         latest = reviews.latest_batch(db, product.id)
         body = assessments.get_assessment(db, actor, latest.id) if latest else None
-        missing = [{"rule": f["rule"], "severity": f["severity"], "text": _message(f), "subject": f["subject"],
-                    "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.role is Role.PRODUCER else None}
-                   for f in (body or {}).get("findings", []) if f["severity"] != Severity.OK.value]
+        missing = [
+            {
+                "rule": f["rule"],
+                "severity": f["severity"],
+                "text": _message(f),
+                "subject": f["subject"],
+                "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.role is Role.PRODUCER else None,
+            }
+            for f in (body or {}).get("findings", [])
+            if f["severity"] != Severity.OK.value
+        ]
         if latest is None:
-            missing.append({"rule": "", "severity": "needs_evidence", "subject": f"product:{product.id}",
-                            "text": _("Record a production step and a batch of this product.")})
+            missing.append(
+                {
+                    "rule": "",
+                    "severity": "needs_evidence",
+                    "subject": f"product:{product.id}",
+                    "text": _("Record a production step and a batch of this product."),
+                }
+            )
         rows.append({"product": product, "batch": latest, "assessment": body, "missing": missing})
     return rows
 
@@ -200,12 +240,14 @@ def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
     return _page_error(Forbidden())
 
 
-ERROR_TEXT = {400: N_("The form was not accepted; reload the page and try again."),
-               403: N_("Your role cannot open this page."),
-               404: N_("There is nothing here, or it is not yours to see."),
-               413: N_("What you sent is too large. Send a smaller file or shorter text."),
-               415: N_("This kind of file or form is not accepted here."),
-               429: N_("Too many sign-in attempts from this address. Wait a minute, then try again.")}
+ERROR_TEXT = {
+    400: N_("The form was not accepted; reload the page and try again."),
+    403: N_("Your role cannot open this page."),
+    404: N_("There is nothing here, or it is not yours to see."),
+    413: N_("What you sent is too large. Send a smaller file or shorter text."),
+    415: N_("This kind of file or form is not accepted here."),
+    429: N_("Too many sign-in attempts from this address. Wait a minute, then try again."),
+}
 
 
 # --- role homes ---------------------------------------------------------------------------------
@@ -218,8 +260,13 @@ def producer() -> str:
     actor = require_actor()
     if actor.business_id is None:
         return render_template("producer.html", rows=[], reviews=[], forms=FORMS, business=None)
-    return render_template("producer.html", rows=_product_rows(actor, actor.business_id), forms=FORMS,
-                           reviews=_requests(actor, actor.business_id), business=actor.business_id)
+    return render_template(
+        "producer.html",
+        rows=_product_rows(actor, actor.business_id),
+        forms=FORMS,
+        reviews=_requests(actor, actor.business_id),
+        business=actor.business_id,
+    )
 
 
 @bp.get("/pendamping")
@@ -242,11 +289,15 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         try:
             if request.form.get("action") == "verify":
-                data = _load(PendampingVerificationSchema(), {
-                    k: request.form.get(k, "").strip() for k in ("pendamping", "registration_no", "verified_on")
-                    if request.form.get(k, "").strip()})
-                reviews.record_pendamping_verification(db, actor, int(request.form.get("product", "0") or 0),
-                                                       **data)
+                data = _load(
+                    PendampingVerificationSchema(),
+                    {
+                        k: request.form.get(k, "").strip()
+                        for k in ("pendamping", "registration_no", "verified_on")
+                        if request.form.get(k, "").strip()
+                    },
+                )
+                reviews.record_pendamping_verification(db, actor, int(request.form.get("product", "0") or 0), **data)
                 flash(_("Self-declare verification recorded."))
             else:
                 reviews.comment(db, actor, int(request.form.get("review", "0") or 0), request.form.get("comment", ""))
@@ -256,12 +307,20 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
             errors = exc.errors
         except TraceabilityError as exc:
             errors = exc.errors or {"form": [exc.message]}
-    listing = {kind: records.list_records(db, actor, kind, business_id=business_id, per_page=200)[0]
-               for kind in ("suppliers", "certificates", "materials", "lots", "facilities", "steps")}
+    listing = {
+        kind: records.list_records(db, actor, kind, business_id=business_id, per_page=200)[0]
+        for kind in ("suppliers", "certificates", "materials", "lots", "facilities", "steps")
+    }
     status = 422 if errors else 200
-    return render_template("pendamping_business.html", business_id=business_id, listing=listing,
-                           rows=_product_rows(actor, business_id), reviews=_requests(actor, business_id),
-                           errors=errors, form=request.form), status
+    return render_template(
+        "pendamping_business.html",
+        business_id=business_id,
+        listing=listing,
+        rows=_product_rows(actor, business_id),
+        reviews=_requests(actor, business_id),
+        errors=errors,
+        form=request.form,
+    ), status
 
 
 @bp.get("/auditor")
@@ -272,10 +331,18 @@ def auditor() -> str:
     region = (request.args.get("region") or "").strip() or None
     age = request.args.get("min_age_days", type=int)
     chosen = ReviewState(state) if state in {s.value for s in ReviewState} else None
-    rows, total = reviews.queue(get_session(), require_actor(),
-                                reviews.QueueFilter(state=chosen, region=region, min_age_days=age), per_page=200)
-    return render_template("auditor.html", rows=rows, total=total, states=list(ReviewState),
-                           chosen=state or "", region=region or "", age=age)
+    rows, total = reviews.queue(
+        get_session(), require_actor(), reviews.QueueFilter(state=chosen, region=region, min_age_days=age), per_page=200
+    )
+    return render_template(
+        "auditor.html",
+        rows=rows,
+        total=total,
+        states=list(ReviewState),
+        chosen=state or "",
+        region=region or "",
+        age=age,
+    )
 
 
 @bp.get("/admin")
@@ -283,8 +350,12 @@ def auditor() -> str:
 def admin() -> str:
     """The admin's overview: users by role, the journal chain, the reference data in force."""
     db = get_session()
-    return render_template("admin.html", counts=history.count_users_by_role(db, require_actor()),
-                           chain=journal.verify(db), reference=assessments.active_reference(db).label)
+    return render_template(
+        "admin.html",
+        counts=history.count_users_by_role(db, require_actor()),
+        chain=journal.verify(db),
+        reference=assessments.active_reference(db).label,
+    )
 
 
 # --- the producer's forms -----------------------------------------------------------------------
@@ -371,16 +442,20 @@ def new_record(kind: str) -> ResponseReturnValue:
             errors = exc.errors
         except TraceabilityError as exc:
             errors = exc.errors or {"form": [exc.message]}
-    return render_template("record_form.html", kind=kind, fields=_describe(kind, schema, actor), errors=errors,
-                           form=request.form), 422 if errors else 200
+    return render_template(
+        "record_form.html", kind=kind, fields=_describe(kind, schema, actor), errors=errors, form=request.form
+    ), 422 if errors else 200
 
 
 @bp.get("/producer/import/template.csv")
 @role_page(Role.PRODUCER)
 def import_template() -> Response:
     """The spreadsheet template: a header and one example row."""
-    return Response(spreadsheet.template_csv(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=halal-trace-materials-lots.csv"})
+    return Response(
+        spreadsheet.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=halal-trace-materials-lots.csv"},
+    )
 
 
 @bp.route("/producer/import", methods=["GET", "POST"])
@@ -419,8 +494,11 @@ def submit_product(product_id: int) -> ResponseReturnValue:
     except (InvalidInputError, ConflictError) as exc:
         flash(exc.message)
         business = records.get_record(get_session(), actor, "products", product_id).business_id
-    return redirect(url_for(HOMES[actor.role]) if actor.role is Role.PRODUCER
-                    else url_for("web.pendamping_business", business_id=business))
+    return redirect(
+        url_for(HOMES[actor.role])
+        if actor.role is Role.PRODUCER
+        else url_for("web.pendamping_business", business_id=business)
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -449,13 +527,13 @@ def _node_details(graph: Any) -> dict[str, Any]:
     """Each node's record and the certificates that certify it, for the panel beside the drawing."""
 
     def plain(data: dict[str, Any]) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if v is not None else None)
-                for k, v in data.items()}
+        return {
+            k: (v.isoformat() if isinstance(v, dt.date) else str(v) if v is not None else None) for k, v in data.items()
+        }
 
     details = {}
     for node, data in graph.nodes(data=True):
-        certs = [{"id": p, **plain(graph.nodes[p])} for p in graph.predecessors(node)
-                 if p.startswith("certificate:")]
+        certs = [{"id": p, **plain(graph.nodes[p])} for p in graph.predecessors(node) if p.startswith("certificate:")]
         details[node] = {"record": plain(data), "certificates": certs}
     return details
 
@@ -475,8 +553,14 @@ def review(review_id: int) -> ResponseReturnValue:
                 reviews.request_evidence(db, actor, review_id, text)
                 flash(_("Evidence requested; the producer sees the request."))
             elif action in ("approve", "reject"):
-                reviews.decide(db, actor, review_id, approve=action == "approve", reason=text,
-                               graph_digest=request.form.get("graph_digest") or None)
+                reviews.decide(
+                    db,
+                    actor,
+                    review_id,
+                    approve=action == "approve",
+                    reason=text,
+                    graph_digest=request.form.get("graph_digest") or None,
+                )
                 flash(_("Decision recorded."))
             else:
                 abort(400)
@@ -494,9 +578,16 @@ def review(review_id: int) -> ResponseReturnValue:
             worst[finding["subject"]] = level
     picture = drawing.svg(graph, worst, title=_("Provenance of batch %(lot)s", lot=body["batch"]["lot_code"]))
     findings = [{**f, "text": _message(f)} for f in body["findings"]]
-    return render_template("review.html", case=case, body=body, svg=picture, findings=findings,
-                           details=_node_details(graph), errors=errors,
-                           form=request.form), 422 if errors else 200
+    return render_template(
+        "review.html",
+        case=case,
+        body=body,
+        svg=picture,
+        findings=findings,
+        details=_node_details(graph),
+        errors=errors,
+        form=request.form,
+    ), 422 if errors else 200
 
 
 # --- the journal view ---------------------------------------------------------------------------
@@ -512,9 +603,15 @@ def product_journal(product_id: int) -> str:
 
 # The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.
 FIELD_MESSAGES = (
-    N_("Missing data for required field."), N_("Not a valid integer."), N_("Not a valid number."),
-    N_("Not a valid date."), N_("Field may not be null."), N_("Required."), N_("Must be greater than or equal to 0."),
-    N_("Write E-numbers like E471 or E160a."), N_("NIB must be exactly 13 digits."),
+    N_("Missing data for required field."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Not a valid date."),
+    N_("Field may not be null."),
+    N_("Required."),
+    N_("Must be greater than or equal to 0."),
+    N_("Write E-numbers like E471 or E160a."),
+    N_("NIB must be exactly 13 digits."),
     N_("GTIN must be 8, 12, 13 or 14 digits with a correct check digit."),
     N_("Use an ISO 3166 alpha-2 country code such as ID or MY."),
 )

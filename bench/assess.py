@@ -62,13 +62,25 @@ AUDITOR = Actor.operator("bench")
 def synthetic_dossier(lots: int) -> dict[str, Any]:
     """A dossier whose one batch is made from `lots` certified lots: about 4 upstream nodes per lot."""
     doc: dict[str, Any] = {
-        "format": "halal-trace/dossier@1", "as_of": DAY.isoformat(),
-        "business": {"name": "Bench", "nib": "1208230044517", "scale": "small", "annual_turnover_idr": 1,
-                     "halal_supervisor": {"name": "A", "muslim": True, "trained_on": "2025-07-01"},
-                     "sjph": {"last_training_on": "2025-07-01", "last_internal_audit_on": "2025-07-01",
-                              "last_management_review_on": "2025-07-01"}},
+        "format": "halal-trace/dossier@1",
+        "as_of": DAY.isoformat(),
+        "business": {
+            "name": "Bench",
+            "nib": "1208230044517",
+            "scale": "small",
+            "annual_turnover_idr": 1,
+            "halal_supervisor": {"name": "A", "muslim": True, "trained_on": "2025-07-01"},
+            "sjph": {
+                "last_training_on": "2025-07-01",
+                "last_internal_audit_on": "2025-07-01",
+                "last_management_review_on": "2025-07-01",
+            },
+        },
         "application": {"route": "regular", "pendamping_verification": None},
-        "suppliers": [], "certificates": [], "materials": [], "lots": [],
+        "suppliers": [],
+        "certificates": [],
+        "materials": [],
+        "lots": [],
         "facilities": [{"id": "fac", "name": "Dapur", "kind": "production", "dedicated_halal": True}],
         "product": {"id": "p", "name": "Produk", "category": "snack"},
         "steps": [{"id": "s", "name": "Masak", "facility": "fac", "on": "2025-11-20", "inputs": []}],
@@ -77,13 +89,38 @@ def synthetic_dossier(lots: int) -> dict[str, Any]:
     doc["steps"][0]["outputs"] = ["b"]
     for i in range(lots):
         doc["suppliers"].append({"id": f"sup{i}", "name": f"Pemasok {i}", "kind": "manufacturer"})
-        doc["materials"].append({"id": f"m{i}", "name": f"Bahan {i}", "kind": "ingredient", "category": "grain",
-                                 "origin": "plant", "state": "processed"})
-        doc["certificates"].append({"id": f"c{i}", "number": f"ID2111{i:013d}", "issuer": "BPJPH",
-                                    "scheme": "regular", "holder": f"sup{i}", "covers": [f"m{i}"],
-                                    "issued_on": "2024-01-01", "status": "active"})
-        doc["lots"].append({"id": f"l{i}", "material": f"m{i}", "supplier": f"sup{i}", "certificate": f"c{i}",
-                            "lot_code": f"L{i}", "received_on": "2025-11-01"})
+        doc["materials"].append(
+            {
+                "id": f"m{i}",
+                "name": f"Bahan {i}",
+                "kind": "ingredient",
+                "category": "grain",
+                "origin": "plant",
+                "state": "processed",
+            }
+        )
+        doc["certificates"].append(
+            {
+                "id": f"c{i}",
+                "number": f"ID2111{i:013d}",
+                "issuer": "BPJPH",
+                "scheme": "regular",
+                "holder": f"sup{i}",
+                "covers": [f"m{i}"],
+                "issued_on": "2024-01-01",
+                "status": "active",
+            }
+        )
+        doc["lots"].append(
+            {
+                "id": f"l{i}",
+                "material": f"m{i}",
+                "supplier": f"sup{i}",
+                "certificate": f"c{i}",
+                "lot_code": f"L{i}",
+                "received_on": "2025-11-01",
+            }
+        )
         doc["steps"][0]["inputs"].append(f"l{i}")
     return load_dossier(doc)
 
@@ -105,8 +142,14 @@ def graph_sizes(quick: bool) -> list[dict[str, Any]]:
         repeat = 5 if nodes >= 1000 else 20
         build = median_seconds(lambda d=doc: dossier_graph(d), repeat)
         full = median_seconds(lambda d=doc: assess(d, as_of=DAY), repeat)
-        rows.append({"upstream_nodes": upstream, "graph_ms": round(build * 1000, 3),
-                     "assess_ms": round(full * 1000, 3), "ratio": round(full / build, 1)})
+        rows.append(
+            {
+                "upstream_nodes": upstream,
+                "graph_ms": round(build * 1000, 3),
+                "assess_ms": round(full * 1000, 3),
+                "ratio": round(full / build, 1),
+            }
+        )
     return rows
 
 
@@ -117,35 +160,107 @@ def seed(engine: sa.Engine, batches: int) -> tuple[int, int]:
     """One business whose certified lot went into `batches` batches, inserted with Core for speed."""
     with engine.begin() as c:
         now = utcnow()
-        business = c.execute(sa.insert(Business).returning(Business.id), {
-            "name": "Bench", "nib": "1208230044517", "scale": "small", "country": "ID", "version": 1,
-            "supervisor_name": "A", "supervisor_muslim": True, "supervisor_trained_on": DAY,
-            "sjph_last_training_on": DAY, "sjph_last_internal_audit_on": DAY,
-            "sjph_last_management_review_on": DAY, "created_at": now}).scalar_one()
+        business = c.execute(
+            sa.insert(Business).returning(Business.id),
+            {
+                "name": "Bench",
+                "nib": "1208230044517",
+                "scale": "small",
+                "country": "ID",
+                "version": 1,
+                "supervisor_name": "A",
+                "supervisor_muslim": True,
+                "supervisor_trained_on": DAY,
+                "sjph_last_training_on": DAY,
+                "sjph_last_internal_audit_on": DAY,
+                "sjph_last_management_review_on": DAY,
+                "created_at": now,
+            },
+        ).scalar_one()
         common = {"business_id": business, "version": 1, "created_at": now}
-        supplier = c.execute(sa.insert(Supplier).returning(Supplier.id), {
-            **common, "name": "Pabrik", "kind": "manufacturer", "country": "ID"}).scalar_one()
-        material = c.execute(sa.insert(Material).returning(Material.id), {
-            **common, "name": "Minyak goreng", "kind": "ingredient", "category": "oil_fat", "origin": "plant",
-            "state": "processed", "positive_list": False, "is_khamr": False, "ethanol_source": "none"}).scalar_one()
-        cert = c.execute(sa.insert(Certificate).returning(Certificate.id), {
-            **common, "number": "ID21110041277360224", "issuer": "BPJPH", "scheme": "regular",
-            "holder_supplier_id": supplier, "issued_on": dt.date(2024, 1, 1), "status": "active",
-            "fraud": False}).scalar_one()
+        supplier = c.execute(
+            sa.insert(Supplier).returning(Supplier.id),
+            {**common, "name": "Pabrik", "kind": "manufacturer", "country": "ID"},
+        ).scalar_one()
+        material = c.execute(
+            sa.insert(Material).returning(Material.id),
+            {
+                **common,
+                "name": "Minyak goreng",
+                "kind": "ingredient",
+                "category": "oil_fat",
+                "origin": "plant",
+                "state": "processed",
+                "positive_list": False,
+                "is_khamr": False,
+                "ethanol_source": "none",
+            },
+        ).scalar_one()
+        cert = c.execute(
+            sa.insert(Certificate).returning(Certificate.id),
+            {
+                **common,
+                "number": "ID21110041277360224",
+                "issuer": "BPJPH",
+                "scheme": "regular",
+                "holder_supplier_id": supplier,
+                "issued_on": dt.date(2024, 1, 1),
+                "status": "active",
+                "fraud": False,
+            },
+        ).scalar_one()
         c.execute(sa.insert(CertificateScope), {"certificate_id": cert, "material_id": material, "position": 0})
-        lot = c.execute(sa.insert(MaterialLot).returning(MaterialLot.id), {
-            **common, "material_id": material, "supplier_id": supplier, "certificate_id": cert,
-            "lot_code": "MG-1", "received_on": dt.date(2025, 11, 1)}).scalar_one()
-        product = c.execute(sa.insert(Product).returning(Product.id), {
-            **common, "name": "Keripik", "category": "snack", "is_beverage": False, "fermented": False,
-            "flavour_profile": [], "preservation": [], "halal_claim": False, "declared_non_halal": False,
-            "label_halal_logo": False, "application_route": "regular"}).scalar_one()
-        steps = c.execute(sa.insert(ProductionStep).returning(ProductionStep.id, sort_by_parameter_order=True), [
-            {**common, "name": f"Goreng {i}", "performed_on": DAY} for i in range(batches)]).scalars().all()
+        lot = c.execute(
+            sa.insert(MaterialLot).returning(MaterialLot.id),
+            {
+                **common,
+                "material_id": material,
+                "supplier_id": supplier,
+                "certificate_id": cert,
+                "lot_code": "MG-1",
+                "received_on": dt.date(2025, 11, 1),
+            },
+        ).scalar_one()
+        product = c.execute(
+            sa.insert(Product).returning(Product.id),
+            {
+                **common,
+                "name": "Keripik",
+                "category": "snack",
+                "is_beverage": False,
+                "fermented": False,
+                "flavour_profile": [],
+                "preservation": [],
+                "halal_claim": False,
+                "declared_non_halal": False,
+                "label_halal_logo": False,
+                "application_route": "regular",
+            },
+        ).scalar_one()
+        steps = (
+            c.execute(
+                sa.insert(ProductionStep).returning(ProductionStep.id, sort_by_parameter_order=True),
+                [{**common, "name": f"Goreng {i}", "performed_on": DAY} for i in range(batches)],
+            )
+            .scalars()
+            .all()
+        )
         c.execute(sa.insert(StepInput), [{"step_id": s, "lot_id": lot, "position": 0} for s in steps])
-        c.execute(sa.insert(Batch), [{**common, "product_id": product, "lot_code": f"K-{i}", "produced_on": DAY,
-                                      "step_id": s, "non_conforming": False, "released": False}
-                                     for i, s in enumerate(steps)])
+        c.execute(
+            sa.insert(Batch),
+            [
+                {
+                    **common,
+                    "product_id": product,
+                    "lot_code": f"K-{i}",
+                    "produced_on": DAY,
+                    "step_id": s,
+                    "non_conforming": False,
+                    "released": False,
+                }
+                for i, s in enumerate(steps)
+            ],
+        )
     return business, cert
 
 
@@ -153,8 +268,9 @@ def _propagate_once(url: str, size: int) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     _business, cert = seed(engine, size)
-    make = sessionmaker(engine, expire_on_commit=False,
-                        info={"propagation_inline_limit": size, "assessment_as_of": DAY})
+    make = sessionmaker(
+        engine, expire_on_commit=False, info={"propagation_inline_limit": size, "assessment_as_of": DAY}
+    )
     with make() as session:  # the starting point: every batch assessed
         start = time.perf_counter()
         with session.begin():
@@ -162,20 +278,27 @@ def _propagate_once(url: str, size: int) -> dict[str, Any]:
         first = time.perf_counter() - start
     with make() as session:
         start = time.perf_counter()
-        assessments.set_certificate_status(session, AUDITOR, cert, status=CertificateStatus.REVOKED,
-                                           effective=dt.date(2025, 11, 1), reason="bench")
+        assessments.set_certificate_status(
+            session, AUDITOR, cert, status=CertificateStatus.REVOKED, effective=dt.date(2025, 11, 1), reason="bench"
+        )
         revoke = time.perf_counter() - start
-        flipped = session.scalar(sa.select(sa.func.count()).select_from(Assessment)
-                                 .where(Assessment.status == "not_halal"))
+        flipped = session.scalar(
+            sa.select(sa.func.count()).select_from(Assessment).where(Assessment.status == "not_halal")
+        )
     with engine.begin() as c:  # the baseline: touching the same rows without judging them
         start = time.perf_counter()
         c.execute(sa.update(Assessment).values(stale=False, computed_at=utcnow()))
         baseline = time.perf_counter() - start
     engine.dispose()
     assert flipped == size, f"{flipped} of {size} batches flipped"
-    return {"batches": size, "first_assessment_s": round(first, 3), "revocation_s": round(revoke, 3),
-            "per_batch_ms": round(revoke / size * 1000, 3), "core_update_s": round(baseline, 4),
-            "ratio": round(revoke / baseline, 1)}
+    return {
+        "batches": size,
+        "first_assessment_s": round(first, 3),
+        "revocation_s": round(revoke, 3),
+        "per_batch_ms": round(revoke / size * 1000, 3),
+        "core_update_s": round(baseline, 4),
+        "ratio": round(revoke / baseline, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,8 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes only (CI smoke run)")
     args = parser.parse_args(argv)
     sizes = [10, 100] if args.quick else [10, 1000, 10000]
-    report: dict[str, Any] = {"benchmark": "assess", "graph": graph_sizes(args.quick), "propagation": [],
-                              "skipped": []}
+    report: dict[str, Any] = {"benchmark": "assess", "graph": graph_sizes(args.quick), "propagation": [], "skipped": []}
     print("assessment per batch vs building its graph (median):")
     print(f"  {'upstream nodes':>14} {'graph ms':>10} {'assess ms':>10} {'ratio':>7}")
     for row in report["graph"]:
@@ -205,8 +327,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nrevocation reaching N batches, all reassessed in its transaction ({version}):")
         print(f"  {'batches':>8} {'revoke s':>9} {'per batch ms':>13} {'core UPDATE s':>14} {'ratio':>8}")
         for row in rows:
-            print(f"  {row['batches']:>8} {row['revocation_s']:>9} {row['per_batch_ms']:>13} "
-                  f"{row['core_update_s']:>14} {row['ratio']:>7}x")
+            print(
+                f"  {row['batches']:>8} {row['revocation_s']:>9} {row['per_batch_ms']:>13} "
+                f"{row['core_update_s']:>14} {row['ratio']:>7}x"
+            )
         report["propagation"].append({"database": target.name, "server": version, "rows": rows})
     print(json.dumps(report, sort_keys=True))
     return 0

@@ -58,14 +58,17 @@ def _fill(url: str, rows: int) -> int:
         demo.load(session, OPERATOR)
     lots = Base.metadata.tables["material_lot"]
     with engine.begin() as connection:
-        present = sum(connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0
-                      for t in Base.metadata.sorted_tables)
+        present = sum(
+            connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables
+        )
         template = dict(connection.execute(sa.select(lots).order_by(lots.c.id).limit(1)).one()._mapping)
         start = (connection.scalar(sa.select(sa.func.max(MaterialLot.id))) or 0) + 1
         missing = max(0, rows - present)
         for first in range(start, start + missing, 5000):
-            chunk = [{**template, "id": i, "ref": f"bench-{i}", "lot_code": f"BENCH-{i:07d}"}
-                     for i in range(first, min(first + 5000, start + missing))]
+            chunk = [
+                {**template, "id": i, "ref": f"bench-{i}", "lot_code": f"BENCH-{i:07d}"}
+                for i in range(first, min(first + 5000, start + missing))
+            ]
             connection.execute(lots.insert(), chunk)
     engine.dispose()
     return present + missing
@@ -109,7 +112,7 @@ def _core_insert(url: str, copied: list[tuple[sa.Table, list[dict[str, Any]]]]) 
             if table.name == "product":  # the product -> certificate key closes a cycle: set it afterwards
                 rows = [{**r, "certificate_id": None} for r in rows]
             for first in range(0, len(rows), backup.CHUNK):
-                connection.execute(table.insert(), rows[first:first + backup.CHUNK])
+                connection.execute(table.insert(), rows[first : first + backup.CHUNK])
         elapsed = time.perf_counter() - began
     engine.dispose()
     return elapsed
@@ -162,12 +165,20 @@ def _run(target: Target, rows: int, directory: Path, repeats: int, memory: bool)
     if target.name != "postgresql":
         with fresh_database(target) as sqlite_url:
             insert_s = _core_insert(sqlite_url, copied)
-    return {"database": target.name, "server": version, "rows": total, "file_bytes": path.stat().st_size,
-            "export_rows_s": round(total / export_s), "select_rows_s": round(total / select_s),
-            "export_ratio": round(select_s / export_s, 3),
-            "import_rows_s": round(total / import_s), "insert_rows_s": round(total / insert_s),
-            "import_ratio": round(insert_s / import_s, 3), "export_peak_kib": export_peak,
-            "import_peak_kib": import_peak}
+    return {
+        "database": target.name,
+        "server": version,
+        "rows": total,
+        "file_bytes": path.stat().st_size,
+        "export_rows_s": round(total / export_s),
+        "select_rows_s": round(total / select_s),
+        "export_ratio": round(select_s / export_s, 3),
+        "import_rows_s": round(total / import_s),
+        "insert_rows_s": round(total / insert_s),
+        "import_ratio": round(insert_s / import_s, 3),
+        "export_peak_kib": export_peak,
+        "import_peak_kib": import_peak,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = 10_000 if args.quick else args.rows
     report: dict[str, Any] = {"benchmark": "backup", "results": [], "skipped": []}
-    print(f"{'database':<11} {'rows':>7} {'gz MB':>6} {'export/s':>9} {'SELECT/s':>9} {'ratio':>6} "
-          f"{'import/s':>9} {'INSERT/s':>9} {'ratio':>6} {'peak KiB exp/imp':>17}")
+    print(
+        f"{'database':<11} {'rows':>7} {'gz MB':>6} {'export/s':>9} {'SELECT/s':>9} {'ratio':>6} "
+        f"{'import/s':>9} {'INSERT/s':>9} {'ratio':>6} {'peak KiB exp/imp':>17}"
+    )
     with tempfile.TemporaryDirectory(prefix="halal-trace-bench-backup-") as directory:
         for target in targets(args.database):
             try:
@@ -189,10 +202,12 @@ def main(argv: list[str] | None = None) -> int:
                 report["skipped"].append({"database": target.name, "reason": str(exc)})
                 continue
             report["results"].append(result)
-            print(f"{result['database']:<11} {result['rows']:>7} {result['file_bytes'] / 1e6:>6.2f} "
-                  f"{result['export_rows_s']:>9} {result['select_rows_s']:>9} {result['export_ratio']:>5}x "
-                  f"{result['import_rows_s']:>9} {result['insert_rows_s']:>9} {result['import_ratio']:>5}x "
-                  f"{result['export_peak_kib']:>8}/{result['import_peak_kib'] or '-'}")
+            print(
+                f"{result['database']:<11} {result['rows']:>7} {result['file_bytes'] / 1e6:>6.2f} "
+                f"{result['export_rows_s']:>9} {result['select_rows_s']:>9} {result['export_ratio']:>5}x "
+                f"{result['import_rows_s']:>9} {result['insert_rows_s']:>9} {result['import_ratio']:>5}x "
+                f"{result['export_peak_kib']:>8}/{result['import_peak_kib'] or '-'}"
+            )
     print(json.dumps(report, sort_keys=True))
     return 0
 

@@ -51,8 +51,9 @@ def fresh_database(target: Target) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="halal-trace-bench-") as directory:
             yield f"sqlite:///{Path(directory) / 'bench.sqlite'}"
         return
-    admin = make_engine(target.url, isolation_level="AUTOCOMMIT", poolclass=NullPool,
-                        connect_args={"connect_timeout": 5})
+    admin = make_engine(
+        target.url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5}
+    )
     name = f"bench_{os.getpid()}_{secrets.token_hex(4)}"
     try:
         with admin.connect() as connection:

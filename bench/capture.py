@@ -113,20 +113,36 @@ class World:
 
 def build_world(make_session: sessionmaker[Session]) -> World:
     with make_session() as session:
-        business = create_business(session, ACTOR, BusinessIn().load(
-            {"name": "Dapur Bench", "nib": "9000000000001", "scale": "micro", "country": "ID"})).id
+        business = create_business(
+            session,
+            ACTOR,
+            BusinessIn().load({"name": "Dapur Bench", "nib": "9000000000001", "scale": "micro", "country": "ID"}),
+        ).id
 
         def create(kind: str, body: dict[str, Any]) -> int:
             obj = records.create_record(session, ACTOR, kind, load(kind, body), business_id=business)
             return int(obj.id)
 
         supplier = create("suppliers", {"name": "Toko Bahan Kue Sinar", "kind": "market", "country": "ID"})
-        material = create("materials", {"name": "Gula pasir", "kind": "ingredient", "category": "sugar",
-                                        "origin": "plant"})
+        material = create(
+            "materials", {"name": "Gula pasir", "kind": "ingredient", "category": "sugar", "origin": "plant"}
+        )
         facility = create("facilities", {"name": "Dapur produksi", "kind": "production", "dedicated_halal": True})
         product = create("products", {"name": "Rendang Ayam", "gtin": "8994471000244", "halal_claim": False})
-        lots = [create("lots", {"material": material, "supplier": supplier, "lot_code": f"GP-{i:04d}",
-                                "quantity": 500, "unit": "kg", "received_on": "2025-11-20"}) for i in range(LOTS)]
+        lots = [
+            create(
+                "lots",
+                {
+                    "material": material,
+                    "supplier": supplier,
+                    "lot_code": f"GP-{i:04d}",
+                    "quantity": 500,
+                    "unit": "kg",
+                    "received_on": "2025-11-20",
+                },
+            )
+            for i in range(LOTS)
+        ]
     return World(business, facility, product, lots)
 
 
@@ -134,8 +150,12 @@ def build_world(make_session: sessionmaker[Session]) -> World:
 
 
 def step_body(world: World, i: int) -> dict[str, Any]:
-    return {"name": "Aduk", "on": STEP_DAY.isoformat(), "facility": world.facility,
-            "inputs": [{"lot": world.lots[i % len(world.lots)], "quantity": 1.5, "unit": "kg"}]}
+    return {
+        "name": "Aduk",
+        "on": STEP_DAY.isoformat(),
+        "facility": world.facility,
+        "inputs": [{"lot": world.lots[i % len(world.lots)], "quantity": 1.5, "unit": "kg"}],
+    }
 
 
 def batch_code(prefix: str, i: int) -> str:
@@ -145,16 +165,16 @@ def batch_code(prefix: str, i: int) -> str:
 def service_steps(make_session: sessionmaker[Session], world: World, numbers: range) -> float:
     """Record `numbers` steps and their output batches through the service; return the seconds taken."""
     steps = [load("steps", step_body(world, i)) for i in numbers]
-    batch = load("batches", {"product": world.product, "lot_code": "X", "produced_on": STEP_DAY.isoformat(),
-                             "step": 1})
+    batch = load("batches", {"product": world.product, "lot_code": "X", "produced_on": STEP_DAY.isoformat(), "step": 1})
     batches = [{**batch, "lot_code": batch_code("S", i)} for i in numbers]
     start = time.perf_counter()
     for step_data, batch_data in zip(steps, batches, strict=True):
         with make_session() as session:  # one session per request, as the API does
             step = records.create_record(session, ACTOR, "steps", step_data, business_id=world.business)
         with make_session() as session:
-            records.create_record(session, ACTOR, "batches", {**batch_data, "step": step.id},
-                                  business_id=world.business)
+            records.create_record(
+                session, ACTOR, "batches", {**batch_data, "step": step.id}, business_id=world.business
+            )
     return time.perf_counter() - start
 
 
@@ -165,12 +185,31 @@ def core_steps(engine: sa.Engine, world: World, numbers: range) -> float:
     insert_input, insert_batch = sa.insert(input_t), sa.insert(batch_t)
     rows = [
         (
-            {"business_id": world.business, "ref": None, "name": "Aduk", "process": None,
-             "facility_id": world.facility, "equipment": None, "performed_on": STEP_DAY, "version": 1},
-            {"position": 0, "lot_id": world.lots[i % len(world.lots)], "batch_id": None,
-             "quantity": Decimal("1.5"), "unit": "kg"},
-            {"business_id": world.business, "ref": None, "product_id": world.product,
-             "lot_code": batch_code("C", i), "produced_on": STEP_DAY, "version": 1},
+            {
+                "business_id": world.business,
+                "ref": None,
+                "name": "Aduk",
+                "process": None,
+                "facility_id": world.facility,
+                "equipment": None,
+                "performed_on": STEP_DAY,
+                "version": 1,
+            },
+            {
+                "position": 0,
+                "lot_id": world.lots[i % len(world.lots)],
+                "batch_id": None,
+                "quantity": Decimal("1.5"),
+                "unit": "kg",
+            },
+            {
+                "business_id": world.business,
+                "ref": None,
+                "product_id": world.product,
+                "lot_code": batch_code("C", i),
+                "produced_on": STEP_DAY,
+                "version": 1,
+            },
         )
         for i in numbers
     ]
@@ -192,8 +231,10 @@ _REFERENCED = {fk.column.table.name for t in _STORED_TABLES for fk in t.foreign_
 
 def table_counts(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as connection:
-        return {t.name: int(connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0)
-                for t in Base.metadata.sorted_tables}
+        return {
+            t.name: int(connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0)
+            for t in Base.metadata.sorted_tables
+        }
 
 
 def business_rows(engine: sa.Engine, business_id: int) -> Snapshot:
@@ -209,8 +250,7 @@ def business_rows(engine: sa.Engine, business_id: int) -> Snapshot:
                 parents = [fk for fk in table.foreign_keys if fk.column.table.name in snapshot]
                 if not parents:
                     continue
-                where = sa.or_(*(fk.parent.in_([r["id"] for r in snapshot[fk.column.table.name]])
-                                 for fk in parents))
+                where = sa.or_(*(fk.parent.in_([r["id"] for r in snapshot[fk.column.table.name]]) for fk in parents))
             ordered = sa.select(table).where(where).order_by(*table.primary_key.columns)
             rows = [dict(r._mapping) for r in connection.execute(ordered)]
             if rows:
@@ -247,8 +287,11 @@ def copy_rows(connection: sa.Connection, snapshot: Snapshot, nib: str) -> None:
         else:
             connection.execute(table.insert(), params)
     for table, old_id, column, parent, old_ref in forward:
-        connection.execute(table.update().where(table.c.id == new_ids[table.name][old_id])
-                           .values({column: new_ids[parent].get(old_ref, old_ref)}))
+        connection.execute(
+            table.update()
+            .where(table.c.id == new_ids[table.name][old_id])
+            .values({column: new_ids[parent].get(old_ref, old_ref)})
+        )
 
 
 class Nibs:
@@ -322,8 +365,9 @@ def rounds(total: int, first: int) -> list[range]:
     return [range(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
-def alternate(service: Callable[[range], float], core: Callable[[range], float], total: int,
-              first: int) -> tuple[float, float]:
+def alternate(
+    service: Callable[[range], float], core: Callable[[range], float], total: int, first: int
+) -> tuple[float, float]:
     """Run both in alternating rounds; return their total seconds."""
     service_s = core_s = 0.0
     for k, part in enumerate(rounds(total, first)):
@@ -338,10 +382,14 @@ def alternate(service: Callable[[range], float], core: Callable[[range], float],
 
 def bench_epcis(engine: sa.Engine, make_session: sessionmaker[Session], nibs: Nibs, events: int) -> tuple[float, float]:
     """Seconds for one capture of `events` events through the service, and for a Core copy of what it stored."""
+
     def capture(count: int) -> tuple[float, int]:
         with make_session() as session:
-            business = create_business(session, ACTOR, BusinessIn().load(
-                {"name": "Dapur EPCIS", "nib": nibs(), "scale": "micro", "country": "ID"})).id
+            business = create_business(
+                session,
+                ACTOR,
+                BusinessIn().load({"name": "Dapur EPCIS", "nib": nibs(), "scale": "micro", "country": "ID"}),
+            ).id
             producer = Actor(label="bench", role=Role.PRODUCER, business_id=business)
             document = epcis_document(count)
             start = time.perf_counter()
@@ -367,8 +415,12 @@ def bench_database(name: str, url: str, steps: int, dossier_count: int, epcis_ev
 
         service_steps(make_session, world, range(WARMUP_STEPS))
         core_steps(engine, world, range(WARMUP_STEPS))
-        service_s, core_s = alternate(lambda part: service_steps(make_session, world, part),
-                                      lambda part: core_steps(engine, world, part), steps, WARMUP_STEPS)
+        service_s, core_s = alternate(
+            lambda part: service_steps(make_session, world, part),
+            lambda part: core_steps(engine, world, part),
+            steps,
+            WARMUP_STEPS,
+        )
 
         template = json.loads(EXAMPLE.read_text(encoding="utf-8"))
         nibs = Nibs()
@@ -387,7 +439,8 @@ def bench_database(name: str, url: str, steps: int, dossier_count: int, epcis_ev
             return service_dossiers(make_session, dossier_documents(template, nibs, len(part)))[0]
 
         dossier_service_s, dossier_core_s = alternate(
-            service_part, lambda part: core_dossiers(engine, snapshot, [nibs() for _ in part]), dossier_count, 0)
+            service_part, lambda part: core_dossiers(engine, snapshot, [nibs() for _ in part]), dossier_count, 0
+        )
 
         epcis_service_s, epcis_core_s = bench_epcis(engine, make_session, nibs, epcis_events)
 
@@ -417,30 +470,45 @@ def bench_database(name: str, url: str, steps: int, dossier_count: int, epcis_ev
 def print_table(f: Figures) -> None:
     print(f"\n{f.database} ({f.server}): {f.steps} steps, {f.dossiers} dossiers, {f.seconds} s")
     print(f"  {'':<34}{'service/s':>12}{'core/s':>12}{'ratio':>9}")
-    print(f"  {'production steps (step + batch)':<34}{f.service_steps_per_s:>12.1f}{f.core_steps_per_s:>12.1f}"
-          f"{f.steps_ratio:>8.2f}x")
-    print(f"  {'dossier imports (rendang-ok)':<34}{f.service_dossiers_per_s:>12.2f}"
-          f"{f.core_dossiers_per_s:>12.2f}{f.dossiers_ratio:>8.2f}x")
-    print(f"  {f'EPCIS capture ({f.epcis_events} events)':<34}{f.service_events_per_s:>12.1f}"
-          f"{f.core_events_per_s:>12.1f}{f.epcis_ratio:>8.2f}x")
-    print(f"  one dossier: {sum(f.rows_per_dossier.values())} rows in {len(f.rows_per_dossier)} tables, "
-          f"plus {f.journal_entries_per_dossier} journal entries (service only)")
+    print(
+        f"  {'production steps (step + batch)':<34}{f.service_steps_per_s:>12.1f}{f.core_steps_per_s:>12.1f}"
+        f"{f.steps_ratio:>8.2f}x"
+    )
+    print(
+        f"  {'dossier imports (rendang-ok)':<34}{f.service_dossiers_per_s:>12.2f}"
+        f"{f.core_dossiers_per_s:>12.2f}{f.dossiers_ratio:>8.2f}x"
+    )
+    print(
+        f"  {f'EPCIS capture ({f.epcis_events} events)':<34}{f.service_events_per_s:>12.1f}"
+        f"{f.core_events_per_s:>12.1f}{f.epcis_ratio:>8.2f}x"
+    )
+    print(
+        f"  one dossier: {sum(f.rows_per_dossier.values())} rows in {len(f.rows_per_dossier)} tables, "
+        f"plus {f.journal_entries_per_dossier} journal entries (service only)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--database", action="append", metavar="URL",
-                        help="sqlite, sqlite:///new-file or a PostgreSQL server URL; repeat for several")
+    parser.add_argument(
+        "--database",
+        action="append",
+        metavar="URL",
+        help="sqlite, sqlite:///new-file or a PostgreSQL server URL; repeat for several",
+    )
     parser.add_argument("--steps", type=int, default=300, help="steps per database (default 300)")
     parser.add_argument("--dossiers", type=int, default=20, help="dossier imports per database (default 20)")
-    parser.add_argument("--epcis-events", type=int, default=10_000, help="events in the captured EPCIS document "
-                                                                         "(default 10,000)")
+    parser.add_argument(
+        "--epcis-events", type=int, default=10_000, help="events in the captured EPCIS document (default 10,000)"
+    )
     args = parser.parse_args(argv)
     if args.steps < ROUNDS or args.dossiers < ROUNDS:
         parser.error(f"--steps and --dossiers must be at least {ROUNDS}")
 
-    print(f"capture benchmark: rates per second; ratio = service rate / bare Core insert rate (python "
-          f"{sys.version.split()[0]}, SQLAlchemy {sa.__version__})")
+    print(
+        f"capture benchmark: rates per second; ratio = service rate / bare Core insert rate (python "
+        f"{sys.version.split()[0]}, SQLAlchemy {sa.__version__})"
+    )
     results: list[Figures] = []
     skipped: list[dict[str, str]] = []
     for target in targets(args.database):
@@ -455,8 +523,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results.append(figures)
         print_table(figures)
-    print(json.dumps({"benchmark": "capture", "results": [asdict(r) for r in results], "skipped": skipped},
-                     sort_keys=True))
+    print(
+        json.dumps(
+            {"benchmark": "capture", "results": [asdict(r) for r in results], "skipped": skipped}, sort_keys=True
+        )
+    )
     return 0
 
 

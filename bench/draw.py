@@ -77,10 +77,20 @@ def main() -> None:
         drawn = best(lambda g=graph, s=severity: svg(g, s), repeat)
         shipped = best(lambda g=graph: json.dumps(nx.node_link_data(g, edges="links"), default=str), repeat)
         kb = len(svg(graph, severity)) / 1024
-        rows.append({"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(), "svg_s": drawn,
-                     "json_s": shipped, "ratio": drawn / shipped, "svg_kb": round(kb, 1)})
-        print(f"{graph.number_of_nodes():>6} {graph.number_of_edges():>6} {drawn * 1e3:>9.2f} {shipped * 1e3:>9.2f} "
-              f"{drawn / shipped:>7.1f} {kb:>7.0f}")
+        rows.append(
+            {
+                "nodes": graph.number_of_nodes(),
+                "edges": graph.number_of_edges(),
+                "svg_s": drawn,
+                "json_s": shipped,
+                "ratio": drawn / shipped,
+                "svg_kb": round(kb, 1),
+            }
+        )
+        print(
+            f"{graph.number_of_nodes():>6} {graph.number_of_edges():>6} {drawn * 1e3:>9.2f} {shipped * 1e3:>9.2f} "
+            f"{drawn / shipped:>7.1f} {kb:>7.0f}"
+        )
     growth = rows[-1]["ratio"] / rows[1]["ratio"]
     print(f"ratio growth from {rows[1]['nodes']} to {rows[-1]['nodes']} nodes: x{growth:.2f}")
     print(json.dumps({"draw": rows, "ratio_growth": growth}))

@@ -93,20 +93,35 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=30)
     growth = {pid: after.get(pid, 0) - size for pid, size in before.items()}
-    print(f"load run: {args.seconds} s, wrk -t1 -c8 on loopback, verify JSON and consumer page alternating, "
-          f"{args.codes} codes on SQLite, gunicorn sync x{workers} (wall {elapsed:.0f} s)")
-    print(f"  requests {mixed['requests']:.0f}  ({mixed['rps']:.0f} req/s, {mixed['rps'] / base['rps']:.2f}x of "
-          f"a trivial endpoint at {base['rps']:.0f} req/s)")
+    print(
+        f"load run: {args.seconds} s, wrk -t1 -c8 on loopback, verify JSON and consumer page alternating, "
+        f"{args.codes} codes on SQLite, gunicorn sync x{workers} (wall {elapsed:.0f} s)"
+    )
+    print(
+        f"  requests {mixed['requests']:.0f}  ({mixed['rps']:.0f} req/s, {mixed['rps'] / base['rps']:.2f}x of "
+        f"a trivial endpoint at {base['rps']:.0f} req/s)"
+    )
     print(f"  latency p50 {mixed['p50_ms']:.1f} ms  p99 {mixed['p99_ms']:.1f} ms  errors {mixed['errors']:.0f}")
-    print("  worker RSS before -> after: " + ", ".join(
-        f"{before[pid] / 1024:.1f} -> {after.get(pid, 0) / 1024:.1f} MiB" for pid in sorted(before)))
+    print(
+        "  worker RSS before -> after: "
+        + ", ".join(f"{before[pid] / 1024:.1f} -> {after.get(pid, 0) / 1024:.1f} MiB" for pid in sorted(before))
+    )
     if set(after) != set(before):
         print("  a worker was replaced during the run", file=sys.stderr)
-    print(json.dumps({"seconds": args.seconds, "workers": workers, "mixed": {k: round(v, 3) for k, v in
-                                                                               mixed.items()},
-                      "baseline_rps": round(base["rps"], 1), "rps_ratio": round(mixed["rps"] / base["rps"], 3),
-                      "rss_kib_before": list(before.values()), "rss_kib_after": list(after.values()),
-                      "rss_growth_kib": list(growth.values())}))
+    print(
+        json.dumps(
+            {
+                "seconds": args.seconds,
+                "workers": workers,
+                "mixed": {k: round(v, 3) for k, v in mixed.items()},
+                "baseline_rps": round(base["rps"], 1),
+                "rps_ratio": round(mixed["rps"] / base["rps"], 3),
+                "rss_kib_before": list(before.values()),
+                "rss_kib_after": list(after.values()),
+                "rss_growth_kib": list(growth.values()),
+            }
+        )
+    )
     return 1 if mixed["errors"] or set(after) != set(before) else 0
 
 

@@ -54,27 +54,133 @@ OPERATOR = Actor.operator("bench")
 SMALL = 1000
 QUERIES = 300
 
-FOODS = ["Kue", "Keripik", "Sambal", "Kopi", "Rendang", "Otak-Otak", "Bakso", "Roti", "Dodol", "Lempok", "Kerupuk",
-         "Gonggong", "Mie", "Bolu", "Teh", "Jamu", "Abon", "Sate", "Pempek", "Kemplang", "Lapis", "Bingka",
-         "Putu", "Martabak", "Nasi", "Soto", "Tempe", "Tahu", "Madu", "Serundeng"]
+FOODS = [
+    "Kue",
+    "Keripik",
+    "Sambal",
+    "Kopi",
+    "Rendang",
+    "Otak-Otak",
+    "Bakso",
+    "Roti",
+    "Dodol",
+    "Lempok",
+    "Kerupuk",
+    "Gonggong",
+    "Mie",
+    "Bolu",
+    "Teh",
+    "Jamu",
+    "Abon",
+    "Sate",
+    "Pempek",
+    "Kemplang",
+    "Lapis",
+    "Bingka",
+    "Putu",
+    "Martabak",
+    "Nasi",
+    "Soto",
+    "Tempe",
+    "Tahu",
+    "Madu",
+    "Serundeng",
+]
 KINDS = ["Warung", "Dapur", "Kedai", "Rumah", "Toko", "Sentra", "Griya", "Pondok", "Kios", "Usaha"]
-FIRST = ["Ahmad", "Siti", "Nur", "Dewi", "Rahmat", "Yusuf", "Aisyah", "Fitri", "Hendra", "Rina", "Agus", "Sri",
-         "Budi", "Wati", "Iwan", "Lestari", "Fauzi", "Yanti", "Rizki", "Intan", "Zainal", "Mega", "Darwis",
-         "Nurlela", "Sulaiman", "Halimah", "Taufik", "Ratna", "Hasan", "Maryam", "Anwar", "Salma", "Irfan",
-         "Nisa", "Bayu", "Putri", "Yogi", "Laila", "Arif", "Desi"]
-FAMILY = ["Harahap", "Siregar", "Nasution", "Lubis", "Saragih", "Situmorang", "Hasibuan", "Daulay", "Ritonga",
-          "Tanjung", "Rangkuti", "Pohan", "Batubara", "Simatupang", "Matondang", "Pulungan", "Pane", "Dalimunthe",
-          "Hutagalung", "Sembiring", "Ginting", "Tarigan", "Purba", "Damanik", "Sinaga", "Rambe", "Munthe",
-          "Marpaung", "Panjaitan", "Manurung", "Effendi", "Rahman", "Hamid", "Syahputra", "Kurniawan",
-          "Wijaya", "Saputra", "Hidayat", "Pratama", "Setiawan"]
-KELURAHAN = {"Batam Kota": ["Belian", "Sukajadi", "Sungai Panas", "Taman Baloi", "Teluk Tering", "Baloi Permai"],
-             "Sekupang": ["Tanjung Riau", "Tiban Baru", "Tiban Indah", "Patam Lestari", "Sungai Harapan"],
-             "Batu Aji": ["Buliang", "Kibing", "Tanjung Uncang", "Bukit Tempayan"],
-             "Sagulung": ["Sungai Langkai", "Sagulung Kota", "Sungai Lekop", "Tembesi", "Sungai Binti"],
-             "Lubuk Baja": ["Batu Selicin", "Kampung Pelita", "Lubuk Baja Kota", "Tanjung Uma", "Baloi Indah"],
-             "Bengkong": ["Bengkong Indah", "Bengkong Laut", "Sadai", "Tanjung Buntung"],
-             "Nongsa": ["Batu Besar", "Kabil", "Ngenang", "Sambau"],
-             "Batu Ampar": ["Batu Merah", "Kampung Seraya", "Sungai Jodoh", "Tanjung Sengkuang"]}
+FIRST = [
+    "Ahmad",
+    "Siti",
+    "Nur",
+    "Dewi",
+    "Rahmat",
+    "Yusuf",
+    "Aisyah",
+    "Fitri",
+    "Hendra",
+    "Rina",
+    "Agus",
+    "Sri",
+    "Budi",
+    "Wati",
+    "Iwan",
+    "Lestari",
+    "Fauzi",
+    "Yanti",
+    "Rizki",
+    "Intan",
+    "Zainal",
+    "Mega",
+    "Darwis",
+    "Nurlela",
+    "Sulaiman",
+    "Halimah",
+    "Taufik",
+    "Ratna",
+    "Hasan",
+    "Maryam",
+    "Anwar",
+    "Salma",
+    "Irfan",
+    "Nisa",
+    "Bayu",
+    "Putri",
+    "Yogi",
+    "Laila",
+    "Arif",
+    "Desi",
+]
+FAMILY = [
+    "Harahap",
+    "Siregar",
+    "Nasution",
+    "Lubis",
+    "Saragih",
+    "Situmorang",
+    "Hasibuan",
+    "Daulay",
+    "Ritonga",
+    "Tanjung",
+    "Rangkuti",
+    "Pohan",
+    "Batubara",
+    "Simatupang",
+    "Matondang",
+    "Pulungan",
+    "Pane",
+    "Dalimunthe",
+    "Hutagalung",
+    "Sembiring",
+    "Ginting",
+    "Tarigan",
+    "Purba",
+    "Damanik",
+    "Sinaga",
+    "Rambe",
+    "Munthe",
+    "Marpaung",
+    "Panjaitan",
+    "Manurung",
+    "Effendi",
+    "Rahman",
+    "Hamid",
+    "Syahputra",
+    "Kurniawan",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Pratama",
+    "Setiawan",
+]
+KELURAHAN = {
+    "Batam Kota": ["Belian", "Sukajadi", "Sungai Panas", "Taman Baloi", "Teluk Tering", "Baloi Permai"],
+    "Sekupang": ["Tanjung Riau", "Tiban Baru", "Tiban Indah", "Patam Lestari", "Sungai Harapan"],
+    "Batu Aji": ["Buliang", "Kibing", "Tanjung Uncang", "Bukit Tempayan"],
+    "Sagulung": ["Sungai Langkai", "Sagulung Kota", "Sungai Lekop", "Tembesi", "Sungai Binti"],
+    "Lubuk Baja": ["Batu Selicin", "Kampung Pelita", "Lubuk Baja Kota", "Tanjung Uma", "Baloi Indah"],
+    "Bengkong": ["Bengkong Indah", "Bengkong Laut", "Sadai", "Tanjung Buntung"],
+    "Nongsa": ["Batu Besar", "Kabil", "Ngenang", "Sambau"],
+    "Batu Ampar": ["Batu Merah", "Kampung Seraya", "Sungai Jodoh", "Tanjung Sengkuang"],
+}
 KBLI = ["10710", "10792", "10794", "10213", "56102", "56103", "56303", "10750", "10761", "10799"]
 SCALES = [BusinessScale.MICRO] * 8 + [BusinessScale.SMALL] * 2
 
@@ -88,11 +194,20 @@ def generate(count: int, seed: int = 2025) -> list[dict[str, str]]:
     for nib in nibs:
         first, family = rng.choice(FIRST), rng.choice(FAMILY)
         kecamatan, kelurahan = rng.choice(places)
-        rows.append({"nib": str(nib), "name": f"{rng.choice(KINDS)} {rng.choice(FOODS)} {first}",
-                     "owner": f"{first} {family}", "address": f"Jl. {rng.choice(FAMILY)} No. {rng.randint(1, 300)}",
-                     "kelurahan": kelurahan, "kecamatan": kecamatan, "city": "Batam",
-                     "phone": f"0812{rng.randint(10**7, 10**8 - 1)}", "scale": rng.choice(SCALES).value,
-                     "kbli": rng.choice(KBLI)})
+        rows.append(
+            {
+                "nib": str(nib),
+                "name": f"{rng.choice(KINDS)} {rng.choice(FOODS)} {first}",
+                "owner": f"{first} {family}",
+                "address": f"Jl. {rng.choice(FAMILY)} No. {rng.randint(1, 300)}",
+                "kelurahan": kelurahan,
+                "kecamatan": kecamatan,
+                "city": "Batam",
+                "phone": f"0812{rng.randint(10**7, 10**8 - 1)}",
+                "scale": rng.choice(SCALES).value,
+                "kbli": rng.choice(KBLI),
+            }
+        )
     return rows
 
 
@@ -105,13 +220,17 @@ def core_insert(url: str, rows: list[dict[str, str]]) -> float:
     engine = make_engine(url)
     upgrade(engine)
     table = Business.__table__
-    values = [{**r, "scale": BusinessScale(r["scale"]), "country": "ID", "version": 1,
-               "created_at": sa.func.now()} for r in rows]
+    values = [
+        {**r, "scale": BusinessScale(r["scale"]), "country": "ID", "version": 1, "created_at": sa.func.now()}
+        for r in rows
+    ]
     started = time.perf_counter()
     with engine.begin() as connection:
         for start in range(0, len(values), registry.CHUNK):
-            connection.execute(table.insert(), [{k: v for k, v in row.items() if k != "created_at"}
-                                                for row in values[start:start + registry.CHUNK]])
+            connection.execute(
+                table.insert(),
+                [{k: v for k, v in row.items() if k != "created_at"} for row in values[start : start + registry.CHUNK]],
+            )
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
@@ -153,8 +272,10 @@ KINDS_OF_QUERY = ("nib", "owner", "name")  # in the order pick_queries cycles th
 
 def _summary(times: list[float]) -> dict[str, float]:
     times = sorted(times)
-    return {"p50_ms": round(1000 * statistics.median(times), 3),
-            "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 3)}
+    return {
+        "p50_ms": round(1000 * statistics.median(times), 3),
+        "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 3),
+    }
 
 
 def latencies(make_session: sessionmaker[Any], queries: list[str], *, by_kind: bool = True) -> dict[str, Any]:
@@ -174,8 +295,7 @@ def latencies(make_session: sessionmaker[Any], queries: list[str], *, by_kind: b
             session.rollback()
     result: dict[str, Any] = _summary(times)
     for index, kind in enumerate(KINDS_OF_QUERY if by_kind else ()):
-        result[kind] = {**_summary(times[index::3]),
-                        "mean_matches": round(statistics.mean(matches[index::3]), 1)}
+        result[kind] = {**_summary(times[index::3]), "mean_matches": round(statistics.mean(matches[index::3]), 1)}
     return result
 
 
@@ -185,8 +305,12 @@ def scan(make_session: sessionmaker[Any], words: list[str]) -> float:
     with make_session() as session:
         for word in words:
             started = time.perf_counter()
-            session.scalars(sa.select(Business.id).where(sa.func.lower(Business.name).like(f"%{word.lower()}%"))
-                            .order_by(Business.id).limit(20)).all()
+            session.scalars(
+                sa.select(Business.id)
+                .where(sa.func.lower(Business.name).like(f"%{word.lower()}%"))
+                .order_by(Business.id)
+                .limit(20)
+            ).all()
             session.scalar(sa.select(sa.func.count()).where(sa.func.lower(Business.name).like(f"%{word.lower()}%")))
             times.append(time.perf_counter() - started)
     return round(1000 * statistics.median(times), 3)
@@ -213,35 +337,51 @@ def bench_database(target: Any, rows: list[dict[str, str]]) -> dict[str, Any]:
         small_engine.dispose()
     n = len(rows)
     return {
-        "database": target.name, "server": version, "rows": n,
-        "core_rows_per_s": round(n / core_s), "import_rows_per_s": round(n / import_s),
+        "database": target.name,
+        "server": version,
+        "rows": n,
+        "core_rows_per_s": round(n / core_s),
+        "import_rows_per_s": round(n / import_s),
         "reimport_rows_per_s": round(n / reimport_s),
         "import_ratio": round((n / import_s) / (n / core_s), 3),
         "reimport_ratio": round((n / reimport_s) / (n / core_s), 3),
-        "search_small": at_small, "search_big": at_big,
+        "search_small": at_small,
+        "search_big": at_big,
         "search_p50_ratio": round(at_big["p50_ms"] / at_small["p50_ms"], 2),
         "search_p99_ratio": round(at_big["p99_ms"] / at_small["p99_ms"], 2),
-        "broad_small": broad_small, "broad_big": broad_big, "scan_big_p50_ms": scan_big,
+        "broad_small": broad_small,
+        "broad_big": broad_big,
+        "scan_big_p50_ms": scan_big,
     }
 
 
 def print_table(r: dict[str, Any]) -> None:
     print(f"\n{r['database']} ({r['server']}): {r['rows']} rows")
-    print(f"  import      {r['import_rows_per_s']:>9} rows/s   bare Core insert {r['core_rows_per_s']:>9} rows/s"
-          f"   ratio {r['import_ratio']}x")
-    print(f"  re-import   {r['reimport_rows_per_s']:>9} rows/s   (every row an update by NIB)"
-          f"          ratio {r['reimport_ratio']}x")
+    print(
+        f"  import      {r['import_rows_per_s']:>9} rows/s   bare Core insert {r['core_rows_per_s']:>9} rows/s"
+        f"   ratio {r['import_ratio']}x"
+    )
+    print(
+        f"  re-import   {r['reimport_rows_per_s']:>9} rows/s   (every row an update by NIB)"
+        f"          ratio {r['reimport_ratio']}x"
+    )
     print(f"  search      {'':>9} {'p50 ms':>8} {'p99 ms':>8}")
     print(f"    at {SMALL:<8}{'':>2}{r['search_small']['p50_ms']:>8} {r['search_small']['p99_ms']:>8}")
-    print(f"    at {r['rows']:<8}{'':>2}{r['search_big']['p50_ms']:>8} {r['search_big']['p99_ms']:>8}"
-          f"   ratio p50 {r['search_p50_ratio']}x, p99 {r['search_p99_ratio']}x")
+    print(
+        f"    at {r['rows']:<8}{'':>2}{r['search_big']['p50_ms']:>8} {r['search_big']['p99_ms']:>8}"
+        f"   ratio p50 {r['search_p50_ratio']}x, p99 {r['search_p99_ratio']}x"
+    )
     for kind in KINDS_OF_QUERY:
         small, big = r["search_small"][kind], r["search_big"][kind]
-        print(f"    by {kind:<6} p50 {small['p50_ms']} ms ({small['mean_matches']} matches) at {SMALL}, "
-              f"{big['p50_ms']} ms ({big['mean_matches']} matches) at {r['rows']}: "
-              f"{round(big['p50_ms'] / small['p50_ms'], 2)}x")
-    print(f"  broad one-word query 'kue': p50 {r['broad_small']['p50_ms']} ms at {SMALL}, "
-          f"{r['broad_big']['p50_ms']} ms at {r['rows']} (counts every match)")
+        print(
+            f"    by {kind:<6} p50 {small['p50_ms']} ms ({small['mean_matches']} matches) at {SMALL}, "
+            f"{big['p50_ms']} ms ({big['mean_matches']} matches) at {r['rows']}: "
+            f"{round(big['p50_ms'] / small['p50_ms'], 2)}x"
+        )
+    print(
+        f"  broad one-word query 'kue': p50 {r['broad_small']['p50_ms']} ms at {SMALL}, "
+        f"{r['broad_big']['p50_ms']} ms at {r['rows']} (counts every match)"
+    )
     print(f"  unindexed LIKE '%word%' scan at {r['rows']}: p50 {r['scan_big_p50_ms']} ms")
 
 

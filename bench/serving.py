@@ -37,9 +37,25 @@ def scratch_settings(directory: Path, port: int, database_url: str | None = None
 def start_bench_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
     """gunicorn with sync workers serving bench/verify.py's app: the real one plus the ``/bench/ping`` baseline."""
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-         "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning", "verify:wsgi_app()"],
-        cwd=ROOT, env=os.environ.copy())
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'bench'}",
+            "--log-level",
+            "warning",
+            "verify:wsgi_app()",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
 
 
 def wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:

@@ -67,27 +67,65 @@ def generate(engine: sa.Engine, edges: int, seed: int = 1) -> dict[str, list[int
     lots = max(HOT + 1, per_layer)
     hot = list(range(1, HOT + 1))
     with engine.begin() as conn:
-        conn.execute(sa.insert(Business), [{"id": 1, "name": "Bench", "nib": "1000000000001", "scale": "micro",
-                                             "version": 1}])
-        conn.execute(sa.insert(Supplier), [{"id": 1, "business_id": 1, "name": "S", "kind": "market",
-                                             "country": "ID", "version": 1}])
-        conn.execute(sa.insert(Material), [{"id": 1, "business_id": 1, "name": "M", "kind": "ingredient",
-                                             "origin": "plant", "ethanol_source": "none", "version": 1}])
+        conn.execute(
+            sa.insert(Business), [{"id": 1, "name": "Bench", "nib": "1000000000001", "scale": "micro", "version": 1}]
+        )
+        conn.execute(
+            sa.insert(Supplier),
+            [{"id": 1, "business_id": 1, "name": "S", "kind": "market", "country": "ID", "version": 1}],
+        )
+        conn.execute(
+            sa.insert(Material),
+            [
+                {
+                    "id": 1,
+                    "business_id": 1,
+                    "name": "M",
+                    "kind": "ingredient",
+                    "origin": "plant",
+                    "ethanol_source": "none",
+                    "version": 1,
+                }
+            ],
+        )
         conn.execute(sa.insert(Product), [{"id": 1, "business_id": 1, "name": "P", "version": 1}])
-        conn.execute(sa.insert(MaterialLot), [
-            {"id": i, "business_id": 1, "material_id": 1, "supplier_id": 1, "lot_code": f"L{i}",
-             "received_on": DAY, "version": 1} for i in range(1, lots + 1)])
+        conn.execute(
+            sa.insert(MaterialLot),
+            [
+                {
+                    "id": i,
+                    "business_id": 1,
+                    "material_id": 1,
+                    "supplier_id": 1,
+                    "lot_code": f"L{i}",
+                    "received_on": DAY,
+                    "version": 1,
+                }
+                for i in range(1, lots + 1)
+            ],
+        )
         previous: list[int] = []
         next_id, input_id = 1, 1
         for layer in range(LAYERS):
             steps, outputs, inputs = [], [], []
             for _ in range(per_layer):
                 steps.append({"id": next_id, "business_id": 1, "name": "s", "performed_on": DAY, "version": 1})
-                outputs.append({"id": next_id, "business_id": 1, "product_id": 1, "lot_code": f"B{next_id}",
-                                "produced_on": DAY, "step_id": next_id, "version": 1})
+                outputs.append(
+                    {
+                        "id": next_id,
+                        "business_id": 1,
+                        "product_id": 1,
+                        "lot_code": f"B{next_id}",
+                        "produced_on": DAY,
+                        "step_id": next_id,
+                        "version": 1,
+                    }
+                )
                 batch_picks = {rng.choice(previous) for _ in range(rng.randint(1, 2))} if previous else set()
-                lot_picks = {rng.choice(hot) if rng.random() < 0.1 else rng.randint(1, lots)
-                             for _ in range(rng.randint(1, 3) if layer == 0 else rng.randint(0, 2))}
+                lot_picks = {
+                    rng.choice(hot) if rng.random() < 0.1 else rng.randint(1, lots)
+                    for _ in range(rng.randint(1, 3) if layer == 0 else rng.randint(0, 2))
+                }
                 links = [{"lot_id": lot, "batch_id": None} for lot in sorted(lot_picks)]
                 links += [{"lot_id": None, "batch_id": batch} for batch in sorted(batch_picks)]
                 for position, link in enumerate(links):
@@ -100,8 +138,12 @@ def generate(engine: sa.Engine, edges: int, seed: int = 1) -> dict[str, list[int
             previous = [o["id"] for o in outputs]
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-    return {"final": previous, "lots": list(range(HOT + 1, lots + 1)), "hot": hot,
-            "edges": [input_id - 1 + next_id - 1]}
+    return {
+        "final": previous,
+        "lots": list(range(HOT + 1, lots + 1)),
+        "hot": hot,
+        "edges": [input_id - 1 + next_id - 1],
+    }
 
 
 def _timed(call: Any) -> tuple[float, Any]:
@@ -118,16 +160,18 @@ def measure(engine: sa.Engine, chain: dict[str, list[int]], rng: random.Random) 
             "upstream trace + networkx (random batch)": (
                 rng.sample(chain["final"], min(SAMPLES, len(chain["final"]))),
                 lambda b: len(provenance.upstream_graph(session, ACTOR, b)),
-                lambda b: len(session.execute(provenance.UPSTREAM, {"batch": b,
-                                                                    "depth": provenance.MAX_DEPTH}).all())),
+                lambda b: len(session.execute(provenance.UPSTREAM, {"batch": b, "depth": provenance.MAX_DEPTH}).all()),
+            ),
             "downstream impact (random lot)": (
                 rng.sample(chain["lots"], min(SAMPLES, len(chain["lots"]))),
                 lambda lot: provenance.downstream_impact(session, ACTOR, node_id("lot", lot)).counts["batches"],
-                lambda lot: len(session.execute(provenance.DOWNSTREAM, {**down_base, "lot": lot}).all())),
+                lambda lot: len(session.execute(provenance.DOWNSTREAM, {**down_base, "lot": lot}).all()),
+            ),
             "downstream impact (hot lot)": (
                 chain["hot"],
                 lambda lot: provenance.downstream_impact(session, ACTOR, node_id("lot", lot)).counts["batches"],
-                lambda lot: len(session.execute(provenance.DOWNSTREAM, {**down_base, "lot": lot}).all())),
+                lambda lot: len(session.execute(provenance.DOWNSTREAM, {**down_base, "lot": lot}).all()),
+            ),
         }
         for name, (keys, full, bare) in cases.items():
             for key in keys[:2]:  # warm-up
@@ -139,8 +183,11 @@ def measure(engine: sa.Engine, chain: dict[str, list[int]], rng: random.Random) 
                 times.append(t)
                 sizes.append(size)
                 base.append(_timed(lambda k=key, b=bare: b(k))[0])
-            out[name] = {"median_ms": statistics.median(times) * 1000, "base_ms": statistics.median(base) * 1000,
-                         "size": statistics.median(sizes)}
+            out[name] = {
+                "median_ms": statistics.median(times) * 1000,
+                "base_ms": statistics.median(base) * 1000,
+                "size": statistics.median(sizes),
+            }
         tracemalloc.start()
         provenance.downstream_impact(session, ACTOR, node_id("lot", chain["hot"][0]))
         out["peak"] = {"hot_impact_kib": tracemalloc.get_traced_memory()[1] / 1024}
@@ -174,20 +221,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{target.name}, {chain['edges'][0]:,} edges (generated in {load:.1f} s)")
             for name, row in result.items():
                 if name == "peak":
-                    print(f"  peak Python memory: hot-lot impact {row['hot_impact_kib']:.0f} KiB, "
-                          f"upstream trace {row['upstream_kib']:.0f} KiB")
+                    print(
+                        f"  peak Python memory: hot-lot impact {row['hot_impact_kib']:.0f} KiB, "
+                        f"upstream trace {row['upstream_kib']:.0f} KiB"
+                    )
                     continue
-                print(f"  {name:<42} {row['median_ms']:8.2f} ms  size {row['size']:>8.0f}  "
-                      f"bare CTE {row['base_ms']:7.2f} ms  ratio {row['median_ms'] / row['base_ms']:5.1f}x")
+                print(
+                    f"  {name:<42} {row['median_ms']:8.2f} ms  size {row['size']:>8.0f}  "
+                    f"bare CTE {row['base_ms']:7.2f} ms  ratio {row['median_ms'] / row['base_ms']:5.1f}x"
+                )
             growth.append((chain["edges"][0], result))
         if len(growth) > 1:
             print(f"\n{target.name}: growth from the smallest database (time x, trace size x)")
             first = growth[0][1]
             for edges, result in growth[1:]:
-                cells = [f"{name.split(' (')[0].split()[0]}({name.split('(')[1][:-1]}) "
-                         f"{result[name]['median_ms'] / first[name]['median_ms']:.1f}x / "
-                         f"{result[name]['size'] / max(first[name]['size'], 1):.1f}x"
-                         for name in result if name != "peak"]
+                cells = [
+                    f"{name.split(' (')[0].split()[0]}({name.split('(')[1][:-1]}) "
+                    f"{result[name]['median_ms'] / first[name]['median_ms']:.1f}x / "
+                    f"{result[name]['size'] / max(first[name]['size'], 1):.1f}x"
+                    for name in result
+                    if name != "peak"
+                ]
                 print(f"  {edges:>10,} edges: " + ";  ".join(cells))
     return 0
 

@@ -96,8 +96,14 @@ def prepare(directory: Path, count: int) -> list[str]:
         imported = dossiers.import_dossier(get_session(), actor, json.loads(EXAMPLE.read_text()))
         issued: list[tuple[str, str]] = []
         while len(issued) < count:
-            batch = verification.issue_codes(get_session(), actor, imported.batches[-1], seal=seal,
-                                             new_code=new_code, count=min(1000, count - len(issued)))
+            batch = verification.issue_codes(
+                get_session(),
+                actor,
+                imported.batches[-1],
+                seal=seal,
+                new_code=new_code,
+                count=min(1000, count - len(issued)),
+            )
             issued += [(c.code, c.url) for c in batch]
         qr_cache.warm(url for _, url in issued[:DRAWN_AT_ISSUE])
     codes = [code for code, _ in issued]
@@ -106,19 +112,30 @@ def prepare(directory: Path, count: int) -> list[str]:
     return codes
 
 
-def run_wrk(port: int, path: str, directory: Path, seconds: int, codes: str = "codes.txt",
-            request_lua: str = "") -> dict[str, float]:
+def run_wrk(
+    port: int, path: str, directory: Path, seconds: int, codes: str = "codes.txt", request_lua: str = ""
+) -> dict[str, float]:
     """wrk for `seconds` on `path` (``%s`` = a random code); `request_lua` may redefine ``request``."""
     script = directory / "random_code.lua"
     script.write_text(LUA + request_lua)
     env = {**os.environ, "BENCH_CODES": str(directory / codes), "BENCH_PATH": path}
-    out = subprocess.run(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
-                         env=env, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     data = json.loads(line.removeprefix("BENCH "))
-    return {"rps": data["requests"] / (data["duration_us"] / 1e6), "p50_ms": data["p50_us"] / 1000,
-            "p99_ms": data["p99_us"] / 1000,
-            "errors": data["errors"], "requests": data["requests"]}
+    return {
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "p50_ms": data["p50_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "errors": data["errors"],
+        "requests": data["requests"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,24 +164,42 @@ def main(argv: list[str] | None = None) -> int:
             wait_listening(port, server)
             for path in ENDPOINTS.values():  # warm-up: every worker's imports, templates, connections
                 run_wrk(port, path, directory, 1)
-            results = {name: run_wrk(port, path, directory, args.seconds,
-                                     "drawn.txt" if name == "QR PNG (drawn at issue)" else "codes.txt")
-                       for name, path in ENDPOINTS.items()}
+            results = {
+                name: run_wrk(
+                    port,
+                    path,
+                    directory,
+                    args.seconds,
+                    "drawn.txt" if name == "QR PNG (drawn at issue)" else "codes.txt",
+                )
+                for name, path in ENDPOINTS.items()
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
     base = results["trivial JSON (/bench/ping)"]
-    print(f"verify benchmark: {args.codes} codes on SQLite, gunicorn sync x{workers}, wrk -t1 -c8 "
-          f"-d{args.seconds}s per endpoint (setup {setup_s:.1f} s)")
-    print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'req/s ratio':>13}{'p99 ratio':>11}"
-          f"{'errors':>8}")
+    print(
+        f"verify benchmark: {args.codes} codes on SQLite, gunicorn sync x{workers}, wrk -t1 -c8 "
+        f"-d{args.seconds}s per endpoint (setup {setup_s:.1f} s)"
+    )
+    print(f"  {'endpoint':<28}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'req/s ratio':>13}{'p99 ratio':>11}{'errors':>8}")
     for name, r in results.items():
         r["rps_ratio"], r["p99_ratio"] = r["rps"] / base["rps"], r["p99_ms"] / max(base["p99_ms"], 1e-3)
-        print(f"  {name:<28}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['rps_ratio']:>12.2f}x"
-              f"{r['p99_ratio']:>10.2f}x"
-              f"{r['errors']:>8.0f}")
-    print(json.dumps({"codes": args.codes, "workers": workers, "seconds": args.seconds,
-                      "results": {k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}}))
+        print(
+            f"  {name:<28}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['rps_ratio']:>12.2f}x"
+            f"{r['p99_ratio']:>10.2f}x"
+            f"{r['errors']:>8.0f}"
+        )
+    print(
+        json.dumps(
+            {
+                "codes": args.codes,
+                "workers": workers,
+                "seconds": args.seconds,
+                "results": {k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()},
+            }
+        )
+    )
     return 1 if any(r["errors"] for r in results.values()) else 0
 
 

@@ -16,8 +16,7 @@ target_metadata = Base.metadata
 
 def _configure_and_run(connection: sa.Connection) -> None:
     # render_as_batch lets SQLite alter tables by copying them.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -122,9 +122,7 @@ class Product(Versioned, Base):
     declared_non_halal: Mapped[bool] = mapped_column(default=False)
     label_halal_logo: Mapped[bool] = mapped_column(default=False)
     label_printed_number: Mapped[str | None] = mapped_column(sa.String(100))
-    certificate_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("certificate.id", use_alter=True), index=True
-    )
+    certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", use_alter=True), index=True)
     # The halal application; a null route means the product is sold as non-halal.
     application_route: Mapped[ApplicationRoute | None]
     pendamping_name: Mapped[str | None] = mapped_column(sa.String(200))

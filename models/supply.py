@@ -96,11 +96,7 @@ class CertificateScope(Base):
     """One material or product a certificate covers."""
 
     __tablename__ = "certificate_scope"
-    __table_args__ = (
-        sa.CheckConstraint(
-            "(material_id IS NULL) <> (product_id IS NULL)", name="material_or_product"
-        ),
-    )
+    __table_args__ = (sa.CheckConstraint("(material_id IS NULL) <> (product_id IS NULL)", name="material_or_product"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"), index=True)

@@ -43,8 +43,7 @@ def short_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/v/{code}"
 
 
-def signed_url(base_url: str, claims: Claims, kid: str, signature: str, *, gtin: str | None,
-               lot: str | None) -> str:
+def signed_url(base_url: str, claims: Claims, kid: str, signature: str, *, gtin: str | None, lot: str | None) -> str:
     """The URL a label's QR code carries: the Digital Link when the product has a GTIN and the lot code fits
     GS1's character set, else ``/v/{code}`` (a UMKM's own lot codes need not follow GS1 rules)."""
     token = f"{kid}.{claims.batch}.{claims.product}.{claims.issued_at}.{signature}"

@@ -95,8 +95,7 @@ class DigitalLink:
         >>> parse("https://a/01/09520123456788/10/ABC1/21/12345?17=180426").element_string()
         '^010952012345678810ABC1^2112345^17180426'
         """
-        parts = [("01", self.gtin), *self.qualifiers.items(),
-                 *self.attributes.items()]
+        parts = [("01", self.gtin), *self.qualifiers.items(), *self.attributes.items()]
         out = "^"
         for index, (ai, value) in enumerate(parts):
             out += ai + value
@@ -111,8 +110,9 @@ def escape(value: str, *, query: bool = False) -> str:
     >>> escape("LOT 24/A"), escape("LOT 24/A", query=True), escape("!'()*")
     ('LOT%2024%2FA', 'LOT+24%2FA', '%21%27%28%29%2A')
     """
-    encoded = "".join(ch if ch in _UNRESERVED or (query and ch == " ") else "".join(f"%{b:02X}" for b in ch.encode())
-                      for ch in value)
+    encoded = "".join(
+        ch if ch in _UNRESERVED or (query and ch == " ") else "".join(f"%{b:02X}" for b in ch.encode()) for ch in value
+    )
     return encoded.replace(" ", "+") if query else encoded
 
 
@@ -226,11 +226,12 @@ def parse(uri: str) -> DigitalLink:
     if not segments or segments[-1] == "":
         raise DigitalLinkError("The path must end in a value, without a trailing slash.")
     # The primary key is the last "01" segment that leaves an even number of segments after it.
-    start = next((i for i in range(len(segments) - 2, -1, -1)
-                  if segments[i] == "01" and (len(segments) - i) % 2 == 0), None)
+    start = next(
+        (i for i in range(len(segments) - 2, -1, -1) if segments[i] == "01" and (len(segments) - i) % 2 == 0), None
+    )
     if start is None:
         raise DigitalLinkError("No GTIN (/01/) in the path.")
-    pairs = list(zip(segments[start::2], segments[start + 1::2], strict=True))
+    pairs = list(zip(segments[start::2], segments[start + 1 :: 2], strict=True))
     gtin = unescape(pairs[0][1])
     if len(gtin) != 14 or not is_valid_gtin(gtin):
         raise DigitalLinkError("The GTIN must have 14 digits and a correct check digit.")
@@ -240,8 +241,9 @@ def parse(uri: str) -> DigitalLink:
         if key == _ALT_QUALIFIER and len(pairs) == 2:
             position = len(_QUALIFIERS)
         elif key not in _QUALIFIERS or _QUALIFIERS.index(key) <= position:
-            raise DigitalLinkError(f"/{key}/ is not a key qualifier of a GTIN here (22, 10, 21 in that order, "
-                                   "or 235 alone).")
+            raise DigitalLinkError(
+                f"/{key}/ is not a key qualifier of a GTIN here (22, 10, 21 in that order, or 235 alone)."
+            )
         else:
             position = _QUALIFIERS.index(key)
         qualifiers[key] = _checked_value(key, unescape(raw))
@@ -274,7 +276,7 @@ def _checked_value(ai: str, value: str) -> str:
         raise DigitalLinkError(f"AI {ai}: the value is empty, too long or has characters its format forbids.")
     if spec.checksum:
         start, length = spec.checksum
-        digits = value[start:start + length]
+        digits = value[start : start + length]
         if not is_valid_gtin(digits.zfill(14)) and gtin_check_digit(digits[:-1]) != int(digits[-1]):
             raise DigitalLinkError(f"AI {ai}: wrong check digit.")
     return value

@@ -17,8 +17,9 @@ BORDER = 4  # the quiet zone the QR specification requires
 
 
 def _code(payload: str, box_size: int, image_factory: type | None = None) -> qrcode.QRCode:  # type: ignore[type-arg]
-    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, box_size=box_size, border=BORDER,
-                         image_factory=image_factory)
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECTION, box_size=box_size, border=BORDER, image_factory=image_factory
+    )
     code.add_data(payload)
     code.make(fit=True)
     return code

@@ -194,8 +194,7 @@ def _load(path: Path) -> dict[str, Ed25519PrivateKey]:
 def _write_new_key(path: Path) -> str:
     key = Ed25519PrivateKey.generate()
     kid = key_id(key.public_key())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd = os.open(path / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)

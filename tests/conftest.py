@@ -77,16 +77,18 @@ def reset_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
-        connection.execute(sa.text("INSERT INTO journal_head (id, last_seq, last_hash) VALUES (1, 0, :g)"),
-                           {"g": GENESIS})
+        connection.execute(
+            sa.text("INSERT INTO journal_head (id, last_seq, last_hash) VALUES (1, 0, :g)"), {"g": GENESIS}
+        )
     engine.dispose()
 
 
 def pg_snapshot(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table (PostgreSQL test data is small), to put back with :func:`pg_restore`."""
     with engine.connect() as connection:
-        return {t.name: [dict(r._mapping) for r in connection.execute(sa.select(t))]
-                for t in Base.metadata.sorted_tables}
+        return {
+            t.name: [dict(r._mapping) for r in connection.execute(sa.select(t))] for t in Base.metadata.sorted_tables
+        }
 
 
 def pg_restore(engine: sa.Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -99,9 +101,12 @@ def pg_restore(engine: sa.Engine, rows: dict[str, list[dict[str, Any]]]) -> None
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
             if "id" in table.c and table.c.id.autoincrement is not False:
-                connection.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+                connection.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                        f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                    )
+                )
 
 
 @pytest.fixture(scope="session")
@@ -147,14 +152,16 @@ def database_url(shared_engine: sa.Engine, migrated_template: str) -> str:
 @pytest.fixture(scope="session")
 def shared_app(shared_engine: sa.Engine, migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """One app for the run: building the OpenAPI description costs ~0.2 s an app, the data is reset per test."""
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": shared_engine.url.render_as_string(hide_password=False),
-        "DB_ENGINE": shared_engine,
-        "SECRET_KEY": "test-secret",
-        "PUBLIC_BASE_URL": "https://trace.test",
-        "ASSESSMENT_AS_OF": ASSESSMENT_DAY,  # the examples' own date, so deadline rules hold still
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": shared_engine.url.render_as_string(hide_password=False),
+            "DB_ENGINE": shared_engine,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_BASE_URL": "https://trace.test",
+            "ASSESSMENT_AS_OF": ASSESSMENT_DAY,  # the examples' own date, so deadline rules hold still
+        }
+    )
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     return app
 
@@ -223,14 +230,23 @@ def build_world(session: Session) -> World:
         "coordinator": (Role.COORDINATOR, None),
     }
     for who, (role, nib) in people.items():
-        user, _ = accounts.create_user(session, OPERATOR, email=f"{who}@test.id", role=role, business_nib=nib,
-                                       password="correct horse battery")
+        user, _ = accounts.create_user(
+            session, OPERATOR, email=f"{who}@test.id", role=role, business_nib=nib, password="correct horse battery"
+        )
         _, token = accounts.create_token(session, OPERATOR, user=user)
         world.users[who], world.tokens[who] = user.id, token
-    programme = programmes.create_programme(session, OPERATOR, {
-        "name": "Pendampingan Halal PLUT Batam", "organiser": "PLUT Batam", "starts_on": dt.date(2025, 8, 4),
-        "coordinator": world.users["coordinator"]})
-    programmes.add_participant(session, OPERATOR, programme.id, a.id, ProgrammeMode.IN_PERSON,
-                               world.users["pendamping_a"])
+    programme = programmes.create_programme(
+        session,
+        OPERATOR,
+        {
+            "name": "Pendampingan Halal PLUT Batam",
+            "organiser": "PLUT Batam",
+            "starts_on": dt.date(2025, 8, 4),
+            "coordinator": world.users["coordinator"],
+        },
+    )
+    programmes.add_participant(
+        session, OPERATOR, programme.id, a.id, ProgrammeMode.IN_PERSON, world.users["pendamping_a"]
+    )
     world.programme = programme.id
     return world

@@ -71,12 +71,22 @@ def prepare(env: dict[str, str]) -> dict[str, str | None]:
     """Migrate, load the demo, add a pendamping assigned to nobody; return a token (or None) per role."""
     _cli("db", "upgrade", env=env)
     _cli("demo", env=env)
-    _cli("users", "create", "--email", OTHER_PENDAMPING, "--role", "pendamping", "--password",
-         "fuzz-pendamping-2025", env=env)
+    _cli(
+        "users",
+        "create",
+        "--email",
+        OTHER_PENDAMPING,
+        "--role",
+        "pendamping",
+        "--password",
+        "fuzz-pendamping-2025",
+        env=env,
+    )
     tokens: dict[str, str | None] = {"anonymous": None}
     for role, email in ROLE_LOGINS.items():
         tokens[role] = json.loads(_cli("tokens", "create", "--email", email, "--name", "fuzz", "--json", env=env))[
-            "token"]
+            "token"
+        ]
     return tokens
 
 
@@ -102,24 +112,55 @@ def fuzz_role(role: str, token: str | None, port: int, args: argparse.Namespace,
     reports = ROOT / "artifacts" / "fuzz" / role
     reports.mkdir(parents=True, exist_ok=True)
     command = [
-        str(BIN / "st"), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
-        "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
-        "--max-examples", str(args.max_examples), "--max-time", str(args.seconds), "--seed", str(args.seed),
-        "--workers", "1", "--request-timeout", "30", "--generation-database", "none", "--no-color",
-        "--report", "junit,pytest", "--report-junit-path", str(reports / "junit.xml"),
-        "--report-pytest-path", str(reports / "reproduce_test.py"),
+        str(BIN / "st"),
+        "run",
+        f"http://127.0.0.1:{port}/api/v1/openapi.json",
+        "--checks",
+        CHECKS,
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--max-examples",
+        str(args.max_examples),
+        "--max-time",
+        str(args.seconds),
+        "--seed",
+        str(args.seed),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--report",
+        "junit,pytest",
+        "--report-junit-path",
+        str(reports / "junit.xml"),
+        "--report-pytest-path",
+        str(reports / "reproduce_test.py"),
         # Revoking the run's own token would only turn the rest of the run into 401s.
-        "--exclude-path-regex", r"^/api/v1/tokens/",
+        "--exclude-path-regex",
+        r"^/api/v1/tokens/",
     ]
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
     started = time.perf_counter()
-    done = subprocess.run(command, env={**env, "SCHEMATHESIS_HOOKS": "tools.fuzz_checks", "PYTHONPATH": str(ROOT)},
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        command,
+        env={**env, "SCHEMATHESIS_HOOKS": "tools.fuzz_checks", "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     (reports / "output.txt").write_text(done.stdout + done.stderr)
     counts = _junit_counts(reports / "junit.xml")
-    return {"role": role, "exit": done.returncode, "seconds": round(time.perf_counter() - started, 1),
-            "cases": _cases(done.stdout), **counts}
+    return {
+        "role": role,
+        "exit": done.returncode,
+        "seconds": round(time.perf_counter() - started, 1),
+        "cases": _cases(done.stdout),
+        **counts,
+    }
 
 
 def _cases(output: str) -> int | None:
@@ -152,8 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         tokens = prepare(env)
         setup_s = time.perf_counter() - started
         with open(directory / "server.log", "wb") as log:
-            server = subprocess.Popen([str(BIN / "halal-trace"), "serve", "--port", str(port), "--workers", "2"],
-                                      env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                [str(BIN / "halal-trace"), "serve", "--port", str(port), "--workers", "2"],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             try:
                 wait_listening(port, server)
                 results = [fuzz_role(role, tokens[role], port, args, env) for role in roles]
@@ -164,17 +210,30 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "artifacts" / "fuzz" / "server.log").write_text(server_log)
     tracebacks = server_log.count("Traceback (most recent call last)")
     database = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"API fuzzing on {database}: seed {args.seed}, {args.max_examples} examples per operation, "
-          f"{args.seconds} s per role (setup {setup_s:.1f} s)")
-    print(f"  {'role':<18}{'operations':>11}{'cases':>8}{'failures':>10}{'errors':>8}{'tool errors':>13}"
-          f"{'seconds':>9}")
+    print(
+        f"API fuzzing on {database}: seed {args.seed}, {args.max_examples} examples per operation, "
+        f"{args.seconds} s per role (setup {setup_s:.1f} s)"
+    )
+    print(f"  {'role':<18}{'operations':>11}{'cases':>8}{'failures':>10}{'errors':>8}{'tool errors':>13}{'seconds':>9}")
     for r in results:
-        print(f"  {r['role']:<18}{r['operations']:>11}{r['cases'] or 0:>8}{r['failures']:>10}{r['errors']:>8}"
-              f"{r['tool_errors']:>13}{r['seconds']:>9}")
+        print(
+            f"  {r['role']:<18}{r['operations']:>11}{r['cases'] or 0:>8}{r['failures']:>10}{r['errors']:>8}"
+            f"{r['tool_errors']:>13}{r['seconds']:>9}"
+        )
     if tracebacks:
         print(f"  server log: {tracebacks} tracebacks")
-    print(json.dumps({"database": database, "seed": args.seed, "max_examples": args.max_examples,
-                      "seconds_per_role": args.seconds, "server_tracebacks": tracebacks, "roles": results}))
+    print(
+        json.dumps(
+            {
+                "database": database,
+                "seed": args.seed,
+                "max_examples": args.max_examples,
+                "seconds_per_role": args.seconds,
+                "server_tracebacks": tracebacks,
+                "roles": results,
+            }
+        )
+    )
     failed = [r["role"] for r in results if r["failures"] or r["errors"] or not r["operations"]]
     if failed:
         print(f"failures for: {', '.join(failed)} (reports in artifacts/fuzz/)", file=sys.stderr)

@@ -49,6 +49,7 @@ def _layers(graph: nx.DiGraph) -> list[list[str]]:
 
     def sweep(sequence: list[list[str]], neighbours: Any) -> None:
         for layer in sequence:
+
             def centre(n: str) -> tuple[float, str]:
                 near = [position[m] for m in neighbours(n)]
                 return (sum(near) / len(near) if near else position[n], n)
@@ -74,24 +75,30 @@ def svg(graph: nx.DiGraph, severity: Mapping[str, Severity], *, title: str = "")
             xy[node] = (PAD + col * (BOX_W + GAP_X), PAD + row * (BOX_H + GAP_Y))
     width = PAD * 2 + max(len(layers), 1) * (BOX_W + GAP_X) - GAP_X
     height = PAD * 2 + max((len(layer) for layer in layers), default=1) * (BOX_H + GAP_Y) - GAP_Y
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="provenance" role="img" viewBox="0 0 {width} {height}"'
-             f' width="{width}" height="{height}"><title>{escape(title)}</title>',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7"'
-             ' orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#777"/></marker></defs>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="provenance" role="img" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}"><title>{escape(title)}</title>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7"'
+        ' orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#777"/></marker></defs>',
+    ]
     for source, target, data in sorted(graph.edges(data=True)):
         (x1, y1), (x2, y2) = xy[source], xy[target]
         sx, sy, tx, ty = x1 + BOX_W, y1 + BOX_H // 2, x2, y2 + BOX_H // 2
         mid = (sx + tx) // 2
-        parts.append(f'<path class="edge" d="M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}" fill="none"'
-                     f' stroke="#999" marker-end="url(#arrow)"><title>{escape(str(data.get("kind", "")))}</title>'
-                     '</path>')
+        parts.append(
+            f'<path class="edge" d="M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}" fill="none"'
+            f' stroke="#999" marker-end="url(#arrow)"><title>{escape(str(data.get("kind", "")))}</title>'
+            "</path>"
+        )
     for node in sorted(xy):
         x, y = xy[node]
         level = severity.get(node, Severity.OK).value
         label = escape(node_label(node, graph.nodes[node]))
-        parts.append(f'<g class="node sev-{level}" data-node="{escape(node)}" data-severity="{level}" tabindex="0">'
-                     f'<title>{escape(node)} · {level}</title>'
-                     f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
-                     f'<text x="{x + 8}" y="{y + BOX_H // 2 + 5}">{label}</text></g>')
+        parts.append(
+            f'<g class="node sev-{level}" data-node="{escape(node)}" data-severity="{level}" tabindex="0">'
+            f"<title>{escape(node)} · {level}</title>"
+            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
+            f'<text x="{x + 8}" y="{y + BOX_H // 2 + 5}">{label}</text></g>'
+        )
     parts.append("</svg>")
     return "".join(parts)

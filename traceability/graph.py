@@ -98,8 +98,11 @@ def require_acyclic(graph: nx.DiGraph) -> None:
     raise ProvenanceCycleError(message, errors={"graph": [message]})
 
 
-_SUMMARY = {"batch": ("business", "business_name", "lot_code", "produced_on", "product_name", "gtin"),
-            "step": ("business",), "lot": ("business",)}
+_SUMMARY = {
+    "batch": ("business", "business_name", "lot_code", "produced_on", "product_name", "gtin"),
+    "step": ("business",),
+    "lot": ("business",),
+}
 
 
 def hide_foreign(graph: nx.DiGraph, can_read: Callable[[int], bool]) -> None:

@@ -37,8 +37,16 @@ from traceability.service import assessments, dossiers
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ReviewState
 
-MODELS = {"suppliers": Supplier, "certificates": Certificate, "materials": Material, "lots": MaterialLot,
-          "facilities": Facility, "products": Product, "steps": ProductionStep, "batches": Batch}
+MODELS = {
+    "suppliers": Supplier,
+    "certificates": Certificate,
+    "materials": Material,
+    "lots": MaterialLot,
+    "facilities": Facility,
+    "products": Product,
+    "steps": ProductionStep,
+    "batches": Batch,
+}
 
 
 @dataclass
@@ -54,8 +62,10 @@ class Filled:
 
 
 def first_ids(session, business_id: int) -> dict[str, int]:
-    return {kind: session.scalar(sa.select(model.id).where(model.business_id == business_id).order_by(model.id))
-            for kind, model in MODELS.items()}
+    return {
+        kind: session.scalar(sa.select(model.id).where(model.business_id == business_id).order_by(model.id))
+        for kind, model in MODELS.items()
+    }
 
 
 def build_filled(session) -> Filled:
@@ -96,16 +106,31 @@ def create_bodies(ids: dict[str, int], gtin: str = "8994471000244") -> dict[str,
     """A valid creation body for each kind, referring to the records in `ids`."""
     return {
         "suppliers": {"name": "Toko Bahan Kue Sinar", "kind": "market", "country": "ID"},
-        "certificates": {"number": "ID21110000999990125", "issuer": "BPJPH", "scheme": "regular",
-                         "holder": ids["suppliers"], "covers": [{"material": ids["materials"]}],
-                         "issued_on": "2025-01-09"},
+        "certificates": {
+            "number": "ID21110000999990125",
+            "issuer": "BPJPH",
+            "scheme": "regular",
+            "holder": ids["suppliers"],
+            "covers": [{"material": ids["materials"]}],
+            "issued_on": "2025-01-09",
+        },
         "materials": {"name": "Gula pasir", "kind": "ingredient", "category": "sugar", "origin": "plant"},
-        "lots": {"material": ids["materials"], "supplier": ids["suppliers"], "lot_code": "GP-2511-01",
-                 "quantity": 5, "unit": "kg", "received_on": "2025-11-20"},
+        "lots": {
+            "material": ids["materials"],
+            "supplier": ids["suppliers"],
+            "lot_code": "GP-2511-01",
+            "quantity": 5,
+            "unit": "kg",
+            "received_on": "2025-11-20",
+        },
         "facilities": {"name": "Gudang kering", "kind": "storage", "dedicated_halal": True},
         "products": {"name": "Rendang Ayam", "gtin": gtin, "halal_claim": False},
-        "steps": {"name": "Aduk", "on": "2025-11-21", "facility": ids["facilities"],
-                  "inputs": [{"lot": ids["lots"], "quantity": 1.5, "unit": "kg"}]},
+        "steps": {
+            "name": "Aduk",
+            "on": "2025-11-21",
+            "facility": ids["facilities"],
+            "inputs": [{"lot": ids["lots"], "quantity": 1.5, "unit": "kg"}],
+        },
         "batches": {"product": ids["products"], "lot_code": "RBN-251121", "produced_on": "2025-11-21"},
     }
 
@@ -126,8 +151,9 @@ def approve(session, batch_id):
     """An auditor approved the batch's product: with an ok verdict, the batch is halal verified."""
     batch = session.get(Batch, batch_id)
     digest = assessments.current_assessment(session, batch_id).graph_digest
-    review = Review(business_id=batch.business_id, product_id=batch.product_id, batch_id=batch_id,
-                    state=ReviewState.APPROVED)
+    review = Review(
+        business_id=batch.business_id, product_id=batch.product_id, batch_id=batch_id, state=ReviewState.APPROVED
+    )
     review.events.append(ReviewEvent(action="approve", comment="test approval", graph_digest=digest))
     session.add(review)
     session.commit()

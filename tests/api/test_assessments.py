@@ -16,8 +16,12 @@ DESIGN_KEYS = {"product", "as_of", "ruleset", "verdict", "status", "findings", "
 
 
 def final_batch(session, business_id):
-    consumed = sa.select(sa.literal(1)).where(sa.text("step_input.batch_id = batch.id")).select_from(
-        sa.table("step_input")).exists()
+    consumed = (
+        sa.select(sa.literal(1))
+        .where(sa.text("step_input.batch_id = batch.id"))
+        .select_from(sa.table("step_input"))
+        .exists()
+    )
     return session.scalar(sa.select(Batch).where(Batch.business_id == business_id, ~consumed))
 
 
@@ -64,12 +68,18 @@ def test_findings_name_stored_nodes_and_their_path(client, world, session):
 
 def test_revoking_a_certificate_flips_every_batch_it_reaches_at_once(client, filled, session):
     batch = final_batch(session, filled.world.business_a)
-    oil = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_a,
-                                                      Certificate.ref == "cert-minyak"))
+    oil = session.scalar(
+        sa.select(Certificate).where(
+            Certificate.business_id == filled.world.business_a, Certificate.ref == "cert-minyak"
+        )
+    )
     assert stored(session, batch.id).status == "pending"
 
-    response = client.post(f"/api/v1/certificates/{oil.id}/status", headers=filled.auth("auditor"),
-                           json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi ditemukan"})
+    response = client.post(
+        f"/api/v1/certificates/{oil.id}/status",
+        headers=filled.auth("auditor"),
+        json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi ditemukan"},
+    )
 
     row = stored(session, batch.id)
     assert response.status_code == 200
@@ -80,15 +90,25 @@ def test_revoking_a_certificate_flips_every_batch_it_reaches_at_once(client, fil
 
 
 def test_a_revocation_reaches_every_business_holding_the_same_certificate(client, filled, session):
-    sugar_b = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_b,
-                                                          Certificate.ref == "cert-gula"))
-    twin = Certificate(business_id=filled.world.business_a, number=sugar_b.number, issuer=sugar_b.issuer,
-                       scheme=sugar_b.scheme, issued_on=sugar_b.issued_on, status="active")
+    sugar_b = session.scalar(
+        sa.select(Certificate).where(Certificate.business_id == filled.world.business_b, Certificate.ref == "cert-gula")
+    )
+    twin = Certificate(
+        business_id=filled.world.business_a,
+        number=sugar_b.number,
+        issuer=sugar_b.issuer,
+        scheme=sugar_b.scheme,
+        issued_on=sugar_b.issued_on,
+        status="active",
+    )
     session.add(twin)
     session.commit()
 
-    client.post(f"/api/v1/certificates/{sugar_b.id}/status", headers=filled.auth("admin"),
-                json={"status": "suspended", "effective": "2025-01-01", "reason": "Surveilans"})
+    client.post(
+        f"/api/v1/certificates/{sugar_b.id}/status",
+        headers=filled.auth("admin"),
+        json={"status": "suspended", "effective": "2025-01-01", "reason": "Surveilans"},
+    )
 
     session.expire_all()
     assert session.get(Certificate, twin.id).status == "suspended"
@@ -96,8 +116,11 @@ def test_a_revocation_reaches_every_business_holding_the_same_certificate(client
 
 def test_a_producer_edit_reassesses_in_the_same_transaction(client, filled, session):
     batch = final_batch(session, filled.world.business_a)
-    meat = session.scalar(sa.select(MaterialLot).where(MaterialLot.business_id == filled.world.business_a,
-                                                       MaterialLot.ref == "lot-daging"))
+    meat = session.scalar(
+        sa.select(MaterialLot).where(
+            MaterialLot.business_id == filled.world.business_a, MaterialLot.ref == "lot-daging"
+        )
+    )
     rph = meat.certificate_id
     client.patch(f"/api/v1/certificates/{rph}", headers=filled.auth("producer_a"), json={"covers": []})
 
@@ -110,12 +133,18 @@ def test_a_producer_edit_reassesses_in_the_same_transaction(client, filled, sess
 
 def test_a_large_fan_out_is_queued_and_never_served_stale(client, filled, session, app):
     batch = final_batch(session, filled.world.business_a)
-    oil = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_a,
-                                                      Certificate.ref == "cert-minyak"))
+    oil = session.scalar(
+        sa.select(Certificate).where(
+            Certificate.business_id == filled.world.business_a, Certificate.ref == "cert-minyak"
+        )
+    )
     app.extensions["db_sessionmaker"].kw["info"]["propagation_inline_limit"] = 0
     try:
-        client.post(f"/api/v1/certificates/{oil.id}/status", headers=filled.auth("auditor"),
-                    json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi"})
+        client.post(
+            f"/api/v1/certificates/{oil.id}/status",
+            headers=filled.auth("auditor"),
+            json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi"},
+        )
         queued = stored(session, batch.id)
         assert (queued.stale, queued.status) == (True, "pending")
 
@@ -136,9 +165,16 @@ def test_refresh_recomputes_what_was_queued(filled, session, app):
 
 
 def test_new_reference_data_redoes_assessments_under_its_version(client, filled, session):
-    response = client.put("/api/v1/reference", headers=filled.auth("admin"), json={
-        "version": "2025.12.0", "recognised_foreign_bodies": [
-            {"name": "Andaman Halal Audit Bureau", "country": "TH", "scope": ["gelatin"]}]})
+    response = client.put(
+        "/api/v1/reference",
+        headers=filled.auth("admin"),
+        json={
+            "version": "2025.12.0",
+            "recognised_foreign_bodies": [
+                {"name": "Andaman Halal Audit Bureau", "country": "TH", "scope": ["gelatin"]}
+            ],
+        },
+    )
 
     assert response.status_code == 200
     assert response.json["reference"] == "halal-id-reference@2025.12.0"
@@ -160,9 +196,11 @@ def test_reference_overrides_refuse_unknown_keys_and_reused_versions(client, fil
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"status": "gone", "effective": "2025-01-01", "reason": "xyz"}, "status"),
-     ({"status": "revoked", "reason": "xyz"}, "effective"),
-     ({"status": "revoked", "effective": "1999-01-01", "reason": "xyz"}, "effective")],
+    [
+        ({"status": "gone", "effective": "2025-01-01", "reason": "xyz"}, "status"),
+        ({"status": "revoked", "reason": "xyz"}, "effective"),
+        ({"status": "revoked", "effective": "1999-01-01", "reason": "xyz"}, "effective"),
+    ],
 )
 def test_bad_status_decisions_are_refused_and_change_nothing(client, filled, session, body, field):
     oil = session.scalar(sa.select(Certificate).where(Certificate.ref == "cert-minyak"))
@@ -179,8 +217,18 @@ def test_cli_assess_prints_exactly_the_design_shape(app, tmp_path):
     reference = tmp_path / "ref.json"
     reference.write_text(json.dumps({"version": "local-1", "recognised_foreign_bodies": []}))
 
-    result = app.test_cli_runner().invoke(cli, ["assess", str(EXAMPLES / "kue-lapis-gelatin.json"), "--as-of",
-                                                "2025-10-06", "--reference", str(reference), "--json"])
+    result = app.test_cli_runner().invoke(
+        cli,
+        [
+            "assess",
+            str(EXAMPLES / "kue-lapis-gelatin.json"),
+            "--as-of",
+            "2025-10-06",
+            "--reference",
+            str(reference),
+            "--json",
+        ],
+    )
 
     body = json.loads(result.output)
     assert set(body) == DESIGN_KEYS
@@ -229,10 +277,16 @@ def test_a_change_reassesses_only_the_batches_made_from_it(filled, session):
 def test_untouched_batches_keep_their_assessment(client, filled, session):
     other = final_batch(session, filled.world.business_b)
     before = stored(session, other.id).computed_at
-    oil = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_a,
-                                                      Certificate.ref == "cert-minyak"))
+    oil = session.scalar(
+        sa.select(Certificate).where(
+            Certificate.business_id == filled.world.business_a, Certificate.ref == "cert-minyak"
+        )
+    )
 
-    client.post(f"/api/v1/certificates/{oil.id}/status", headers=filled.auth("auditor"),
-                json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi"})
+    client.post(
+        f"/api/v1/certificates/{oil.id}/status",
+        headers=filled.auth("auditor"),
+        json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi"},
+    )
 
     assert stored(session, other.id).computed_at == before

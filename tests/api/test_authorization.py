@@ -19,8 +19,10 @@ from traceability.service.records import KINDS
 
 PRODUCERS = {"producer_a", "producer_b"}
 LABELS = "/api/v1/batches/labels.pdf"
-REGISTRY_CSV = ("nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
-                "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,,micro,56303\n")
+REGISTRY_CSV = (
+    "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
+    "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,,micro,56303\n"
+)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # the signature is all the upload checks
 READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
 
@@ -55,14 +57,24 @@ def _auditor_only(role: str) -> int:
     return {"anonymous": 401, "auditor": 200}.get(role, 403 if role in READERS_OF_A else 404)
 
 
-WEB_PAGES = [(rule, method) for rule, methods in (
-    ("/producer", ["GET"]), ("/pendamping", ["GET"]), ("/auditor", ["GET"]), ("/admin", ["GET"]),
-    ("/producer/<kind>/new", ["GET", "POST"]), ("/producer/import", ["GET", "POST"]),
-    ("/producer/import/template.csv", ["GET"]), ("/producer/products/<int:product_id>/submit", ["POST"]),
-    ("/pendamping/businesses/<int:business_id>", ["GET", "POST"]),
-    ("/auditor/reviews/<int:review_id>", ["GET", "POST"]),
-    ("/journal/products/<int:product_id>", ["GET"]), ("/account/password", ["GET", "POST"]),
-) for method in methods]
+WEB_PAGES = [
+    (rule, method)
+    for rule, methods in (
+        ("/producer", ["GET"]),
+        ("/pendamping", ["GET"]),
+        ("/auditor", ["GET"]),
+        ("/admin", ["GET"]),
+        ("/producer/<kind>/new", ["GET", "POST"]),
+        ("/producer/import", ["GET", "POST"]),
+        ("/producer/import/template.csv", ["GET"]),
+        ("/producer/products/<int:product_id>/submit", ["POST"]),
+        ("/pendamping/businesses/<int:business_id>", ["GET", "POST"]),
+        ("/auditor/reviews/<int:review_id>", ["GET", "POST"]),
+        ("/journal/products/<int:product_id>", ["GET"]),
+        ("/account/password", ["GET", "POST"]),
+    )
+    for method in methods
+]
 
 
 def expected() -> dict[tuple[str, str], object]:
@@ -73,22 +85,33 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/me", "GET"): _signed_in(200),
         ("/api/v1/businesses", "GET"): _signed_in(200),
         ("/api/v1/businesses", "POST"): lambda role: {"anonymous": 401, "admin": 201}.get(
-            role, 409 if role in PRODUCERS else 403),
+            role, 409 if role in PRODUCERS else 403
+        ),
         ("/api/v1/businesses/<int:business_id>", "GET"): _item_read,
         ("/api/v1/businesses/<int:business_id>", "PATCH"): _item_write,
-        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): lambda role: {
-            "anonymous": 401, "admin": 201}.get(role, 403),
+        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): lambda role: {"anonymous": 401, "admin": 201}.get(
+            role, 403
+        ),
         ("/api/v1/dossiers", "POST"): lambda role: {"anonymous": 401, "producer_a": 201, "producer_b": 422}.get(
-            role, 403),
+            role, 403
+        ),
         ("/api/v1/products/<int:product_id>/dossier", "GET"): _item_read,
         ("/api/v1/tokens", "GET"): _signed_in(200),
         ("/api/v1/tokens", "POST"): _signed_in(201),
         ("/api/v1/tokens/<int:token_id>", "DELETE"): lambda role: {
-            "anonymous": 401, "producer_a": 204, "admin": 204}.get(role, 404),
+            "anonymous": 401,
+            "producer_a": 204,
+            "admin": 204,
+        }.get(role, 404),
         ("/api/v1/journal", "GET"): _signed_in(200),
         ("/api/v1/batches/<int:batch_id>/assessment", "GET"): _item_read,
         ("/api/v1/certificates/<int:certificate_id>/status", "POST"): lambda role: {
-            "anonymous": 401, "auditor": 200, "admin": 200, "producer_a": 403, "pendamping_a": 403}.get(role, 404),
+            "anonymous": 401,
+            "auditor": 200,
+            "admin": 200,
+            "producer_a": 403,
+            "pendamping_a": 403,
+        }.get(role, 404),
         ("/api/v1/reference", "GET"): _signed_in(200),
         ("/api/v1/reference", "PUT"): lambda role: {"anonymous": 401, "admin": 200}.get(role, 403),
         ("/api/v1/batches/<int:batch_id>/trace", "GET"): _item_read,
@@ -99,55 +122,80 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/suppliers/<int:supplier_id>/impact", "GET"): _item_read,
         ("/api/v1/certificates/<int:certificate_id>/impact", "GET"): _item_read,
         # An empty document: refused (422) for a producer, 403 for roles that cannot write.
-        ("/api/v1/epcis/capture", "POST"): lambda role: {"anonymous": 401}.get(
-            role, 422 if role in PRODUCERS else 403),
+        ("/api/v1/epcis/capture", "POST"): lambda role: {"anonymous": 401}.get(role, 422 if role in PRODUCERS else 403),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",
         ("/logout", "POST"): "tests/api/test_web_login.py",
         ("/static/<path:filename>", "GET"): "tests/api/test_web_login.py",
         ("/api/v1/batches/<int:batch_id>/codes", "GET"): _item_read,
-        ("/api/v1/batches/<int:batch_id>/codes", "POST"): lambda role: {
-            "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
+        ("/api/v1/batches/<int:batch_id>/codes", "POST"): lambda role: {"anonymous": 401, "producer_a": 201}.get(
+            role, 403 if role in READERS_OF_A else 404
+        ),
         ("/api/v1/codes/<string:code>/revoke", "POST"): lambda role: {
-            "anonymous": 401, "producer_a": 200, "auditor": 200, "admin": 200, "pendamping_a": 403}.get(role, 404),
+            "anonymous": 401,
+            "producer_a": 200,
+            "auditor": 200,
+            "admin": 200,
+            "pendamping_a": 403,
+        }.get(role, 404),
         ("/api/v1/batches/labels.pdf", "GET"): _item_read,
         ("/codes", "GET"): "tests/api/test_codes_web.py",
         ("/codes/issue", "POST"): "tests/api/test_codes_web.py",
         ("/coordinator", "GET"): "tests/api/test_programmes.py",
         ("/api/v1/programmes", "GET"): _signed_in(200),
         ("/api/v1/programmes", "POST"): lambda role: {"anonymous": 401, "admin": 201, "coordinator": 201}.get(
-            role, 403),
+            role, 403
+        ),
         ("/api/v1/programmes/<int:programme_id>", "GET"): _programme_read,
         ("/api/v1/programmes/<int:programme_id>/participants", "POST"): lambda role: {
-            "anonymous": 401, "admin": 201, "coordinator": 201}.get(role, 404),
+            "anonymous": 401,
+            "admin": 201,
+            "coordinator": 201,
+        }.get(role, 404),
         ("/api/v1/programmes/<int:programme_id>/dashboard", "GET"): _programme_read,
         ("/api/v1/programmes/<int:programme_id>/dashboard.csv", "GET"): _programme_read,
-        ("/api/v1/registry", "POST"): lambda role: {"anonymous": 401, "admin": 200, "coordinator": 200}.get(
-            role, 403),
-        ("/api/v1/products/<int:product_id>/listings", "POST"): lambda role: {
-            "anonymous": 401, "producer_a": 201}.get(role, 403 if role in READERS_OF_A else 404),
+        ("/api/v1/registry", "POST"): lambda role: {"anonymous": 401, "admin": 200, "coordinator": 200}.get(role, 403),
+        ("/api/v1/products/<int:product_id>/listings", "POST"): lambda role: {"anonymous": 401, "producer_a": 201}.get(
+            role, 403 if role in READERS_OF_A else 404
+        ),
         ("/api/v1/reviews", "GET"): _signed_in(200),
         # producer_a submits first; the assigned pendamping then finds the batch already waiting.
         ("/api/v1/products/<int:product_id>/reviews", "POST"): lambda role: {
-            "anonymous": 401, "producer_a": 201, "pendamping_a": 409, "auditor": 403, "admin": 403}.get(role, 404),
+            "anonymous": 401,
+            "producer_a": 201,
+            "pendamping_a": 409,
+            "auditor": 403,
+            "admin": 403,
+        }.get(role, 404),
         ("/api/v1/reviews/<int:review_id>", "GET"): _item_read,
-        ("/api/v1/reviews/<int:review_id>/comments", "POST"): lambda role: {
-            "anonymous": 401, "admin": 403}.get(role, 200 if role in READERS_OF_A else 404),
+        ("/api/v1/reviews/<int:review_id>/comments", "POST"): lambda role: {"anonymous": 401, "admin": 403}.get(
+            role, 200 if role in READERS_OF_A else 404
+        ),
         ("/api/v1/reviews/<int:review_id>/evidence-requests", "POST"): _auditor_only,
         ("/api/v1/reviews/<int:review_id>/decision", "POST"): _auditor_only,
         # A scanned certificate: written by its producer, read like the certificate itself.
         ("/api/v1/certificates/<int:certificate_id>/evidence", "PUT"): _item_write,
         ("/api/v1/certificates/<int:certificate_id>/evidence", "GET"): _item_read,
         ("/api/v1/products/<int:product_id>/pendamping-verification", "PUT"): lambda role: {
-            "anonymous": 401, "pendamping_a": 200}.get(role, 403 if role in READERS_OF_A else 404),
+            "anonymous": 401,
+            "pendamping_a": 200,
+        }.get(role, 403 if role in READERS_OF_A else 404),
     }
     for page in WEB_PAGES:
         table[page] = "tests/web/test_pages.py"
-    for public in ("/api/v1/verify/<string:code>", "/api/v1/codes/<string:code>/qr.png",
-                   "/api/v1/codes/<string:code>/qr.svg",
-                   "/v/<code>", "/01/<path:rest>", "/badge/<code>.svg", "/embed/<code>", "/oembed",
-                   "/.well-known/jwks.json", "/.well-known/gs1resolver"):
+    for public in (
+        "/api/v1/verify/<string:code>",
+        "/api/v1/codes/<string:code>/qr.png",
+        "/api/v1/codes/<string:code>/qr.svg",
+        "/v/<code>",
+        "/01/<path:rest>",
+        "/badge/<code>.svg",
+        "/embed/<code>",
+        "/oembed",
+        "/.well-known/jwks.json",
+        "/.well-known/gs1resolver",
+    ):
         table[(public, "GET")] = lambda role: 200  # public: the same answer for every role
     for kind in KINDS:
         table[(f"/api/v1/{kind}", "GET")] = _signed_in(200)
@@ -159,9 +207,7 @@ def expected() -> dict[tuple[str, str], object]:
 
 def _routes(app) -> list[tuple[str, str]]:
     return sorted(
-        (rule.rule, method)
-        for rule in app.url_map.iter_rules()
-        for method in rule.methods - {"HEAD", "OPTIONS"}
+        (rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
     )
 
 
@@ -195,8 +241,12 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
     path = path.replace("<int:programme_id>", str(filled.world.programme))
     path = path.replace("<int:batch_id>", str(ids["batches"])).replace("<int:certificate_id>", str(ids["certificates"]))
     path = path.replace("<int:product_id>", str(filled.product_a))
-    for name, kind in (("batch_id", "batches"), ("lot_id", "lots"), ("supplier_id", "suppliers"),
-                       ("certificate_id", "certificates")):
+    for name, kind in (
+        ("batch_id", "batches"),
+        ("lot_id", "lots"),
+        ("supplier_id", "suppliers"),
+        ("certificate_id", "certificates"),
+    ):
         path = path.replace(f"<int:{name}>", str(ids[kind]))
     if rule == "/api/v1/businesses":
         body = {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}
@@ -217,11 +267,20 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         for item in body["batches"]:
             item["step"] += f"-{role}"
     elif rule == "/api/v1/programmes":
-        body = {"name": f"Kelas {role}", "organiser": "PLUT Batam", "starts_on": "2025-08-04",
-                "coordinator": filled.world.users["coordinator"]}
+        body = {
+            "name": f"Kelas {role}",
+            "organiser": "PLUT Batam",
+            "starts_on": "2025-08-04",
+            "coordinator": filled.world.users["coordinator"],
+        }
     elif rule.endswith("/participants"):
-        business = filled.world.business_b if role != "admin" else businesses.create_business(
-            session, OPERATOR, {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}).id
+        business = (
+            filled.world.business_b
+            if role != "admin"
+            else businesses.create_business(
+                session, OPERATOR, {"name": "Keripik Mak Ijah", "nib": "1203250071846", "scale": "micro"}
+            ).id
+        )
         body = {"business": business, "mode": "online"}
     elif rule.endswith("/evidence"):
         if method == "GET":
@@ -229,8 +288,7 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             return client.get(path, headers=filled.auth(role))
         return client.put(path, data=PNG, content_type="image/png", headers=filled.auth(role))
     elif rule == "/api/v1/registry":
-        return client.open(path, method=method, data=REGISTRY_CSV, content_type="text/csv",
-                           headers=filled.auth(role))
+        return client.open(path, method=method, data=REGISTRY_CSV, content_type="text/csv", headers=filled.auth(role))
     elif rule.endswith("/listings"):
         body = {"url": "https://www.tokopedia.com/rendangbundo/rendang-daging-250g"}
     elif rule.endswith("/reviews") and method == "POST":
@@ -251,9 +309,12 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"version": f"2025.12-{role}", "recognised_foreign_bodies": []}
     elif "code>" in rule or "<path:rest>" in rule or "batch_id" in rule or rule in ("/oembed", LABELS):
         record = _code_of_a(client, filled, session)
-        path = (rule.replace("<code>", record.code).replace("<string:code>", record.code)
-                .replace("<int:batch_id>", str(record.batch_id))
-                .replace("/01/<path:rest>", record.url.removeprefix("https://trace.test")))
+        path = (
+            rule.replace("<code>", record.code)
+            .replace("<string:code>", record.code)
+            .replace("<int:batch_id>", str(record.batch_id))
+            .replace("/01/<path:rest>", record.url.removeprefix("https://trace.test"))
+        )
         if rule == "/oembed":
             path += f"?url=https://trace.test/v/{record.code}"
         elif rule == LABELS:
@@ -293,8 +354,10 @@ def test_route_answers_each_role_as_the_table_says(client, filled, session, rule
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_lists_show_a_producer_only_their_own_business(client, filled, kind):
-    answers = {role: client.get(f"/api/v1/{kind}?per_page=200", headers=filled.auth(role)).json
-               for role in ("producer_b", "pendamping_a", "pendamping_other", "auditor", "coordinator")}
+    answers = {
+        role: client.get(f"/api/v1/{kind}?per_page=200", headers=filled.auth(role)).json
+        for role in ("producer_b", "pendamping_a", "pendamping_other", "auditor", "coordinator")
+    }
 
     seen = {role: {item["business"] for item in page["items"]} for role, page in answers.items()}
     assert seen["producer_b"] == {filled.world.business_b}

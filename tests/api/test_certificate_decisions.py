@@ -11,8 +11,9 @@ REVOCATION = {"status": "revoked", "effective": "2025-11-01", "reason": "Bahan b
 
 
 def _oil(session, business_id):
-    return session.scalar(sa.select(Certificate).where(Certificate.business_id == business_id,
-                                                       Certificate.ref == "cert-minyak"))
+    return session.scalar(
+        sa.select(Certificate).where(Certificate.business_id == business_id, Certificate.ref == "cert-minyak")
+    )
 
 
 def _revoke(client, filled, session):
@@ -31,8 +32,7 @@ def test_a_producer_cannot_set_a_revoked_certificate_back_to_active(client, fill
     batch = final_batch(session, filled.world.business_a)
     before = _journal_size(session)
 
-    response = client.patch(f"/api/v1/certificates/{oil}", headers=filled.auth("producer_a"),
-                            json={"status": "active"})
+    response = client.patch(f"/api/v1/certificates/{oil}", headers=filled.auth("producer_a"), json={"status": "active"})
 
     session.expire_all()
     assert response.status_code == 409
@@ -46,8 +46,9 @@ def test_a_producer_cannot_set_a_revoked_certificate_back_to_active(client, fill
 def test_other_edits_keep_the_decision(client, filled, session):
     oil = _revoke(client, filled, session)
 
-    response = client.patch(f"/api/v1/certificates/{oil}", headers=filled.auth("producer_a"),
-                            json={"kh_number": "KH-2025-0099"})
+    response = client.patch(
+        f"/api/v1/certificates/{oil}", headers=filled.auth("producer_a"), json={"kh_number": "KH-2025-0099"}
+    )
 
     assert response.status_code == 200
     assert (response.json["status"], response.json["status_since"]) == ("revoked", "2025-11-01")
@@ -56,8 +57,13 @@ def test_other_edits_keep_the_decision(client, filled, session):
 
 def test_recording_the_certificate_afresh_inherits_the_revocation(client, filled, session):
     oil = session.get(Certificate, _revoke(client, filled, session))
-    body = {"number": oil.number, "issuer": oil.issuer, "scheme": oil.scheme.value,
-            "issued_on": oil.issued_on.isoformat(), "status": "active"}
+    body = {
+        "number": oil.number,
+        "issuer": oil.issuer,
+        "scheme": oil.scheme.value,
+        "issued_on": oil.issued_on.isoformat(),
+        "status": "active",
+    }
 
     response = client.post("/api/v1/certificates", headers=filled.auth("producer_a"), json=body)
 
@@ -75,19 +81,20 @@ def test_a_dossier_imported_after_the_revocation_takes_it_too(client, filled, se
     imported = dossiers.import_dossier(session, OPERATOR, document)
 
     copy = _oil(session, imported.business)
-    assert (copy.status, str(copy.status_since), copy.status_reason) == ("revoked", "2025-11-01",
-                                                                         REVOCATION["reason"])
+    assert (copy.status, str(copy.status_since), copy.status_reason) == ("revoked", "2025-11-01", REVOCATION["reason"])
     batch = final_batch(session, imported.business)
     assert stored(session, batch.id).status == "not_halal"
 
 
 def test_once_reinstated_the_producer_may_state_active_again(client, filled, session):
     oil = _revoke(client, filled, session)
-    client.post(f"/api/v1/certificates/{oil}/status", headers=filled.auth("admin"),
-                json={"status": "active", "effective": "2025-12-01", "reason": "Banding diterima"})
+    client.post(
+        f"/api/v1/certificates/{oil}/status",
+        headers=filled.auth("admin"),
+        json={"status": "active", "effective": "2025-12-01", "reason": "Banding diterima"},
+    )
 
-    response = client.patch(f"/api/v1/certificates/{oil}", headers=filled.auth("producer_a"),
-                            json={"status": "active"})
+    response = client.patch(f"/api/v1/certificates/{oil}", headers=filled.auth("producer_a"), json={"status": "active"})
 
     assert response.status_code == 200
     assert response.json["status"] == "active"
@@ -105,6 +112,9 @@ def test_an_epcis_capture_after_the_revocation_takes_it_too(client, filled, sess
 
     assert response.status_code == 201, response.get_json()
     oil = _oil(session, filled.world.business_a)
-    copy = session.scalar(sa.select(Certificate).where(Certificate.business_id == filled.world.business_b,
-                                                       Certificate.number == oil.number))
+    copy = session.scalar(
+        sa.select(Certificate).where(
+            Certificate.business_id == filled.world.business_b, Certificate.number == oil.number
+        )
+    )
     assert (copy.status, str(copy.status_since)) == ("revoked", "2025-11-01")

@@ -57,8 +57,18 @@ def test_import_of_an_invalid_dossier_fails_on_stderr_naming_the_field(run, tmp_
 def test_users_and_tokens(run, app):
     run("import", str(EXAMPLES / "rendang-ok.json"))
 
-    created = run("users", "create", "--email", "bundo@rendang.id", "--role", "producer",
-                  "--business", "1208230044517", "--password", "sangat-rahasia-1")
+    created = run(
+        "users",
+        "create",
+        "--email",
+        "bundo@rendang.id",
+        "--role",
+        "producer",
+        "--business",
+        "1208230044517",
+        "--password",
+        "sangat-rahasia-1",
+    )
     token = json.loads(run("tokens", "create", "--email", "bundo@rendang.id", "--json").output)["token"]
 
     assert created.exit_code == 0
@@ -104,7 +114,7 @@ def test_demo_loads_once_and_prints_logins(run, session):
     assert roles == {"admin", "auditor", "pendamping", "producer", "coordinator"}
     assert len(loaded["businesses"]) >= 5
     assert loaded["logins"] == again["logins"]
-    (programme, participants), = programmes.list_programmes(session, OPERATOR)  # the PLUT cohort, once
+    ((programme, participants),) = programmes.list_programmes(session, OPERATOR)  # the PLUT cohort, once
     assert (programme.name, participants) == ("Pendampingan Halal PLUT Batam 2025", len(loaded["businesses"]))
     modes = set(session.scalars(sa.select(ProgrammeParticipant.mode)))
     assert {m.value for m in modes} == {"in_person", "online"}
@@ -112,12 +122,18 @@ def test_demo_loads_once_and_prints_logins(run, session):
 
 @pytest.mark.skipif(POSTGRES_URL is not None, reason="runs its own SQLite file")
 def test_the_console_command_runs_from_a_fresh_database(tmp_path):
-    env = {**os.environ, "HALAL_TRACE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "HALAL_TRACE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}", "PYTHONPATH": str(ROOT)}
 
     def halal_trace(*args):
-        return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     upgraded = halal_trace("db", "upgrade")
     imported = halal_trace("import", str(EXAMPLES / "kue-lapis-gelatin.json"), "--json")

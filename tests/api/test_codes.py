@@ -19,16 +19,20 @@ from tests.api.conftest import approve
 
 
 def issue(client, filled, batch=None, who="producer_a", **body):
-    response = client.post(f"/api/v1/batches/{batch or filled.own['batches']}/codes", json=body,
-                           headers=filled.auth(who))
+    response = client.post(
+        f"/api/v1/batches/{batch or filled.own['batches']}/codes", json=body, headers=filled.auth(who)
+    )
     assert response.status_code == 201, response.json
     return response.json[0]
 
 
 def share_kitchen_with_pork(client, filled):
     """Record that the spice kitchen is used alternately for a pork dish: a violation upstream of every batch."""
-    response = client.patch(f"/api/v1/facilities/{filled.own['facilities']}", headers=filled.auth("producer_a"),
-                            json={"shared_with": [{"product": "Babi panggang", "halal": False, "alternate_use": True}]})
+    response = client.patch(
+        f"/api/v1/facilities/{filled.own['facilities']}",
+        headers=filled.auth("producer_a"),
+        json={"shared_with": [{"product": "Babi panggang", "halal": False, "alternate_use": True}]},
+    )
     assert response.status_code == 200, response.json
 
 
@@ -50,6 +54,7 @@ def test_issued_code_is_a_signed_digital_link_that_decodes_from_its_png_and_svg(
     assert len(issued["code"]) == 16  # 80 random bits
     with app.app_context():
         from api.codes import key_ring
+
         signed = codes.verify_url(issued["url"], PublicKeys.from_jwks(key_ring().jwks()))
     assert (signed.claims.batch, signed.claims.product) == (batch.id, product.id)
     png = client.get(f"/api/v1/codes/{issued['code']}/qr.png")
@@ -92,8 +97,12 @@ def _status_everywhere(client, code):
     badge = client.get(f"/badge/{code}.svg?lang=en").get_data(as_text=True)
     state = client.get(f"/api/v1/verify/{code}").json["state"]
     embed = client.get(f"/embed/{code}?lang=en").get_data(as_text=True)
-    words = {"verified": "Halal verified", "pending": "Pending verification", "not_halal": "Not halal",
-             "revoked": "Code revoked"}
+    words = {
+        "verified": "Halal verified",
+        "pending": "Pending verification",
+        "not_halal": "Not halal",
+        "revoked": "Code revoked",
+    }
     assert words[state] in page
     assert words[state] in badge
     assert words[state] in embed
@@ -105,13 +114,19 @@ def test_revoking_an_upstream_certificate_flips_page_badge_and_json(client, fill
     issued = issue(client, filled, batch=final)
     approve(session, final)
     assert _status_everywhere(client, issued["code"]) == "verified"
-    lot = session.scalar(sa.select(MaterialLot).where(MaterialLot.business_id == filled.world.business_a,
-                                                      MaterialLot.certificate_id.is_not(None)))
+    lot = session.scalar(
+        sa.select(MaterialLot).where(
+            MaterialLot.business_id == filled.world.business_a, MaterialLot.certificate_id.is_not(None)
+        )
+    )
     cert = session.get(Certificate, lot.certificate_id)
     before = client.get(f"/api/v1/verify/{issued['code']}")
 
-    response = client.patch(f"/api/v1/certificates/{cert.id}", json={"status": "revoked", "status_since": "2024-01-01"},
-                            headers={**filled.auth("producer_a"), "If-Match": f'"v{cert.version}"'})
+    response = client.patch(
+        f"/api/v1/certificates/{cert.id}",
+        json={"status": "revoked", "status_since": "2024-01-01"},
+        headers={**filled.auth("producer_a"), "If-Match": f'"v{cert.version}"'},
+    )
 
     assert response.status_code == 200, response.json
     # The change reassessed the batch in its own transaction: the revoked certificate is a violation.
@@ -131,8 +146,11 @@ def test_not_halal_and_revoked_code_are_shown_as_such_and_revocation_is_journale
     assert response.status_code == 200
     assert response.json["revoked_at"]
     assert _status_everywhere(client, issued["code"]) == "revoked"
-    assert session.scalar(sa.select(JournalEntry).where(JournalEntry.action == "code.revoke",
-                                                        JournalEntry.subject == f"code:{issued['code']}"))
+    assert session.scalar(
+        sa.select(JournalEntry).where(
+            JournalEntry.action == "code.revoke", JournalEntry.subject == f"code:{issued['code']}"
+        )
+    )
 
 
 def test_reissue_revokes_the_old_codes(client, filled):
@@ -148,20 +166,22 @@ def _tampered(url: str) -> list[str]:
     signature = url.rsplit(".", 1)[1]
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     batch_part = url.split("&s=")[1].split(".")[1]
-    return [url.rsplit(".", 1)[0] + "." + flipped,  # forged signature
-            url.replace(f".{batch_part}.", f".{int(batch_part) + 1}.", 1)]  # altered claim
+    return [
+        url.rsplit(".", 1)[0] + "." + flipped,  # forged signature
+        url.replace(f".{batch_part}.", f".{int(batch_part) + 1}.", 1),
+    ]  # altered claim
 
 
 def test_a_tampered_or_wrong_key_code_is_refused_online_and_offline(client, filled, app, tmp_path):
     issued = issue(client, filled)
     with app.app_context():
         from api.codes import key_ring
+
         keys = PublicKeys.from_jwks(key_ring().jwks())
     stranger = KeyRing.open(tmp_path / "other")
     signed = codes.read_url(issued["url"])
     kid, signature = stranger.sign(signed.claims)
-    wrong_key = codes.signed_url("https://trace.test", signed.claims, kid, signature, gtin=signed.gtin,
-                                 lot=signed.lot)
+    wrong_key = codes.signed_url("https://trace.test", signed.claims, kid, signature, gtin=signed.gtin, lot=signed.lot)
 
     for bad in [*_tampered(issued["url"]), wrong_key]:
         with pytest.raises(codes.SignatureError):
@@ -181,6 +201,7 @@ def test_rotation_keeps_old_codes_valid_and_lists_both_keys(client, filled, app)
     old = issue(client, filled)
     with app.app_context():
         from api.codes import key_ring
+
         KeyRing.rotate(key_ring().directory)
 
     new = issue(client, filled)
@@ -276,13 +297,16 @@ def test_label_sheet_codes_decode_to_the_urls_that_land_on_the_consumer_page(cli
     import pypdfium2
 
     first = issue(client, filled)
-    other_batch = session.scalars(sa.select(Batch.id).where(Batch.business_id == filled.world.business_a)
-                                  .order_by(Batch.id)).all()[1]
+    other_batch = session.scalars(
+        sa.select(Batch.id).where(Batch.business_id == filled.world.business_a).order_by(Batch.id)
+    ).all()[1]
     second = issue(client, filled, batch=other_batch)
 
-    pdf = client.get("/api/v1/batches/labels.pdf", query_string={"batch": [filled.own["batches"], other_batch],
-                                                                 "per_batch": 12},
-                     headers=filled.auth("producer_a"))
+    pdf = client.get(
+        "/api/v1/batches/labels.pdf",
+        query_string={"batch": [filled.own["batches"], other_batch], "per_batch": 12},
+        headers=filled.auth("producer_a"),
+    )
 
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
@@ -295,8 +319,9 @@ def test_label_sheet_codes_decode_to_the_urls_that_land_on_the_consumer_page(cli
 
 
 def test_bad_issue_input_names_the_field_and_changes_nothing(client, filled, session):
-    response = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={"count": 0},
-                           headers=filled.auth("producer_a"))
+    response = client.post(
+        f"/api/v1/batches/{filled.own['batches']}/codes", json={"count": 0}, headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 422
     assert "count" in response.json["errors"]
@@ -317,8 +342,9 @@ def test_resolver_ce_expectations_that_apply_here(client, filled, session):
     own consumer page (200) instead of redirecting to a default link, and holds one link per type (never 300)."""
     from pathlib import Path
 
-    cases = json.loads((Path(__file__).parents[1] / "data" / "digital-link" /
-                        "resolver-behaviour-expectations.json").read_text())["cases"]
+    cases = json.loads(
+        (Path(__file__).parents[1] / "data" / "digital-link" / "resolver-behaviour-expectations.json").read_text()
+    )["cases"]
     final = final_batch(session, filled)
     issue(client, filled, batch=final)
     batch = session.get(Batch, final)

@@ -22,10 +22,18 @@ def test_issue_verify_offline_and_print_labels(app, filled, session, tmp_path, c
     jwks.write_text(client.get("/.well-known/jwks.json").get_data(as_text=True))
 
     good = _run(app, "codes", "verify", issued["url"], "--jwks", str(jwks), "--json")
-    forged = _run(app, "codes", "verify", issued["url"][:-2] + ("AA" if not issued["url"].endswith("AA") else "BB"),
-                  "--jwks", str(jwks), "--json")
-    labels = _run(app, "codes", "labels", str(filled.own["batches"]), "--out", str(tmp_path / "l.pdf"),
-                  "--per-batch", "3")
+    forged = _run(
+        app,
+        "codes",
+        "verify",
+        issued["url"][:-2] + ("AA" if not issued["url"].endswith("AA") else "BB"),
+        "--jwks",
+        str(jwks),
+        "--json",
+    )
+    labels = _run(
+        app, "codes", "labels", str(filled.own["batches"]), "--out", str(tmp_path / "l.pdf"), "--per-batch", "3"
+    )
 
     assert set(issued) >= {"code", "url", "batch"}
     assert issued["batch"] == filled.own["batches"]

@@ -9,8 +9,12 @@ import zxingcpp
 def _login(client, email):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": email, "password": "correct horse battery",
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": email, "password": "correct horse battery", "csrf_token": token}
+        ).status_code
+        == 302
+    )
 
 
 def test_producer_issues_a_code_and_prints_labels_from_the_page(client, filled):

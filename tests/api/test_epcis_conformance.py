@@ -49,10 +49,14 @@ OUTCOMES: dict[str, str | None] = {
     "WithSensorData/SensorDataExample11.jsonld": f"TransactionEvent {NOT_RECORDED}",
     "WithSensorData/SensorDataExample12.jsonld": NO_OUTPUT,
     "WithSensorData/SensorDataExample8.jsonld": f"AggregationEvent {NOT_RECORDED}",
-    **{f"WithSensorData/SensorDataExample{n}.jsonld": f"bizStep 'inspecting' {NOT_RECORDED}"
-       for n in ("1", "1b", "2", "3", "4", "5", "6", "7")},
-    **{f"WithSensorData/SensorDataExample{n}.jsonld": f"bizStep 'sensor_reporting' {NOT_RECORDED}"
-       for n in ("9", "10", "13", "14", "15", "16", "17")},
+    **{
+        f"WithSensorData/SensorDataExample{n}.jsonld": f"bizStep 'inspecting' {NOT_RECORDED}"
+        for n in ("1", "1b", "2", "3", "4", "5", "6", "7")
+    },
+    **{
+        f"WithSensorData/SensorDataExample{n}.jsonld": f"bizStep 'sensor_reporting' {NOT_RECORDED}"
+        for n in ("9", "10", "13", "14", "15", "16", "17")
+    },
 }
 
 
@@ -82,8 +86,11 @@ def test_official_example_is_refused_with_its_reason(name):
 
 @pytest.mark.parametrize("name", sorted(n for n, reason in OUTCOMES.items() if reason is None))
 def test_official_example_is_captured(client, world, session, name):
-    response = client.post("/api/v1/epcis/capture", data=json.dumps(_official(name)),
-                           headers={**world.auth("producer_a"), "Content-Type": "application/ld+json"})
+    response = client.post(
+        "/api/v1/epcis/capture",
+        data=json.dumps(_official(name)),
+        headers={**world.auth("producer_a"), "Content-Type": "application/ld+json"},
+    )
 
     assert response.status_code == 201, response.json
     lot = session.get(MaterialLot, response.json["lots"][0])
@@ -93,8 +100,11 @@ def test_official_example_is_captured(client, world, session, name):
 
 
 def test_refusal_of_an_official_example_is_problem_json_naming_the_event(client, world):
-    response = client.post("/api/v1/epcis/capture", json=_official("Example_9.6.3-AggregationEvent.jsonld"),
-                           headers=world.auth("producer_a"))
+    response = client.post(
+        "/api/v1/epcis/capture",
+        json=_official("Example_9.6.3-AggregationEvent.jsonld"),
+        headers=world.auth("producer_a"),
+    )
 
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
@@ -118,8 +128,13 @@ HASH_CASES = sorted(p.stem for p in (DATA / "epcis-event-hash").glob("*.jsonld")
 @pytest.mark.parametrize("case", HASH_CASES)
 def test_event_hash_matches_the_reference_vectors(case):
     document = json.loads((DATA / "epcis-event-hash" / f"{case}.jsonld").read_text(encoding="utf-8"))
-    prefixes = {k: v for part in document.get("@context", []) if isinstance(part, dict)
-                for k, v in part.items() if isinstance(v, str)}
+    prefixes = {
+        k: v
+        for part in document.get("@context", [])
+        if isinstance(part, dict)
+        for k, v in part.items()
+        if isinstance(v, str)
+    }
     body = document["epcisBody"]
     events = body.get("eventList") or body["queryResults"]["resultsBody"]["eventList"]
     expected = (DATA / "epcis-event-hash" / f"{case}.hashes").read_text().split()
@@ -128,8 +143,14 @@ def test_event_hash_matches_the_reference_vectors(case):
 
 
 def test_event_hash_changes_when_a_hashed_field_changes():
-    event = {"type": "ObjectEvent", "eventTime": "2025-01-01T00:00:00+07:00", "eventTimeZoneOffset": "+07:00",
-             "action": "ADD", "bizStep": "receiving", "quantityList": [{"epcClass": "urn:x:1", "quantity": 5}]}
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2025-01-01T00:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "action": "ADD",
+        "bizStep": "receiving",
+        "quantityList": [{"epcClass": "urn:x:1", "quantity": 5}],
+    }
     changed = {**event, "quantityList": [{"epcClass": "urn:x:1", "quantity": 6}]}
 
     assert event_hash(event) != event_hash(changed)
@@ -137,8 +158,11 @@ def test_event_hash_changes_when_a_hashed_field_changes():
 
 
 def test_bad_master_data_is_refused_naming_the_attribute(client, filled, session):
-    document = json.loads(client.get(f"/api/v1/batches/{_last_batch(session, filled.world.business_a)}/epcis",
-                                     headers=filled.auth("auditor")).data)
+    document = json.loads(
+        client.get(
+            f"/api/v1/batches/{_last_batch(session, filled.world.business_a)}/epcis", headers=filled.auth("auditor")
+        ).data
+    )
     vocabularies = document["epcisHeader"]["epcisMasterData"]["vocabularyList"]
     party = next(i for i, v in enumerate(vocabularies) if v["type"].endswith("Party"))
     attributes = vocabularies[party]["vocabularyElementList"][0]["attributes"]

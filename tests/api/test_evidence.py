@@ -25,18 +25,24 @@ def _journal_size(session) -> int:
 
 def _nothing_stored(session, filled) -> bool:
     session.expire_all()
-    return (session.get(Certificate, filled.own["certificates"]).evidence_sha256 is None
-            and session.scalar(sa.select(sa.func.count()).select_from(CertificateEvidence)) == 0)
+    return (
+        session.get(Certificate, filled.own["certificates"]).evidence_sha256 is None
+        and session.scalar(sa.select(sa.func.count()).select_from(CertificateEvidence)) == 0
+    )
 
 
-@pytest.mark.parametrize(("content", "media_type", "extension"),
-                         [(PNG, "image/png", "png"), (JPEG, "image/jpeg", "jpg"), (PDF, "application/pdf", "pdf")])
-def test_an_uploaded_scan_downloads_as_stored_with_a_safe_attachment_name(client, filled, session, content,
-                                                                          media_type, extension):
+@pytest.mark.parametrize(
+    ("content", "media_type", "extension"),
+    [(PNG, "image/png", "png"), (JPEG, "image/jpeg", "jpg"), (PDF, "application/pdf", "pdf")],
+)
+def test_an_uploaded_scan_downloads_as_stored_with_a_safe_attachment_name(
+    client, filled, session, content, media_type, extension
+):
     certificate = filled.own["certificates"]
 
-    put = client.put(_url(filled), data=content, content_type="application/octet-stream",
-                     headers=filled.auth("producer_a"))
+    put = client.put(
+        _url(filled), data=content, content_type="application/octet-stream", headers=filled.auth("producer_a")
+    )
     got = client.get(_url(filled), headers=filled.auth("auditor"))
 
     digest = hashlib.sha256(content).hexdigest()
@@ -57,8 +63,7 @@ def test_an_uploaded_scan_downloads_as_stored_with_a_safe_attachment_name(client
 def test_the_type_comes_from_the_bytes_never_the_declared_type_or_file_name(client, filled):
     upload = {"file": (io.BytesIO(JPEG), "../../../etc/passwd.pdf", "application/pdf")}
 
-    put = client.put(_url(filled), data=upload, content_type="multipart/form-data",
-                     headers=filled.auth("producer_a"))
+    put = client.put(_url(filled), data=upload, content_type="multipart/form-data", headers=filled.auth("producer_a"))
     got = client.get(_url(filled), headers=filled.auth("producer_a"))
 
     assert put.status_code == 200, put.json
@@ -68,17 +73,24 @@ def test_the_type_comes_from_the_bytes_never_the_declared_type_or_file_name(clie
     assert "passwd" not in got.headers["Content-Disposition"]
 
 
-@pytest.mark.parametrize("content", [
-    b"<html><script>alert(1)</script></html>",  # a page that would run in the reader's browser
-    b"GIF89a" + b"\x00" * 20,
-    b"PK\x03\x04 a zip or an office document",
-    b"",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<html><script>alert(1)</script></html>",  # a page that would run in the reader's browser
+        b"GIF89a" + b"\x00" * 20,
+        b"PK\x03\x04 a zip or an office document",
+        b"",
+    ],
+)
 def test_other_content_is_415_naming_the_accepted_types_and_nothing_is_written(client, filled, session, content):
     before = _journal_size(session)
 
-    response = client.put(_url(filled), data={"file": (io.BytesIO(content), "scan.pdf", "application/pdf")},
-                          content_type="multipart/form-data", headers=filled.auth("producer_a"))
+    response = client.put(
+        _url(filled),
+        data={"file": (io.BytesIO(content), "scan.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+        headers=filled.auth("producer_a"),
+    )
 
     assert response.status_code == 415
     assert response.mimetype == "application/problem+json"
@@ -94,8 +106,12 @@ def test_a_scan_over_the_size_setting_is_413_and_nothing_is_written(app, client,
     data = {"file": (io.BytesIO(content), "scan.pdf")} if multipart else content
     before = _journal_size(session)
 
-    response = client.put(_url(filled), data=data, headers=filled.auth("producer_a"),
-                          content_type="multipart/form-data" if multipart else "application/pdf")
+    response = client.put(
+        _url(filled),
+        data=data,
+        headers=filled.auth("producer_a"),
+        content_type="multipart/form-data" if multipart else "application/pdf",
+    )
 
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
@@ -109,16 +125,25 @@ def test_the_size_limit_defaults_to_5_mib(app):
 
 
 def test_identical_scans_are_stored_once_and_a_repeat_upload_changes_nothing(client, filled, session):
-    other = client.post("/api/v1/certificates", headers=filled.auth("producer_a"), json={
-        "number": "ID00410000123450525", "issuer": "BPJPH", "scheme": "regular", "issued_on": "2025-05-01"}).json
+    other = client.post(
+        "/api/v1/certificates",
+        headers=filled.auth("producer_a"),
+        json={"number": "ID00410000123450525", "issuer": "BPJPH", "scheme": "regular", "issued_on": "2025-05-01"},
+    ).json
     for certificate in (filled.own["certificates"], other["id"], filled.own["certificates"]):
-        response = client.put(f"/api/v1/certificates/{certificate}/evidence", data=PDF,
-                              content_type="application/pdf", headers=filled.auth("producer_a"))
+        response = client.put(
+            f"/api/v1/certificates/{certificate}/evidence",
+            data=PDF,
+            content_type="application/pdf",
+            headers=filled.auth("producer_a"),
+        )
         assert response.status_code == 200
 
     assert session.scalar(sa.select(sa.func.count()).select_from(CertificateEvidence)) == 1
-    assert session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
-                          .where(JournalEntry.action == "evidence")) == 2
+    assert (
+        session.scalar(sa.select(sa.func.count()).select_from(JournalEntry).where(JournalEntry.action == "evidence"))
+        == 2
+    )
 
 
 def test_another_business_sees_no_scan_and_cannot_upload_one(client, filled, session):

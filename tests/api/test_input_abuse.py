@@ -57,7 +57,7 @@ def set_at(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
             node[part] = empty
         node = node[part]
     if isinstance(path[-1], int):
-        node[path[-1]:path[-1] + 1] = [value]
+        node[path[-1] : path[-1] + 1] = [value]
     else:
         node[path[-1]] = value
     return body
@@ -105,8 +105,14 @@ def test_the_generator_finds_every_kind_of_text_field():
     found = {(kind, ".".join(map(str, path))) for kind, path in FIELD_CASES}
 
     # a top-level field, one in a nested object, one in a list of objects, a list of strings
-    assert {("suppliers", "name"), ("businesses", "halal_supervisor.name"), ("facilities", "tools.0.name"),
-            ("products", "flavour_profile.0"), ("materials", "evidence.0.says"), ("steps", "inputs.0.unit")} <= found
+    assert {
+        ("suppliers", "name"),
+        ("businesses", "halal_supervisor.name"),
+        ("facilities", "tools.0.name"),
+        ("products", "flavour_profile.0"),
+        ("materials", "evidence.0.says"),
+        ("steps", "inputs.0.unit"),
+    } <= found
     assert len(found) > 40
 
 
@@ -133,8 +139,11 @@ def test_the_default_body_limit_is_16_mib(app):
 # --- 2. deep, huge and malformed JSON -------------------------------------------------------------
 
 DEEP = 100_000
-DEEP_BODIES = {"arrays": "[" * DEEP + "]" * DEEP, "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
-               "in a field": '{"name": ' + "[" * DEEP + "]" * DEEP + ', "kind": "market"}'}
+DEEP_BODIES = {
+    "arrays": "[" * DEEP + "]" * DEEP,
+    "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
+    "in a field": '{"name": ' + "[" * DEEP + "]" * DEEP + ', "kind": "market"}',
+}
 JSON_WRITES = ["/api/v1/suppliers", "/api/v1/dossiers", "/api/v1/epcis/capture", "/api/v1/tokens"]
 
 
@@ -143,8 +152,9 @@ JSON_WRITES = ["/api/v1/suppliers", "/api/v1/dossiers", "/api/v1/epcis/capture",
 def test_json_nested_100000_levels_deep_is_a_400_not_a_crash(client, filled, session, route, shape):
     before = journal_size(session)
 
-    response = client.post(route, data=DEEP_BODIES[shape], content_type="application/json",
-                           headers=filled.auth("producer_a"))
+    response = client.post(
+        route, data=DEEP_BODIES[shape], content_type="application/json", headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
@@ -162,8 +172,9 @@ def _refusals(client, filled, kind: str, value: str) -> dict[str, Any]:
     """POST a body with `value` in each text field of `kind` in turn; what came back at that field's path."""
     found = {}
     for path, _ in text_fields(SCHEMAS[kind]):
-        response = client.post(f"/api/v1/{kind}", json=set_at(valid_body(filled, kind), path, value),
-                               headers=filled.auth(writer(kind)))
+        response = client.post(
+            f"/api/v1/{kind}", json=set_at(valid_body(filled, kind), path, value), headers=filled.auth(writer(kind))
+        )
         errors = (response.json or {}).get("errors") or {}
         try:
             found[".".join(map(str, path))] = (response.status_code, errors_at(errors, path))
@@ -197,16 +208,29 @@ def test_a_dossier_with_200000_suppliers_is_one_short_refusal(client, filled, se
     assert journal_size(session) == before
 
 
-RECEIPT = {"type": "ObjectEvent", "action": "ADD", "bizStep": "receiving", "eventTime": "2025-01-01T00:00:00Z",
-           "eventTimeZoneOffset": "+07:00"}
+RECEIPT = {
+    "type": "ObjectEvent",
+    "action": "ADD",
+    "bizStep": "receiving",
+    "eventTime": "2025-01-01T00:00:00Z",
+    "eventTimeZoneOffset": "+07:00",
+}
 HUGE_LISTS = {
-    "step inputs": ("/api/v1/steps", lambda filled: {**create_bodies(filled.own)["steps"],
-                                                     "inputs": [{"lot": filled.own["lots"]}] * 200_000},
-                    ("inputs",)),
-    "EPCIS events": ("/api/v1/epcis/capture", lambda filled: {
-        "type": "EPCISDocument", "schemaVersion": "2.0", "@context": [],
-        "epcisBody": {"eventList": [RECEIPT] * 100_000}},
-        ("epcisBody", "eventList")),
+    "step inputs": (
+        "/api/v1/steps",
+        lambda filled: {**create_bodies(filled.own)["steps"], "inputs": [{"lot": filled.own["lots"]}] * 200_000},
+        ("inputs",),
+    ),
+    "EPCIS events": (
+        "/api/v1/epcis/capture",
+        lambda filled: {
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "@context": [],
+            "epcisBody": {"eventList": [RECEIPT] * 100_000},
+        },
+        ("epcisBody", "eventList"),
+    ),
 }
 
 
@@ -238,8 +262,9 @@ MALFORMED = {
 def test_malformed_json_is_a_400_problem_and_nothing_is_written(client, filled, session, case):
     before = journal_size(session)
 
-    response = client.post("/api/v1/suppliers", data=MALFORMED[case], content_type="application/json",
-                           headers=filled.auth("producer_a"))
+    response = client.post(
+        "/api/v1/suppliers", data=MALFORMED[case], content_type="application/json", headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
@@ -252,9 +277,14 @@ def test_malformed_json_is_a_400_problem_and_nothing_is_written(client, filled, 
 
 def _json_writes(app) -> list[tuple[str, str]]:
     """Every POST, PUT and PATCH route of the JSON API whose body is JSON, from the URL map."""
-    return sorted((rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods
-                  if method in ("POST", "PUT", "PATCH") and rule.rule.startswith("/api/")
-                  and guards.BODY_TYPES.get(rule.endpoint, guards.JSON_TYPES) == guards.JSON_TYPES)
+    return sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods
+        if method in ("POST", "PUT", "PATCH")
+        and rule.rule.startswith("/api/")
+        and guards.BODY_TYPES.get(rule.endpoint, guards.JSON_TYPES) == guards.JSON_TYPES
+    )
 
 
 def _ids(rule: str) -> str:
@@ -268,8 +298,7 @@ def test_every_json_write_refuses_another_content_type_with_415(app, client, fil
     answers = {}
     for rule, method in _json_writes(app):
         if how == "form":
-            response = client.open(_ids(rule), method=method, data={"name": "Toko"},
-                                   headers=filled.auth("producer_a"))
+            response = client.open(_ids(rule), method=method, data={"name": "Toko"}, headers=filled.auth("producer_a"))
         else:
             headers = {**filled.auth("producer_a"), **({"Content-Type": how} if how == "text/plain" else {})}
             response = client.open(_ids(rule), method=method, data=body, headers=headers)
@@ -283,10 +312,12 @@ def test_every_json_write_refuses_another_content_type_with_415(app, client, fil
 def test_epcis_capture_also_takes_json_ld_but_nothing_else(client, filled):
     document = json.dumps({"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}})
 
-    as_ld = client.post("/api/v1/epcis/capture", data=document, content_type="application/ld+json",
-                        headers=filled.auth("producer_a"))
-    as_text = client.post("/api/v1/epcis/capture", data=document, content_type="text/plain",
-                          headers=filled.auth("producer_a"))
+    as_ld = client.post(
+        "/api/v1/epcis/capture", data=document, content_type="application/ld+json", headers=filled.auth("producer_a")
+    )
+    as_text = client.post(
+        "/api/v1/epcis/capture", data=document, content_type="text/plain", headers=filled.auth("producer_a")
+    )
 
     assert as_ld.status_code != 415
     assert as_text.status_code == 415
@@ -294,8 +325,15 @@ def test_epcis_capture_also_takes_json_ld_but_nothing_else(client, filled):
 
 # --- 4. text that looks like SQL or markup, and NUL -----------------------------------------------
 
-PAYLOADS = ["'; DROP TABLE supplier;--", "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
-            "{{7*7}}", "\u202egnp.exe", "=HYPERLINK(\"http://x\")", "Robert'); --"]
+PAYLOADS = [
+    "'; DROP TABLE supplier;--",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{7*7}}",
+    "\u202egnp.exe",
+    '=HYPERLINK("http://x")',
+    "Robert'); --",
+]
 SHORT = "<i>{{7*7}}</i>"  # for fields too short for the payloads (a unit has 20 characters)
 
 
@@ -344,8 +382,9 @@ def test_a_nul_character_in_a_patch_a_dossier_or_a_query_is_refused(client, fill
     auth = filled.auth("producer_a")
 
     patched = client.patch(f"/api/v1/suppliers/{filled.own['suppliers']}", json={"name": "a\u0000"}, headers=auth)
-    dossier = client.post("/api/v1/dossiers", json={"format": "halal-trace/dossier@1",
-                                                    "business": {"name": "x\u0000"}}, headers=auth)
+    dossier = client.post(
+        "/api/v1/dossiers", json={"format": "halal-trace/dossier@1", "business": {"name": "x\u0000"}}, headers=auth
+    )
     query = client.get("/api/v1/businesses?q=Rendang%00", headers=filled.auth("admin"))
     path = client.get("/v/ABC%00DEF")
 
@@ -358,9 +397,14 @@ def test_a_nul_character_in_a_patch_a_dossier_or_a_query_is_refused(client, fill
 
 
 def _api_reads(app) -> list[str]:
-    return sorted(rule.rule for rule in app.url_map.iter_rules()
-                  if "GET" in rule.methods and rule.rule.startswith("/api/v1")
-                  and rule.endpoint not in guards.LENIENT_QUERY and rule.endpoint != "api-docs.openapi_json")
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and rule.rule.startswith("/api/v1")
+        and rule.endpoint not in guards.LENIENT_QUERY
+        and rule.endpoint != "api-docs.openapi_json"
+    )
 
 
 def test_every_json_api_route_refuses_an_unknown_query_parameter_naming_it(app, client, filled):
@@ -381,12 +425,17 @@ def test_declared_query_parameters_still_work(client, filled):
 
 
 def test_public_pages_and_the_verify_api_ignore_extra_parameters(client, filled):
-    code = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={},
-                       headers=filled.auth("producer_a")).json[0]
+    code = client.post(
+        f"/api/v1/batches/{filled.own['batches']}/codes", json={}, headers=filled.auth("producer_a")
+    ).json[0]
     extra = "utm_source=tokopedia&utm_medium=qr&fbclid=x"
 
-    answers = [client.get(f"/api/v1/verify/{code['code']}?{extra}"), client.get(f"/v/{code['code']}?{extra}"),
-               client.get(f"/badge/{code['code']}.svg?{extra}"), client.get(f"/embed/{code['code']}?{extra}")]
+    answers = [
+        client.get(f"/api/v1/verify/{code['code']}?{extra}"),
+        client.get(f"/v/{code['code']}?{extra}"),
+        client.get(f"/badge/{code['code']}.svg?{extra}"),
+        client.get(f"/embed/{code['code']}?{extra}"),
+    ]
 
     assert [a.status_code for a in answers] == [200, 200, 200, 200]
 
@@ -444,11 +493,13 @@ def test_a_batch_may_not_take_a_lot_ref_which_would_make_step_inputs_ambiguous(c
     ref = lot["ref"] if taken == "lot's ref" else f"lot-{lot['id']}"
     before = journal_size(session)
 
-    response = client.patch(f"/api/v1/batches/{filled.own['batches']}", json={"ref": ref},
-                            headers=filled.auth("producer_a"))
+    response = client.patch(
+        f"/api/v1/batches/{filled.own['batches']}", json={"ref": ref}, headers=filled.auth("producer_a")
+    )
     after = journal_size(session)
-    later = client.patch(f"/api/v1/batches/{filled.own['batches']}", json={"lot_code": "RBN-NEW"},
-                         headers=filled.auth("producer_a"))
+    later = client.patch(
+        f"/api/v1/batches/{filled.own['batches']}", json={"lot_code": "RBN-NEW"}, headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 409
     assert "ref" in response.json["errors"]
@@ -458,13 +509,15 @@ def test_a_batch_may_not_take_a_lot_ref_which_would_make_step_inputs_ambiguous(c
 
 @pytest.mark.parametrize("taken", ["product's ref", "product-<id>"])
 def test_a_material_may_not_take_a_product_ref_which_would_make_certificate_cover_ambiguous(
-        client, filled, session, taken):
+    client, filled, session, taken
+):
     product = client.get(f"/api/v1/products/{filled.own['products']}", headers=filled.auth("producer_a")).json
     ref = product["ref"] if taken == "product's ref" else f"product-{product['id']}"
     before = journal_size(session)
 
-    response = client.patch(f"/api/v1/materials/{filled.own['materials']}", json={"ref": ref},
-                            headers=filled.auth("producer_a"))
+    response = client.patch(
+        f"/api/v1/materials/{filled.own['materials']}", json={"ref": ref}, headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 409
     assert "certificate covers" in response.json["errors"]["ref"][0]

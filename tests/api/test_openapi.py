@@ -12,9 +12,11 @@ def test_openapi_documents_every_api_route_with_problem_json_errors(client, app)
     spec = client.get("/api/v1/openapi.json").json
 
     documented = {path for path in spec["paths"]}
-    routed = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
-              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
-              and rule.rule != "/api/v1/openapi.json"}
+    routed = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.rule != "/api/v1/openapi.json"
+    }
     assert routed <= documented
     assert spec["openapi"].startswith("3.1")
     problem = spec["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]
@@ -50,10 +52,21 @@ def test_dossier_schema_refuses_what_the_importer_refuses(client, change):
 def test_created_records_link_to_reading_and_changing_them(client):
     """Every declared link resolves to a documented operation whose path takes the parameter it fills."""
     spec = client.get("/api/v1/openapi.json").get_json()
-    links = [(path, link) for path, item in spec["paths"].items() for op in item.values() if isinstance(op, dict)
-             for response in op.get("responses", {}).values() for link in response.get("links", {}).values()]
-    assert {path for path, _ in links} >= {"/api/v1/suppliers", "/api/v1/lots", "/api/v1/steps",
-                                            "/api/v1/batches", "/api/v1/businesses"}
+    links = [
+        (path, link)
+        for path, item in spec["paths"].items()
+        for op in item.values()
+        if isinstance(op, dict)
+        for response in op.get("responses", {}).values()
+        for link in response.get("links", {}).values()
+    ]
+    assert {path for path, _ in links} >= {
+        "/api/v1/suppliers",
+        "/api/v1/lots",
+        "/api/v1/steps",
+        "/api/v1/batches",
+        "/api/v1/businesses",
+    }
     for _, link in links:
         target_path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
         target = target_path.replace("~1", "/").replace("~0", "~")

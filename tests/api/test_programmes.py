@@ -17,8 +17,9 @@ TOKOPEDIA = "https://www.tokopedia.com/rendangbundo/rendang-daging-250g"
 
 
 def board(client, world, **args):
-    response = client.get(f"/api/v1/programmes/{world.programme}/dashboard", query_string=args,
-                          headers=world.auth("coordinator"))
+    response = client.get(
+        f"/api/v1/programmes/{world.programme}/dashboard", query_string=args, headers=world.auth("coordinator")
+    )
     assert response.status_code == 200, response.json
     return response.json
 
@@ -29,8 +30,11 @@ def funnel(client, world, **args):
 
 def test_the_funnel_moves_when_a_producer_logs_a_material(client, world):
     before = funnel(client, world)
-    created = client.post("/api/v1/materials", headers=world.auth("producer_a"),
-                          json={"name": "Gula pasir", "kind": "ingredient", "category": "sugar", "origin": "plant"})
+    created = client.post(
+        "/api/v1/materials",
+        headers=world.auth("producer_a"),
+        json={"name": "Gula pasir", "kind": "ingredient", "category": "sugar", "origin": "plant"},
+    )
     after = board(client, world)
 
     assert created.status_code == 201
@@ -56,8 +60,14 @@ def test_a_needs_evidence_finding_holds_back_all_materials_evidenced(client, fil
     from models import Assessment
 
     evidenced = funnel(client, filled.world)["all_evidenced"]
-    gap = {"rule": "ING-02", "severity": "needs_evidence", "subject": "material:1", "message": {"id": "-", "en": "-"},
-           "basis": "-", "path": ["batch:1", "material:1"]}
+    gap = {
+        "rule": "ING-02",
+        "severity": "needs_evidence",
+        "subject": "material:1",
+        "message": {"id": "-", "en": "-"},
+        "basis": "-",
+        "path": ["batch:1", "material:1"],
+    }
     session.execute(sa.update(Assessment).where(Assessment.batch_id == filled.own["batches"]).values(findings=[gap]))
     session.commit()
     held_back = funnel(client, filled.world)["all_evidenced"]
@@ -66,10 +76,12 @@ def test_a_needs_evidence_finding_holds_back_all_materials_evidenced(client, fil
 
 
 def test_a_listing_counts_once_its_page_asks_for_the_badge(client, filled, session):
-    code = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={},
-                       headers=filled.auth("producer_a")).json[0]["code"]
-    listed = client.post(f"/api/v1/products/{filled.product_a}/listings", json={"url": TOKOPEDIA},
-                         headers=filled.auth("producer_a"))
+    code = client.post(
+        f"/api/v1/batches/{filled.own['batches']}/codes", json={}, headers=filled.auth("producer_a")
+    ).json[0]["code"]
+    listed = client.post(
+        f"/api/v1/products/{filled.product_a}/listings", json={"url": TOKOPEDIA}, headers=filled.auth("producer_a")
+    )
     plain = client.get(f"/api/v1/verify/{code}")
     elsewhere = client.get(f"/api/v1/verify/{code}", headers={"Origin": "https://shopee.co.id"})
     own_page = client.get(f"/badge/{code}.svg", headers={"Referer": f"https://trace.test/v/{code}"})
@@ -87,14 +99,19 @@ def test_a_listing_counts_once_its_page_asks_for_the_badge(client, filled, sessi
     assert first is not None
     assert session.scalar(sa.select(ProductListing.first_requested_at)) == first  # kept once
     assert funnel(client, filled.world)["code_issued"] == funnel(client, filled.world)["listing_linked"] == 1
-    assert session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
-                          .where(JournalEntry.action == "listing_requested")) == 1
+    assert (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(JournalEntry).where(JournalEntry.action == "listing_requested")
+        )
+        == 1
+    )
 
 
 @pytest.mark.parametrize("url", ["tokopedia.com/x", "ftp://tokopedia.com/x", "https://"])
 def test_a_listing_needs_an_http_address(client, filled, url):
-    response = client.post(f"/api/v1/products/{filled.product_a}/listings", json={"url": url},
-                           headers=filled.auth("producer_a"))
+    response = client.post(
+        f"/api/v1/products/{filled.product_a}/listings", json={"url": url}, headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 422
     assert "url" in response.json["errors"]
@@ -108,17 +125,32 @@ def test_stuck_businesses_and_pendamping_workload(client, world):
 
     assert relaxed["stuck"] == []
     assert [(s["business"], s["waiting_at"], s["days"]) for s in strict["stuck"]] == [
-        (world.business_a, "first_material", 20)]
-    assert strict["workload"] == [{"pendamping": world.users["pendamping_a"], "name": "pendamping_a@test.id",
-                                   "businesses": 1, "in_person": 1, "online": 0, "stuck": 1, "approved": 0}]
+        (world.business_a, "first_material", 20)
+    ]
+    assert strict["workload"] == [
+        {
+            "pendamping": world.users["pendamping_a"],
+            "name": "pendamping_a@test.id",
+            "businesses": 1,
+            "in_person": 1,
+            "online": 0,
+            "stuck": 1,
+            "approved": 0,
+        }
+    ]
 
 
 def test_enrolling_assigns_the_pendamping_and_counts_online_participants(client, world):
-    enrolled = client.post(f"/api/v1/programmes/{world.programme}/participants", headers=world.auth("coordinator"),
-                           json={"business": world.business_b, "mode": "online",
-                                 "pendamping": world.users["pendamping_other"]})
-    again = client.post(f"/api/v1/programmes/{world.programme}/participants", headers=world.auth("coordinator"),
-                        json={"business": world.business_b, "mode": "online"})
+    enrolled = client.post(
+        f"/api/v1/programmes/{world.programme}/participants",
+        headers=world.auth("coordinator"),
+        json={"business": world.business_b, "mode": "online", "pendamping": world.users["pendamping_other"]},
+    )
+    again = client.post(
+        f"/api/v1/programmes/{world.programme}/participants",
+        headers=world.auth("coordinator"),
+        json={"business": world.business_b, "mode": "online"},
+    )
     seen_by_pendamping = client.get(f"/api/v1/businesses/{world.business_b}", headers=world.auth("pendamping_other"))
 
     assert enrolled.status_code == 201
@@ -129,25 +161,32 @@ def test_enrolling_assigns_the_pendamping_and_counts_online_participants(client,
     assert board(client, world)["programme"]["participants"] == 2
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"business": 999, "mode": "online"}, "business"),
-    ({"business": 2, "mode": "hybrid"}, "mode"),
-    ({"business": 2, "mode": "online", "pendamping": 1}, "pendamping"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"business": 999, "mode": "online"}, "business"),
+        ({"business": 2, "mode": "hybrid"}, "mode"),
+        ({"business": 2, "mode": "online", "pendamping": 1}, "pendamping"),
+    ],
+)
 def test_bad_participants_are_refused_by_field(client, world, session, body, field):
-    response = client.post(f"/api/v1/programmes/{world.programme}/participants", json=body,
-                           headers=world.auth("coordinator"))
+    response = client.post(
+        f"/api/v1/programmes/{world.programme}/participants", json=body, headers=world.auth("coordinator")
+    )
 
     assert response.status_code == 422
     assert field in response.json["errors"]
     assert session.scalar(sa.select(sa.func.count()).select_from(ProgrammeParticipant)) == 1
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"name": "X", "organiser": "PLUT", "starts_on": "2025-08-04", "ends_on": "2025-08-01"}, "ends_on"),
-    ({"name": "X", "organiser": "PLUT", "starts_on": "2025-08-04", "coordinator": 1}, "coordinator"),  # a producer
-    ({"name": "", "organiser": "PLUT", "starts_on": "2025-08-04"}, "name"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "X", "organiser": "PLUT", "starts_on": "2025-08-04", "ends_on": "2025-08-01"}, "ends_on"),
+        ({"name": "X", "organiser": "PLUT", "starts_on": "2025-08-04", "coordinator": 1}, "coordinator"),  # a producer
+        ({"name": "", "organiser": "PLUT", "starts_on": "2025-08-04"}, "name"),
+    ],
+)
 def test_bad_programmes_are_refused_by_field(client, world, body, field):
     body = {"coordinator": world.users["coordinator"], **body}
     response = client.post("/api/v1/programmes", json=body, headers=world.auth("admin"))
@@ -157,8 +196,9 @@ def test_bad_programmes_are_refused_by_field(client, world, body, field):
 
 
 def test_the_dashboard_csv_has_a_row_per_participant_with_milestone_dates(client, filled):
-    response = client.get(f"/api/v1/programmes/{filled.world.programme}/dashboard.csv",
-                          headers=filled.auth("coordinator"))
+    response = client.get(
+        f"/api/v1/programmes/{filled.world.programme}/dashboard.csv", headers=filled.auth("coordinator")
+    )
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
     assert response.mimetype == "text/csv"

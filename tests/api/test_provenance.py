@@ -104,8 +104,11 @@ def test_downstream_trace_and_impact_reach_the_buyer_as_a_summary(client, filled
     a_nodes = [n for n in down["nodes"] if n.get("business") == filled.world.business_a]
     assert f"batch:{a_batch}" in {n["id"] for n in a_nodes}
     assert all(n["summary"] is True for n in a_nodes)
-    assert all(set(n) <= {"id", "type", "business", "business_name", "lot_code", "produced_on", "product_name",
-                          "gtin", "summary"} for n in a_nodes)
+    assert all(
+        set(n)
+        <= {"id", "type", "business", "business_name", "lot_code", "produced_on", "product_name", "gtin", "summary"}
+        for n in a_nodes
+    )
     assert down["paths"][f"batch:{a_batch}"][0] == f"batch:{b_batch}"
     assert {b["id"] for b in impact["businesses"]} == {filled.world.business_a, filled.world.business_b}
     assert all(item["business"] == filled.world.business_b for item in impact["items"])
@@ -116,8 +119,12 @@ def test_impact_pages_cover_every_batch_once(client, filled, session):
     supplier = session.get(MaterialLot, filled.own["lots"]).supplier_id
 
     first = client.get(f"/api/v1/suppliers/{supplier}/impact?per_page=1", headers=filled.auth("auditor")).json
-    pages = [client.get(f"/api/v1/suppliers/{supplier}/impact?per_page=1&page={p}",
-                        headers=filled.auth("auditor")).json["items"] for p in range(1, first["total"] + 2)]
+    pages = [
+        client.get(f"/api/v1/suppliers/{supplier}/impact?per_page=1&page={p}", headers=filled.auth("auditor")).json[
+            "items"
+        ]
+        for p in range(1, first["total"] + 2)
+    ]
 
     listed = [item["batch"] for page in pages for item in page]
     assert len(listed) == len(set(listed)) == first["counts"]["batches"]
@@ -125,12 +132,16 @@ def test_impact_pages_cover_every_batch_once(client, filled, session):
 
 
 def test_certificate_impact_reaches_the_batches_of_lots_it_covers(client, filled, session):
-    lot = session.scalar(sa.select(MaterialLot).where(MaterialLot.business_id == filled.world.business_a,
-                                                      MaterialLot.certificate_id.is_not(None)))
+    lot = session.scalar(
+        sa.select(MaterialLot).where(
+            MaterialLot.business_id == filled.world.business_a, MaterialLot.certificate_id.is_not(None)
+        )
+    )
     by_lot = client.get(f"/api/v1/lots/{lot.id}/impact", headers=filled.auth("pendamping_a")).json
 
-    by_certificate = client.get(f"/api/v1/certificates/{lot.certificate_id}/impact",
-                                headers=filled.auth("pendamping_a")).json
+    by_certificate = client.get(
+        f"/api/v1/certificates/{lot.certificate_id}/impact", headers=filled.auth("pendamping_a")
+    ).json
 
     assert {i["batch"] for i in by_lot["items"]} <= {i["batch"] for i in by_certificate["items"]}
     assert by_certificate["counts"]["batches"] >= 1
@@ -142,8 +153,9 @@ def test_epcis_export_validates_against_the_official_schema(client, filled, sess
     response = client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor"))
 
     document = response.json if response.is_json else json.loads(response.data)
-    jsonschema.validate(document, _schema("epcis/EPCIS-JSON-Schema.json"),
-                        format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    jsonschema.validate(
+        document, _schema("epcis/EPCIS-JSON-Schema.json"), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
     types = {e["type"] for e in document["epcisBody"]["eventList"]}
     assert types == {"ObjectEvent", "TransformationEvent"}
     receipts = [e for e in document["epcisBody"]["eventList"] if e["type"] == "ObjectEvent"]
@@ -183,8 +195,9 @@ def test_epcis_export_captures_back_losslessly(client, filled, session):
     session.execute(sa.text("UPDATE business SET nib = '1111111111111' WHERE id = :id"), original)
     session.execute(sa.text("UPDATE product SET gtin = NULL WHERE business_id = :id"), original)
     session.commit()
-    copy = businesses.create_business(session, OPERATOR, {"name": "Rendang Bundo", "nib": "1208230044517",
-                                                          "scale": "small"})
+    copy = businesses.create_business(
+        session, OPERATOR, {"name": "Rendang Bundo", "nib": "1208230044517", "scale": "small"}
+    )
     producer = Actor(label="test", role=Role.PRODUCER, business_id=copy.id)
 
     result = exchange.capture_epcis(session, producer, first, base_url="https://trace.test")
@@ -197,13 +210,24 @@ def test_epcis_export_captures_back_losslessly(client, filled, session):
 
 
 def test_capture_refuses_a_document_listing_every_bad_event(client, filled):
-    document = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-                "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2025-01-01T00:00:00Z",
-                "epcisBody": {"eventList": [
-                    {"type": "AggregationEvent", "eventTime": "2025-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00"},
-                    {"type": "ObjectEvent", "eventTime": "2025-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
-                     "bizStep": "shipping", "action": "OBSERVE"},
-                ]}}
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2025-01-01T00:00:00Z",
+        "epcisBody": {
+            "eventList": [
+                {"type": "AggregationEvent", "eventTime": "2025-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00"},
+                {
+                    "type": "ObjectEvent",
+                    "eventTime": "2025-01-01T00:00:00Z",
+                    "eventTimeZoneOffset": "+00:00",
+                    "bizStep": "shipping",
+                    "action": "OBSERVE",
+                },
+            ]
+        },
+    }
 
     response = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_a"))
 
@@ -249,12 +273,22 @@ def test_impact_counts_live_verification_codes_of_the_batches_reached(client, fi
     import datetime as dt
 
     from models import VerificationCode
+
     lot = filled.own["lots"]
     reached = client.get(f"/api/v1/lots/{lot}/impact", headers=filled.auth("auditor")).json["items"]
     batch = reached[0]["batch"]
     for code, revoked in (("LIVE-1", None), ("LIVE-2", None), ("GONE-1", dt.datetime(2025, 1, 1))):
-        session.add(VerificationCode(code=code, business_id=filled.world.business_a, batch_id=batch,
-                                     url=f"https://trace.test/v/{code}", signature="s", key_id="k", revoked_at=revoked))
+        session.add(
+            VerificationCode(
+                code=code,
+                business_id=filled.world.business_a,
+                batch_id=batch,
+                url=f"https://trace.test/v/{code}",
+                signature="s",
+                key_id="k",
+                revoked_at=revoked,
+            )
+        )
     session.commit()
 
     body = client.get(f"/api/v1/lots/{lot}/impact", headers=filled.auth("auditor")).json
@@ -269,17 +303,31 @@ def test_a_captured_receipt_can_name_another_business_batch_and_the_trace_crosse
     exported = json.loads(client.get(f"/api/v1/batches/{b_batch}/epcis", headers=filled.auth("producer_b")).data)
     made = [e for e in exported["epcisBody"]["eventList"] if e["type"] == "TransformationEvent"]
     b_class = next(q["epcClass"] for e in made for q in e["outputQuantityList"])
-    receipt = {"type": "ObjectEvent", "eventTime": "2025-12-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
-               "action": "ADD", "bizStep": "receiving", "ht:sourceBatch": b_class,
-               "quantityList": [{"epcClass": "https://trace.test/epc/x/material/Otak-otak/lot/OO-1", "quantity": 3}],
-               "sourceList": [{"type": "owning_party", "source": "https://trace.test/party/cik-ani"}]}
-    document = {"@context": exported["@context"], "type": "EPCISDocument", "schemaVersion": "2.0",
-                "creationDate": "2025-12-01T08:00:00Z", "epcisBody": {"eventList": [receipt]}}
+    receipt = {
+        "type": "ObjectEvent",
+        "eventTime": "2025-12-01T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "action": "ADD",
+        "bizStep": "receiving",
+        "ht:sourceBatch": b_class,
+        "quantityList": [{"epcClass": "https://trace.test/epc/x/material/Otak-otak/lot/OO-1", "quantity": 3}],
+        "sourceList": [{"type": "owning_party", "source": "https://trace.test/party/cik-ani"}],
+    }
+    document = {
+        "@context": exported["@context"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2025-12-01T08:00:00Z",
+        "epcisBody": {"eventList": [receipt]},
+    }
     jsonschema.validate(document, _schema("epcis/EPCIS-JSON-Schema.json"))
 
     captured = client.post("/api/v1/epcis/capture", json=document, headers=filled.auth("producer_a"))
-    unknown = client.post("/api/v1/epcis/capture", headers=filled.auth("producer_a"), json={
-        **document, "epcisBody": {"eventList": [{**receipt, "ht:sourceBatch": b_class + "-nope"}]}})
+    unknown = client.post(
+        "/api/v1/epcis/capture",
+        headers=filled.auth("producer_a"),
+        json={**document, "epcisBody": {"eventList": [{**receipt, "ht:sourceBatch": b_class + "-nope"}]}},
+    )
 
     assert captured.status_code == 201, captured.json
     lot = session.get(MaterialLot, captured.json["lots"][0])

@@ -29,8 +29,9 @@ def test_producer_creates_reads_and_updates_each_kind(client, filled, kind):
     assert read.json == record
     assert read.headers["ETag"] == '"v1"'
 
-    changed = client.patch(f"/api/v1/{kind}/{record['id']}", json=PATCH_BODIES[kind],
-                           headers={**headers, "If-Match": '"v1"'})
+    changed = client.patch(
+        f"/api/v1/{kind}/{record['id']}", json=PATCH_BODIES[kind], headers={**headers, "If-Match": '"v1"'}
+    )
     assert changed.status_code == 200, changed.json
     assert changed.json["version"] == 2
     for field, value in PATCH_BODIES[kind].items():
@@ -40,8 +41,9 @@ def test_producer_creates_reads_and_updates_each_kind(client, filled, kind):
 def test_every_write_is_journaled_with_the_record_it_wrote(client, filled, session):
     before = _count(session, JournalEntry)
 
-    created = client.post("/api/v1/suppliers", json={"name": "Pasar Tos 3000", "kind": "market"},
-                          headers=filled.auth("producer_a"))
+    created = client.post(
+        "/api/v1/suppliers", json={"name": "Pasar Tos 3000", "kind": "market"}, headers=filled.auth("producer_a")
+    )
 
     entry = session.scalars(sa.select(JournalEntry).order_by(JournalEntry.seq.desc())).first()
     assert _count(session, JournalEntry) == before + 1
@@ -70,11 +72,17 @@ def test_lists_are_paginated_and_scoped_to_what_the_caller_sees(client, filled, 
         ("suppliers", {"name": "X", "kind": "market", "colour": "red"}, "colour"),
         ("products", {"name": "X", "gtin": "8994471000238"}, "gtin"),
         ("lots", {"material": 1, "supplier": 1, "lot_code": "A", "received_on": "2025-13-01"}, "received_on"),
-        ("lots", {"material": 1, "supplier": 1, "lot_code": "A", "received_on": "2025-01-01", "quantity": -1},
-         "quantity"),
+        (
+            "lots",
+            {"material": 1, "supplier": 1, "lot_code": "A", "received_on": "2025-01-01", "quantity": -1},
+            "quantity",
+        ),
         # Beyond what NUMERIC(18, 6) holds: PostgreSQL would fail the statement.
-        ("lots", {"material": 1, "supplier": 1, "lot_code": "A", "received_on": "2025-01-01", "quantity": 5.1e16},
-         "quantity"),
+        (
+            "lots",
+            {"material": 1, "supplier": 1, "lot_code": "A", "received_on": "2025-01-01", "quantity": 5.1e16},
+            "quantity",
+        ),
         ("lots", {"material": 2**31, "supplier": 1, "lot_code": "A", "received_on": "2025-01-01"}, "material"),
         ("steps", {"name": "X", "on": "2025-01-01", "inputs": []}, "inputs"),
         ("steps", {"name": "X", "on": "2025-01-01", "inputs": [{"lot": 1, "batch": 2}]}, "inputs"),
@@ -107,8 +115,11 @@ def test_a_step_that_would_make_a_cycle_is_refused_and_nothing_changes(client, f
     final_batch = final.outputs[0].id
     before = [(i.lot_id, i.batch_id) for i in first.inputs]
 
-    response = client.patch(f"/api/v1/steps/{first.id}", headers=headers, json={
-        "inputs": [{"lot": i.lot_id} for i in first.inputs] + [{"batch": final_batch}]})
+    response = client.patch(
+        f"/api/v1/steps/{first.id}",
+        headers=headers,
+        json={"inputs": [{"lot": i.lot_id} for i in first.inputs] + [{"batch": final_batch}]},
+    )
 
     assert response.status_code == 422
     assert "cycle" in response.json["errors"]["inputs"][0]
@@ -117,8 +128,9 @@ def test_a_step_that_would_make_a_cycle_is_refused_and_nothing_changes(client, f
 
 
 def test_duplicate_gtin_is_a_409_naming_the_field(client, filled):
-    response = client.post("/api/v1/products", json={"name": "Rendang lagi", "gtin": "8994471000237"},
-                           headers=filled.auth("producer_a"))
+    response = client.post(
+        "/api/v1/products", json={"name": "Rendang lagi", "gtin": "8994471000237"}, headers=filled.auth("producer_a")
+    )
 
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
@@ -218,8 +230,11 @@ def test_changing_only_linked_rows_is_a_new_version(client, filled):
     headers = filled.auth("producer_a")
     step = client.get(f"/api/v1/steps/{filled.own['steps']}", headers=headers).json
 
-    changed = client.patch(f"/api/v1/steps/{step['id']}", json={"inputs": step["inputs"][:-1]},
-                           headers={**headers, "If-Match": f'"v{step["version"]}"'})
+    changed = client.patch(
+        f"/api/v1/steps/{step['id']}",
+        json={"inputs": step["inputs"][:-1]},
+        headers={**headers, "If-Match": f'"v{step["version"]}"'},
+    )
 
     assert changed.json["version"] == step["version"] + 1
     assert changed.headers["ETag"] == f'"v{step["version"] + 1}"'
@@ -254,8 +269,7 @@ def test_a_foreign_id_answers_exactly_like_an_unknown_one(client, filled, kind):
     [
         ("get", "/api/v1/products/15634448799614511104", None, 404),
         ("get", "/api/v1/batches?business=433163457182242832384", None, 422),
-        ("post", "/api/v1/lots", {"material": 2**70, "supplier": 1, "lot_code": "X", "received_on": "2025-01-01"},
-         422),
+        ("post", "/api/v1/lots", {"material": 2**70, "supplier": 1, "lot_code": "X", "received_on": "2025-01-01"}, 422),
     ],
 )
 def test_ids_too_large_for_the_database_are_refused_not_a_server_error(client, filled, method, path, body, status):

@@ -48,7 +48,11 @@ def test_import_then_reimport_updates_by_nib_and_journals_each_business(run, ses
     assert json.loads(second.stdout) == {"imported": 0, "updated": 4, "invalid": []}
     business = session.scalar(sa.select(Business).where(Business.nib == "2103250000001"))
     assert (business.name, business.owner, business.kelurahan, business.version) == (
-        "Kopi Pak Man Batam Centre", "Sulaiman", "Batam Kota", 2)
+        "Kopi Pak Man Batam Centre",
+        "Sulaiman",
+        "Batam Kota",
+        2,
+    )
     assert count(session, Business) == 4
     actions = session.execute(sa.select(JournalEntry.action, sa.func.count()).group_by(JournalEntry.action)).all()
     assert dict(actions) == {"create": 4, "update": 4}
@@ -85,8 +89,9 @@ def test_admin_upload_is_all_or_nothing_and_names_the_lines(client, world, sessi
 
     refused = client.post("/api/v1/registry", data=body, content_type="text/csv", headers=world.auth("admin"))
     before = count(session, Business)
-    skipped = client.post("/api/v1/registry?skip_invalid=true", data=body, content_type="text/csv",
-                          headers=world.auth("admin"))
+    skipped = client.post(
+        "/api/v1/registry?skip_invalid=true", data=body, content_type="text/csv", headers=world.auth("admin")
+    )
     producer = client.post("/api/v1/registry", data=body, content_type="text/csv", headers=world.auth("producer_a"))
 
     assert refused.status_code == 422
@@ -101,8 +106,9 @@ def test_admin_upload_is_all_or_nothing_and_names_the_lines(client, world, sessi
 
 def test_upload_as_a_form_file(client, world):
     data = {"file": (io.BytesIO((HEADER + ROWS[0] + "\n").encode()), "umkm.csv")}
-    response = client.post("/api/v1/registry", data=data, content_type="multipart/form-data",
-                           headers=world.auth("coordinator"))
+    response = client.post(
+        "/api/v1/registry", data=data, content_type="multipart/form-data", headers=world.auth("coordinator")
+    )
 
     assert response.status_code == 200
     assert response.json["imported"] == 1
@@ -114,15 +120,18 @@ def search(client, world, q, who="coordinator", **args):
     return response.json
 
 
-@pytest.mark.parametrize(("q", "names"), [
-    ("eti", ["Kue Lapis Mak Eti", "Keripik Sukun Ibu Eti"]),        # a word of the name
-    ("nurha", ["Kue Lapis Mak Eti"]),                                # the owner, by prefix
-    ("2103250000003", ["Otak-Otak Pak Darwis"]),                     # the NIB
-    ("sei panas", ["Kue Lapis Mak Eti", "Keripik Sukun Ibu Eti"]),   # the kelurahan, every word
-    ("SEI pan kue", ["Kue Lapis Mak Eti"]),
-    ("batam kota", ["Kedai Kopi Pak Man"]),                          # kelurahan, not kecamatan
-    ("zzz", []),
-])
+@pytest.mark.parametrize(
+    ("q", "names"),
+    [
+        ("eti", ["Kue Lapis Mak Eti", "Keripik Sukun Ibu Eti"]),  # a word of the name
+        ("nurha", ["Kue Lapis Mak Eti"]),  # the owner, by prefix
+        ("2103250000003", ["Otak-Otak Pak Darwis"]),  # the NIB
+        ("sei panas", ["Kue Lapis Mak Eti", "Keripik Sukun Ibu Eti"]),  # the kelurahan, every word
+        ("SEI pan kue", ["Kue Lapis Mak Eti"]),
+        ("batam kota", ["Kedai Kopi Pak Man"]),  # kelurahan, not kecamatan
+        ("zzz", []),
+    ],
+)
 def test_search_by_name_owner_nib_or_kelurahan(client, world, run, tmp_path, q, names):
     run("registry", "import", registry_file(tmp_path, ROWS))
 
@@ -160,8 +169,9 @@ def test_businesses_registered_by_a_dossier_are_found(client, world, session):
 
 
 def test_renaming_a_business_renames_its_search_words(client, world):
-    client.patch(f"/api/v1/businesses/{world.business_a}", json={"name": "Gulai Bundo"},
-                 headers=world.auth("producer_a"))
+    client.patch(
+        f"/api/v1/businesses/{world.business_a}", json={"name": "Gulai Bundo"}, headers=world.auth("producer_a")
+    )
 
     assert search(client, world, "rendang")["total"] == 0
     assert search(client, world, "gulai", who="admin")["total"] == 1

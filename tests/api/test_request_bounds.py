@@ -24,8 +24,9 @@ def test_an_id_beyond_the_database_integer_is_simply_not_found(client, world):
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("url", ["/api/v1/businesses?region=%00Batam", "/api/v1/businesses?q=a%00b",
-                                 "/api/v1/verify/ABC%00DEF"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/businesses?region=%00Batam", "/api/v1/businesses?q=a%00b", "/api/v1/verify/ABC%00DEF"]
+)
 def test_a_nul_character_in_the_url_is_a_400_problem(client, world, url):
     response = client.get(url, headers=world.auth("admin"))
     assert response.status_code == 400

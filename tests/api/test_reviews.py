@@ -10,8 +10,11 @@ from models import Business, Review, ReviewEvent
 
 
 def _submit(client, filled) -> dict:
-    response = client.post(f"/api/v1/products/{filled.product_a}/reviews", json={"comment": "Mohon diperiksa."},
-                           headers=filled.auth("producer_a"))
+    response = client.post(
+        f"/api/v1/products/{filled.product_a}/reviews",
+        json={"comment": "Mohon diperiksa."},
+        headers=filled.auth("producer_a"),
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -28,8 +31,11 @@ def test_a_batch_waiting_for_review_cannot_be_submitted_twice(client, filled):
 
 def test_the_producer_sees_the_auditors_evidence_request(client, filled):
     review = _submit(client, filled)
-    asked = client.post(f"/api/v1/reviews/{review['id']}/evidence-requests",
-                        json={"comment": "Unggah sertifikat halal pemasok."}, headers=filled.auth("auditor"))
+    asked = client.post(
+        f"/api/v1/reviews/{review['id']}/evidence-requests",
+        json={"comment": "Unggah sertifikat halal pemasok."},
+        headers=filled.auth("auditor"),
+    )
 
     seen = client.get(f"/api/v1/reviews/{review['id']}", headers=filled.auth("producer_a")).json
 
@@ -43,26 +49,37 @@ def test_a_decision_on_a_graph_that_changed_is_refused_and_changes_nothing(clien
     review = _submit(client, filled)
     stale = "0" * 64
 
-    refused = client.post(f"/api/v1/reviews/{review['id']}/decision",
-                          json={"decision": "approve", "reason": "ok", "graph_digest": stale},
-                          headers=filled.auth("auditor"))
-    invalid = client.post(f"/api/v1/reviews/{review['id']}/decision", json={"decision": "maybe", "reason": "ok"},
-                          headers=filled.auth("auditor"))
+    refused = client.post(
+        f"/api/v1/reviews/{review['id']}/decision",
+        json={"decision": "approve", "reason": "ok", "graph_digest": stale},
+        headers=filled.auth("auditor"),
+    )
+    invalid = client.post(
+        f"/api/v1/reviews/{review['id']}/decision",
+        json={"decision": "maybe", "reason": "ok"},
+        headers=filled.auth("auditor"),
+    )
 
     assert refused.status_code == 409
     assert "graph_digest" in refused.json["errors"]
     assert invalid.status_code == 422
     assert "decision" in invalid.json["errors"]
     assert session.scalar(sa.select(Review.state).where(Review.id == review["id"])) == "submitted"
-    assert session.scalar(sa.select(sa.func.count()).select_from(ReviewEvent).where(
-        ReviewEvent.action.in_(["approve", "reject"]))) == 0
+    assert (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(ReviewEvent).where(ReviewEvent.action.in_(["approve", "reject"]))
+        )
+        == 0
+    )
 
 
 def test_a_rejection_keeps_the_batch_pending_and_is_journaled(client, filled):
     review = _submit(client, filled)
-    decided = client.post(f"/api/v1/reviews/{review['id']}/decision",
-                          json={"decision": "reject", "reason": "Daging tanpa sertifikat RPH."},
-                          headers=filled.auth("auditor"))
+    decided = client.post(
+        f"/api/v1/reviews/{review['id']}/decision",
+        json={"decision": "reject", "reason": "Daging tanpa sertifikat RPH."},
+        headers=filled.auth("auditor"),
+    )
 
     status = client.get(f"/api/v1/batches/{review['batch']}/assessment", headers=filled.auth("auditor")).json
     journal = client.get("/api/v1/journal", headers=filled.auth("auditor")).json["items"]
@@ -93,15 +110,20 @@ def test_the_queue_filters_by_state_region_and_age(client, session, filled):
 
 def test_an_approval_lapses_when_a_certificate_upstream_is_suspended(client, session, filled):
     review = _submit(client, filled)
-    approved = client.post(f"/api/v1/reviews/{review['id']}/decision",
-                           json={"decision": "approve", "reason": "Lengkap."}, headers=filled.auth("auditor"))
+    approved = client.post(
+        f"/api/v1/reviews/{review['id']}/decision",
+        json={"decision": "approve", "reason": "Lengkap."},
+        headers=filled.auth("auditor"),
+    )
     verified = client.get(f"/api/v1/batches/{review['batch']}/assessment", headers=filled.auth("auditor")).json
     trace = client.get(f"/api/v1/batches/{review['batch']}/trace", headers=filled.auth("auditor")).json
     certificate = next(n["id"] for n in trace["nodes"] if n["id"].startswith("certificate:")).split(":")[1]
 
-    suspended = client.post(f"/api/v1/certificates/{certificate}/status", headers=filled.auth("auditor"),
-                            json={"status": "suspended", "effective": "2024-01-01", "reason": "surveillance audit",
-                                  "fraud": True})
+    suspended = client.post(
+        f"/api/v1/certificates/{certificate}/status",
+        headers=filled.auth("auditor"),
+        json={"status": "suspended", "effective": "2024-01-01", "reason": "surveillance audit", "fraud": True},
+    )
     after = client.get(f"/api/v1/batches/{review['batch']}/assessment", headers=filled.auth("auditor")).json
     reopened = client.get(f"/api/v1/reviews/{review['id']}", headers=filled.auth("producer_a")).json
 

@@ -22,8 +22,10 @@ from traceability.vocabulary import Role
 
 PASSWORD = "kata-sandi-rahasia"
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
-                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 COMMON = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -42,8 +44,7 @@ def _login(client, email, password=PASSWORD):
 
 @pytest.fixture
 def auditor(session):
-    user, _ = accounts.create_user(session, OPERATOR, email="auditor@bpjph.test", role=Role.AUDITOR,
-                                   password=PASSWORD)
+    user, _ = accounts.create_user(session, OPERATOR, email="auditor@bpjph.test", role=Role.AUDITOR, password=PASSWORD)
     return user
 
 
@@ -95,8 +96,9 @@ def test_every_kind_of_response_carries_the_security_headers(client, filled):
 
 def test_pages_carry_no_inline_script_or_style(client, filled, session):
     # What the policy forbids must not be in the markup to begin with (the e2e test checks a real browser).
-    client.post("/login", data={"email": "producer_a@test.id", "password": "correct horse battery",
-                                "csrf_token": _csrf(client)})
+    client.post(
+        "/login", data={"email": "producer_a@test.id", "password": "correct horse battery", "csrf_token": _csrf(client)}
+    )
     pages = [p for k, p in _pages(client, filled).items() if p.mimetype == "text/html"]
     pages += [client.get("/producer"), client.get("/producer/lots/new")]
     for page in pages:
@@ -152,9 +154,11 @@ def test_behind_a_trusted_proxy_the_forwarded_scheme_and_client_address_count(pr
 
     # The login limit counts per client address, the one the proxy saw.
     def attempt(address):
-        return client.post("/login", data={"email": "nobody@bpjph.test", "password": "x" * 12,
-                                           "csrf_token": _csrf(client)},
-                           headers={"X-Forwarded-For": address}).status_code
+        return client.post(
+            "/login",
+            data={"email": "nobody@bpjph.test", "password": "x" * 12, "csrf_token": _csrf(client)},
+            headers={"X-Forwarded-For": address},
+        ).status_code
 
     first = [attempt("203.0.113.7") for _ in range(3)]
     other = attempt("198.51.100.9")
@@ -175,13 +179,16 @@ def test_session_cookie_is_httponly_lax_and_secure_on_an_https_site(client, audi
     assert "Secure" in cookie  # the tests' PUBLIC_BASE_URL is https
 
 
-@pytest.mark.parametrize(("base", "explicit", "env", "secure"), [
-    ("https://halal.example.id", None, None, True),
-    ("http://127.0.0.1:5000", None, None, False),  # a local run over plain http keeps its logins
-    ("https://halal.example.id", False, None, False),  # explicitly off (e.g. TLS ends elsewhere and tests)
-    ("http://127.0.0.1:5000", None, "true", True),  # HALAL_TRACE_SESSION_COOKIE_SECURE=true
-    ("https://halal.example.id", None, "false", False),
-])
+@pytest.mark.parametrize(
+    ("base", "explicit", "env", "secure"),
+    [
+        ("https://halal.example.id", None, None, True),
+        ("http://127.0.0.1:5000", None, None, False),  # a local run over plain http keeps its logins
+        ("https://halal.example.id", False, None, False),  # explicitly off (e.g. TLS ends elsewhere and tests)
+        ("http://127.0.0.1:5000", None, "true", True),  # HALAL_TRACE_SESSION_COOKIE_SECURE=true
+        ("https://halal.example.id", None, "false", False),
+    ],
+)
 def test_cookie_secure_follows_the_public_url_unless_set(monkeypatch, tmp_path, base, explicit, env, secure):
     if env is None:
         monkeypatch.delenv("HALAL_TRACE_SESSION_COOKIE_SECURE", raising=False)
@@ -204,15 +211,24 @@ def test_cookie_secure_follows_the_public_url_unless_set(monkeypatch, tmp_path, 
 # --- login rate limit ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("id-ID,id;q=0.9", "Terlalu banyak percobaan masuk dari alamat ini"),
-    ("en-US,en;q=0.9", "Too many sign-in attempts from this address"),
-])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("id-ID,id;q=0.9", "Terlalu banyak percobaan masuk dari alamat ini"),
+        ("en-US,en;q=0.9", "Too many sign-in attempts from this address"),
+    ],
+)
 def test_login_is_rate_limited_per_address_with_a_readable_page(client, app, auditor, language, text):
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     token = _csrf(client)
-    answers = [client.post("/login", data={"email": "nobody@bpjph.test", "password": "x" * 12, "csrf_token": token},
-                           headers={"Accept-Language": language}) for _ in range(4)]
+    answers = [
+        client.post(
+            "/login",
+            data={"email": "nobody@bpjph.test", "password": "x" * 12, "csrf_token": token},
+            headers={"Accept-Language": language},
+        )
+        for _ in range(4)
+    ]
 
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     refused = answers[-1]
@@ -322,8 +338,11 @@ def test_every_refusal_costs_one_password_hash(session, auditor, monkeypatch):
     # Comparable time without a timed assertion: the unknown, wrong, and locked cases all hash once.
     calls = []
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: calls.append(h) or check_password_hash(h, p))
-    for email, password in [("nobody@bpjph.test", PASSWORD)] + [("auditor@bpjph.test", "nope-nope-nope")] * 5 \
-            + [("auditor@bpjph.test", PASSWORD)]:
+    for email, password in (
+        [("nobody@bpjph.test", PASSWORD)]
+        + [("auditor@bpjph.test", "nope-nope-nope")] * 5
+        + [("auditor@bpjph.test", PASSWORD)]
+    ):
         with pytest.raises(accounts.AuthenticationError, match="^Wrong email or password.$"):
             accounts.authenticate_password(session, email, password)
     assert len(calls) == 7

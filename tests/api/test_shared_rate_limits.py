@@ -52,19 +52,39 @@ def serve_and_count(app, code: str, storage: str, prefix: str, tmp_path: Path) -
     """
     port = _free_port()
     log = tmp_path / f"gunicorn-{prefix}.log"
-    env = dict(os.environ,
-               HALAL_TRACE_DATABASE_URL=app.config["DATABASE_URL"],
-               HALAL_TRACE_SECRET_KEY="shared-limit-test",
-               HALAL_TRACE_PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
-               HALAL_TRACE_PUBLIC_RATE_LIMIT=f"{LIMIT} per minute",
-               HALAL_TRACE_RATELIMIT_STORAGE_URI=storage,
-               HALAL_TRACE_RATELIMIT_KEY_PREFIX=prefix,
-               WEB_CONCURRENCY="2")
+    env = dict(
+        os.environ,
+        HALAL_TRACE_DATABASE_URL=app.config["DATABASE_URL"],
+        HALAL_TRACE_SECRET_KEY="shared-limit-test",
+        HALAL_TRACE_PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
+        HALAL_TRACE_PUBLIC_RATE_LIMIT=f"{LIMIT} per minute",
+        HALAL_TRACE_RATELIMIT_STORAGE_URI=storage,
+        HALAL_TRACE_RATELIMIT_KEY_PREFIX=prefix,
+        WEB_CONCURRENCY="2",
+    )
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
-             "--access-logfile", "-", "--access-logformat", "access %(p)s %(s)s %(U)s", "api.app:create_app()"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "2",
+                "-k",
+                "sync",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                "access %(p)s %(s)s %(U)s",
+                "api.app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
         try:
             _wait_for_both_workers(port, server, log)
             url = f"http://127.0.0.1:{port}/api/v1/verify/{code}"
@@ -74,8 +94,11 @@ def serve_and_count(app, code: str, storage: str, prefix: str, tmp_path: Path) -
             server.terminate()
             server.wait(timeout=30)
     text = log.read_text()
-    workers = Counter(line.split()[1] for line in text.splitlines()
-                      if line.startswith("access ") and line.endswith(f"/api/v1/verify/{code}"))
+    workers = Counter(
+        line.split()[1]
+        for line in text.splitlines()
+        if line.startswith("access ") and line.endswith(f"/api/v1/verify/{code}")
+    )
     return statuses, workers, text
 
 
@@ -150,12 +173,21 @@ def test_memory_storage_counts_per_worker(app, client, filled, tmp_path):
 def test_serve_with_two_workers_warns_about_memory_storage(app, tmp_path):
     port = _free_port()
     log = tmp_path / "serve.log"
-    env = dict(os.environ, HALAL_TRACE_DATABASE_URL=app.config["DATABASE_URL"], HALAL_TRACE_SECRET_KEY="serve-test",
-               HALAL_TRACE_RATELIMIT_STORAGE_URI="memory://")
+    env = dict(
+        os.environ,
+        HALAL_TRACE_DATABASE_URL=app.config["DATABASE_URL"],
+        HALAL_TRACE_SECRET_KEY="serve-test",
+        HALAL_TRACE_RATELIMIT_STORAGE_URI="memory://",
+    )
     env.pop("WEB_CONCURRENCY", None)
     with log.open("wb") as sink:
-        server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--workers", "2",
-                                   "--port", str(port)], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from api.cli import main; main()", "serve", "--workers", "2", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
         try:
             _wait_for_both_workers(port, server, log)
         finally:

@@ -38,12 +38,19 @@ def test_trace_of_an_unknown_batch_fails_on_stderr(app):
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize(("fmt", "check"), [
-    ("epcis", lambda out: json.loads(out)["type"] == "EPCISDocument"),
-    ("prov", lambda out: "wasGeneratedBy" in json.loads(out)),
-    ("csv", lambda out: {"receiving", "transformation_output"} <= {r["event"] for r in
-                                                                   csv.DictReader(io.StringIO(out))}),
-])
+@pytest.mark.parametrize(
+    ("fmt", "check"),
+    [
+        ("epcis", lambda out: json.loads(out)["type"] == "EPCISDocument"),
+        ("prov", lambda out: "wasGeneratedBy" in json.loads(out)),
+        (
+            "csv",
+            lambda out: (
+                {"receiving", "transformation_output"} <= {r["event"] for r in csv.DictReader(io.StringIO(out))}
+            ),
+        ),
+    ],
+)
 def test_export_formats(batch, fmt, check):
     runner, batch_id = batch
 

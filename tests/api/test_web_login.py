@@ -12,8 +12,9 @@ from traceability.vocabulary import Role
 @pytest.fixture
 def auditor(session, monkeypatch):
     monkeypatch.setattr(accounts, "PASSWORD_METHOD", "scrypt")  # the production method
-    user, _ = accounts.create_user(session, OPERATOR, email="Auditor@BPJPH.test", role=Role.AUDITOR,
-                                   password="kata-sandi-rahasia")
+    user, _ = accounts.create_user(
+        session, OPERATOR, email="Auditor@BPJPH.test", role=Role.AUDITOR, password="kata-sandi-rahasia"
+    )
     return user
 
 
@@ -23,8 +24,9 @@ def _csrf(client):
 
 
 def test_login_form_signs_in_and_the_api_accepts_the_session_for_reads(client, auditor):
-    response = client.post("/login", data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia",
-                                           "csrf_token": _csrf(client)})
+    response = client.post(
+        "/login", data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia", "csrf_token": _csrf(client)}
+    )
 
     assert response.status_code == 302
     assert client.get("/api/v1/me").json["email"] == "auditor@bpjph.test"
@@ -36,8 +38,9 @@ def test_passwords_are_stored_hashed(auditor):
     assert "kata-sandi-rahasia" not in auditor.password_hash
 
 
-@pytest.mark.parametrize(("email", "password"), [("auditor@bpjph.test", "wrong-password"),
-                                                 ("nobody@bpjph.test", "kata-sandi-rahasia")])
+@pytest.mark.parametrize(
+    ("email", "password"), [("auditor@bpjph.test", "wrong-password"), ("nobody@bpjph.test", "kata-sandi-rahasia")]
+)
 def test_wrong_credentials_are_refused_alike(client, auditor, email, password):
     response = client.post("/login", data={"email": email, "password": password, "csrf_token": _csrf(client)})
 
@@ -54,8 +57,9 @@ def test_login_without_csrf_token_is_refused(client, auditor):
 
 
 def test_a_session_cookie_cannot_write_through_the_api(client, auditor):
-    client.post("/login", data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia",
-                                "csrf_token": _csrf(client)})
+    client.post(
+        "/login", data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia", "csrf_token": _csrf(client)}
+    )
 
     response = client.post("/api/v1/tokens", json={"name": "x"})
 
@@ -63,8 +67,9 @@ def test_a_session_cookie_cannot_write_through_the_api(client, auditor):
 
 
 def test_logout_ends_the_session(client, auditor):
-    client.post("/login", data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia",
-                                "csrf_token": _csrf(client)})
+    client.post(
+        "/login", data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia", "csrf_token": _csrf(client)}
+    )
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
 
     response = client.post("/logout", data={"csrf_token": token})
@@ -74,8 +79,10 @@ def test_logout_ends_the_session(client, auditor):
 
 
 def test_login_redirects_only_to_same_site_paths(client, auditor):
-    response = client.post("/login?next=https://evil.example/", data={
-        "email": "auditor@bpjph.test", "password": "kata-sandi-rahasia", "csrf_token": _csrf(client)})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "auditor@bpjph.test", "password": "kata-sandi-rahasia", "csrf_token": _csrf(client)},
+    )
 
     assert response.headers["Location"] == "/"
 

@@ -16,8 +16,16 @@ from tests.api.conftest import approve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("HALAL_TRACE_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
 
@@ -47,8 +55,9 @@ def test_consumer_page_on_a_phone_in_both_languages(live, client, filled, sessio
         try:
             results = {}
             for lang, header in (("id", "id-ID,id;q=0.9"), ("en", "en-US,en;q=0.9")):
-                context = browser.new_context(viewport={"width": 390, "height": 844}, locale=lang,
-                                              extra_http_headers={"Accept-Language": header})
+                context = browser.new_context(
+                    viewport={"width": 390, "height": 844}, locale=lang, extra_http_headers={"Accept-Language": header}
+                )
                 page = context.new_page()
                 page.on("request", lambda r: None if r.url.startswith(live) else outside.append(r.url))
                 response = page.goto(live + path)

@@ -48,7 +48,8 @@ class Watcher:
         url = message.location.get("url", "")
         # A status the server meant (the refused form's 422) or the browser's own favicon guess is no fault.
         if message.text.startswith("Failed to load resource: the server responded with a status of") and (
-                url == page.url or url.endswith("/favicon.ico")):
+            url == page.url or url.endswith("/favicon.ico")
+        ):
             return
         self._note(f"{message.text} ({url})")
 
@@ -70,7 +71,8 @@ def marketplace(live):  # noqa: F811
 
     def listing(environ, start_response):
         body = "<!doctype html><title>Listing</title><h1>Rendang</h1>" + "".join(
-            f'<iframe id="{name}" src="{src}" width="360" height="180"></iframe>' for name, src in frames.items())
+            f'<iframe id="{name}" src="{src}" width="360" height="180"></iframe>' for name, src in frames.items()
+        )
         return Response(body, mimetype="text/html")(environ, start_response)
 
     server = make_server("127.0.0.1", 0, listing, threaded=True)
@@ -82,8 +84,9 @@ def marketplace(live):  # noqa: F811
 
 
 def _context(browser, watcher: Watcher, live_url: str, outside: list[str], elsewhere: str = ""):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id",
-                                  extra_http_headers={"Accept-Language": "id-ID,id;q=0.9"})
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="id", extra_http_headers={"Accept-Language": "id-ID,id;q=0.9"}
+    )
     context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
     watcher.attach(page)
@@ -99,12 +102,18 @@ def _sign_in(page, watcher: Watcher, live_url: str, role: str) -> None:
     page.wait_for_load_state("load")
 
 
-def test_pages_render_without_policy_violations_and_the_graph_still_responds(live, marketplace, client,  # noqa: F811
-                                                                            filled, session):
+def test_pages_render_without_policy_violations_and_the_graph_still_responds(
+    live,  # noqa: F811
+    marketplace,
+    client,  # noqa: F811
+    filled,
+    session,
+):
     from playwright.sync_api import sync_playwright
 
-    issued = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={},
-                         headers=filled.auth("producer_a")).json[0]
+    issued = client.post(
+        f"/api/v1/batches/{filled.own['batches']}/codes", json={}, headers=filled.auth("producer_a")
+    ).json[0]
     consumer_path = issued["url"].removeprefix("https://trace.test")
     market_url, frames = marketplace
     frames.update(card=f"{live}/embed/{issued['code']}", login=f"{live}/login")
@@ -177,8 +186,16 @@ def test_pages_render_without_policy_violations_and_the_graph_still_responds(liv
     marketplace = watcher.seen.pop("marketplace with embed")
     provoked = watcher.seen.pop("provoked")
     assert {kind: errors for kind, errors in watcher.seen.items() if errors} == {}
-    assert set(watcher.seen) == {"login", "producer dashboard", "producer form", "auditor queue", "auditor review",
-                                 "coordinator", "consumer page", "badge"}
+    assert set(watcher.seen) == {
+        "login",
+        "producer dashboard",
+        "producer form",
+        "auditor queue",
+        "auditor review",
+        "coordinator",
+        "consumer page",
+        "badge",
+    }
     # The only complaint on the marketplace page is the framed sign-in page; the embed card is clean.
     assert len(marketplace) == 1, marketplace
     assert "frame-ancestors" in marketplace[0]

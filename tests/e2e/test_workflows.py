@@ -21,8 +21,9 @@ PASSWORD = "correct horse battery"
 
 
 def _sign_in(browser, live_url: str, role: str, outside: list[str]):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id",
-                                  extra_http_headers={"Accept-Language": "id-ID,id;q=0.9"})
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="id", extra_http_headers={"Accept-Language": "id-ID,id;q=0.9"}
+    )
     page = context.new_page()
     page.on("request", lambda r: None if r.url.startswith(live_url) else outside.append(r.url))
     page.goto(f"{live_url}/login")
@@ -53,8 +54,9 @@ def test_review_approval_reaches_the_consumer_page(live, client, filled, session
             context.close()
 
             review = session.scalar(sa.select(Review).where(Review.product_id == filled.product_a))
-            issued = client.post(f"/api/v1/batches/{review.batch_id}/codes", json={},
-                                 headers=filled.auth("producer_a")).json[0]
+            issued = client.post(
+                f"/api/v1/batches/{review.batch_id}/codes", json={}, headers=filled.auth("producer_a")
+            ).json[0]
 
             context, page = _sign_in(browser, live, "auditor", outside)
             page.goto(f"{live}/auditor?lang=en")
@@ -100,19 +102,28 @@ def test_review_approval_reaches_the_consumer_page(live, client, filled, session
     assert outside == []
 
 
-def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(live, filled, session,  # noqa: F811
-                                                                            tmp_path):
+def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
+    live,  # noqa: F811
+    filled,
+    session,  # noqa: F811
+    tmp_path,
+):
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     supplier = session.scalar(sa.text("SELECT name FROM supplier WHERE id = :i"), {"i": filled.own["suppliers"]})
     sheet = tmp_path / "bahan.csv"
-    sheet.write_text("\r\n".join([
-        ",".join(spreadsheet.COLUMNS),
-        f"Tepung beras,ingredient,grain,plant,,,,{supplier},,TB-1,10,kg,2025-11-02",
-        f"Kunyit,ingredient,spice,plant,,,,{supplier},,KN-1,banyak,kg,2025-11-02",
-    ]) + "\r\n")
+    sheet.write_text(
+        "\r\n".join(
+            [
+                ",".join(spreadsheet.COLUMNS),
+                f"Tepung beras,ingredient,grain,plant,,,,{supplier},,TB-1,10,kg,2025-11-02",
+                f"Kunyit,ingredient,spice,plant,,,,{supplier},,KN-1,banyak,kg,2025-11-02",
+            ]
+        )
+        + "\r\n"
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:

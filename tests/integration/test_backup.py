@@ -55,10 +55,16 @@ class Database:
             engine = make_engine(url)
             upgrade(engine, revision)
             engine.dispose()
-        self.app: Flask = create_app({
-            "TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": "https://trace.test",
-            "ASSESSMENT_AS_OF": ASSESSMENT_DAY, "SIGNING_KEY_DIR": str(tmp / "signing-keys"),
-        })
+        self.app: Flask = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": url,
+                "SECRET_KEY": "test-secret",
+                "PUBLIC_BASE_URL": "https://trace.test",
+                "ASSESSMENT_AS_OF": ASSESSMENT_DAY,
+                "SIGNING_KEY_DIR": str(tmp / "signing-keys"),
+            }
+        )
         self.app.instance_path = str(tmp)
 
     def cli(self, *args: str) -> Any:
@@ -72,8 +78,13 @@ class Database:
     def python_rows(self) -> dict[str, list[dict[str, Any]]]:
         """Every row as SQLAlchemy reads it (Decimal, aware datetime, enum member...), independent of the file."""
         with self.app.extensions["db_engine"].connect() as connection:
-            return {t.name: [dict(r._mapping) for r in connection.execute(
-                sa.select(t).order_by(*(t.primary_key.columns or t.columns)))] for t in Base.metadata.sorted_tables}
+            return {
+                t.name: [
+                    dict(r._mapping)
+                    for r in connection.execute(sa.select(t).order_by(*(t.primary_key.columns or t.columns)))
+                ]
+                for t in Base.metadata.sorted_tables
+            }
 
     def close(self) -> None:
         self.app.extensions["db_engine"].dispose()
@@ -147,28 +158,45 @@ def fill(db: Database) -> dict[str, Any]:
         assert product is not None
         first_batch = session.scalar(sa.select(Batch.id).where(Batch.product_id == product.id).order_by(Batch.id))
         review = reviews.submit(session, actor_for(session, producer), product.id, batch_id=first_batch)
-        reviews.decide(session, actor_for(session, auditor), review.id, approve=True,
-                       reason="Semua bahan bersertifikat.")
+        reviews.decide(
+            session, actor_for(session, auditor), review.id, approve=True, reason="Semua bahan bersertifikat."
+        )
         other = session.scalar(sa.select(Product).where(Product.id != product.id).order_by(Product.id))
         assert other is not None
-        rejected = reviews.submit(session, actor_for(session, session.scalar(
-            sa.select(User).where(User.business_id == other.business_id, User.role == Role.PRODUCER))), other.id)
+        rejected = reviews.submit(
+            session,
+            actor_for(
+                session,
+                session.scalar(
+                    sa.select(User).where(User.business_id == other.business_id, User.role == Role.PRODUCER)
+                ),
+            ),
+            other.id,
+        )
         reviews.decide(session, actor_for(session, auditor), rejected.id, approve=False, reason="Gelatin tanpa SH.")
         _, producer_token = accounts.create_token(session, OPERATOR, user=producer, name="backup test")
         _, auditor_token = accounts.create_token(session, OPERATOR, user=auditor, name="backup test")
         certificate = session.scalar(sa.select(Certificate.id).order_by(Certificate.id.desc()))
         producer_product = product.id
         coded = [batches[-1], batches[-2], review.batch_id]  # the last of them approved: "verified"
-    issued = [json.loads(line) for batch in coded
-              for line in db.cli("codes", "issue", str(batch), "--count", "2", "--json").output.splitlines()]
+    issued = [
+        json.loads(line)
+        for batch in coded
+        for line in db.cli("codes", "issue", str(batch), "--count", "2", "--json").output.splitlines()
+    ]
     assert db.cli("codes", "revoke", issued[1]["code"]).exit_code == 0
     client = db.app.test_client()
-    changed = client.post(f"/api/v1/certificates/{certificate}/status",
-                          json={"status": "suspended", "effective": "2025-11-01", "reason": "Audit lapangan."},
-                          headers={"Authorization": f"Bearer {auditor_token}", "Idempotency-Key": "suspend-1"})
+    changed = client.post(
+        f"/api/v1/certificates/{certificate}/status",
+        json={"status": "suspended", "effective": "2025-11-01", "reason": "Audit lapangan."},
+        headers={"Authorization": f"Bearer {auditor_token}", "Idempotency-Key": "suspend-1"},
+    )
     assert changed.status_code == 200, changed.json
-    listing = client.post(f"/api/v1/products/{producer_product}/listings", json={"url": "https://shopee.co.id/rendang"},
-                          headers={"Authorization": f"Bearer {producer_token}", "Idempotency-Key": "listing-1"})
+    listing = client.post(
+        f"/api/v1/products/{producer_product}/listings",
+        json={"url": "https://shopee.co.id/rendang"},
+        headers={"Authorization": f"Bearer {producer_token}", "Idempotency-Key": "listing-1"},
+    )
     assert listing.status_code == 201, listing.json
     return {"codes": issued, "producer_token": producer_token}
 
@@ -177,8 +205,9 @@ def verify_answer(db: Database, url: str) -> tuple[int, Any]:
     parts = urlsplit(url)
     code = parts.path.rsplit("/", 1)[-1] if "/v/" in parts.path else parse_qs(parts.query)["c"][0]
     signature = parse_qs(parts.query)["s"][0]
-    answer = db.app.test_client().get(f"/api/v1/verify/{code}", query_string={"s": signature},
-                                      headers={"Origin": "https://shopee.co.id"})
+    answer = db.app.test_client().get(
+        f"/api/v1/verify/{code}", query_string={"s": signature}, headers={"Origin": "https://shopee.co.id"}
+    )
     return answer.status_code, answer.json
 
 
@@ -204,8 +233,10 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path: Path) -> None:
         middle_journal = journal_report(middle)
         middle_verify = {c["code"]: verify_answer(middle, c["url"]) for c in filled["codes"]}
         middle_supplier = middle.app.test_client().post(
-            "/api/v1/suppliers", json={"name": "Pasar Tos 3000", "kind": "market", "country": "ID"},
-            headers={"Authorization": f"Bearer {filled['producer_token']}"})
+            "/api/v1/suppliers",
+            json={"name": "Pasar Tos 3000", "kind": "market", "country": "ID"},
+            headers={"Authorization": f"Bearer {filled['producer_token']}"},
+        )
         middle.close()
 
     last = Database(sqlite_url(tmp_path / "last.sqlite"), tmp_path)
@@ -222,8 +253,17 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path: Path) -> None:
     assert header["source"] == "sqlite"
     assert header["alembic_revision"] == json.loads(restored.output)["alembic_revision"]
     assert trailer["rows"] == json.loads(restored.output)["rows"] == sum(len(r) for r in rows_1.values()) > 500
-    for table in ("journal_entry", "verification_code", "review_event", "assessment", "idempotency_record",
-                  "api_token", "product_listing", "programme_participant", "certificate_scope"):
+    for table in (
+        "journal_entry",
+        "verification_code",
+        "review_event",
+        "assessment",
+        "idempotency_record",
+        "api_token",
+        "product_listing",
+        "programme_participant",
+        "certificate_scope",
+    ):
         assert rows_1[table], table
     assert differences(rows_1, rows_2) == []
     assert differences(rows_1, rows_3) == []
@@ -245,8 +285,10 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path: Path) -> None:
     assert middle_supplier.status_code == 201, middle_supplier.json
     assert middle_supplier.json["id"] == largest_supplier + 1
     created = last.app.test_client().post(
-        "/api/v1/suppliers", json={"name": "Pasar Tos 3000", "kind": "market", "country": "ID"},
-        headers={"Authorization": f"Bearer {filled['producer_token']}"})
+        "/api/v1/suppliers",
+        json={"name": "Pasar Tos 3000", "kind": "market", "country": "ID"},
+        headers={"Authorization": f"Bearer {filled['producer_token']}"},
+    )
     assert created.status_code == 201, created.json
     assert created.json["id"] == largest_supplier + 1
     assert journal_report(last)["ok"]
@@ -274,8 +316,14 @@ def small_backup(tmp_path: Path) -> Path:
     source = Database(sqlite_url(tmp_path / "small.sqlite"), tmp_path)
     with source.session() as session:
         dossiers.import_dossier(session, OPERATOR, example("rendang-ok"))
-        user, _ = accounts.create_user(session, OPERATOR, email="bundo@rendang.id", role=Role.PRODUCER,
-                                       business_nib="1208230044517", password="sangat-rahasia-1")
+        user, _ = accounts.create_user(
+            session,
+            OPERATOR,
+            email="bundo@rendang.id",
+            role=Role.PRODUCER,
+            business_nib="1208230044517",
+            password="sangat-rahasia-1",
+        )
         accounts.create_token(session, OPERATOR, user=user)
     path = tmp_path / "small.jsonl"
     assert source.cli("export", "--all", "--out", str(path)).exit_code == 0
@@ -337,14 +385,16 @@ def test_an_unmigrated_target_is_refused(tmp_path: Path, small_backup: Path) -> 
     target.close()
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda lines: [line.replace("Rendang", "Rendang Babi") for line in lines], "SHA-256 does not match"),
-    (lambda lines: lines[:-1], "truncated"),
-    (lambda lines: lines[:-5] + lines[-1:], "SHA-256 does not match"),
-    (lambda lines: ['{"format":"halal-trace/dossier@1"}\n', *lines[1:]], "not a halal-trace/backup@1"),
-])
-def test_an_altered_or_truncated_backup_is_refused(tmp_path: Path, small_backup: Path, edit: Any,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda lines: [line.replace("Rendang", "Rendang Babi") for line in lines], "SHA-256 does not match"),
+        (lambda lines: lines[:-1], "truncated"),
+        (lambda lines: lines[:-5] + lines[-1:], "SHA-256 does not match"),
+        (lambda lines: ['{"format":"halal-trace/dossier@1"}\n', *lines[1:]], "not a halal-trace/backup@1"),
+    ],
+)
+def test_an_altered_or_truncated_backup_is_refused(tmp_path: Path, small_backup: Path, edit: Any, message: str) -> None:
     lines = small_backup.read_text(encoding="utf-8").splitlines(keepends=True)
     altered = tmp_path / "altered.jsonl"
     altered.write_text("".join(edit(lines)), encoding="utf-8")
@@ -431,23 +481,71 @@ class Colour(enum.Enum):
 
 
 SAMPLE = sa.Table(
-    "backup_sample", sa.MetaData(),
+    "backup_sample",
+    sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("day", sa.Date), sa.Column("at", UTCDateTime()), sa.Column("amount", sa.Numeric(18, 6)),
-    sa.Column("ratio", sa.Float), sa.Column("flag", sa.Boolean), sa.Column("colour", sa.Enum(
-        Colour, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members])),
-    sa.Column("doc", sa.JSON), sa.Column("blob", sa.LargeBinary), sa.Column("uid", sa.Uuid),
-    sa.Column("clock", sa.Time), sa.Column("span", sa.Interval), sa.Column("note", sa.Text),
+    sa.Column("day", sa.Date),
+    sa.Column("at", UTCDateTime()),
+    sa.Column("amount", sa.Numeric(18, 6)),
+    sa.Column("ratio", sa.Float),
+    sa.Column("flag", sa.Boolean),
+    sa.Column(
+        "colour",
+        sa.Enum(Colour, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members]),
+    ),
+    sa.Column("doc", sa.JSON),
+    sa.Column("blob", sa.LargeBinary),
+    sa.Column("uid", sa.Uuid),
+    sa.Column("clock", sa.Time),
+    sa.Column("span", sa.Interval),
+    sa.Column("note", sa.Text),
 )
 SAMPLE_ROWS = [
-    {"id": 1, "day": dt.date(2025, 11, 24), "at": dt.datetime(2025, 11, 24, 8, 30, 0, 123456, tzinfo=dt.UTC),
-     "amount": decimal.Decimal("1234567.123456"), "ratio": 0.1, "flag": True, "colour": Colour.GREEN,
-     "doc": {"b": [1, 2.5, None], "a": "é"}, "blob": bytes(range(256)), "uid": uuid.UUID(int=7),
-     "clock": dt.time(23, 59, 59, 999999), "span": dt.timedelta(days=2, seconds=5, microseconds=1), "note": "x\ny"},
-    {"id": 2, "day": None, "at": None, "amount": decimal.Decimal("-0.000001"), "ratio": None, "flag": False,
-     "colour": None, "doc": sa.JSON.NULL, "blob": b"", "uid": None, "clock": None, "span": None, "note": ""},
-    {"id": 3, "day": None, "at": None, "amount": None, "ratio": None, "flag": None,
-     "colour": None, "doc": sa.null(), "blob": None, "uid": None, "clock": None, "span": None, "note": None},
+    {
+        "id": 1,
+        "day": dt.date(2025, 11, 24),
+        "at": dt.datetime(2025, 11, 24, 8, 30, 0, 123456, tzinfo=dt.UTC),
+        "amount": decimal.Decimal("1234567.123456"),
+        "ratio": 0.1,
+        "flag": True,
+        "colour": Colour.GREEN,
+        "doc": {"b": [1, 2.5, None], "a": "é"},
+        "blob": bytes(range(256)),
+        "uid": uuid.UUID(int=7),
+        "clock": dt.time(23, 59, 59, 999999),
+        "span": dt.timedelta(days=2, seconds=5, microseconds=1),
+        "note": "x\ny",
+    },
+    {
+        "id": 2,
+        "day": None,
+        "at": None,
+        "amount": decimal.Decimal("-0.000001"),
+        "ratio": None,
+        "flag": False,
+        "colour": None,
+        "doc": sa.JSON.NULL,
+        "blob": b"",
+        "uid": None,
+        "clock": None,
+        "span": None,
+        "note": "",
+    },
+    {
+        "id": 3,
+        "day": None,
+        "at": None,
+        "amount": None,
+        "ratio": None,
+        "flag": None,
+        "colour": None,
+        "doc": sa.null(),
+        "blob": None,
+        "uid": None,
+        "clock": None,
+        "span": None,
+        "note": None,
+    },
 ]
 
 

@@ -16,8 +16,13 @@ def test_concurrent_writers_keep_the_chain_linear(app, world):
     def write(worker: int) -> None:
         for n in range(15):
             with Session(engine, expire_on_commit=False) as session:
-                records.create_record(session, OPERATOR, "suppliers", {"name": f"Pasar {worker}-{n}", "kind": "market"},
-                                      business_id=world.business_a)
+                records.create_record(
+                    session,
+                    OPERATOR,
+                    "suppliers",
+                    {"name": f"Pasar {worker}-{n}", "kind": "market"},
+                    business_id=world.business_a,
+                )
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(write, range(3)))

@@ -34,10 +34,12 @@ PROBLEM = "application/problem+json"
 def records(world, session) -> dict[str, Any]:
     """Business A's rendang dossier, stored: its supplier and certificate ids."""
     dossiers.import_dossier(session, OPERATOR, example("rendang-ok"))
-    suppliers = session.scalars(sa.select(Supplier.id).where(Supplier.business_id == world.business_a)
-                                .order_by(Supplier.id)).all()
-    certificates = session.scalars(sa.select(Certificate.id).where(Certificate.business_id == world.business_a)
-                                   .order_by(Certificate.id)).all()
+    suppliers = session.scalars(
+        sa.select(Supplier.id).where(Supplier.business_id == world.business_a).order_by(Supplier.id)
+    ).all()
+    certificates = session.scalars(
+        sa.select(Certificate.id).where(Certificate.business_id == world.business_a).order_by(Certificate.id)
+    ).all()
     session.close()
     return {"suppliers": list(suppliers), "certificates": list(certificates)}
 
@@ -69,8 +71,7 @@ def _patch(app: Flask, path: str, body: dict[str, Any], headers: dict[str, str])
     return app.test_client().patch(path, json=body, headers=headers)
 
 
-def test_two_patches_with_the_same_if_match_one_wins_the_other_gets_409_with_the_current_version(
-        app, world, records):
+def test_two_patches_with_the_same_if_match_one_wins_the_other_gets_409_with_the_current_version(app, world, records):
     supplier = records["suppliers"][0]
     path = f"/api/v1/suppliers/{supplier}"
     auth = world.auth("producer_a")
@@ -78,8 +79,10 @@ def test_two_patches_with_the_same_if_match_one_wins_the_other_gets_409_with_the
     etag, version = read.headers["ETag"], read.json["version"]
     names = ["Pemasok Satu", "Pemasok Dua"]
 
-    with meet_before(app.extensions["db_engine"], "UPDATE supplier ") as barrier, \
-            ThreadPoolExecutor(max_workers=2) as pool:
+    with (
+        meet_before(app.extensions["db_engine"], "UPDATE supplier ") as barrier,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
         answers = list(pool.map(lambda name: _patch(app, path, {"name": name}, {**auth, "If-Match": etag}), names))
     assert barrier.n_waiting == 0
     assert not barrier.broken  # both writers passed the If-Match check and reached their UPDATE together
@@ -105,22 +108,24 @@ def test_two_patches_with_the_same_if_match_one_wins_the_other_gets_409_with_the
 
     # The loser re-reads, retries with the new ETag, and lands on top of the winner's change.
     loser_name = names[1 - answers.index(won)]
-    retry = app.test_client().patch(path, json={"name": loser_name},
-                                    headers={**auth, "If-Match": current.headers["ETag"]})
+    retry = app.test_client().patch(
+        path, json={"name": loser_name}, headers={**auth, "If-Match": current.headers["ETag"]}
+    )
     assert retry.status_code == 200, retry.json
     assert retry.json["version"] == version + 2
     assert app.test_client().get(path, headers=auth).json["name"] == loser_name
 
     with Session(app.extensions["db_engine"]) as session:
         assert journal.verify(session).ok
-        updates = session.scalars(sa.select(JournalEntry.payload).where(
-            JournalEntry.subject == f"supplier:{supplier}", JournalEntry.action == "update")
-            .order_by(JournalEntry.seq)).all()
+        updates = session.scalars(
+            sa.select(JournalEntry.payload)
+            .where(JournalEntry.subject == f"supplier:{supplier}", JournalEntry.action == "update")
+            .order_by(JournalEntry.seq)
+        ).all()
     assert [u["name"] for u in updates] == [winner_name, loser_name]  # no update lost, none journaled twice
 
 
-def test_many_writers_on_different_records_and_certificate_decisions_keep_one_chain_and_no_500(
-        app, world, records):
+def test_many_writers_on_different_records_and_certificate_decisions_keep_one_chain_and_no_500(app, world, records):
     suppliers = records["suppliers"]
     certificate = records["certificates"][0]
     producer, auditor = world.auth("producer_a"), world.auth("auditor")
@@ -131,8 +136,9 @@ def test_many_writers_on_different_records_and_certificate_decisions_keep_one_ch
     def edit(supplier: int) -> None:
         client = app.test_client()
         for n in range(rounds):
-            answer = client.patch(f"/api/v1/suppliers/{supplier}", json={"name": f"Pemasok {supplier}-{n}"},
-                                  headers=producer)
+            answer = client.patch(
+                f"/api/v1/suppliers/{supplier}", json={"name": f"Pemasok {supplier}-{n}"}, headers=producer
+            )
             with lock:
                 answers.append((f"supplier:{supplier}", answer))
 
@@ -140,8 +146,11 @@ def test_many_writers_on_different_records_and_certificate_decisions_keep_one_ch
         client = app.test_client()
         for n in range(rounds):
             status = "suspended" if n % 2 == 0 else "active"
-            answer = client.post(f"/api/v1/certificates/{certificate}/status", headers=auth_json(auditor),
-                                 json={"status": status, "effective": "2025-11-20", "reason": "uji serentak"})
+            answer = client.post(
+                f"/api/v1/certificates/{certificate}/status",
+                headers=auth_json(auditor),
+                json={"status": status, "effective": "2025-11-20", "reason": "uji serentak"},
+            )
             with lock:
                 answers.append(("certificate", answer))
 
@@ -205,12 +214,14 @@ def test_a_deadlocked_write_answers_503_and_changes_nothing(app, world, records)
         other.execute(sa.text("SET deadlock_timeout = '20s'"))  # the request's backend detects it first
         other.execute(sa.text("UPDATE journal_head SET last_seq = last_seq WHERE id = 1"))
         result: list[Any] = []
-        request = threading.Thread(target=lambda: result.append(
-            app.test_client().patch(path, json={"name": "Tidak tersimpan"}, headers=auth)))
+        request = threading.Thread(
+            target=lambda: result.append(app.test_client().patch(path, json={"name": "Tidak tersimpan"}, headers=auth))
+        )
         request.start()
         deadline = time.monotonic() + 20
-        while not other.scalar(sa.text(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")):
+        while not other.scalar(
+            sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+        ):
             assert time.monotonic() < deadline, "the request never waited for the journal head"
             time.sleep(0.02)
         other.execute(sa.text("SELECT id FROM supplier WHERE id = :id FOR UPDATE"), {"id": supplier})

@@ -59,29 +59,66 @@ def epcis_document(events: int) -> dict[str, Any]:
     pairs = events // 2
     material, product = f"{BASE}/material/Gula%20pasir", f"{BASE}/product/Kue%20lapis"
     supplier, facility = f"{BASE}/supplier/Toko%20Sinar", f"{BASE}/facility/Dapur"
-    master = {"vocabularyList": [
-        {"type": "urn:epcglobal:epcis:vtype:EPCClass", "vocabularyElementList": [
-            {"id": material, "attributes": _attributes(name="Gula pasir", kind="ingredient", category="sugar",
-                                                       origin="plant")},
-            {"id": product, "attributes": _attributes(name="Kue lapis")}]},
-        {"type": "urn:epcglobal:epcis:vtype:Party", "vocabularyElementList": [
-            {"id": supplier, "attributes": _attributes(name="Toko Sinar", kind="market", country="ID")}]},
-        {"type": "urn:epcglobal:epcis:vtype:BusinessLocation", "vocabularyElementList": [
-            {"id": facility, "attributes": _attributes(name="Dapur", kind="production", dedicatedHalal="true")}]},
-    ]}
-    receipts = [{"type": "ObjectEvent", "eventTime": "2025-11-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
-                 "action": "ADD", "bizStep": "receiving",
-                 "quantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 5, "uom": "KGM"}],
-                 "sourceList": [{"type": "owning_party", "source": supplier}]} for i in range(pairs)]
-    transformations = [{"type": "TransformationEvent", "eventTime": "2025-11-02T08:00:00+07:00",
-                        "eventTimeZoneOffset": "+07:00", "ht:name": "Aduk dan panggang",
-                        "inputQuantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 1,
-                                               "uom": "KGM"}],
-                        "outputQuantityList": [{"epcClass": f"{product}/lot/KL-{i:05d}", "quantity": 10}],
-                        "bizLocation": {"id": facility}} for i in range(pairs)]
-    return {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}],
-            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2025-11-03T00:00:00Z",
-            "epcisHeader": {"epcisMasterData": master}, "epcisBody": {"eventList": receipts + transformations}}
+    master = {
+        "vocabularyList": [
+            {
+                "type": "urn:epcglobal:epcis:vtype:EPCClass",
+                "vocabularyElementList": [
+                    {
+                        "id": material,
+                        "attributes": _attributes(
+                            name="Gula pasir", kind="ingredient", category="sugar", origin="plant"
+                        ),
+                    },
+                    {"id": product, "attributes": _attributes(name="Kue lapis")},
+                ],
+            },
+            {
+                "type": "urn:epcglobal:epcis:vtype:Party",
+                "vocabularyElementList": [
+                    {"id": supplier, "attributes": _attributes(name="Toko Sinar", kind="market", country="ID")}
+                ],
+            },
+            {
+                "type": "urn:epcglobal:epcis:vtype:BusinessLocation",
+                "vocabularyElementList": [
+                    {"id": facility, "attributes": _attributes(name="Dapur", kind="production", dedicatedHalal="true")}
+                ],
+            },
+        ]
+    }
+    receipts = [
+        {
+            "type": "ObjectEvent",
+            "eventTime": "2025-11-01T08:00:00+07:00",
+            "eventTimeZoneOffset": "+07:00",
+            "action": "ADD",
+            "bizStep": "receiving",
+            "quantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 5, "uom": "KGM"}],
+            "sourceList": [{"type": "owning_party", "source": supplier}],
+        }
+        for i in range(pairs)
+    ]
+    transformations = [
+        {
+            "type": "TransformationEvent",
+            "eventTime": "2025-11-02T08:00:00+07:00",
+            "eventTimeZoneOffset": "+07:00",
+            "ht:name": "Aduk dan panggang",
+            "inputQuantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 1, "uom": "KGM"}],
+            "outputQuantityList": [{"epcClass": f"{product}/lot/KL-{i:05d}", "quantity": 10}],
+            "bizLocation": {"id": facility},
+        }
+        for i in range(pairs)
+    ]
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2025-11-03T00:00:00Z",
+        "epcisHeader": {"epcisMasterData": master},
+        "epcisBody": {"eventList": receipts + transformations},
+    }
 
 
 def large_dossier(extra: int) -> dict[str, Any]:
@@ -92,8 +129,9 @@ def large_dossier(extra: int) -> dict[str, Any]:
     for i in range(extra):
         doc["lots"].append({**lot, "id": f"lot-x{i}", "lot_code": f"X-{i:05d}"})
         doc["steps"].append({**step, "id": f"step-x{i}", "inputs": [f"lot-x{i}"], "outputs": [f"b-x{i}"]})
-        doc["batches"].append({"id": f"b-x{i}", "lot_code": f"BX-{i:05d}", "produced_on": step["on"],
-                               "step": f"step-x{i}"})
+        doc["batches"].append(
+            {"id": f"b-x{i}", "lot_code": f"BX-{i:05d}", "produced_on": step["on"], "step": f"step-x{i}"}
+        )
     return doc
 
 
@@ -101,14 +139,26 @@ def large_dossier(extra: int) -> dict[str, Any]:
 
 
 def _environment(database_url: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "HALAL_TRACE_DATABASE_URL": database_url,
-            "HALAL_TRACE_SECRET_KEY": "crash-test", "HALAL_TRACE_PUBLIC_BASE_URL": "https://trace.test"}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HALAL_TRACE_DATABASE_URL": database_url,
+        "HALAL_TRACE_SECRET_KEY": "crash-test",
+        "HALAL_TRACE_PUBLIC_BASE_URL": "https://trace.test",
+    }
 
 
 def halal_trace(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the CLI in its own process, as an operator would."""
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=_environment(database_url),
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env=_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def journal_report(database_url: str) -> dict[str, Any]:
@@ -135,10 +185,28 @@ class Server:
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-             "--worker-class", "gthread", "--threads", "2", "--timeout", "120", "api.app:create_app()"],
-            cwd=ROOT, env=_environment(self.database_url), start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "2",
+                "--timeout",
+                "120",
+                "api.app:create_app()",
+            ],
+            cwd=ROOT,
+            env=_environment(self.database_url),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.process.stderr.read().decode() if self.process.stderr else ""
@@ -161,8 +229,14 @@ class Server:
         if self.process is not None and self.process.stderr:
             self.process.stderr.close()
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                timeout: float = 120) -> tuple[int, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -201,11 +275,21 @@ class Watch:
         if self.postgres:
             engine = make_engine(self.url, poolclass=sa.NullPool)
             with engine.connect() as connection:
-                open_ = connection.scalar(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")) > 0
-                drawn = {name: value or 0 for name, value in connection.execute(sa.text(
-                    "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()"))}
+                open_ = (
+                    connection.scalar(
+                        sa.text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+                        )
+                    )
+                    > 0
+                )
+                drawn = {
+                    name: value or 0
+                    for name, value in connection.execute(
+                        sa.text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")
+                    )
+                }
             engine.dispose()
             return open_, drawn, 0
         wal = Path(f"{self.path}-wal")
@@ -225,8 +309,12 @@ class Watch:
 
     def sample(self) -> Sample:
         open_, drawn, wal = self._raw()
-        return Sample(at=time.monotonic() - self.start, open=open_,
-                      drawn={k: v - self.base[1].get(k, 0) for k, v in drawn.items()}, wal=wal - self.base[2])
+        return Sample(
+            at=time.monotonic() - self.start,
+            open=open_,
+            drawn={k: v - self.base[1].get(k, 0) for k, v in drawn.items()},
+            wal=wal - self.base[2],
+        )
 
     def until(self, ready: Callable[[Sample], bool], finished: Callable[[], bool], limit: float = 60) -> Sample:
         """Poll until `ready` holds for a sample; fail if the write finishes (or time runs out) first."""
@@ -245,8 +333,10 @@ class Watch:
 def table_counts(database_url: str) -> dict[str, int]:
     engine = make_engine(database_url, poolclass=sa.NullPool)
     with engine.connect() as connection:
-        counts = {t.name: int(connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0)
-                  for t in Base.metadata.sorted_tables}
+        counts = {
+            t.name: int(connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0)
+            for t in Base.metadata.sorted_tables
+        }
     engine.dispose()
     return counts
 
@@ -297,8 +387,7 @@ def file_database(database_url: str) -> str:
 # --- the tests ------------------------------------------------------------------------------------
 
 
-def test_a_capture_killed_mid_transaction_leaves_nothing_and_a_resend_stores_it_all(
-        world, file_database, capsys):
+def test_a_capture_killed_mid_transaction_leaves_nothing_and_a_resend_stores_it_all(world, file_database, capsys):
     url = file_database
     document = json.dumps(epcis_document(EPCIS_EVENTS)).encode()
     headers = {**world.auth("producer_a"), "Content-Type": "application/ld+json"}
@@ -332,17 +421,29 @@ def test_a_capture_killed_mid_transaction_leaves_nothing_and_a_resend_stores_it_
         duration = time.monotonic() - started
     assert status == 201, body[:500]
     assert json.loads(body)["events"] == EPCIS_EVENTS
-    records = {"material_lot": steps, "production_step": steps, "step_input": steps, "batch": steps,
-               "supplier": 1, "material": 1, "product": 1, "facility": 1}
+    records = {
+        "material_lot": steps,
+        "production_step": steps,
+        "step_input": steps,
+        "batch": steps,
+        "supplier": 1,
+        "material": 1,
+        "product": 1,
+        "facility": 1,
+    }
     # One journal entry per record created, and one for the capture itself.
     records_journaled = sum(n for table, n in records.items() if table != "step_input")
     assert grown(before, table_counts(url)) == {**records, "journal_entry": records_journaled + 1}
     report = journal_report(url)
     assert report == {**report, "ok": True, "entries": journal_before + records_journaled + 1}
     assert_integrity(url)
-    _report(capsys, f"EPCIS capture of {EPCIS_EVENTS} events on {sa.make_url(url).get_backend_name()}",
-            killed_at=kill_point.describe(), full_capture_seconds=round(duration, 2),
-            killed_at_fraction=round(kill_point.at / duration, 2))
+    _report(
+        capsys,
+        f"EPCIS capture of {EPCIS_EVENTS} events on {sa.make_url(url).get_backend_name()}",
+        killed_at=kill_point.describe(),
+        full_capture_seconds=round(duration, 2),
+        killed_at_fraction=round(kill_point.at / duration, 2),
+    )
 
 
 def _send(server: Server, document: bytes, headers: dict[str, str]) -> Any:
@@ -353,7 +454,8 @@ def _send(server: Server, document: bytes, headers: dict[str, str]) -> Any:
 
 
 def test_a_dossier_import_killed_mid_transaction_leaves_nothing_and_a_rerun_stores_it_all(
-        file_database, tmp_path, capsys):
+    file_database, tmp_path, capsys
+):
     url = file_database
     dossier = large_dossier(DOSSIER_EXTRA)
     path = tmp_path / "dossier.json"
@@ -367,9 +469,14 @@ def test_a_dossier_import_killed_mid_transaction_leaves_nothing_and_a_rerun_stor
         return sample.open and sample.wal >= SPILLED
 
     watch = Watch(url)
-    importer = subprocess.Popen([sys.executable, "-m", "api.cli", "import", str(path), "--json"], cwd=ROOT,
-                                env=_environment(url), start_new_session=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "import", str(path), "--json"],
+        cwd=ROOT,
+        env=_environment(url),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         kill_point = watch.until(well_under_way, finished=lambda: importer.poll() is not None)
         seen_by_others = table_counts(url)
@@ -388,8 +495,14 @@ def test_a_dossier_import_killed_mid_transaction_leaves_nothing_and_a_rerun_stor
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["batches"]) == len(dossier["batches"])
     added = grown(before, table_counts(url))
-    for table, section in (("supplier", "suppliers"), ("material", "materials"), ("material_lot", "lots"),
-                           ("facility", "facilities"), ("production_step", "steps"), ("batch", "batches")):
+    for table, section in (
+        ("supplier", "suppliers"),
+        ("material", "materials"),
+        ("material_lot", "lots"),
+        ("facility", "facilities"),
+        ("production_step", "steps"),
+        ("batch", "batches"),
+    ):
         assert added[table] == len(dossier[section]), table
     assert added["business"] == 1
     assert added["product"] == 1
@@ -398,7 +511,11 @@ def test_a_dossier_import_killed_mid_transaction_leaves_nothing_and_a_rerun_stor
     assert report["ok"] is True
     assert report["entries"] == journal_before + added["journal_entry"]
     assert_integrity(url)
-    _report(capsys, f"dossier import of {len(dossier['lots'])} lots and {len(dossier['steps'])} steps on "
-                    f"{sa.make_url(url).get_backend_name()}",
-            killed_at=kill_point.describe(), full_import_seconds=round(duration, 2),
-            killed_at_fraction=round(kill_point.at / duration, 2))
+    _report(
+        capsys,
+        f"dossier import of {len(dossier['lots'])} lots and {len(dossier['steps'])} steps on "
+        f"{sa.make_url(url).get_backend_name()}",
+        killed_at=kill_point.describe(),
+        full_import_seconds=round(duration, 2),
+        killed_at_fraction=round(kill_point.at / duration, 2),
+    )

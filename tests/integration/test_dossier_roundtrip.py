@@ -18,8 +18,10 @@ def _without_as_of(document):
 
 
 def _counts(session):
-    return {m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
-            for m in (Business, Supplier, MaterialLot, Product, Batch, JournalEntry)}
+    return {
+        m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (Business, Supplier, MaterialLot, Product, Batch, JournalEntry)
+    }
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)

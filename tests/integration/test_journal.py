@@ -33,8 +33,9 @@ def test_an_untouched_chain_verifies(session, stored):
 def test_corrections_are_new_entries_and_history_keeps_the_old_value(session, stored):
     supplier = session.scalar(sa.select(Supplier).where(Supplier.ref == "sup-rph"))
 
-    history = session.scalars(sa.select(JournalEntry).where(JournalEntry.subject == f"supplier:{supplier.id}")
-                              .order_by(JournalEntry.seq)).all()
+    history = session.scalars(
+        sa.select(JournalEntry).where(JournalEntry.subject == f"supplier:{supplier.id}").order_by(JournalEntry.seq)
+    ).all()
 
     assert [e.action for e in history] == ["create", "update"]
     assert history[0].payload["name"] == "PT Barelang Potong Hewan (RPH Tanjung Uncang)"
@@ -45,8 +46,10 @@ def test_corrections_are_new_entries_and_history_keeps_the_old_value(session, st
     ("tamper", "reason"),
     [
         ("UPDATE journal_entry SET actor = 'user:99' WHERE seq = 7", "stored hash does not match the entry"),
-        ("UPDATE journal_entry SET payload_digest = '" + "a" * 64 + "' WHERE seq = 7",
-         "payload does not match its digest"),
+        (
+            "UPDATE journal_entry SET payload_digest = '" + "a" * 64 + "' WHERE seq = 7",
+            "payload does not match its digest",
+        ),
         ("DELETE FROM journal_entry WHERE seq = 7", "sequence jumps from 6 to 8"),
     ],
 )

@@ -14,9 +14,13 @@ def test_businesses_registered_before_the_migration_are_searchable(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
     upgrade(engine, "0002")
     with engine.begin() as connection:
-        connection.execute(sa.text("INSERT INTO business (name, nib, scale, country, version, created_at) "
-                                   "VALUES ('Rendang Bundo Nurlela', '1208230044517', 'small', 'ID', 1, "
-                                   "'2025-01-01 00:00:00')"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO business (name, nib, scale, country, version, created_at) "
+                "VALUES ('Rendang Bundo Nurlela', '1208230044517', 'small', 'ID', 1, "
+                "'2025-01-01 00:00:00')"
+            )
+        )
     upgrade(engine)
     with engine.connect() as connection:
         tokens = set(connection.execute(sa.text("SELECT token FROM business_search_token")).scalars())

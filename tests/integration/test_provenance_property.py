@@ -42,8 +42,12 @@ def _store(session, lots, steps, batches):
     product = Product(business_id=business.id, name="P")
     session.add_all([supplier, material, product])
     session.flush()
-    lot_rows = [MaterialLot(business_id=business.id, material_id=material.id, supplier_id=supplier.id,
-                            lot_code=f"L{i}", received_on=DAY) for i in range(lots)]
+    lot_rows = [
+        MaterialLot(
+            business_id=business.id, material_id=material.id, supplier_id=supplier.id, lot_code=f"L{i}", received_on=DAY
+        )
+        for i in range(lots)
+    ]
     session.add_all(lot_rows)
     batch_rows: list[Batch] = []
     for n, (inputs, outputs) in enumerate(steps):
@@ -54,9 +58,12 @@ def _store(session, lots, steps, batches):
             link = {"lot_id": lot_rows[i].id} if kind == "lot" else {"batch_id": batch_rows[i].id}
             session.add(StepInput(step_id=step.id, position=position, **link))
         for i in outputs:
-            batch_rows.append(Batch(business_id=business.id, product_id=product.id, lot_code=f"B{i}",
-                                    produced_on=DAY, step_id=step.id))
-        session.add_all(batch_rows[-len(outputs):])
+            batch_rows.append(
+                Batch(
+                    business_id=business.id, product_id=product.id, lot_code=f"B{i}", produced_on=DAY, step_id=step.id
+                )
+            )
+        session.add_all(batch_rows[-len(outputs) :])
         session.flush()
     session.commit()
     return lot_rows, batch_rows

@@ -17,8 +17,9 @@ def test_a_failure_after_nested_writes_rolls_all_of_them_back(session, world):
     def import_three_rows() -> None:
         with writing(session):
             for name in ("PT Satu", "PT Dua"):
-                records.create_record(session, OPERATOR, "suppliers", {"name": name, "kind": "manufacturer"},
-                                      business_id=world.business_a)
+                records.create_record(
+                    session, OPERATOR, "suppliers", {"name": name, "kind": "manufacturer"}, business_id=world.business_a
+                )
             raise RuntimeError("the third row failed")
 
     with pytest.raises(RuntimeError):
@@ -30,8 +31,9 @@ def test_a_failure_after_nested_writes_rolls_all_of_them_back(session, world):
 
 def test_nested_writes_commit_once_with_the_outer_block(session, world):
     with writing(session):
-        records.create_record(session, OPERATOR, "suppliers", {"name": "PT Satu", "kind": "manufacturer"},
-                              business_id=world.business_a)
+        records.create_record(
+            session, OPERATOR, "suppliers", {"name": "PT Satu", "kind": "manufacturer"}, business_id=world.business_a
+        )
         assert session.info.get("writing") is True
 
     assert "writing" not in session.info

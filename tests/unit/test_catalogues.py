@@ -14,8 +14,11 @@ METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 def test_every_message_is_translated_to_indonesian():
     with (ROOT / "api/translations/id/LC_MESSAGES/messages.po").open("rb") as f:
         catalog = read_po(f)
-    used = {message for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT / "api"), METHODS)
-            if isinstance(message, str)}
+    used = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT / "api"), METHODS)
+        if isinstance(message, str)
+    }
 
     untranslated = sorted(m for m in used if not (catalog.get(m) and catalog.get(m).string))
 

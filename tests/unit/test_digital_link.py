@@ -23,8 +23,11 @@ def _in_scope(uri: str) -> bool:
 
 
 PARSE = [v for v in VECTORS["parseDLuri"] if not v["options"] and (_in_scope(v["uri"]) or not v["should_succeed"])]
-GENERATE = [v for v in VECTORS["generateDLuri"] if not v["options"]
-            and not re.search(r"\((00|253|8010|8017)\)", v["ai_element_string"])]
+GENERATE = [
+    v
+    for v in VECTORS["generateDLuri"]
+    if not v["options"] and not re.search(r"\((00|253|8010|8017)\)", v["ai_element_string"])
+]
 
 
 @pytest.mark.parametrize("vector", PARSE, ids=lambda v: f"line{v['src_line']}")
@@ -48,8 +51,10 @@ def test_generate_vectors(vector):
 
 @pytest.mark.parametrize("vector", VECTORS["URIunescape"], ids=lambda v: f"line{v['src_line']}")
 def test_unescape_vectors(vector):
-    expected = [codecs.decode(vector[k], "unicode_escape")
-                for k in ("expected_as_path_component", "expected_as_query_component")]
+    expected = [
+        codecs.decode(vector[k], "unicode_escape")
+        for k in ("expected_as_path_component", "expected_as_query_component")
+    ]
     got = [digital_link.unescape(vector["input"]), digital_link.unescape(vector["input"], query=True)]
     assert got == expected
 

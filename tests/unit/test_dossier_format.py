@@ -27,17 +27,26 @@ def test_defaults_fill_optional_fields():
 @pytest.mark.parametrize(
     ("change", "errors"),
     [
-        (lambda d: d["batches"][0].update(step="step-kemas"),
-         {"batches": {0: {"step": ["Step 'step-kemas' does not list this batch in its outputs."]}},
-          "steps": {0: {"outputs": {0: ["Batch 'b-bumbu' names another step as its maker."]}}}}),
-        (lambda d: d["lots"].append(dict(d["lots"][0])),
-         {"lots": {13: {"id": ["Duplicate id 'lot-daging'."]}}}),
-        (lambda d: d["materials"][0].update(made_with=["m-daging"]),
-         {"materials": {0: {"made_with": {0: ["A material cannot be made with itself."]}}}}),
-        (lambda d: d["facilities"][0].update(owner="sup-nobody"),
-         {"facilities": {0: {"owner": ["Unknown supplier 'sup-nobody'."]}}}),
-        (lambda d: d["steps"][1]["inputs"].append("lot-nothing"),
-         {"steps": {1: {"inputs": {5: ["Unknown lot or batch 'lot-nothing'."]}}}}),
+        (
+            lambda d: d["batches"][0].update(step="step-kemas"),
+            {
+                "batches": {0: {"step": ["Step 'step-kemas' does not list this batch in its outputs."]}},
+                "steps": {0: {"outputs": {0: ["Batch 'b-bumbu' names another step as its maker."]}}},
+            },
+        ),
+        (lambda d: d["lots"].append(dict(d["lots"][0])), {"lots": {13: {"id": ["Duplicate id 'lot-daging'."]}}}),
+        (
+            lambda d: d["materials"][0].update(made_with=["m-daging"]),
+            {"materials": {0: {"made_with": {0: ["A material cannot be made with itself."]}}}},
+        ),
+        (
+            lambda d: d["facilities"][0].update(owner="sup-nobody"),
+            {"facilities": {0: {"owner": ["Unknown supplier 'sup-nobody'."]}}},
+        ),
+        (
+            lambda d: d["steps"][1]["inputs"].append("lot-nothing"),
+            {"steps": {1: {"inputs": {5: ["Unknown lot or batch 'lot-nothing'."]}}}},
+        ),
     ],
 )
 def test_broken_references_are_reported_where_they_are(change, errors):

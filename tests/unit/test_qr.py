@@ -34,8 +34,12 @@ def test_every_changed_claim_breaks_the_signature(tmp_path):
     kid, signature = ring.sign(CLAIMS)
     keys = PublicKeys.from_jwks(ring.jwks())
 
-    for altered in (Claims("abcdefghijklmnoq", 12345, 678, 1764280000), Claims(CLAIMS.code, 12346, 678, 1764280000),
-                    Claims(CLAIMS.code, 12345, 679, 1764280000), Claims(CLAIMS.code, 12345, 678, 1764280001)):
+    for altered in (
+        Claims("abcdefghijklmnoq", 12345, 678, 1764280000),
+        Claims(CLAIMS.code, 12346, 678, 1764280000),
+        Claims(CLAIMS.code, 12345, 679, 1764280000),
+        Claims(CLAIMS.code, 12345, 678, 1764280001),
+    ):
         with pytest.raises(SignatureError):
             keys.verify(altered, kid, signature)
     with pytest.raises(SignatureError, match="Unknown signing key"):
@@ -46,8 +50,9 @@ def test_every_changed_claim_breaks_the_signature(tmp_path):
 def test_a_typical_code_is_version_10_m_or_less_and_decodes_printed_at_2_cm(tmp_path):
     ring = KeyRing.open(tmp_path)
     kid, signature = ring.sign(CLAIMS)
-    url = codes.signed_url("https://trace.halal.example.id", CLAIMS, kid, signature, gtin="8994471000237",
-                           lot="RBN-251118")
+    url = codes.signed_url(
+        "https://trace.halal.example.id", CLAIMS, kid, signature, gtin="8994471000237", lot="RBN-251118"
+    )
 
     version = render.qr_version(url)
     # 2 cm at 203 dpi (a thermal label printer): 160 dots for the symbol and its quiet zone.
@@ -58,7 +63,10 @@ def test_a_typical_code_is_version_10_m_or_less_and_decodes_printed_at_2_cm(tmp_
 
 
 def test_read_url_refuses_malformed_tokens():
-    for bad in ("https://t.example/v/abcdefghijklmnop", "https://t.example/v/short?s=a.1.2.3.x",
-                "https://t.example/01/08994471000237/10/L1?s=x"):
+    for bad in (
+        "https://t.example/v/abcdefghijklmnop",
+        "https://t.example/v/short?s=a.1.2.3.x",
+        "https://t.example/01/08994471000237/10/L1?s=x",
+    ):
         with pytest.raises(SignatureError):
             codes.read_url(bad)

@@ -36,9 +36,16 @@ def test_allowed_and_ordinary_names_are_not_mistaken_for_haram(name):
 
 
 def test_an_overlay_replaces_keys_and_merges_materials_by_key():
-    merged = merge_reference(shipped_data(), {"version": "local-2", "materials": [
-        {"key": "lard", "names": ["lemak babi cair"], "species": "porcine", "risk": "haram"},
-        {"key": "sake-lees", "names": ["sake kasu"], "risk": "khamr"}]})
+    merged = merge_reference(
+        shipped_data(),
+        {
+            "version": "local-2",
+            "materials": [
+                {"key": "lard", "names": ["lemak babi cair"], "species": "porcine", "risk": "haram"},
+                {"key": "sake-lees", "names": ["sake kasu"], "risk": "khamr"},
+            ],
+        },
+    )
 
     keys = [m["key"] for m in merged["materials"]]
     assert merged["version"] == "local-2"
@@ -46,8 +53,15 @@ def test_an_overlay_replaces_keys_and_merges_materials_by_key():
     assert "sake-lees" in keys
 
 
-@pytest.mark.parametrize("overlay", [{"colour": "red", "version": "1"}, {"recognised_foreign_bodies": []},
-                                     {"version": "2", "materials": [{"names": ["x"]}]}, ["not", "an", "object"]])
+@pytest.mark.parametrize(
+    "overlay",
+    [
+        {"colour": "red", "version": "1"},
+        {"recognised_foreign_bodies": []},
+        {"version": "2", "materials": [{"names": ["x"]}]},
+        ["not", "an", "object"],
+    ],
+)
 def test_bad_overlays_are_refused(overlay):
     with pytest.raises(InvalidInputError):
         merge_reference(shipped_data(), overlay)

@@ -23,8 +23,7 @@ def sign_in(client):
 
     def go(role: str):
         token = csrf_of(client.get("/login").get_data(as_text=True))
-        response = client.post("/login", data={"email": f"{role}@test.id", "password": PASSWORD,
-                                               "csrf_token": token})
+        response = client.post("/login", data={"email": f"{role}@test.id", "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
         return client
 

@@ -30,8 +30,9 @@ def journal_size(session) -> int:
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("form", ["/login", "/producer/import", "/producer/suppliers/new"])
-def test_an_oversized_form_gets_a_readable_413_page_and_nothing_is_written(app, client, filled, session, sign_in,
-                                                                           form, lang):
+def test_an_oversized_form_gets_a_readable_413_page_and_nothing_is_written(
+    app, client, filled, session, sign_in, form, lang
+):
     if form != "/login":
         sign_in("producer_a")
     token = csrf_of(client.get(form).get_data(as_text=True))
@@ -55,21 +56,26 @@ def test_an_oversized_form_gets_a_readable_413_page_and_nothing_is_written(app, 
 def test_the_api_keeps_problem_json_for_an_oversized_body_even_from_a_browser(app, client, filled):
     app.config["MAX_CONTENT_LENGTH"] = 1000
 
-    response = client.post("/api/v1/suppliers", json={"name": "x" * 2000, "kind": "market"},
-                           headers={**BROWSER, **filled.auth("producer_a")})
+    response = client.post(
+        "/api/v1/suppliers",
+        json={"name": "x" * 2000, "kind": "market"},
+        headers={**BROWSER, **filled.auth("producer_a")},
+    )
 
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
 
 
-def test_a_nul_character_in_a_form_field_is_a_readable_400_and_nothing_is_written(client, filled, session,
-                                                                                    sign_in):
+def test_a_nul_character_in_a_form_field_is_a_readable_400_and_nothing_is_written(client, filled, session, sign_in):
     producer = sign_in("producer_a")
     token = csrf_of(producer.get("/producer/suppliers/new").get_data(as_text=True))
     before = journal_size(session)
 
-    response = producer.post("/producer/suppliers/new", headers=BROWSER,
-                             data={"csrf_token": token, "name": "Toko\x00Sinar", "kind": "market", "country": "ID"})
+    response = producer.post(
+        "/producer/suppliers/new",
+        headers=BROWSER,
+        data={"csrf_token": token, "name": "Toko\x00Sinar", "kind": "market", "country": "ID"},
+    )
 
     assert response.status_code == 400
     assert response.mimetype == "text/html"
@@ -82,8 +88,11 @@ def test_a_spreadsheet_with_a_nul_character_is_refused_on_the_form(client, fille
     token = csrf_of(producer.get("/producer/import").get_data(as_text=True))
     before = journal_size(session)
 
-    response = producer.post("/producer/import", data={"csrf_token": token, "file": (io.BytesIO(content), "x.csv")},
-                             content_type="multipart/form-data")
+    response = producer.post(
+        "/producer/import",
+        data={"csrf_token": token, "file": (io.BytesIO(content), "x.csv")},
+        content_type="multipart/form-data",
+    )
 
     assert response.status_code == 422
     assert "NUL" in response.get_data(as_text=True)
@@ -98,10 +107,17 @@ def test_an_upload_named_to_climb_directories_never_reaches_the_file_system(clie
     escaped = Path("/tmp/halal-trace-escaped.csv")
     escaped.unlink(missing_ok=True)
 
-    imported = producer.post("/producer/import", content_type="multipart/form-data",
-                             data={"csrf_token": token, "file": (io.BytesIO(sheet.encode()), TRAVERSAL)})
-    registry = client.post("/api/v1/registry", content_type="multipart/form-data", headers=filled.auth("admin"),
-                           data={"file": (io.BytesIO(b"nib,name\n"), TRAVERSAL)})
+    imported = producer.post(
+        "/producer/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(sheet.encode()), TRAVERSAL)},
+    )
+    registry = client.post(
+        "/api/v1/registry",
+        content_type="multipart/form-data",
+        headers=filled.auth("admin"),
+        data={"file": (io.BytesIO(b"nib,name\n"), TRAVERSAL)},
+    )
 
     assert imported.status_code == 302  # the upload was read...
     assert registry.status_code in (200, 422)
@@ -117,8 +133,9 @@ def test_every_download_names_its_file_from_our_own_ids(client, filled, session,
     auth = filled.auth("producer_a")
     downloads = {
         "trace": client.get(f"/api/v1/batches/{filled.own['batches']}/trace.csv", headers=auth),
-        "dashboard": client.get(f"/api/v1/programmes/{filled.world.programme}/dashboard.csv",
-                                headers=filled.auth("coordinator")),
+        "dashboard": client.get(
+            f"/api/v1/programmes/{filled.world.programme}/dashboard.csv", headers=filled.auth("coordinator")
+        ),
         "labels": client.get(f"/api/v1/batches/labels.pdf?batch={filled.own['batches']}", headers=auth),
         "evidence": client.get(f"/api/v1/certificates/{filled.own['certificates']}/evidence", headers=auth),
         "template": sign_in("producer_a").get("/producer/import/template.csv"),
@@ -141,17 +158,18 @@ def test_qr_cache_files_are_named_by_hash_whatever_the_code_or_lot(app, tmp_path
     assert re.fullmatch(r"[0-9a-f]{64}\.svg", written[0].name)
 
 
-
 def test_label_sheets_go_exactly_where_out_says_whatever_the_lot_code(app, filled, session, client, tmp_path):
     batch = filled.own["batches"]
-    changed = client.patch(f"/api/v1/batches/{batch}", json={"lot_code": "../../../escaped-labels"},
-                           headers=filled.auth("producer_a"))
+    changed = client.patch(
+        f"/api/v1/batches/{batch}", json={"lot_code": "../../../escaped-labels"}, headers=filled.auth("producer_a")
+    )
     work = tmp_path / "work"
     work.mkdir()
     runner = app.test_cli_runner()
     issued = runner.invoke(cli, ["codes", "issue", str(batch), "--json"], catch_exceptions=False)
-    labels = runner.invoke(cli, ["codes", "labels", str(batch), "--out", str(work / "sheet.pdf")],
-                           catch_exceptions=False)
+    labels = runner.invoke(
+        cli, ["codes", "labels", str(batch), "--out", str(work / "sheet.pdf")], catch_exceptions=False
+    )
 
     assert changed.status_code == 200
     assert (issued.exit_code, labels.exit_code) == (0, 0)

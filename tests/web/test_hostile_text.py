@@ -24,8 +24,12 @@ from traceability.service.records import KINDS
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7}}'
 SHORT = "<i>{{7*7}}</i>"
 RAW = ("<script>alert(1)</script>", "<img src=x onerror", "<i>{{7*7}}</i>")
-ESCAPED = ("&lt;script&gt;alert(1)&lt;/script&gt;", "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
-           "&lt;i&gt;{{7*7}}&lt;/i&gt;", "\\u003ci\\u003e{{7*7}}\\u003c/i\\u003e")
+ESCAPED = (
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
+    "&lt;i&gt;{{7*7}}&lt;/i&gt;",
+    "\\u003ci\\u003e{{7*7}}\\u003c/i\\u003e",
+)
 
 
 def _fill(client, filled, value_for) -> None:
@@ -50,11 +54,15 @@ def _hostile(limit: int) -> str:
 def hostile(client, filled, session):
     """Business A with markup in every text field, a verification code and a submitted review."""
     _fill(client, filled, _hostile)
-    code = client.post(f"/api/v1/batches/{filled.own['batches']}/codes", json={},
-                       headers=filled.auth("producer_a")).json[0]
+    code = client.post(
+        f"/api/v1/batches/{filled.own['batches']}/codes", json={}, headers=filled.auth("producer_a")
+    ).json[0]
     review = reviews.submit(session, OPERATOR, filled.product_a, batch_id=filled.own["batches"])
-    programme = client.post("/api/v1/programmes", headers=filled.auth("coordinator"), json={
-        "name": XSS, "organiser": XSS, "starts_on": "2025-08-04"})
+    programme = client.post(
+        "/api/v1/programmes",
+        headers=filled.auth("coordinator"),
+        json={"name": XSS, "organiser": XSS, "starts_on": "2025-08-04"},
+    )
     assert programme.status_code == 201, programme.json
     return {"code": code, "review": review.id}
 
@@ -87,9 +95,9 @@ def test_every_page_shows_markup_as_text(client, filled, sign_in, hostile, role)
 
 def test_the_review_drawing_and_its_tooltips_hold_no_live_markup(client, filled, sign_in, hostile):
     html = sign_in("auditor").get(f"/auditor/reviews/{hostile['review']}").get_data(as_text=True)
-    drawing = html[html.index("<svg"):html.index("</svg>")]
-    details = html[html.index('id="node-details">') + len('id="node-details">'):]
-    details = details[:details.index("</script>")]
+    drawing = html[html.index("<svg") : html.index("</svg>")]
+    details = html[html.index('id="node-details">') + len('id="node-details">') :]
+    details = details[: details.index("</script>")]
 
     assert "<script" not in drawing
     assert "&lt;script&gt;" in drawing  # a node label or tooltip carries the hostile name, escaped
@@ -132,7 +140,7 @@ def test_json_exports_carry_the_text_verbatim(client, filled, hostile, export):
 
 # --- CSV formula injection ---------------------------------------------------------------------
 
-FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
 
 def _formula(limit: int) -> str:
@@ -147,9 +155,11 @@ def _csv_exports(client, filled, sign_in) -> dict[str, str]:
     auditor, coordinator = filled.auth("auditor"), filled.auth("coordinator")
     return {
         "trace": client.get(f"/api/v1/batches/{filled.own['batches']}/trace.csv", headers=auditor).get_data(
-            as_text=True),
-        "dashboard": client.get(f"/api/v1/programmes/{filled.world.programme}/dashboard.csv",
-                                headers=coordinator).get_data(as_text=True),
+            as_text=True
+        ),
+        "dashboard": client.get(
+            f"/api/v1/programmes/{filled.world.programme}/dashboard.csv", headers=coordinator
+        ).get_data(as_text=True),
         "template": sign_in("producer_a").get("/producer/import/template.csv").get_data(as_text=True),
     }
 

@@ -27,10 +27,20 @@ from tests.web.conftest import csrf_of
 from traceability.service import spreadsheet
 from traceability.vocabulary import ReviewState
 
-HOME = {"producer_a": "/producer", "producer_b": "/producer", "pendamping_a": "/pendamping",
-        "pendamping_other": "/pendamping", "auditor": "/auditor", "admin": "/admin"}
-OWNERS = {"/producer": {"producer_a", "producer_b"}, "/pendamping": {"pendamping_a", "pendamping_other"},
-          "/auditor": {"auditor"}, "/admin": {"admin"}}
+HOME = {
+    "producer_a": "/producer",
+    "producer_b": "/producer",
+    "pendamping_a": "/pendamping",
+    "pendamping_other": "/pendamping",
+    "auditor": "/auditor",
+    "admin": "/admin",
+}
+OWNERS = {
+    "/producer": {"producer_a", "producer_b"},
+    "/pendamping": {"pendamping_a", "pendamping_other"},
+    "/auditor": {"auditor"},
+    "/admin": {"admin"},
+}
 
 
 def _token(client, path: str = "/account/password") -> str:
@@ -63,8 +73,12 @@ def test_each_role_home_answers_only_its_role(app, client, filled, sign_in, role
 
 
 def test_every_web_page_is_in_the_matrix(app):
-    web = sorted((r.rule, m) for r in app.url_map.iter_rules() if r.endpoint.startswith("web.")
-                 for m in r.methods - {"HEAD", "OPTIONS"})
+    web = sorted(
+        (r.rule, m)
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("web.")
+        for m in r.methods - {"HEAD", "OPTIONS"}
+    )
 
     assert web == sorted(WEB_PAGES)
 
@@ -80,20 +94,33 @@ def test_pages_refuse_the_wrong_role_and_a_missing_csrf_token(client, filled, si
     answers["unassigned business"] = pendamping.get(f"/pendamping/businesses/{filled.world.business_a}").status_code
     answers["foreign journal"] = sign_in("producer_b").get(f"/journal/products/{filled.product_a}").status_code
 
-    assert answers == {"auditor review": 403, "pendamping business": 403, "no csrf": 400,
-                       "unassigned business": 404, "foreign journal": 404}
+    assert answers == {
+        "auditor review": 403,
+        "pendamping business": 403,
+        "no csrf": 400,
+        "unassigned business": 404,
+        "foreign journal": 404,
+    }
     page = producer.get("/auditor")
     assert page.mimetype == "text/html"  # a page a person can read, in their language
     assert "Peran Anda tidak dapat membuka halaman ini." in page.get_data(as_text=True)
 
 
-def test_a_bad_form_is_shown_again_with_the_message_beside_the_field_and_nothing_saved(client, session, filled,
-                                                                                        sign_in):
+def test_a_bad_form_is_shown_again_with_the_message_beside_the_field_and_nothing_saved(
+    client, session, filled, sign_in
+):
     producer = sign_in("producer_a")
     before = session.scalar(sa.select(sa.func.count()).select_from(Material))
-    response = producer.post("/producer/materials/new", data={
-        "csrf_token": _token(producer), "name": "Pewarna merah", "kind": "ingredient", "e_number": "124",
-        "origin": "synthetic"})
+    response = producer.post(
+        "/producer/materials/new",
+        data={
+            "csrf_token": _token(producer),
+            "name": "Pewarna merah",
+            "kind": "ingredient",
+            "e_number": "124",
+            "origin": "synthetic",
+        },
+    )
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -106,13 +133,31 @@ def test_a_bad_form_is_shown_again_with_the_message_beside_the_field_and_nothing
 
 def test_forms_add_a_material_and_a_lot_and_journal_them(client, session, filled, sign_in):
     producer = sign_in("producer_a")
-    saved = producer.post("/producer/materials/new", data={
-        "csrf_token": _token(producer), "name": "Gelatin sapi", "kind": "ingredient", "category": "gelatin",
-        "origin": "animal", "species": "bovine", "state": "processed"})
+    saved = producer.post(
+        "/producer/materials/new",
+        data={
+            "csrf_token": _token(producer),
+            "name": "Gelatin sapi",
+            "kind": "ingredient",
+            "category": "gelatin",
+            "origin": "animal",
+            "species": "bovine",
+            "state": "processed",
+        },
+    )
     material = session.scalar(sa.select(Material).where(Material.name == "Gelatin sapi"))
-    lot = producer.post("/producer/lots/new", data={
-        "csrf_token": _token(producer), "material": str(material.id), "supplier": str(filled.own["suppliers"]),
-        "lot_code": "GEL-01", "quantity": "2.5", "unit": "kg", "received_on": "2025-11-20"})
+    lot = producer.post(
+        "/producer/lots/new",
+        data={
+            "csrf_token": _token(producer),
+            "material": str(material.id),
+            "supplier": str(filled.own["suppliers"]),
+            "lot_code": "GEL-01",
+            "quantity": "2.5",
+            "unit": "kg",
+            "received_on": "2025-11-20",
+        },
+    )
 
     assert (saved.status_code, lot.status_code) == (302, 302)
     stored = session.scalar(sa.select(MaterialLot).where(MaterialLot.lot_code == "GEL-01"))
@@ -122,24 +167,48 @@ def test_forms_add_a_material_and_a_lot_and_journal_them(client, session, filled
     assert {f"material:{material.id}", f"lot:{stored.id}"} <= subjects
 
 
-def test_the_checklist_names_what_is_missing_once_an_uncertified_gelatin_lot_is_used(client, session, filled,
-                                                                                     sign_in):
+def test_the_checklist_names_what_is_missing_once_an_uncertified_gelatin_lot_is_used(client, session, filled, sign_in):
     producer = sign_in("producer_a")
     before = producer.get("/producer").get_data(as_text=True)
-    producer.post("/producer/materials/new", data={
-        "csrf_token": _token(producer), "name": "Gelatin sapi", "kind": "ingredient", "category": "gelatin",
-        "origin": "animal", "species": "bovine", "state": "processed"})
+    producer.post(
+        "/producer/materials/new",
+        data={
+            "csrf_token": _token(producer),
+            "name": "Gelatin sapi",
+            "kind": "ingredient",
+            "category": "gelatin",
+            "origin": "animal",
+            "species": "bovine",
+            "state": "processed",
+        },
+    )
     material = session.scalar(sa.select(Material.id).where(Material.name == "Gelatin sapi"))
-    producer.post("/producer/lots/new", data={
-        "csrf_token": _token(producer), "material": str(material), "supplier": str(filled.own["suppliers"]),
-        "lot_code": "GEL-01", "received_on": "2025-11-20"})
+    producer.post(
+        "/producer/lots/new",
+        data={
+            "csrf_token": _token(producer),
+            "material": str(material),
+            "supplier": str(filled.own["suppliers"]),
+            "lot_code": "GEL-01",
+            "received_on": "2025-11-20",
+        },
+    )
     lot = session.scalar(sa.select(MaterialLot.id).where(MaterialLot.lot_code == "GEL-01"))
-    step = producer.post("/producer/steps/new", data={
-        "csrf_token": _token(producer), "name": "Masak ulang", "on": "2025-11-21", "inputs": [str(lot)]})
+    step = producer.post(
+        "/producer/steps/new",
+        data={"csrf_token": _token(producer), "name": "Masak ulang", "on": "2025-11-21", "inputs": [str(lot)]},
+    )
     step_id = session.scalar(sa.select(ProductionStep.id).where(ProductionStep.name == "Masak ulang"))
-    batch = producer.post("/producer/batches/new", data={
-        "csrf_token": _token(producer), "product": str(filled.product_a), "step": str(step_id),
-        "lot_code": "RDG-GEL-1", "produced_on": "2025-11-21"})
+    batch = producer.post(
+        "/producer/batches/new",
+        data={
+            "csrf_token": _token(producer),
+            "product": str(filled.product_a),
+            "step": str(step_id),
+            "lot_code": "RDG-GEL-1",
+            "produced_on": "2025-11-21",
+        },
+    )
     after = producer.get("/producer?lang=en").get_data(as_text=True)
 
     assert (step.status_code, batch.status_code) == (302, 302)
@@ -157,12 +226,17 @@ def test_the_spreadsheet_template_downloads_and_imports_whole(client, session, f
     producer = sign_in("producer_a")
     template = producer.get("/producer/import/template.csv")
     supplier = session.get(Supplier, filled.own["suppliers"]).name
-    good = _csv(f"Tepung beras,ingredient,grain,plant,,,,{supplier},,TB-1,10,kg,2025-11-02",
-                "Garam,ingredient,salt,mineral,,,,,,,,,",
-                f"Garam,,,,,,,{supplier},,GR-7,1,kg,2025-11-03")
+    good = _csv(
+        f"Tepung beras,ingredient,grain,plant,,,,{supplier},,TB-1,10,kg,2025-11-02",
+        "Garam,ingredient,salt,mineral,,,,,,,,,",
+        f"Garam,,,,,,,{supplier},,GR-7,1,kg,2025-11-03",
+    )
 
-    response = producer.post("/producer/import", data={"csrf_token": _token(producer), "file": (good, "x.csv")},
-                             content_type="multipart/form-data")
+    response = producer.post(
+        "/producer/import",
+        data={"csrf_token": _token(producer), "file": (good, "x.csv")},
+        content_type="multipart/form-data",
+    )
 
     assert template.status_code == 200
     assert template.mimetype == "text/csv"
@@ -177,11 +251,16 @@ def test_a_spreadsheet_with_one_bad_row_is_refused_whole_naming_row_and_column(c
     producer = sign_in("producer_a")
     supplier = session.get(Supplier, filled.own["suppliers"]).name
     before = session.scalar(sa.select(sa.func.count()).select_from(Material))
-    bad = _csv(f"Tepung beras,ingredient,grain,plant,,,,{supplier},,TB-1,10,kg,2025-11-02",
-               f"Kunyit,ingredient,spice,plant,,,,{supplier},,KN-1,banyak,kg,2025-11-02")
+    bad = _csv(
+        f"Tepung beras,ingredient,grain,plant,,,,{supplier},,TB-1,10,kg,2025-11-02",
+        f"Kunyit,ingredient,spice,plant,,,,{supplier},,KN-1,banyak,kg,2025-11-02",
+    )
 
-    response = producer.post("/producer/import", data={"csrf_token": _token(producer), "file": (bad, "x.csv")},
-                             content_type="multipart/form-data")
+    response = producer.post(
+        "/producer/import",
+        data={"csrf_token": _token(producer), "file": (bad, "x.csv")},
+        content_type="multipart/form-data",
+    )
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -191,8 +270,7 @@ def test_a_spreadsheet_with_one_bad_row_is_refused_whole_naming_row_and_column(c
     assert session.scalar(sa.select(sa.func.count()).select_from(Material)) == before
 
 
-def test_auditor_queue_review_page_and_approval_then_reopening_on_change(client, session, filled, sign_in,
-                                                                         review_of_a):
+def test_auditor_queue_review_page_and_approval_then_reopening_on_change(client, session, filled, sign_in, review_of_a):
     auditor = sign_in("auditor")
     queue = auditor.get("/auditor?state=submitted").get_data(as_text=True)
     empty = auditor.get("/auditor?region=Nowhere").get_data(as_text=True)
@@ -200,8 +278,11 @@ def test_auditor_queue_review_page_and_approval_then_reopening_on_change(client,
     html = page.get_data(as_text=True)
     digest = html.split('name="graph_digest" value="')[1].split('"')[0]
     batch = session.get(Review, review_of_a).batch_id
-    lot = session.scalar(sa.select(StepInput.lot_id).join(Batch, Batch.step_id == StepInput.step_id)
-                         .where(Batch.id == batch, StepInput.lot_id.is_not(None)))
+    lot = session.scalar(
+        sa.select(StepInput.lot_id)
+        .join(Batch, Batch.step_id == StepInput.step_id)
+        .where(Batch.id == batch, StepInput.lot_id.is_not(None))
+    )
 
     assert f'data-review="{review_of_a}"' in queue
     assert f'data-review="{review_of_a}"' not in empty
@@ -213,11 +294,19 @@ def test_auditor_queue_review_page_and_approval_then_reopening_on_change(client,
     assert "review.js" in html
     assert "onclick" not in html
 
-    refused = auditor.post(f"/auditor/reviews/{review_of_a}", data={
-        "csrf_token": csrf_of(html), "action": "approve", "reason": "", "graph_digest": digest})
-    approved = auditor.post(f"/auditor/reviews/{review_of_a}", data={
-        "csrf_token": csrf_of(html), "action": "approve", "reason": "Semua bahan bersertifikat.",
-        "graph_digest": digest})
+    refused = auditor.post(
+        f"/auditor/reviews/{review_of_a}",
+        data={"csrf_token": csrf_of(html), "action": "approve", "reason": "", "graph_digest": digest},
+    )
+    approved = auditor.post(
+        f"/auditor/reviews/{review_of_a}",
+        data={
+            "csrf_token": csrf_of(html),
+            "action": "approve",
+            "reason": "Semua bahan bersertifikat.",
+            "graph_digest": digest,
+        },
+    )
     assert refused.status_code == 422
     assert approved.status_code == 302
     status = client.get(f"/api/v1/batches/{batch}/assessment").json["status"]
@@ -227,8 +316,7 @@ def test_auditor_queue_review_page_and_approval_then_reopening_on_change(client,
 
     # The producer changes a lot the batch is made of: the graph changes, the approval no longer holds.
     client.post("/logout", data={"csrf_token": _token(client)})
-    response = client.patch(f"/api/v1/lots/{lot}", json={"lot_code": "CHANGED-1"},
-                            headers=filled.auth("producer_a"))
+    response = client.patch(f"/api/v1/lots/{lot}", json={"lot_code": "CHANGED-1"}, headers=filled.auth("producer_a"))
     assert response.status_code == 200
     after = client.get(f"/api/v1/batches/{batch}/assessment", headers=filled.auth("auditor")).json
     session.expire_all()
@@ -241,8 +329,10 @@ def test_auditor_queue_review_page_and_approval_then_reopening_on_change(client,
 def test_an_evidence_request_reaches_the_producer_dashboard(client, filled, sign_in, review_of_a):
     auditor = sign_in("auditor")
     page = auditor.get(f"/auditor/reviews/{review_of_a}").get_data(as_text=True)
-    auditor.post(f"/auditor/reviews/{review_of_a}", data={
-        "csrf_token": csrf_of(page), "action": "evidence", "reason": "Unggah sertifikat halal pemasok daging."})
+    auditor.post(
+        f"/auditor/reviews/{review_of_a}",
+        data={"csrf_token": csrf_of(page), "action": "evidence", "reason": "Unggah sertifikat halal pemasok daging."},
+    )
     auditor.post("/logout", data={"csrf_token": _token(auditor)})
 
     dashboard = sign_in("producer_a").get("/producer").get_data(as_text=True)
@@ -255,12 +345,28 @@ def test_the_pendamping_records_the_self_declare_verification_the_rules_read(cli
     pendamping = sign_in("pendamping_a")
     page = pendamping.get(f"/pendamping/businesses/{filled.world.business_a}")
     html = page.get_data(as_text=True)
-    bad = pendamping.post(f"/pendamping/businesses/{filled.world.business_a}", data={
-        "csrf_token": csrf_of(html), "action": "verify", "product": str(filled.product_a),
-        "pendamping": "Siti Aminah", "registration_no": "PPH-2025-0117", "verified_on": "kemarin"})
-    good = pendamping.post(f"/pendamping/businesses/{filled.world.business_a}", data={
-        "csrf_token": csrf_of(html), "action": "verify", "product": str(filled.product_a),
-        "pendamping": "Siti Aminah", "registration_no": "PPH-2025-0117", "verified_on": "2025-11-01"})
+    bad = pendamping.post(
+        f"/pendamping/businesses/{filled.world.business_a}",
+        data={
+            "csrf_token": csrf_of(html),
+            "action": "verify",
+            "product": str(filled.product_a),
+            "pendamping": "Siti Aminah",
+            "registration_no": "PPH-2025-0117",
+            "verified_on": "kemarin",
+        },
+    )
+    good = pendamping.post(
+        f"/pendamping/businesses/{filled.world.business_a}",
+        data={
+            "csrf_token": csrf_of(html),
+            "action": "verify",
+            "product": str(filled.product_a),
+            "pendamping": "Siti Aminah",
+            "registration_no": "PPH-2025-0117",
+            "verified_on": "2025-11-01",
+        },
+    )
 
     assert page.status_code == 200
     assert "Rendang" in html
@@ -269,7 +375,10 @@ def test_the_pendamping_records_the_self_declare_verification_the_rules_read(cli
     assert good.status_code == 302
     dossier = client.get(f"/api/v1/products/{filled.product_a}/dossier").json
     assert dossier["application"]["pendamping_verification"] == {
-        "pendamping": "Siti Aminah", "registration_no": "PPH-2025-0117", "verified_on": "2025-11-01"}
+        "pendamping": "Siti Aminah",
+        "registration_no": "PPH-2025-0117",
+        "verified_on": "2025-11-01",
+    }
     assert session.scalar(sa.select(JournalEntry.action).order_by(JournalEntry.seq.desc())) == "pendamping.verify"
 
 
@@ -299,27 +408,47 @@ def test_language_switch_is_remembered_and_indonesian_comes_first(client, filled
 
 def test_the_password_change_form(client, filled, sign_in):
     user = sign_in("producer_b")
-    wrong = user.post("/account/password", data={"csrf_token": _token(user), "old": "nope", "new": "x" * 12,
-                                                  "again": "x" * 12})
-    ok = user.post("/account/password", data={"csrf_token": _token(user), "old": "correct horse battery",
-                                               "new": "kuda benar baterai", "again": "kuda benar baterai"})
+    wrong = user.post(
+        "/account/password", data={"csrf_token": _token(user), "old": "nope", "new": "x" * 12, "again": "x" * 12}
+    )
+    ok = user.post(
+        "/account/password",
+        data={
+            "csrf_token": _token(user),
+            "old": "correct horse battery",
+            "new": "kuda benar baterai",
+            "again": "kuda benar baterai",
+        },
+    )
 
     assert wrong.status_code == 422
     assert ok.status_code == 302
 
 
 def test_the_dashboard_shows_each_product_of_the_business(client, session, filled, sign_in):
-    product_count = session.scalar(sa.select(sa.func.count()).select_from(Product).where(
-        Product.business_id == filled.world.business_a))
+    product_count = session.scalar(
+        sa.select(sa.func.count()).select_from(Product).where(Product.business_id == filled.world.business_a)
+    )
     html = sign_in("producer_a").get("/producer").get_data(as_text=True)
 
     assert html.count('class="product"') == product_count
 
 
 PAGES_BY_ROLE = {
-    "producer_a": ["/producer", "/producer/suppliers/new", "/producer/certificates/new", "/producer/materials/new",
-                   "/producer/lots/new", "/producer/facilities/new", "/producer/products/new", "/producer/steps/new",
-                   "/producer/batches/new", "/producer/import", "/account/password", "/journal/products/{product}"],
+    "producer_a": [
+        "/producer",
+        "/producer/suppliers/new",
+        "/producer/certificates/new",
+        "/producer/materials/new",
+        "/producer/lots/new",
+        "/producer/facilities/new",
+        "/producer/products/new",
+        "/producer/steps/new",
+        "/producer/batches/new",
+        "/producer/import",
+        "/account/password",
+        "/journal/products/{product}",
+    ],
     "pendamping_a": ["/pendamping", "/pendamping/businesses/{business}", "/journal/products/{product}"],
     "auditor": ["/auditor", "/auditor/reviews/{review}", "/journal/products/{product}"],
     "admin": ["/admin", "/journal/products/{product}"],
@@ -328,8 +457,9 @@ PAGES_BY_ROLE = {
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("role", list(PAGES_BY_ROLE))
-def test_every_page_renders_in_both_languages_and_links_nothing_outside(client, filled, sign_in, review_of_a,
-                                                                        role, lang):
+def test_every_page_renders_in_both_languages_and_links_nothing_outside(
+    client, filled, sign_in, review_of_a, role, lang
+):
     signed = sign_in(role)
     ids = {"product": filled.product_a, "business": filled.world.business_a, "review": review_of_a}
 
@@ -344,10 +474,13 @@ def test_every_page_renders_in_both_languages_and_links_nothing_outside(client, 
 
 PRODUCERS = {"producer_a", "producer_b"}
 # path -> roles whose post is taken up (form checked, redirect or form shown again), roles told "not found"
-WRITES = {"/producer/materials/new": (PRODUCERS, set()), "/producer/import": (PRODUCERS, set()),
-          "/producer/products/{product}/submit": ({"producer_a", "pendamping_a"}, {"producer_b", "pendamping_other"}),
-          "/pendamping/businesses/{business}": ({"pendamping_a"}, {"pendamping_other"}),
-          "/auditor/reviews/{review}": ({"auditor"}, set())}
+WRITES = {
+    "/producer/materials/new": (PRODUCERS, set()),
+    "/producer/import": (PRODUCERS, set()),
+    "/producer/products/{product}/submit": ({"producer_a", "pendamping_a"}, {"producer_b", "pendamping_other"}),
+    "/pendamping/businesses/{business}": ({"pendamping_a"}, {"pendamping_other"}),
+    "/auditor/reviews/{review}": ({"auditor"}, set()),
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -375,8 +508,14 @@ def test_a_spreadsheet_with_an_unknown_column_or_no_rows_is_refused(client, sess
     unknown = io.BytesIO(b"name,kind,warna\r\nGaram,ingredient,putih\r\n")
     empty = io.BytesIO(",".join(spreadsheet.COLUMNS).encode() + b"\r\n")
 
-    answers = [producer.post("/producer/import", data={"csrf_token": _token(producer), "file": (f, "x.csv")},
-                             content_type="multipart/form-data") for f in (unknown, empty)]
+    answers = [
+        producer.post(
+            "/producer/import",
+            data={"csrf_token": _token(producer), "file": (f, "x.csv")},
+            content_type="multipart/form-data",
+        )
+        for f in (unknown, empty)
+    ]
 
     assert [a.status_code for a in answers] == [422, 422]
     assert "warna" in answers[0].get_data(as_text=True)

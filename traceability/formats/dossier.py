@@ -60,8 +60,12 @@ StorageItem = f.Strict.from_dict(
     name="DossierStorage",
 )
 TransportItem = f.Strict.from_dict(
-    {"facility": _ref(), "carries": f.unique_list(_ref(), required=True),
-     "with_non_halal": f.flag(), "packaged": f.flag(True)},
+    {
+        "facility": _ref(),
+        "carries": f.unique_list(_ref(), required=True),
+        "with_non_halal": f.flag(),
+        "packaged": f.flag(True),
+    },
     name="DossierTransport",
 )
 

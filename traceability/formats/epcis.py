@@ -38,8 +38,12 @@ MAX_EVENTS = 20_000  # per capture: far beyond a day's receipts, small enough to
 TIME_ZONE = "+07:00"  # WIB: the dates we record are local dates in western Indonesia
 UNITS = {"kg": "KGM", "g": "GRM", "L": "LTR", "ml": "MLT", "pcs": "H87", "ton": "TNE"}
 _UOM = {v: k for k, v in UNITS.items()}
-VTYPE = {"class": "urn:epcglobal:epcis:vtype:EPCClass", "location": "urn:epcglobal:epcis:vtype:BusinessLocation",
-         "party": "urn:epcglobal:epcis:vtype:Party", "certificate": f"{HT}vtype:Certificate"}
+VTYPE = {
+    "class": "urn:epcglobal:epcis:vtype:EPCClass",
+    "location": "urn:epcglobal:epcis:vtype:BusinessLocation",
+    "party": "urn:epcglobal:epcis:vtype:Party",
+    "certificate": f"{HT}vtype:Certificate",
+}
 RECEIVING = ("receiving", "https://ref.gs1.org/cbv/BizStep-receiving", "urn:epcglobal:cbv:bizstep:receiving")
 SUPPORTED = "only ObjectEvent with bizStep receiving and TransformationEvent are recorded here"
 
@@ -72,16 +76,26 @@ class _Writer:
         else:
             product = _private(self.base, self.nib(node), "product", data["product_name"])
         self.master("class", product, name=data["product_name"], gtin=data.get("gtin"))
-        uri = f"{product}/10/{quote(data['lot_code'], safe='')}" if data.get("gtin") else \
-            f"{product}/lot/{quote(data['lot_code'], safe='')}"
+        uri = (
+            f"{product}/10/{quote(data['lot_code'], safe='')}"
+            if data.get("gtin")
+            else f"{product}/lot/{quote(data['lot_code'], safe='')}"
+        )
         return self.master("class", uri, producedOn=data["produced_on"].isoformat(), lotCode=data["lot_code"])
 
     def lot_class(self, node: str) -> str:
         material = next(p for p in self.graph.predecessors(node) if p.startswith("material:"))
         data = self.graph.nodes[material]
         uri = _private(self.base, self.nib(node), "material", data["name"])
-        self.master("class", uri, name=data["name"], kind=str(data["kind"]), category=data.get("category"),
-                    origin=str(data["origin"]), species=data.get("species"))
+        self.master(
+            "class",
+            uri,
+            name=data["name"],
+            kind=str(data["kind"]),
+            category=data.get("category"),
+            origin=str(data["origin"]),
+            species=data.get("species"),
+        )
         lot = self.graph.nodes[node]["lot_code"]
         return self.master("class", f"{uri}/lot/{quote(lot, safe='')}", lotCode=lot)
 
@@ -96,25 +110,38 @@ class _Writer:
     def supplier(self, node: str) -> str:
         data = self.graph.nodes[node]
         uri = _private(self.base, self.nib(node), "supplier", data["name"])
-        return self.master("party", uri, name=data["name"], kind=str(data["kind"]), country=data["country"],
-                           nib=data.get("nib"))
+        return self.master(
+            "party", uri, name=data["name"], kind=str(data["kind"]), country=data["country"], nib=data.get("nib")
+        )
 
     def certificate(self, node: str) -> str:
         data = self.graph.nodes[node]
         uri = f"{self.base}/certificate/{quote(data['number'], safe='')}"
         holder = self.supplier(data["holder"]) if data.get("holder") in self.graph else None
         day = {k: data[k].isoformat() if data.get(k) else None for k in ("issued_on", "valid_until", "status_since")}
-        return self.master("certificate", uri, number=data["number"], issuer=data["issuer"],
-                           scheme=str(data["scheme"]), status=str(data["status"]), holder=holder,
-                           issuedOn=day["issued_on"], validUntil=day["valid_until"], statusSince=day["status_since"])
+        return self.master(
+            "certificate",
+            uri,
+            number=data["number"],
+            issuer=data["issuer"],
+            scheme=str(data["scheme"]),
+            status=str(data["status"]),
+            holder=holder,
+            issuedOn=day["issued_on"],
+            validUntil=day["valid_until"],
+            statusSince=day["status_since"],
+        )
 
     def receipt(self, node: str) -> dict[str, Any]:
         data = self.graph.nodes[node]
         preds = {p.split(":")[0]: p for p in self.graph.predecessors(node)}
         event: dict[str, Any] = {
-            "type": "ObjectEvent", "eventTime": _when(data["received_on"]), "eventTimeZoneOffset": TIME_ZONE,
+            "type": "ObjectEvent",
+            "eventTime": _when(data["received_on"]),
+            "eventTimeZoneOffset": TIME_ZONE,
             "quantityList": [self.quantity(self.lot_class(node), data["quantity"], data["unit"])],
-            "action": "ADD", "bizStep": "receiving",
+            "action": "ADD",
+            "bizStep": "receiving",
             "sourceList": [{"type": "owning_party", "source": self.supplier(preds["supplier"])}],
         }
         if "certificate" in preds and "number" in self.graph.nodes[preds["certificate"]]:
@@ -137,20 +164,30 @@ class _Writer:
             if edge.get("unit") and edge["unit"] not in UNITS:
                 units.append({"ht:epcClass": epc_class, "ht:unit": edge["unit"]})
         inputs.sort(key=lambda q: q["epcClass"])  # by identifier, not by database id: stable across systems
-        outputs = sorted(({"epcClass": self.batch_class(b)} for b in self.graph.successors(node)),
-                         key=lambda q: q["epcClass"])
+        outputs = sorted(
+            ({"epcClass": self.batch_class(b)} for b in self.graph.successors(node)), key=lambda q: q["epcClass"]
+        )
         event: dict[str, Any] = {
-            "type": "TransformationEvent", "eventTime": _when(data["performed_on"]),
-            "eventTimeZoneOffset": TIME_ZONE, "inputQuantityList": inputs, "outputQuantityList": outputs,
-            "bizStep": "commissioning", "ht:name": data["name"],
+            "type": "TransformationEvent",
+            "eventTime": _when(data["performed_on"]),
+            "eventTimeZoneOffset": TIME_ZONE,
+            "inputQuantityList": inputs,
+            "outputQuantityList": outputs,
+            "bizStep": "commissioning",
+            "ht:name": data["name"],
         }
         facility = next((p for p in self.graph.predecessors(node) if p.startswith("facility:")), None)
         if facility is not None:
             f = self.graph.nodes[facility]
-            event["bizLocation"] = {"id": self.master("location", _private(self.base, self.nib(node), "facility",
-                                                                            f["name"]),
-                                                      name=f["name"], kind=str(f["kind"]),
-                                                      dedicatedHalal=str(bool(f["dedicated_halal"])).lower())}
+            event["bizLocation"] = {
+                "id": self.master(
+                    "location",
+                    _private(self.base, self.nib(node), "facility", f["name"]),
+                    name=f["name"],
+                    kind=str(f["kind"]),
+                    dedicatedHalal=str(bool(f["dedicated_halal"])).lower(),
+                )
+            }
         for key in ("process", "equipment"):
             if data.get(key):
                 event[f"ht:{key}"] = data[key]
@@ -160,9 +197,17 @@ class _Writer:
 
 
 def _vocabulary(vocab: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    return [{"type": VTYPE[kind], "vocabularyElementList": [
-        {"id": uri, "attributes": [{"id": f"{HT}{k}", "attribute": v} for k, v in sorted(attrs.items())]}
-        for uri, attrs in sorted(elements.items())]} for kind, elements in vocab.items() if elements]
+    return [
+        {
+            "type": VTYPE[kind],
+            "vocabularyElementList": [
+                {"id": uri, "attributes": [{"id": f"{HT}{k}", "attribute": v} for k, v in sorted(attrs.items())]}
+                for uri, attrs in sorted(elements.items())
+            ],
+        }
+        for kind, elements in vocab.items()
+        if elements
+    ]
 
 
 def write_document(graph: nx.DiGraph, *, base_url: str, created: dt.datetime) -> dict[str, Any]:
@@ -183,7 +228,9 @@ def write_document(graph: nx.DiGraph, *, base_url: str, created: dt.datetime) ->
         event["eventID"] = event_hash(event, prefixes)
     events.sort(key=lambda e: (e["eventTime"], e["type"] != "ObjectEvent", e["eventID"]))
     return {
-        "@context": CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0",
+        "@context": CONTEXT,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
         "creationDate": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "epcisHeader": {"epcisMasterData": {"vocabularyList": _vocabulary(writer.vocab)}},
         "epcisBody": {"eventList": events},
@@ -248,8 +295,13 @@ def _quantity(item: Any, path: list[Any], errors: ErrorTree, *, lot: bool = True
     if split is not None and len(split[1]) > 100:
         errors.add([*path, "epcClass"], "A lot code has at most 100 characters.")
         return None
-    return {"class": split[0] if split else item["epcClass"], "lot_code": split[1] if split else None,
-            "uri": item["epcClass"], "quantity": item.get("quantity"), "unit": unit}
+    return {
+        "class": split[0] if split else item["epcClass"],
+        "lot_code": split[1] if split else None,
+        "uri": item["epcClass"],
+        "quantity": item.get("quantity"),
+        "unit": unit,
+    }
 
 
 def _items(event: dict[str, Any], key: str, path: list[Any], errors: ErrorTree) -> list[Any]:
@@ -271,8 +323,10 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         return
     kind = event.get("type")
     if "errorDeclaration" in event:
-        errors.add([*path, "errorDeclaration"],
-                   "Error declarations are not applied here: record the correction as a new event.")
+        errors.add(
+            [*path, "errorDeclaration"],
+            "Error declarations are not applied here: record the correction as a new event.",
+        )
     try:
         day = _date(event["eventTime"])
     except (KeyError, ValueError, TypeError):
@@ -283,18 +337,24 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
             errors.add([*path, "bizStep"], f"bizStep {event.get('bizStep')!r} is not recorded: {SUPPORTED}.")
             return
         if event.get("epcList"):
-            errors.add([*path, "epcList"], "Instance-level identifiers are not recorded: a receipt names lots "
-                                           "in a quantityList of lot-level classes.")
+            errors.add(
+                [*path, "epcList"],
+                "Instance-level identifiers are not recorded: a receipt names lots "
+                "in a quantityList of lot-level classes.",
+            )
         if not event.get("quantityList"):
             errors.add([*path, "quantityList"], "A receipt needs a quantityList of the lots received.")
         rank = {"owning_party": 0, "possessing_party": 1}  # the supplier is a party; a location comes last
-        sources = sorted((s for s in _items(event, "sourceList", path, errors)
-                          if isinstance(s, dict) and _uri(s.get("source"))),
-                         key=lambda s: rank.get(str(s.get("type")).rsplit("-", 1)[-1], 2))
+        sources = sorted(
+            (s for s in _items(event, "sourceList", path, errors) if isinstance(s, dict) and _uri(s.get("source"))),
+            key=lambda s: rank.get(str(s.get("type")).rsplit("-", 1)[-1], 2),
+        )
         if not sources:
             errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
-        items = [_quantity(q, [*path, "quantityList", i], errors)
-                 for i, q in enumerate(_items(event, "quantityList", path, errors))]
+        items = [
+            _quantity(q, [*path, "quantityList", i], errors)
+            for i, q in enumerate(_items(event, "quantityList", path, errors))
+        ]
         if "ht:unit" in event and _text(20)(event["ht:unit"]):
             errors.add([*path, "ht:unit"], "Give the unit as text of 1 to 20 characters.")
         certificates = event.get("certificationInfo")
@@ -305,24 +365,38 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
             errors.add([*path, "ht:sourceBatch"], "Name the supplier's batch by its lot-level class.")
         for item in items:
             if item is not None and day is not None and sources:
-                capture.receipts.append({**item, "received_on": day, "supplier": sources[0]["source"],
-                                         "certificate": certificates[0] if certificates else None,
-                                         "unit": event.get("ht:unit", item["unit"]),
-                                         "source_batch": event.get("ht:sourceBatch"), "path": path})
+                capture.receipts.append(
+                    {
+                        **item,
+                        "received_on": day,
+                        "supplier": sources[0]["source"],
+                        "certificate": certificates[0] if certificates else None,
+                        "unit": event.get("ht:unit", item["unit"]),
+                        "source_batch": event.get("ht:sourceBatch"),
+                        "path": path,
+                    }
+                )
     elif kind == "TransformationEvent":
         for name in ("inputEPCList", "outputEPCList"):
             if event.get(name):
                 errors.add([*path, name], "Instance-level identifiers are not recorded: use quantity lists of lots.")
-        inputs = [_quantity(q, [*path, "inputQuantityList", i], errors)
-                  for i, q in enumerate(_items(event, "inputQuantityList", path, errors))]
-        outputs = [_quantity(q, [*path, "outputQuantityList", i], errors)
-                   for i, q in enumerate(_items(event, "outputQuantityList", path, errors))]
+        inputs = [
+            _quantity(q, [*path, "inputQuantityList", i], errors)
+            for i, q in enumerate(_items(event, "inputQuantityList", path, errors))
+        ]
+        outputs = [
+            _quantity(q, [*path, "outputQuantityList", i], errors)
+            for i, q in enumerate(_items(event, "outputQuantityList", path, errors))
+        ]
         if not inputs:
             errors.add([*path, "inputQuantityList"], "A transformation needs at least one input lot.")
         if not outputs:
             errors.add([*path, "outputQuantityList"], "A transformation needs at least one output lot.")
-        units = {u.get("ht:epcClass"): u.get("ht:unit") for u in _items(event, "ht:units", path, errors)
-                 if isinstance(u, dict)}
+        units = {
+            u.get("ht:epcClass"): u.get("ht:unit")
+            for u in _items(event, "ht:units", path, errors)
+            if isinstance(u, dict)
+        }
         if any(_text(20)(unit) for unit in units.values()):
             errors.add([*path, "ht:units"], "Give each unit as text of 1 to 20 characters.")
         for item in inputs:
@@ -336,10 +410,18 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
             errors.add([*path, "bizLocation"], "Name the location by URI.")
             location = None
         if day is not None and None not in inputs and None not in outputs and inputs and outputs:
-            capture.steps.append({"on": day, "inputs": inputs, "outputs": outputs, "facility": location,
-                                  "name": event.get("ht:name") or f"{kind} {index}",
-                                  "process": event.get("ht:process"), "equipment": event.get("ht:equipment"),
-                                  "path": path})
+            capture.steps.append(
+                {
+                    "on": day,
+                    "inputs": inputs,
+                    "outputs": outputs,
+                    "facility": location,
+                    "name": event.get("ht:name") or f"{kind} {index}",
+                    "process": event.get("ht:process"),
+                    "equipment": event.get("ht:equipment"),
+                    "path": path,
+                }
+            )
     else:
         errors.add([*path, "type"], f"{kind} is not recorded: {SUPPORTED}.")
 
@@ -371,17 +453,37 @@ def _pattern(regex: str, what: str) -> Check:
 
 # What our own attributes may hold, per vocabulary type: the same limits the records have.
 MASTER_RULES: dict[str, dict[str, Check]] = {
-    VTYPE["class"]: {"name": _text(300), "kind": _one_of(MaterialKind), "category": _text(50),
-                     "origin": _one_of(Origin), "species": _text(100), "producedOn": _iso_date, "lotCode": _text(100),
-                     "gtin": lambda v: None if isinstance(v, str) and is_valid_gtin(v) else "Give a valid GTIN."},
-    VTYPE["party"]: {"name": _text(300), "kind": _one_of(SupplierKind),
-                     "country": _pattern(r"[A-Z]{2}", "an ISO 3166 alpha-2 code"),
-                     "nib": _pattern(r"\d{13}", "a 13-digit NIB")},
-    VTYPE["location"]: {"name": _text(300), "kind": _one_of(FacilityKind),
-                        "dedicatedHalal": _one_of(["true", "false"])},
-    VTYPE["certificate"]: {"number": _text(100), "issuer": _text(200), "scheme": _one_of(CertificateScheme),
-                           "status": _one_of(CertificateStatus), "holder": _text(500), "issuedOn": _iso_date,
-                           "validUntil": _iso_date, "statusSince": _iso_date},
+    VTYPE["class"]: {
+        "name": _text(300),
+        "kind": _one_of(MaterialKind),
+        "category": _text(50),
+        "origin": _one_of(Origin),
+        "species": _text(100),
+        "producedOn": _iso_date,
+        "lotCode": _text(100),
+        "gtin": lambda v: None if isinstance(v, str) and is_valid_gtin(v) else "Give a valid GTIN.",
+    },
+    VTYPE["party"]: {
+        "name": _text(300),
+        "kind": _one_of(SupplierKind),
+        "country": _pattern(r"[A-Z]{2}", "an ISO 3166 alpha-2 code"),
+        "nib": _pattern(r"\d{13}", "a 13-digit NIB"),
+    },
+    VTYPE["location"]: {
+        "name": _text(300),
+        "kind": _one_of(FacilityKind),
+        "dedicatedHalal": _one_of(["true", "false"]),
+    },
+    VTYPE["certificate"]: {
+        "number": _text(100),
+        "issuer": _text(200),
+        "scheme": _one_of(CertificateScheme),
+        "status": _one_of(CertificateStatus),
+        "holder": _text(500),
+        "issuedOn": _iso_date,
+        "validUntil": _iso_date,
+        "statusSince": _iso_date,
+    },
 }
 
 
@@ -399,8 +501,19 @@ def _master(document: dict[str, Any], errors: ErrorTree) -> dict[str, dict[str, 
                     continue
                 problem = rules[name](attribute.get("attribute")) if name in rules else None
                 if problem:
-                    errors.add(["epcisHeader", "epcisMasterData", "vocabularyList", i, "vocabularyElementList", j,
-                                "attributes", k], f"{name}: {problem}")
+                    errors.add(
+                        [
+                            "epcisHeader",
+                            "epcisMasterData",
+                            "vocabularyList",
+                            i,
+                            "vocabularyElementList",
+                            j,
+                            "attributes",
+                            k,
+                        ],
+                        f"{name}: {problem}",
+                    )
                 attrs[name] = attribute.get("attribute")
             master[element["id"]] = attrs
     return master

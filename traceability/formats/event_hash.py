@@ -20,13 +20,38 @@ __all__ = ["event_hash", "normalise_id", "prehash"]
 _CBV = "https://ref.gs1.org/cbv/"
 _DL = "https://id.gs1.org"
 _PRIMARY_AI = re.compile(r"^https?://[^/]+(/(?:01|00|253|255|401|402|414|417|8003|8004|8006|8010|8017|8018)/.*)$")
-_ORDER = ("certificationInfo", "parentID", "epcList", "inputEPCList", "childEPCs", "quantityList",
-          "childQuantityList", "inputQuantityList", "outputEPCList", "outputQuantityList", "action",
-          "transformationID", "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation",
-          "bizTransactionList", "destinationList", "sourceList", "sensorElementList", "ilmd")
+_ORDER = (
+    "certificationInfo",
+    "parentID",
+    "epcList",
+    "inputEPCList",
+    "childEPCs",
+    "quantityList",
+    "childQuantityList",
+    "inputQuantityList",
+    "outputEPCList",
+    "outputQuantityList",
+    "action",
+    "transformationID",
+    "bizStep",
+    "disposition",
+    "persistentDisposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "destinationList",
+    "sourceList",
+    "sensorElementList",
+    "ilmd",
+)
 _IGNORED = {"@context", "type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime", "errorDeclaration"}
-_CBV_PREFIX = {"bizStep": "BizStep-", "disposition": "Disp-", "bizTransaction": "BTT-", "source": "SDT-",
-               "destination": "SDT-"}
+_CBV_PREFIX = {
+    "bizStep": "BizStep-",
+    "disposition": "Disp-",
+    "bizTransaction": "BTT-",
+    "source": "SDT-",
+    "destination": "SDT-",
+}
 
 
 def _check(digits: str) -> str:
@@ -130,8 +155,11 @@ def _field(name: str, value: Any, prefixes: dict[str, str]) -> str:
         parts = [f"{k}={_cbv('disposition', v)}" for k in ("set", "unset") for v in sorted(value.get(k, []))]
         return name + "".join(parts)
     if name == "bizTransactionList":
-        items = [(f"type={_cbv('bizTransaction', t['type'])}" if "type" in t else "")
-                 + f"bizTransaction={normalise_id(t['bizTransaction'])}" for t in value]
+        items = [
+            (f"type={_cbv('bizTransaction', t['type'])}" if "type" in t else "")
+            + f"bizTransaction={normalise_id(t['bizTransaction'])}"
+            for t in value
+        ]
         return name + "".join(sorted(items))
     if name in ("sourceList", "destinationList"):
         key = "source" if name == "sourceList" else "destination"
@@ -165,8 +193,9 @@ def prehash(event: dict[str, Any], prefixes: dict[str, str] | None = None) -> st
     text = f"eventType={event['type']}eventTime={_time(event['eventTime'])}"
     text += f"eventTimeZoneOffset={event['eventTimeZoneOffset']}"
     text += "".join(_field(name, event[name], prefixes) for name in _ORDER if name in event)
-    extensions = [s for k, v in event.items() if k not in _IGNORED and k not in _ORDER
-                  for s in _extension(k, v, prefixes)]
+    extensions = [
+        s for k, v in event.items() if k not in _IGNORED and k not in _ORDER for s in _extension(k, v, prefixes)
+    ]
     return text + "".join(sorted(extensions))
 
 

@@ -92,9 +92,17 @@ MAX_QUANTITY = 10**12
 
 
 def quantity_field() -> fields.Float:
-    return fields.Float(allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(
-        min=0, max=MAX_QUANTITY, max_inclusive=False,
-        error="Quantities are numbers from 0 to below 1,000,000,000,000."))
+    return fields.Float(
+        allow_none=True,
+        load_default=None,
+        allow_nan=False,
+        validate=validate.Range(
+            min=0,
+            max=MAX_QUANTITY,
+            max_inclusive=False,
+            error="Quantities are numbers from 0 to below 1,000,000,000,000.",
+        ),
+    )
 
 
 #: Items a list in a record may hold, and a dossier section: far beyond real use, small enough that a
@@ -204,8 +212,9 @@ def business_fields() -> dict[str, fields.Field]:
         "name": text(200),
         "nib": nib_field(required=True),
         "scale": choice(BusinessScale),
-        "annual_turnover_idr": fields.Integer(allow_none=True, load_default=None, strict=True,
-                                              validate=validate.Range(min=0)),
+        "annual_turnover_idr": fields.Integer(
+            allow_none=True, load_default=None, strict=True, validate=validate.Range(min=0)
+        ),
         "country": fields.String(load_default="ID", validate=COUNTRY),
         "address": optional_text(500),
         "region": optional_text(100),
@@ -248,9 +257,11 @@ def material_fields(refs: FieldFactory) -> dict[str, fields.Field]:
         "origin": choice(Origin, default=Origin.UNKNOWN),
         "species": optional_text(100),
         "source_detail": optional_text(300),
-        "e_number": fields.String(allow_none=True, load_default=None,
-                                  validate=validate.Regexp(r"^E\d{3,4}[a-z]?$",
-                                                           error="Write E-numbers like E471 or E160a.")),
+        "e_number": fields.String(
+            allow_none=True,
+            load_default=None,
+            validate=validate.Regexp(r"^E\d{3,4}[a-z]?$", error="Write E-numbers like E471 or E160a."),
+        ),
         "state": choice(MaterialState, default=None, allow_none=True),
         "positive_list": flag(),
         "is_khamr": flag(),
@@ -298,11 +309,11 @@ def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, field
         "category": optional_text(100),
         "is_beverage": flag(),
         "fermented": flag(),
-        "measured_ethanol_pct": fields.Float(allow_none=True, load_default=None, allow_nan=False,
-                                             validate=validate.Range(min=0, max=100)),
+        "measured_ethanol_pct": fields.Float(
+            allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(min=0, max=100)
+        ),
         "shape": optional_text(300),
-        "flavour_profile": BoundedList(fields.String(validate=validate.Length(min=1, max=100)),
-                                       load_default=list),
+        "flavour_profile": BoundedList(fields.String(validate=validate.Length(min=1, max=100)), load_default=list),
         "halal_claim": flag(),
         "declared_non_halal": flag(),
         "label": fields.Nested(LabelSchema, load_default=_plain_label),

@@ -14,8 +14,13 @@ import networkx as nx
 __all__ = ["write_prov"]
 
 NS = {"ht": "urn:halal-trace:", "prov": "http://www.w3.org/ns/prov#", "xsd": "http://www.w3.org/2001/XMLSchema#"}
-_ENTITY = {"batch": "ht:Batch", "lot": "ht:Lot", "material": "ht:Material", "certificate": "ht:Certificate",
-           "facility": "prov:Location"}
+_ENTITY = {
+    "batch": "ht:Batch",
+    "lot": "ht:Lot",
+    "material": "ht:Material",
+    "certificate": "ht:Certificate",
+    "facility": "prov:Location",
+}
 _AGENT = {"business", "supplier"}
 
 
@@ -59,8 +64,11 @@ def write_prov(graph: nx.DiGraph) -> dict[str, Any]:
         attrs = _attrs(data)
         if kind == "step":
             where = [_qn(p) for p in graph.predecessors(node) if p.startswith("facility:")]
-            put("activity", _qn(node), {**attrs, "prov:type": "ht:ProductionStep",
-                                        **({"prov:location": where[0]} if where else {})})
+            put(
+                "activity",
+                _qn(node),
+                {**attrs, "prov:type": "ht:ProductionStep", **({"prov:location": where[0]} if where else {})},
+            )
         elif kind in _AGENT:
             put("agent", _qn(node), {**attrs, "prov:type": "prov:Organization"})
         else:
@@ -77,8 +85,9 @@ def write_prov(graph: nx.DiGraph) -> dict[str, Any]:
         if kind == "used":
             relation("used", {"prov:activity": t, "prov:entity": s})
             for output in sorted(graph.successors(target)):
-                relation("wasDerivedFrom", {"prov:generatedEntity": _qn(output), "prov:usedEntity": s,
-                                            "prov:activity": t})
+                relation(
+                    "wasDerivedFrom", {"prov:generatedEntity": _qn(output), "prov:usedEntity": s, "prov:activity": t}
+                )
         elif kind == "generated":
             relation("wasGeneratedBy", {"prov:entity": t, "prov:activity": s})
         elif kind == "performed":
@@ -88,9 +97,12 @@ def write_prov(graph: nx.DiGraph) -> dict[str, Any]:
         elif kind == "hosted":
             relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": "ht:atLocation"})
         elif kind in ("instance_of", "received_as"):
-            relation("specializationOf" if kind == "instance_of" else "wasDerivedFrom",
-                     {"prov:specificEntity": t, "prov:generalEntity": s} if kind == "instance_of"
-                     else {"prov:generatedEntity": t, "prov:usedEntity": s})
+            relation(
+                "specializationOf" if kind == "instance_of" else "wasDerivedFrom",
+                {"prov:specificEntity": t, "prov:generalEntity": s}
+                if kind == "instance_of"
+                else {"prov:generatedEntity": t, "prov:usedEntity": s},
+            )
         elif kind == "certifies":
             relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": "ht:certifies"})
     for node, data in graph.nodes(data=True):

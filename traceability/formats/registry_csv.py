@@ -20,8 +20,7 @@ from traceability.vocabulary import BusinessScale
 __all__ = ["COLUMNS", "RegistryFile", "parse_registry", "query_phrase", "query_tokens", "search_tokens"]
 
 COLUMNS = ("nib", "name", "owner", "address", "kelurahan", "kecamatan", "city", "phone", "scale", "kbli")
-_LIMITS = {"name": 200, "owner": 200, "address": 500, "kelurahan": 100, "kecamatan": 100, "city": 100,
-           "phone": 30}
+_LIMITS = {"name": 200, "owner": 200, "address": 500, "kelurahan": 100, "kecamatan": 100, "city": 100, "phone": 30}
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
 _KBLI = re.compile(r"^\d{5}$")
 _WORD = re.compile(r"[a-z0-9]+")

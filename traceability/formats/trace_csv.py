@@ -12,8 +12,18 @@ from traceability.formats import csv_cells
 
 __all__ = ["COLUMNS", "dump", "rows"]
 
-COLUMNS = ("event", "date", "lot_code", "product", "quantity", "unit", "location", "source", "reference_document",
-           "business")
+COLUMNS = (
+    "event",
+    "date",
+    "lot_code",
+    "product",
+    "quantity",
+    "unit",
+    "location",
+    "source",
+    "reference_document",
+    "business",
+)
 
 
 def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
@@ -40,29 +50,59 @@ def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
         preds = {p.split(":")[0]: p for p in graph.predecessors(node)}
         if data.get("type") == "lot":
             cert = nodes[preds["certificate"]].get("number") if "certificate" in preds else None
-            out.append({"event": "receiving", "date": data["received_on"].isoformat(), "lot_code": data["lot_code"],
-                        "product": nodes[preds["material"]].get("name") if "material" in preds else None,
-                        "quantity": data["quantity"], "unit": data["unit"], "location": None,
-                        "source": nodes[preds["supplier"]].get("name") if "supplier" in preds else None,
-                        "reference_document": cert, "business": data["business"]})
+            out.append(
+                {
+                    "event": "receiving",
+                    "date": data["received_on"].isoformat(),
+                    "lot_code": data["lot_code"],
+                    "product": nodes[preds["material"]].get("name") if "material" in preds else None,
+                    "quantity": data["quantity"],
+                    "unit": data["unit"],
+                    "location": None,
+                    "source": nodes[preds["supplier"]].get("name") if "supplier" in preds else None,
+                    "reference_document": cert,
+                    "business": data["business"],
+                }
+            )
         elif data.get("type") == "step":
             where = nodes[preds["facility"]].get("name") if "facility" in preds else None
-            base = {"date": data["performed_on"].isoformat(), "location": where, "business": data["business"],
-                    "reference_document": f"step {node.split(':')[1]}: {data['name']}"}
+            base = {
+                "date": data["performed_on"].isoformat(),
+                "location": where,
+                "business": data["business"],
+                "reference_document": f"step {node.split(':')[1]}: {data['name']}",
+            }
             for source in graph.predecessors(node):
                 edge = graph.edges[source, node]
                 if edge["kind"] != "used":
                     continue
                 src = nodes[source]
                 name = src.get("product_name") or next(
-                    (nodes[p].get("name") for p in graph.predecessors(source) if p.startswith("material:")), None)
-                out.append({**base, "event": "transformation_input", "lot_code": src.get("lot_code"),
-                            "product": name, "quantity": edge.get("quantity"), "unit": edge.get("unit"),
-                            "source": None})
+                    (nodes[p].get("name") for p in graph.predecessors(source) if p.startswith("material:")), None
+                )
+                out.append(
+                    {
+                        **base,
+                        "event": "transformation_input",
+                        "lot_code": src.get("lot_code"),
+                        "product": name,
+                        "quantity": edge.get("quantity"),
+                        "unit": edge.get("unit"),
+                        "source": None,
+                    }
+                )
             for output in graph.successors(node):
-                out.append({**base, "event": "transformation_output", "lot_code": nodes[output]["lot_code"],
-                            "product": nodes[output].get("product_name"), "quantity": None, "unit": None,
-                            "source": None})
+                out.append(
+                    {
+                        **base,
+                        "event": "transformation_output",
+                        "lot_code": nodes[output]["lot_code"],
+                        "product": nodes[output].get("product_name"),
+                        "quantity": None,
+                        "unit": None,
+                        "source": None,
+                    }
+                )
     out.sort(key=lambda r: (r["date"], r["event"], r["lot_code"] or ""))
     return out
 

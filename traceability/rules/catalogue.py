@@ -43,8 +43,16 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, basis: str, *, id: str, en: str, applies: str = "halal",
-         supersedes: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+def rule(
+    rule_id: str,
+    severity: Severity,
+    basis: str,
+    *,
+    id: str,
+    en: str,
+    applies: str = "halal",
+    supersedes: tuple[str, ...] = (),
+) -> Callable[[Check], Check]:
     """Register a rule function in the catalogue."""
 
     def register(check: Check) -> Check:
@@ -59,8 +67,23 @@ def hit(subject: str, severity: Severity | None = None, **values: Any) -> Hit:
 
 
 # Material-level rules a haram finding makes moot: one gap, one finding.
-_MATERIAL_RULES = ("ING-02", "ING-04", "ING-05", "ING-06", "ING-07", "ADD-01", "ADD-02", "ADD-03", "MIC-02",
-                   "MIC-03", "ALC-03", "ALC-04", "ALC-05", "SD-03", "SD-04")
+_MATERIAL_RULES = (
+    "ING-02",
+    "ING-04",
+    "ING-05",
+    "ING-06",
+    "ING-07",
+    "ADD-01",
+    "ADD-02",
+    "ADD-03",
+    "MIC-02",
+    "MIC-03",
+    "ALC-03",
+    "ALC-04",
+    "ALC-05",
+    "SD-03",
+    "SD-04",
+)
 
 
 def _ingredients(ctx: Context, *, level2: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -97,9 +120,15 @@ def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
 # --- ING: materials ---------------------------------------------------------------------------
 
 
-@rule("ING-01", V, "UU 33/2014 Pasal 18; MUI fatwa table; HAS 23000 crit. 4; SJPH crit. 2-3", applies="all",
-      id="Bahan {name} berasal dari {source}: haram.", en="Material {name} comes from {source}: haram.",
-      supersedes=_MATERIAL_RULES + ("ING-03", "ING-08"))
+@rule(
+    "ING-01",
+    V,
+    "UU 33/2014 Pasal 18; MUI fatwa table; HAS 23000 crit. 4; SJPH crit. 2-3",
+    applies="all",
+    id="Bahan {name} berasal dari {source}: haram.",
+    en="Material {name} comes from {source}: haram.",
+    supersedes=_MATERIAL_RULES + ("ING-03", "ING-08"),
+)
 def ing_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         source = _haram(ctx, m)
@@ -107,38 +136,61 @@ def ing_01(ctx: Context) -> Iterator[Hit]:
             yield hit(node, name=m["name"], source=source)
 
 
-@rule("ING-02", N, "UU 33/2014 Pasal 19; Fatwa 12/2009",
-      id="{name} berasal dari hewan sembelihan tetapi tidak ada sertifikat halal yang mencakupnya.",
-      en="{name} comes from a slaughtered animal but no halal certificate covers it.")
+@rule(
+    "ING-02",
+    N,
+    "UU 33/2014 Pasal 19; Fatwa 12/2009",
+    id="{name} berasal dari hewan sembelihan tetapi tidak ada sertifikat halal yang mencakupnya.",
+    en="{name} comes from a slaughtered animal but no halal certificate covers it.",
+)
 def ing_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
         if _needs_slaughter(ctx, m) and not ctx.has_certificate(node):
             yield hit(node, name=m["name"])
 
 
-@rule("ING-03", V, "Fatwa 12/2009",
-      id="Penyembelihan {name} tidak sesuai syariat: {why}.", en="Slaughter of {name} is not compliant: {why}.",
-      supersedes=("ING-02",))
+@rule(
+    "ING-03",
+    V,
+    "Fatwa 12/2009",
+    id="Penyembelihan {name} tidak sesuai syariat: {why}.",
+    en="Slaughter of {name} is not compliant: {why}.",
+    supersedes=("ING-02",),
+)
 def ing_03(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         s = m.get("slaughter")
         if not s:
             continue
-        why = [text for bad, text in ((s["muslim_slaughterer"] is False, "non-Muslim slaughterer"),
-                                      (s["stunning"] == "lethal", "lethal or penetrative stunning"),
-                                      (s["alive_at_slaughter"] is False, "animal dead before slaughter")) if bad]
+        why = [
+            text
+            for bad, text in (
+                (s["muslim_slaughterer"] is False, "non-Muslim slaughterer"),
+                (s["stunning"] == "lethal", "lethal or penetrative stunning"),
+                (s["alive_at_slaughter"] is False, "animal dead before slaughter"),
+            )
+            if bad
+        ]
         if why:
             yield hit(node, name=m["name"], why=", ".join(why))
 
 
 def _exempt(m: dict[str, Any]) -> bool:
-    return bool(m.get("positive_list")) and m.get("state") in ("fresh", "physically_processed") \
-        and m["kind"] == "ingredient" and not m.get("made_with")
+    return (
+        bool(m.get("positive_list"))
+        and m.get("state") in ("fresh", "physically_processed")
+        and m["kind"] == "ingredient"
+        and not m.get("made_with")
+    )
 
 
 def _plain_chemical(ctx: Context, m: dict[str, Any]) -> bool:
-    return m.get("origin") in ("mineral", "synthetic") and not m.get("e_number") \
-        and (m.get("category") or "") not in ("flavour", "colour", "emulsifier", "enzyme") and not m.get("risk")
+    return (
+        m.get("origin") in ("mineral", "synthetic")
+        and not m.get("e_number")
+        and (m.get("category") or "") not in ("flavour", "colour", "emulsifier", "enzyme")
+        and not m.get("risk")
+    )
 
 
 def _documented(ctx: Context, m: dict[str, Any]) -> bool:
@@ -149,9 +201,13 @@ def _documented(ctx: Context, m: dict[str, Any]) -> bool:
     return (m.get("category") or "") not in rules["pork_free_for_categories"] or "pork_free_statement" in kinds
 
 
-@rule("ING-04", N, "SJPH crit. 2; LPPOM SK 11/2020",
-      id="{name} adalah bahan kritis tanpa sertifikat halal atau dokumen pendukung.",
-      en="{name} is a critical material with no halal certificate or supporting documents.")
+@rule(
+    "ING-04",
+    N,
+    "SJPH crit. 2; LPPOM SK 11/2020",
+    id="{name} adalah bahan kritis tanpa sertifikat halal atau dokumen pendukung.",
+    en="{name} is a critical material with no halal certificate or supporting documents.",
+)
 def ing_04(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx, level2=False):
         if _exempt(m) or _plain_chemical(ctx, m) or m.get("risk") == "none":
@@ -160,23 +216,37 @@ def ing_04(ctx: Context) -> Iterator[Hit]:
             yield hit(node, name=m["name"])
 
 
-@rule("ING-05", N, "KMA 1360/2021",
-      id="{name} diklaim bebas sertifikat (KMA 1360) padahal {why}.",
-      en="{name} is claimed exempt under KMA 1360 but {why}.")
+@rule(
+    "ING-05",
+    N,
+    "KMA 1360/2021",
+    id="{name} diklaim bebas sertifikat (KMA 1360) padahal {why}.",
+    en="{name} is claimed exempt under KMA 1360 but {why}.",
+)
 def ing_05(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if not m.get("positive_list"):
             continue
-        why = ("it is processed" if m.get("state") == "processed" else
-               f"it is a {m['kind'].replace('_', ' ')}" if m["kind"] in ("additive", "processing_aid") else
-               "other materials were added to it" if m.get("made_with") else None)
+        why = (
+            "it is processed"
+            if m.get("state") == "processed"
+            else f"it is a {m['kind'].replace('_', ' ')}"
+            if m["kind"] in ("additive", "processing_aid")
+            else "other materials were added to it"
+            if m.get("made_with")
+            else None
+        )
         if why:
             yield hit(node, name=m["name"], why=why)
 
 
-@rule("ING-06", N, "LPPOM SK 11/2020",
-      id="{name} dipakai untuk membuat {parent}, yang tidak bersertifikat halal.",
-      en="{name} is used to make {parent}, which has no halal certificate.")
+@rule(
+    "ING-06",
+    N,
+    "LPPOM SK 11/2020",
+    id="{name} dipakai untuk membuat {parent}, yang tidak bersertifikat halal.",
+    en="{name} is used to make {parent}, which has no halal certificate.",
+)
 def ing_06(ctx: Context) -> Iterator[Hit]:
     level2 = ctx.reference["level2_critical_categories"]
     for node, m in ctx.records("material"):
@@ -184,14 +254,21 @@ def ing_06(ctx: Context) -> Iterator[Hit]:
             if not parent.startswith("material:") or parent not in ctx.scope:
                 continue
             category = (m.get("category") or "").replace(" ", "_")
-            if (category in level2 or m["kind"] == "processing_aid" or m.get("risk") == "level2") \
-                    and not ctx.certified(parent) and not ctx.has_certificate(node):
+            if (
+                (category in level2 or m["kind"] == "processing_aid" or m.get("risk") == "level2")
+                and not ctx.certified(parent)
+                and not ctx.has_certificate(node)
+            ):
                 yield hit(node, name=m["name"], parent=ctx.record(parent)["name"])
 
 
-@rule("ING-07", N, "SJPH crit. 2 & 4; LPPOM SK 11/2020",
-      id="{name} ({kind}) bersentuhan langsung dengan produk tanpa bukti bebas bahan nonhalal.",
-      en="{name} ({kind}) touches the product with no evidence it is free of non-halal material.")
+@rule(
+    "ING-07",
+    N,
+    "SJPH crit. 2 & 4; LPPOM SK 11/2020",
+    id="{name} ({kind}) bersentuhan langsung dengan produk tanpa bukti bebas bahan nonhalal.",
+    en="{name} ({kind}) touches the product with no evidence it is free of non-halal material.",
+)
 def ing_07(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if m["kind"] not in ("packaging", "cleaning_agent", "lubricant") or m.get("food_contact") is False:
@@ -200,8 +277,13 @@ def ing_07(ctx: Context) -> Iterator[Hit]:
             yield hit(node, name=m["name"], kind=m["kind"].replace("_", " "))
 
 
-@rule("ING-08", V, "Fiqh Syafi'i (two-worlds animals); crab halal per MUI fatwa 2002",
-      id="{name} berasal dari hewan dua alam ({species}).", en="{name} comes from a two-worlds animal ({species}).")
+@rule(
+    "ING-08",
+    V,
+    "Fiqh Syafi'i (two-worlds animals); crab halal per MUI fatwa 2002",
+    id="{name} berasal dari hewan dua alam ({species}).",
+    en="{name} comes from a two-worlds animal ({species}).",
+)
 def ing_08(ctx: Context) -> Iterator[Hit]:
     severity = Severity(ctx.reference["two_worlds_severity"])
     for node, m in ctx.records("material"):
@@ -223,43 +305,74 @@ def _ethanol_materials(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
             yield node, m
 
 
-@rule("ALC-01", V, "Fatwa MUI 10/2018; Fatwa 4/2003", applies="all",
-      id="{name} adalah khamr atau etanol dari industri khamr.", en="{name} is khamr or ethanol from the khamr industry.",
-      supersedes=_MATERIAL_RULES)
+@rule(
+    "ALC-01",
+    V,
+    "Fatwa MUI 10/2018; Fatwa 4/2003",
+    applies="all",
+    id="{name} adalah khamr atau etanol dari industri khamr.",
+    en="{name} is khamr or ethanol from the khamr industry.",
+    supersedes=_MATERIAL_RULES,
+)
 def alc_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if m.get("is_khamr") or m.get("ethanol_source") == "khamr_industry":
             yield hit(node, name=m["name"])
 
 
-@rule("ALC-02", V, "Fatwa MUI 10/2018 ketentuan 1 & 3", applies="all",
-      id="Minuman ini mengandung etanol {pct}% (batas < 0,5%).", en="This beverage contains {pct}% ethanol (limit < 0.5%).")
+@rule(
+    "ALC-02",
+    V,
+    "Fatwa MUI 10/2018 ketentuan 1 & 3",
+    applies="all",
+    id="Minuman ini mengandung etanol {pct}% (batas < 0,5%).",
+    en="This beverage contains {pct}% ethanol (limit < 0.5%).",
+)
 def alc_02(ctx: Context) -> Iterator[Hit]:
     pct = ctx.product["measured_ethanol_pct"]
     if _beverage(ctx) and pct is not None and pct >= ctx.reference["ethanol_beverage_limit_pct"]:
         yield hit(ctx.product_node, pct=pct)
 
 
-@rule("ALC-03", N, "Fatwa MUI 10/2018; MUI tentang Nabidz (uji etanol)", applies="all",
-      id="Minuman dengan etanol atau fermentasi tanpa hasil uji kadar etanol akhir.",
-      en="A beverage with ethanol or fermentation but no measured final ethanol content.")
+@rule(
+    "ALC-03",
+    N,
+    "Fatwa MUI 10/2018; MUI tentang Nabidz (uji etanol)",
+    applies="all",
+    id="Minuman dengan etanol atau fermentasi tanpa hasil uji kadar etanol akhir.",
+    en="A beverage with ethanol or fermentation but no measured final ethanol content.",
+)
 def alc_03(ctx: Context) -> Iterator[Hit]:
-    if _beverage(ctx) and ctx.product["measured_ethanol_pct"] is None \
-            and (ctx.product["fermented"] or any(True for _ in _ethanol_materials(ctx))):
+    if (
+        _beverage(ctx)
+        and ctx.product["measured_ethanol_pct"] is None
+        and (ctx.product["fermented"] or any(True for _ in _ethanol_materials(ctx)))
+    ):
         yield hit(ctx.product_node)
 
 
-@rule("ALC-04", N, "Fatwa MUI 10/2018 (hanya etanol non-khamr)", applies="all",
-      id="Sumber etanol pada {name} tidak diketahui.", en="The source of the ethanol in {name} is unknown.")
+@rule(
+    "ALC-04",
+    N,
+    "Fatwa MUI 10/2018 (hanya etanol non-khamr)",
+    applies="all",
+    id="Sumber etanol pada {name} tidak diketahui.",
+    en="The source of the ethanol in {name} is unknown.",
+)
 def alc_04(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if m.get("ethanol_source") == "unknown" and not m.get("is_khamr"):
             yield hit(node, name=m["name"])
 
 
-@rule("ALC-05", A, "Fatwa MUI 10/2018 ketentuan 2 & 4", applies="all",
-      id="Etanol non-khamr pada {name} dibolehkan dalam pangan; catat sumbernya.",
-      en="Non-khamr ethanol in {name} is allowed in food; keep its source on record.")
+@rule(
+    "ALC-05",
+    A,
+    "Fatwa MUI 10/2018 ketentuan 2 & 4",
+    applies="all",
+    id="Etanol non-khamr pada {name} dibolehkan dalam pangan; catat sumbernya.",
+    en="Non-khamr ethanol in {name} is allowed in food; keep its source on record.",
+)
 def alc_05(ctx: Context) -> Iterator[Hit]:
     if _beverage(ctx):
         return
@@ -268,8 +381,14 @@ def alc_05(ctx: Context) -> Iterator[Hit]:
             yield hit(node, name=m["name"])
 
 
-@rule("ALC-06", OK, "Fatwa MUI 10/2018; Fatwa 4/2003 (tape bukan khamr); KMA 1360", applies="all",
-      id="Pangan fermentasi dengan etanol alami bukan khamr.", en="A fermented food with natural ethanol is not khamr.")
+@rule(
+    "ALC-06",
+    OK,
+    "Fatwa MUI 10/2018; Fatwa 4/2003 (tape bukan khamr); KMA 1360",
+    applies="all",
+    id="Pangan fermentasi dengan etanol alami bukan khamr.",
+    en="A fermented food with natural ethanol is not khamr.",
+)
 def alc_06(ctx: Context) -> Iterator[Hit]:
     fermented = ctx.product["fermented"] or any(m.get("risk") == "fermented_food" for _, m in ctx.records("material"))
     if fermented and not _beverage(ctx):
@@ -280,22 +399,35 @@ def alc_06(ctx: Context) -> Iterator[Hit]:
 
 
 def _microbial(ctx: Context, m: dict[str, Any]) -> bool:
-    return m.get("origin") == "microbial" or (m.get("category") or "") in ctx.reference["microbial_categories"] \
+    return (
+        m.get("origin") == "microbial"
+        or (m.get("category") or "") in ctx.reference["microbial_categories"]
         or m.get("risk") == "microbial"
+    )
 
 
-@rule("MIC-01", V, "Fatwa MUI 1/2010 ketentuan 6", applies="all",
-      id="{name} ditumbuhkan pada media yang mengandung babi.", en="{name} was grown on a medium containing pig.",
-      supersedes=_MATERIAL_RULES)
+@rule(
+    "MIC-01",
+    V,
+    "Fatwa MUI 1/2010 ketentuan 6",
+    applies="all",
+    id="{name} ditumbuhkan pada media yang mengandung babi.",
+    en="{name} was grown on a medium containing pig.",
+    supersedes=_MATERIAL_RULES,
+)
 def mic_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if _microbial(ctx, m) and (m.get("growth_medium") or "").lower() in ctx.reference["porcine_growth_media"]:
             yield hit(node, name=m["name"])
 
 
-@rule("MIC-02", N, "Fatwa MUI 1/2010; KMA 1360",
-      id="Media pertumbuhan {name} tidak diketahui dan tidak ada sertifikat halal.",
-      en="The growth medium of {name} is unknown and it has no halal certificate.")
+@rule(
+    "MIC-02",
+    N,
+    "Fatwa MUI 1/2010; KMA 1360",
+    id="Media pertumbuhan {name} tidak diketahui dan tidak ada sertifikat halal.",
+    en="The growth medium of {name} is unknown and it has no halal certificate.",
+)
 def mic_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
         if not _microbial(ctx, m) or ctx.has_certificate(node):
@@ -306,44 +438,68 @@ def mic_02(ctx: Context) -> Iterator[Hit]:
             yield hit(node, name=m["name"])
 
 
-@rule("MIC-03", N, "Fatwa MUI 1/2010 ketentuan 3, 5, 7",
-      id="{name} berasal dari media najis tanpa catatan penyucian.",
-      en="{name} comes from a najis medium with no record of purification.")
+@rule(
+    "MIC-03",
+    N,
+    "Fatwa MUI 1/2010 ketentuan 3, 5, 7",
+    id="{name} berasal dari media najis tanpa catatan penyucian.",
+    en="{name} comes from a najis medium with no record of purification.",
+)
 def mic_03(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         medium = (m.get("growth_medium") or "").lower()
-        if _microbial(ctx, m) and medium in ctx.reference["najis_growth_media"] \
-                and not ctx.has_evidence(m, "purification_record"):
+        if (
+            _microbial(ctx, m)
+            and medium in ctx.reference["najis_growth_media"]
+            and not ctx.has_evidence(m, "purification_record")
+        ):
             yield hit(node, name=m["name"])
 
 
 # --- ADD: additives by E-number ---------------------------------------------------------------
 
 
-@rule("ADD-01", N, "LPPOM; MUIS Food Additive Listing; halal-id §4.6",
-      id="{name} ({e}) bisa berasal dari hewan; perlu sertifikat halal atau pernyataan sumber.",
-      en="{name} ({e}) may come from animals; it needs a halal certificate or a source statement.",
-      supersedes=("ING-04",))
+@rule(
+    "ADD-01",
+    N,
+    "LPPOM; MUIS Food Additive Listing; halal-id §4.6",
+    id="{name} ({e}) bisa berasal dari hewan; perlu sertifikat halal atau pernyataan sumber.",
+    en="{name} ({e}) may come from animals; it needs a halal certificate or a source statement.",
+    supersedes=("ING-04",),
+)
 def add_01(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
         e = (m.get("e_number") or "").upper()
-        if e in ctx.reference["e_numbers"]["source_dependent"] and not ctx.has_certificate(node) \
-                and not ctx.has_evidence(m, "source_statement"):
+        if (
+            e in ctx.reference["e_numbers"]["source_dependent"]
+            and not ctx.has_certificate(node)
+            and not ctx.has_evidence(m, "source_statement")
+        ):
             yield hit(node, name=m["name"], e=e)
 
 
-@rule("ADD-02", A, "MUI Fatwa 33/2011",
-      id="{name} (E120 karmin) halal menurut MUI, namun diperselisihkan sebagian ulama.",
-      en="{name} (E120 carmine) is halal per MUI but contested by some ulama.", supersedes=("ING-04",))
+@rule(
+    "ADD-02",
+    A,
+    "MUI Fatwa 33/2011",
+    id="{name} (E120 karmin) halal menurut MUI, namun diperselisihkan sebagian ulama.",
+    en="{name} (E120 carmine) is halal per MUI but contested by some ulama.",
+    supersedes=("ING-04",),
+)
 def add_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
         if (m.get("e_number") or "").upper() in ctx.reference["e_numbers"]["contested"]:
             yield hit(node, name=m["name"])
 
 
-@rule("ADD-03", OK, "MUI Fatwa 27/2013",
-      id="{name} (E904 syelak) halal menurut MUI.", en="{name} (E904 shellac) is halal per MUI.",
-      supersedes=("ING-04",))
+@rule(
+    "ADD-03",
+    OK,
+    "MUI Fatwa 27/2013",
+    id="{name} (E904 syelak) halal menurut MUI.",
+    en="{name} (E904 shellac) is halal per MUI.",
+    supersedes=("ING-04",),
+)
 def add_03(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
         if (m.get("e_number") or "").upper() == "E904":
@@ -361,16 +517,26 @@ def _lot_certificates(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any], 
             yield lot, cert, ctx.record(cert), f"material:{record['material']}"
 
 
-@rule("CERT-01", N, "UU 33/2014; registri SIHALAL",
-      id="Sertifikat {number} untuk {name} tidak berlaku: {why}.", en="Certificate {number} for {name} does not hold: {why}.",
-      supersedes=("ING-02", "ING-04", "ADD-01", "MIC-02"))
+@rule(
+    "CERT-01",
+    N,
+    "UU 33/2014; registri SIHALAL",
+    id="Sertifikat {number} untuk {name} tidak berlaku: {why}.",
+    en="Certificate {number} for {name} does not hold: {why}.",
+    supersedes=("ING-02", "ING-04", "ADD-01", "MIC-02"),
+)
 def cert_01(ctx: Context) -> Iterator[Hit]:
     for lot, cert_node, cert, material in _lot_certificates(ctx):
         name = ctx.record(material)["name"]
         problem = ctx.certificate_problem(cert_node, lot)
         if problem == "revoked":
-            yield hit(cert_node, V, number=cert["number"], name=name,
-                      why=f"revoked from {ctx.effective_from(cert)}, before this lot was used")
+            yield hit(
+                cert_node,
+                V,
+                number=cert["number"],
+                name=name,
+                why=f"revoked from {ctx.effective_from(cert)}, before this lot was used",
+            )
         elif problem == "suspended":
             yield hit(cert_node, number=cert["number"], name=name, why=f"suspended from {ctx.effective_from(cert)}")
         elif problem == "not_yet_issued":
@@ -383,9 +549,14 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
             yield hit(cert_node, number=cert["number"], name=name, why="the material is not in its scope")
 
 
-@rule("CERT-02", N, "UU 33/2014 (masa berlaku 4 tahun semula); masa transisi [UNCONF]",
-      id="Sertifikat lama {number} ({issuer}) telah lewat masa berlakunya ({until}).",
-      en="Legacy certificate {number} ({issuer}) expired on {until}.", supersedes=("ING-02", "ING-04", "ADD-01"))
+@rule(
+    "CERT-02",
+    N,
+    "UU 33/2014 (masa berlaku 4 tahun semula); masa transisi [UNCONF]",
+    id="Sertifikat lama {number} ({issuer}) telah lewat masa berlakunya ({until}).",
+    en="Legacy certificate {number} ({issuer}) expired on {until}.",
+    supersedes=("ING-02", "ING-04", "ADD-01"),
+)
 def cert_02(ctx: Context) -> Iterator[Hit]:
     for node, cert in ctx.records("certificate"):
         legacy = cert["scheme"] == "legacy_mui" or cert["issuer"] in ctx.reference["legacy_issuers"]
@@ -393,8 +564,13 @@ def cert_02(ctx: Context) -> Iterator[Hit]:
             yield hit(node, number=cert["number"], issuer=cert["issuer"], until=cert["valid_until"])
 
 
-@rule("CERT-03", A, "Format nomor SH BPJPH yang teramati [UNCONF]",
-      id="Nomor sertifikat {number} tidak berformat nomor SH BPJPH.", en="Certificate number {number} does not look like a BPJPH SH number.")
+@rule(
+    "CERT-03",
+    A,
+    "Format nomor SH BPJPH yang teramati [UNCONF]",
+    id="Nomor sertifikat {number} tidak berformat nomor SH BPJPH.",
+    en="Certificate number {number} does not look like a BPJPH SH number.",
+)
 def cert_03(ctx: Context) -> Iterator[Hit]:
     pattern = re.compile(ctx.reference["certificate_number_pattern"])
     for node, cert in ctx.records("certificate"):
@@ -402,10 +578,14 @@ def cert_03(ctx: Context) -> Iterator[Hit]:
             yield hit(node, number=cert["number"])
 
 
-@rule("CERT-04", N, "PP 39/2021 Pasal 123; Kepkaban 90/2023",
-      id="Sertifikat luar negeri {number} ({issuer}) belum dapat diterima: {why}.",
-      en="Foreign certificate {number} ({issuer}) is not acceptable yet: {why}.",
-      supersedes=("ING-02", "ING-04", "ADD-01", "MIC-02"))
+@rule(
+    "CERT-04",
+    N,
+    "PP 39/2021 Pasal 123; Kepkaban 90/2023",
+    id="Sertifikat luar negeri {number} ({issuer}) belum dapat diterima: {why}.",
+    en="Foreign certificate {number} ({issuer}) is not acceptable yet: {why}.",
+    supersedes=("ING-02", "ING-04", "ADD-01", "MIC-02"),
+)
 def cert_04(ctx: Context) -> Iterator[Hit]:
     for node, cert in ctx.records("certificate"):
         if not ctx.is_foreign(cert):
@@ -418,32 +598,47 @@ def cert_04(ctx: Context) -> Iterator[Hit]:
             yield hit(node, **values, why="no BPJPH SHLN registration number is recorded")
         if body is not None:
             scope = set(body.get("scope") or [])
-            outside = [ctx.record(f"material:{c}")["name"] for c in cert["covers"]
-                       if f"material:{c}" in ctx.graph and scope
-                       and (ctx.record(f"material:{c}").get("category") or "") not in scope]
+            outside = [
+                ctx.record(f"material:{c}")["name"]
+                for c in cert["covers"]
+                if f"material:{c}" in ctx.graph
+                and scope
+                and (ctx.record(f"material:{c}").get("category") or "") not in scope
+            ]
             if outside:
                 yield hit(node, **values, why=f"{', '.join(outside)} is outside the issuer's scope")
 
 
-@rule("CERT-05", N, "Skema dua jalur BPJPH (produk jadi wajib SH BPJPH)",
-      id="Produk jadi impor hanya mengandalkan sertifikat luar negeri.",
-      en="An imported finished product relies only on a foreign certificate.")
+@rule(
+    "CERT-05",
+    N,
+    "Skema dua jalur BPJPH (produk jadi wajib SH BPJPH)",
+    id="Produk jadi impor hanya mengandalkan sertifikat luar negeri.",
+    en="An imported finished product relies only on a foreign certificate.",
+)
 def cert_05(ctx: Context) -> Iterator[Hit]:
     own = ctx.product["certificate"]
     if own and ctx.is_foreign(ctx.record(f"certificate:{own}")):
         yield hit(f"certificate:{own}")
 
 
-@rule("CERT-06", V, "UU 6/2023 (SH berlaku selama komposisi tidak berubah); PP 42/2024 Pasal 51",
-      id="Komposisi berubah sejak SH terbit: {name} tidak ada dalam komposisi tersertifikasi. Perbarui dan laporkan ke BPJPH.",
-      en="The composition changed after the SH was issued: {name} is not in the certified composition. Update it and report to BPJPH.")
+@rule(
+    "CERT-06",
+    V,
+    "UU 6/2023 (SH berlaku selama komposisi tidak berubah); PP 42/2024 Pasal 51",
+    id="Komposisi berubah sejak SH terbit: {name} tidak ada dalam komposisi tersertifikasi. Perbarui dan laporkan ke BPJPH.",
+    en="The composition changed after the SH was issued: {name} is not in the certified composition. Update it and report to BPJPH.",
+)
 def cert_06(ctx: Context) -> Iterator[Hit]:
     composition = ctx.product["certified_composition"]
     if not ctx.product["certificate"] or not composition:
         return
     for node, m in ctx.records("material"):
-        if ctx.lots_of(node) and m["kind"] in ("ingredient", "additive", "processing_aid") \
-                and m["id"] not in composition:
+        if (
+            ctx.lots_of(node)
+            and m["kind"] in ("ingredient", "additive", "processing_aid")
+            and m["id"] not in composition
+        ):
             yield hit(node, name=m["name"])
 
 
@@ -457,9 +652,14 @@ def _production_facilities(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]
             yield node, record
 
 
-@rule("FAC-01", V, "PP 39/2021 Pasal 11 (a); PP 31/2019 Pasal 53; HAS 23000 crit. 6",
-      id="{facility} dipakai bergantian dengan produk tidak halal ({other}).",
-      en="{facility} is used alternately with a non-halal product ({other}).", supersedes=("FAC-05",))
+@rule(
+    "FAC-01",
+    V,
+    "PP 39/2021 Pasal 11 (a); PP 31/2019 Pasal 53; HAS 23000 crit. 6",
+    id="{facility} dipakai bergantian dengan produk tidak halal ({other}).",
+    en="{facility} is used alternately with a non-halal product ({other}).",
+    supersedes=("FAC-05",),
+)
 def fac_01(ctx: Context) -> Iterator[Hit]:
     for node, f in _production_facilities(ctx):
         for share in f["shared_with"]:
@@ -467,21 +667,36 @@ def fac_01(ctx: Context) -> Iterator[Hit]:
                 yield hit(node, facility=f["name"], other=share["product"])
 
 
-@rule("FAC-02", V, "PP 39/2021 Pasal 11 (b)(c)(d)",
-      id="{facility} berbagi {what} dengan produk tidak halal.", en="{facility} shares {what} with non-halal products.")
+@rule(
+    "FAC-02",
+    V,
+    "PP 39/2021 Pasal 11 (b)(c)(d)",
+    id="{facility} berbagi {what} dengan produk tidak halal.",
+    en="{facility} shares {what} with non-halal products.",
+)
 def fac_02(ctx: Context) -> Iterator[Hit]:
     for node, f in _production_facilities(ctx):
         if not any(s["halal"] is False for s in f["shared_with"]):
             continue
-        what = [w for flag, w in ((f["shared_cleaning"], "cleaning or maintenance means"),
-                                  (f["shared_tool_storage"], "tool storage")) if flag]
+        what = [
+            w
+            for flag, w in (
+                (f["shared_cleaning"], "cleaning or maintenance means"),
+                (f["shared_tool_storage"], "tool storage"),
+            )
+            if flag
+        ]
         if what:
             yield hit(node, facility=f["name"], what=" and ".join(what))
 
 
-@rule("FAC-03", N, "Fatwa MUI 4/2003; LPPOM",
-      id="{facility} pernah terkena najis berat sampai {until} tanpa catatan sertu sesudahnya.",
-      en="{facility} had contact with heavy najis until {until} and no sertu cleansing is recorded since.")
+@rule(
+    "FAC-03",
+    N,
+    "Fatwa MUI 4/2003; LPPOM",
+    id="{facility} pernah terkena najis berat sampai {until} tanpa catatan sertu sesudahnya.",
+    en="{facility} had contact with heavy najis until {until} and no sertu cleansing is recorded since.",
+)
 def fac_03(ctx: Context) -> Iterator[Hit]:
     for node, f in _production_facilities(ctx):
         for contact in f["najis_contact"]:
@@ -492,9 +707,13 @@ def fac_03(ctx: Context) -> Iterator[Hit]:
                 yield hit(node, facility=f["name"], until=contact["until"])
 
 
-@rule("FAC-04", N, "SJPH crit. 3",
-      id="{facility} dipakai bersama produk yang status halalnya tidak diketahui ({other}).",
-      en="{facility} is shared with a product of unknown halal status ({other}).")
+@rule(
+    "FAC-04",
+    N,
+    "SJPH crit. 3",
+    id="{facility} dipakai bersama produk yang status halalnya tidak diketahui ({other}).",
+    en="{facility} is shared with a product of unknown halal status ({other}).",
+)
 def fac_04(ctx: Context) -> Iterator[Hit]:
     for node, f in _production_facilities(ctx):
         for share in f["shared_with"]:
@@ -502,9 +721,13 @@ def fac_04(ctx: Context) -> Iterator[Hit]:
                 yield hit(node, facility=f["name"], other=share["product"])
 
 
-@rule("FAC-05", V, "Persyaratan fasilitas khusus LPPOM; PP 39/2021 Pasal 6",
-      id="{facility} mengolah daging tetapi tidak khusus halal.",
-      en="{facility} processes meat but is not dedicated to halal production.")
+@rule(
+    "FAC-05",
+    V,
+    "Persyaratan fasilitas khusus LPPOM; PP 39/2021 Pasal 6",
+    id="{facility} mengolah daging tetapi tidak khusus halal.",
+    en="{facility} processes meat but is not dedicated to halal production.",
+)
 def fac_05(ctx: Context) -> Iterator[Hit]:
     ref = ctx.reference
     meat = (ctx.product.get("category") or "") in ref["dedicated_facility_categories"]
@@ -517,9 +740,13 @@ def fac_05(ctx: Context) -> Iterator[Hit]:
             yield hit(node, facility=f["name"])
 
 
-@rule("FAC-06", V, "SJPH crit. 3",
-      id="Alat {tool} di {facility} terbuat dari bulu hewan tidak halal ({species}).",
-      en="Tool {tool} at {facility} is made from the hair of a non-halal animal ({species}).")
+@rule(
+    "FAC-06",
+    V,
+    "SJPH crit. 3",
+    id="Alat {tool} di {facility} terbuat dari bulu hewan tidak halal ({species}).",
+    en="Tool {tool} at {facility} is made from the hair of a non-halal animal ({species}).",
+)
 def fac_06(ctx: Context) -> Iterator[Hit]:
     for node, f in _production_facilities(ctx):
         for tool in f.get("tools", []):
@@ -536,9 +763,13 @@ def _storage(ctx: Context) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]
             yield node, ctx.record(node), store
 
 
-@rule("STO-01", V, "SJPH crit. 4; PP 39/2021 (penyimpanan)",
-      id="{facility} menyimpan barang halal tanpa pemisahan fisik dari {other}.",
-      en="{facility} stores halal goods without physical separation from {other}.")
+@rule(
+    "STO-01",
+    V,
+    "SJPH crit. 4; PP 39/2021 (penyimpanan)",
+    id="{facility} menyimpan barang halal tanpa pemisahan fisik dari {other}.",
+    en="{facility} stores halal goods without physical separation from {other}.",
+)
 def sto_01(ctx: Context) -> Iterator[Hit]:
     for node, f, _store in _storage(ctx):
         for share in f["shared_with"]:
@@ -546,18 +777,26 @@ def sto_01(ctx: Context) -> Iterator[Hit]:
                 yield hit(node, facility=f["name"], other=share["product"])
 
 
-@rule("STO-02", A, "SJPH crit. 4",
-      id="Barang halal di {facility} tidak diberi identitas atau label.",
-      en="Halal goods in {facility} are not identified or labelled.")
+@rule(
+    "STO-02",
+    A,
+    "SJPH crit. 4",
+    id="Barang halal di {facility} tidak diberi identitas atau label.",
+    en="Halal goods in {facility} are not identified or labelled.",
+)
 def sto_02(ctx: Context) -> Iterator[Hit]:
     for node, f, store in _storage(ctx):
         if store.get("labelled") is False:
             yield hit(node, facility=f["name"])
 
 
-@rule("TRN-01", V, "PP 39/2021 (pendistribusian); MS2400 (pembanding)",
-      id="{facility} mengangkut produk halal bersama barang tidak halal{how}.",
-      en="{facility} carries halal goods together with non-halal goods{how}.")
+@rule(
+    "TRN-01",
+    V,
+    "PP 39/2021 (pendistribusian); MS2400 (pembanding)",
+    id="{facility} mengangkut produk halal bersama barang tidak halal{how}.",
+    en="{facility} carries halal goods together with non-halal goods{how}.",
+)
 def trn_01(ctx: Context) -> Iterator[Hit]:
     for trip in ctx.doc["transport"]:
         node = f"facility:{trip['facility']}"
@@ -577,30 +816,45 @@ def _banned_words(ctx: Context, *, skip_animals: bool = False) -> list[str]:
     return [w for group, words in groups.items() for w in words if not (skip_animals and group == "pig_or_dog")]
 
 
-@rule("NAM-01", V, "SK46/Dir/LPPOM MUI/XII/14; SJPH crit. 4",
-      id="Nama produk memuat kata terlarang \"{word}\".", en="The product name contains the forbidden word \"{word}\".")
+@rule(
+    "NAM-01",
+    V,
+    "SK46/Dir/LPPOM MUI/XII/14; SJPH crit. 4",
+    id='Nama produk memuat kata terlarang "{word}".',
+    en='The product name contains the forbidden word "{word}".',
+)
 def nam_01(ctx: Context) -> Iterator[Hit]:
     word = ctx.name_has(ctx.product["name"], _banned_words(ctx))
     brand = ctx.product.get("brand")
     if word is None and brand:
         animals = ctx.reference["names"]["brand_animal_words"]
-        word = next((w for w in _banned_words(ctx, skip_animals=True) if w not in animals
-                     and ctx.name_has(brand, [w])), None)
+        word = next(
+            (w for w in _banned_words(ctx, skip_animals=True) if w not in animals and ctx.name_has(brand, [w])), None
+        )
     if word:
         yield hit(ctx.product_node, word=word)
 
 
-@rule("NAM-02", V, "SK46/Dir/LPPOM MUI/XII/14",
-      id="Bentuk produk ({shape}) menyerupai babi/anjing atau tidak senonoh.",
-      en="The product's shape ({shape}) resembles a pig or dog, or is vulgar.")
+@rule(
+    "NAM-02",
+    V,
+    "SK46/Dir/LPPOM MUI/XII/14",
+    id="Bentuk produk ({shape}) menyerupai babi/anjing atau tidak senonoh.",
+    en="The product's shape ({shape}) resembles a pig or dog, or is vulgar.",
+)
 def nam_02(ctx: Context) -> Iterator[Hit]:
     shape = ctx.product.get("shape")
     if shape and any(contains_phrase(shape, w) for w in ctx.reference["shapes_banned"]):
         yield hit(ctx.product_node, shape=shape)
 
 
-@rule("NAM-03", V, "SK46/Dir/LPPOM MUI/XII/14; tabel fatwa MUI (perisa menyerupai haram)",
-      id="Profil rasa \"{flavour}\" meniru produk haram.", en="The flavour profile \"{flavour}\" imitates a haram product.")
+@rule(
+    "NAM-03",
+    V,
+    "SK46/Dir/LPPOM MUI/XII/14; tabel fatwa MUI (perisa menyerupai haram)",
+    id='Profil rasa "{flavour}" meniru produk haram.',
+    en='The flavour profile "{flavour}" imitates a haram product.',
+)
 def nam_03(ctx: Context) -> Iterator[Hit]:
     allowed = ctx.reference["flavour_whitelist"]
     for flavour in ctx.product["flavour_profile"]:
@@ -620,8 +874,13 @@ def _active_own_certificate(ctx: Context) -> bool:
     return bool(own) and ctx.certificate_problem(f"certificate:{own}", None) is None
 
 
-@rule("LBL-01", V, "Pernyataan BPJPH; Kepkaban 40/2022 Diktum Kedua",
-      id="Label halal mencantumkan {what}, bukan nomor SH.", en="The halal label shows {what} instead of the SH number.")
+@rule(
+    "LBL-01",
+    V,
+    "Pernyataan BPJPH; Kepkaban 40/2022 Diktum Kedua",
+    id="Label halal mencantumkan {what}, bukan nomor SH.",
+    en="The halal label shows {what} instead of the SH number.",
+)
 def lbl_01(ctx: Context) -> Iterator[Hit]:
     label = ctx.product["label"]
     if not label["halal_logo"]:
@@ -633,22 +892,34 @@ def lbl_01(ctx: Context) -> Iterator[Hit]:
         yield hit(ctx.product_node, what=f"the KH number {printed}")
 
 
-@rule("LBL-02", V, "UU 33/2014; sanksi PP 42/2024", applies="labelling",
-      id="Produk mengklaim halal atau memakai label halal tanpa SH yang aktif.",
-      en="The product claims halal or carries the halal label without an active SH.")
+@rule(
+    "LBL-02",
+    V,
+    "UU 33/2014; sanksi PP 42/2024",
+    applies="labelling",
+    id="Produk mengklaim halal atau memakai label halal tanpa SH yang aktif.",
+    en="The product claims halal or carries the halal label without an active SH.",
+)
 def lbl_02(ctx: Context) -> Iterator[Hit]:
     if (ctx.product["halal_claim"] or ctx.product["label"]["halal_logo"]) and not _active_own_certificate(ctx):
         yield hit(ctx.product_node)
 
 
-@rule("LBL-03", V, "UU 33/2014 Pasal 26; PP 42/2024 Pasal 93", applies="labelling",
-      id="Produk dari bahan haram tanpa keterangan \"tidak halal\".",
-      en="A product made from haram materials without a \"tidak halal\" statement.")
+@rule(
+    "LBL-03",
+    V,
+    "UU 33/2014 Pasal 26; PP 42/2024 Pasal 93",
+    applies="labelling",
+    id='Produk dari bahan haram tanpa keterangan "tidak halal".',
+    en='A product made from haram materials without a "tidak halal" statement.',
+)
 def lbl_03(ctx: Context) -> Iterator[Hit]:
     if ctx.application is not None or ctx.product["declared_non_halal"]:
         return
-    haram = any(_haram(ctx, m) or m.get("is_khamr") or m.get("ethanol_source") == "khamr_industry"
-                for _, m in ctx.records("material"))
+    haram = any(
+        _haram(ctx, m) or m.get("is_khamr") or m.get("ethanol_source") == "khamr_industry"
+        for _, m in ctx.records("material")
+    )
     if haram:
         yield hit(ctx.product_node)
 
@@ -656,8 +927,7 @@ def lbl_03(ctx: Context) -> Iterator[Hit]:
 # --- SUP, SJPH, TRC, NCP, DL: the business and its system -------------------------------------
 
 
-@rule("SUP-01", V, "UU 33/2014 Pasal 24; PP 42/2024",
-      id="Penyelia halal {why}.", en="Halal supervisor {why}.")
+@rule("SUP-01", V, "UU 33/2014 Pasal 24; PP 42/2024", id="Penyelia halal {why}.", en="Halal supervisor {why}.")
 def sup_01(ctx: Context) -> Iterator[Hit]:
     supervisor = ctx.business["halal_supervisor"]
     if supervisor is None:
@@ -666,9 +936,13 @@ def sup_01(ctx: Context) -> Iterator[Hit]:
         yield hit(ctx.business_node, why="is recorded as non-Muslim")
 
 
-@rule("SUP-02", N, "Persyaratan dokumen BPJPH",
-      id="Usaha {scale} dengan penyelia halal tanpa catatan pelatihan.",
-      en="A {scale} business whose halal supervisor has no training record.")
+@rule(
+    "SUP-02",
+    N,
+    "Persyaratan dokumen BPJPH",
+    id="Usaha {scale} dengan penyelia halal tanpa catatan pelatihan.",
+    en="A {scale} business whose halal supervisor has no training record.",
+)
 def sup_02(ctx: Context) -> Iterator[Hit]:
     b, supervisor = ctx.business, ctx.business["halal_supervisor"]
     if supervisor and (b["scale"] in ("medium", "large") or b["country"] != "ID") and not supervisor["trained_on"]:
@@ -679,26 +953,46 @@ def _within_year(ctx: Context, day: dt.date | None) -> bool:
     return day is not None and ctx.as_of - dt.timedelta(days=365) <= day <= ctx.as_of
 
 
-@rule("SJPH-01", A, "SJPH crit. 1",
-      id="Tidak ada pelatihan halal dalam 12 bulan terakhir.", en="No halal training in the last 12 months.")
+@rule(
+    "SJPH-01",
+    A,
+    "SJPH crit. 1",
+    id="Tidak ada pelatihan halal dalam 12 bulan terakhir.",
+    en="No halal training in the last 12 months.",
+)
 def sjph_01(ctx: Context) -> Iterator[Hit]:
     if not _within_year(ctx, ctx.business["sjph"]["last_training_on"]):
         yield hit(ctx.business_node)
 
 
-@rule("SJPH-02", A, "SJPH crit. 5; HAS 23000",
-      id="Tidak ada {what} dalam 12 bulan terakhir.", en="No {what} in the last 12 months.")
+@rule(
+    "SJPH-02",
+    A,
+    "SJPH crit. 5; HAS 23000",
+    id="Tidak ada {what} dalam 12 bulan terakhir.",
+    en="No {what} in the last 12 months.",
+)
 def sjph_02(ctx: Context) -> Iterator[Hit]:
     sjph = ctx.business["sjph"]
-    missing = [w for day, w in ((sjph["last_internal_audit_on"], "internal audit"),
-                                (sjph["last_management_review_on"], "management review"))
-               if not _within_year(ctx, day)]
+    missing = [
+        w
+        for day, w in (
+            (sjph["last_internal_audit_on"], "internal audit"),
+            (sjph["last_management_review_on"], "management review"),
+        )
+        if not _within_year(ctx, day)
+    ]
     if missing:
         yield hit(ctx.business_node, what=" or ".join(missing))
 
 
-@rule("TRC-01", N, "SJPH crit. 4; HAS 23000 crit. 9",
-      id="Batch {lot} tidak dapat ditelusuri: {why}.", en="Batch {lot} cannot be traced: {why}.")
+@rule(
+    "TRC-01",
+    N,
+    "SJPH crit. 4; HAS 23000 crit. 9",
+    id="Batch {lot} tidak dapat ditelusuri: {why}.",
+    en="Batch {lot} cannot be traced: {why}.",
+)
 def trc_01(ctx: Context) -> Iterator[Hit]:
     for node, batch in ctx.records("batch"):
         if not batch["step"]:
@@ -708,18 +1002,26 @@ def trc_01(ctx: Context) -> Iterator[Hit]:
             yield hit(node, lot=step["name"], why="the step has no recorded inputs")
 
 
-@rule("NCP-01", V, "HAS 23000 crit. 8",
-      id="Batch {lot} ditandai tidak sesuai tetapi sudah diedarkan tanpa penarikan.",
-      en="Batch {lot} is flagged non-conforming but was released with no recall record.")
+@rule(
+    "NCP-01",
+    V,
+    "HAS 23000 crit. 8",
+    id="Batch {lot} ditandai tidak sesuai tetapi sudah diedarkan tanpa penarikan.",
+    en="Batch {lot} is flagged non-conforming but was released with no recall record.",
+)
 def ncp_01(ctx: Context) -> Iterator[Hit]:
     for node, batch in ctx.records("batch"):
         if batch.get("non_conforming") and batch.get("released") and not batch.get("recalled_on"):
             yield hit(node, lot=batch["lot_code"])
 
 
-@rule("DL-01", V, "PP 42/2024 Pasal 160; PP 39/2021 Pasal 141",
-      id="Belum ada SH aktif; batas wajib halal untuk usaha {scale} adalah {deadline}.",
-      en="No active SH; the mandatory-halal deadline for a {scale} business is {deadline}.")
+@rule(
+    "DL-01",
+    V,
+    "PP 42/2024 Pasal 160; PP 39/2021 Pasal 141",
+    id="Belum ada SH aktif; batas wajib halal untuk usaha {scale} adalah {deadline}.",
+    en="No active SH; the mandatory-halal deadline for a {scale} business is {deadline}.",
+)
 def dl_01(ctx: Context) -> Iterator[Hit]:
     group = ctx.reference.product_group(ctx.product.get("category")) or "food"
     item = ctx.reference.deadline(group, ctx.business["scale"])
@@ -736,9 +1038,14 @@ def dl_01(ctx: Context) -> Iterator[Hit]:
 # --- SD: self-declare eligibility -------------------------------------------------------------
 
 
-@rule("SD-01", V, "Kepkaban 33/2022, 150/2022", applies="self_declare",
-      id="Usaha {scale} dengan omzet Rp{turnover} tidak memenuhi syarat self-declare.",
-      en="A {scale} business with turnover Rp{turnover} is not eligible for self-declare.")
+@rule(
+    "SD-01",
+    V,
+    "Kepkaban 33/2022, 150/2022",
+    applies="self_declare",
+    id="Usaha {scale} dengan omzet Rp{turnover} tidak memenuhi syarat self-declare.",
+    en="A {scale} business with turnover Rp{turnover} is not eligible for self-declare.",
+)
 def sd_01(ctx: Context) -> Iterator[Hit]:
     b, limits = ctx.business, ctx.reference["self_declare"]
     turnover = b["annual_turnover_idr"]
@@ -746,9 +1053,14 @@ def sd_01(ctx: Context) -> Iterator[Hit]:
         yield hit(ctx.business_node, scale=b["scale"], turnover=f"{turnover or 0:,}".replace(",", "."))
 
 
-@rule("SD-02", V, "Kepkaban 33/2022; batas formulir SIHALAL", applies="self_declare",
-      id="Self-declare hanya untuk 1 tempat produksi dan 1 outlet; tercatat {production} dan {outlets}.",
-      en="Self-declare allows 1 production site and 1 outlet; {production} and {outlets} are recorded.")
+@rule(
+    "SD-02",
+    V,
+    "Kepkaban 33/2022; batas formulir SIHALAL",
+    applies="self_declare",
+    id="Self-declare hanya untuk 1 tempat produksi dan 1 outlet; tercatat {production} dan {outlets}.",
+    en="Self-declare allows 1 production site and 1 outlet; {production} and {outlets} are recorded.",
+)
 def sd_02(ctx: Context) -> Iterator[Hit]:
     own = [f for f in ctx.doc["facilities"] if f["owner"] == "business"]
     production = sum(f["kind"] == "production" for f in own)
@@ -758,26 +1070,42 @@ def sd_02(ctx: Context) -> Iterator[Hit]:
         yield hit(ctx.business_node, production=production, outlets=outlets)
 
 
-@rule("SD-03", V, "Kepkaban 150/2022 butir 8", applies="self_declare",
-      id="{name} tidak bersertifikat halal dan tidak termasuk KMA 1360.",
-      en="{name} is neither halal-certified nor on the KMA 1360 list.")
+@rule(
+    "SD-03",
+    V,
+    "Kepkaban 150/2022 butir 8",
+    applies="self_declare",
+    id="{name} tidak bersertifikat halal dan tidak termasuk KMA 1360.",
+    en="{name} is neither halal-certified nor on the KMA 1360 list.",
+)
 def sd_03(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx, level2=False):
         if not _exempt(m) and not ctx.certified(node) and not _plain_chemical(ctx, m):
             yield hit(node, name=m["name"])
 
 
-@rule("SD-04", V, "Kepkaban 150/2022 butir 11", applies="self_declare",
-      id="{name} berasal dari hewan sembelihan yang tidak dari RPH/RPU atau produsen bersertifikat.",
-      en="{name} is slaughtered-animal material not from a certified slaughterhouse or producer.")
+@rule(
+    "SD-04",
+    V,
+    "Kepkaban 150/2022 butir 11",
+    applies="self_declare",
+    id="{name} berasal dari hewan sembelihan yang tidak dari RPH/RPU atau produsen bersertifikat.",
+    en="{name} is slaughtered-animal material not from a certified slaughterhouse or producer.",
+)
 def sd_04(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
         if _needs_slaughter(ctx, m) and not ctx.certified(node):
             yield hit(node, name=m["name"])
 
 
-@rule("SD-05", V, "Kepkaban 150/2022 butir 12-13", applies="self_declare",
-      id="Proses produk tidak sederhana: {why}.", en="The process is not simple: {why}.")
+@rule(
+    "SD-05",
+    V,
+    "Kepkaban 150/2022 butir 12-13",
+    applies="self_declare",
+    id="Proses produk tidak sederhana: {why}.",
+    en="The process is not simple: {why}.",
+)
 def sd_05(ctx: Context) -> Iterator[Hit]:
     limits, product = ctx.reference["self_declare"], ctx.product
     why = []
@@ -785,8 +1113,11 @@ def sd_05(ctx: Context) -> Iterator[Hit]:
         why.append("factory technology")
     methods = product.get("preservation") or []
     banned = [p for p in methods if p in limits["banned_processes"]]
-    banned += [ctx.record(s)["process"] for s in ctx.production_steps() if ctx.record(s)["process"] in
-               limits["banned_processes"]]
+    banned += [
+        ctx.record(s)["process"]
+        for s in ctx.production_steps()
+        if ctx.record(s)["process"] in limits["banned_processes"]
+    ]
     if banned:
         why.append(", ".join(sorted(set(banned))))
     if len(methods) > limits["max_preservation_methods"]:
@@ -795,27 +1126,42 @@ def sd_05(ctx: Context) -> Iterator[Hit]:
         yield hit(ctx.product_node, why="; ".join(why))
 
 
-@rule("SD-06", A, "Kepkaban 33/2022; 146/2025 [UNCONF]", applies="self_declare",
-      id="Kategori {category} (jasa/rumah makan) mungkin tidak dapat self-declare.",
-      en="Category {category} (a service or eatery) may not qualify for self-declare.")
+@rule(
+    "SD-06",
+    A,
+    "Kepkaban 33/2022; 146/2025 [UNCONF]",
+    applies="self_declare",
+    id="Kategori {category} (jasa/rumah makan) mungkin tidak dapat self-declare.",
+    en="Category {category} (a service or eatery) may not qualify for self-declare.",
+)
 def sd_06(ctx: Context) -> Iterator[Hit]:
     category = ctx.product.get("category") or ""
     if category in ctx.reference["self_declare"]["service_categories"]:
         yield hit(ctx.product_node, category=category)
 
 
-@rule("SD-07", V, "UU 6/2023; Kepkaban 150/2022 butir 10", applies="self_declare",
-      id="Permohonan self-declare belum diverifikasi pendamping PPH terdaftar.",
-      en="The self-declare application has no verification by a registered PPH companion.")
+@rule(
+    "SD-07",
+    V,
+    "UU 6/2023; Kepkaban 150/2022 butir 10",
+    applies="self_declare",
+    id="Permohonan self-declare belum diverifikasi pendamping PPH terdaftar.",
+    en="The self-declare application has no verification by a registered PPH companion.",
+)
 def sd_07(ctx: Context) -> Iterator[Hit]:
     application = ctx.application or {}
     if application.get("route") == "self_declare" and not application.get("pendamping_verification"):
         yield hit(ctx.business_node)
 
 
-@rule("SD-08", V, "MUI tentang Nabidz 2023", applies="self_declare",
-      id="Minuman fermentasi yang memerlukan uji etanol tidak dapat self-declare.",
-      en="A fermented beverage that needs an ethanol test cannot use self-declare.")
+@rule(
+    "SD-08",
+    V,
+    "MUI tentang Nabidz 2023",
+    applies="self_declare",
+    id="Minuman fermentasi yang memerlukan uji etanol tidak dapat self-declare.",
+    en="A fermented beverage that needs an ethanol test cannot use self-declare.",
+)
 def sd_08(ctx: Context) -> Iterator[Hit]:
     if _beverage(ctx) and ctx.product["fermented"]:
         yield hit(ctx.product_node)

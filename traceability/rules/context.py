@@ -33,8 +33,14 @@ class Finding:
     path: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "severity": self.severity.value, "subject": self.subject,
-                "message": dict(self.message), "basis": self.basis, "path": list(self.path)}
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "subject": self.subject,
+            "message": dict(self.message),
+            "basis": self.basis,
+            "path": list(self.path),
+        }
 
 
 def dossier_graph(doc: Mapping[str, Any]) -> nx.DiGraph:
@@ -44,8 +50,15 @@ def dossier_graph(doc: Mapping[str, Any]) -> nx.DiGraph:
     product = f"product:{doc['product']['id']}"
     graph.add_node(business, kind="business", record=doc["business"])
     graph.add_node(product, kind="product", record=doc["product"])
-    for kind, section in (("supplier", "suppliers"), ("certificate", "certificates"), ("material", "materials"),
-                          ("lot", "lots"), ("facility", "facilities"), ("step", "steps"), ("batch", "batches")):
+    for kind, section in (
+        ("supplier", "suppliers"),
+        ("certificate", "certificates"),
+        ("material", "materials"),
+        ("lot", "lots"),
+        ("facility", "facilities"),
+        ("step", "steps"),
+        ("batch", "batches"),
+    ):
         for item in doc[section]:
             graph.add_node(f"{kind}:{item['id']}", kind=kind, record=item)
     lot_ids = {lot["id"] for lot in doc["lots"]}
@@ -175,16 +188,21 @@ class Context:
     def use_dates(self, node: str) -> list[dt.date]:
         """The dates of the steps (in scope) that consumed a lot or batch."""
         # Walk the judged steps, not the lot's successors: a shared lot may feed thousands of steps.
-        return sorted(self.record(step)["on"] for step in self.ordered.get("step", ())
-                      if self.graph.has_edge(node, step))
+        return sorted(
+            self.record(step)["on"] for step in self.ordered.get("step", ()) if self.graph.has_edge(node, step)
+        )
 
     def production_steps(self) -> list[str]:
         return [n for n, _ in self.records("step")]
 
     def facilities_used(self) -> list[str]:
         """Facilities hosting steps upstream of the targets."""
-        hosts = {pred for step in self.production_steps() for pred in self.graph.predecessors(step)
-                 if pred.startswith("facility:")}
+        hosts = {
+            pred
+            for step in self.production_steps()
+            for pred in self.graph.predecessors(step)
+            if pred.startswith("facility:")
+        }
         return [n for n, _ in self.records("facility") if n in hosts]
 
     # --- certificate validity (DESIGN section 5, "Dates") --------------------------------------
@@ -311,19 +329,33 @@ class Prepared:
         ordered: dict[str, list[str]] = {}
         for node in sorted(scope, key=self.order.__getitem__):
             ordered.setdefault(node.split(":", 1)[0], []).append(node)
-        return Context(doc=self.doc, reference=self.reference, as_of=as_of, graph=self.graph, targets=targets,
-                       scope=frozenset(scope), materials=self.materials, ordered=ordered)
+        return Context(
+            doc=self.doc,
+            reference=self.reference,
+            as_of=as_of,
+            graph=self.graph,
+            targets=targets,
+            scope=frozenset(scope),
+            materials=self.materials,
+            ordered=ordered,
+        )
 
 
 def prepare(doc: Mapping[str, Any], reference: Reference) -> Prepared:
     """Build the graph and enrich the materials of a loaded dossier once, for any number of batches."""
     materials = {f"material:{m['id']}": _enrich(m, reference) for m in doc["materials"]}
     graph = dossier_graph(doc)
-    return Prepared(doc=doc, reference=reference, graph=graph, materials=materials,
-                    order={node: i for i, node in enumerate(graph.nodes)})
+    return Prepared(
+        doc=doc,
+        reference=reference,
+        graph=graph,
+        materials=materials,
+        order={node: i for i, node in enumerate(graph.nodes)},
+    )
 
 
-def build_context(doc: Mapping[str, Any], reference: Reference, as_of: dt.date,
-                  batches: list[str] | None = None) -> Context:
+def build_context(
+    doc: Mapping[str, Any], reference: Reference, as_of: dt.date, batches: list[str] | None = None
+) -> Context:
     """Prepare the context for judging `batches` of a dossier (see :meth:`Prepared.context`)."""
     return prepare(doc, reference).context(as_of, batches)

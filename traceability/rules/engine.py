@@ -103,8 +103,11 @@ def assess_prepared(
     findings, sd_findings = _run(ctx)
     verdict = verdict_of(findings)
     own = doc["product"]["certificate"]
-    certified = bool(own) and ctx.certificate_problem(f"certificate:{own}", None) is None \
+    certified = (
+        bool(own)
+        and ctx.certificate_problem(f"certificate:{own}", None) is None
         and not ctx.is_foreign(ctx.record(f"certificate:{own}"))
+    )
     eligible = ctx.seeks_halal() and not any(f.severity is Severity.VIOLATION for f in sd_findings)
     product = doc["product"]
     return {

@@ -120,16 +120,20 @@ def merge_reference(base: Mapping[str, Any], override: Mapping[str, Any]) -> dic
     if unknown:
         raise InvalidInputError("Unknown reference data keys.", errors={k: ["Unknown key."] for k in unknown})
     if "version" not in override:
-        raise InvalidInputError("Reference data overrides carry their own version.",
-                                errors={"version": ["Missing data for required field."]})
+        raise InvalidInputError(
+            "Reference data overrides carry their own version.",
+            errors={"version": ["Missing data for required field."]},
+        )
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
         if key == "materials":
             by_key = {entry["key"]: entry for entry in merged["materials"]}
             for entry in value:
                 if not isinstance(entry, Mapping) or not {"key", "names"} <= set(entry):
-                    raise InvalidInputError("Each material entry has a key and names.",
-                                            errors={"materials": ["Each entry needs key and names."]})
+                    raise InvalidInputError(
+                        "Each material entry has a key and names.",
+                        errors={"materials": ["Each entry needs key and names."]},
+                    )
                 by_key[entry["key"]] = dict(entry)
             merged["materials"] = list(by_key.values())
         else:

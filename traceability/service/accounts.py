@@ -81,18 +81,28 @@ def create_user(
         if business is None:
             raise NotFoundError(f"No business with NIB {business_nib}.", errors={"business": ["Unknown NIB."]})
     if role is Role.PRODUCER and business is None:
-        raise InvalidInputError("A producer belongs to a business: give its NIB.",
-                                errors={"business": ["Required for a producer."]})
-    user = User(email=email, role=role, name=name,
-                password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
-                business_id=business.id if role is Role.PRODUCER and business else None)
+        raise InvalidInputError(
+            "A producer belongs to a business: give its NIB.", errors={"business": ["Required for a producer."]}
+        )
+    user = User(
+        email=email,
+        role=role,
+        name=name,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        business_id=business.id if role is Role.PRODUCER and business else None,
+    )
     with writing(session):
         session.add(user)
         session.flush()
         if role is Role.PENDAMPING and business is not None:
             session.add(PendampingAssignment(pendamping_id=user.id, business_id=business.id))
-        journal.append(session, actor, "create", f"user:{user.id}",
-                       {"email": email, "role": role.value, "business": business.id if business else None})
+        journal.append(
+            session,
+            actor,
+            "create",
+            f"user:{user.id}",
+            {"email": email, "role": role.value, "business": business.id if business else None},
+        )
     return user, password
 
 
@@ -132,14 +142,23 @@ def authenticate_password(
 def _count_failure(session: Session, user: User, *, max_failures: int, until: dt.datetime) -> None:
     with writing(session):
         # One UPDATE adding 1, so failures from concurrent requests are all counted.
-        session.execute(sa.update(User).where(User.id == user.id)
-                        .values(failed_logins=User.failed_logins + 1).execution_options(synchronize_session=False))
+        session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .execution_options(synchronize_session=False)
+        )
         session.refresh(user, ["failed_logins"])
         if user.failed_logins >= max_failures:
             user.failed_logins = 0
             user.locked_until = until
-            journal.append(session, _SIGN_IN, "user.lock", f"user:{user.id}",
-                           {"failures": max_failures, "until": until.isoformat(timespec="seconds")})
+            journal.append(
+                session,
+                _SIGN_IN,
+                "user.lock",
+                f"user:{user.id}",
+                {"failures": max_failures, "until": until.isoformat(timespec="seconds")},
+            )
 
 
 def unlock_user(session: Session, actor: Actor, email: str) -> User:
@@ -153,8 +172,13 @@ def unlock_user(session: Session, actor: Actor, email: str) -> User:
         was_locked = user.locked_until
         user.failed_logins = 0
         user.locked_until = None
-        journal.append(session, actor, "user.unlock", f"user:{user.id}",
-                       {"was_locked_until": was_locked.isoformat(timespec="seconds") if was_locked else None})
+        journal.append(
+            session,
+            actor,
+            "user.unlock",
+            f"user:{user.id}",
+            {"was_locked_until": was_locked.isoformat(timespec="seconds") if was_locked else None},
+        )
     return user
 
 

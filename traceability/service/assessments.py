@@ -88,9 +88,12 @@ def _to_stored_ids(body: dict[str, Any], codec: ExportCodec, business_id: int, n
 
 def approved_digests(session: Session, product_id: int) -> set[str]:
     """Graph digests an auditor approved for the product: an approval holds only on the graph it was made on."""
-    latest = (sa.select(sa.func.max(ReviewEvent.id)).join(Review)
-              .where(Review.product_id == product_id, Review.state == ReviewState.APPROVED,
-                     ReviewEvent.action == "approve").group_by(ReviewEvent.review_id))
+    latest = (
+        sa.select(sa.func.max(ReviewEvent.id))
+        .join(Review)
+        .where(Review.product_id == product_id, Review.state == ReviewState.APPROVED, ReviewEvent.action == "approve")
+        .group_by(ReviewEvent.review_id)
+    )
     return set(session.scalars(sa.select(ReviewEvent.graph_digest).where(ReviewEvent.id.in_(latest))))
 
 
@@ -110,12 +113,13 @@ def assess_batches(
     for product_id, batches in by_product.items():
         codec = ExportCodec()
         # Only what these batches are made of: the cost follows the judged subgraph, not the product's history.
-        doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec,
-                                          batches=[b.id for b in batches]))
+        doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec, batches=[b.id for b in batches]))
         prepared = prepare(doc, reference)
         approved_on = approved_digests(session, product_id)
-        existing = {a.batch_id: a for a in session.scalars(
-            sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))}
+        existing = {
+            a.batch_id: a
+            for a in session.scalars(sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))
+        }
         for batch in batches:
             body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)])
             if body["graph_digest"] in approved_on:
@@ -149,35 +153,55 @@ def _seed_batches(session: Session, nodes: set[str]) -> set[int]:
         batches |= set(session.scalars(sa.select(Batch.id).where(Batch.product_id.in_(ids["product"]))))
     if ids["supplier"]:
         lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.supplier_id.in_(ids["supplier"]))))
-        ids["certificate"] |= set(session.scalars(
-            sa.select(Certificate.id).where(Certificate.holder_supplier_id.in_(ids["supplier"]))))
-        ids["facility"] |= set(session.scalars(
-            sa.select(Facility.id).where(Facility.owner_supplier_id.in_(ids["supplier"]))))
+        ids["certificate"] |= set(
+            session.scalars(sa.select(Certificate.id).where(Certificate.holder_supplier_id.in_(ids["supplier"])))
+        )
+        ids["facility"] |= set(
+            session.scalars(sa.select(Facility.id).where(Facility.owner_supplier_id.in_(ids["supplier"])))
+        )
     if ids["certificate"]:
         certs = ids["certificate"]
         lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.certificate_id.in_(certs))))
-        ids["material"] |= set(session.scalars(sa.select(CertificateScope.material_id).where(
-            CertificateScope.certificate_id.in_(certs), CertificateScope.material_id.is_not(None))))
+        ids["material"] |= set(
+            session.scalars(
+                sa.select(CertificateScope.material_id).where(
+                    CertificateScope.certificate_id.in_(certs), CertificateScope.material_id.is_not(None)
+                )
+            )
+        )
         products = set(session.scalars(sa.select(Product.id).where(Product.certificate_id.in_(certs))))
-        products |= set(session.scalars(sa.select(CertificateScope.product_id).where(
-            CertificateScope.certificate_id.in_(certs), CertificateScope.product_id.is_not(None))))
+        products |= set(
+            session.scalars(
+                sa.select(CertificateScope.product_id).where(
+                    CertificateScope.certificate_id.in_(certs), CertificateScope.product_id.is_not(None)
+                )
+            )
+        )
         batches |= set(session.scalars(sa.select(Batch.id).where(Batch.product_id.in_(products))))
     if ids["material"]:  # the material itself, and what is made with it one level up
-        materials = ids["material"] | set(session.scalars(
-            sa.select(MaterialInput.material_id).where(MaterialInput.input_id.in_(ids["material"]))))
+        materials = ids["material"] | set(
+            session.scalars(sa.select(MaterialInput.material_id).where(MaterialInput.input_id.in_(ids["material"])))
+        )
         lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.material_id.in_(materials))))
     if ids["facility"]:
-        steps |= set(session.scalars(sa.select(ProductionStep.id).where(
-            ProductionStep.facility_id.in_(ids["facility"]))))
-        held = sa.select(StorageItem.lot_id, StorageItem.batch_id).join(Storage).where(
-            Storage.facility_id.in_(ids["facility"]))
+        steps |= set(
+            session.scalars(sa.select(ProductionStep.id).where(ProductionStep.facility_id.in_(ids["facility"])))
+        )
+        held = (
+            sa.select(StorageItem.lot_id, StorageItem.batch_id)
+            .join(Storage)
+            .where(Storage.facility_id.in_(ids["facility"]))
+        )
         for lot_id, batch_id in session.execute(held):
             if lot_id:
                 lots.add(lot_id)
             else:
                 batches.add(batch_id)
-        batches |= set(session.scalars(sa.select(TransportItem.batch_id).join(Transport).where(
-            Transport.facility_id.in_(ids["facility"]))))
+        batches |= set(
+            session.scalars(
+                sa.select(TransportItem.batch_id).join(Transport).where(Transport.facility_id.in_(ids["facility"]))
+            )
+        )
     if lots:
         steps |= set(session.scalars(sa.select(StepInput.step_id).where(StepInput.lot_id.in_(lots))))
     if steps:
@@ -208,8 +232,11 @@ def propagate(session: Session) -> None:
 
 def refresh_stale(session: Session, *, limit: int = 1000) -> int:
     """Recompute up to `limit` stale assessments (the queued part of a large propagation)."""
-    stale = list(session.scalars(sa.select(Assessment.batch_id).where(Assessment.stale.is_(True))
-                                 .order_by(Assessment.batch_id).limit(limit)))
+    stale = list(
+        session.scalars(
+            sa.select(Assessment.batch_id).where(Assessment.stale.is_(True)).order_by(Assessment.batch_id).limit(limit)
+        )
+    )
     if stale:
         with writing(session):
             assess_batches(session, stale)
@@ -259,13 +286,19 @@ def set_certificate_status(
     if certificate is None:
         raise NotFoundError("No certificate with that id.")
     if effective < certificate.issued_on and not fraud:
-        raise InvalidInputError("The effective date is before the certificate was issued.",
-                                errors={"effective": [f"Must be on or after {certificate.issued_on}."]})
+        raise InvalidInputError(
+            "The effective date is before the certificate was issued.",
+            errors={"effective": [f"Must be on or after {certificate.issued_on}."]},
+        )
     targets = [certificate]
     if everywhere:
-        targets = list(session.scalars(sa.select(Certificate).where(
-            Certificate.number == certificate.number, Certificate.issuer == certificate.issuer)
-            .order_by(Certificate.id)))
+        targets = list(
+            session.scalars(
+                sa.select(Certificate)
+                .where(Certificate.number == certificate.number, Certificate.issuer == certificate.issuer)
+                .order_by(Certificate.id)
+            )
+        )
     kind = KINDS["certificates"]
     with writing(session):
         for cert in targets:
@@ -273,8 +306,14 @@ def set_certificate_status(
             cert.fraud, cert.status_reason = fraud, reason
             session.flush()
             payload = {**record_payload(kind, cert, ApiCodec(session, cert.business_id)), "status_reason": reason}
-            journal.append(session, actor, certificate_status.DECISION_ACTION, f"certificate:{cert.id}", payload,
-                           business_id=cert.business_id)
+            journal.append(
+                session,
+                actor,
+                certificate_status.DECISION_ACTION,
+                f"certificate:{cert.id}",
+                payload,
+                business_id=cert.business_id,
+            )
             touch(session, f"certificate:{cert.id}")
     return targets
 
@@ -285,8 +324,9 @@ def set_reference(session: Session, actor: Actor, data: dict[str, Any]) -> Refer
         raise PermissionDeniedError("Only an admin changes the reference data.")
     reference = Reference(merge_reference(shipped_data(), data))
     if session.scalar(sa.select(ReferenceVersion).where(ReferenceVersion.version == data["version"])):
-        raise InvalidInputError("That reference version already exists; give a new version.",
-                                errors={"version": ["Already used."]})
+        raise InvalidInputError(
+            "That reference version already exists; give a new version.", errors={"version": ["Already used."]}
+        )
     with writing(session):
         session.add(ReferenceVersion(version=data["version"], data=data, created_by_id=actor.user_id))
         journal.append(session, actor, "reference.update", f"reference:{data['version']}", data)

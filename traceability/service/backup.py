@@ -42,8 +42,18 @@ from traceability.errors import ConflictError, InvalidInputError
 from traceability.journal import GENESIS
 from traceability.service import unit_of_work
 
-__all__ = ["FORMAT", "TYPE_TAGS", "BackupSummary", "TableRestorer", "export_all", "export_rows", "import_all",
-           "open_backup", "reset_sequences", "tables"]
+__all__ = [
+    "FORMAT",
+    "TYPE_TAGS",
+    "BackupSummary",
+    "TableRestorer",
+    "export_all",
+    "export_rows",
+    "import_all",
+    "open_backup",
+    "reset_sequences",
+    "tables",
+]
 
 FORMAT = "halal-trace/backup@1"
 #: Rows fetched from a server-side cursor, and rows inserted per statement: memory stays bounded by this.
@@ -78,8 +88,11 @@ _CODECS: dict[str, _Codec] = {
     "datetime": _Codec("datetime", dt.datetime.isoformat, dt.datetime.fromisoformat),
     "date": _Codec("date", dt.date.isoformat, dt.date.fromisoformat),
     "time": _Codec("time", dt.time.isoformat, dt.time.fromisoformat),
-    "interval": _Codec("interval", lambda v: [v.days, v.seconds, v.microseconds],
-                       lambda v: dt.timedelta(days=v[0], seconds=v[1], microseconds=v[2])),
+    "interval": _Codec(
+        "interval",
+        lambda v: [v.days, v.seconds, v.microseconds],
+        lambda v: dt.timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
+    ),
     "numeric": _Codec("numeric", str, Decimal),
     "float": _Codec("float", float, float),
     "json": _Codec("json", _json_text, json.loads),
@@ -97,9 +110,18 @@ def _tag(column: sa.Column[Any]) -> str:
         kinds.append(column.type.impl_instance)
     # Order matters: Enum is a String, DateTime and Float have their own families.
     checks: list[tuple[type[Any], str]] = [
-        (sa.Boolean, "boolean"), (sa.Enum, "enum"), (sa.Integer, "integer"), (sa.DateTime, "datetime"),
-        (sa.Date, "date"), (sa.Time, "time"), (sa.Interval, "interval"), (sa.Float, "float"),
-        (sa.Numeric, "numeric"), (sa.JSON, "json"), (sa.LargeBinary, "binary"), (sa.Uuid, "uuid"),
+        (sa.Boolean, "boolean"),
+        (sa.Enum, "enum"),
+        (sa.Integer, "integer"),
+        (sa.DateTime, "datetime"),
+        (sa.Date, "date"),
+        (sa.Time, "time"),
+        (sa.Interval, "interval"),
+        (sa.Float, "float"),
+        (sa.Numeric, "numeric"),
+        (sa.JSON, "json"),
+        (sa.LargeBinary, "binary"),
+        (sa.Uuid, "uuid"),
         (sa.String, "string"),
     ]
     for kind in kinds:
@@ -108,8 +130,7 @@ def _tag(column: sa.Column[Any]) -> str:
                 if tag == "uuid" and not getattr(kind, "as_uuid", True):
                     return "string"
                 return tag
-    raise TypeError(f"Column {column.table.name}.{column.name} has a type ({column.type!r}) the backup cannot "
-                    "carry.")
+    raise TypeError(f"Column {column.table.name}.{column.name} has a type ({column.type!r}) the backup cannot carry.")
 
 
 def tables() -> list[sa.Table]:
@@ -152,16 +173,22 @@ class BackupSummary:
         return sum(self.rows.values())
 
     def as_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "alembic_revision": self.revision, "tables": len(self.rows), "rows": self.total,
-                "sha256": self.sha256}
+        return {
+            "format": FORMAT,
+            "alembic_revision": self.revision,
+            "tables": len(self.rows),
+            "rows": self.total,
+            "sha256": self.sha256,
+        }
 
 
 def _begin_snapshot(connection: sa.Connection) -> None:
     """Read every table from one snapshot, so the backup is consistent while the service keeps writing."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    elif connection.dialect.name == "sqlite" and not getattr(connection.connection.dbapi_connection,
-                                                             "in_transaction", False):
+    elif connection.dialect.name == "sqlite" and not getattr(
+        connection.connection.dbapi_connection, "in_transaction", False
+    ):
         # pysqlite starts no transaction for reads; an explicit one pins a WAL snapshot until rollback.
         connection.exec_driver_sql("BEGIN")
 
@@ -174,8 +201,14 @@ def export_all(session: Session, out: IO[str], *, now: dt.datetime | None = None
         _begin_snapshot(connection)
         summary = BackupSummary(revision=_revision(connection))
         every = tables()
-        described = [{"name": t.name, "columns": _describe(t),
-                      "rows": connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0} for t in every]
+        described = [
+            {
+                "name": t.name,
+                "columns": _describe(t),
+                "rows": connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0,
+            }
+            for t in every
+        ]
         digest = hashlib.sha256()
 
         def emit(value: Any) -> None:
@@ -183,9 +216,15 @@ def export_all(session: Session, out: IO[str], *, now: dt.datetime | None = None
             digest.update(text.encode("utf-8"))
             out.write(text)
 
-        emit({"format": FORMAT, "alembic_revision": summary.revision,
-              "created_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-              "source": connection.dialect.name, "tables": described})
+        emit(
+            {
+                "format": FORMAT,
+                "alembic_revision": summary.revision,
+                "created_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+                "source": connection.dialect.name,
+                "tables": described,
+            }
+        )
         for table, description in zip(every, described, strict=True):
             emit({"table": table.name})
             summary.rows[table.name] = count = export_rows(connection, table, emit)
@@ -203,7 +242,8 @@ def export_rows(connection: sa.Connection, table: sa.Table, emit: Callable[[Any]
     codecs = [_CODECS[_tag(c)] for c in table.columns]
     selected: list[sa.ColumnElement[Any]] = [
         sa.type_coerce(c, codec.raw_type) if codec.raw_type is not None else c
-        for c, codec in zip(table.columns, codecs, strict=True)]
+        for c, codec in zip(table.columns, codecs, strict=True)
+    ]
     # A JSON column reads SQL NULL and JSON null both as None; ask the database which one it holds.
     json_positions = [i for i, codec in enumerate(codecs) if codec.tag == "json"]
     selected += [table.columns[i].is_(None) for i in json_positions]
@@ -285,7 +325,8 @@ def _check_schema(header: dict[str, Any], target_revision: str) -> list[sa.Table
     if header.get("alembic_revision") != target_revision:
         raise InvalidInputError(
             f"The backup is of Alembic revision {header.get('alembic_revision')!r} but the database is at "
-            f"{target_revision!r}: restore into a database migrated to the backup's revision.")
+            f"{target_revision!r}: restore into a database migrated to the backup's revision."
+        )
     every = tables()
     described = header.get("tables")
     if not isinstance(described, list) or [d.get("name") for d in described] != [t.name for t in every]:
@@ -298,18 +339,26 @@ def _check_schema(header: dict[str, Any], target_revision: str) -> list[sa.Table
 
 def _check_empty(connection: sa.Connection, every: list[sa.Table]) -> None:
     """Refuse a target holding anything but what its migrations inserted, naming the tables that have rows."""
-    filled = [table.name for table in every
-              if [dict(r._mapping) for r in connection.execute(sa.select(table).order_by(*_order(table)).limit(2))]
-              != PRISTINE.get(table.name, [])]
+    filled = [
+        table.name
+        for table in every
+        if [dict(r._mapping) for r in connection.execute(sa.select(table).order_by(*_order(table)).limit(2))]
+        != PRISTINE.get(table.name, [])
+    ]
     if filled:
-        raise ConflictError(f"The target database is not empty (rows in {', '.join(filled)}): restore only into "
-                            "a freshly migrated database.")
+        raise ConflictError(
+            f"The target database is not empty (rows in {', '.join(filled)}): restore only into "
+            "a freshly migrated database."
+        )
 
 
 def _deferred(table: sa.Table, position: dict[str, int]) -> list[str]:
     """Columns referring to this table or a later one (a cycle or self-reference): filled in after all inserts."""
-    return [c.name for c in table.columns
-            if any(position.get(fk.column.table.name, -1) >= position[table.name] for fk in c.foreign_keys)]
+    return [
+        c.name
+        for c in table.columns
+        if any(position.get(fk.column.table.name, -1) >= position[table.name] for fk in c.foreign_keys)
+    ]
 
 
 class TableRestorer:
@@ -325,17 +374,22 @@ class TableRestorer:
             if not table.columns[name].nullable:
                 raise InvalidInputError(f"{table.name}.{name} closes a foreign-key cycle but is NOT NULL.")
         # Bind parameters of the codec's raw type (enum text) rather than the column's own.
-        self.statement = sa.insert(table).values({
-            name: sa.bindparam(name, type_=codec.raw_type if codec.raw_type is not None else column.type)
-            for name, codec, column in zip(self.names, self.codecs, table.columns, strict=True)})
+        self.statement = sa.insert(table).values(
+            {
+                name: sa.bindparam(name, type_=codec.raw_type if codec.raw_type is not None else column.type)
+                for name, codec, column in zip(self.names, self.codecs, table.columns, strict=True)
+            }
+        )
         self.buffer: list[dict[str, Any]] = []
         self.later: list[dict[str, Any]] = []
         self.count = 0
 
     def add(self, number: int, values: list[Any]) -> None:
         if len(values) != len(self.names):
-            raise InvalidInputError(f"Line {number} of the backup has {len(values)} values; "
-                                    f"{self.table.name} has {len(self.names)} columns.")
+            raise InvalidInputError(
+                f"Line {number} of the backup has {len(values)} values; "
+                f"{self.table.name} has {len(self.names)} columns."
+            )
         row: dict[str, Any] = {}
         try:
             for name, codec, value in zip(self.names, self.codecs, values, strict=True):
@@ -345,8 +399,9 @@ class TableRestorer:
                 else:
                     row[name] = codec.decode(value)
         except (TypeError, ValueError, IndexError, ArithmeticError) as exc:
-            raise InvalidInputError(f"Line {number} of the backup has a bad value for {self.table.name}: {exc}") \
-                from exc
+            raise InvalidInputError(
+                f"Line {number} of the backup has a bad value for {self.table.name}: {exc}"
+            ) from exc
         if self.deferred and any(row[name] is not None for name in self.deferred):
             self.later.append({**{f"k_{k}": row[k] for k in self.keys}, **{name: row[name] for name in self.deferred}})
             for name in self.deferred:
@@ -366,8 +421,10 @@ class TableRestorer:
             self.connection.execute(statement, rows)
         except sa.exc.IntegrityError as exc:
             # The whole restore is rolled back by the caller's transaction.
-            raise InvalidInputError(f"Rows of {self.table.name} in the backup break a constraint of this "
-                                    f"database: {str(exc.orig).splitlines()[0]}") from exc
+            raise InvalidInputError(
+                f"Rows of {self.table.name} in the backup break a constraint of this "
+                f"database: {str(exc.orig).splitlines()[0]}"
+            ) from exc
 
     def finish(self) -> int:
         self.flush()
@@ -377,11 +434,13 @@ class TableRestorer:
         """Fill in the foreign keys that pointed forward, once every row they may name exists."""
         if not self.later:
             return
-        statement = (sa.update(self.table)
-                     .where(*(self.table.columns[k] == sa.bindparam(f"k_{k}") for k in self.keys))
-                     .values({name: sa.bindparam(name) for name in self.deferred}))
+        statement = (
+            sa.update(self.table)
+            .where(*(self.table.columns[k] == sa.bindparam(f"k_{k}") for k in self.keys))
+            .values({name: sa.bindparam(name) for name in self.deferred})
+        )
         for start in range(0, len(self.later), CHUNK):
-            self._execute(statement, self.later[start:start + CHUNK])
+            self._execute(statement, self.later[start : start + CHUNK])
 
 
 def import_all(session: Session, path: Path) -> BackupSummary:
@@ -424,8 +483,9 @@ def import_all(session: Session, path: Path) -> BackupSummary:
         for description in header["tables"]:
             found = summary.rows.get(description["name"], 0)
             if found != description.get("rows"):
-                raise InvalidInputError(f"The backup announces {description.get('rows')} rows of "
-                                        f"{description['name']} but holds {found}.")
+                raise InvalidInputError(
+                    f"The backup announces {description.get('rows')} rows of {description['name']} but holds {found}."
+                )
         for restorer in restorers:
             restorer.apply_deferred()
         reset_sequences(connection)
@@ -445,10 +505,12 @@ def reset_sequences(connection: sa.Connection) -> None:
         column = table.autoincrement_column
         if column is None:
             continue
-        sequence = connection.scalar(sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
-                                     {"table": preparer.format_table(table), "column": column.name})
+        sequence = connection.scalar(
+            sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
+            {"table": preparer.format_table(table), "column": column.name},
+        )
         if sequence is None:
             continue
         connection.execute(
-            sa.select(sa.func.setval(sequence, sa.func.coalesce(sa.func.max(column), 0) + 1, False))
-            .select_from(table))
+            sa.select(sa.func.setval(sequence, sa.func.coalesce(sa.func.max(column), 0) + 1, False)).select_from(table)
+        )

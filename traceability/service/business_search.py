@@ -58,8 +58,11 @@ def _matching(words: Sequence[str], visible: frozenset[int] | None) -> sa.Compou
     return selects[0].distinct() if len(selects) == 1 else sa.intersect(*selects)
 
 
-def _counted(session: Session, matching: sa.CompoundSelect | sa.Select, region: str | None,
-             ) -> tuple[sa.Select, int]:
+def _counted(
+    session: Session,
+    matching: sa.CompoundSelect | sa.Select,
+    region: str | None,
+) -> tuple[sa.Select, int]:
     found = matching.subquery()
     ids_query = sa.select(found.c.business_id)
     if region is not None:
@@ -68,7 +71,12 @@ def _counted(session: Session, matching: sa.CompoundSelect | sa.Select, region: 
 
 
 def search_page(
-    session: Session, query: str, visible: frozenset[int] | None, *, page: int, per_page: int,
+    session: Session,
+    query: str,
+    visible: frozenset[int] | None,
+    *,
+    page: int,
+    per_page: int,
     region: str | None = None,
 ) -> tuple[list[Business], int] | None:
     """One page of the businesses matching `query` (as a phrase in one field, else word by word), by id,
@@ -81,7 +89,8 @@ def search_page(
     if total == 0 and len(words) > 1:
         ids_query, total = _counted(session, _matching(words, visible), region)
     matching = ids_query.subquery()
-    ids = session.scalars(sa.select(matching.c.business_id).order_by(matching.c.business_id)
-                          .limit(per_page).offset((page - 1) * per_page)).all()
+    ids = session.scalars(
+        sa.select(matching.c.business_id).order_by(matching.c.business_id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
     found = {b.id: b for b in session.scalars(sa.select(Business).where(Business.id.in_(ids)))} if ids else {}
     return [found[i] for i in ids], total

@@ -53,8 +53,11 @@ def business_wire(obj: Business) -> dict[str, Any]:
     """The business in wire form, as the dossier and the API carry it."""
     supervisor = None
     if obj.supervisor_name is not None:
-        supervisor = {"name": obj.supervisor_name, "muslim": obj.supervisor_muslim,
-                      "trained_on": obj.supervisor_trained_on}
+        supervisor = {
+            "name": obj.supervisor_name,
+            "muslim": obj.supervisor_muslim,
+            "trained_on": obj.supervisor_trained_on,
+        }
     return {
         **{name: getattr(obj, name) for name in _PLAIN},
         "halal_supervisor": supervisor,
@@ -64,8 +67,12 @@ def business_wire(obj: Business) -> dict[str, Any]:
 
 def business_body(obj: Business) -> dict[str, Any]:
     """Wire form with identity (Python values) and the registry fields, for the API."""
-    return {"id": obj.id, "version": obj.version, **business_wire(obj),
-            **{name: getattr(obj, name) for name in REGISTRY}}
+    return {
+        "id": obj.id,
+        "version": obj.version,
+        **business_wire(obj),
+        **{name: getattr(obj, name) for name in REGISTRY},
+    }
 
 
 def listed_body(actor: Actor, obj: Business) -> dict[str, Any]:
@@ -97,8 +104,9 @@ def create_business(session: Session, actor: Actor, data: dict[str, Any]) -> Bus
             user = session.get(User, actor.user_id)
             assert user is not None
             user.business_id = business.id
-        journal.append(session, actor, "create", f"business:{business.id}", business_payload(business),
-                       business_id=business.id)
+        journal.append(
+            session, actor, "create", f"business:{business.id}", business_payload(business), business_id=business.id
+        )
         index_businesses(session, [(business.id, tokens_of(business))], fresh=True)
     return business
 
@@ -119,19 +127,28 @@ def update_business(
     business = get_business(session, actor, business_id)
     actor.require_write(business.id, "business")
     if expected_version is not None and expected_version != business.version:
-        raise ConflictError(f"The business is at version {business.version}, not {expected_version}.",
-                            errors={"version": [f"Current version is {business.version}."]}, version=business.version)
+        raise ConflictError(
+            f"The business is at version {business.version}, not {expected_version}.",
+            errors={"version": [f"Current version is {business.version}."]},
+            version=business.version,
+        )
     with writing(session):
         apply_business(business, data)
-        journal.append(session, actor, "update", f"business:{business.id}", business_payload(business),
-                       business_id=business.id)
+        journal.append(
+            session, actor, "update", f"business:{business.id}", business_payload(business), business_id=business.id
+        )
         touch(session, f"business:{business.id}")  # the penyelia and SJPH records are judged too
         index_businesses(session, [(business.id, tokens_of(business))])
     return business
 
 
 def list_businesses(
-    session: Session, actor: Actor, *, page: int = 1, per_page: int = 50, region: str | None = None,
+    session: Session,
+    actor: Actor,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    region: str | None = None,
     q: str | None = None,
 ) -> tuple[list[Business], int]:
     """Return one page of the businesses the actor may see (a coordinator: the registry), and the total;
@@ -164,6 +181,7 @@ def assign_pendamping(session: Session, actor: Actor, pendamping_id: int, busine
     with writing(session):
         session.add(assignment)
         session.flush()
-        journal.append(session, actor, "assign", f"user:{pendamping_id}", {"business": business_id},
-                       business_id=business_id)
+        journal.append(
+            session, actor, "assign", f"user:{pendamping_id}", {"business": business_id}, business_id=business_id
+        )
     return assignment

@@ -36,16 +36,24 @@ class Decision:
 
 def standing_decision(session: Session, number: str, issuer: str) -> Decision | None:
     """The latest authority decision on any business's record of this certificate, if there is one."""
-    ids = session.scalars(sa.select(Certificate.id).where(Certificate.number == number,
-                                                          Certificate.issuer == issuer)).all()
-    payload = session.scalar(sa.select(JournalEntry.payload).where(
-        JournalEntry.action == DECISION_ACTION, JournalEntry.subject.in_([f"certificate:{i}" for i in ids]))
-        .order_by(JournalEntry.seq.desc()).limit(1))
+    ids = session.scalars(
+        sa.select(Certificate.id).where(Certificate.number == number, Certificate.issuer == issuer)
+    ).all()
+    payload = session.scalar(
+        sa.select(JournalEntry.payload)
+        .where(JournalEntry.action == DECISION_ACTION, JournalEntry.subject.in_([f"certificate:{i}" for i in ids]))
+        .order_by(JournalEntry.seq.desc())
+        .limit(1)
+    )
     if payload is None:
         return None
     since = payload.get("status_since")
-    return Decision(CertificateStatus(payload["status"]), dt.date.fromisoformat(since) if since else None,
-                    bool(payload.get("fraud")), payload.get("status_reason"))
+    return Decision(
+        CertificateStatus(payload["status"]),
+        dt.date.fromisoformat(since) if since else None,
+        bool(payload.get("fraud")),
+        payload.get("status_reason"),
+    )
 
 
 def enforce(session: Session, certificate: Certificate, stated: dict[str, Any] | None = None) -> None:
@@ -58,8 +66,10 @@ def enforce(session: Session, certificate: Certificate, stated: dict[str, Any] |
     if decision is None:
         return
     if stated is not None and "status" in stated and stated["status"] != decision.status:
-        message = (f"This certificate is {decision.status.value} since {decision.since} by an auditor's "
-                   "decision; only an auditor or an admin changes its status.")
+        message = (
+            f"This certificate is {decision.status.value} since {decision.since} by an auditor's "
+            "decision; only an auditor or an admin changes its status."
+        )
         raise ConflictError(message, errors={"status": [message]})
     certificate.status, certificate.status_since = decision.status, decision.since
     certificate.fraud, certificate.status_reason = decision.fraud, decision.reason

@@ -26,13 +26,27 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 _STAFF = [
     ("admin@demo.halal-trace.id", Role.ADMIN, "Admin PLUT Batam", "demo-admin-2025", "users, reference data"),
     ("auditor@demo.halal-trace.id", Role.AUDITOR, "Rahmat Hidayat (BPJPH)", "demo-auditor-2025", "review queue"),
-    ("pendamping@demo.halal-trace.id", Role.PENDAMPING, "Siti Aisyah Harahap", "demo-pendamping-2025",
-     "follows the first three businesses"),
-    ("plut@demo.halal-trace.id", Role.COORDINATOR, "Dewi Lestari (PLUT Batam)", "demo-plut-2025",
-     "programme dashboard at /coordinator, city registry"),
+    (
+        "pendamping@demo.halal-trace.id",
+        Role.PENDAMPING,
+        "Siti Aisyah Harahap",
+        "demo-pendamping-2025",
+        "follows the first three businesses",
+    ),
+    (
+        "plut@demo.halal-trace.id",
+        Role.COORDINATOR,
+        "Dewi Lestari (PLUT Batam)",
+        "demo-plut-2025",
+        "programme dashboard at /coordinator, city registry",
+    ),
 ]
-PROGRAMME = {"name": "Pendampingan Halal PLUT Batam 2025", "organiser": "PLUT-KUMKM Kota Batam",
-             "starts_on": dt.date(2025, 8, 4), "ends_on": dt.date(2025, 12, 19)}
+PROGRAMME = {
+    "name": "Pendampingan Halal PLUT Batam 2025",
+    "organiser": "PLUT-KUMKM Kota Batam",
+    "starts_on": dt.date(2025, 8, 4),
+    "ends_on": dt.date(2025, 12, 19),
+}
 IN_PERSON = 3  # the first businesses attend in person with the pendamping; the others follow online
 _PRODUCER_PASSWORD = "demo-umkm-2025"
 
@@ -66,8 +80,13 @@ def load(session: Session, actor: Actor) -> DemoLoad:
     for index, (stem, document) in enumerate(_dossiers()):
         nib = document["business"]["nib"]
         business = session.scalar(sa.select(Business).where(Business.nib == nib))
-        product = None if business is None else session.scalar(
-            sa.select(Product).where(Product.business_id == business.id, Product.ref == document["product"]["id"]))
+        product = (
+            None
+            if business is None
+            else session.scalar(
+                sa.select(Product).where(Product.business_id == business.id, Product.ref == document["product"]["id"])
+            )
+        )
         if product is None:
             business = session.get(Business, dossiers.import_dossier(session, actor, document).business)
             result.created = True
@@ -75,12 +94,20 @@ def load(session: Session, actor: Actor) -> DemoLoad:
         email = f"{stem.split('-')[0]}@demo.halal-trace.id"
         if _user(session, email) is None:
             supervisor = document["business"].get("halal_supervisor") or {}
-            accounts.create_user(session, actor, email=email, role=Role.PRODUCER, business_nib=nib,
-                                 name=supervisor.get("name", ""), password=_PRODUCER_PASSWORD)
+            accounts.create_user(
+                session,
+                actor,
+                email=email,
+                role=Role.PRODUCER,
+                business_nib=nib,
+                name=supervisor.get("name", ""),
+                password=_PRODUCER_PASSWORD,
+            )
             if index < 3:
                 assign_pendamping(session, actor, pendamping.id, business.id)
-        result.logins.append({"role": "producer", "email": email, "password": _PRODUCER_PASSWORD,
-                              "note": business.name})
+        result.logins.append(
+            {"role": "producer", "email": email, "password": _PRODUCER_PASSWORD, "note": business.name}
+        )
         result.businesses.append({"id": business.id, "name": business.name, "nib": nib})
     _programme(session, actor, result, pendamping.id)
     return result
@@ -95,7 +122,12 @@ def _programme(session: Session, actor: Actor, result: DemoLoad, pendamping_id: 
     programme = programmes.create_programme(session, actor, {**PROGRAMME, "coordinator": coordinator.id})
     for index, business in enumerate(result.businesses):
         in_person = index < IN_PERSON
-        programmes.add_participant(session, actor, programme.id, business["id"],
-                                   ProgrammeMode.IN_PERSON if in_person else ProgrammeMode.ONLINE,
-                                   pendamping_id if in_person else None)
+        programmes.add_participant(
+            session,
+            actor,
+            programme.id,
+            business["id"],
+            ProgrammeMode.IN_PERSON if in_person else ProgrammeMode.ONLINE,
+            pendamping_id if in_person else None,
+        )
     result.created = True

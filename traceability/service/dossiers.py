@@ -155,21 +155,34 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
         session.add(business)
         session.flush()
         index_businesses(session, [(business.id, tokens_of(business))], fresh=is_new)
-        changes.append(journal.Change("create" if is_new else "update", f"business:{business.id}",
-                                      business_payload(business), business.id))
+        changes.append(
+            journal.Change(
+                "create" if is_new else "update", f"business:{business.id}", business_payload(business), business.id
+            )
+        )
     codec = ImportCodec()
     conflicts = ErrorTree()
     created: list[tuple[str, Any]] = []
 
-    def section(name: str, items: list[dict[str, Any]], *, leave: tuple[str, ...] = (),
-                extra: dict[str, Any] | None = None, where: str | None = None) -> list[Any]:
+    def section(
+        name: str,
+        items: list[dict[str, Any]],
+        *,
+        leave: tuple[str, ...] = (),
+        extra: dict[str, Any] | None = None,
+        where: str | None = None,
+    ) -> list[Any]:
         """Add one section's records (or reuse stored twins), then flush them in one go."""
         kind = KINDS[name]
         stored: dict[str, Any] = {}
         if not is_new:  # one query per section for records this business already holds
             refs = [item["id"] for item in items]
-            stored = {o.ref: o for o in session.scalars(
-                sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref.in_(refs)))}
+            stored = {
+                o.ref: o
+                for o in session.scalars(
+                    sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref.in_(refs))
+                )
+            }
         added = []
         for i, item in enumerate(items):
             path = (where, "id") if where else (name, i, "id")
@@ -179,10 +192,13 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
                 added.append(existing)
                 continue
             if existing is not None:
-                conflicts.add(path, f"This business already has a {kind.noun} {item['id']!r} with other data; "
-                                    "give this one another id or make them match." if name in _REUSABLE else
-                                    f"This business already has a {kind.noun} {item['id']!r}; "
-                                    "a dossier can only add new ones.")
+                conflicts.add(
+                    path,
+                    f"This business already has a {kind.noun} {item['id']!r} with other data; "
+                    "give this one another id or make them match."
+                    if name in _REUSABLE
+                    else f"This business already has a {kind.noun} {item['id']!r}; a dossier can only add new ones.",
+                )
                 added.append(None)
                 continue
             obj = kind.model(business_id=business.id, ref=item["id"])
@@ -220,26 +236,38 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
     for step, item in zip(steps, doc["steps"], strict=True):
         KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, codec)
     for item in doc["storage"]:
-        storage = Storage(business_id=business.id, facility_id=codec.resolve(Facility, item["facility"], ()).id,
-                          labelled=item["labelled"])
-        storage.items = [
-            StorageItem(position=j, **_lot_or_batch(codec, held)) for j, held in enumerate(item["holds"])
-        ]
+        storage = Storage(
+            business_id=business.id,
+            facility_id=codec.resolve(Facility, item["facility"], ()).id,
+            labelled=item["labelled"],
+        )
+        storage.items = [StorageItem(position=j, **_lot_or_batch(codec, held)) for j, held in enumerate(item["holds"])]
         session.add(storage)
     for item in doc["transport"]:
-        transport = Transport(business_id=business.id, with_non_halal=item["with_non_halal"],
-                              packaged=item["packaged"],
-                              facility_id=codec.resolve(Facility, item["facility"], ()).id)
-        transport.items = [TransportItem(position=j, batch_id=codec.resolve(Batch, carried, ()).id)
-                           for j, carried in enumerate(item["carries"])]
+        transport = Transport(
+            business_id=business.id,
+            with_non_halal=item["with_non_halal"],
+            packaged=item["packaged"],
+            facility_id=codec.resolve(Facility, item["facility"], ()).id,
+        )
+        transport.items = [
+            TransportItem(position=j, batch_id=codec.resolve(Batch, carried, ()).id)
+            for j, carried in enumerate(item["carries"])
+        ]
         session.add(transport)
     check_acyclic(session, steps)
     export_codec = ApiCodec(session, business.id)
-    changes += [journal.Change("create", f"{noun(type(obj))}:{obj.id}",
-                               record_payload(KINDS[section], obj, export_codec), business.id)
-                for section, obj in created]
-    changes.append(journal.Change("dossier.import", f"product:{product.id}",
-                                  {"format": FORMAT, "records": len(created)}, business.id))
+    changes += [
+        journal.Change(
+            "create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[section], obj, export_codec), business.id
+        )
+        for section, obj in created
+    ]
+    changes.append(
+        journal.Change(
+            "dossier.import", f"product:{product.id}", {"format": FORMAT, "records": len(created)}, business.id
+        )
+    )
     journal.append_many(session, actor, changes)
     touch(session, *(f"batch:{obj.id}" for section, obj in created if section == "batches"))
     if changes and changes[0].subject == f"business:{business.id}" and not is_new:
@@ -282,9 +310,15 @@ def export_dossier(
     chosen = sa.select(Batch).where(Batch.product_id == product.id)
     if batches is not None:
         chosen = chosen.where(Batch.id.in_(batches))
-    batches_by_id = {b.id: b for b in session.scalars(
-        chosen.order_by(Batch.id).options(selectinload(Batch.step).selectinload(ProductionStep.inputs),
-                                          selectinload(Batch.step).selectinload(ProductionStep.outputs)))}
+    batches_by_id = {
+        b.id: b
+        for b in session.scalars(
+            chosen.order_by(Batch.id).options(
+                selectinload(Batch.step).selectinload(ProductionStep.inputs),
+                selectinload(Batch.step).selectinload(ProductionStep.outputs),
+            )
+        )
+    }
     steps: dict[int, ProductionStep] = {}
     lots: dict[int, MaterialLot] = {}
     pending = [b for b in batches_by_id.values() if b.step_id is not None]
@@ -316,29 +350,41 @@ def export_dossier(
                 materials[used.input_id] = session.get(Material, used.input_id)
                 frontier.append(materials[used.input_id])
 
-    certificates = {lot.certificate_id: session.get(Certificate, lot.certificate_id)
-                    for lot in lots.values() if lot.certificate_id is not None}
+    certificates = {
+        lot.certificate_id: session.get(Certificate, lot.certificate_id)
+        for lot in lots.values()
+        if lot.certificate_id is not None
+    }
     if product.certificate_id is not None:
         certificates[product.certificate_id] = session.get(Certificate, product.certificate_id)
     covering = sa.select(Certificate).where(
         Certificate.business_id == business.id,
-        Certificate.scope.any(sa.or_(CertificateScope.material_id.in_(materials),
-                                     CertificateScope.product_id == product.id)),
+        Certificate.scope.any(
+            sa.or_(CertificateScope.material_id.in_(materials), CertificateScope.product_id == product.id)
+        ),
     )
     certificates.update({c.id: c for c in session.scalars(covering)})
     facility_ids = {s.facility_id for s in steps.values() if s.facility_id is not None}
     storage = [
-        st for st in session.scalars(sa.select(Storage).where(Storage.business_id == business.id).order_by(Storage.id))
+        st
+        for st in session.scalars(sa.select(Storage).where(Storage.business_id == business.id).order_by(Storage.id))
         if any(i.lot_id in lots or i.batch_id in batches_by_id for i in st.items)
     ]
     transport = [
-        tr for tr in session.scalars(
-            sa.select(Transport).where(Transport.business_id == business.id).order_by(Transport.id))
+        tr
+        for tr in session.scalars(
+            sa.select(Transport).where(Transport.business_id == business.id).order_by(Transport.id)
+        )
         if any(i.batch_id in batches_by_id for i in tr.items)
     ]
     facility_ids |= {st.facility_id for st in storage} | {tr.facility_id for tr in transport}
-    facility_ids |= set(session.scalars(sa.select(Facility.id).where(
-        Facility.business_id == business.id, Facility.kind.in_(("production", "outlet")))))
+    facility_ids |= set(
+        session.scalars(
+            sa.select(Facility.id).where(
+                Facility.business_id == business.id, Facility.kind.in_(("production", "outlet"))
+            )
+        )
+    )
     facilities = {i: session.get(Facility, i) for i in facility_ids}
     supplier_ids = {lot.supplier_id for lot in lots.values()}
     supplier_ids |= {c.holder_supplier_id for c in certificates.values() if c.holder_supplier_id}
@@ -359,9 +405,11 @@ def export_dossier(
     if product.application_route is not None:
         verification = None
         if product.pendamping_name is not None:
-            verification = {"pendamping": product.pendamping_name,
-                            "registration_no": product.pendamping_registration_no,
-                            "verified_on": product.pendamping_verified_on}
+            verification = {
+                "pendamping": product.pendamping_name,
+                "registration_no": product.pendamping_registration_no,
+                "verified_on": product.pendamping_verified_on,
+            }
         application = {"route": product.application_route, "pendamping_verification": verification}
     doc = {
         "format": FORMAT,
@@ -376,12 +424,25 @@ def export_dossier(
         "product": {"id": codec.ref(product), **KINDS["products"].wire(product, codec)},
         "steps": step_items,
         "batches": batch_items,
-        "storage": [{"facility": codec.ref(facilities[st.facility_id]), "labelled": st.labelled,
-                     "holds": [codec.ref(session.get(MaterialLot, i.lot_id) if i.lot_id else
-                                         session.get(Batch, i.batch_id)) for i in st.items]} for st in storage],
-        "transport": [{"facility": codec.ref(facilities[tr.facility_id]),
-                       "carries": [codec.ref(session.get(Batch, i.batch_id)) for i in tr.items],
-                       "with_non_halal": tr.with_non_halal, "packaged": tr.packaged} for tr in transport],
+        "storage": [
+            {
+                "facility": codec.ref(facilities[st.facility_id]),
+                "labelled": st.labelled,
+                "holds": [
+                    codec.ref(session.get(MaterialLot, i.lot_id) if i.lot_id else session.get(Batch, i.batch_id))
+                    for i in st.items
+                ],
+            }
+            for st in storage
+        ],
+        "transport": [
+            {
+                "facility": codec.ref(facilities[tr.facility_id]),
+                "carries": [codec.ref(session.get(Batch, i.batch_id)) for i in tr.items],
+                "with_non_halal": tr.with_non_halal,
+                "packaged": tr.packaged,
+            }
+            for tr in transport
+        ],
     }
     return dump_dossier(doc)
-

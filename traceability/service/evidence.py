@@ -44,38 +44,42 @@ def writable_certificate(session: Session, actor: Actor, certificate_id: int) ->
     return certificate
 
 
-def put_evidence(session: Session, actor: Actor, certificate_id: int, content: bytes,
-                 *, max_bytes: int) -> Evidence:
+def put_evidence(session: Session, actor: Actor, certificate_id: int, content: bytes, *, max_bytes: int) -> Evidence:
     """Store `content` as the certificate's scan (its producer only); refuse other file kinds or sizes."""
     certificate = writable_certificate(session, actor, certificate_id)
     if len(content) > max_bytes:
-        raise ContentTooLargeError(f"The file is {len(content)} bytes; at most {max_bytes} are accepted.",
-                                   errors={"file": [f"At most {max_bytes} bytes."]})
+        raise ContentTooLargeError(
+            f"The file is {len(content)} bytes; at most {max_bytes} are accepted.",
+            errors={"file": [f"At most {max_bytes} bytes."]},
+        )
     media_type = sniff(content)
     if media_type is None:
         accepted = ", ".join(ACCEPTED)
-        raise UnsupportedContentError(f"The file is not one of the accepted types: {accepted}.",
-                                      errors={"file": [f"Accepted types: {accepted}."]})
+        raise UnsupportedContentError(
+            f"The file is not one of the accepted types: {accepted}.", errors={"file": [f"Accepted types: {accepted}."]}
+        )
     sha256 = hashlib.sha256(content).hexdigest()
     with writing(session):
         if session.get(CertificateEvidence, sha256) is None:
-            session.add(CertificateEvidence(sha256=sha256, media_type=media_type, size=len(content),
-                                            content=content))
+            session.add(CertificateEvidence(sha256=sha256, media_type=media_type, size=len(content), content=content))
         if certificate.evidence_sha256 != sha256:
             certificate.evidence_sha256 = sha256
             session.flush()
-            journal.append(session, actor, "evidence", f"certificate:{certificate.id}",
-                           {"sha256": sha256, "media_type": media_type, "size": len(content),
-                            "version": certificate.version},
-                           business_id=certificate.business_id)
+            journal.append(
+                session,
+                actor,
+                "evidence",
+                f"certificate:{certificate.id}",
+                {"sha256": sha256, "media_type": media_type, "size": len(content), "version": certificate.version},
+                business_id=certificate.business_id,
+            )
     return Evidence(certificate.id, sha256, media_type, content)
 
 
 def get_evidence(session: Session, actor: Actor, certificate_id: int) -> Evidence:
     """The certificate's scan, for anyone who may read the certificate."""
     certificate: Certificate = get_record(session, actor, "certificates", certificate_id)
-    stored = (session.get(CertificateEvidence, certificate.evidence_sha256)
-              if certificate.evidence_sha256 else None)
+    stored = session.get(CertificateEvidence, certificate.evidence_sha256) if certificate.evidence_sha256 else None
     if stored is None:
         raise NotFoundError("No scan has been uploaded for this certificate.")
     return Evidence(certificate.id, stored.sha256, stored.media_type, stored.content)

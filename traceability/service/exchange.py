@@ -43,8 +43,9 @@ from traceability.vocabulary import (
 __all__ = ["CaptureResult", "capture_epcis", "export_epcis", "export_prov"]
 
 
-def export_epcis(session: Session, actor: Actor, batch_id: int, *, base_url: str,
-                 created: dt.datetime | None = None) -> dict[str, Any]:
+def export_epcis(
+    session: Session, actor: Actor, batch_id: int, *, base_url: str, created: dt.datetime | None = None
+) -> dict[str, Any]:
     """Return the EPCIS 2.0 document of everything batch `batch_id` is made of."""
     graph = upstream_graph(session, actor, batch_id)
     return epcis.write_document(graph, base_url=base_url, created=created or dt.datetime.now(dt.UTC))
@@ -85,8 +86,9 @@ class _Resolver:
         self.cache: dict[tuple[str, str], Any] = {}
 
     def find(self, model: type[Any], **where: Any) -> Any:
-        statement = sa.select(model).where(model.business_id == self.business_id,
-                                           *(getattr(model, k) == v for k, v in where.items()))
+        statement = sa.select(model).where(
+            model.business_id == self.business_id, *(getattr(model, k) == v for k, v in where.items())
+        )
         return self.session.scalars(statement.order_by(model.id)).first()
 
     def add(self, obj: Any) -> Any:
@@ -102,9 +104,22 @@ class _Resolver:
     def supplier(self, uri: str) -> Supplier:
         attrs = self.master.get(uri, {})
         name = _name(self.master, uri)
-        return self._cached("supplier", uri, lambda: self.find(Supplier, name=name) or self.add(Supplier(
-            business_id=self.business_id, name=name, kind=SupplierKind(attrs.get("kind", "manufacturer")),
-            country=attrs.get("country", "ID"), nib=attrs.get("nib"))))
+        return self._cached(
+            "supplier",
+            uri,
+            lambda: (
+                self.find(Supplier, name=name)
+                or self.add(
+                    Supplier(
+                        business_id=self.business_id,
+                        name=name,
+                        kind=SupplierKind(attrs.get("kind", "manufacturer")),
+                        country=attrs.get("country", "ID"),
+                        nib=attrs.get("nib"),
+                    )
+                )
+            ),
+        )
 
     def certificate(self, uri: str, path: list[Any], errors: ErrorTree) -> Certificate | None:
         attrs = self.master.get(uri, {})
@@ -117,15 +132,30 @@ class _Resolver:
             self.cache["certificate", uri] = found
             return found
         if not attrs.get("issuedOn") or not attrs.get("issuer"):
-            errors.add([*path, "certificationInfo"], f"Certificate {uri} is unknown here and the document gives "
-                                                     "no master data for it (number, issuer, scheme, issuedOn).")
+            errors.add(
+                [*path, "certificationInfo"],
+                f"Certificate {uri} is unknown here and the document gives "
+                "no master data for it (number, issuer, scheme, issuedOn).",
+            )
             return None
         holder = self.supplier(attrs["holder"]) if attrs.get("holder") else None
-        return self._cached("certificate", uri, lambda: self._decided(Certificate(
-            business_id=self.business_id, number=number, issuer=attrs["issuer"],
-            scheme=CertificateScheme(attrs.get("scheme", "regular")), holder=holder,
-            issued_on=_day(attrs["issuedOn"]), valid_until=_day(attrs.get("validUntil")),
-            status=CertificateStatus(attrs.get("status", "active")), status_since=_day(attrs.get("statusSince")))))
+        return self._cached(
+            "certificate",
+            uri,
+            lambda: self._decided(
+                Certificate(
+                    business_id=self.business_id,
+                    number=number,
+                    issuer=attrs["issuer"],
+                    scheme=CertificateScheme(attrs.get("scheme", "regular")),
+                    holder=holder,
+                    issued_on=_day(attrs["issuedOn"]),
+                    valid_until=_day(attrs.get("validUntil")),
+                    status=CertificateStatus(attrs.get("status", "active")),
+                    status_since=_day(attrs.get("statusSince")),
+                )
+            ),
+        )
 
     def _decided(self, certificate: Certificate) -> Certificate:
         """A certificate new to this business, with an auditor's standing decision on it (if any) applied."""
@@ -135,10 +165,23 @@ class _Resolver:
     def material(self, uri: str) -> Material:
         attrs = self.master.get(uri, {})
         name = _name(self.master, uri)
-        return self._cached("material", uri, lambda: self.find(Material, name=name) or self.add(Material(
-            business_id=self.business_id, name=name, kind=MaterialKind(attrs.get("kind", "ingredient")),
-            category=attrs.get("category"), origin=Origin(attrs.get("origin", "unknown")),
-            species=attrs.get("species"))))
+        return self._cached(
+            "material",
+            uri,
+            lambda: (
+                self.find(Material, name=name)
+                or self.add(
+                    Material(
+                        business_id=self.business_id,
+                        name=name,
+                        kind=MaterialKind(attrs.get("kind", "ingredient")),
+                        category=attrs.get("category"),
+                        origin=Origin(attrs.get("origin", "unknown")),
+                        species=attrs.get("species"),
+                    )
+                )
+            ),
+        )
 
     def product(self, uri: str) -> Product:
         attrs = self.master.get(uri, {})
@@ -154,9 +197,21 @@ class _Resolver:
     def facility(self, uri: str) -> Facility:
         attrs = self.master.get(uri, {})
         name = _name(self.master, uri)
-        return self._cached("facility", uri, lambda: self.find(Facility, name=name) or self.add(Facility(
-            business_id=self.business_id, name=name, kind=FacilityKind(attrs.get("kind", "production")),
-            dedicated_halal=attrs.get("dedicatedHalal") == "true")))
+        return self._cached(
+            "facility",
+            uri,
+            lambda: (
+                self.find(Facility, name=name)
+                or self.add(
+                    Facility(
+                        business_id=self.business_id,
+                        name=name,
+                        kind=FacilityKind(attrs.get("kind", "production")),
+                        dedicated_halal=attrs.get("dedicatedHalal") == "true",
+                    )
+                )
+            ),
+        )
 
 
 def _source_batch(session: Session, uri: str) -> int | None:
@@ -169,18 +224,26 @@ def _source_batch(session: Session, uri: str) -> int | None:
     if key == "gtin":
         product = sa.select(Product.id).where(Product.gtin.in_({value, value[1:], value[2:], value[6:]}))
     else:
-        product = sa.select(Product.id).join(Business, Business.id == Product.business_id).where(
-            Business.nib == key, Product.name == value)
-    return session.scalar(sa.select(Batch.id).where(Batch.product_id.in_(product), Batch.lot_code == split[1])
-                          .order_by(Batch.id).limit(1))
+        product = (
+            sa.select(Product.id)
+            .join(Business, Business.id == Product.business_id)
+            .where(Business.nib == key, Product.name == value)
+        )
+    return session.scalar(
+        sa.select(Batch.id).where(Batch.product_id.in_(product), Batch.lot_code == split[1]).order_by(Batch.id).limit(1)
+    )
 
 
 def _quantity(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _input(resolver: _Resolver, lots: dict[tuple[str, str], MaterialLot],
-           batches: dict[tuple[str, str], Batch], source: dict[str, Any]) -> dict[str, Any] | None:
+def _input(
+    resolver: _Resolver,
+    lots: dict[tuple[str, str], MaterialLot],
+    batches: dict[tuple[str, str], Batch],
+    source: dict[str, Any],
+) -> dict[str, Any] | None:
     """The lot or batch a step input names: one captured in this document (still unflushed, linked as an
     object), or one already stored in the business."""
     key = (source["class"], source["lot_code"])
@@ -209,12 +272,21 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
         resolver = _Resolver(session, business_id, capture.master)
         lots: dict[tuple[str, str], MaterialLot] = {}
         for receipt in capture.receipts:
-            certificate = resolver.certificate(receipt["certificate"], receipt["path"], errors) \
-                if receipt["certificate"] else None
-            lot = MaterialLot(business_id=business_id, material=resolver.material(receipt["class"]),
-                              supplier=resolver.supplier(receipt["supplier"]), certificate=certificate,
-                              lot_code=receipt["lot_code"], quantity=_quantity(receipt["quantity"]),
-                              unit=receipt["unit"], received_on=receipt["received_on"])
+            certificate = (
+                resolver.certificate(receipt["certificate"], receipt["path"], errors)
+                if receipt["certificate"]
+                else None
+            )
+            lot = MaterialLot(
+                business_id=business_id,
+                material=resolver.material(receipt["class"]),
+                supplier=resolver.supplier(receipt["supplier"]),
+                certificate=certificate,
+                lot_code=receipt["lot_code"],
+                quantity=_quantity(receipt["quantity"]),
+                unit=receipt["unit"],
+                received_on=receipt["received_on"],
+            )
             if receipt["source_batch"]:
                 lot.source_batch_id = _source_batch(session, receipt["source_batch"])
                 if lot.source_batch_id is None:
@@ -225,34 +297,63 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
         for item in sorted(capture.steps, key=lambda s: s["on"]):
             facility = resolver.facility(item["facility"]) if item["facility"] else None
             # Records link as objects, not ids: one flush at the end inserts them all in batches.
-            step = resolver.add(ProductionStep(
-                business_id=business_id, name=item["name"][:300], process=item["process"],
-                equipment=item["equipment"], performed_on=item["on"], facility=facility))
+            step = resolver.add(
+                ProductionStep(
+                    business_id=business_id,
+                    name=item["name"][:300],
+                    process=item["process"],
+                    equipment=item["equipment"],
+                    performed_on=item["on"],
+                    facility=facility,
+                )
+            )
             for position, source in enumerate(item["inputs"]):
                 link = _input(resolver, lots, batches, source)
                 if link is None:
-                    errors.add([*item["path"], "inputQuantityList", position],
-                               f"{source['uri']} is neither a lot received nor a batch produced in this business.")
+                    errors.add(
+                        [*item["path"], "inputQuantityList", position],
+                        f"{source['uri']} is neither a lot received nor a batch produced in this business.",
+                    )
                     continue
-                step.inputs.append(StepInput(position=position, quantity=_quantity(source["quantity"]),
-                                             unit=source["unit"], **link))
+                step.inputs.append(
+                    StepInput(position=position, quantity=_quantity(source["quantity"]), unit=source["unit"], **link)
+                )
             for output in item["outputs"]:
                 produced = _day(capture.master.get(output["uri"], {}).get("producedOn")) or item["on"]
                 product = resolver.product(output["class"])
-                batch = resolver.add(Batch(business_id=business_id, product=product,
-                                            lot_code=output["lot_code"], produced_on=produced, step=step))
+                batch = resolver.add(
+                    Batch(
+                        business_id=business_id,
+                        product=product,
+                        lot_code=output["lot_code"],
+                        produced_on=produced,
+                        step=step,
+                    )
+                )
                 batches[output["class"], output["lot_code"]] = batch
             steps.append(step)
         errors.raise_if_any("The EPCIS document cannot be captured.")
         session.flush()
         check_acyclic(session, steps)
         codec = ApiCodec(session, business_id)
-        changes = [journal.Change("create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[kind], obj, codec),
-                                  business_id) for kind, obj in resolver.created]
-        changes.append(journal.Change("epcis.capture", f"business:{business_id}",
-                                      {"events": len(capture.receipts) + len(capture.steps),
-                                       "records": len(resolver.created)}, business_id))
+        changes = [
+            journal.Change(
+                "create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[kind], obj, codec), business_id
+            )
+            for kind, obj in resolver.created
+        ]
+        changes.append(
+            journal.Change(
+                "epcis.capture",
+                f"business:{business_id}",
+                {"events": len(capture.receipts) + len(capture.steps), "records": len(resolver.created)},
+                business_id,
+            )
+        )
         journal.append_many(session, actor, changes)
-    return CaptureResult(events=len(capture.receipts) + len(capture.steps),
-                         lots=sorted(lot.id for lot in lots.values()), steps=[s.id for s in steps],
-                         batches=sorted(b.id for b in batches.values()))
+    return CaptureResult(
+        events=len(capture.receipts) + len(capture.steps),
+        lots=sorted(lot.id for lot in lots.values()),
+        steps=[s.id for s in steps],
+        batches=sorted(b.id for b in batches.values()),
+    )

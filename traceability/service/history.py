@@ -16,16 +16,18 @@ from traceability.vocabulary import Role
 __all__ = ["count_users_by_role", "product_history"]
 
 
-def product_history(session: Session, actor: Actor, product_id: int, *, limit: int = 500
-                    ) -> tuple[list[JournalEntry], ChainReport]:
+def product_history(
+    session: Session, actor: Actor, product_id: int, *, limit: int = 500
+) -> tuple[list[JournalEntry], ChainReport]:
     """Entries newest first (who, when, what) and whether the chain verifies end to end."""
     product = session.get(Product, product_id)
     if product is None or not actor.can_read(product.business_id):
         raise NotFoundError("No product with that id.")
     subjects = {f"product:{product_id}"}
     for batch_id in session.scalars(sa.select(Batch.id).where(Batch.product_id == product_id)):
-        subjects |= {n for n in provenance.upstream_graph(session, actor, batch_id).nodes
-                     if not n.startswith("business:")}
+        subjects |= {
+            n for n in provenance.upstream_graph(session, actor, batch_id).nodes if not n.startswith("business:")
+        }
     subjects |= {f"review:{r}" for r in session.scalars(sa.select(Review.id).where(Review.product_id == product_id))}
     query = sa.select(JournalEntry).where(JournalEntry.subject.in_(sorted(subjects)))
     visible = actor.visible_businesses()

@@ -52,14 +52,31 @@ def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> li
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     entries = []
     for seq, change in enumerate(changes, start=last_seq - len(changes) + 1):
-        fields = EntryFields(seq=seq, at=at, actor=actor.label, action=change.action, subject=change.subject,
-                             payload_digest=digest(change.payload), prev_hash=prev)
+        fields = EntryFields(
+            seq=seq,
+            at=at,
+            actor=actor.label,
+            action=change.action,
+            subject=change.subject,
+            payload_digest=digest(change.payload),
+            prev_hash=prev,
+        )
         prev = entry_hash(fields)
-        entries.append(JournalEntry(
-            seq=seq, at=at, actor=actor.label, actor_id=actor.user_id, business_id=change.business_id,
-            action=change.action, subject=change.subject, payload=change.payload,
-            payload_digest=fields.payload_digest, prev_hash=fields.prev_hash, hash=prev,
-        ))
+        entries.append(
+            JournalEntry(
+                seq=seq,
+                at=at,
+                actor=actor.label,
+                actor_id=actor.user_id,
+                business_id=change.business_id,
+                action=change.action,
+                subject=change.subject,
+                payload=change.payload,
+                payload_digest=fields.payload_digest,
+                prev_hash=fields.prev_hash,
+                hash=prev,
+            )
+        )
     session.add_all(entries)
     session.execute(_SET_HEAD_HASH, {"last_hash": prev})
     return entries
@@ -87,8 +104,12 @@ def verify(session: Session, *, batch_size: int = 1000) -> ChainReport:
     head = session.get(JournalHead, 1)
     if report.ok and head is not None and head.last_seq != report.entries:
         # Entries deleted from the end leave a chain that verifies but is shorter than recorded.
-        return ChainReport(ok=False, entries=report.entries, first_broken=report.entries + 1,
-                           reason=f"the head records {head.last_seq} entries but {report.entries} remain")
+        return ChainReport(
+            ok=False,
+            entries=report.entries,
+            first_broken=report.entries + 1,
+            reason=f"the head records {head.last_seq} entries but {report.entries} remain",
+        )
     return report
 
 

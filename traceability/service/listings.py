@@ -35,8 +35,14 @@ def _host(url: str) -> str | None:
 
 
 def listing_body(listing: ProductListing) -> dict[str, object]:
-    return {"id": listing.id, "product": listing.product_id, "url": listing.url, "host": listing.host,
-            "created_at": listing.created_at, "first_requested_at": listing.first_requested_at}
+    return {
+        "id": listing.id,
+        "product": listing.product_id,
+        "url": listing.url,
+        "host": listing.host,
+        "created_at": listing.created_at,
+        "first_requested_at": listing.first_requested_at,
+    }
 
 
 def add_listing(session: Session, actor: Actor, product_id: int, url: str) -> ProductListing:
@@ -47,14 +53,21 @@ def add_listing(session: Session, actor: Actor, product_id: int, url: str) -> Pr
     actor.require_write(product.business_id, "product")
     host = _host(url)
     if host is None:
-        raise InvalidInputError("The listing URL must be an http(s) address.",
-                                errors={"url": ["Give the http(s) address of the listing."]})
+        raise InvalidInputError(
+            "The listing URL must be an http(s) address.", errors={"url": ["Give the http(s) address of the listing."]}
+        )
     listing = ProductListing(business_id=product.business_id, product_id=product.id, url=url.strip(), host=host)
     with writing(session):
         session.add(listing)
         session.flush()
-        journal.append(session, actor, "create", f"listing:{listing.id}",
-                       {"product": product.id, "url": listing.url}, business_id=product.business_id)
+        journal.append(
+            session,
+            actor,
+            "create",
+            f"listing:{listing.id}",
+            {"product": product.id, "url": listing.url},
+            business_id=product.business_id,
+        )
     return listing
 
 
@@ -77,19 +90,35 @@ def note_request(session: Session, code: str, headers: Mapping[str, str], *, own
     host = request_host(headers)
     if host is None or host == own_host:
         return 0
-    product = (sa.select(Batch.product_id).join(VerificationCode, VerificationCode.batch_id == Batch.id)
-               .where(VerificationCode.code == code).scalar_subquery())
-    waiting = (ProductListing.host == host, ProductListing.first_requested_at.is_(None),
-               ProductListing.product_id == product)
+    product = (
+        sa.select(Batch.product_id)
+        .join(VerificationCode, VerificationCode.batch_id == Batch.id)
+        .where(VerificationCode.code == code)
+        .scalar_subquery()
+    )
+    waiting = (
+        ProductListing.host == host,
+        ProductListing.first_requested_at.is_(None),
+        ProductListing.product_id == product,
+    )
     if session.scalar(sa.select(ProductListing.id).where(*waiting).limit(1)) is None:
         return 0
-    stamp = (sa.update(ProductListing).where(*waiting)
-             .values(first_requested_at=dt.datetime.now(dt.UTC))
-             .returning(ProductListing.id, ProductListing.business_id)
-             .execution_options(synchronize_session=False))
+    stamp = (
+        sa.update(ProductListing)
+        .where(*waiting)
+        .values(first_requested_at=dt.datetime.now(dt.UTC))
+        .returning(ProductListing.id, ProductListing.business_id)
+        .execution_options(synchronize_session=False)
+    )
     with writing(session):
         rows = session.execute(stamp).all()
         for listing_id, business_id in rows:
-            journal.append(session, PUBLIC, "listing_requested", f"listing:{listing_id}",
-                           {"host": host, "code": code}, business_id=business_id)
+            journal.append(
+                session,
+                PUBLIC,
+                "listing_requested",
+                f"listing:{listing_id}",
+                {"host": host, "code": code},
+                business_id=business_id,
+            )
     return len(rows)

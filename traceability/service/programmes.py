@@ -55,8 +55,16 @@ __all__ = [
 ]
 
 # In the order a business usually reaches them.
-MILESTONES = ("nib_valid", "first_material", "all_evidenced", "self_declare_known", "submitted", "approved",
-              "code_issued", "listing_linked")
+MILESTONES = (
+    "nib_valid",
+    "first_material",
+    "all_evidenced",
+    "self_declare_known",
+    "submitted",
+    "approved",
+    "code_issued",
+    "listing_linked",
+)
 
 
 def _manages(actor: Actor) -> bool:
@@ -64,9 +72,15 @@ def _manages(actor: Actor) -> bool:
 
 
 def programme_body(programme: Programme, participants: int | None = None) -> dict[str, Any]:
-    return {"id": programme.id, "name": programme.name, "organiser": programme.organiser,
-            "starts_on": programme.starts_on, "ends_on": programme.ends_on,
-            "coordinator": programme.coordinator_id, "participants": participants}
+    return {
+        "id": programme.id,
+        "name": programme.name,
+        "organiser": programme.organiser,
+        "starts_on": programme.starts_on,
+        "ends_on": programme.ends_on,
+        "coordinator": programme.coordinator_id,
+        "participants": participants,
+    }
 
 
 def create_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Programme:
@@ -78,34 +92,54 @@ def create_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Pr
         raise PermissionDeniedError("A coordinator opens programmes for themselves.")
     coordinator = session.get(User, coordinator_id) if coordinator_id else None
     if coordinator is None or coordinator.role is not Role.COORDINATOR:
-        raise InvalidInputError("Name the coordinator who runs the programme.",
-                                errors={"coordinator": ["No coordinator with that id."]})
+        raise InvalidInputError(
+            "Name the coordinator who runs the programme.", errors={"coordinator": ["No coordinator with that id."]}
+        )
     if data.get("ends_on") and data["ends_on"] < data["starts_on"]:
         raise InvalidInputError("The programme ends before it starts.", errors={"ends_on": ["Before starts_on."]})
-    programme = Programme(name=data["name"], organiser=data["organiser"], starts_on=data["starts_on"],
-                          ends_on=data.get("ends_on"), coordinator_id=coordinator.id)
+    programme = Programme(
+        name=data["name"],
+        organiser=data["organiser"],
+        starts_on=data["starts_on"],
+        ends_on=data.get("ends_on"),
+        coordinator_id=coordinator.id,
+    )
     with writing(session):
         session.add(programme)
         session.flush()
-        journal.append(session, actor, "create", f"programme:{programme.id}",
-                       {**programme_body(programme), "starts_on": str(programme.starts_on),
-                        "ends_on": str(programme.ends_on) if programme.ends_on else None})
+        journal.append(
+            session,
+            actor,
+            "create",
+            f"programme:{programme.id}",
+            {
+                **programme_body(programme),
+                "starts_on": str(programme.starts_on),
+                "ends_on": str(programme.ends_on) if programme.ends_on else None,
+            },
+        )
     return programme
 
 
 def get_programme(session: Session, actor: Actor, programme_id: int) -> Programme:
     """A programme the actor runs (or any, for an admin); others are told it does not exist."""
     programme = session.get(Programme, programme_id)
-    if programme is None or not (actor.role in (None, Role.ADMIN) or (
-            actor.role is Role.COORDINATOR and programme.coordinator_id == actor.user_id)):
+    if programme is None or not (
+        actor.role in (None, Role.ADMIN)
+        or (actor.role is Role.COORDINATOR and programme.coordinator_id == actor.user_id)
+    ):
         raise NotFoundError("No programme with that id.")
     return programme
 
 
 def list_programmes(session: Session, actor: Actor) -> list[tuple[Programme, int]]:
     """The programmes the actor runs (all for an admin, none for other roles), with participant counts."""
-    count = (sa.select(sa.func.count()).where(ProgrammeParticipant.programme_id == Programme.id)
-             .correlate(Programme).scalar_subquery())
+    count = (
+        sa.select(sa.func.count())
+        .where(ProgrammeParticipant.programme_id == Programme.id)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
     query = sa.select(Programme, count).order_by(Programme.starts_on.desc(), Programme.id)
     if actor.role is Role.COORDINATOR:
         query = query.where(Programme.coordinator_id == actor.user_id)
@@ -115,7 +149,11 @@ def list_programmes(session: Session, actor: Actor) -> list[tuple[Programme, int
 
 
 def add_participant(
-    session: Session, actor: Actor, programme_id: int, business_id: int, mode: ProgrammeMode,
+    session: Session,
+    actor: Actor,
+    programme_id: int,
+    business_id: int,
+    mode: ProgrammeMode,
     pendamping_id: int | None = None,
 ) -> ProgrammeParticipant:
     """Enrol a registered business; its pendamping is assigned to follow it, so they can read its records."""
@@ -126,20 +164,33 @@ def add_participant(
         pendamping = session.get(User, pendamping_id)
         if pendamping is None or pendamping.role is not Role.PENDAMPING:
             raise InvalidInputError("No pendamping with that id.", errors={"pendamping": ["Not a pendamping."]})
-    participant = ProgrammeParticipant(programme_id=programme.id, business_id=business_id, mode=mode,
-                                       pendamping_id=pendamping_id)
+    participant = ProgrammeParticipant(
+        programme_id=programme.id, business_id=business_id, mode=mode, pendamping_id=pendamping_id
+    )
     with writing(session):
         session.add(participant)
         session.flush()
-        journal.append(session, actor, "enrol", f"programme:{programme.id}",
-                       {"business": business_id, "mode": mode.value, "pendamping": pendamping_id},
-                       business_id=business_id)
-        if pendamping_id is not None and session.scalar(sa.select(PendampingAssignment.id).where(
-                PendampingAssignment.pendamping_id == pendamping_id,
-                PendampingAssignment.business_id == business_id)) is None:
+        journal.append(
+            session,
+            actor,
+            "enrol",
+            f"programme:{programme.id}",
+            {"business": business_id, "mode": mode.value, "pendamping": pendamping_id},
+            business_id=business_id,
+        )
+        if (
+            pendamping_id is not None
+            and session.scalar(
+                sa.select(PendampingAssignment.id).where(
+                    PendampingAssignment.pendamping_id == pendamping_id, PendampingAssignment.business_id == business_id
+                )
+            )
+            is None
+        ):
             session.add(PendampingAssignment(pendamping_id=pendamping_id, business_id=business_id))
-            journal.append(session, actor, "assign", f"user:{pendamping_id}", {"business": business_id},
-                           business_id=business_id)
+            journal.append(
+                session, actor, "assign", f"user:{pendamping_id}", {"business": business_id}, business_id=business_id
+            )
     return participant
 
 
@@ -162,39 +213,78 @@ def milestones_of(session: Session, business_ids: list[int]) -> dict[int, dict[s
     for business in session.scalars(sa.select(Business).where(Business.id.in_(business_ids))):
         if is_valid_nib(business.nib):
             reached[business.id]["nib_valid"] = _day(business.created_at)  # type: ignore[assignment]
-    _earliest(reached, "first_material", session.execute(
-        sa.select(Material.business_id, sa.func.min(Material.created_at))
-        .where(Material.business_id.in_(business_ids)).group_by(Material.business_id)))
+    _earliest(
+        reached,
+        "first_material",
+        session.execute(
+            sa.select(Material.business_id, sa.func.min(Material.created_at))
+            .where(Material.business_id.in_(business_ids))
+            .group_by(Material.business_id)
+        ),
+    )
     evidence_gap: set[int] = set()
     assessed: dict[int, dt.datetime] = {}
     for business_id, findings, self_declare, computed_at in session.execute(
-            sa.select(Batch.business_id, Assessment.findings, Assessment.self_declare, Assessment.computed_at)
-            .join(Assessment, Assessment.batch_id == Batch.id).where(Batch.business_id.in_(business_ids))):
+        sa.select(Batch.business_id, Assessment.findings, Assessment.self_declare, Assessment.computed_at)
+        .join(Assessment, Assessment.batch_id == Batch.id)
+        .where(Batch.business_id.in_(business_ids))
+    ):
         if any(f.get("severity") == Severity.NEEDS_EVIDENCE for f in findings or ()):
             evidence_gap.add(business_id)
         assessed[business_id] = max(computed_at, assessed.get(business_id, computed_at))
         if self_declare and self_declare.get("eligible") is not None:
             _earliest(reached, "self_declare_known", [(business_id, computed_at)])
-    _earliest(reached, "all_evidenced", [(b, when) for b, when in assessed.items()
-                                         if b not in evidence_gap and "first_material" in reached[b]])
-    _earliest(reached, "submitted", session.execute(
-        sa.select(Review.business_id, sa.func.min(Review.created_at))
-        .where(Review.business_id.in_(business_ids)).group_by(Review.business_id)))
-    _earliest(reached, "approved", session.execute(
-        sa.select(Review.business_id, sa.func.min(Review.updated_at))
-        .where(Review.business_id.in_(business_ids), Review.state == ReviewState.APPROVED)
-        .group_by(Review.business_id)))
-    _earliest(reached, "approved", session.execute(
-        sa.select(Product.business_id, sa.func.min(Certificate.created_at))
-        .join(Certificate, Certificate.id == Product.certificate_id)
-        .where(Product.business_id.in_(business_ids)).group_by(Product.business_id)))
-    _earliest(reached, "code_issued", session.execute(
-        sa.select(VerificationCode.business_id, sa.func.min(VerificationCode.issued_at))
-        .where(VerificationCode.business_id.in_(business_ids)).group_by(VerificationCode.business_id)))
-    _earliest(reached, "listing_linked", session.execute(
-        sa.select(ProductListing.business_id, sa.func.min(ProductListing.first_requested_at))
-        .where(ProductListing.business_id.in_(business_ids), ProductListing.first_requested_at.is_not(None))
-        .group_by(ProductListing.business_id)))
+    _earliest(
+        reached,
+        "all_evidenced",
+        [(b, when) for b, when in assessed.items() if b not in evidence_gap and "first_material" in reached[b]],
+    )
+    _earliest(
+        reached,
+        "submitted",
+        session.execute(
+            sa.select(Review.business_id, sa.func.min(Review.created_at))
+            .where(Review.business_id.in_(business_ids))
+            .group_by(Review.business_id)
+        ),
+    )
+    _earliest(
+        reached,
+        "approved",
+        session.execute(
+            sa.select(Review.business_id, sa.func.min(Review.updated_at))
+            .where(Review.business_id.in_(business_ids), Review.state == ReviewState.APPROVED)
+            .group_by(Review.business_id)
+        ),
+    )
+    _earliest(
+        reached,
+        "approved",
+        session.execute(
+            sa.select(Product.business_id, sa.func.min(Certificate.created_at))
+            .join(Certificate, Certificate.id == Product.certificate_id)
+            .where(Product.business_id.in_(business_ids))
+            .group_by(Product.business_id)
+        ),
+    )
+    _earliest(
+        reached,
+        "code_issued",
+        session.execute(
+            sa.select(VerificationCode.business_id, sa.func.min(VerificationCode.issued_at))
+            .where(VerificationCode.business_id.in_(business_ids))
+            .group_by(VerificationCode.business_id)
+        ),
+    )
+    _earliest(
+        reached,
+        "listing_linked",
+        session.execute(
+            sa.select(ProductListing.business_id, sa.func.min(ProductListing.first_requested_at))
+            .where(ProductListing.business_id.in_(business_ids), ProductListing.first_requested_at.is_not(None))
+            .group_by(ProductListing.business_id)
+        ),
+    )
     return reached
 
 
@@ -211,9 +301,15 @@ class Dashboard:
     participants: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"programme": self.programme, "as_of": self.as_of, "stuck_days": self.stuck_days,
-                "funnel": self.funnel, "workload": self.workload, "stuck": self.stuck,
-                "participants": self.participants}
+        return {
+            "programme": self.programme,
+            "as_of": self.as_of,
+            "stuck_days": self.stuck_days,
+            "funnel": self.funnel,
+            "workload": self.workload,
+            "stuck": self.stuck,
+            "participants": self.participants,
+        }
 
 
 def _position(reached: dict[str, dt.date], joined: dt.date) -> tuple[str | None, dt.date]:
@@ -226,8 +322,9 @@ def _position(reached: dict[str, dt.date], joined: dt.date) -> tuple[str | None,
     return None, since
 
 
-def dashboard(session: Session, actor: Actor, programme_id: int, *, stuck_days: int,
-              as_of: dt.date | None = None) -> Dashboard:
+def dashboard(
+    session: Session, actor: Actor, programme_id: int, *, stuck_days: int, as_of: dt.date | None = None
+) -> Dashboard:
     """Everything the coordinator's dashboard shows, built from the records on each call."""
     programme = get_programme(session, actor, programme_id)
     today = as_of or dt.date.today()
@@ -235,7 +332,9 @@ def dashboard(session: Session, actor: Actor, programme_id: int, *, stuck_days: 
         sa.select(ProgrammeParticipant, Business.name, Business.nib, Business.kelurahan, User.name, User.email)
         .join(Business, Business.id == ProgrammeParticipant.business_id)
         .outerjoin(User, User.id == ProgrammeParticipant.pendamping_id)
-        .where(ProgrammeParticipant.programme_id == programme.id).order_by(Business.name, Business.id)).all()
+        .where(ProgrammeParticipant.programme_id == programme.id)
+        .order_by(Business.name, Business.id)
+    ).all()
     reached = milestones_of(session, [p.business_id for p, *_ in rows])
     board = Dashboard(programme_body(programme, len(rows)), today, stuck_days)
     load: dict[int | None, dict[str, Any]] = {}
@@ -244,24 +343,43 @@ def dashboard(session: Session, actor: Actor, programme_id: int, *, stuck_days: 
         joined = _day(participant.joined_at) or today
         waiting_at, since = _position(dates, joined)
         days = (today - since).days
-        entry = {"business": participant.business_id, "name": name, "nib": nib, "kelurahan": kelurahan,
-                 "mode": participant.mode.value, "pendamping": participant.pendamping_id,
-                 "milestones": {key: dates.get(key) for key in MILESTONES},
-                 "waiting_at": waiting_at, "waiting_days": days if waiting_at else None}
+        entry = {
+            "business": participant.business_id,
+            "name": name,
+            "nib": nib,
+            "kelurahan": kelurahan,
+            "mode": participant.mode.value,
+            "pendamping": participant.pendamping_id,
+            "milestones": {key: dates.get(key) for key in MILESTONES},
+            "waiting_at": waiting_at,
+            "waiting_days": days if waiting_at else None,
+        }
         board.participants.append(entry)
         is_stuck = waiting_at is not None and days > stuck_days
         if is_stuck:
-            board.stuck.append({k: entry[k] for k in ("business", "name", "nib", "pendamping", "waiting_at")}
-                               | {"since": since, "days": days})
-        work = load.setdefault(participant.pendamping_id, {
-            "pendamping": participant.pendamping_id, "name": pendamping_name or pendamping_email,
-            "businesses": 0, "in_person": 0, "online": 0, "stuck": 0, "approved": 0})
+            board.stuck.append(
+                {k: entry[k] for k in ("business", "name", "nib", "pendamping", "waiting_at")}
+                | {"since": since, "days": days}
+            )
+        work = load.setdefault(
+            participant.pendamping_id,
+            {
+                "pendamping": participant.pendamping_id,
+                "name": pendamping_name or pendamping_email,
+                "businesses": 0,
+                "in_person": 0,
+                "online": 0,
+                "stuck": 0,
+                "approved": 0,
+            },
+        )
         work["businesses"] += 1
         work[participant.mode.value] += 1
         work["stuck"] += is_stuck
         work["approved"] += "approved" in dates
-    board.funnel = [{"milestone": key, "reached": sum(1 for e in board.participants if e["milestones"][key])}
-                    for key in MILESTONES]
+    board.funnel = [
+        {"milestone": key, "reached": sum(1 for e in board.participants if e["milestones"][key])} for key in MILESTONES
+    ]
     board.workload = sorted(load.values(), key=lambda w: (w["pendamping"] is None, -w["businesses"]))
     board.stuck.sort(key=lambda s: -s["days"])
     return board
@@ -272,11 +390,23 @@ def dashboard_csv(board: Dashboard) -> str:
     out = io.StringIO()
     # CRLF rows (RFC 4180): the writer then quotes a cell holding a bare CR, which would otherwise end the row.
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["business", "name", "nib", "kelurahan", "mode", "pendamping", *MILESTONES, "waiting_at",
-                     "waiting_days"])
+    writer.writerow(
+        ["business", "name", "nib", "kelurahan", "mode", "pendamping", *MILESTONES, "waiting_at", "waiting_days"]
+    )
     for e in board.participants:
-        writer.writerow(csv_cells.row([
-            e["business"], e["name"], e["nib"], e["kelurahan"] or "", e["mode"], e["pendamping"] or "",
-            *[(e["milestones"][k] or "") for k in MILESTONES], e["waiting_at"] or "",
-            "" if e["waiting_days"] is None else e["waiting_days"]]))
+        writer.writerow(
+            csv_cells.row(
+                [
+                    e["business"],
+                    e["name"],
+                    e["nib"],
+                    e["kelurahan"] or "",
+                    e["mode"],
+                    e["pendamping"] or "",
+                    *[(e["milestones"][k] or "") for k in MILESTONES],
+                    e["waiting_at"] or "",
+                    "" if e["waiting_days"] is None else e["waiting_days"],
+                ]
+            )
+        )
     return out.getvalue()

@@ -92,26 +92,39 @@ reached(batch_id, depth) AS (SELECT batch_id, MIN(depth) FROM down GROUP BY batc
 """
 DOWNSTREAM = sa.text(_DOWN_CTE + "SELECT batch_id, depth FROM reached")
 # One pass for every count: batches, live codes, businesses and products, per (business, product).
-IMPACT_GROUPS = sa.text(_DOWN_CTE + """
+IMPACT_GROUPS = sa.text(
+    _DOWN_CTE
+    + """
 SELECT g.business_id, g.product_id, COUNT(*), SUM(g.codes) FROM (
     SELECT b.business_id, b.product_id,
            (SELECT COUNT(*) FROM verification_code vc WHERE vc.batch_id = b.id AND vc.revoked_at IS NULL) AS codes
     FROM reached JOIN batch b ON b.id = reached.batch_id
 ) g
 GROUP BY g.business_id, g.product_id ORDER BY g.business_id, g.product_id
-""")
-IMPACT_PAGE = sa.text(_DOWN_CTE + """
+"""
+)
+IMPACT_PAGE = sa.text(
+    _DOWN_CTE
+    + """
 SELECT b.id FROM reached JOIN batch b ON b.id = reached.batch_id
 WHERE b.business_id IN :visible
 ORDER BY b.id LIMIT :limit OFFSET :offset
-""").bindparams(sa.bindparam("visible", expanding=True))
+"""
+).bindparams(sa.bindparam("visible", expanding=True))
 # The same walk seeded by many batches at once, for bookkeeping such as reassessment after a change.
-DOWNSTREAM_MANY = sa.text((_DOWN_CTE + "SELECT batch_id FROM reached").replace(
-    "SELECT id, 0 FROM batch WHERE id = :batch", "SELECT id, 0 FROM batch WHERE id IN :batches",
-)).bindparams(sa.bindparam("batches", expanding=True))
-IMPACT_PAGE_ALL = sa.text(_DOWN_CTE + """
+DOWNSTREAM_MANY = sa.text(
+    (_DOWN_CTE + "SELECT batch_id FROM reached").replace(
+        "SELECT id, 0 FROM batch WHERE id = :batch",
+        "SELECT id, 0 FROM batch WHERE id IN :batches",
+    )
+).bindparams(sa.bindparam("batches", expanding=True))
+IMPACT_PAGE_ALL = sa.text(
+    _DOWN_CTE
+    + """
 SELECT reached.batch_id FROM reached ORDER BY reached.batch_id LIMIT :limit OFFSET :offset
-""")
+"""
+)
+
 
 def _plain_plans(session: Session) -> None:
     # PostgreSQL overestimates recursive CTEs and then JIT-compiles them: ~400 ms of compiling for a
@@ -126,7 +139,7 @@ _NO_SEED = {"batch": None, "lot": None, "supplier": None, "certificate": None}
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start:start + _CHUNK]
+        yield ordered[start : start + _CHUNK]
 
 
 def _load(session: Session, model: type[Any], ids: Iterable[int]) -> dict[int, Any]:
@@ -171,14 +184,23 @@ class _Builder:
         for batch in batches.values():
             product = products[batch.product_id]
             visible = self.actor.can_read(batch.business_id)
-            attrs: dict[str, Any] = {"business": batch.business_id, "business_name": names[batch.business_id],
-                                     "lot_code": batch.lot_code, "produced_on": batch.produced_on,
-                                     "product": product.id, "product_name": product.name, "gtin": product.gtin}
+            attrs: dict[str, Any] = {
+                "business": batch.business_id,
+                "business_name": names[batch.business_id],
+                "lot_code": batch.lot_code,
+                "produced_on": batch.produced_on,
+                "product": product.id,
+                "product_name": product.name,
+                "gtin": product.gtin,
+            }
             if not visible:
                 attrs["summary"] = True
             self.add("batch", batch.id, **attrs)
-        steps = _load(self.session, ProductionStep, {b.step_id for b in batches.values()
-                                                     if b.step_id is not None and b.id in expand})
+        steps = _load(
+            self.session,
+            ProductionStep,
+            {b.step_id for b in batches.values() if b.step_id is not None and b.id in expand},
+        )
         for batch in batches.values():
             if batch.id in expand and batch.step_id in steps:
                 self.graph.add_edge(node_id("step", batch.step_id), node_id("batch", batch.id), kind="generated")
@@ -186,24 +208,39 @@ class _Builder:
 
     def steps(self, steps: dict[int, Any], inputs: Sequence[Any]) -> set[int]:
         for step in steps.values():
-            node = self.add("step", step.id, business=step.business_id, name=step.name, process=step.process,
-                            equipment=step.equipment, performed_on=step.performed_on)
+            node = self.add(
+                "step",
+                step.id,
+                business=step.business_id,
+                name=step.name,
+                process=step.process,
+                equipment=step.equipment,
+                performed_on=step.performed_on,
+            )
             self.graph.add_edge(node_id("business", step.business_id), node, kind="performed")
             if step.facility_id is not None:
                 self.graph.add_edge(node_id("facility", step.facility_id), node, kind="hosted")
         lots: set[int] = set()
         for item in inputs:
             source = node_id("lot", item.lot_id) if item.lot_id else node_id("batch", item.batch_id)
-            self.graph.add_edge(source, node_id("step", item.step_id), kind="used",
-                                quantity=_num(item.quantity), unit=item.unit)
+            self.graph.add_edge(
+                source, node_id("step", item.step_id), kind="used", quantity=_num(item.quantity), unit=item.unit
+            )
             if item.lot_id:
                 lots.add(item.lot_id)
         return lots
 
     def lots(self, lots: dict[int, Any]) -> None:
         for lot in lots.values():
-            node = self.add("lot", lot.id, business=lot.business_id, lot_code=lot.lot_code,
-                            quantity=_num(lot.quantity), unit=lot.unit, received_on=lot.received_on)
+            node = self.add(
+                "lot",
+                lot.id,
+                business=lot.business_id,
+                lot_code=lot.lot_code,
+                quantity=_num(lot.quantity),
+                unit=lot.unit,
+                received_on=lot.received_on,
+            )
             self.graph.add_edge(node_id("material", lot.material_id), node, kind="instance_of")
             self.graph.add_edge(node_id("supplier", lot.supplier_id), node, kind="supplied")
             if lot.certificate_id is not None:
@@ -212,10 +249,16 @@ class _Builder:
                 self.graph.add_edge(node_id("batch", lot.source_batch_id), node, kind="received_as")
 
     def certificates_by_scope(self, materials: set[int], products: dict[int, set[int]]) -> None:
-        condition = sa.or_(*(
-            [CertificateScope.material_id.in_(chunk) for chunk in _chunks(materials)]
-            + [CertificateScope.product_id.in_(chunk) for chunk in _chunks(products)]
-        )) if materials or products else sa.false()
+        condition = (
+            sa.or_(
+                *(
+                    [CertificateScope.material_id.in_(chunk) for chunk in _chunks(materials)]
+                    + [CertificateScope.product_id.in_(chunk) for chunk in _chunks(products)]
+                )
+            )
+            if materials or products
+            else sa.false()
+        )
         for scope in self.session.execute(sa.select(CertificateScope.__table__).where(condition)):
             source = node_id("certificate", scope.certificate_id)
             if scope.material_id is not None:
@@ -234,20 +277,49 @@ class _Builder:
         if wanted.get("batch"):  # the other inputs of a step on a downstream path: shown, not followed
             self.batches(_load(self.session, Batch, wanted["batch"]), set())
         for material in _load(self.session, Material, wanted.get("material", ())).values():
-            self.add("material", material.id, business=material.business_id, name=material.name,
-                     kind=material.kind, category=material.category, origin=material.origin,
-                     species=material.species)
+            self.add(
+                "material",
+                material.id,
+                business=material.business_id,
+                name=material.name,
+                kind=material.kind,
+                category=material.category,
+                origin=material.origin,
+                species=material.species,
+            )
         for supplier in _load(self.session, Supplier, wanted.get("supplier", ())).values():
-            self.add("supplier", supplier.id, business=supplier.business_id, name=supplier.name,
-                     kind=supplier.kind, country=supplier.country, nib=supplier.nib)
+            self.add(
+                "supplier",
+                supplier.id,
+                business=supplier.business_id,
+                name=supplier.name,
+                kind=supplier.kind,
+                country=supplier.country,
+                nib=supplier.nib,
+            )
         for cert in _load(self.session, Certificate, wanted.get("certificate", ())).values():
-            self.add("certificate", cert.id, business=cert.business_id, number=cert.number, issuer=cert.issuer,
-                     scheme=cert.scheme, status=cert.status, status_since=cert.status_since,
-                     issued_on=cert.issued_on, valid_until=cert.valid_until,
-                     holder=node_id("supplier", cert.holder_supplier_id) if cert.holder_supplier_id else None)
+            self.add(
+                "certificate",
+                cert.id,
+                business=cert.business_id,
+                number=cert.number,
+                issuer=cert.issuer,
+                scheme=cert.scheme,
+                status=cert.status,
+                status_since=cert.status_since,
+                issued_on=cert.issued_on,
+                valid_until=cert.valid_until,
+                holder=node_id("supplier", cert.holder_supplier_id) if cert.holder_supplier_id else None,
+            )
         for facility in _load(self.session, Facility, wanted.get("facility", ())).values():
-            self.add("facility", facility.id, business=facility.business_id, name=facility.name,
-                     kind=facility.kind, dedicated_halal=facility.dedicated_halal)
+            self.add(
+                "facility",
+                facility.id,
+                business=facility.business_id,
+                name=facility.name,
+                kind=facility.kind,
+                dedicated_halal=facility.dedicated_halal,
+            )
         for business in _load(self.session, Business, wanted.get("business", ())).values():
             self.add("business", business.id, name=business.name, nib=business.nib)
 
@@ -265,8 +337,11 @@ def _inputs(session: Session, step_ids: Iterable[int]) -> list[Any]:
     table = StepInput.__table__
     found: list[Any] = []
     for chunk in _chunks(step_ids):
-        found.extend(session.execute(sa.select(table).where(table.c.step_id.in_(chunk))
-                                     .order_by(table.c.step_id, table.c.position)))
+        found.extend(
+            session.execute(
+                sa.select(table).where(table.c.step_id.in_(chunk)).order_by(table.c.step_id, table.c.position)
+            )
+        )
     return found
 
 
@@ -332,8 +407,10 @@ def _prune_hidden(graph: nx.DiGraph, root: str, hidden: set[str]) -> nx.DiGraph:
 def _seed(node: str) -> dict[str, int | None]:
     kind, key = parse_node(node)
     if kind not in ("batch", "lot", "supplier", "certificate"):
-        raise InvalidInputError("A recall starts from a batch, lot, supplier or certificate.",
-                                errors={"node": [f"{kind} is not a recall seed."]})
+        raise InvalidInputError(
+            "A recall starts from a batch, lot, supplier or certificate.",
+            errors={"node": [f"{kind} is not a recall seed."]},
+        )
     return {**_NO_SEED, kind: key}
 
 
@@ -380,8 +457,9 @@ def downstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: in
     keep = set(nx.descendants(graph, start)) | {start}
     # Only the path forward, plus the other inputs of the same steps as context.
     keep |= {n for step in list(keep) if step.startswith("step:") for n in graph.predecessors(step)}
-    keep |= {n for lot in list(keep) if lot.startswith("lot:") for n in graph.predecessors(lot)
-             if not n.startswith("batch:")}
+    keep |= {
+        n for lot in list(keep) if lot.startswith("lot:") for n in graph.predecessors(lot) if not n.startswith("batch:")
+    }
     pruned: nx.DiGraph = graph.subgraph(keep).copy()
     hide_foreign(pruned, actor.can_read)
     pruned.graph.update(root=start, direction="down", depth=_depth(depth))
@@ -420,9 +498,13 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
         ids = list(session.scalars(IMPACT_PAGE, {**page_params, "visible": sorted(visible) or [0]}))
     return Impact(
         seed=node,
-        counts={"batches": sum(n for _, _, n in groups), "businesses": len({b for b, _, _ in groups}),
-                "products": len({p for _, p, _ in groups}), "verification_codes": sum(int(c) for *_, c in rows),
-                "visible_batches": sum(n for b, _, n in groups if visible is None or b in visible)},
+        counts={
+            "batches": sum(n for _, _, n in groups),
+            "businesses": len({b for b, _, _ in groups}),
+            "products": len({p for _, p, _ in groups}),
+            "verification_codes": sum(int(c) for *_, c in rows),
+            "visible_batches": sum(n for b, _, n in groups if visible is None or b in visible),
+        },
         businesses=_impact_businesses(session, groups),
         products=_impact_products(session, groups, visible),
         items=_impact_items(session, ids),
@@ -442,8 +524,10 @@ def _impact_businesses(session: Session, groups: Sequence[Any]) -> list[dict[str
 def _impact_products(session: Session, groups: Sequence[Any], visible: frozenset[int] | None) -> list[dict[str, Any]]:
     readable = [(b, p, n) for b, p, n in groups if visible is None or b in visible]
     products = _load(session, Product, {p for _, p, _ in readable})
-    return [{"id": p, "business": b, "name": products[p].name, "gtin": products[p].gtin, "batches": n}
-            for b, p, n in readable]
+    return [
+        {"id": p, "business": b, "name": products[p].name, "gtin": products[p].gtin, "batches": n}
+        for b, p, n in readable
+    ]
 
 
 def _impact_items(session: Session, ids: list[int]) -> list[dict[str, Any]]:
@@ -451,10 +535,21 @@ def _impact_items(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     products = _load(session, Product, {b.product_id for b in batches.values()})
     codes: dict[int, list[str]] = {}
     for chunk in _chunks(ids):
-        for code in session.scalars(sa.select(VerificationCode).where(
-                VerificationCode.batch_id.in_(chunk), VerificationCode.revoked_at.is_(None))
-                .order_by(VerificationCode.id)):
+        for code in session.scalars(
+            sa.select(VerificationCode)
+            .where(VerificationCode.batch_id.in_(chunk), VerificationCode.revoked_at.is_(None))
+            .order_by(VerificationCode.id)
+        ):
             codes.setdefault(code.batch_id, []).append(code.code)
-    return [{"batch": b, "business": batches[b].business_id, "product": batches[b].product_id,
-             "product_name": products[batches[b].product_id].name, "lot_code": batches[b].lot_code,
-             "produced_on": batches[b].produced_on, "verification_codes": codes.get(b, [])} for b in ids]
+    return [
+        {
+            "batch": b,
+            "business": batches[b].business_id,
+            "product": batches[b].product_id,
+            "product_name": products[batches[b].product_id].name,
+            "lot_code": batches[b].lot_code,
+            "produced_on": batches[b].produced_on,
+            "verification_codes": codes.get(b, []),
+        }
+        for b in ids
+    ]

@@ -153,8 +153,18 @@ def supplier_wire(obj: Supplier, codec: Codec) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in SUPPLIER_FIELDS}
 
 
-CERTIFICATE_FIELDS = ("number", "kh_number", "issuer", "scheme", "issued_on", "valid_until", "status",
-                      "status_since", "shln_registration", "fraud")
+CERTIFICATE_FIELDS = (
+    "number",
+    "kh_number",
+    "issuer",
+    "scheme",
+    "issued_on",
+    "valid_until",
+    "status",
+    "status_since",
+    "shln_registration",
+    "fraud",
+)
 
 
 def apply_certificate(obj: Certificate, data: dict[str, Any], codec: Codec) -> None:
@@ -174,18 +184,33 @@ def apply_certificate(obj: Certificate, data: dict[str, Any], codec: Codec) -> N
 def certificate_wire(obj: Certificate, codec: Codec) -> dict[str, Any]:
     session = Session.object_session(obj)
     assert session is not None
-    covers = [session.get(Material, s.material_id) if s.material_id else session.get(Product, s.product_id)
-              for s in obj.scope]
+    covers = [
+        session.get(Material, s.material_id) if s.material_id else session.get(Product, s.product_id) for s in obj.scope
+    ]
     return {
         **{name: getattr(obj, name) for name in CERTIFICATE_FIELDS},
-        "holder": codec.business if obj.holder_supplier_id is None
+        "holder": codec.business
+        if obj.holder_supplier_id is None
         else codec.ref(session.get(Supplier, obj.holder_supplier_id)),
         "covers": [codec.either_ref(c) for c in covers],
     }
 
 
-MATERIAL_FIELDS = ("name", "kind", "category", "origin", "species", "source_detail", "e_number", "state",
-                   "positive_list", "is_khamr", "ethanol_source", "growth_medium", "food_contact")
+MATERIAL_FIELDS = (
+    "name",
+    "kind",
+    "category",
+    "origin",
+    "species",
+    "source_detail",
+    "e_number",
+    "state",
+    "positive_list",
+    "is_khamr",
+    "ethanol_source",
+    "growth_medium",
+    "food_contact",
+)
 
 
 def apply_material(obj: Material, data: dict[str, Any], codec: Codec) -> None:
@@ -208,8 +233,9 @@ def apply_material(obj: Material, data: dict[str, Any], codec: Codec) -> None:
                 inputs.append(row)
         obj.inputs = inputs
     if "evidence" in data:
-        obj.evidence = [MaterialEvidence(position=i, type=e["type"], says=e["says"])
-                        for i, e in enumerate(data["evidence"])]
+        obj.evidence = [
+            MaterialEvidence(position=i, type=e["type"], says=e["says"]) for i, e in enumerate(data["evidence"])
+        ]
 
 
 def material_wire(obj: Material, codec: Codec) -> dict[str, Any]:
@@ -217,8 +243,11 @@ def material_wire(obj: Material, codec: Codec) -> dict[str, Any]:
     assert session is not None
     slaughter = None
     if obj.slaughter_muslim_slaughterer is not None:
-        slaughter = {"muslim_slaughterer": obj.slaughter_muslim_slaughterer, "stunning": obj.slaughter_stunning,
-                     "alive_at_slaughter": obj.slaughter_alive}
+        slaughter = {
+            "muslim_slaughterer": obj.slaughter_muslim_slaughterer,
+            "stunning": obj.slaughter_stunning,
+            "alive_at_slaughter": obj.slaughter_alive,
+        }
     return {
         **{name: getattr(obj, name) for name in MATERIAL_FIELDS},
         "made_with": [codec.ref(session.get(Material, i.input_id)) for i in obj.inputs],
@@ -280,16 +309,28 @@ def facility_wire(obj: Facility, codec: Codec) -> dict[str, Any]:
     return {
         **{name: getattr(obj, name) for name in FACILITY_FIELDS},
         "owner": owner,
-        "shared_with": [{"product": s.product, "halal": s.halal, "alternate_use": s.alternate_use,
-                         "separated": s.separated} for s in obj.sharing],
+        "shared_with": [
+            {"product": s.product, "halal": s.halal, "alternate_use": s.alternate_use, "separated": s.separated}
+            for s in obj.sharing
+        ],
         "najis_contact": [{"kind": n.kind, "until": n.until} for n in obj.najis_contact],
         "cleansing": [{"method": c.method, "on": c.on} for c in obj.cleansing],
         "tools": [{"name": t.name, "animal_hair": t.animal_hair} for t in obj.tools],
     }
 
 
-PRODUCT_FIELDS = ("name", "brand", "gtin", "category", "is_beverage", "fermented", "shape", "halal_claim",
-                  "declared_non_halal", "technology")
+PRODUCT_FIELDS = (
+    "name",
+    "brand",
+    "gtin",
+    "category",
+    "is_beverage",
+    "fermented",
+    "shape",
+    "halal_claim",
+    "declared_non_halal",
+    "technology",
+)
 
 
 def apply_product(obj: Product, data: dict[str, Any], codec: Codec) -> None:
@@ -446,8 +487,7 @@ KINDS: dict[str, Kind] = {
 
 def record_body(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
     """The record in wire form with its identity (Python values: enums, dates)."""
-    return {"id": obj.id, "business": obj.business_id, "ref": obj.ref, "version": obj.version,
-            **kind.wire(obj, codec)}
+    return {"id": obj.id, "business": obj.business_id, "ref": obj.ref, "version": obj.version, **kind.wire(obj, codec)}
 
 
 def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
@@ -508,8 +548,11 @@ def _check_shared_ref(session: Session, obj: Any, ref: str | None) -> None:
     other, reason = _SHARED_REFS.get(type(obj), (None, ""))
     if other is None or ref is None:
         return
-    taken = re.fullmatch(rf"{noun(other)}-\d+", ref) is not None or session.scalar(
-        sa.select(other.id).where(other.business_id == obj.business_id, other.ref == ref).limit(1)) is not None
+    taken = (
+        re.fullmatch(rf"{noun(other)}-\d+", ref) is not None
+        or session.scalar(sa.select(other.id).where(other.business_id == obj.business_id, other.ref == ref).limit(1))
+        is not None
+    )
     if taken:
         message = f"A {noun(other)} of this business is already named {ref!r}; {reason}, so their refs must differ."
         raise ConflictError(message, errors={"ref": [message]})
@@ -579,7 +622,8 @@ def update_record(
     if expected_version is not None and expected_version != obj.version:
         raise ConflictError(
             f"The {kind.noun} is at version {obj.version}, not {expected_version}; reload it and try again.",
-            errors={"version": [f"Current version is {obj.version}."]}, version=obj.version,
+            errors={"version": [f"Current version is {obj.version}."]},
+            version=obj.version,
         )
     return _write(session, actor, kind, obj, data, "update")
 

@@ -52,8 +52,11 @@ def _payload(business_id: int, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport) -> None:
-    existing = dict(session.execute(sa.select(Business.nib, Business.id)
-                                    .where(Business.nib.in_(_literal([r["nib"] for r in rows])))).all())
+    existing = dict(
+        session.execute(
+            sa.select(Business.nib, Business.id).where(Business.nib.in_(_literal([r["nib"] for r in rows])))
+        ).all()
+    )
     new = [r for r in rows if r["nib"] not in existing]
     old = [r for r in rows if r["nib"] in existing]
     changes: list[journal.Change] = []
@@ -62,20 +65,33 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
         now = dt.datetime.now(dt.UTC)
         inserted = session.execute(
             sa.insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.nib, sort_by_parameter_order=True),
-            [{"nib": r["nib"], **{k: r[k] for k in _FIELDS}, "scale": BusinessScale(r["scale"]),
-              "country": "ID", "version": 1, "created_at": now} for r in new]).all()
+            [
+                {
+                    "nib": r["nib"],
+                    **{k: r[k] for k in _FIELDS},
+                    "scale": BusinessScale(r["scale"]),
+                    "country": "ID",
+                    "version": 1,
+                    "created_at": now,
+                }
+                for r in new
+            ],
+        ).all()
         for (business_id, _), row in zip(inserted, new, strict=True):
-            changes.append(journal.Change("create", f"business:{business_id}", _payload(business_id, row),
-                                          business_id))
+            changes.append(journal.Change("create", f"business:{business_id}", _payload(business_id, row), business_id))
             indexed.append((business_id, tokens_of(row)))
         index_businesses(session, indexed, fresh=True)
         report.imported += len(new)
     if old:
         session.execute(
-            _TABLE.update().where(_TABLE.c.id == sa.bindparam("b_id"))
+            _TABLE.update()
+            .where(_TABLE.c.id == sa.bindparam("b_id"))
             .values(**{k: sa.bindparam(f"b_{k}") for k in _FIELDS}, version=_TABLE.c.version + 1),
-            [{"b_id": existing[r["nib"]], **{f"b_{k}": r[k] for k in _FIELDS},
-              "b_scale": BusinessScale(r["scale"])} for r in old])
+            [
+                {"b_id": existing[r["nib"]], **{f"b_{k}": r[k] for k in _FIELDS}, "b_scale": BusinessScale(r["scale"])}
+                for r in old
+            ],
+        )
         updated = [(existing[r["nib"]], r) for r in old]
         changes += [journal.Change("update", f"business:{i}", _payload(i, r), i) for i, r in updated]
         index_businesses(session, [(i, tokens_of(r)) for i, r in updated])
@@ -84,7 +100,11 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
 
 
 def import_registry(
-    session: Session, actor: Actor, text: str, *, skip_invalid: bool = False,
+    session: Session,
+    actor: Actor,
+    text: str,
+    *,
+    skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Check every row of a registry file, then import it in one transaction.
@@ -96,15 +116,17 @@ def import_registry(
     if actor.role not in (None, Role.ADMIN, Role.COORDINATOR):
         raise PermissionDeniedError(f"A {actor.role} cannot import the registry.")
     if "\x00" in text:  # PostgreSQL cannot store it; a spreadsheet never writes it
-        raise InvalidInputError("The registry contains a NUL character; save it again as CSV UTF-8.",
-                                errors={"file": ["The file contains a NUL character."]})
+        raise InvalidInputError(
+            "The registry contains a NUL character; save it again as CSV UTF-8.",
+            errors={"file": ["The file contains a NUL character."]},
+        )
     parsed = parse_registry(text)
     report = ImportReport(invalid=parsed.invalid)
     if parsed.invalid and not skip_invalid:
         return report
     with writing(session):
         for start in range(0, len(parsed.rows), CHUNK):
-            chunk = parsed.rows[start:start + CHUNK]
+            chunk = parsed.rows[start : start + CHUNK]
             _write_chunk(session, actor, chunk, report)
             if progress is not None:
                 progress(len(chunk), len(parsed.rows))
@@ -116,4 +138,5 @@ def require_clean(report: ImportReport) -> None:
     if report.invalid:
         raise InvalidInputError(
             f"{len(report.invalid)} row(s) of the registry are invalid; nothing was imported.",
-            errors={"rows": {str(item["line"]): [item["error"]] for item in report.invalid}})
+            errors={"rows": {str(item["line"]): [item["error"]] for item in report.invalid}},
+        )

@@ -21,8 +21,19 @@ from traceability.service.access import Actor
 from traceability.service.unit_of_work import before_commit, touch, writing
 from traceability.vocabulary import ReviewState, Role
 
-__all__ = ["QueueFilter", "comment", "decide", "get_review", "latest_batch", "queue", "record_pendamping_verification",
-           "request_evidence", "review_view", "reviews_of_business", "submit"]
+__all__ = [
+    "QueueFilter",
+    "comment",
+    "decide",
+    "get_review",
+    "latest_batch",
+    "queue",
+    "record_pendamping_verification",
+    "request_evidence",
+    "review_view",
+    "reviews_of_business",
+    "submit",
+]
 
 OPEN = (ReviewState.SUBMITTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED)
 _REVIEWER = Actor.operator("reviews")
@@ -33,8 +44,14 @@ def _is(actor: Actor, *roles: Role) -> bool:
 
 
 def _journal(session: Session, actor: Actor, review: Review, action: str, event: ReviewEvent) -> None:
-    payload = {"review": review.id, "product": review.product_id, "batch": review.batch_id,
-               "state": review.state.value, "comment": event.comment, "graph_digest": event.graph_digest}
+    payload = {
+        "review": review.id,
+        "product": review.product_id,
+        "batch": review.batch_id,
+        "state": review.state.value,
+        "comment": event.comment,
+        "graph_digest": event.graph_digest,
+    }
     journal.append(session, actor, f"review.{action}", f"review:{review.id}", payload, business_id=review.business_id)
 
 
@@ -69,8 +86,9 @@ def latest_batch(session: Session, product_id: int) -> Batch | None:
     return session.scalar(sa.select(Batch).where(Batch.product_id == product_id).order_by(Batch.id.desc()).limit(1))
 
 
-def submit(session: Session, actor: Actor, product_id: int, *, batch_id: int | None = None,
-           text: str | None = None) -> Review:
+def submit(
+    session: Session, actor: Actor, product_id: int, *, batch_id: int | None = None, text: str | None = None
+) -> Review:
     """The producer (or the assigned pendamping) asks for review of a batch (default: the newest)."""
     product = session.get(Product, product_id)
     if product is None or not actor.can_read(product.business_id):
@@ -79,17 +97,24 @@ def submit(session: Session, actor: Actor, product_id: int, *, batch_id: int | N
         raise PermissionDeniedError("Only the producer or its pendamping submits a product for review.")
     batch = session.get(Batch, batch_id) if batch_id is not None else latest_batch(session, product_id)
     if batch is None or batch.product_id != product_id:
-        raise InvalidInputError("The product has no such batch to review.",
-                                errors={"batch": ["Record a batch of this product first."]})
+        raise InvalidInputError(
+            "The product has no such batch to review.", errors={"batch": ["Record a batch of this product first."]}
+        )
     note = _reason(text, required=False)
     with writing(session):
-        review = session.scalar(sa.select(Review).where(Review.product_id == product_id, Review.batch_id == batch.id,
-                                                        Review.state.in_(OPEN + (ReviewState.REJECTED,))))
+        review = session.scalar(
+            sa.select(Review).where(
+                Review.product_id == product_id,
+                Review.batch_id == batch.id,
+                Review.state.in_(OPEN + (ReviewState.REJECTED,)),
+            )
+        )
         if review is not None and review.state in OPEN[:2]:
             raise ConflictError("This batch is already waiting for review.", errors={"batch": ["Already submitted."]})
         if review is None:
-            review = Review(business_id=product.business_id, product_id=product_id, batch_id=batch.id,
-                            submitted_by_id=actor.user_id)
+            review = Review(
+                business_id=product.business_id, product_id=product_id, batch_id=batch.id, submitted_by_id=actor.user_id
+            )
             session.add(review)
             session.flush()
         review.state = ReviewState.SUBMITTED
@@ -133,8 +158,9 @@ def _digest(session: Session, review: Review) -> str | None:
     return assessments.current_assessment(session, review.batch_id).graph_digest
 
 
-def decide(session: Session, actor: Actor, review_id: int, *, approve: bool, reason: str,
-           graph_digest: str | None = None) -> Review:
+def decide(
+    session: Session, actor: Actor, review_id: int, *, approve: bool, reason: str, graph_digest: str | None = None
+) -> Review:
     """Approve or reject, recording the digest of the graph the auditor looked at.
 
     A `graph_digest` that is no longer current is a conflict: the graph changed while the auditor read it.
@@ -145,8 +171,10 @@ def decide(session: Session, actor: Actor, review_id: int, *, approve: bool, rea
         raise InvalidInputError("This review names no batch.", errors={"batch": ["Required."]})
     current = _digest(session, review)
     if graph_digest is not None and graph_digest != current:
-        raise ConflictError("The provenance graph changed since you opened it; reload the review.",
-                            errors={"graph_digest": [f"Current digest is {current}."]})
+        raise ConflictError(
+            "The provenance graph changed since you opened it; reload the review.",
+            errors={"graph_digest": [f"Current digest is {current}."]},
+        )
     with writing(session):
         review.state = ReviewState.APPROVED if approve else ReviewState.REJECTED
         review.assigned_to_id = actor.user_id
@@ -162,15 +190,26 @@ def reopen_changed(session: Session) -> None:
     if not assessed:
         return
     rows = session.execute(
-        sa.select(Review, Assessment.graph_digest).join(Assessment, Assessment.batch_id == Review.batch_id)
-        .where(Review.batch_id.in_(assessed), Review.state == ReviewState.APPROVED)).all()
+        sa.select(Review, Assessment.graph_digest)
+        .join(Assessment, Assessment.batch_id == Review.batch_id)
+        .where(Review.batch_id.in_(assessed), Review.state == ReviewState.APPROVED)
+    ).all()
     for review, digest in rows:
-        decided = session.scalar(sa.select(ReviewEvent.graph_digest).where(
-            ReviewEvent.review_id == review.id, ReviewEvent.action == "approve").order_by(ReviewEvent.id.desc()))
+        decided = session.scalar(
+            sa.select(ReviewEvent.graph_digest)
+            .where(ReviewEvent.review_id == review.id, ReviewEvent.action == "approve")
+            .order_by(ReviewEvent.id.desc())
+        )
         if decided != digest:
             review.state = ReviewState.SUBMITTED
-            _event(session, _REVIEWER, review, "reopen",
-                   "The provenance graph changed after approval; the batch is pending again.", digest)
+            _event(
+                session,
+                _REVIEWER,
+                review,
+                "reopen",
+                "The provenance graph changed after approval; the batch is pending again.",
+                digest,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +221,22 @@ class QueueFilter:
     min_age_days: int | None = None
 
 
-def queue(session: Session, actor: Actor, filters: QueueFilter | None = None, *, page: int = 1,
-          per_page: int = 50, now: dt.datetime | None = None) -> tuple[list[Any], int]:
+def queue(
+    session: Session,
+    actor: Actor,
+    filters: QueueFilter | None = None,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    now: dt.datetime | None = None,
+) -> tuple[list[Any], int]:
     """Reviews the actor may see with their business and product, oldest open case first."""
     filters = filters or QueueFilter()
-    query = (sa.select(Review, Business, Product).join(Business, Business.id == Review.business_id)
-             .join(Product, Product.id == Review.product_id))
+    query = (
+        sa.select(Review, Business, Product)
+        .join(Business, Business.id == Review.business_id)
+        .join(Product, Product.id == Review.product_id)
+    )
     visible = actor.visible_businesses()
     if visible is not None:
         query = query.where(Review.business_id.in_(visible))
@@ -199,8 +248,9 @@ def queue(session: Session, actor: Actor, filters: QueueFilter | None = None, *,
         cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=filters.min_age_days)
         query = query.where(Review.created_at <= cutoff)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(Review.created_at, Review.id).limit(per_page)
-                           .offset((page - 1) * per_page)).all()
+    rows = session.execute(
+        query.order_by(Review.created_at, Review.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
     return [tuple(r) for r in rows], total
 
 
@@ -208,12 +258,12 @@ def reviews_of_business(session: Session, actor: Actor, business_id: int) -> lis
     """The business's reviews, newest first, with their events (the producer's view of requests)."""
     if not actor.can_read(business_id):
         raise NotFoundError("No business with that id.")
-    return list(session.scalars(sa.select(Review).where(Review.business_id == business_id)
-                                .order_by(Review.id.desc())))
+    return list(session.scalars(sa.select(Review).where(Review.business_id == business_id).order_by(Review.id.desc())))
 
 
-def record_pendamping_verification(session: Session, actor: Actor, product_id: int, *, pendamping: str,
-                                   registration_no: str, verified_on: dt.date) -> Product:
+def record_pendamping_verification(
+    session: Session, actor: Actor, product_id: int, *, pendamping: str, registration_no: str, verified_on: dt.date
+) -> Product:
     """The assigned pendamping records the self-declare verification that rule SD-07 reads."""
     product = session.get(Product, product_id)
     if product is None or not actor.can_read(product.business_id):
@@ -226,18 +276,31 @@ def record_pendamping_verification(session: Session, actor: Actor, product_id: i
         product.pendamping_name, product.pendamping_registration_no = pendamping.strip(), registration_no.strip()
         product.pendamping_verified_on = verified_on
         session.flush()
-        payload = {"product": product.id, "pendamping": product.pendamping_name,
-                   "registration_no": product.pendamping_registration_no, "verified_on": verified_on.isoformat()}
-        journal.append(session, actor, "pendamping.verify", f"product:{product.id}", payload,
-                       business_id=product.business_id)
+        payload = {
+            "product": product.id,
+            "pendamping": product.pendamping_name,
+            "registration_no": product.pendamping_registration_no,
+            "verified_on": verified_on.isoformat(),
+        }
+        journal.append(
+            session, actor, "pendamping.verify", f"product:{product.id}", payload, business_id=product.business_id
+        )
         touch(session, f"product:{product.id}")
     return product
 
 
 def review_view(review: Review) -> dict[str, Any]:
     """The review as plain data for the API and the pages."""
-    return {"id": review.id, "business": review.business_id, "product": review.product_id,
-            "batch": review.batch_id, "state": review.state.value, "created_at": review.created_at,
-            "updated_at": review.updated_at,
-            "events": [{"action": e.action, "actor": e.actor_id, "comment": e.comment,
-                        "graph_digest": e.graph_digest, "at": e.at} for e in review.events]}
+    return {
+        "id": review.id,
+        "business": review.business_id,
+        "product": review.product_id,
+        "batch": review.batch_id,
+        "state": review.state.value,
+        "created_at": review.created_at,
+        "updated_at": review.updated_at,
+        "events": [
+            {"action": e.action, "actor": e.actor_id, "comment": e.comment, "graph_digest": e.graph_digest, "at": e.at}
+            for e in review.events
+        ],
+    }

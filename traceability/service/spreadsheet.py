@@ -30,10 +30,21 @@ MATERIAL_COLUMNS = ("name", "kind", "category", "origin", "species", "e_number",
 LOT_COLUMNS = ("supplier", "certificate", "lot_code", "quantity", "unit", "received_on")
 COLUMNS = MATERIAL_COLUMNS + LOT_COLUMNS
 MAX_ROWS = 2000
-_EXAMPLE = {"name": "Gelatin sapi", "kind": "ingredient", "category": "gelatin", "origin": "animal",
-            "species": "bovine", "e_number": "", "state": "processed", "supplier": "PT Contoh Gelatin",
-            "certificate": "ID00410000012340123", "lot_code": "GEL-2025-11", "quantity": "5", "unit": "kg",
-            "received_on": "2025-11-20"}
+_EXAMPLE = {
+    "name": "Gelatin sapi",
+    "kind": "ingredient",
+    "category": "gelatin",
+    "origin": "animal",
+    "species": "bovine",
+    "e_number": "",
+    "state": "processed",
+    "supplier": "PT Contoh Gelatin",
+    "certificate": "ID00410000012340123",
+    "lot_code": "GEL-2025-11",
+    "quantity": "5",
+    "unit": "kg",
+    "received_on": "2025-11-20",
+}
 
 
 def _ref() -> fields.Integer:
@@ -44,8 +55,9 @@ def _opt_ref() -> fields.Integer:
     return fields.Integer(allow_none=True, load_default=None, strict=True, validate=STORED_ID)
 
 
-_MATERIAL = Strict.from_dict(material_fields(lambda: fields.List(fields.Integer(), load_default=list)),
-                             name="SheetMaterial")()
+_MATERIAL = Strict.from_dict(
+    material_fields(lambda: fields.List(fields.Integer(), load_default=list)), name="SheetMaterial"
+)()
 _LOT = Strict.from_dict(lot_fields(_ref, _opt_ref), name="SheetLot")()
 
 
@@ -72,8 +84,9 @@ def _flatten(messages: Any) -> str:
     return str(messages)
 
 
-def _load(schema: Schema, data: dict[str, Any], line: int, errors: dict[str, list[str]],
-          column: dict[str, str] | None = None) -> dict[str, Any] | None:
+def _load(
+    schema: Schema, data: dict[str, Any], line: int, errors: dict[str, list[str]], column: dict[str, str] | None = None
+) -> dict[str, Any] | None:
     try:
         loaded: dict[str, Any] = schema.load(data)
         return loaded
@@ -112,16 +125,21 @@ def import_csv(session: Session, actor: Actor, text: str) -> ImportResult:
     """Check every row, then store all materials and lots in one transaction; any error stores nothing."""
     business_id = actor.writable_business(None, "material")
     if "\x00" in text:  # PostgreSQL cannot store it; a spreadsheet never writes it
-        raise InvalidInputError("The file contains a NUL character; save it again as CSV UTF-8.",
-                                errors={"file": ["The file contains a NUL character."]})
+        raise InvalidInputError(
+            "The file contains a NUL character; save it again as CSV UTF-8.",
+            errors={"file": ["The file contains a NUL character."]},
+        )
     errors: dict[str, list[str]] = {}
     rows = _rows(text, errors)
-    suppliers = {s.name.casefold(): s.id for s in session.scalars(
-        sa.select(Supplier).where(Supplier.business_id == business_id))}
-    certificates = {c.number: c.id for c in session.scalars(
-        sa.select(Certificate).where(Certificate.business_id == business_id))}
-    known = {m.name.casefold(): m.id for m in session.scalars(
-        sa.select(Material).where(Material.business_id == business_id))}
+    suppliers = {
+        s.name.casefold(): s.id for s in session.scalars(sa.select(Supplier).where(Supplier.business_id == business_id))
+    }
+    certificates = {
+        c.number: c.id for c in session.scalars(sa.select(Certificate).where(Certificate.business_id == business_id))
+    }
+    known = {
+        m.name.casefold(): m.id for m in session.scalars(sa.select(Material).where(Material.business_id == business_id))
+    }
     plan: list[tuple[dict[str, Any] | None, str, dict[str, Any] | None]] = []
     planned: set[str] = set()
     for line, row in rows:
@@ -138,13 +156,15 @@ def import_csv(session: Session, actor: Actor, text: str) -> ImportResult:
             supplier = suppliers.get(row.get("supplier", "").casefold())
             if supplier is None:
                 errors.setdefault(f"row {line}", []).append(
-                    f"supplier: no supplier named {row.get('supplier')!r}; add it first")
+                    f"supplier: no supplier named {row.get('supplier')!r}; add it first"
+                )
             else:
                 lot_in["supplier"] = supplier
             if row.get("certificate"):
                 if row["certificate"] not in certificates:
                     errors.setdefault(f"row {line}", []).append(
-                        f"certificate: no certificate numbered {row['certificate']!r}; add it first")
+                        f"certificate: no certificate numbered {row['certificate']!r}; add it first"
+                    )
                 else:
                     lot_in["certificate"] = certificates[row["certificate"]]
             lot = _load(_LOT, lot_in, line, errors)

@@ -31,13 +31,16 @@ def touch(session: Session, *nodes: str) -> None:
     """Note records this transaction changed, as graph node ids (``lot:12``); hooks read them before commit."""
     session.info.setdefault("touched", set()).update(nodes)
 
+
 _UNIQUE_FIELDS = {
     ("product", ("gtin",)): ("gtin", "Another product already has this GTIN."),
     ("batch", ("product_id", "lot_code")): ("lot_code", "This product already has a batch with this lot code."),
     ("business", ("nib",)): ("nib", "A business with this NIB is already registered."),
     ("user_account", ("email",)): ("email", "A user with this email already exists."),
     ("pendamping_assignment", ("pendamping_id", "business_id")): (
-        "pendamping", "That pendamping already follows this business."),
+        "pendamping",
+        "That pendamping already follows this business.",
+    ),
 }
 
 
@@ -115,9 +118,11 @@ def _stale_conflict(session: Session, changing: list[tuple[type[Any], Any]]) -> 
     session.rollback()  # end the short read, as the failed write's transaction was ended
     if current is None:
         return ConflictError(message)
-    return ConflictError(f"Someone else changed this record first: it is now at version {current}; "
-                         "reload it and try again.", errors={"version": [f"Current version is {current}."]},
-                         version=current)
+    return ConflictError(
+        f"Someone else changed this record first: it is now at version {current}; reload it and try again.",
+        errors={"version": [f"Current version is {current}."]},
+        version=current,
+    )
 
 
 @contextmanager

@@ -76,8 +76,16 @@ def _batch_for_write(session: Session, actor: Actor, batch_id: int) -> Batch:
     return batch
 
 
-def issue_codes(session: Session, actor: Actor, batch_id: int, *, seal: Sealer, new_code: CodeMaker,
-                count: int = 1, revoke_previous: bool = False) -> list[VerificationCode]:
+def issue_codes(
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    *,
+    seal: Sealer,
+    new_code: CodeMaker,
+    count: int = 1,
+    revoke_previous: bool = False,
+) -> list[VerificationCode]:
     """Issue `count` signed codes for a batch, optionally revoking its earlier codes (a re-issue).
 
     Raises
@@ -90,28 +98,49 @@ def issue_codes(session: Session, actor: Actor, batch_id: int, *, seal: Sealer, 
         `count` out of range.
     """
     if not 1 <= count <= MAX_CODES_PER_REQUEST:
-        raise InvalidInputError(f"Issue between 1 and {MAX_CODES_PER_REQUEST} codes at a time.",
-                                errors={"count": [f"Must be between 1 and {MAX_CODES_PER_REQUEST}."]})
+        raise InvalidInputError(
+            f"Issue between 1 and {MAX_CODES_PER_REQUEST} codes at a time.",
+            errors={"count": [f"Must be between 1 and {MAX_CODES_PER_REQUEST}."]},
+        )
     with writing(session):
         batch = _batch_for_write(session, actor, batch_id)
         product = session.get_one(Product, batch.product_id)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         changes: list[journal.Change] = []
         if revoke_previous:
-            for old in session.scalars(sa.select(VerificationCode).where(
-                    VerificationCode.batch_id == batch.id, VerificationCode.revoked_at.is_(None))):
+            for old in session.scalars(
+                sa.select(VerificationCode).where(
+                    VerificationCode.batch_id == batch.id, VerificationCode.revoked_at.is_(None)
+                )
+            ):
                 old.revoked_at = now
-                changes.append(journal.Change("code.revoke", f"code:{old.code}", {"batch": batch.id, "reissue": True},
-                                              batch.business_id))
+                changes.append(
+                    journal.Change(
+                        "code.revoke", f"code:{old.code}", {"batch": batch.id, "reissue": True}, batch.business_id
+                    )
+                )
         issued = []
         for _ in range(count):
             draft = CodeDraft(new_code(), batch.id, product.id, int(now.timestamp()), product.gtin, batch.lot_code)
             url, kid, signature = seal(draft)
-            code = VerificationCode(code=draft.code, business_id=batch.business_id, batch_id=batch.id, url=url,
-                                    signature=signature, key_id=kid, issued_at=now)
+            code = VerificationCode(
+                code=draft.code,
+                business_id=batch.business_id,
+                batch_id=batch.id,
+                url=url,
+                signature=signature,
+                key_id=kid,
+                issued_at=now,
+            )
             issued.append(code)
-            changes.append(journal.Change("code.issue", f"code:{draft.code}",
-                                          {"batch": batch.id, "url": url, "key_id": kid}, batch.business_id))
+            changes.append(
+                journal.Change(
+                    "code.issue",
+                    f"code:{draft.code}",
+                    {"batch": batch.id, "url": url, "key_id": kid},
+                    batch.business_id,
+                )
+            )
         session.add_all(issued)
         session.flush()
         journal.append_many(session, actor, changes)
@@ -131,8 +160,14 @@ def revoke_code(session: Session, actor: Actor, code: str) -> VerificationCode:
             actor.require_write(record.business_id, "code")
         if record.revoked_at is None:
             record.revoked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            journal.append(session, actor, "code.revoke", f"code:{record.code}", {"batch": record.batch_id},
-                           business_id=record.business_id)
+            journal.append(
+                session,
+                actor,
+                "code.revoke",
+                f"code:{record.code}",
+                {"batch": record.batch_id},
+                business_id=record.business_id,
+            )
     return record
 
 
@@ -144,8 +179,11 @@ def codes_for_batches(session: Session, actor: Actor, batch_ids: Sequence[int]) 
         if batch is None:
             raise NotFoundError(f"No batch with id {batch_id}.")
         actor.require_read(batch.business_id, "batch")
-        result[batch_id] = list(session.scalars(
-            sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id).order_by(VerificationCode.id)))
+        result[batch_id] = list(
+            session.scalars(
+                sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id).order_by(VerificationCode.id)
+            )
+        )
     return result
 
 
@@ -157,8 +195,10 @@ def find_code(session: Session, code: str) -> VerificationCode | None:
 def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None) -> VerificationCode | None:
     """Resolve a Digital Link: the named code when it belongs to that GTIN and lot, else the batch's newest code."""
     batch_id = session.scalar(
-        sa.select(Batch.id).join(Product, Product.id == Batch.product_id)
-        .where(Product.gtin.in_(_stored_forms(gtin14)), Batch.lot_code == lot))
+        sa.select(Batch.id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(Product.gtin.in_(_stored_forms(gtin14)), Batch.lot_code == lot)
+    )
     if batch_id is None:
         return None
     query = sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id)
@@ -248,24 +288,38 @@ def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView 
     # (one effective from issue, for fraud, affects all); an expired certificate no longer counts.
     inactive = cert.status is not CertificateStatus.ACTIVE and (cert.status_since is None or cert.status_since <= on)
     expired = cert.valid_until is not None and cert.valid_until < on
-    return CertificateView(cert.number, cert.issuer, cert.status.value, cert.status_since, cert.valid_until,
-                           counts=not (inactive or expired))
+    return CertificateView(
+        cert.number,
+        cert.issuer,
+        cert.status.value,
+        cert.status_since,
+        cert.valid_until,
+        counts=not (inactive or expired),
+    )
 
 
 @functools.cache
 def _ingredient_lots_query() -> sa.Select[tuple[MaterialLot]]:
     """The statement behind :func:`_ingredient_lots`, built once: building it costs more than running it."""
-    inputs = (sa.select(StepInput.lot_id, StepInput.batch_id).where(StepInput.step_id == sa.bindparam("step_id"))
-              .cte("inputs", recursive=True))
+    inputs = (
+        sa.select(StepInput.lot_id, StepInput.batch_id)
+        .where(StepInput.step_id == sa.bindparam("step_id"))
+        .cte("inputs", recursive=True)
+    )
     inputs = inputs.union(
         sa.select(StepInput.lot_id, StepInput.batch_id)
         .join(Batch, Batch.step_id == StepInput.step_id)
-        .join(inputs, inputs.c.batch_id == Batch.id))
+        .join(inputs, inputs.c.batch_id == Batch.id)
+    )
     # The lots with their material, supplier and certificate in the same statement: read on every scan.
-    return (sa.select(MaterialLot).where(MaterialLot.id.in_(sa.select(inputs.c.lot_id)))
-            .options(joinedload(MaterialLot.material), joinedload(MaterialLot.supplier),
-                     joinedload(MaterialLot.certificate))
-            .order_by(MaterialLot.received_on, MaterialLot.id))
+    return (
+        sa.select(MaterialLot)
+        .where(MaterialLot.id.in_(sa.select(inputs.c.lot_id)))
+        .options(
+            joinedload(MaterialLot.material), joinedload(MaterialLot.supplier), joinedload(MaterialLot.certificate)
+        )
+        .order_by(MaterialLot.received_on, MaterialLot.id)
+    )
 
 
 def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
@@ -282,13 +336,15 @@ def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
 @functools.cache
 def _code_query() -> sa.Select[Any]:
     """A code with its batch, product, business, assessment and the product's certificate, built once."""
-    return (sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
-            .join(Batch, Batch.id == VerificationCode.batch_id)
-            .join(Product, Product.id == Batch.product_id)
-            .join(Business, Business.id == Batch.business_id)
-            .outerjoin(Assessment, Assessment.batch_id == Batch.id)
-            .outerjoin(Certificate, Certificate.id == Product.certificate_id)
-            .where(VerificationCode.code == sa.bindparam("code")))
+    return (
+        sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
+        .join(Batch, Batch.id == VerificationCode.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .join(Business, Business.id == Batch.business_id)
+        .outerjoin(Assessment, Assessment.batch_id == Batch.id)
+        .outerjoin(Certificate, Certificate.id == Product.certificate_id)
+        .where(VerificationCode.code == sa.bindparam("code"))
+    )
 
 
 def public_status(session: Session, code: str) -> PublicView:
@@ -311,24 +367,43 @@ def public_status(session: Session, code: str) -> PublicView:
     if assessment is None or assessment.stale:  # a large change is still queued: judge this batch now
         assessment = assessments.current_assessment(session, batch.id)
     own_cert = _certificate_view(product_cert, batch.produced_on)
-    ingredients = [IngredientView(lot.material.name, lot.supplier.name, lot.supplier.country, lot.lot_code,
-                                  _certificate_view(lot.certificate, lot.received_on),
-                                  exempt=lot.material.positive_list and lot.material.state != "processed")
-                   for lot in _ingredient_lots(session, batch)]
+    ingredients = [
+        IngredientView(
+            lot.material.name,
+            lot.supplier.name,
+            lot.supplier.country,
+            lot.lot_code,
+            _certificate_view(lot.certificate, lot.received_on),
+            exempt=lot.material.positive_list and lot.material.state != "processed",
+        )
+        for lot in _ingredient_lots(session, batch)
+    ]
     if record.revoked_at is not None:
         state, reason = "revoked", "code_revoked"
     else:
         state = {HalalStatus.HALAL_VERIFIED: "verified", HalalStatus.NOT_HALAL: "not_halal"}.get(
-            assessment.status, "pending")
+            assessment.status, "pending"
+        )
         reason = "assessment"
         certificates = [own_cert, *(i.certificate for i in ingredients)]
         if state == "verified" and any(c is not None and not c.counts for c in certificates):
             state, reason = "pending", "certificate_inactive"
     return PublicView(
-        code=record.code, state=state, reason=reason, product=product.name, brand=product.brand, gtin=product.gtin,
-        business=business.name, city=business.region, lot_code=batch.lot_code, produced_on=batch.produced_on,
-        product_certificate=own_cert, ingredients=ingredients,
+        code=record.code,
+        state=state,
+        reason=reason,
+        product=product.name,
+        brand=product.brand,
+        gtin=product.gtin,
+        business=business.name,
+        city=business.region,
+        lot_code=batch.lot_code,
+        produced_on=batch.produced_on,
+        product_certificate=own_cert,
+        ingredients=ingredients,
         assessed_at=assessment.computed_at if assessment else None,
         verdict=assessment.verdict.value if assessment else None,
-        issued_at=record.issued_at, revoked_at=record.revoked_at, url=record.url,
+        issued_at=record.issued_at,
+        revoked_at=record.revoked_at,
+        url=record.url,
     )
