@@ -93,6 +93,7 @@ class _May:
         self.capability = capability
 
     def __set_name__(self, owner: type, name: str) -> None:
+        # A misnamed attribute would grant one capability under another's name.
         if name != f"may_{self.capability}":
             raise TypeError(f"{name} must be called may_{self.capability}")
 
