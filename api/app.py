@@ -63,4 +63,4 @@ home = Blueprint("home", __name__)
 @home.get("/")
 def index() -> str:
     """The landing page: who is signed in and where the API lives."""
-    return render_template("home.html", user=auth.current_user_record())
+    return render_template("home.html", user=auth.current_user_record(), actor=auth.current_actor(required=False))

@@ -24,7 +24,7 @@ def index() -> str:
     batches, _ = records.list_records(session, actor, "batches", per_page=200)
     found = verification.codes_for_batches(session, actor, [b.id for b in batches])
     rows = [(b, [c for c in found[b.id] if c.revoked_at is None]) for b in batches]
-    return render_template("codes.html", rows=rows, can_issue=actor.role is not None and actor.role.value == "producer")
+    return render_template("codes.html", rows=rows, can_issue=actor.may_issue_codes)
 
 
 @bp.post("/codes/issue")

@@ -49,7 +49,7 @@ from traceability.service import (
     reviews,
     spreadsheet,
 )
-from traceability.service.access import Actor
+from traceability.service.access import Actor, Capability
 from traceability.vocabulary import ReviewState, Role, Severity
 
 bp = Blueprint("web", __name__)
@@ -164,15 +164,17 @@ def _role_home() -> str | None:
     return url_for(HOMES[user.role]) if user is not None and user.role in HOMES else None
 
 
-def role_page(*roles: Role) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
-    """Signed in and holding one of `roles`: anyone else gets 403, someone not signed in the login page."""
+def page_for(
+    capability: Capability,
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """Signed in and holding `capability`: anyone else gets 403, someone not signed in the login page."""
 
     def wrap(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
         @functools.wraps(view)
         @login_required  # type: ignore[misc]
         def inner(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             actor = require_actor()
-            if actor.role not in roles:
+            if not actor.holds(capability):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -200,7 +202,7 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                 "severity": f["severity"],
                 "text": _message(f),
                 "subject": f["subject"],
-                "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.role is Role.PRODUCER else None,
+                "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.may_write_records else None,
             }
             for f in (body or {}).get("findings", [])
             if f["severity"] != Severity.OK.value
@@ -254,7 +256,7 @@ ERROR_TEXT = {
 
 
 @bp.get("/producer")
-@role_page(Role.PRODUCER)
+@page_for(Capability.WRITE_RECORDS)
 def producer() -> str:
     """The producer's dashboard: products, status, what is missing, the auditor's requests, the forms."""
     actor = require_actor()
@@ -270,7 +272,7 @@ def producer() -> str:
 
 
 @bp.get("/pendamping")
-@role_page(Role.PENDAMPING)
+@page_for(Capability.FOLLOW_ASSIGNED_BUSINESSES)
 def pendamping() -> str:
     """The pendamping's businesses with each product's status."""
     actor = require_actor()
@@ -279,11 +281,11 @@ def pendamping() -> str:
 
 
 @bp.route("/pendamping/businesses/<int:business_id>", methods=["GET", "POST"])
-@role_page(Role.PENDAMPING)
+@page_for(Capability.FOLLOW_ASSIGNED_BUSINESSES)
 def pendamping_business(business_id: int) -> ResponseReturnValue:
     """One assigned business: its records, its reviews, comments, and the self-declare verification form."""
     actor, db = require_actor(), get_session()
-    if business_id not in actor.assigned:
+    if not actor.can_read(business_id):
         abort(404)
     errors: dict[str, Any] = {}
     if request.method == "POST":
@@ -324,7 +326,7 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/auditor")
-@role_page(Role.AUDITOR)
+@page_for(Capability.REVIEW)
 def auditor() -> str:
     """The review queue, filtered by state, region and age."""
     state = request.args.get("state") or None
@@ -346,7 +348,7 @@ def auditor() -> str:
 
 
 @bp.get("/admin")
-@role_page(Role.ADMIN)
+@page_for(Capability.MANAGE_USERS)
 def admin() -> str:
     """The admin's overview: users by role, the journal chain, the reference data in force."""
     db = get_session()
@@ -425,7 +427,7 @@ def _option(obj: Any) -> str:
 
 
 @bp.route("/producer/<kind>/new", methods=["GET", "POST"])
-@role_page(Role.PRODUCER)
+@page_for(Capability.WRITE_RECORDS)
 def new_record(kind: str) -> ResponseReturnValue:
     """Add a supplier, certificate, material, lot, facility, product, step or batch."""
     if kind not in FORMS:
@@ -448,7 +450,7 @@ def new_record(kind: str) -> ResponseReturnValue:
 
 
 @bp.get("/producer/import/template.csv")
-@role_page(Role.PRODUCER)
+@page_for(Capability.WRITE_RECORDS)
 def import_template() -> Response:
     """The spreadsheet template: a header and one example row."""
     return Response(
@@ -459,7 +461,7 @@ def import_template() -> Response:
 
 
 @bp.route("/producer/import", methods=["GET", "POST"])
-@role_page(Role.PRODUCER)
+@page_for(Capability.WRITE_RECORDS)
 def import_csv() -> ResponseReturnValue:
     """Upload materials and lots: every row is checked, then the whole file is stored or nothing."""
     errors: dict[str, list[str]] = {}
@@ -483,7 +485,7 @@ def import_csv() -> ResponseReturnValue:
 
 
 @bp.post("/producer/products/<int:product_id>/submit")
-@role_page(Role.PRODUCER, Role.PENDAMPING)
+@page_for(Capability.SUBMIT_FOR_REVIEW)
 def submit_product(product_id: int) -> ResponseReturnValue:
     """Submit the product's newest batch for review; another business's product is not found (404)."""
     actor = require_actor()
@@ -495,9 +497,9 @@ def submit_product(product_id: int) -> ResponseReturnValue:
         flash(exc.message)
         business = records.get_record(get_session(), actor, "products", product_id).business_id
     return redirect(
-        url_for(HOMES[actor.role])
-        if actor.role is Role.PRODUCER
-        else url_for("web.pendamping_business", business_id=business)
+        url_for("web.pendamping_business", business_id=business)
+        if business in actor.assigned
+        else url_for(HOMES[actor.role])
     )
 
 
@@ -539,7 +541,7 @@ def _node_details(graph: Any) -> dict[str, Any]:
 
 
 @bp.route("/auditor/reviews/<int:review_id>", methods=["GET", "POST"])
-@role_page(Role.AUDITOR)
+@page_for(Capability.REVIEW)
 def review(review_id: int) -> ResponseReturnValue:
     """The review page: the graph drawn, nodes coloured by finding severity, the findings beside it."""
     actor, db = require_actor(), get_session()
@@ -594,7 +596,7 @@ def review(review_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/journal/products/<int:product_id>")
-@role_page(Role.PRODUCER, Role.PENDAMPING, Role.AUDITOR, Role.ADMIN)
+@page_for(Capability.READ_RECORDS)
 def product_journal(product_id: int) -> str:
     """Who changed what and when about a product and everything its batches are made of."""
     entries, chain = history.product_history(get_session(), require_actor(), product_id)

@@ -208,6 +208,16 @@ class World:
 BUSINESS_A = {"name": "Rendang Bundo", "nib": "1208230044517", "scale": "small", "annual_turnover_idr": 900_000_000}
 BUSINESS_B = {"name": "Otak-Otak Cik Ani", "nib": "9120216648390", "scale": "micro", "annual_turnover_idr": 200_000_000}
 ROLES = ["anonymous", "producer_a", "producer_b", "pendamping_a", "pendamping_other", "auditor", "admin", "coordinator"]
+# Each signed-in person of the world: their role and the NIB of the business they belong to or follow.
+PEOPLE: dict[str, tuple[Role, str | None]] = {
+    "producer_a": (Role.PRODUCER, str(BUSINESS_A["nib"])),
+    "producer_b": (Role.PRODUCER, str(BUSINESS_B["nib"])),
+    "pendamping_a": (Role.PENDAMPING, str(BUSINESS_A["nib"])),
+    "pendamping_other": (Role.PENDAMPING, None),
+    "auditor": (Role.AUDITOR, None),
+    "admin": (Role.ADMIN, None),
+    "coordinator": (Role.COORDINATOR, None),
+}
 
 
 @pytest.fixture
@@ -220,16 +230,7 @@ def build_world(session: Session) -> World:
     a = businesses.create_business(session, OPERATOR, BUSINESS_A)
     b = businesses.create_business(session, OPERATOR, BUSINESS_B)
     world = World(business_a=a.id, business_b=b.id)
-    people = {
-        "producer_a": (Role.PRODUCER, a.nib),
-        "producer_b": (Role.PRODUCER, b.nib),
-        "pendamping_a": (Role.PENDAMPING, a.nib),
-        "pendamping_other": (Role.PENDAMPING, None),
-        "auditor": (Role.AUDITOR, None),
-        "admin": (Role.ADMIN, None),
-        "coordinator": (Role.COORDINATOR, None),
-    }
-    for who, (role, nib) in people.items():
+    for who, (role, nib) in PEOPLE.items():
         user, _ = accounts.create_user(
             session, OPERATOR, email=f"{who}@test.id", role=role, business_nib=nib, password="correct horse battery"
         )

@@ -1,11 +1,15 @@
 """Every route of the app, for every role, on its own and on another business's records (DESIGN section 9).
 
-A route added without an entry in `expected` fails `test_every_route_has_an_expectation`.
+The answers are read from the capability table (`traceability.service.access.HOLDERS`): a caller who holds what a
+route asks for succeeds; one who may read the record but lacks the capability gets 403; anyone else gets 404,
+exactly as for an unknown id. A route added without an entry in `expected` fails
+`test_every_route_has_an_expectation`; `tests/unit/test_capabilities.py` holds the table to DESIGN.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -13,107 +17,137 @@ import sqlalchemy as sa
 from models import ApiToken, Review, User, VerificationCode
 from qr.codes import new_code
 from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
-from tests.conftest import OPERATOR, ROLES, example
+from tests.conftest import OPERATOR, PEOPLE, ROLES, example
 from traceability.service import accounts, businesses, evidence, reviews, verification
+from traceability.service.access import HOLDERS, Capability
 from traceability.service.records import KINDS
 
-PRODUCERS = {"producer_a", "producer_b"}
 LABELS = "/api/v1/batches/labels.pdf"
 REGISTRY_CSV = (
     "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
     "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,,micro,56303\n"
 )
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # the signature is all the upload checks
-READERS_OF_A = {"producer_a", "pendamping_a", "auditor", "admin"}
+OF_A = {"producer_a", "pendamping_a"}  # business A's producer and the pendamping assigned to it
+RUNS_THE_PROGRAMME = "coordinator"
+Expectation = Callable[[str], int]
 
 
-def _item_read(role: str) -> int:
+def _holds(who: str, capability: Capability) -> bool:
+    return PEOPLE[who][0] in HOLDERS[capability]
+
+
+def _reads_a(who: str) -> bool:
+    return _holds(who, Capability.READ_RECORDS) and (who in OF_A or _holds(who, Capability.READ_EVERY_BUSINESS))
+
+
+READERS_OF_A = {who for who in PEOPLE if _reads_a(who)}
+
+
+def _item_read(who: str) -> int:
     # A record of business A: invisible (404, exactly like an unknown id) to everyone else.
-    return 401 if role == "anonymous" else 200 if role in READERS_OF_A else 404
+    return 401 if who == "anonymous" else 200 if who in READERS_OF_A else 404
 
 
-def _item_write(role: str) -> int:
-    if role == "anonymous":
-        return 401
-    if role == "producer_a":
+def _on_a(capability: Capability, ok: int) -> Expectation:
+    """An action on a record of business A: `ok` for a holder, 403 for another reader, 404 for the rest."""
+    return lambda who: (
+        401 if who == "anonymous" else 404 if who not in READERS_OF_A else ok if _holds(who, capability) else 403
+    )
+
+
+def _holders(capability: Capability, ok: int) -> Expectation:
+    """An action on no business's record: `ok` for a holder, 403 for anyone else signed in."""
+    return lambda who: 401 if who == "anonymous" else ok if _holds(who, capability) else 403
+
+
+def _signed_in(ok: int) -> Expectation:
+    return lambda who: 401 if who == "anonymous" else ok
+
+
+def _programme(ok: int) -> Expectation:
+    """The programme is run by the coordinator; those who run every programme see it too; to others it does not
+    exist."""
+
+    def status(who: str) -> int:
+        if who == "anonymous":
+            return 401
+        runs = _holds(who, Capability.RUN_EVERY_PROGRAMME) or (
+            who == RUNS_THE_PROGRAMME and _holds(who, Capability.RUN_PROGRAMMES)
+        )
+        return ok if runs else 404
+
+    return status
+
+
+def _revoke_code(who: str) -> int:
+    # Any code for those who revoke any; otherwise only as the writer of the code's business.
+    if who != "anonymous" and _holds(who, Capability.REVOKE_ANY_CODE):
         return 200
-    return 403 if role in READERS_OF_A else 404
+    return _on_a(Capability.WRITE_RECORDS, 200)(who)
 
 
-def _signed_in(ok: int):
-    return lambda role: 401 if role == "anonymous" else ok
+def _register_business(who: str) -> int:
+    if who == "anonymous":
+        return 401
+    if _holds(who, Capability.REGISTER_ANY_BUSINESS):
+        return 201
+    # A producer registers their own business, but both producers already belong to one.
+    return 409 if _holds(who, Capability.REGISTER_OWN_BUSINESS) else 403
 
 
-def _programme_read(role: str) -> int:
-    # The programme is run by the coordinator; an admin sees every programme; to others it does not exist.
-    return {"anonymous": 401, "coordinator": 200, "admin": 200}.get(role, 404)
+def _revoke_token(who: str) -> int:
+    # The token belongs to producer_a: their own, or anyone's for those who manage users.
+    return 401 if who == "anonymous" else 204 if who == "producer_a" or _holds(who, Capability.MANAGE_USERS) else 404
 
 
-def _collection_post(role: str) -> int:
-    return 401 if role == "anonymous" else 201 if role in PRODUCERS else 403
+_item_write = _on_a(Capability.WRITE_RECORDS, 200)
+_collection_post = _holders(Capability.WRITE_RECORDS, 201)  # each producer into their own business
 
-
-def _auditor_only(role: str) -> int:
-    return {"anonymous": 401, "auditor": 200}.get(role, 403 if role in READERS_OF_A else 404)
-
-
-WEB_PAGES = [
-    (rule, method)
-    for rule, methods in (
-        ("/producer", ["GET"]),
-        ("/pendamping", ["GET"]),
-        ("/auditor", ["GET"]),
-        ("/admin", ["GET"]),
-        ("/producer/<kind>/new", ["GET", "POST"]),
-        ("/producer/import", ["GET", "POST"]),
-        ("/producer/import/template.csv", ["GET"]),
-        ("/producer/products/<int:product_id>/submit", ["POST"]),
-        ("/pendamping/businesses/<int:business_id>", ["GET", "POST"]),
-        ("/auditor/reviews/<int:review_id>", ["GET", "POST"]),
-        ("/journal/products/<int:product_id>", ["GET"]),
-        ("/account/password", ["GET", "POST"]),
+# Each people's page with the capability its gate asks for (None: any signed-in user).
+WEB_GATES: dict[tuple[str, str], Capability | None] = {
+    (rule, method): capability
+    for rule, methods, capability in (
+        ("/producer", ["GET"], Capability.WRITE_RECORDS),
+        ("/pendamping", ["GET"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
+        ("/auditor", ["GET"], Capability.REVIEW),
+        ("/admin", ["GET"], Capability.MANAGE_USERS),
+        ("/producer/<kind>/new", ["GET", "POST"], Capability.WRITE_RECORDS),
+        ("/producer/import", ["GET", "POST"], Capability.WRITE_RECORDS),
+        ("/producer/import/template.csv", ["GET"], Capability.WRITE_RECORDS),
+        ("/producer/products/<int:product_id>/submit", ["POST"], Capability.SUBMIT_FOR_REVIEW),
+        ("/pendamping/businesses/<int:business_id>", ["GET", "POST"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
+        ("/auditor/reviews/<int:review_id>", ["GET", "POST"], Capability.REVIEW),
+        ("/journal/products/<int:product_id>", ["GET"], Capability.READ_RECORDS),
+        ("/account/password", ["GET", "POST"], None),
     )
     for method in methods
-]
+}
+WEB_PAGES = list(WEB_GATES)
 
 
 def expected() -> dict[tuple[str, str], object]:
     """(rule, method) -> status for each role, or the test module that covers a web route."""
     table: dict[tuple[str, str], object] = {
-        ("/api/v1/openapi.json", "GET"): lambda role: 200,
-        ("/api/v1/schemas/dossier.json", "GET"): lambda role: 200,
+        ("/api/v1/openapi.json", "GET"): lambda who: 200,
+        ("/api/v1/schemas/dossier.json", "GET"): lambda who: 200,
         ("/api/v1/me", "GET"): _signed_in(200),
         ("/api/v1/businesses", "GET"): _signed_in(200),
-        ("/api/v1/businesses", "POST"): lambda role: {"anonymous": 401, "admin": 201}.get(
-            role, 409 if role in PRODUCERS else 403
-        ),
+        ("/api/v1/businesses", "POST"): _register_business,
         ("/api/v1/businesses/<int:business_id>", "GET"): _item_read,
         ("/api/v1/businesses/<int:business_id>", "PATCH"): _item_write,
-        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): lambda role: {"anonymous": 401, "admin": 201}.get(
-            role, 403
-        ),
-        ("/api/v1/dossiers", "POST"): lambda role: {"anonymous": 401, "producer_a": 201, "producer_b": 422}.get(
-            role, 403
-        ),
+        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): _holders(Capability.MANAGE_USERS, 201),
+        # The dossier names business A's NIB: producer_b's own business has another (422).
+        ("/api/v1/dossiers", "POST"): lambda who: 422 if who == "producer_b" else _collection_post(who),
         ("/api/v1/products/<int:product_id>/dossier", "GET"): _item_read,
         ("/api/v1/tokens", "GET"): _signed_in(200),
         ("/api/v1/tokens", "POST"): _signed_in(201),
-        ("/api/v1/tokens/<int:token_id>", "DELETE"): lambda role: {
-            "anonymous": 401,
-            "producer_a": 204,
-            "admin": 204,
-        }.get(role, 404),
+        ("/api/v1/tokens/<int:token_id>", "DELETE"): _revoke_token,
         ("/api/v1/journal", "GET"): _signed_in(200),
         ("/api/v1/batches/<int:batch_id>/assessment", "GET"): _item_read,
-        ("/api/v1/certificates/<int:certificate_id>/status", "POST"): lambda role: {
-            "anonymous": 401,
-            "auditor": 200,
-            "admin": 200,
-            "producer_a": 403,
-            "pendamping_a": 403,
-        }.get(role, 404),
+        ("/api/v1/certificates/<int:certificate_id>/status", "POST"): _on_a(Capability.DECIDE_CERTIFICATES, 200),
         ("/api/v1/reference", "GET"): _signed_in(200),
-        ("/api/v1/reference", "PUT"): lambda role: {"anonymous": 401, "admin": 200}.get(role, 403),
+        ("/api/v1/reference", "PUT"): _holders(Capability.MANAGE_REFERENCE, 200),
         ("/api/v1/batches/<int:batch_id>/trace", "GET"): _item_read,
         ("/api/v1/batches/<int:batch_id>/trace.csv", "GET"): _item_read,
         ("/api/v1/batches/<int:batch_id>/epcis", "GET"): _item_read,
@@ -122,65 +156,42 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/suppliers/<int:supplier_id>/impact", "GET"): _item_read,
         ("/api/v1/certificates/<int:certificate_id>/impact", "GET"): _item_read,
         # An empty document: refused (422) for a producer, 403 for roles that cannot write.
-        ("/api/v1/epcis/capture", "POST"): lambda role: {"anonymous": 401}.get(role, 422 if role in PRODUCERS else 403),
+        ("/api/v1/epcis/capture", "POST"): _holders(Capability.WRITE_RECORDS, 422),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",
         ("/logout", "POST"): "tests/api/test_web_login.py",
         ("/static/<path:filename>", "GET"): "tests/api/test_web_login.py",
         ("/api/v1/batches/<int:batch_id>/codes", "GET"): _item_read,
-        ("/api/v1/batches/<int:batch_id>/codes", "POST"): lambda role: {"anonymous": 401, "producer_a": 201}.get(
-            role, 403 if role in READERS_OF_A else 404
-        ),
-        ("/api/v1/codes/<string:code>/revoke", "POST"): lambda role: {
-            "anonymous": 401,
-            "producer_a": 200,
-            "auditor": 200,
-            "admin": 200,
-            "pendamping_a": 403,
-        }.get(role, 404),
+        ("/api/v1/batches/<int:batch_id>/codes", "POST"): _on_a(Capability.ISSUE_CODES, 201),
+        ("/api/v1/codes/<string:code>/revoke", "POST"): _revoke_code,
         ("/api/v1/batches/labels.pdf", "GET"): _item_read,
         ("/codes", "GET"): "tests/api/test_codes_web.py",
         ("/codes/issue", "POST"): "tests/api/test_codes_web.py",
         ("/coordinator", "GET"): "tests/api/test_programmes.py",
         ("/api/v1/programmes", "GET"): _signed_in(200),
-        ("/api/v1/programmes", "POST"): lambda role: {"anonymous": 401, "admin": 201, "coordinator": 201}.get(
-            role, 403
-        ),
-        ("/api/v1/programmes/<int:programme_id>", "GET"): _programme_read,
-        ("/api/v1/programmes/<int:programme_id>/participants", "POST"): lambda role: {
-            "anonymous": 401,
-            "admin": 201,
-            "coordinator": 201,
-        }.get(role, 404),
-        ("/api/v1/programmes/<int:programme_id>/dashboard", "GET"): _programme_read,
-        ("/api/v1/programmes/<int:programme_id>/dashboard.csv", "GET"): _programme_read,
-        ("/api/v1/registry", "POST"): lambda role: {"anonymous": 401, "admin": 200, "coordinator": 200}.get(role, 403),
-        ("/api/v1/products/<int:product_id>/listings", "POST"): lambda role: {"anonymous": 401, "producer_a": 201}.get(
-            role, 403 if role in READERS_OF_A else 404
-        ),
+        ("/api/v1/programmes", "POST"): _holders(Capability.RUN_PROGRAMMES, 201),
+        ("/api/v1/programmes/<int:programme_id>", "GET"): _programme(200),
+        ("/api/v1/programmes/<int:programme_id>/participants", "POST"): _programme(201),
+        ("/api/v1/programmes/<int:programme_id>/dashboard", "GET"): _programme(200),
+        ("/api/v1/programmes/<int:programme_id>/dashboard.csv", "GET"): _programme(200),
+        ("/api/v1/registry", "POST"): _holders(Capability.IMPORT_REGISTRY, 200),
+        ("/api/v1/products/<int:product_id>/listings", "POST"): _on_a(Capability.WRITE_RECORDS, 201),
         ("/api/v1/reviews", "GET"): _signed_in(200),
         # producer_a submits first; the assigned pendamping then finds the batch already waiting.
-        ("/api/v1/products/<int:product_id>/reviews", "POST"): lambda role: {
-            "anonymous": 401,
-            "producer_a": 201,
-            "pendamping_a": 409,
-            "auditor": 403,
-            "admin": 403,
-        }.get(role, 404),
-        ("/api/v1/reviews/<int:review_id>", "GET"): _item_read,
-        ("/api/v1/reviews/<int:review_id>/comments", "POST"): lambda role: {"anonymous": 401, "admin": 403}.get(
-            role, 200 if role in READERS_OF_A else 404
+        ("/api/v1/products/<int:product_id>/reviews", "POST"): lambda who: (
+            409 if who == "pendamping_a" else _on_a(Capability.SUBMIT_FOR_REVIEW, 201)(who)
         ),
-        ("/api/v1/reviews/<int:review_id>/evidence-requests", "POST"): _auditor_only,
-        ("/api/v1/reviews/<int:review_id>/decision", "POST"): _auditor_only,
+        ("/api/v1/reviews/<int:review_id>", "GET"): _item_read,
+        ("/api/v1/reviews/<int:review_id>/comments", "POST"): _on_a(Capability.COMMENT_ON_REVIEWS, 200),
+        ("/api/v1/reviews/<int:review_id>/evidence-requests", "POST"): _on_a(Capability.REVIEW, 200),
+        ("/api/v1/reviews/<int:review_id>/decision", "POST"): _on_a(Capability.REVIEW, 200),
         # A scanned certificate: written by its producer, read like the certificate itself.
         ("/api/v1/certificates/<int:certificate_id>/evidence", "PUT"): _item_write,
         ("/api/v1/certificates/<int:certificate_id>/evidence", "GET"): _item_read,
-        ("/api/v1/products/<int:product_id>/pendamping-verification", "PUT"): lambda role: {
-            "anonymous": 401,
-            "pendamping_a": 200,
-        }.get(role, 403 if role in READERS_OF_A else 404),
+        ("/api/v1/products/<int:product_id>/pendamping-verification", "PUT"): _on_a(
+            Capability.VERIFY_SELF_DECLARE, 200
+        ),
     }
     for page in WEB_PAGES:
         table[page] = "tests/web/test_pages.py"
@@ -196,7 +207,7 @@ def expected() -> dict[tuple[str, str], object]:
         "/.well-known/jwks.json",
         "/.well-known/gs1resolver",
     ):
-        table[(public, "GET")] = lambda role: 200  # public: the same answer for every role
+        table[(public, "GET")] = lambda who: 200  # public: the same answer for every role
     for kind in KINDS:
         table[(f"/api/v1/{kind}", "GET")] = _signed_in(200)
         table[(f"/api/v1/{kind}", "POST")] = _collection_post

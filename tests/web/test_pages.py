@@ -21,10 +21,11 @@ from models import (
     StepInput,
     Supplier,
 )
-from tests.api.test_authorization import WEB_PAGES
-from tests.conftest import ROLES
+from tests.api.test_authorization import WEB_GATES, WEB_PAGES
+from tests.conftest import PEOPLE, ROLES
 from tests.web.conftest import csrf_of
 from traceability.service import spreadsheet
+from traceability.service.access import HOLDERS, Capability
 from traceability.vocabulary import ReviewState
 
 HOME = {
@@ -35,12 +36,15 @@ HOME = {
     "auditor": "/auditor",
     "admin": "/admin",
 }
-OWNERS = {
-    "/producer": {"producer_a", "producer_b"},
-    "/pendamping": {"pendamping_a", "pendamping_other"},
-    "/auditor": {"auditor"},
-    "/admin": {"admin"},
-}
+
+
+def _holders_of(page: tuple[str, str]) -> set[str]:
+    """The people whose role holds the capability the page's gate asks for (everyone, for an ungated page)."""
+    capability = WEB_GATES[page]
+    return {who for who, (role, _nib) in PEOPLE.items() if capability is None or role in HOLDERS[capability]}
+
+
+OWNERS = {path: _holders_of((path, "GET")) for path in ("/producer", "/pendamping", "/auditor", "/admin")}
 
 
 def _token(client, path: str = "/account/password") -> str:
@@ -81,6 +85,35 @@ def test_every_web_page_is_in_the_matrix(app):
     )
 
     assert web == sorted(WEB_PAGES)
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_every_page_refuses_with_403_exactly_those_without_its_capability(client, filled, sign_in, who):
+    browser = sign_in(who)
+    token = _token(browser)
+    ids = {
+        "<kind>": "materials",
+        "<int:product_id>": str(filled.product_a),
+        "<int:business_id>": str(filled.world.business_a),
+        "<int:review_id>": "1",
+    }
+    refused = set()
+    for rule, method in WEB_PAGES:
+        path = rule
+        for placeholder, value in ids.items():
+            path = path.replace(placeholder, value)
+        response = browser.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+        if response.status_code == 403:
+            refused.add((rule, method))
+
+    assert refused == {page for page in WEB_PAGES if who not in _holders_of(page)}
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_the_home_page_links_the_programme_dashboard_for_those_who_run_programmes(client, world, sign_in, who):
+    html = sign_in(who).get("/").get_data(as_text=True)
+
+    assert ('href="/coordinator"' in html) == (PEOPLE[who][0] in HOLDERS[Capability.RUN_PROGRAMMES])
 
 
 def test_pages_refuse_the_wrong_role_and_a_missing_csrf_token(client, filled, sign_in, review_of_a):

@@ -27,6 +27,7 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "unlock_user",
+    "user_with_role",
 ]
 
 TOKEN_PREFIX = "ht_"
@@ -66,7 +67,7 @@ def create_user(
 
     A producer joins the business with `business_nib`; a pendamping is assigned to it.
     """
-    if actor.role not in (None, Role.ADMIN):
+    if not actor.may_manage_users:
         raise PermissionDeniedError("Only an admin creates users.")
     email = email.strip().lower()
     if "@" not in email:
@@ -104,6 +105,12 @@ def create_user(
             {"email": email, "role": role.value, "business": business.id if business else None},
         )
     return user, password
+
+
+def user_with_role(session: Session, user_id: int | None, role: Role) -> User | None:
+    """The user with this id if they have `role`: a check of whom a request names, not of who sends it."""
+    user = session.get(User, user_id) if user_id else None
+    return user if user is not None and user.role is role else None
 
 
 def authenticate_password(
@@ -163,7 +170,7 @@ def _count_failure(session: Session, user: User, *, max_failures: int, until: dt
 
 def unlock_user(session: Session, actor: Actor, email: str) -> User:
     """Lift a lockout (an admin or the operator) and clear the failure count; journaled."""
-    if actor.role not in (None, Role.ADMIN):
+    if not actor.may_manage_users:
         raise PermissionDeniedError("Only an admin unlocks accounts.")
     user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -200,7 +207,7 @@ def create_token(session: Session, actor: Actor, *, user: User, name: str = "") 
 
     Only the hash is stored: the returned token is shown once.
     """
-    if actor.role not in (None, Role.ADMIN) and actor.user_id != user.id:
+    if not actor.may_manage_account(user.id):
         raise PermissionDeniedError("You can create tokens only for yourself.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10], name=name)
@@ -227,7 +234,7 @@ def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of the actor's tokens (any token for an admin or the operator)."""
     record = session.get(ApiToken, token_id)
-    if record is None or (actor.role not in (None, Role.ADMIN) and record.user_id != actor.user_id):
+    if record is None or not actor.may_manage_account(record.user_id):
         raise NotFoundError("No token with that id.")
     if record.revoked_at is None:
         with writing(session):

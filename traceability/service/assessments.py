@@ -46,7 +46,7 @@ from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.records import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import before_commit, touch, writing
-from traceability.vocabulary import CertificateStatus, ReviewState, Role, Severity
+from traceability.vocabulary import CertificateStatus, ReviewState, Severity
 
 __all__ = [
     "active_reference",
@@ -277,7 +277,7 @@ def set_certificate_status(
     With `everywhere`, every business's record of the same certificate (same number and issuer)
     changes too, so each producer relying on it sees the decision at once.
     """
-    if actor.role not in (None, Role.AUDITOR, Role.ADMIN):
+    if not actor.may_decide_certificates:
         certificate = session.get(Certificate, certificate_id)
         if certificate is None or not actor.can_read(certificate.business_id):
             raise NotFoundError("No certificate with that id.")
@@ -320,7 +320,7 @@ def set_certificate_status(
 
 def set_reference(session: Session, actor: Actor, data: dict[str, Any]) -> Reference:
     """Put a new version of the reference data in force (admin) and reassess what it changes."""
-    if actor.role not in (None, Role.ADMIN):
+    if not actor.may_manage_reference:
         raise PermissionDeniedError("Only an admin changes the reference data.")
     reference = Reference(merge_reference(shipped_data(), data))
     if session.scalar(sa.select(ReferenceVersion).where(ReferenceVersion.version == data["version"])):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import Business, PendampingAssignment, User
 from traceability.errors import ConflictError, NotFoundError, PermissionDeniedError
 from traceability.journal import canonical_json
-from traceability.service import journal
+from traceability.service import accounts, journal
 from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, search_page, tokens_of
 from traceability.service.unit_of_work import touch, writing
@@ -76,9 +76,10 @@ def business_body(obj: Business) -> dict[str, Any]:
 
 
 def listed_body(actor: Actor, obj: Business) -> dict[str, Any]:
-    """A business as a list shows it: a coordinator sees the registry entry, not the halal records."""
+    """A business as a list shows it: one seen only in the registry (a coordinator's list) shows its registry
+    entry, not its halal records."""
     body = business_body(obj)
-    if actor.role is Role.COORDINATOR:
+    if not actor.can_read(obj.id):
         body.update(halal_supervisor=None, sjph=dict.fromkeys(_SJPH), annual_turnover_idr=None)
     return body
 
@@ -91,16 +92,17 @@ def business_payload(obj: Business) -> dict[str, Any]:
 
 def create_business(session: Session, actor: Actor, data: dict[str, Any]) -> Business:
     """Register a business. A producer without one registers their own and becomes its member."""
-    if actor.role not in (None, Role.ADMIN, Role.PRODUCER):
+    if not (actor.may_register_any_business or actor.may_register_own_business):
         raise PermissionDeniedError(f"A {actor.role} cannot register a business.")
-    if actor.role is Role.PRODUCER and actor.business_id is not None:
+    joins = not actor.may_register_any_business  # registering one's own business makes one its member
+    if joins and actor.business_id is not None:
         raise ConflictError("Your account already belongs to a business.")
     business = Business()
     with writing(session):
         apply_business(business, data)
         session.add(business)
         session.flush()
-        if actor.role is Role.PRODUCER and actor.user_id is not None:
+        if joins and actor.user_id is not None:
             user = session.get(User, actor.user_id)
             assert user is not None
             user.business_id = business.id
@@ -153,7 +155,7 @@ def list_businesses(
 ) -> tuple[list[Business], int]:
     """Return one page of the businesses the actor may see (a coordinator: the registry), and the total;
     `q` keeps those whose name, owner, NIB or kelurahan words begin with every word of it."""
-    visible = None if actor.role is Role.COORDINATOR else actor.visible_businesses()
+    visible = None if actor.may_read_registry else actor.visible_businesses()
     if q is not None:
         found = search_page(session, q, visible, page=page, per_page=per_page, region=region)
         if found is not None:
@@ -170,10 +172,9 @@ def list_businesses(
 
 def assign_pendamping(session: Session, actor: Actor, pendamping_id: int, business_id: int) -> PendampingAssignment:
     """Let a pendamping follow a business (admin or operator)."""
-    if actor.role not in (None, Role.ADMIN):
+    if not actor.may_manage_users:
         raise PermissionDeniedError("Only an admin assigns pendamping.")
-    pendamping = session.get(User, pendamping_id)
-    if pendamping is None or pendamping.role is not Role.PENDAMPING:
+    if accounts.user_with_role(session, pendamping_id, Role.PENDAMPING) is None:
         raise NotFoundError("No pendamping with that id.")
     if session.get(Business, business_id) is None:
         raise NotFoundError("No business with that id.")

@@ -42,7 +42,6 @@ from traceability.service.records import (
     record_payload,
 )
 from traceability.service.unit_of_work import touch, writing
-from traceability.vocabulary import Role
 
 __all__ = ["ImportResult", "export_dossier", "import_dossier"]
 
@@ -119,7 +118,9 @@ def _same(wire: dict[str, Any], item: dict[str, Any]) -> bool:
 
 def _business_for(session: Session, actor: Actor, data: dict[str, Any]) -> Business:
     nib = data["nib"]
-    if actor.role is Role.PRODUCER:
+    if not actor.may_write_records:
+        raise PermissionDeniedError(f"A {actor.role} cannot import dossiers.")
+    if not actor.may_write_every_business:
         if actor.business_id is None:
             raise PermissionDeniedError("Register your business first.")
         business = session.get(Business, actor.business_id)
@@ -128,8 +129,6 @@ def _business_for(session: Session, actor: Actor, data: dict[str, Any]) -> Busin
             message = f"This dossier is for NIB {nib}, but your business has NIB {business.nib}."
             raise InvalidInputError(message, errors={"business": {"nib": [message]}})
         return business
-    if actor.role is not None:
-        raise PermissionDeniedError(f"A {actor.role} cannot import dossiers.")
     business = session.scalar(sa.select(Business).where(Business.nib == nib))
     return business or Business()
 

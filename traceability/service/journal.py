@@ -121,7 +121,7 @@ def list_entries(
     visible = actor.visible_businesses()
     if visible is not None:
         query = query.where(JournalEntry.business_id.in_(visible))
-    elif actor.role is not None and actor.role.value != "admin":
+    elif not actor.may_read_whole_journal:
         query = query.where(JournalEntry.business_id.is_not(None))  # account changes are the admin's
     if subject is not None:
         query = query.where(JournalEntry.subject == subject)

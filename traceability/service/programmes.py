@@ -36,7 +36,7 @@ from models import (
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats import csv_cells
 from traceability.identifiers import is_valid_nib
-from traceability.service import journal
+from traceability.service import accounts, journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ProgrammeMode, ReviewState, Role, Severity
@@ -67,10 +67,6 @@ MILESTONES = (
 )
 
 
-def _manages(actor: Actor) -> bool:
-    return actor.role in (None, Role.ADMIN, Role.COORDINATOR)
-
-
 def programme_body(programme: Programme, participants: int | None = None) -> dict[str, Any]:
     return {
         "id": programme.id,
@@ -85,13 +81,13 @@ def programme_body(programme: Programme, participants: int | None = None) -> dic
 
 def create_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Programme:
     """Open a programme; a coordinator runs their own, an admin names the coordinator."""
-    if not _manages(actor):
+    if not actor.may_run_programmes:
         raise PermissionDeniedError(f"A {actor.role} cannot open a programme.")
-    coordinator_id = data.get("coordinator") or (actor.user_id if actor.role is Role.COORDINATOR else None)
-    if actor.role is Role.COORDINATOR and coordinator_id != actor.user_id:
+    coordinator_id = data.get("coordinator") or (None if actor.may_run_every_programme else actor.user_id)
+    if not actor.may_run_programme(coordinator_id):
         raise PermissionDeniedError("A coordinator opens programmes for themselves.")
-    coordinator = session.get(User, coordinator_id) if coordinator_id else None
-    if coordinator is None or coordinator.role is not Role.COORDINATOR:
+    coordinator = accounts.user_with_role(session, coordinator_id, Role.COORDINATOR)
+    if coordinator is None:
         raise InvalidInputError(
             "Name the coordinator who runs the programme.", errors={"coordinator": ["No coordinator with that id."]}
         )
@@ -124,16 +120,15 @@ def create_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Pr
 def get_programme(session: Session, actor: Actor, programme_id: int) -> Programme:
     """A programme the actor runs (or any, for an admin); others are told it does not exist."""
     programme = session.get(Programme, programme_id)
-    if programme is None or not (
-        actor.role in (None, Role.ADMIN)
-        or (actor.role is Role.COORDINATOR and programme.coordinator_id == actor.user_id)
-    ):
+    if programme is None or not actor.may_run_programme(programme.coordinator_id):
         raise NotFoundError("No programme with that id.")
     return programme
 
 
 def list_programmes(session: Session, actor: Actor) -> list[tuple[Programme, int]]:
     """The programmes the actor runs (all for an admin, none for other roles), with participant counts."""
+    if not actor.may_run_programmes:
+        return []
     count = (
         sa.select(sa.func.count())
         .where(ProgrammeParticipant.programme_id == Programme.id)
@@ -141,10 +136,8 @@ def list_programmes(session: Session, actor: Actor) -> list[tuple[Programme, int
         .scalar_subquery()
     )
     query = sa.select(Programme, count).order_by(Programme.starts_on.desc(), Programme.id)
-    if actor.role is Role.COORDINATOR:
+    if not actor.may_run_every_programme:
         query = query.where(Programme.coordinator_id == actor.user_id)
-    elif actor.role not in (None, Role.ADMIN):
-        return []
     return [(p, n) for p, n in session.execute(query)]
 
 
@@ -160,10 +153,8 @@ def add_participant(
     programme = get_programme(session, actor, programme_id)
     if session.get(Business, business_id) is None:
         raise InvalidInputError("No business with that id.", errors={"business": ["Not in the registry."]})
-    if pendamping_id is not None:
-        pendamping = session.get(User, pendamping_id)
-        if pendamping is None or pendamping.role is not Role.PENDAMPING:
-            raise InvalidInputError("No pendamping with that id.", errors={"pendamping": ["Not a pendamping."]})
+    if pendamping_id is not None and accounts.user_with_role(session, pendamping_id, Role.PENDAMPING) is None:
+        raise InvalidInputError("No pendamping with that id.", errors={"pendamping": ["Not a pendamping."]})
     participant = ProgrammeParticipant(
         programme_id=programme.id, business_id=business_id, mode=mode, pendamping_id=pendamping_id
     )

@@ -18,7 +18,7 @@ from traceability.service import journal
 from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.unit_of_work import writing
-from traceability.vocabulary import BusinessScale, Role
+from traceability.vocabulary import BusinessScale
 
 __all__ = ["CHUNK", "ImportReport", "import_registry"]
 
@@ -113,7 +113,7 @@ def import_registry(
     with `skip_invalid`, the good rows are imported and the bad ones still reported.
     `progress` is called with (rows written by this chunk, rows to write) after each chunk.
     """
-    if actor.role not in (None, Role.ADMIN, Role.COORDINATOR):
+    if not actor.may_import_registry:
         raise PermissionDeniedError(f"A {actor.role} cannot import the registry.")
     if "\x00" in text:  # PostgreSQL cannot store it; a spreadsheet never writes it
         raise InvalidInputError(

@@ -19,7 +19,7 @@ from traceability.errors import ConflictError, InvalidInputError, NotFoundError,
 from traceability.service import assessments, journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import before_commit, touch, writing
-from traceability.vocabulary import ReviewState, Role
+from traceability.vocabulary import ReviewState
 
 __all__ = [
     "QueueFilter",
@@ -37,10 +37,6 @@ __all__ = [
 
 OPEN = (ReviewState.SUBMITTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED)
 _REVIEWER = Actor.operator("reviews")
-
-
-def _is(actor: Actor, *roles: Role) -> bool:
-    return actor.role in roles or actor.role is None
 
 
 def _journal(session: Session, actor: Actor, review: Review, action: str, event: ReviewEvent) -> None:
@@ -93,7 +89,7 @@ def submit(
     product = session.get(Product, product_id)
     if product is None or not actor.can_read(product.business_id):
         raise NotFoundError("No product with that id.")
-    if not _is(actor, Role.PRODUCER, Role.PENDAMPING):
+    if not actor.may_submit_for_review:
         raise PermissionDeniedError("Only the producer or its pendamping submits a product for review.")
     batch = session.get(Batch, batch_id) if batch_id is not None else latest_batch(session, product_id)
     if batch is None or batch.product_id != product_id:
@@ -125,7 +121,7 @@ def submit(
 
 def _auditor_case(session: Session, actor: Actor, review_id: int) -> Review:
     review = get_review(session, actor, review_id)
-    if not _is(actor, Role.AUDITOR):
+    if not actor.may_review:
         raise PermissionDeniedError("Only an auditor reviews, decides or asks for evidence.")
     return review
 
@@ -144,7 +140,7 @@ def request_evidence(session: Session, actor: Actor, review_id: int, text: str) 
 def comment(session: Session, actor: Actor, review_id: int, text: str) -> Review:
     """A note on the case from anyone who may read it (producer, pendamping, auditor)."""
     review = get_review(session, actor, review_id)
-    if actor.role is Role.ADMIN:
+    if not actor.may_comment_on_reviews:
         raise PermissionDeniedError("An admin does not take part in reviews.")
     note = _reason(text)
     with writing(session):
@@ -268,7 +264,7 @@ def record_pendamping_verification(
     product = session.get(Product, product_id)
     if product is None or not actor.can_read(product.business_id):
         raise NotFoundError("No product with that id.")
-    if not _is(actor, Role.PENDAMPING):
+    if not actor.may_verify_self_declare:
         raise PermissionDeniedError("Only the business's pendamping records the self-declare verification.")
     if verified_on > dt.date.today():
         raise InvalidInputError("The verification date is in the future.", errors={"verified_on": ["Not after today."]})

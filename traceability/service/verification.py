@@ -32,7 +32,7 @@ from traceability.errors import InvalidInputError, NotFoundError, PermissionDeni
 from traceability.service import assessments, journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
-from traceability.vocabulary import CertificateStatus, HalalStatus, Role
+from traceability.vocabulary import CertificateStatus, HalalStatus
 
 __all__ = [
     "CodeDraft",
@@ -71,7 +71,7 @@ def _batch_for_write(session: Session, actor: Actor, batch_id: int) -> Batch:
     if batch is None:
         raise NotFoundError("No batch with that id.")
     actor.require_read(batch.business_id, "batch")
-    if actor.role not in (None, Role.PRODUCER):
+    if not actor.may_issue_codes:
         raise PermissionDeniedError("Only the producer of this batch issues its codes.")
     return batch
 
@@ -156,7 +156,7 @@ def revoke_code(session: Session, actor: Actor, code: str) -> VerificationCode:
         record = find_code(session, code)
         if record is None:
             raise NotFoundError("No code like that.")
-        if actor.role not in (Role.AUDITOR, Role.ADMIN):
+        if not actor.may_revoke_any_code:
             actor.require_write(record.business_id, "code")
         if record.revoked_at is None:
             record.revoked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
