@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, render_template
 from werkzeug.routing import IntegerConverter
 
 from api import auth, codes, config, db, errors, evidence, guards, idempotency, limits, programmes, security, web
+from traceability import service
 from traceability.formats.fields import MAX_ID
 
 
@@ -32,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     security.init_app(app)
     db.init_app(app)
+    service.install()  # every write, before it commits: reassess what it reaches, then reopen changed reviews
     errors.init_app(app)
     guards.init_app(app)  # first: nothing reads a request body the checks would refuse
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from models import JournalEntry, Supplier
 from tests.conftest import OPERATOR
-from traceability.service import records
+from traceability.service import records, unit_of_work
 from traceability.service.unit_of_work import writing
 
 
@@ -38,3 +38,14 @@ def test_nested_writes_commit_once_with_the_outer_block(session, world):
 
     assert "writing" not in session.info
     assert session.scalar(sa.select(sa.func.count()).select_from(Supplier)) == 1
+
+
+def test_a_write_is_refused_while_no_before_commit_hooks_are_installed(session, world, monkeypatch):
+    monkeypatch.setattr(unit_of_work, "_before_commit", None)  # as in a script that never called service.install()
+
+    with pytest.raises(RuntimeError, match="install"):
+        records.create_record(
+            session, OPERATOR, "suppliers", {"name": "PT Satu", "kind": "manufacturer"}, business_id=world.business_a
+        )
+
+    assert session.scalar(sa.select(sa.func.count()).select_from(Supplier)) == 0
