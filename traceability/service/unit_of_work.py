@@ -15,7 +15,7 @@ from models import Base
 from models.base import Versioned
 from traceability.errors import BusyError, ConflictError
 
-__all__ = ["busy_error", "install_before_commit", "integrity_conflict", "touch", "writing"]
+__all__ = ["busy_error", "enlist", "install_before_commit", "integrity_conflict", "touch", "writing"]
 
 Hook = Callable[[Session], None]
 
@@ -31,6 +31,15 @@ def install_before_commit(hooks: tuple[Hook, ...]) -> None:
     """
     global _before_commit
     _before_commit = tuple(hooks)
+
+
+def enlist(session: Session, *rows: object) -> None:
+    """Add `rows` to the next :func:`writing` transaction on `session`: they commit with its write or vanish with it.
+
+    For what a caller outside the service layer must keep exactly when a write is kept, such as the HTTP layer's
+    record of an ``Idempotency-Key``. If nothing on `session` writes, they are never stored.
+    """
+    session.info.setdefault("enlisted", []).extend(rows)
 
 
 def touch(session: Session, *nodes: str) -> None:
@@ -145,6 +154,7 @@ def writing(session: Session) -> Iterator[Session]:
         raise RuntimeError("No before-commit hooks are installed: call traceability.service.install() first.")
     session.info["writing"] = True
     try:
+        session.add_all(session.info.pop("enlisted", ()))
         yield session
         for hook in hooks:
             hook(session)
