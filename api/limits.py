@@ -11,9 +11,11 @@ import os
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+
+from api.error_pages import error_page
 
 
 def init_app(app: Flask) -> Limiter:
@@ -41,10 +43,8 @@ def limiter_of(app: Flask) -> Limiter:
 
 def _login_refused(limit: RequestLimit) -> Response:
     """A person at the login form gets a page in their language, saying when to try again."""
-    from api.web import ERROR_TEXT
-
     wait = max(1, int(limit.reset_at - time.time()))
-    html = render_template("error.html", code=429, description=ERROR_TEXT[429])
+    html = error_page(429, "Too Many Requests")
     return Response(html, status=429, mimetype="text/html", headers={"Retry-After": str(wait)})
 
 
