@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -167,21 +167,3 @@ def cors(response: Response) -> Response:
         response.access_control_allow_origin = "*"
         response.access_control_expose_headers = ["ETag", "Cache-Control"]
     return response
-
-
-def init_app(app: Flask, api: Any) -> None:
-    """Register the code API, the public pages, CORS and the rate limit on the public surface."""
-    from api import codes_web, limits, public
-    from api.auth import csrf
-
-    app.config.setdefault("PUBLIC_MAX_AGE", 0)
-    app.config.setdefault("PUBLIC_RATE_LIMIT", "600 per minute")
-    limiter = limits.limiter_of(app)
-    rate = lambda: current_app.config["PUBLIC_RATE_LIMIT"]  # noqa: E731 - read per request: tests lower it
-    limiter.limit(rate)(bp)
-    limiter.limit(rate)(public.bp)
-    api.register_blueprint(bp)
-    csrf.exempt(bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(codes_web.bp)
-    app.after_request(cors)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Response, current_app, request
 
+from api import config
 from qr import codes
 from qr.signing import KeyRing, SignatureError
 from traceability.errors import InvalidInputError
@@ -20,7 +21,7 @@ from traceability.service.verification import CodeDraft, PublicView
 
 def key_directory() -> Path:
     """Where this installation keeps its private signing keys."""
-    return Path(current_app.config.get("SIGNING_KEY_DIR") or Path(current_app.instance_path) / "signing-keys")
+    return config.directory(current_app, "SIGNING_KEY_DIR")
 
 
 def key_ring() -> KeyRing:

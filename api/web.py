@@ -138,13 +138,11 @@ def _remember_language() -> None:
 def init_app(app: Flask) -> None:
     compiled = Path(app.instance_path) / "translations"
     _compile_catalogues(compiled)
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     Babel(app, locale_selector=_locale)
     app.before_request(_remember_language)
     app.context_processor(lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home})
     app.register_error_handler(HTTPException, _any_error)
-    app.register_blueprint(bp)
 
 
 def _any_error(error: HTTPException) -> ResponseReturnValue:
