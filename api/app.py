@@ -1,4 +1,10 @@
-"""The application factory."""
+"""The application factory: everything the service runs is wired here, in the order it runs.
+
+Settings come first (every default is in :mod:`api.config`), then the extensions and hooks: the request hooks
+(Flask runs ``before_request`` hooks in the order registered and ``after_request`` hooks in reverse) and the
+before-commit hooks of every write (:data:`traceability.service.BEFORE_COMMIT`); then every blueprint with its CSRF
+exemption; last the rate limits on what the blueprints serve.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,27 @@ from typing import Any
 from flask import Blueprint, Flask, render_template
 from werkzeug.routing import IntegerConverter
 
-from api import auth, codes, config, db, errors, evidence, guards, idempotency, limits, programmes, security, web
+from api import (
+    assessments,
+    auth,
+    codes,
+    codes_web,
+    config,
+    db,
+    errors,
+    evidence,
+    guards,
+    idempotency,
+    limits,
+    programmes,
+    provenance,
+    public,
+    resources,
+    reviews,
+    security,
+    web,
+)
+from traceability import service
 from traceability.formats.fields import MAX_ID
 
 
@@ -18,6 +44,39 @@ class StoredId(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+home = Blueprint("home", __name__)
+
+
+@home.get("/")
+def index() -> str:
+    """The landing page: who is signed in and where the API lives."""
+    return render_template("home.html", user=auth.current_user_record(), actor=auth.current_actor(required=False))
+
+
+#: The JSON API under ``/api/v1``, documented in its OpenAPI description in this order. Callers authenticate with
+#: a bearer token, never a cookie a browser would send by itself, so these are exempt from CSRF; a browser's
+#: login session may only read through them (:func:`api.auth.current_user_record`).
+API_BLUEPRINTS = (
+    resources.bp,
+    assessments.bp,
+    provenance.bp,
+    reviews.bp,
+    codes.bp,
+    evidence.bp,
+    programmes.bp,
+)
+
+#: Pages for people, signed in by the login form's session cookie: every form they post carries a CSRF token.
+PAGE_BLUEPRINTS = (
+    auth.bp,
+    public.bp,
+    codes_web.bp,
+    programmes.web,
+    home,
+    web.bp,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,37 +89,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = StoredId  # an id too large for the database is simply not found
     config.load(app, test_config)
-    security.init_app(app)
-    db.init_app(app)
-    errors.init_app(app)
-    guards.init_app(app)  # first: nothing reads a request body the checks would refuse
 
-    from api.assessments import bp as assessments_bp
-    from api.provenance import bp as provenance_bp
-    from api.resources import bp as api_bp  # imported here: its schemas build on the config-free models
-    from api.reviews import bp as reviews_bp
+    # Extensions and request hooks, in the order they run.
+    security.init_app(app)  # trusted proxies; security headers on every response (the last after_request)
+    db.init_app(app)  # the engine, and a session per request closed at teardown
+    service.install()  # every write, before it commits: reassess what it reaches, then reopen changed reviews
+    errors.init_app(app)  # URL checks first; every error as problem+json
+    guards.init_app(app)  # strict JSON; nothing reads a request body the checks would refuse
+    api = errors.Api(app)  # OpenAPI description and problem+json errors for the API blueprints
+    auth.init_app(app)  # login sessions and CSRF protection
+    limits.init_app(app)  # one rate limiter (its limits are put on routes below)
+    idempotency.init_app(app)  # Idempotency-Key: a retried write replays the first answer
+    app.after_request(codes.cors)  # the verify JSON, badge, oEmbed and keys may be read by any page
+    web.init_app(app)  # languages, and error pages instead of problem+json for people's browsers
 
-    api = errors.Api()
-    api.init_app(app)
-    api.register_blueprint(api_bp)
-    api.register_blueprint(assessments_bp)
-    api.register_blueprint(provenance_bp)
-    api.register_blueprint(reviews_bp)
-    auth.init_app(app, api_bp, assessments_bp, provenance_bp, reviews_bp)
-    limits.init_app(app)  # after auth: it limits the login form
-    idempotency.init_app(app)
-    codes.init_app(app, api)
-    evidence.init_app(app, api)
-    programmes.init_app(app, api)
-    app.register_blueprint(home)
-    web.init_app(app)
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint)
+        auth.csrf.exempt(blueprint)
+    for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+    limits.limit_login(app)  # POST /login: LOGIN_RATE_LIMIT per client address
+    limits.limit_public(app, codes.bp, public.bp)  # the public surface: PUBLIC_RATE_LIMIT per client address
     return app
-
-
-home = Blueprint("home", __name__)
-
-
-@home.get("/")
-def index() -> str:
-    """The landing page: who is signed in and where the API lives."""
-    return render_template("home.html", user=auth.current_user_record(), actor=auth.current_actor(required=False))

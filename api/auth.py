@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -119,10 +118,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def init_app(app: Flask, *exempt: Any) -> None:
+def init_app(app: Flask) -> None:
+    """Keep login sessions and check CSRF tokens; the factory registers :data:`bp` and exempts the API."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    for blueprint in exempt:
-        csrf.exempt(blueprint)  # token-authenticated API: no cookies, no CSRF
-    app.register_blueprint(bp)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -17,70 +15,20 @@ from marshmallow import Schema, fields, validate
 from api import qr_cache
 from api.auth import require_actor
 from api.db import get_session
+from api.label_sheets import label_sheet
 from api.programmes import note_listing_request
+from api.signing import check_online, public_headers, seal
 from qr import codes, labels
-from qr.signing import KeyRing, SignatureError
-from traceability.errors import InvalidInputError, NotFoundError
+from traceability.errors import NotFoundError
 from traceability.formats.fields import STORED_ID
 from traceability.service import verification
-from traceability.service.verification import CodeDraft, PublicView
+from traceability.service.verification import PublicView
 
 bp = Blueprint("codes", __name__, url_prefix="/api/v1", description="Verification codes, QR images, verify API")
 
 
-def key_ring() -> KeyRing:
-    """This process's key ring, reloaded when the key directory changes (a rotation by the CLI)."""
-    directory = current_app.config.get("SIGNING_KEY_DIR") or os.path.join(current_app.instance_path, "signing-keys")
-    cached: KeyRing | None = current_app.extensions.get("signing_keys")
-    if (
-        cached is None
-        or cached.directory != Path(directory)
-        or cached.stamp() != current_app.extensions.get("signing_keys_stamp")
-    ):
-        cached = KeyRing.open(directory)
-        current_app.extensions["signing_keys"] = cached
-        current_app.extensions["signing_keys_stamp"] = cached.stamp()
-    return cached
-
-
 #: Images drawn while issuing (one label sheet's worth): a request for 1,000 codes must not wait a minute.
 WARM_AT_ISSUE = 24
-
-
-def seal(draft: CodeDraft) -> tuple[str, str, str]:
-    """Sign a new code with the active key and build the URL its label prints."""
-    claims = codes.Claims(draft.code, draft.batch, draft.product, draft.issued_at)
-    kid, signature = key_ring().sign(claims)
-    url = codes.signed_url(
-        current_app.config["PUBLIC_BASE_URL"], claims, kid, signature, gtin=draft.gtin, lot=draft.lot
-    )
-    return url, kid, signature
-
-
-def check_online(url_or_token: str, view: PublicView, *, field: str) -> None:
-    """Refuse a printed URL whose signature is forged, altered, or by an unknown key, or that names another code.
-
-    Raises
-    ------
-    InvalidInputError
-        Naming `field`, the parameter that carried the bad signature.
-    """
-    try:
-        signed = codes.verify_url(url_or_token, key_ring())
-    except SignatureError as exc:
-        raise InvalidInputError(f"This code is not genuine: {exc}", errors={field: [exc.args[0]]}) from None
-    if signed.claims.code != view.code:
-        raise InvalidInputError("The signature belongs to another code.", errors={field: ["Another code's."]})
-
-
-def public_headers(response: Response, view: PublicView, text: str | None = None) -> Response:
-    """ETag from what the public sees, and a cache lifetime short enough that a revocation shows at once."""
-    response.set_etag(view.digest(text))
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
-    response.cache_control.must_revalidate = True
-    response.vary.add("Accept-Language")
-    return response.make_conditional(request)  # type: ignore[no-any-return]
 
 
 class IssueIn(Schema):
@@ -152,33 +100,10 @@ class LabelSheet(MethodView):
     @bp.doc(responses={"200": {"description": "A4 label sheets", "content": {"application/pdf": {}}}})
     def get(self, args: dict[str, Any]) -> Response:
         """A4 label sheets for batches, with each batch's newest active code (readers of the batches)."""
-        pdf = label_sheet(args["batch"], args["per_batch"])
+        pdf = label_sheet(get_session(), require_actor(), args["batch"], args["per_batch"])
         return Response(
             pdf, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="labels.pdf"'}
         )
-
-
-def label_sheet(batch_ids: list[int], per_batch: int) -> bytes:
-    """Render labels for batches; a batch without an active code is refused with its id named."""
-    session = get_session()
-    found = verification.codes_for_batches(session, require_actor(), batch_ids)
-    items = []
-    for batch_id, batch_codes in found.items():
-        active = [c for c in batch_codes if c.revoked_at is None]
-        if not active:
-            raise InvalidInputError(
-                f"Batch {batch_id} has no active code: issue one first.",
-                errors={"batch": [f"{batch_id} has no active code."]},
-            )
-        view = verification.public_status(session, active[-1].code)
-        label = labels.Label(
-            active[-1].url,
-            view.product,
-            view.lot_code,
-            codes.short_url(current_app.config["PUBLIC_BASE_URL"], view.code),
-        )
-        items += [label] * per_batch
-    return labels.sheet_pdf(items)
 
 
 def _public_view(code: str) -> PublicView:
@@ -242,21 +167,3 @@ def cors(response: Response) -> Response:
         response.access_control_allow_origin = "*"
         response.access_control_expose_headers = ["ETag", "Cache-Control"]
     return response
-
-
-def init_app(app: Flask, api: Any) -> None:
-    """Register the code API, the public pages, CORS and the rate limit on the public surface."""
-    from api import codes_web, limits, public
-    from api.auth import csrf
-
-    app.config.setdefault("PUBLIC_MAX_AGE", 0)
-    app.config.setdefault("PUBLIC_RATE_LIMIT", "600 per minute")
-    limiter = limits.limiter_of(app)
-    rate = lambda: current_app.config["PUBLIC_RATE_LIMIT"]  # noqa: E731 - read per request: tests lower it
-    limiter.limit(rate)(bp)
-    limiter.limit(rate)(public.bp)
-    api.register_blueprint(bp)
-    csrf.exempt(bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(codes_web.bp)
-    app.after_request(cors)

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from api.auth import require_actor
-from api.codes import seal
 from api.db import get_session
+from api.signing import seal
 from qr import codes as qr_codes
 from traceability.errors import InvalidInputError, TraceabilityError
 from traceability.service import records, verification

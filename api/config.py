@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+from traceability.service import accounts, assessments
 
 PREFIX = "HALAL_TRACE"
 
@@ -17,27 +20,52 @@ def default_database_url(instance_path: str) -> str:
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    """Fill `app.config`; ``HALAL_TRACE_DATABASE_URL`` becomes ``DATABASE_URL`` and so on."""
+    """Fill `app.config`; ``HALAL_TRACE_DATABASE_URL`` becomes ``DATABASE_URL`` and so on.
+
+    This is every setting the service reads, with its default; other modules read ``app.config["X"]``.
+    """
     app.config.from_mapping(
+        # Storage.
         DATABASE_URL=default_database_url(app.instance_path),
-        ENGINE_OPTIONS={},
-        SECRET_KEY=None,
-        PUBLIC_BASE_URL="http://127.0.0.1:5000",
+        ENGINE_OPTIONS={},  # keyword arguments for sqlalchemy.create_engine
+        DB_ENGINE=None,  # an engine to use instead of making one: lets a test suite share one (and its statement cache)
+        SIGNING_KEY_DIR=None,  # private code-signing keys, one PEM file each (None: see INSTANCE_FOLDERS)
+        QR_CACHE_DIR=None,  # QR images drawn once and shared by every worker (None: see INSTANCE_FOLDERS)
+        # Sessions and sign-in.
+        SECRET_KEY=None,  # None: a random key kept in instance/secret_key
+        WTF_CSRF_TIME_LIMIT=None,  # a form's CSRF token lasts as long as the login session
+        TRUSTED_PROXIES=0,  # reverse proxies whose X-Forwarded-* headers to believe
+        LOGIN_MAX_FAILURES=accounts.MAX_FAILURES,  # wrong passwords in a row that lock an account
+        LOGIN_LOCKOUT_MINUTES=accounts.LOCKOUT // dt.timedelta(minutes=1),
+        # Rate limits (Flask-Limiter reads the RATELIMIT_* ones).
+        RATELIMIT_ENABLED=True,
+        # memory:// counts per process; redis://host:6379/0 shares every limit across workers and machines.
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT="10 per minute",  # POST /login, per client address
+        PUBLIC_RATE_LIMIT="600 per minute",  # the public surface (verify JSON, pages, badge, QR), per client address
+        # Requests.
+        PUBLIC_BASE_URL="http://127.0.0.1:5000",  # printed in QR codes and links, never taken from the Host header
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         EVIDENCE_MAX_BYTES=5 * 1024 * 1024,  # a scanned certificate (PDF, JPEG, PNG)
-        MAX_URL_BYTES=4096,
+        MAX_URL_BYTES=4096,  # longer URLs are a 414 problem document, well below gunicorn's own limit
         PAGE_SIZE_MAX=200,
-        PROPAGATION_INLINE_LIMIT=500,
-        ASSESSMENT_AS_OF=None,
+        # Seconds an edge cache may keep a public answer; 0 revalidates every time, so a revocation shows at once.
+        PUBLIC_MAX_AGE=0,
+        # Assessments and programmes.
+        # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
+        PROPAGATION_INLINE_LIMIT=assessments.DEFAULT_INLINE_LIMIT,
+        ASSESSMENT_AS_OF=None,  # a fixed evaluation date (YYYY-MM-DD) for reproducible demos and tests; None: today
+        # Days at one milestone before a business counts as stuck on the dashboard (the API description says 14).
+        PROGRAMME_STUCK_DAYS=14,
+        # Pages.
+        BABEL_DEFAULT_LOCALE="id",  # Indonesian first; English by ?lang=en or the browser's choice
+        # The OpenAPI description (flask-smorest reads these).
         API_TITLE="halal-trace",
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        WTF_CSRF_TIME_LIMIT=None,
-        TRUSTED_PROXIES=0,
-        LOGIN_MAX_FAILURES=5,
-        LOGIN_LOCKOUT_MINUTES=15,
     )
     app.config.from_prefixed_env(prefix=PREFIX)
     if overrides:
@@ -45,6 +73,16 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.update(cookie_settings(app.config, overrides))
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+
+#: The default of a directory setting left unset (or empty): a folder in the instance directory, found when used,
+#: so an app whose ``instance_path`` is moved after creation (the test suite's shared app) follows it.
+INSTANCE_FOLDERS = {"SIGNING_KEY_DIR": "signing-keys", "QR_CACHE_DIR": "qr-cache"}
+
+
+def directory(app: Flask, setting: str) -> Path:
+    """The directory `setting` names, or its default folder in the instance directory."""
+    return Path(app.config[setting] or Path(app.instance_path) / INSTANCE_FOLDERS[setting])
 
 
 def cookie_settings(config: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -31,8 +31,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the engine for `app`; nothing is created at import time and no table ever by the app."""
-    # DB_ENGINE lets a test suite share one engine (and its compiled-statement cache) across apps.
-    engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"], **app.config["ENGINE_OPTIONS"])
+    engine = app.config["DB_ENGINE"] or make_engine(app.config["DATABASE_URL"], **app.config["ENGINE_OPTIONS"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(
         engine,

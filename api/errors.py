@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import json
 from typing import Any
 
@@ -83,8 +84,6 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
     def _register_responses(self) -> None:
         # A private hook (pinned minor version; tests/api/test_openapi.py guards it): document
         # every error response as problem+json.
-        import http
-
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -88,10 +88,3 @@ class CertificateEvidence(MethodView):
                 "Cache-Control": "private, no-store",
             },
         )
-
-
-def init_app(app: Flask, api: Any) -> None:
-    from api.auth import csrf
-
-    api.register_blueprint(bp)
-    csrf.exempt(bp)  # token-authenticated API: no cookies, no CSRF

@@ -1,7 +1,9 @@
 """``Idempotency-Key`` on writes: a retried request gets the first answer instead of a second write.
 
-The key is stored in the same transaction as the write it guards, so a write and its key commit or
-vanish together; the answer is added right after.
+The key is enlisted in the write's own transaction (:func:`~traceability.service.unit_of_work.enlist`), so a
+write and its key commit or vanish together; a request that writes nothing stores no key. The answer exists only
+once the handler returns, after that commit, so it is stored in a transaction of its own right after: if the
+process dies in between, the key stays "still being processed" (409) rather than let a retry write twice.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from api.auth import current_user_record
 from api.db import get_session
 from api.errors import problem
 from models import IdempotencyRecord
+from traceability.service.unit_of_work import enlist, writing
 
 HEADER = "Idempotency-Key"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -54,7 +57,7 @@ def before_request() -> Response | None:
         response.headers["Idempotent-Replayed"] = "true"
         return response
     g.idempotency = IdempotencyRecord(user_id=user.id, key=key, fingerprint=fingerprint)
-    session.add(g.idempotency)
+    enlist(session, g.idempotency)
     return None
 
 
@@ -62,14 +65,13 @@ def after_request(response: Response) -> Response:
     record: IdempotencyRecord | None = g.pop("idempotency", None)
     if record is None or response.status_code >= 400:
         return response
-    session = get_session()
     if sa.inspect(record).persistent:  # committed together with the write
-        record.status_code = response.status_code
-        record.response_body = response.get_data(as_text=True)
-        record.response_headers = {
-            k: v for k, v in response.headers.items() if k in ("Content-Type", "Location", "ETag")
-        }
-        session.commit()
+        with writing(get_session()):
+            record.status_code = response.status_code
+            record.response_body = response.get_data(as_text=True)
+            record.response_headers = {
+                k: v for k, v in response.headers.items() if k in ("Content-Type", "Location", "ETag")
+            }
     return response
 
 

@@ -11,26 +11,38 @@ import os
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
+from api.error_pages import error_page
+
 
 def init_app(app: Flask) -> Limiter:
-    """Create this app's limiter (one storage for every limit) and put the login limit on ``POST /login``."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
+    """Create this app's limiter: one storage for every limit, and its hooks that count and refuse requests."""
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["halal_trace_limiter"] = limiter
-    # Read per request, so a setting changed at run time (or by a test) applies at once.
-    login_rate: Callable[[], str] = lambda: current_app.config["LOGIN_RATE_LIMIT"]  # noqa: E731
-    view = app.view_functions["auth.login"]
-    app.view_functions["auth.login"] = limiter.limit(
-        login_rate, methods=["POST"], on_breach=_login_refused, scope="login"
-    )(view)
     warn_if_per_process(app, _workers_from_environment())
     return limiter
+
+
+# Limits are read per request, so a setting changed at run time (or by a test) applies at once.
+
+
+def limit_login(app: Flask) -> None:
+    """Put ``LOGIN_RATE_LIMIT`` on ``POST /login`` (once the login view is registered)."""
+    login_rate: Callable[[], str] = lambda: current_app.config["LOGIN_RATE_LIMIT"]  # noqa: E731
+    view = app.view_functions["auth.login"]
+    app.view_functions["auth.login"] = limiter_of(app).limit(
+        login_rate, methods=["POST"], on_breach=_login_refused, scope="login"
+    )(view)
+
+
+def limit_public(app: Flask, *blueprints: Blueprint) -> None:
+    """Put ``PUBLIC_RATE_LIMIT`` on every route of `blueprints`."""
+    public_rate: Callable[[], str] = lambda: current_app.config["PUBLIC_RATE_LIMIT"]  # noqa: E731
+    for blueprint in blueprints:
+        limiter_of(app).limit(public_rate)(blueprint)
 
 
 def limiter_of(app: Flask) -> Limiter:
@@ -41,10 +53,8 @@ def limiter_of(app: Flask) -> Limiter:
 
 def _login_refused(limit: RequestLimit) -> Response:
     """A person at the login form gets a page in their language, saying when to try again."""
-    from api.web import ERROR_TEXT
-
     wait = max(1, int(limit.reset_at - time.time()))
-    html = render_template("error.html", code=429, description=ERROR_TEXT[429])
+    html = error_page(429, "Too Many Requests")
     return Response(html, status=429, mimetype="text/html", headers={"Retry-After": str(wait)})
 
 
@@ -58,8 +68,8 @@ def _workers_from_environment() -> int:
 
 def warn_if_per_process(app: Flask, workers: int) -> bool:
     """Log a warning when limits are counted per process but several processes serve; True if warned."""
-    uri = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
-    enabled = app.config.get("RATELIMIT_ENABLED", True) not in (False, "false", "0", 0)
+    uri = str(app.config["RATELIMIT_STORAGE_URI"])
+    enabled = app.config["RATELIMIT_ENABLED"] not in (False, "false", "0", 0)
     if enabled and workers > 1 and uri.startswith("memory://"):
         app.logger.warning(
             "Rate limits use memory:// storage with %d workers: each worker counts on its own, so a client "

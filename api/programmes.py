@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask, Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_login import login_required
@@ -32,8 +32,6 @@ bp = Blueprint(
     description="Programmes, their milestone dashboard, the city registry, marketplace listings",
 )
 web = FlaskBlueprint("coordinator", __name__)
-
-STUCK_DAYS = 14
 
 
 class ProgrammeIn(f.Strict):
@@ -73,7 +71,7 @@ class ParticipantOut(Schema):
 class DashboardArgs(f.Strict):
     stuck_days = fields.Integer(
         validate=validate.Range(min=0, max=3650),
-        metadata={"description": f"Days at one step before a business counts as stuck (default {STUCK_DAYS})."},
+        metadata={"description": "Days at one step before a business counts as stuck (default 14)."},
     )
     as_of = fields.Date(metadata={"description": "The day to measure waiting from (default today)."})
 
@@ -167,7 +165,7 @@ class Participants(MethodView):
 
 
 def _board(programme_id: int, args: dict[str, Any]) -> programmes.Dashboard:
-    days = args.get("stuck_days", current_app.config.get("PROGRAMME_STUCK_DAYS", STUCK_DAYS))
+    days = args.get("stuck_days", current_app.config["PROGRAMME_STUCK_DAYS"])
     return programmes.dashboard(get_session(), require_actor(), programme_id, stuck_days=days, as_of=args.get("as_of"))
 
 
@@ -242,7 +240,7 @@ def dashboard_page() -> str:
     runs = programmes.list_programmes(session, actor)
     chosen = request.args.get("programme", type=int) or (runs[0][0].id if runs else None)
     days = request.args.get("stuck_days", type=int)
-    days = STUCK_DAYS if days is None or days < 0 else days
+    days = current_app.config["PROGRAMME_STUCK_DAYS"] if days is None or days < 0 else days
     board = programmes.dashboard(session, actor, chosen, stuck_days=days) if chosen else None
     bars = []
     if board is not None:
@@ -268,13 +266,3 @@ def dashboard_page() -> str:
         milestone_names={k: text[f"m.{k}"] for k in programmes.MILESTONES},
         today=dt.date.today(),
     )
-
-
-def init_app(app: Flask, api: Any) -> None:
-    """Register the programme API and the dashboard page; the API is token-authenticated (no CSRF)."""
-    from api.auth import csrf
-
-    app.config.setdefault("PROGRAMME_STUCK_DAYS", STUCK_DAYS)
-    api.register_blueprint(bp)
-    csrf.exempt(bp)
-    app.register_blueprint(web)

@@ -16,10 +16,10 @@ from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
 from api import guards, public_text
-from api.codes import check_online, key_ring, public_headers
 from api.db import get_session
 from api.errors import problem
 from api.programmes import note_listing_request
+from api.signing import check_online, key_ring, public_headers
 from qr import codes, digital_link
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.service import verification

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from flask import current_app
 
+from api import config
 from qr import render
 
 RENDER = {"png": render.png, "svg": render.svg}
 
 
 def _directory() -> Path:
-    configured = current_app.config.get("QR_CACHE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "qr-cache"
+    return config.directory(current_app, "QR_CACHE_DIR")
 
 
 def image(url: str, kind: str) -> bytes:

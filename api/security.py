@@ -55,7 +55,7 @@ def set_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Trust ``TRUSTED_PROXIES`` reverse proxies (0: none) and add the headers to every response."""
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies < 0:
         raise ValueError("HALAL_TRACE_TRUSTED_PROXIES is a number of proxies, 0 or more.")
     if proxies:

@@ -29,6 +29,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from api import errors, guards, schemas
 from api.auth import current_user_record, require_actor
 from api.db import get_session
+from api.error_pages import N_, error_page
 from traceability import drawing
 from traceability.errors import (
     ConflictError,
@@ -108,11 +109,6 @@ FIXES = {
 MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
 
 
-def N_(message: str) -> str:
-    """Mark a message for the catalogue; it is translated where it is shown."""
-    return message
-
-
 def _compile_catalogues(target: Path) -> None:
     """Compile each ``.po`` catalogue to ``.mo`` under `target` (cheap; done at start, nothing to forget)."""
     for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
@@ -142,13 +138,11 @@ def _remember_language() -> None:
 def init_app(app: Flask) -> None:
     compiled = Path(app.instance_path) / "translations"
     _compile_catalogues(compiled)
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     Babel(app, locale_selector=_locale)
     app.before_request(_remember_language)
     app.context_processor(lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home})
     app.register_error_handler(HTTPException, _any_error)
-    app.register_blueprint(bp)
 
 
 def _any_error(error: HTTPException) -> ResponseReturnValue:
@@ -229,7 +223,7 @@ def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
 def _page_error(error: HTTPException) -> ResponseReturnValue:
     """A person gets a page they can read, in their language, with a way back (the API keeps problem+json)."""
     code = error.code or 500
-    return render_template("error.html", code=code, description=ERROR_TEXT.get(code, error.name)), code
+    return error_page(code, error.name), code
 
 
 @bp.errorhandler(NotFoundError)
@@ -240,16 +234,6 @@ def _page_not_found(error: NotFoundError) -> ResponseReturnValue:
 @bp.errorhandler(PermissionDeniedError)
 def _page_forbidden(error: PermissionDeniedError) -> ResponseReturnValue:
     return _page_error(Forbidden())
-
-
-ERROR_TEXT = {
-    400: N_("The form was not accepted; reload the page and try again."),
-    403: N_("Your role cannot open this page."),
-    404: N_("There is nothing here, or it is not yours to see."),
-    413: N_("What you sent is too large. Send a smaller file or shorter text."),
-    415: N_("This kind of file or form is not accepted here."),
-    429: N_("Too many sign-in attempts from this address. Wait a minute, then try again."),
-}
 
 
 # --- role homes ---------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from models import (
     Supplier,
 )
 from models.base import utcnow
+from traceability import service
 from traceability.formats.dossier import load_dossier
 from traceability.rules.context import dossier_graph
 from traceability.rules.engine import assess
@@ -302,6 +303,7 @@ def _propagate_once(url: str, size: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    service.install()  # the before-commit hooks of every write, as the app factory installs them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", action="append", metavar="URL")
     parser.add_argument("--quick", action="store_true", help="small sizes only (CI smoke run)")

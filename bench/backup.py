@@ -44,6 +44,7 @@ from api.db import make_engine  # noqa: E402
 from api.migrate import upgrade  # noqa: E402
 from bench.benchdb import Target, Unreachable, fresh_database, server_version, targets  # noqa: E402
 from models import Base, MaterialLot  # noqa: E402
+from traceability import service  # noqa: E402
 from traceability.service import backup, demo  # noqa: E402
 from traceability.service.access import Actor  # noqa: E402
 
@@ -182,6 +183,7 @@ def _run(target: Target, rows: int, directory: Path, repeats: int, memory: bool)
 
 
 def main(argv: list[str] | None = None) -> int:
+    service.install()  # the before-commit hooks of every write, as the app factory installs them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--database", action="append", metavar="URL")
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the database (default 100000)")

@@ -67,6 +67,7 @@ from api.migrate import upgrade
 from api.schemas import BusinessIn, record_schemas
 from models import Base, Batch, ProductionStep, StepInput
 from models.base import utcnow
+from traceability import service
 from traceability.service import dossiers, exchange, records
 from traceability.service.access import Actor
 from traceability.service.businesses import create_business
@@ -489,6 +490,7 @@ def print_table(f: Figures) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    service.install()  # the before-commit hooks of every write, as the app factory installs them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--database",

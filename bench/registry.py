@@ -43,6 +43,7 @@ from sqlalchemy.orm import sessionmaker
 from api.db import make_engine
 from api.migrate import upgrade
 from models import Business
+from traceability import service
 from traceability.formats.registry_csv import COLUMNS, parse_registry
 from traceability.service import registry
 from traceability.service.access import Actor
@@ -386,6 +387,7 @@ def print_table(r: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    service.install()  # the before-commit hooks of every write, as the app factory installs them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--database", action="append", metavar="URL")
     parser.add_argument("--rows", type=int, default=70_000, help="registry rows (default 70,000)")

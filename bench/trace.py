@@ -44,6 +44,7 @@ from capture import Unreachable, fresh_database, targets  # noqa: E402  (one hel
 from api.db import make_engine  # noqa: E402
 from api.migrate import upgrade  # noqa: E402
 from models import Batch, Business, Material, MaterialLot, Product, ProductionStep, StepInput, Supplier  # noqa: E402
+from traceability import service  # noqa: E402
 from traceability.graph import node_id  # noqa: E402
 from traceability.service import provenance  # noqa: E402
 from traceability.service.access import Actor  # noqa: E402
@@ -199,6 +200,7 @@ def measure(engine: sa.Engine, chain: dict[str, list[int]], rng: random.Random) 
 
 
 def main(argv: list[str] | None = None) -> int:
+    service.install()  # the before-commit hooks of every write, as the app factory installs them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a CI smoke run")
     parser.add_argument("--sizes", type=int, nargs="+", help="edge counts (default 10^3 10^5 10^6)")

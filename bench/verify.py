@@ -82,9 +82,9 @@ def prepare(directory: Path, count: int) -> list[str]:
     """Migrate a SQLite database in `directory`, import one dossier and issue `count` codes for its last batch."""
     from api import qr_cache
     from api.app import create_app
-    from api.codes import seal
     from api.db import get_engine, get_session
     from api.migrate import upgrade
+    from api.signing import seal
     from qr.codes import new_code
     from traceability.service import dossiers, verification
     from traceability.service.access import Actor

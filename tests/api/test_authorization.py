@@ -233,7 +233,7 @@ def _code_of_a(client, filled: Filled, session):
     existing = session.scalar(sa.select(VerificationCode).order_by(VerificationCode.id))
     if existing is not None:
         return existing
-    from api.codes import seal
+    from api.signing import seal
 
     with client.application.test_request_context():
         return verification.issue_codes(session, OPERATOR, filled.own["batches"], seal=seal, new_code=new_code)[0]

@@ -53,7 +53,7 @@ def test_issued_code_is_a_signed_digital_link_that_decodes_from_its_png_and_svg(
     assert issued["url"].startswith(f"https://trace.test/01/0{product.gtin}/10/{batch.lot_code}?c={issued['code']}&s=")
     assert len(issued["code"]) == 16  # 80 random bits
     with app.app_context():
-        from api.codes import key_ring
+        from api.signing import key_ring
 
         signed = codes.verify_url(issued["url"], PublicKeys.from_jwks(key_ring().jwks()))
     assert (signed.claims.batch, signed.claims.product) == (batch.id, product.id)
@@ -175,7 +175,7 @@ def _tampered(url: str) -> list[str]:
 def test_a_tampered_or_wrong_key_code_is_refused_online_and_offline(client, filled, app, tmp_path):
     issued = issue(client, filled)
     with app.app_context():
-        from api.codes import key_ring
+        from api.signing import key_ring
 
         keys = PublicKeys.from_jwks(key_ring().jwks())
     stranger = KeyRing.open(tmp_path / "other")
@@ -200,7 +200,7 @@ def test_a_tampered_or_wrong_key_code_is_refused_online_and_offline(client, fill
 def test_rotation_keeps_old_codes_valid_and_lists_both_keys(client, filled, app):
     old = issue(client, filled)
     with app.app_context():
-        from api.codes import key_ring
+        from api.signing import key_ring
 
         KeyRing.rotate(key_ring().directory)
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from api.app import API_BLUEPRINTS
 from tests.conftest import OPERATOR
 from traceability.service import accounts
 from traceability.vocabulary import Role
@@ -64,6 +65,19 @@ def test_a_session_cookie_cannot_write_through_the_api(client, auditor):
     response = client.post("/api/v1/tokens", json={"name": "x"})
 
     assert response.status_code == 401
+
+
+def test_the_blueprints_exempt_from_csrf_are_exactly_those_under_api(app):
+    # Exemption goes by blueprint, the read-only rule for session cookies by path: both must mean the same API.
+    exempt = {blueprint.name for blueprint in API_BLUEPRINTS}
+    writes = {"POST", "PUT", "PATCH", "DELETE"}
+
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rpartition(".")[0]
+        if rule.methods & writes:
+            assert (blueprint in exempt) == rule.rule.startswith("/api/"), rule.rule
+        else:
+            assert blueprint not in exempt or rule.rule.startswith("/api/"), rule.rule
 
 
 def test_logout_ends_the_session(client, auditor):

@@ -2,9 +2,18 @@
 
 Functions here take an open :class:`~sqlalchemy.orm.Session` and an :class:`Actor`, own the
 transaction (commit or rollback) and raise only :mod:`traceability.errors`; they never see Flask.
-Importing the package installs the reassessment that joins every write (see ``assessments``) and the
-reopening of approved reviews whose graph changed (see ``reviews``).
+Every write runs :data:`BEFORE_COMMIT` inside its transaction once :func:`install` has been called:
+the app factory calls it, and so must a script that writes without the app.
 """
 
-from traceability.service import assessments as assessments
-from traceability.service import reviews as reviews  # after assessments: reopens reviews whose graph changed
+from traceability.service import assessments, reviews, unit_of_work
+
+#: What every write does inside its transaction just before it commits, in this order: reassess the batches
+#: the change reaches (noting them in ``session.info["assessed_batches"]``), then send back to the queue the
+#: approved reviews whose batch's graph that reassessment changed.
+BEFORE_COMMIT = (assessments.propagate, reviews.reopen_changed)
+
+
+def install() -> None:
+    """Make every :func:`~traceability.service.unit_of_work.writing` transaction run :data:`BEFORE_COMMIT`."""
+    unit_of_work.install_before_commit(BEFORE_COMMIT)

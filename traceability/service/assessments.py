@@ -45,7 +45,7 @@ from traceability.service import certificate_status, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.records import KINDS, ApiCodec, record_payload
-from traceability.service.unit_of_work import before_commit, touch, writing
+from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import CertificateStatus, ReviewState, Severity
 
 __all__ = [
@@ -215,7 +215,6 @@ def affected_batches(session: Session, nodes: set[str]) -> list[int]:
     return sorted(provenance.batches_made_from(session, seed)) if seed else []
 
 
-@before_commit
 def propagate(session: Session) -> None:
     """Reassess what the transaction's changes reach, before it commits."""
     touched: set[str] = session.info.pop("touched", set())

@@ -18,7 +18,7 @@ from models import Assessment, Batch, Business, Product, Review, ReviewEvent
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.service import assessments, journal
 from traceability.service.access import Actor
-from traceability.service.unit_of_work import before_commit, touch, writing
+from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import ReviewState
 
 __all__ = [
@@ -179,7 +179,6 @@ def decide(
     return review
 
 
-@before_commit
 def reopen_changed(session: Session) -> None:
     """An approved review whose batch's graph changed goes back to the queue (status pending)."""
     assessed: set[int] = session.info.pop("assessed_batches", set())

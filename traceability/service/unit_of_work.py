@@ -15,16 +15,31 @@ from models import Base
 from models.base import Versioned
 from traceability.errors import BusyError, ConflictError
 
-__all__ = ["before_commit", "busy_error", "integrity_conflict", "touch", "writing"]
+__all__ = ["busy_error", "enlist", "install_before_commit", "integrity_conflict", "touch", "writing"]
 
-#: Work that must join every write's transaction (e.g. reassessing what a change reaches).
-_BEFORE_COMMIT: list[Callable[[Session], None]] = []
+Hook = Callable[[Session], None]
+
+#: Work that joins every write's transaction just before it commits, in order; None until installed.
+_before_commit: tuple[Hook, ...] | None = None
 
 
-def before_commit(hook: Callable[[Session], None]) -> Callable[[Session], None]:
-    """Register `hook` to run inside every :func:`writing` transaction, just before it commits."""
-    _BEFORE_COMMIT.append(hook)
-    return hook
+def install_before_commit(hooks: tuple[Hook, ...]) -> None:
+    """Run `hooks`, in this order, inside every :func:`writing` transaction just before it commits.
+
+    The tuple replaces whatever was installed: it is the whole list. :func:`traceability.service.install` passes
+    :data:`traceability.service.BEFORE_COMMIT`.
+    """
+    global _before_commit
+    _before_commit = tuple(hooks)
+
+
+def enlist(session: Session, *rows: object) -> None:
+    """Add `rows` to the next :func:`writing` transaction on `session`: they commit with its write or vanish with it.
+
+    For what a caller outside the service layer must keep exactly when a write is kept, such as the HTTP layer's
+    record of an ``Idempotency-Key``. If nothing on `session` writes, they are never stored.
+    """
+    session.info.setdefault("enlisted", []).extend(rows)
 
 
 def touch(session: Session, *nodes: str) -> None:
@@ -134,10 +149,14 @@ def writing(session: Session) -> Iterator[Session]:
     if session.info.get("writing"):
         yield session
         return
+    hooks = _before_commit
+    if hooks is None:  # a write that skipped reassessment would store stale verdicts without a word
+        raise RuntimeError("No before-commit hooks are installed: call traceability.service.install() first.")
     session.info["writing"] = True
     try:
+        session.add_all(session.info.pop("enlisted", ()))
         yield session
-        for hook in _BEFORE_COMMIT:
+        for hook in hooks:
             hook(session)
         session.commit()
     except sa.exc.IntegrityError as exc:

@@ -7,12 +7,10 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from api.cli.common import OPERATOR, domain_errors
 from api.db import get_session
 from traceability.graph import graph_json
 from traceability.service import provenance
-from traceability.service.access import Actor
-
-OPERATOR = Actor.operator("cli")
 
 
 @click.command("trace")
@@ -26,20 +24,15 @@ OPERATOR = Actor.operator("cli")
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
+@domain_errors
 def trace_command(batch_id: int, direction: str, depth: int | None, as_json: bool) -> None:
     """Print what a batch is made of (up) or what was made from it (down)."""
-    from api.cli import domain_errors  # the shared error reporting of the CLI
-
-    @domain_errors
-    def run() -> None:
-        load = provenance.upstream_graph if direction == "up" else provenance.downstream_graph
-        graph = load(get_session(), OPERATOR, batch_id, depth=depth)
-        body = graph_json(graph, graph.graph["root"], upstream=direction == "up")
-        if as_json:
-            click.echo(json.dumps({**body, "direction": direction}, ensure_ascii=False, default=str))
-            return
-        for node in body["nodes"]:
-            path = " <- " if direction == "up" else " -> "
-            click.echo(f"{node['id']:<18} {path.join(body['paths'].get(node['id'], []))}")
-
-    run()
+    load = provenance.upstream_graph if direction == "up" else provenance.downstream_graph
+    graph = load(get_session(), OPERATOR, batch_id, depth=depth)
+    body = graph_json(graph, graph.graph["root"], upstream=direction == "up")
+    if as_json:
+        click.echo(json.dumps({**body, "direction": direction}, ensure_ascii=False, default=str))
+        return
+    for node in body["nodes"]:
+        path = " <- " if direction == "up" else " -> "
+        click.echo(f"{node['id']:<18} {path.join(body['paths'].get(node['id'], []))}")

@@ -7,21 +7,15 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from api.codes import key_ring, label_sheet, seal
+from api.cli.common import OPERATOR, domain_errors
 from api.db import get_session
+from api.label_sheets import label_sheet
+from api.signing import key_directory, key_ring, seal
 from qr import codes as qr_codes
 from qr.signing import KeyRing, PublicKeys, SignatureError
 from traceability.service import verification
-from traceability.service.access import Actor
-
-
-def _operator() -> Actor:
-    from api.cli import OPERATOR  # imported late: api.cli imports this module to register the group
-
-    return OPERATOR
 
 
 @click.group("codes")
@@ -35,36 +29,30 @@ def codes() -> None:
 @click.option("--revoke-previous", is_flag=True, help="Re-issue: revoke the batch's earlier codes.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
+@domain_errors
 def issue(batch_id: int, count: int, revoke_previous: bool, as_json: bool) -> None:
     """Issue signed codes for BATCH_ID."""
-    from api.cli import domain_errors
-
-    @domain_errors
-    def run() -> None:
-        issued = verification.issue_codes(
-            get_session(),
-            _operator(),
-            batch_id,
-            seal=seal,
-            new_code=qr_codes.new_code,
-            count=count,
-            revoke_previous=revoke_previous,
-        )
-        for record in issued:
-            data = {"code": record.code, "url": record.url, "batch": record.batch_id, "key_id": record.key_id}
-            click.echo(json.dumps(data) if as_json else f"{record.code}  {record.url}")
-
-    run()
+    issued = verification.issue_codes(
+        get_session(),
+        OPERATOR,
+        batch_id,
+        seal=seal,
+        new_code=qr_codes.new_code,
+        count=count,
+        revoke_previous=revoke_previous,
+    )
+    for record in issued:
+        data = {"code": record.code, "url": record.url, "batch": record.batch_id, "key_id": record.key_id}
+        click.echo(json.dumps(data) if as_json else f"{record.code}  {record.url}")
 
 
 @codes.command("revoke")
 @click.argument("code")
 @with_appcontext
+@domain_errors
 def revoke(code: str) -> None:
     """Revoke CODE (journaled)."""
-    from api.cli import domain_errors
-
-    domain_errors(lambda: verification.revoke_code(get_session(), _operator(), code))()
+    verification.revoke_code(get_session(), OPERATOR, code)
     click.echo(f"Revoked {code}.")
 
 
@@ -111,14 +99,10 @@ def verify(url: str, jwks_file: Path | None, as_json: bool) -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--per-batch", type=int, default=24, show_default=True)
 @with_appcontext
+@domain_errors
 def labels_command(batch_ids: tuple[int, ...], out: Path, per_batch: int) -> None:
     """Write A4 label sheets for BATCH_IDs (each batch's newest active code) to --out."""
-    from flask import g
-
-    from api.cli import domain_errors
-
-    g.actor = _operator()  # label_sheet asks for the request's actor; here it is the operator
-    pdf = domain_errors(lambda: label_sheet(list(batch_ids), per_batch))()
+    pdf = label_sheet(get_session(), OPERATOR, list(batch_ids), per_batch)
     out.write_bytes(pdf)
     click.echo(f"Wrote {len(batch_ids) * per_batch} labels to {out}.")
 
@@ -127,6 +111,5 @@ def labels_command(batch_ids: tuple[int, ...], out: Path, per_batch: int) -> Non
 @with_appcontext
 def rotate_key() -> None:
     """Add a new signing key and sign with it from now on; older public keys stay listed."""
-    directory = current_app.config.get("SIGNING_KEY_DIR") or str(Path(current_app.instance_path) / "signing-keys")
-    ring = KeyRing.rotate(directory)
+    ring = KeyRing.rotate(key_directory())
     click.echo(f"Signing with key {ring.active}; {len(ring.keys)} keys listed.")

@@ -12,11 +12,9 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from api.cli.common import OPERATOR, domain_errors
 from api.db import get_session
 from traceability.service import registry
-from traceability.service.access import Actor
-
-OPERATOR = Actor.operator("cli")
 
 
 @click.group("registry")
@@ -58,8 +56,6 @@ def registry_import(path: Path, skip_invalid: bool, as_json: bool) -> None:
     except UnicodeDecodeError:
         click.echo(f"error: {path} is not UTF-8 text.", err=True)
         sys.exit(1)
-    from api.cli import domain_errors  # here: api.cli registers this module at its end
-
     with _progress() as progress:
         report = domain_errors(registry.import_registry)(
             get_session(), OPERATOR, text, skip_invalid=skip_invalid, progress=progress

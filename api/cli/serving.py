@@ -1,0 +1,58 @@
+"""``halal-trace serve`` and ``demo``: run the service, and fill it with the Batam demo data."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from gunicorn.app.base import BaseApplication
+
+from api.app import create_app
+from api.cli.common import OPERATOR, domain_errors, emit
+from api.db import get_session
+from traceability.service import demo
+
+
+@click.command("serve")
+@click.option("--port", type=int, default=5000, envvar="PORT", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True, help="gunicorn sync workers (one per core).")
+def serve(port: int, host: str, workers: int) -> None:
+    """Serve the app with gunicorn (sync workers)."""
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "sync")
+            self.cfg.set("accesslog", "-")
+            # Longer than the app's own MAX_URL_BYTES, so the app answers a too-long URL as problem+json.
+            self.cfg.set("limit_request_line", 8190)
+
+        def load(self) -> Any:
+            return create_app()
+
+    click.echo(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    # Each worker's app reads this (as gunicorn would) and warns if rate limits are counted per process.
+    os.environ["WEB_CONCURRENCY"] = str(workers)
+    Server().run()
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the logins as JSON.")
+@with_appcontext
+@domain_errors
+def demo_command(as_json: bool) -> None:
+    """Load the Batam demo data (once) and print the demo logins."""
+    loaded = demo.load(get_session(), OPERATOR)
+    if as_json:
+        emit({"loaded": loaded.created, "logins": loaded.logins, "businesses": loaded.businesses})
+        return
+    click.echo("Demo data loaded." if loaded.created else "Demo data was already loaded.")
+    base = current_app.config["PUBLIC_BASE_URL"]
+    click.echo(f"\nSign in at {base}/login with one of these demo accounts:")
+    for login in loaded.logins:
+        click.echo(f"  {login['role']:<11} {login['email']:<32} {login['password']:<22} {login['note']}")

@@ -1,0 +1,75 @@
+"""Code signing on the HTTP side: this installation's key ring, sealing new codes, checking printed URLs, and the
+cache headers of a code's public answers.
+
+The pure signing lives in :mod:`qr.signing`; this module only finds the keys (``SIGNING_KEY_DIR``) and the base URL
+(``PUBLIC_BASE_URL``) in the app's configuration. The code API, the public pages, the label page and the command
+line all share it, so none of them imports another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, request
+
+from api import config
+from qr import codes
+from qr.signing import KeyRing, SignatureError
+from traceability.errors import InvalidInputError
+from traceability.service.verification import CodeDraft, PublicView
+
+
+def key_directory() -> Path:
+    """Where this installation keeps its private signing keys."""
+    return config.directory(current_app, "SIGNING_KEY_DIR")
+
+
+def key_ring() -> KeyRing:
+    """This process's key ring, reloaded when the key directory changes (a rotation by the CLI)."""
+    directory = key_directory()
+    cached: KeyRing | None = current_app.extensions.get("signing_keys")
+    if (
+        cached is None
+        or cached.directory != directory
+        or cached.stamp() != current_app.extensions.get("signing_keys_stamp")
+    ):
+        cached = KeyRing.open(directory)
+        current_app.extensions["signing_keys"] = cached
+        current_app.extensions["signing_keys_stamp"] = cached.stamp()
+    return cached
+
+
+def seal(draft: CodeDraft) -> tuple[str, str, str]:
+    """Sign a new code with the active key and build the URL its label prints."""
+    claims = codes.Claims(draft.code, draft.batch, draft.product, draft.issued_at)
+    kid, signature = key_ring().sign(claims)
+    url = codes.signed_url(
+        current_app.config["PUBLIC_BASE_URL"], claims, kid, signature, gtin=draft.gtin, lot=draft.lot
+    )
+    return url, kid, signature
+
+
+def check_online(url_or_token: str, view: PublicView, *, field: str) -> None:
+    """Refuse a printed URL whose signature is forged, altered, or by an unknown key, or that names another code.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming `field`, the parameter that carried the bad signature.
+    """
+    try:
+        signed = codes.verify_url(url_or_token, key_ring())
+    except SignatureError as exc:
+        raise InvalidInputError(f"This code is not genuine: {exc}", errors={field: [exc.args[0]]}) from None
+    if signed.claims.code != view.code:
+        raise InvalidInputError("The signature belongs to another code.", errors={field: ["Another code's."]})
+
+
+def public_headers(response: Response, view: PublicView, text: str | None = None) -> Response:
+    """ETag from what the public sees, and a cache lifetime short enough that a revocation shows at once."""
+    response.set_etag(view.digest(text))
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    response.cache_control.must_revalidate = True
+    response.vary.add("Accept-Language")
+    return response.make_conditional(request)  # type: ignore[no-any-return]
