@@ -33,14 +33,8 @@ from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.businesses import apply_business, business_payload, business_wire
-from traceability.service.records import (
-    KINDS,
-    ApiCodec,
-    ErrorTree,
-    check_acyclic,
-    noun,
-    record_payload,
-)
+from traceability.service.provenance import check_acyclic
+from traceability.service.records import KINDS, ApiCodec, ErrorTree, noun, record_payload
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import Role
 
