@@ -35,7 +35,7 @@ from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.businesses import apply_business, business_payload, business_wire
 from traceability.service.provenance import check_acyclic
-from traceability.service.records import KINDS, ApiCodec, ErrorTree, noun, record_payload
+from traceability.service.records import KINDS, ApiCodec, ErrorTree, Kind, noun, record_payload
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import Role
 
@@ -145,22 +145,53 @@ def import_dossier(session: Session, actor: Actor, document: Any) -> ImportResul
 def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult:
     business = _business_for(session, actor, doc["business"])
     is_new = business.id is None
-    changes: list[journal.Change] = []
-    if is_new or business_wire(business) != {**business_wire(business), **doc["business"]}:
-        apply_business(business, doc["business"])
-        session.add(business)
-        session.flush()
-        index_businesses(session, [(business.id, tokens_of(business))], fresh=is_new)
-        changes.append(
-            journal.Change(
-                "create" if is_new else "update", f"business:{business.id}", business_payload(business), business.id
-            )
-        )
-    codec = ImportCodec()
-    conflicts = ErrorTree()
-    created: list[tuple[str, Any]] = []
+    changes = _store_business(session, business, doc["business"], is_new=is_new)
+    dossier = _Import(session, business, is_new=is_new)
+    dossier.section("suppliers", doc["suppliers"])
+    dossier.materials(doc["materials"])
+    product = dossier.product(doc["product"], doc["application"] or {})
+    dossier.certificates(doc["certificates"])
+    dossier.link_product(product, doc["product"])
+    dossier.section("lots", doc["lots"])
+    dossier.section("facilities", doc["facilities"])
+    steps = dossier.production(doc["steps"], doc["batches"], product_ref=doc["product"]["id"])
+    dossier.storage(doc["storage"])
+    dossier.transport(doc["transport"])
+    check_acyclic(session, steps)
+    journal.append_many(session, actor, changes + dossier.changes(product))
+    batches = [obj.id for name, obj in dossier.created if name == "batches"]
+    touch(session, *(f"batch:{b}" for b in batches))
+    if changes and not is_new:
+        touch(session, f"business:{business.id}")
+    return ImportResult(business=business.id, product=product.id, batches=batches)
+
+
+def _store_business(
+    session: Session, business: Business, data: dict[str, Any], *, is_new: bool
+) -> list[journal.Change]:
+    """Create the dossier's business or bring it up to date; return the change to journal, if any."""
+    if not is_new and business_wire(business) == {**business_wire(business), **data}:
+        return []
+    apply_business(business, data)
+    session.add(business)
+    session.flush()
+    index_businesses(session, [(business.id, tokens_of(business))], fresh=is_new)
+    action = "create" if is_new else "update"
+    return [journal.Change(action, f"business:{business.id}", business_payload(business), business.id)]
+
+
+class _Import:
+    """One dossier going into one business: its sections' records, added or reused, and what to journal."""
+
+    def __init__(self, session: Session, business: Business, *, is_new: bool) -> None:
+        self.session, self.business, self.is_new = session, business, is_new
+        self.codec = ImportCodec()
+        self.conflicts = ErrorTree()
+        #: (section, record) of every record added, in order, for the journal.
+        self.created: list[tuple[str, Any]] = []
 
     def section(
+        self,
         name: str,
         items: list[dict[str, Any]],
         *,
@@ -168,111 +199,126 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
         extra: dict[str, Any] | None = None,
         where: str | None = None,
     ) -> list[Any]:
-        """Add one section's records (or reuse stored twins), then flush them in one go."""
+        """Add one section's records (or reuse stored twins), then flush them in one go.
+
+        Returns the record for each item, None where the item collides (the collisions are raised together).
+        """
         kind = KINDS[name]
-        stored: dict[str, Any] = {}
-        if not is_new:  # one query per section for records this business already holds
-            refs = [item["id"] for item in items]
-            stored = {
-                o.ref: o
-                for o in session.scalars(
-                    sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref.in_(refs))
-                )
-            }
+        stored = self._stored(kind, items)
         added = []
         for i, item in enumerate(items):
-            path = (where, "id") if where else (name, i, "id")
             existing = stored.get(item["id"])
-            if existing is not None and name in _REUSABLE and _same(kind.wire(existing, codec), item):
-                codec.records.setdefault(kind.model, {})[item["id"]] = existing
+            if existing is None:
+                data = {k: v for k, v in item.items() if k != "id" and k not in leave} | (extra or {})
+                added.append(self._add(name, item["id"], data))
+            elif name in _REUSABLE and _same(kind.wire(existing, self.codec), item):
+                self.codec.records.setdefault(kind.model, {})[item["id"]] = existing
                 added.append(existing)
-                continue
-            if existing is not None:
-                conflicts.add(
-                    path,
-                    f"This business already has a {kind.noun} {item['id']!r} with other data; "
-                    "give this one another id or make them match."
-                    if name in _REUSABLE
-                    else f"This business already has a {kind.noun} {item['id']!r}; a dossier can only add new ones.",
-                )
+            else:
+                self.conflicts.add((where, "id") if where else (name, i, "id"), _collision(kind.noun, name, item["id"]))
                 added.append(None)
-                continue
-            obj = kind.model(business_id=business.id, ref=item["id"])
-            kind.apply(obj, {k: v for k, v in item.items() if k != "id" and k not in leave} | (extra or {}), codec)
-            session.add(obj)
-            codec.records.setdefault(kind.model, {})[item["id"]] = obj
-            created.append((name, obj))
-            added.append(obj)
-        conflicts.raise_if_any(_COLLIDES, ConflictError)
-        session.flush()  # one batched INSERT per table; later sections refer to these ids
+        self.conflicts.raise_if_any(_COLLIDES, ConflictError)
+        self.session.flush()  # one batched INSERT per table; later sections refer to these ids
         return added
 
-    section("suppliers", doc["suppliers"])
-    # Materials may be made with materials listed after them: create first, link second.
-    materials = section("materials", doc["materials"], leave=("made_with",))
-    for item, material in zip(doc["materials"], materials, strict=True):
-        if ("materials", material) in created:
-            KINDS["materials"].apply(material, {"made_with": item["made_with"]}, codec)
-    product_item = doc["product"]
-    application = doc["application"] or {}
-    verification = application.get("pendamping_verification") or {}
-    (product,) = section("products", [product_item], leave=("certificate", "certified_composition"), where="product")
-    product.application_route = application.get("route")
-    product.pendamping_name = verification.get("pendamping")
-    product.pendamping_registration_no = verification.get("registration_no")
-    product.pendamping_verified_on = verification.get("verified_on")
-    for certificate in section("certificates", doc["certificates"]):
-        if certificate is not None:  # an authority's revocation outlives the dossier's copy of the status
-            certificate_status.enforce(session, certificate)
-    KINDS["products"].apply(product, {k: product_item[k] for k in ("certificate", "certified_composition")}, codec)
-    section("lots", doc["lots"])
-    section("facilities", doc["facilities"])
-    steps = section("steps", doc["steps"], leave=("inputs", "outputs"))
-    section("batches", doc["batches"], extra={"product": product_item["id"]})
-    for step, item in zip(steps, doc["steps"], strict=True):
-        KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, codec)
-    for item in doc["storage"]:
-        storage = Storage(
-            business_id=business.id,
-            facility_id=codec.resolve(Facility, item["facility"], ()).id,
-            labelled=item["labelled"],
-        )
-        storage.items = [StorageItem(position=j, **_lot_or_batch(codec, held)) for j, held in enumerate(item["holds"])]
-        session.add(storage)
-    for item in doc["transport"]:
-        transport = Transport(
-            business_id=business.id,
-            with_non_halal=item["with_non_halal"],
-            packaged=item["packaged"],
-            facility_id=codec.resolve(Facility, item["facility"], ()).id,
-        )
-        transport.items = [
-            TransportItem(position=j, batch_id=codec.resolve(Batch, carried, ()).id)
-            for j, carried in enumerate(item["carries"])
+    def _stored(self, kind: Kind, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """The records this business already holds under the items' ids: one query per section."""
+        if self.is_new:
+            return {}
+        model = kind.model
+        refs = [item["id"] for item in items]
+        query = sa.select(model).where(model.business_id == self.business.id, model.ref.in_(refs))
+        return {o.ref: o for o in self.session.scalars(query)}
+
+    def _add(self, name: str, ref: str, data: dict[str, Any]) -> Any:
+        kind = KINDS[name]
+        obj = kind.model(business_id=self.business.id, ref=ref)
+        kind.apply(obj, data, self.codec)
+        self.session.add(obj)
+        self.codec.records.setdefault(kind.model, {})[ref] = obj
+        self.created.append((name, obj))
+        return obj
+
+    def materials(self, items: list[dict[str, Any]]) -> None:
+        """Materials may be made with materials listed after them: create first, link second."""
+        for item, material in zip(items, self.section("materials", items, leave=("made_with",)), strict=True):
+            if ("materials", material) in self.created:
+                KINDS["materials"].apply(material, {"made_with": item["made_with"]}, self.codec)
+
+    def product(self, item: dict[str, Any], application: dict[str, Any]) -> Product:
+        """The product with its application; its certificate and composition come once those are stored."""
+        added = self.section("products", [item], leave=("certificate", "certified_composition"), where="product")
+        product: Product = added[0]
+        verification = application.get("pendamping_verification") or {}
+        product.application_route = application.get("route")
+        product.pendamping_name = verification.get("pendamping")
+        product.pendamping_registration_no = verification.get("registration_no")
+        product.pendamping_verified_on = verification.get("verified_on")
+        return product
+
+    def certificates(self, items: list[dict[str, Any]]) -> None:
+        for certificate in self.section("certificates", items):
+            if certificate is not None:  # an authority's revocation outlives the dossier's copy of the status
+                certificate_status.enforce(self.session, certificate)
+
+    def link_product(self, product: Product, item: dict[str, Any]) -> None:
+        links = {k: item[k] for k in ("certificate", "certified_composition")}
+        KINDS["products"].apply(product, links, self.codec)
+
+    def production(
+        self, steps: list[dict[str, Any]], batches: list[dict[str, Any]], *, product_ref: str
+    ) -> list[ProductionStep]:
+        """Steps, then the batches they make, then the steps' inputs and outputs (which name those batches)."""
+        stored = self.section("steps", steps, leave=("inputs", "outputs"))
+        self.section("batches", batches, extra={"product": product_ref})
+        for step, item in zip(stored, steps, strict=True):
+            KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, self.codec)
+        return stored
+
+    def storage(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            storage = Storage(
+                business_id=self.business.id,
+                facility_id=self.codec.resolve(Facility, item["facility"], ()).id,
+                labelled=item["labelled"],
+            )
+            storage.items = [
+                StorageItem(position=j, **_lot_or_batch(self.codec, held)) for j, held in enumerate(item["holds"])
+            ]
+            self.session.add(storage)
+
+    def transport(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            transport = Transport(
+                business_id=self.business.id,
+                with_non_halal=item["with_non_halal"],
+                packaged=item["packaged"],
+                facility_id=self.codec.resolve(Facility, item["facility"], ()).id,
+            )
+            transport.items = [
+                TransportItem(position=j, batch_id=self.codec.resolve(Batch, carried, ()).id)
+                for j, carried in enumerate(item["carries"])
+            ]
+            self.session.add(transport)
+
+    def changes(self, product: Product) -> list[journal.Change]:
+        """A journal entry per record added, and one for the import itself."""
+        codec = ApiCodec(self.session, self.business.id)
+        business = self.business.id
+        added = [
+            journal.Change("create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[name], obj, codec), business)
+            for name, obj in self.created
         ]
-        session.add(transport)
-    check_acyclic(session, steps)
-    export_codec = ApiCodec(session, business.id)
-    changes += [
-        journal.Change(
-            "create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[section], obj, export_codec), business.id
+        summary = {"format": FORMAT, "records": len(self.created)}
+        return [*added, journal.Change("dossier.import", f"product:{product.id}", summary, business)]
+
+
+def _collision(what: str, section: str, ref: str) -> str:
+    if section in _REUSABLE:
+        return (
+            f"This business already has a {what} {ref!r} with other data; give this one another id or make them match."
         )
-        for section, obj in created
-    ]
-    changes.append(
-        journal.Change(
-            "dossier.import", f"product:{product.id}", {"format": FORMAT, "records": len(created)}, business.id
-        )
-    )
-    journal.append_many(session, actor, changes)
-    touch(session, *(f"batch:{obj.id}" for section, obj in created if section == "batches"))
-    if changes and changes[0].subject == f"business:{business.id}" and not is_new:
-        touch(session, f"business:{business.id}")
-    return ImportResult(
-        business=business.id,
-        product=product.id,
-        batches=[b.id for s, b in created if s == "batches"],
-    )
+    return f"This business already has a {what} {ref!r}; a dossier can only add new ones."
 
 
 def _lot_or_batch(codec: ImportCodec, ref: str) -> dict[str, int]:
