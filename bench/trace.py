@@ -155,23 +155,23 @@ def _timed(call: Any) -> tuple[float, Any]:
 
 def measure(engine: sa.Engine, chain: dict[str, list[int]], rng: random.Random) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
-    down_base = {"batch": None, "lot": None, "supplier": None, "certificate": None, "depth": provenance.MAX_DEPTH}
+    deepest = {"depth": provenance.MAX_DEPTH}
     with Session(engine) as session:
         cases = {
             "upstream trace + networkx (random batch)": (
                 rng.sample(chain["final"], min(SAMPLES, len(chain["final"]))),
                 lambda b: len(provenance.upstream_graph(session, ACTOR, b)),
-                lambda b: len(session.execute(provenance.UPSTREAM, {"batch": b, "depth": provenance.MAX_DEPTH}).all()),
+                lambda b: len(session.execute(provenance.upstream_statement(), {**deepest, "batch": b}).all()),
             ),
             "downstream impact (random lot)": (
                 rng.sample(chain["lots"], min(SAMPLES, len(chain["lots"]))),
                 lambda lot: provenance.downstream_impact(session, ACTOR, node_id("lot", lot)).counts["batches"],
-                lambda lot: len(session.execute(provenance.DOWNSTREAM, {**down_base, "lot": lot}).all()),
+                lambda lot: len(session.execute(provenance.downstream_statement("lot"), {**deepest, "lot": lot}).all()),
             ),
             "downstream impact (hot lot)": (
                 chain["hot"],
                 lambda lot: provenance.downstream_impact(session, ACTOR, node_id("lot", lot)).counts["batches"],
-                lambda lot: len(session.execute(provenance.DOWNSTREAM, {**down_base, "lot": lot}).all()),
+                lambda lot: len(session.execute(provenance.downstream_statement("lot"), {**deepest, "lot": lot}).all()),
             ),
         }
         for name, (keys, full, bare) in cases.items():

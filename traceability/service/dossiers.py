@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,18 +30,12 @@ from models import (
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import BUSINESS, FORMAT, dump_dossier, load_dossier
 from traceability.journal import canonical_json
-from traceability.service import certificate_status, journal
+from traceability.service import certificate_status, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.businesses import apply_business, business_payload, business_wire
-from traceability.service.records import (
-    KINDS,
-    ApiCodec,
-    ErrorTree,
-    check_acyclic,
-    noun,
-    record_payload,
-)
+from traceability.service.provenance import check_acyclic
+from traceability.service.records import KINDS, ApiCodec, ErrorTree, Kind, noun, record_payload
 from traceability.service.unit_of_work import touch, writing
 
 __all__ = ["ImportResult", "export_dossier", "import_dossier"]
@@ -95,6 +90,7 @@ class ImportCodec(ExportCodec):
         raise KeyError(value)
 
 
+_CHUNK = 500
 _COLLIDES = "The dossier collides with records this business already holds."
 # Sections whose records may already exist (same ref, same business): reused when identical.
 _REUSABLE = ("suppliers", "materials", "certificates", "lots", "facilities")
@@ -148,22 +144,53 @@ def import_dossier(session: Session, actor: Actor, document: Any) -> ImportResul
 def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult:
     business = _business_for(session, actor, doc["business"])
     is_new = business.id is None
-    changes: list[journal.Change] = []
-    if is_new or business_wire(business) != {**business_wire(business), **doc["business"]}:
-        apply_business(business, doc["business"])
-        session.add(business)
-        session.flush()
-        index_businesses(session, [(business.id, tokens_of(business))], fresh=is_new)
-        changes.append(
-            journal.Change(
-                "create" if is_new else "update", f"business:{business.id}", business_payload(business), business.id
-            )
-        )
-    codec = ImportCodec()
-    conflicts = ErrorTree()
-    created: list[tuple[str, Any]] = []
+    changes = _store_business(session, business, doc["business"], is_new=is_new)
+    dossier = _Import(session, business, is_new=is_new)
+    dossier.section("suppliers", doc["suppliers"])
+    dossier.materials(doc["materials"])
+    product = dossier.product(doc["product"], doc["application"] or {})
+    dossier.certificates(doc["certificates"])
+    dossier.link_product(product, doc["product"])
+    dossier.section("lots", doc["lots"])
+    dossier.section("facilities", doc["facilities"])
+    steps = dossier.production(doc["steps"], doc["batches"], product_ref=doc["product"]["id"])
+    dossier.storage(doc["storage"])
+    dossier.transport(doc["transport"])
+    check_acyclic(session, steps)
+    journal.append_many(session, actor, changes + dossier.changes(product))
+    batches = [obj.id for name, obj in dossier.created if name == "batches"]
+    touch(session, *(f"batch:{b}" for b in batches))
+    if changes and not is_new:
+        touch(session, f"business:{business.id}")
+    return ImportResult(business=business.id, product=product.id, batches=batches)
+
+
+def _store_business(
+    session: Session, business: Business, data: dict[str, Any], *, is_new: bool
+) -> list[journal.Change]:
+    """Create the dossier's business or bring it up to date; return the change to journal, if any."""
+    if not is_new and business_wire(business) == {**business_wire(business), **data}:
+        return []
+    apply_business(business, data)
+    session.add(business)
+    session.flush()
+    index_businesses(session, [(business.id, tokens_of(business))], fresh=is_new)
+    action = "create" if is_new else "update"
+    return [journal.Change(action, f"business:{business.id}", business_payload(business), business.id)]
+
+
+class _Import:
+    """One dossier going into one business: its sections' records, added or reused, and what to journal."""
+
+    def __init__(self, session: Session, business: Business, *, is_new: bool) -> None:
+        self.session, self.business, self.is_new = session, business, is_new
+        self.codec = ImportCodec()
+        self.conflicts = ErrorTree()
+        #: (section, record) of every record added, in order, for the journal.
+        self.created: list[tuple[str, Any]] = []
 
     def section(
+        self,
         name: str,
         items: list[dict[str, Any]],
         *,
@@ -171,116 +198,134 @@ def _import(session: Session, actor: Actor, doc: dict[str, Any]) -> ImportResult
         extra: dict[str, Any] | None = None,
         where: str | None = None,
     ) -> list[Any]:
-        """Add one section's records (or reuse stored twins), then flush them in one go."""
+        """Add one section's records (or reuse stored twins), then flush them in one go.
+
+        Returns the record for each item, None where the item collides (the collisions are raised together).
+        """
         kind = KINDS[name]
-        stored: dict[str, Any] = {}
-        if not is_new:  # one query per section for records this business already holds
-            refs = [item["id"] for item in items]
-            stored = {
-                o.ref: o
-                for o in session.scalars(
-                    sa.select(kind.model).where(kind.model.business_id == business.id, kind.model.ref.in_(refs))
-                )
-            }
+        stored = self._stored(kind, items)
         added = []
         for i, item in enumerate(items):
-            path = (where, "id") if where else (name, i, "id")
             existing = stored.get(item["id"])
-            if existing is not None and name in _REUSABLE and _same(kind.wire(existing, codec), item):
-                codec.records.setdefault(kind.model, {})[item["id"]] = existing
+            if existing is None:
+                data = {k: v for k, v in item.items() if k != "id" and k not in leave} | (extra or {})
+                added.append(self._add(name, item["id"], data))
+            elif name in _REUSABLE and _same(kind.wire(existing, self.codec), item):
+                self.codec.records.setdefault(kind.model, {})[item["id"]] = existing
                 added.append(existing)
-                continue
-            if existing is not None:
-                conflicts.add(
-                    path,
-                    f"This business already has a {kind.noun} {item['id']!r} with other data; "
-                    "give this one another id or make them match."
-                    if name in _REUSABLE
-                    else f"This business already has a {kind.noun} {item['id']!r}; a dossier can only add new ones.",
-                )
+            else:
+                self.conflicts.add((where, "id") if where else (name, i, "id"), _collision(kind.noun, name, item["id"]))
                 added.append(None)
-                continue
-            obj = kind.model(business_id=business.id, ref=item["id"])
-            kind.apply(obj, {k: v for k, v in item.items() if k != "id" and k not in leave} | (extra or {}), codec)
-            session.add(obj)
-            codec.records.setdefault(kind.model, {})[item["id"]] = obj
-            created.append((name, obj))
-            added.append(obj)
-        conflicts.raise_if_any(_COLLIDES, ConflictError)
-        session.flush()  # one batched INSERT per table; later sections refer to these ids
+        self.conflicts.raise_if_any(_COLLIDES, ConflictError)
+        self.session.flush()  # one batched INSERT per table; later sections refer to these ids
         return added
 
-    section("suppliers", doc["suppliers"])
-    # Materials may be made with materials listed after them: create first, link second.
-    materials = section("materials", doc["materials"], leave=("made_with",))
-    for item, material in zip(doc["materials"], materials, strict=True):
-        if ("materials", material) in created:
-            KINDS["materials"].apply(material, {"made_with": item["made_with"]}, codec)
-    product_item = doc["product"]
-    application = doc["application"] or {}
-    verification = application.get("pendamping_verification") or {}
-    (product,) = section("products", [product_item], leave=("certificate", "certified_composition"), where="product")
-    product.application_route = application.get("route")
-    product.pendamping_name = verification.get("pendamping")
-    product.pendamping_registration_no = verification.get("registration_no")
-    product.pendamping_verified_on = verification.get("verified_on")
-    for certificate in section("certificates", doc["certificates"]):
-        if certificate is not None:  # an authority's revocation outlives the dossier's copy of the status
-            certificate_status.enforce(session, certificate)
-    KINDS["products"].apply(product, {k: product_item[k] for k in ("certificate", "certified_composition")}, codec)
-    section("lots", doc["lots"])
-    section("facilities", doc["facilities"])
-    steps = section("steps", doc["steps"], leave=("inputs", "outputs"))
-    section("batches", doc["batches"], extra={"product": product_item["id"]})
-    for step, item in zip(steps, doc["steps"], strict=True):
-        KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, codec)
-    for item in doc["storage"]:
-        storage = Storage(
-            business_id=business.id,
-            facility_id=codec.resolve(Facility, item["facility"], ()).id,
-            labelled=item["labelled"],
-        )
-        storage.items = [StorageItem(position=j, **_lot_or_batch(codec, held)) for j, held in enumerate(item["holds"])]
-        session.add(storage)
-    for item in doc["transport"]:
-        transport = Transport(
-            business_id=business.id,
-            with_non_halal=item["with_non_halal"],
-            packaged=item["packaged"],
-            facility_id=codec.resolve(Facility, item["facility"], ()).id,
-        )
-        transport.items = [
-            TransportItem(position=j, batch_id=codec.resolve(Batch, carried, ()).id)
-            for j, carried in enumerate(item["carries"])
+    def _stored(self, kind: Kind, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """The records this business already holds under the items' ids: one query per section."""
+        if self.is_new:
+            return {}
+        model = kind.model
+        refs = [item["id"] for item in items]
+        query = sa.select(model).where(model.business_id == self.business.id, model.ref.in_(refs))
+        return {o.ref: o for o in self.session.scalars(query)}
+
+    def _add(self, name: str, ref: str, data: dict[str, Any]) -> Any:
+        kind = KINDS[name]
+        obj = kind.model(business_id=self.business.id, ref=ref)
+        kind.apply(obj, data, self.codec)
+        self.session.add(obj)
+        self.codec.records.setdefault(kind.model, {})[ref] = obj
+        self.created.append((name, obj))
+        return obj
+
+    def materials(self, items: list[dict[str, Any]]) -> None:
+        """Materials may be made with materials listed after them: create first, link second."""
+        for item, material in zip(items, self.section("materials", items, leave=("made_with",)), strict=True):
+            if ("materials", material) in self.created:
+                KINDS["materials"].apply(material, {"made_with": item["made_with"]}, self.codec)
+
+    def product(self, item: dict[str, Any], application: dict[str, Any]) -> Product:
+        """The product with its application; its certificate and composition come once those are stored."""
+        added = self.section("products", [item], leave=("certificate", "certified_composition"), where="product")
+        product: Product = added[0]
+        verification = application.get("pendamping_verification") or {}
+        product.application_route = application.get("route")
+        product.pendamping_name = verification.get("pendamping")
+        product.pendamping_registration_no = verification.get("registration_no")
+        product.pendamping_verified_on = verification.get("verified_on")
+        return product
+
+    def certificates(self, items: list[dict[str, Any]]) -> None:
+        for certificate in self.section("certificates", items):
+            if certificate is not None:  # an authority's revocation outlives the dossier's copy of the status
+                certificate_status.enforce(self.session, certificate)
+
+    def link_product(self, product: Product, item: dict[str, Any]) -> None:
+        links = {k: item[k] for k in ("certificate", "certified_composition")}
+        KINDS["products"].apply(product, links, self.codec)
+
+    def production(
+        self, steps: list[dict[str, Any]], batches: list[dict[str, Any]], *, product_ref: str
+    ) -> list[ProductionStep]:
+        """Steps, then the batches they make, then the steps' inputs and outputs (which name those batches)."""
+        stored = self.section("steps", steps, leave=("inputs", "outputs"))
+        self.section("batches", batches, extra={"product": product_ref})
+        for step, item in zip(stored, steps, strict=True):
+            KINDS["steps"].apply(step, {"inputs": item["inputs"], "outputs": item["outputs"]}, self.codec)
+        return stored
+
+    def storage(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            storage = Storage(
+                business_id=self.business.id,
+                facility_id=self.codec.resolve(Facility, item["facility"], ()).id,
+                labelled=item["labelled"],
+            )
+            storage.items = [
+                StorageItem(position=j, **_lot_or_batch(self.codec, held)) for j, held in enumerate(item["holds"])
+            ]
+            self.session.add(storage)
+
+    def transport(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            transport = Transport(
+                business_id=self.business.id,
+                with_non_halal=item["with_non_halal"],
+                packaged=item["packaged"],
+                facility_id=self.codec.resolve(Facility, item["facility"], ()).id,
+            )
+            transport.items = [
+                TransportItem(position=j, batch_id=self.codec.resolve(Batch, carried, ()).id)
+                for j, carried in enumerate(item["carries"])
+            ]
+            self.session.add(transport)
+
+    def changes(self, product: Product) -> list[journal.Change]:
+        """A journal entry per record added, and one for the import itself."""
+        codec = ApiCodec(self.session, self.business.id)
+        business = self.business.id
+        added = [
+            journal.Change("create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[name], obj, codec), business)
+            for name, obj in self.created
         ]
-        session.add(transport)
-    check_acyclic(session, steps)
-    export_codec = ApiCodec(session, business.id)
-    changes += [
-        journal.Change(
-            "create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[section], obj, export_codec), business.id
+        summary = {"format": FORMAT, "records": len(self.created)}
+        return [*added, journal.Change("dossier.import", f"product:{product.id}", summary, business)]
+
+
+def _collision(what: str, section: str, ref: str) -> str:
+    if section in _REUSABLE:
+        return (
+            f"This business already has a {what} {ref!r} with other data; give this one another id or make them match."
         )
-        for section, obj in created
-    ]
-    changes.append(
-        journal.Change(
-            "dossier.import", f"product:{product.id}", {"format": FORMAT, "records": len(created)}, business.id
-        )
-    )
-    journal.append_many(session, actor, changes)
-    touch(session, *(f"batch:{obj.id}" for section, obj in created if section == "batches"))
-    if changes and changes[0].subject == f"business:{business.id}" and not is_new:
-        touch(session, f"business:{business.id}")
-    return ImportResult(
-        business=business.id,
-        product=product.id,
-        batches=[b.id for s, b in created if s == "batches"],
-    )
+    return f"This business already has a {what} {ref!r}; a dossier can only add new ones."
 
 
 def _lot_or_batch(codec: ImportCodec, ref: str) -> dict[str, int]:
     held = codec.resolve_either(ref, (), {"lot": MaterialLot, "batch": Batch})
     return {"lot_id": held.id} if isinstance(held, MaterialLot) else {"batch_id": held.id}
+
+
+# --- export ------------------------------------------------------------------------------------------------
 
 
 def export_dossier(
@@ -301,147 +346,234 @@ def export_dossier(
     if product is None:
         raise NotFoundError("No product with that id.")
     actor.require_read(product.business_id, "product")
-    business = session.get(Business, product.business_id)
-    assert business is not None
-    codec = codec or ExportCodec()
+    contents = _Contents.load(session, product, batches)
+    return dump_dossier(contents.document(codec or ExportCodec(), as_of))
 
-    # Load the product's batches with their steps and the steps' links in a few queries, not one per row.
-    chosen = sa.select(Batch).where(Batch.product_id == product.id)
-    if batches is not None:
-        chosen = chosen.where(Batch.id.in_(batches))
-    batches_by_id = {
-        b.id: b
-        for b in session.scalars(
-            chosen.order_by(Batch.id).options(
-                selectinload(Batch.step).selectinload(ProductionStep.inputs),
-                selectinload(Batch.step).selectinload(ProductionStep.outputs),
-            )
+
+@functools.cache
+def _production_statement(chosen: bool) -> sa.Select[Batch]:
+    """The product's batches (or the ``:batches`` among them) and every batch of the business they are made of,
+    with their steps and the steps' inputs and outputs: one walk, built once."""
+    seeds = Batch.product_id == sa.bindparam("product")
+    if chosen:
+        seeds &= Batch.id.in_(sa.bindparam("batches", expanding=True))
+    walk = provenance.upstream(seeds, cross=False)  # one business's dossier: a lot bought in stays a lot
+    return (
+        sa.select(Batch)
+        .where(Batch.id.in_(sa.select(walk.c.batch_id)))
+        .options(
+            selectinload(Batch.step).selectinload(ProductionStep.inputs),
+            selectinload(Batch.step).selectinload(ProductionStep.outputs),
         )
-    }
-    steps: dict[int, ProductionStep] = {}
-    lots: dict[int, MaterialLot] = {}
-    pending = [b for b in batches_by_id.values() if b.step_id is not None]
-    while pending:  # walk up through intermediate batches, within this business
-        batch = pending.pop()
-        step = batch.step
-        if step is None or step.id in steps:
-            continue
-        steps[step.id] = step
-        for used in step.inputs:
-            if used.lot_id is not None:
-                lot = session.get(MaterialLot, used.lot_id)
-                assert lot is not None
-                lots[lot.id] = lot
-            elif used.batch_id is not None and used.batch_id not in batches_by_id:
-                upstream = session.get(Batch, used.batch_id)
-                assert upstream is not None
-                batches_by_id[upstream.id] = upstream
-                pending.append(upstream)
+    )
+
+
+def _load(session: Session, model: type[Any], ids: Iterable[int | None], *options: Any) -> dict[int, Any]:
+    """The records with these ids, a few hundred a query (none for no ids)."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, Any] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = sa.select(model).where(model.id.in_(wanted[start : start + _CHUNK])).options(*options)
+        found.update((obj.id, obj) for obj in session.scalars(query))
+    return found
+
+
+@dataclass
+class _Contents:
+    """What one product's dossier holds, each record loaded once.
+
+    Records come in bulk by id, with their linked rows (``selectinload``), so the record wire functions find
+    everything in the session's identity map: the number of queries does not grow with the dossier (ids go
+    500 to a query, and materials one query per level of "made with").
+    """
+
+    business: Business
+    product: Product
+    batches: dict[int, Batch]
+    steps: dict[int, ProductionStep]
+    lots: dict[int, MaterialLot]
+    materials: dict[int, Material]
+    certificates: dict[int, Certificate]
+    storage: list[Storage]
+    transport: list[Transport]
+    facilities: dict[int, Facility]
+    suppliers: dict[int, Supplier]
+    #: Records the sections name but do not hold (another product's batch, a material a certificate also
+    #: covers, the rest of a storage), loaded in bulk too and kept here: the session holds objects weakly.
+    named: dict[type[Any], dict[int, Any]]
+
+    @classmethod
+    def load(cls, session: Session, product: Product, chosen: list[int] | None) -> _Contents:
+        business = session.get_one(Business, product.business_id)
+        batches, steps, lots = _production(session, product, chosen)
+        materials = _materials(session, lots, product)
+        certificates = _certificates(session, business.id, product, lots, materials)
+        storage, transport = _storage_and_transport(session, business.id, lots, batches)
+        facilities = _facilities(session, business.id, steps, storage, transport)
+        suppliers: list[int | None] = [lot.supplier_id for lot in lots.values()]
+        suppliers += [c.holder_supplier_id for c in certificates.values()]
+        suppliers += [f.owner_supplier_id for f in facilities.values()]
+        scopes = [s for c in certificates.values() for s in c.scope]
+        held = [i for st in storage for i in st.items]
+        named: dict[type[Any], set[int | None]] = {
+            Product: ({b.product_id for b in batches.values()} | {s.product_id for s in scopes}) - {product.id},
+            Material: {s.material_id for s in scopes} - materials.keys(),
+            MaterialLot: {i.lot_id for i in held} - lots.keys(),
+            Batch: ({i.batch_id for i in held} | {i.batch_id for tr in transport for i in tr.items}) - batches.keys(),
+        }
+        return cls(
+            business=business,
+            product=product,
+            batches=batches,
+            steps=steps,
+            lots=lots,
+            materials=materials,
+            certificates=certificates,
+            storage=storage,
+            transport=transport,
+            facilities=facilities,
+            suppliers=_load(session, Supplier, suppliers),
+            named={model: _load(session, model, ids) for model, ids in named.items()},
+        )
+
+    def _held(self, item: StorageItem | TransportItem) -> MaterialLot | Batch:
+        """The lot or batch a storage or transport item names: one of the dossier's, or one it only names."""
+        if isinstance(item, StorageItem) and item.lot_id is not None:
+            return self.lots.get(item.lot_id) or self.named[MaterialLot][item.lot_id]
+        assert item.batch_id is not None  # an item holds a lot or a batch
+        return self.batches.get(item.batch_id) or self.named[Batch][item.batch_id]
+
+    def document(self, codec: ExportCodec, as_of: dt.date | None) -> dict[str, Any]:
+        """The dossier, as :func:`~traceability.formats.dossier.load_dossier` returns one."""
+
+        def section(name: str, records: dict[int, Any], *, omit: str = "") -> list[dict[str, Any]]:
+            kind = KINDS[name]
+            return [
+                {"id": codec.ref(obj), **{k: v for k, v in kind.wire(obj, codec).items() if k != omit}}
+                for _, obj in sorted(records.items())
+            ]
+
+        return {
+            "format": FORMAT,
+            "as_of": as_of,
+            "business": business_wire(self.business),
+            "application": _application(self.product),
+            "suppliers": section("suppliers", self.suppliers),
+            "certificates": section("certificates", self.certificates),
+            "materials": section("materials", self.materials),
+            "lots": section("lots", self.lots),
+            "facilities": section("facilities", self.facilities),
+            "product": {"id": codec.ref(self.product), **KINDS["products"].wire(self.product, codec)},
+            "steps": section("steps", self.steps, omit="equipment"),
+            "batches": section("batches", self.batches, omit="product"),
+            "storage": [
+                {
+                    "facility": codec.ref(self.facilities[st.facility_id]),
+                    "labelled": st.labelled,
+                    "holds": [codec.ref(self._held(i)) for i in st.items],
+                }
+                for st in self.storage
+            ],
+            "transport": [
+                {
+                    "facility": codec.ref(self.facilities[tr.facility_id]),
+                    "carries": [codec.ref(self._held(i)) for i in tr.items],
+                    "with_non_halal": tr.with_non_halal,
+                    "packaged": tr.packaged,
+                }
+                for tr in self.transport
+            ],
+        }
+
+
+def _production(
+    session: Session, product: Product, chosen: list[int] | None
+) -> tuple[dict[int, Batch], dict[int, ProductionStep], dict[int, MaterialLot]]:
+    """The batches walked up from the product's (or the chosen ones), with the other batches their steps made;
+    those steps; and the lots the steps used."""
+    params: dict[str, Any] = {"product": product.id}
+    if chosen is not None:
+        params["batches"] = chosen
+    provenance.plain_plans(session)
+    walked = session.scalars(_production_statement(chosen is not None), params).all()
+    batches = {b.id: b for b in walked}
+    steps = {b.step.id: b.step for b in walked if b.step is not None}
+    for step in steps.values():
         for made in step.outputs:
-            batches_by_id.setdefault(made.id, made)
+            batches.setdefault(made.id, made)
+    lots = _load(session, MaterialLot, [i.lot_id for step in steps.values() for i in step.inputs])
+    return batches, steps, lots
 
-    materials = {lot.material_id: session.get(Material, lot.material_id) for lot in lots.values()}
-    materials.update({c.material_id: session.get(Material, c.material_id) for c in product.composition})
-    frontier = list(materials.values())
-    while frontier:
-        for used in frontier.pop().inputs:
-            if used.input_id not in materials:
-                materials[used.input_id] = session.get(Material, used.input_id)
-                frontier.append(materials[used.input_id])
 
-    certificates = {
-        lot.certificate_id: session.get(Certificate, lot.certificate_id)
-        for lot in lots.values()
-        if lot.certificate_id is not None
-    }
-    if product.certificate_id is not None:
-        certificates[product.certificate_id] = session.get(Certificate, product.certificate_id)
-    covering = sa.select(Certificate).where(
-        Certificate.business_id == business.id,
+def _materials(session: Session, lots: dict[int, MaterialLot], product: Product) -> dict[int, Material]:
+    """The lots' materials and the product's certified composition, with every material they are made with."""
+    materials: dict[int, Material] = {}
+    wanted = {lot.material_id for lot in lots.values()} | {c.material_id for c in product.composition}
+    while wanted:  # one load per level of "made with", however many materials a level holds
+        found = _load(session, Material, wanted, selectinload(Material.inputs), selectinload(Material.evidence))
+        materials.update(found)
+        wanted = {used.input_id for material in found.values() for used in material.inputs} - materials.keys()
+    return materials
+
+
+def _certificates(
+    session: Session, business_id: int, product: Product, lots: dict[int, MaterialLot], materials: dict[int, Material]
+) -> dict[int, Certificate]:
+    """The certificates on the lots and the product, and the business's that cover its materials or the product."""
+    ids = {lot.certificate_id for lot in lots.values()} | {product.certificate_id}
+    covering = sa.select(Certificate.id).where(
+        Certificate.business_id == business_id,
         Certificate.scope.any(
             sa.or_(CertificateScope.material_id.in_(materials), CertificateScope.product_id == product.id)
         ),
     )
-    certificates.update({c.id: c for c in session.scalars(covering)})
-    facility_ids = {s.facility_id for s in steps.values() if s.facility_id is not None}
+    return _load(session, Certificate, ids | set(session.scalars(covering)), selectinload(Certificate.scope))
+
+
+def _storage_and_transport(
+    session: Session, business_id: int, lots: dict[int, MaterialLot], batches: dict[int, Batch]
+) -> tuple[list[Storage], list[Transport]]:
+    """The business's storage that holds any of the lots or batches, and its transport that carries a batch."""
+    stored = sa.select(Storage).where(Storage.business_id == business_id).order_by(Storage.id)
+    carried = sa.select(Transport).where(Transport.business_id == business_id).order_by(Transport.id)
     storage = [
         st
-        for st in session.scalars(sa.select(Storage).where(Storage.business_id == business.id).order_by(Storage.id))
-        if any(i.lot_id in lots or i.batch_id in batches_by_id for i in st.items)
+        for st in session.scalars(stored.options(selectinload(Storage.items)))
+        if any(i.lot_id in lots or i.batch_id in batches for i in st.items)
     ]
     transport = [
         tr
-        for tr in session.scalars(
-            sa.select(Transport).where(Transport.business_id == business.id).order_by(Transport.id)
-        )
-        if any(i.batch_id in batches_by_id for i in tr.items)
+        for tr in session.scalars(carried.options(selectinload(Transport.items)))
+        if any(i.batch_id in batches for i in tr.items)
     ]
-    facility_ids |= {st.facility_id for st in storage} | {tr.facility_id for tr in transport}
-    facility_ids |= set(
-        session.scalars(
-            sa.select(Facility.id).where(
-                Facility.business_id == business.id, Facility.kind.in_(("production", "outlet"))
-            )
-        )
+    return storage, transport
+
+
+def _facilities(
+    session: Session,
+    business_id: int,
+    steps: dict[int, ProductionStep],
+    storage: list[Storage],
+    transport: list[Transport],
+) -> dict[int, Facility]:
+    """Where the steps ran and the goods were kept and carried, and the business's production sites and outlets."""
+    sites = sa.select(Facility.id).where(
+        Facility.business_id == business_id, Facility.kind.in_(("production", "outlet"))
     )
-    facilities = {i: session.get(Facility, i) for i in facility_ids}
-    supplier_ids = {lot.supplier_id for lot in lots.values()}
-    supplier_ids |= {c.holder_supplier_id for c in certificates.values() if c.holder_supplier_id}
-    supplier_ids |= {f.owner_supplier_id for f in facilities.values() if f and f.owner_supplier_id}
-    suppliers = {i: session.get(Supplier, i) for i in supplier_ids}
+    ids = [s.facility_id for s in steps.values()] + [st.facility_id for st in storage]
+    ids += [tr.facility_id for tr in transport] + list(session.scalars(sites))
+    linked = (Facility.sharing, Facility.najis_contact, Facility.cleansing, Facility.tools)
+    return _load(session, Facility, ids, *(selectinload(rows) for rows in linked))
 
-    def section(name: str, records: dict[int, Any]) -> list[dict[str, Any]]:
-        kind = KINDS[name]
-        return [{"id": codec.ref(obj), **kind.wire(obj, codec)} for _, obj in sorted(records.items())]
 
-    batch_items = section("batches", batches_by_id)
-    for item in batch_items:
-        item.pop("product")
-    step_items = section("steps", steps)
-    for item in step_items:
-        item.pop("equipment")
-    application = None
-    if product.application_route is not None:
-        verification = None
-        if product.pendamping_name is not None:
-            verification = {
-                "pendamping": product.pendamping_name,
-                "registration_no": product.pendamping_registration_no,
-                "verified_on": product.pendamping_verified_on,
-            }
-        application = {"route": product.application_route, "pendamping_verification": verification}
-    doc = {
-        "format": FORMAT,
-        "as_of": as_of,
-        "business": business_wire(business),
-        "application": application,
-        "suppliers": section("suppliers", suppliers),
-        "certificates": section("certificates", certificates),
-        "materials": section("materials", materials),
-        "lots": section("lots", lots),
-        "facilities": section("facilities", facilities),
-        "product": {"id": codec.ref(product), **KINDS["products"].wire(product, codec)},
-        "steps": step_items,
-        "batches": batch_items,
-        "storage": [
-            {
-                "facility": codec.ref(facilities[st.facility_id]),
-                "labelled": st.labelled,
-                "holds": [
-                    codec.ref(session.get(MaterialLot, i.lot_id) if i.lot_id else session.get(Batch, i.batch_id))
-                    for i in st.items
-                ],
-            }
-            for st in storage
-        ],
-        "transport": [
-            {
-                "facility": codec.ref(facilities[tr.facility_id]),
-                "carries": [codec.ref(session.get(Batch, i.batch_id)) for i in tr.items],
-                "with_non_halal": tr.with_non_halal,
-                "packaged": tr.packaged,
-            }
-            for tr in transport
-        ],
-    }
-    return dump_dossier(doc)
+def _application(product: Product) -> dict[str, Any] | None:
+    if product.application_route is None:
+        return None
+    verification = None
+    if product.pendamping_name is not None:
+        verification = {
+            "pendamping": product.pendamping_name,
+            "registration_no": product.pendamping_registration_no,
+            "verified_on": product.pendamping_verified_on,
+        }
+    return {"route": product.application_route, "pendamping_verification": verification}

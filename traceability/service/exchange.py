@@ -28,8 +28,8 @@ from traceability.formats import epcis
 from traceability.formats.prov import write_prov
 from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
-from traceability.service.provenance import upstream_graph
-from traceability.service.records import KINDS, ApiCodec, check_acyclic, noun, record_payload
+from traceability.service.provenance import check_acyclic, upstream_graph
+from traceability.service.records import KINDS, ApiCodec, noun, record_payload
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import (
     CertificateScheme,

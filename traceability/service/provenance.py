@@ -1,14 +1,18 @@
-"""Load provenance subgraphs from SQL: one recursive CTE per direction, then a small ``networkx.DiGraph``.
+"""Walk the provenance edges in SQL, and load what a walk reaches as a small ``networkx.DiGraph``.
 
-SQL stays the source of truth. Each direction is one recursive statement, built once at import and reused
-with bind parameters; it walks batch to batch through the indexed edge columns (``batch.step_id``,
-``step_input.step_id/lot_id/batch_id``, ``material_lot.source_batch_id``) with ``UNION``, so diamonds
-are visited once and a cycle cannot loop. Only the records the walk reached are then read and built into
-a graph: the database is never loaded whole.
+This is the one module that knows how batches are linked. SQL stays the source of truth: :func:`upstream`
+and :func:`downstream` build the recursive CTE of each direction (SQLAlchemy Core, composed from seeds,
+a depth limit, and whether to cross into other businesses), walking batch to batch through the indexed edge
+columns (``batch.step_id``, ``step_input.step_id/lot_id/batch_id``, ``material_lot.source_batch_id``) with
+``UNION``, so diamonds are visited once and a cycle cannot loop. Trace, recall impact, propagation, the
+consumer page's ingredients, the cycle check and dossier export all use them. Each statement is built once
+(building costs more than running it) and reused with bind parameters. Only the records a walk reached are
+then read and built into a graph: the database is never loaded whole.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,109 +35,261 @@ from models import (
     Supplier,
     VerificationCode,
 )
-from traceability.errors import InvalidInputError
+from traceability.errors import InvalidInputError, NotFoundError, ProvenanceCycleError
 from traceability.graph import hide_foreign, node_id, parse_node
 from traceability.service.access import Actor
-from traceability.service.records import get_record
 
 __all__ = [
     "MAX_DEPTH",
     "Impact",
     "batches_made_from",
+    "check_acyclic",
+    "downstream",
     "downstream_batches",
     "downstream_graph",
     "downstream_impact",
+    "downstream_statement",
+    "lots_used",
+    "nearest",
+    "plain_plans",
+    "upstream",
     "upstream_graph",
+    "upstream_statement",
 ]
 
 MAX_DEPTH = 1000
 _CHUNK = 500
 
-# depth counts production steps: a batch's direct inputs are at depth 1.
-UPSTREAM = sa.text("""
-WITH RECURSIVE up(batch_id, depth) AS (
-    SELECT CAST(:batch AS INTEGER), 0
-    UNION
-    SELECT COALESCE(si.batch_id, ml.source_batch_id), up.depth + 1
-    FROM up
-    JOIN batch b ON b.id = up.batch_id
-    JOIN step_input si ON si.step_id = b.step_id
-    LEFT JOIN material_lot ml ON ml.id = si.lot_id
-    WHERE up.depth < :depth AND COALESCE(si.batch_id, ml.source_batch_id) IS NOT NULL
-)
-SELECT batch_id, MIN(depth) AS depth FROM up GROUP BY batch_id
-""")
+# --- the walk: the one place that knows how batches are linked ---------------------------------------------
+#
+# A batch is made by its step (``batch.step_id``) from the step's inputs (``step_input``): batches of the same
+# business, and material lots. A lot may itself be another business's batch (``material_lot.source_batch_id``):
+# a walk that crosses businesses follows it, one that stays in the business stops at the lot.
 
-# The seeds of a recall: a batch itself, the batches made from a lot (or from the lots of a supplier or
-# under a certificate), and the batches of a product a certificate covers.
-_DOWN_CTE = """
-WITH RECURSIVE seed_lot(id) AS (
-    SELECT id FROM material_lot WHERE id = :lot
-    UNION SELECT id FROM material_lot WHERE supplier_id = :supplier
-    UNION SELECT id FROM material_lot WHERE certificate_id = :certificate
-    UNION SELECT ml.id FROM certificate_scope cs JOIN material_lot ml ON ml.material_id = cs.material_id
-          WHERE cs.certificate_id = :certificate
-),
-down(batch_id, depth) AS (
-    SELECT id, 0 FROM batch WHERE id = :batch
-    UNION SELECT b.id, 1 FROM seed_lot JOIN step_input si ON si.lot_id = seed_lot.id
-          JOIN batch b ON b.step_id = si.step_id
-    UNION SELECT b.id, 0 FROM certificate_scope cs JOIN batch b ON b.product_id = cs.product_id
-          WHERE cs.certificate_id = :certificate
-    UNION
-    SELECT nb.id, down.depth + 1
-    FROM down
-    LEFT JOIN material_lot ml ON ml.source_batch_id = down.batch_id
-    JOIN step_input si ON si.batch_id = down.batch_id OR si.lot_id = ml.id
-    JOIN batch nb ON nb.step_id = si.step_id
-    WHERE down.depth < :depth
-),
-reached(batch_id, depth) AS (SELECT batch_id, MIN(depth) FROM down GROUP BY batch_id)
-"""
-DOWNSTREAM = sa.text(_DOWN_CTE + "SELECT batch_id, depth FROM reached")
-# One pass for every count: batches, live codes, businesses and products, per (business, product).
-IMPACT_GROUPS = sa.text(
-    _DOWN_CTE
-    + """
-SELECT g.business_id, g.product_id, COUNT(*), SUM(g.codes) FROM (
-    SELECT b.business_id, b.product_id,
-           (SELECT COUNT(*) FROM verification_code vc WHERE vc.batch_id = b.id AND vc.revoked_at IS NULL) AS codes
-    FROM reached JOIN batch b ON b.id = reached.batch_id
-) g
-GROUP BY g.business_id, g.product_id ORDER BY g.business_id, g.product_id
-"""
-)
-IMPACT_PAGE = sa.text(
-    _DOWN_CTE
-    + """
-SELECT b.id FROM reached JOIN batch b ON b.id = reached.batch_id
-WHERE b.business_id IN :visible
-ORDER BY b.id LIMIT :limit OFFSET :offset
-"""
-).bindparams(sa.bindparam("visible", expanding=True))
-# The same walk seeded by many batches at once, for bookkeeping such as reassessment after a change.
-DOWNSTREAM_MANY = sa.text(
-    (_DOWN_CTE + "SELECT batch_id FROM reached").replace(
-        "SELECT id, 0 FROM batch WHERE id = :batch",
-        "SELECT id, 0 FROM batch WHERE id IN :batches",
+_BATCH = Batch.__table__
+_INPUT = StepInput.__table__
+_LOT = MaterialLot.__table__
+_SCOPE = CertificateScope.__table__
+_DEPTH = sa.bindparam("depth", type_=sa.Integer)
+
+
+def _steps(depth: int) -> sa.ColumnElement[int]:
+    # A literal, not a bound value: the recursive term's type must match the seed's on PostgreSQL.
+    return sa.literal_column(str(depth), sa.Integer)
+
+
+def _depth_column(depth: int, limited: bool) -> list[sa.ColumnElement[int]]:
+    return [_steps(depth).label("depth")] if limited else []
+
+
+def _recursive(walk: sa.CTE, step: sa.Select[Any], limited: bool) -> sa.Select[Any]:
+    if not limited:
+        return step
+    return step.add_columns(walk.c.depth + _steps(1)).where(walk.c.depth < _DEPTH)
+
+
+def _used(joined: sa.FromClause, cross: bool) -> tuple[sa.FromClause, sa.ColumnElement[Any]]:
+    """Extend `joined` (which holds ``step_input``) to the batch each input is, if it is one.
+
+    A batch input is that batch; crossing businesses, a lot input is also the batch it was received as.
+    """
+    if not cross:
+        return joined, _INPUT.c.batch_id
+    return (
+        joined.outerjoin(_LOT, _LOT.c.id == _INPUT.c.lot_id),
+        sa.func.coalesce(_INPUT.c.batch_id, _LOT.c.source_batch_id),
     )
-).bindparams(sa.bindparam("batches", expanding=True))
-IMPACT_PAGE_ALL = sa.text(
-    _DOWN_CTE
-    + """
-SELECT reached.batch_id FROM reached ORDER BY reached.batch_id LIMIT :limit OFFSET :offset
-"""
-)
 
 
-def _plain_plans(session: Session) -> None:
+def upstream(batches: sa.ColumnElement[bool], *, cross: bool = True, limited: bool = False) -> sa.CTE:
+    """The walk from the batches matching `batches` (a condition on ``batch``) to every batch they are made of.
+
+    Its rows are ``batch_id`` and ``step_id`` (the step that made it), the seeds included; a `limited` walk
+    also carries ``depth`` (production steps from the seed) and stops at the ``:depth`` parameter. `cross`
+    follows lots received from other businesses into the batches they are. ``UNION`` keeps each row once, so
+    diamonds are walked once and even a cycle that slipped past capture ends.
+    """
+    seeds = sa.select(
+        _BATCH.c.id.label("batch_id"), _BATCH.c.step_id.label("step_id"), *_depth_column(0, limited)
+    ).where(batches)
+    walk = seeds.cte("up", recursive=True)
+    # From a batch's step to its inputs (step_input by its indexed step_id), then to the batches they are.
+    joined, used = _used(walk.join(_INPUT, _INPUT.c.step_id == walk.c.step_id), cross)
+    made = _BATCH.alias("made")
+    step = sa.select(made.c.id, made.c.step_id).select_from(joined.join(made, made.c.id == used))
+    return walk.union(_recursive(walk, step, limited))
+
+
+def downstream(
+    batches: sa.ColumnElement[bool] | None = None,
+    *,
+    lots: sa.ColumnElement[bool] | None = None,
+    cross: bool = True,
+    limited: bool = False,
+) -> sa.CTE:
+    """The walk from the batches matching `batches`, and from those made with the lots matching `lots`
+    (conditions on ``batch`` and ``material_lot``), to every batch made from them.
+
+    Its rows are ``batch_id``; the batches made directly with a lot are one step from it. `cross` and
+    `limited` as in :func:`upstream`.
+    """
+    seeds = []
+    if batches is not None:
+        seeds.append(sa.select(_BATCH.c.id.label("batch_id"), *_depth_column(0, limited)).where(batches))
+    if lots is not None:
+        consumer = _BATCH.alias("consumer")
+        used_by = _LOT.join(_INPUT, _INPUT.c.lot_id == _LOT.c.id).join(consumer, consumer.c.step_id == _INPUT.c.step_id)
+        seeds.append(
+            sa.select(consumer.c.id.label("batch_id"), *_depth_column(1, limited)).select_from(used_by).where(lots)
+        )
+    first, *others = seeds
+    walk = first.cte("down", recursive=True)
+    if cross:  # the batch went into a step as a batch, or as the lot another business received it as
+        received = _LOT.alias("received")
+        joined = walk.outerjoin(received, received.c.source_batch_id == walk.c.batch_id).join(
+            _INPUT, sa.or_(_INPUT.c.batch_id == walk.c.batch_id, _INPUT.c.lot_id == received.c.id)
+        )
+    else:
+        joined = walk.join(_INPUT, _INPUT.c.batch_id == walk.c.batch_id)
+    made = _BATCH.alias("made")
+    step = sa.select(made.c.id).select_from(joined.join(made, made.c.step_id == _INPUT.c.step_id))
+    return walk.union(*others, _recursive(walk, step, limited))
+
+
+def nearest(walk: sa.CTE) -> sa.Select[Any]:
+    """The batches of a limited walk, each once, at the fewest steps from the seeds (``batch_id``, ``depth``)."""
+    return sa.select(walk.c.batch_id, sa.func.min(walk.c.depth).label("depth")).group_by(walk.c.batch_id)
+
+
+def lots_used(walk: sa.CTE) -> sa.Select[Any]:
+    """The ids of the material lots that went into the steps that made an upstream walk's batches."""
+    made_with = walk.join(_INPUT, _INPUT.c.step_id == walk.c.step_id)
+    return sa.select(_INPUT.c.lot_id).select_from(made_with).where(_INPUT.c.lot_id.is_not(None))
+
+
+@functools.cache
+def upstream_statement() -> sa.Select[Any]:
+    """``(batch id, depth)`` of everything ``:batch`` is made of, up to ``:depth`` steps, across businesses."""
+    return nearest(upstream(_BATCH.c.id == sa.bindparam("batch"), limited=True))
+
+
+def _covered(column: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The materials or products (`column` of ``certificate_scope``) that certificate ``:certificate`` covers."""
+    return sa.select(column).where(_SCOPE.c.certificate_id == sa.bindparam("certificate"))
+
+
+@functools.cache
+def _recall(kind: str) -> sa.CTE:
+    """What a recall seeded by one ``:batch``, ``:lot``, ``:supplier`` or ``:certificate`` reaches, up to ``:depth``.
+
+    A certificate reaches the lots it is on or whose material it covers, and the batches of a product it covers.
+    """
+    lot = _LOT.c
+    if kind == "batch":
+        walk = downstream(_BATCH.c.id == sa.bindparam("batch"), limited=True)
+    elif kind == "lot":
+        walk = downstream(lots=lot.id == sa.bindparam("lot"), limited=True)
+    elif kind == "supplier":
+        walk = downstream(lots=lot.supplier_id == sa.bindparam("supplier"), limited=True)
+    else:  # a certificate
+        walk = downstream(
+            _BATCH.c.product_id.in_(_covered(_SCOPE.c.product_id)),
+            lots=sa.or_(
+                lot.certificate_id == sa.bindparam("certificate"), lot.material_id.in_(_covered(_SCOPE.c.material_id))
+            ),
+            limited=True,
+        )
+    return nearest(walk).cte("reached")
+
+
+@functools.cache
+def downstream_statement(kind: str) -> sa.Select[Any]:
+    """``(batch id, depth)`` of every batch a recall seeded by a `kind` reaches (see :func:`_recall`)."""
+    found = _recall(kind)
+    return sa.select(found.c.batch_id, found.c.depth)
+
+
+@functools.cache
+def _impact_groups(kind: str) -> sa.Select[Any]:
+    """One pass for every count: batches and live codes per (business, product)."""
+    found = _recall(kind)
+    code = VerificationCode.__table__
+    live_codes = (
+        sa.select(sa.func.count())
+        .where(code.c.batch_id == _BATCH.c.id, code.c.revoked_at.is_(None))
+        .scalar_subquery()
+        .label("codes")
+    )
+    groups = (
+        sa.select(_BATCH.c.business_id, _BATCH.c.product_id, live_codes)
+        .select_from(found.join(_BATCH, _BATCH.c.id == found.c.batch_id))
+        .subquery("g")
+    )
+    return (
+        sa.select(groups.c.business_id, groups.c.product_id, sa.func.count(), sa.func.sum(groups.c.codes))
+        .group_by(groups.c.business_id, groups.c.product_id)
+        .order_by(groups.c.business_id, groups.c.product_id)
+    )
+
+
+@functools.cache
+def _impact_page(kind: str, everyone: bool) -> sa.Select[Any]:
+    """One page of the batch ids reached, of every business or of the ``:visible`` ones."""
+    found = _recall(kind)
+    if everyone:
+        page = sa.select(found.c.batch_id).order_by(found.c.batch_id)
+    else:
+        page = (
+            sa.select(_BATCH.c.id)
+            .select_from(found.join(_BATCH, _BATCH.c.id == found.c.batch_id))
+            .where(_BATCH.c.business_id.in_(sa.bindparam("visible", expanding=True)))
+            .order_by(_BATCH.c.id)
+        )
+    return page.limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer))
+
+
+@functools.cache
+def _made_from_statement() -> sa.Select[Any]:
+    """Every batch made from any of ``:batches``, across businesses: no depth to count, each batch once."""
+    walk = downstream(_BATCH.c.id.in_(sa.bindparam("batches", expanding=True)))
+    return sa.select(walk.c.batch_id)
+
+
+@functools.cache
+def _cycle_statement() -> sa.Select[Any]:
+    """A row when step ``:start`` made a batch it consumes, directly or not, through any business."""
+    start = sa.bindparam("start", type_=sa.Integer)
+    joined, used = _used(_INPUT, cross=True)
+    consumed = sa.select(used).select_from(joined).where(_INPUT.c.step_id == start)
+    walk = upstream(_BATCH.c.id.in_(consumed))
+    return sa.select(_steps(1)).select_from(walk).where(walk.c.step_id == start).limit(1)
+
+
+def check_acyclic(session: Session, steps: Sequence[ProductionStep]) -> None:
+    """Refuse the change if a step now consumes, directly or not, a batch it produces.
+
+    The walk crosses businesses: a lot received as another business's batch that is made, somewhere upstream,
+    from this step's own batch would make that batch an ingredient of itself just the same.
+
+    Raises
+    ------
+    ProvenanceCycleError
+        One of `steps` is upstream of itself.
+    """
+    session.flush()
+    statement = _cycle_statement()
+    for step in steps:
+        if session.execute(statement, {"start": step.id}).first() is not None:
+            message = "This would make a batch an ingredient of itself: the steps would form a cycle."
+            raise ProvenanceCycleError(message, errors={"inputs": [message]})
+
+
+def plain_plans(session: Session) -> None:
+    """Plan the rest of the transaction's statements without JIT on PostgreSQL: run it before a walk."""
     # PostgreSQL overestimates recursive CTEs and then JIT-compiles them: ~400 ms of compiling for a
     # query that runs in 5 ms at 10^6 edges. These are short lookups; plan them without JIT.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SET LOCAL jit = off"))
-
-
-_NO_SEED = {"batch": None, "lot": None, "supplier": None, "certificate": None}
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -328,8 +484,26 @@ def _business_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return {b.id: b.name for b in _load(session, Business, ids).values()}
 
 
+#: The records a walk starts from, by node type: a trace starts from a batch, a recall from any of them.
+_SEED_MODELS: dict[str, type[Any]] = {
+    "batch": Batch,
+    "lot": MaterialLot,
+    "supplier": Supplier,
+    "certificate": Certificate,
+}
+
+
+def _readable(session: Session, actor: Actor, kind: str, key: int) -> Any:
+    """The seed record, if the actor may see it; anything else is "not found", as for every record."""
+    record = session.get(_SEED_MODELS[kind], key)
+    if record is None:
+        raise NotFoundError(f"No {kind} with that id.")
+    actor.require_read(record.business_id, kind)
+    return record
+
+
 def _root_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
-    batch: Batch = get_record(session, actor, "batches", batch_id)
+    batch: Batch = _readable(session, actor, "batch", batch_id)
     return batch
 
 
@@ -370,8 +544,8 @@ def upstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: int 
     """
     root = _root_batch(session, actor, batch_id)
     limit = _depth(depth)
-    _plain_plans(session)
-    reached = {b: d for b, d in session.execute(UPSTREAM, {"batch": root.id, "depth": limit})}
+    plain_plans(session)
+    reached = {b: d for b, d in session.execute(upstream_statement(), {"batch": root.id, "depth": limit})}
     batches = _load(session, Batch, reached)
     # A batch the actor may not read is shown, but not what it is made of.
     expand = {b for b, d in reached.items() if d < limit and actor.can_read(batches[b].business_id)}
@@ -380,7 +554,7 @@ def upstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: int 
     if hidden:
         graph = _prune_hidden(graph, node_id("batch", root.id), hidden)
         for node in hidden & set(graph):
-            behind = session.execute(UPSTREAM, {"batch": parse_node(node)[1], "depth": limit}).all()
+            behind = session.execute(upstream_statement(), {"batch": parse_node(node)[1], "depth": limit}).all()
             graph.nodes[node]["upstream_batches"] = len(behind) - 1
     graph.graph.update(root=node_id("batch", root.id), direction="up", depth=limit)
     return graph
@@ -404,31 +578,24 @@ def _prune_hidden(graph: nx.DiGraph, root: str, hidden: set[str]) -> nx.DiGraph:
     return pruned
 
 
-def _seed(node: str) -> dict[str, int | None]:
+def _seed(session: Session, actor: Actor, node: str) -> tuple[str, dict[str, Any]]:
+    """The kind of a recall seed and the parameters of its walk, once the actor may see the seed."""
     kind, key = parse_node(node)
-    if kind not in ("batch", "lot", "supplier", "certificate"):
+    if kind not in _SEED_MODELS:
         raise InvalidInputError(
             "A recall starts from a batch, lot, supplier or certificate.",
             errors={"node": [f"{kind} is not a recall seed."]},
         )
-    return {**_NO_SEED, kind: key}
-
-
-_SEED_KINDS = {"batch": "batches", "lot": "lots", "supplier": "suppliers", "certificate": "certificates"}
-
-
-def _seed_business(session: Session, actor: Actor, node: str) -> int:
-    kind, key = parse_node(node)
-    return int(get_record(session, actor, _SEED_KINDS[kind], key).business_id)
+    _readable(session, actor, kind, key)
+    return kind, {kind: key}
 
 
 def downstream_batches(session: Session, actor: Actor, node: str, *, depth: int | None = None) -> dict[int, int]:
     """Return ``{batch id: steps from the seed}`` for every batch `node` reaches (a batch seed is depth 0)."""
-    params = _seed(node)
-    _seed_business(session, actor, node)
+    kind, params = _seed(session, actor, node)
     params["depth"] = _depth(depth)
-    _plain_plans(session)
-    return {b: d for b, d in session.execute(DOWNSTREAM, params)}
+    plain_plans(session)
+    return {b: d for b, d in session.execute(downstream_statement(kind), params)}
 
 
 def batches_made_from(session: Session, batch_ids: Iterable[int]) -> set[int]:
@@ -436,11 +603,10 @@ def batches_made_from(session: Session, batch_ids: Iterable[int]) -> set[int]:
 
     No access check: this serves the service's own bookkeeping (reassessment), never a caller's view.
     """
-    _plain_plans(session)
+    plain_plans(session)
     found: set[int] = set()
-    for chunk in _chunks(sorted(set(batch_ids))):
-        params = {**_NO_SEED, "batches": chunk, "depth": MAX_DEPTH}
-        found.update(session.scalars(DOWNSTREAM_MANY, params))
+    for chunk in _chunks(batch_ids):
+        found.update(session.scalars(_made_from_statement(), {"batches": chunk}))
     return found
 
 
@@ -485,17 +651,18 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
     Counts cover everything reached. The batch list is paged (``page``, ``per_page``) and holds only
     batches the actor may read; those of other businesses are counted per business in ``businesses``.
     """
-    params: dict[str, Any] = {**_seed(node), "depth": MAX_DEPTH}
-    _seed_business(session, actor, node)
-    _plain_plans(session)
-    rows = session.execute(IMPACT_GROUPS, params).all()
+    kind, params = _seed(session, actor, node)
+    params["depth"] = MAX_DEPTH
+    plain_plans(session)
+    rows = session.execute(_impact_groups(kind), params).all()
     groups = [(business, product, batches) for business, product, batches, _ in rows]
     visible = actor.visible_businesses()
     page_params = {**params, "limit": per_page, "offset": (page - 1) * per_page}
     if visible is None:
-        ids = list(session.scalars(IMPACT_PAGE_ALL, page_params))
+        ids = list(session.scalars(_impact_page(kind, everyone=True), page_params))
     else:
-        ids = list(session.scalars(IMPACT_PAGE, {**page_params, "visible": sorted(visible) or [0]}))
+        page_params["visible"] = sorted(visible) or [0]
+        ids = list(session.scalars(_impact_page(kind, everyone=False), page_params))
     return Impact(
         seed=node,
         counts={

@@ -8,7 +8,6 @@ they differ only in their :class:`Codec`, i.e. how one record names another.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -43,11 +42,11 @@ from traceability.errors import (
     ConflictError,
     ErrorTree,
     NotFoundError,
-    ProvenanceCycleError,
 )
 from traceability.journal import canonical_json
 from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
+from traceability.service.provenance import check_acyclic
 from traceability.service.unit_of_work import touch, writing
 
 __all__ = [
@@ -494,35 +493,6 @@ def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
     """The record as JSON-ready data, as the journal keeps it."""
     loaded: dict[str, Any] = json.loads(canonical_json(record_body(kind, obj, codec)))
     return loaded
-
-
-@functools.cache
-def _upstream_steps_statement() -> sa.Select[Any]:
-    """The steps upstream of ``:start`` through the batches it consumed: one statement, built once."""
-    start = sa.bindparam("start")
-    seed = (
-        sa.select(Batch.step_id.label("step_id"))
-        .join(StepInput, StepInput.batch_id == Batch.id)
-        .where(StepInput.step_id == start, Batch.step_id.is_not(None))
-    )
-    up = seed.cte("up", recursive=True)
-    up = up.union(
-        sa.select(Batch.step_id)
-        .join(StepInput, StepInput.batch_id == Batch.id)
-        .join(up, StepInput.step_id == up.c.step_id)
-        .where(Batch.step_id.is_not(None))
-    )
-    return sa.select(up.c.step_id).where(up.c.step_id == start).limit(1)
-
-
-def check_acyclic(session: Session, steps: Sequence[ProductionStep]) -> None:
-    """Refuse the change if a step now consumes, directly or not, a batch it produces."""
-    session.flush()
-    statement = _upstream_steps_statement()
-    for step in steps:
-        if session.execute(statement, {"start": step.id}).first() is not None:
-            message = "This would make a batch an ingredient of itself: the steps would form a cycle."
-            raise ProvenanceCycleError(message, errors={"inputs": [message]})
 
 
 def _affected_steps(obj: Any) -> list[ProductionStep]:

@@ -25,11 +25,10 @@ from models import (
     Certificate,
     MaterialLot,
     Product,
-    StepInput,
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.service import assessments, journal
+from traceability.service import assessments, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import CertificateStatus, HalalStatus
@@ -299,22 +298,14 @@ def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView 
 
 
 @functools.cache
-def _ingredient_lots_query() -> sa.Select[tuple[MaterialLot]]:
+def _ingredient_lots_query() -> sa.Select[MaterialLot]:
     """The statement behind :func:`_ingredient_lots`, built once: building it costs more than running it."""
-    inputs = (
-        sa.select(StepInput.lot_id, StepInput.batch_id)
-        .where(StepInput.step_id == sa.bindparam("step_id"))
-        .cte("inputs", recursive=True)
-    )
-    inputs = inputs.union(
-        sa.select(StepInput.lot_id, StepInput.batch_id)
-        .join(Batch, Batch.step_id == StepInput.step_id)
-        .join(inputs, inputs.c.batch_id == Batch.id)
-    )
+    # Within the business: a lot received as another business's batch is listed as that lot, not opened up.
+    walk = provenance.upstream(Batch.id == sa.bindparam("batch_id"), cross=False)
     # The lots with their material, supplier and certificate in the same statement: read on every scan.
     return (
         sa.select(MaterialLot)
-        .where(MaterialLot.id.in_(sa.select(inputs.c.lot_id)))
+        .where(MaterialLot.id.in_(provenance.lots_used(walk)))
         .options(
             joinedload(MaterialLot.material), joinedload(MaterialLot.supplier), joinedload(MaterialLot.certificate)
         )
@@ -323,14 +314,10 @@ def _ingredient_lots_query() -> sa.Select[tuple[MaterialLot]]:
 
 
 def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
-    """The material lots a batch was made from, following intermediate batches back, in one query.
-
-    A recursive CTE walks step inputs: a lot ends a path, a batch continues into the step that produced it.
-    UNION (not UNION ALL) stops at rows already seen, so even a cycle that slipped past capture terminates.
-    """
+    """The material lots a batch was made from, following intermediate batches back, in one query."""
     if batch.step_id is None:
         return []
-    return list(session.scalars(_ingredient_lots_query(), {"step_id": batch.step_id}).unique())
+    return list(session.scalars(_ingredient_lots_query(), {"batch_id": batch.id}).unique())
 
 
 @functools.cache
