@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, Response, current_app, render_template
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
@@ -25,7 +27,7 @@ def init_app(app: Flask) -> Limiter:
     app.extensions["halal_trace_limiter"] = limiter
     # Read per request, so a setting changed at run time (or by a test) applies at once.
     login_rate: Callable[[], str] = lambda: current_app.config["LOGIN_RATE_LIMIT"]  # noqa: E731
-    view = app.view_functions["auth.login"]
+    view = cast("Callable[..., ResponseReturnValue]", app.view_functions["auth.login"])  # not an async view
     app.view_functions["auth.login"] = limiter.limit(
         login_rate, methods=["POST"], on_breach=_login_refused, scope="login"
     )(view)

@@ -502,7 +502,7 @@ def submit_product(product_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required  # type: ignore[misc]
+@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type hints
 def password() -> ResponseReturnValue:
     """Change one's own password (the old one is asked again)."""
     errors: dict[str, Any] = {}

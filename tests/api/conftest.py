@@ -37,7 +37,8 @@ from traceability.service import assessments, dossiers
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ReviewState
 
-MODELS = {
+# Each record kind's model; every one has `id` and `business_id`.
+MODELS: dict[str, Any] = {
     "suppliers": Supplier,
     "certificates": Certificate,
     "materials": Material,

@@ -58,7 +58,7 @@ def _private(base: str, nib: str, kind: str, name: str) -> str:
 
 @dataclass
 class _Writer:
-    graph: nx.DiGraph
+    graph: nx.DiGraph[str]
     base: str
     vocab: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in VTYPE})
 
@@ -210,7 +210,7 @@ def _vocabulary(vocab: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, A
     ]
 
 
-def write_document(graph: nx.DiGraph, *, base_url: str, created: dt.datetime) -> dict[str, Any]:
+def write_document(graph: nx.DiGraph[str], *, base_url: str, created: dt.datetime) -> dict[str, Any]:
     """Return the EPCISDocument of an upstream trace `graph` (summary nodes of other businesses are left out).
 
     Every event carries its CBV 2.0 hash as ``eventID``, so the same records always give the same IDs.
