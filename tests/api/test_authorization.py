@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from models import ApiToken, Review, User, VerificationCode
 from qr.codes import new_code
-from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
-from tests.conftest import OPERATOR, ROLES, example
+from tests.helpers import OPERATOR, PATCH_BODIES, ROLES, WEB_PAGES, Filled, create_bodies, example
 from traceability.service import accounts, businesses, evidence, reviews, verification
 from traceability.service.records import KINDS
 
@@ -55,26 +54,6 @@ def _collection_post(role: str) -> int:
 
 def _auditor_only(role: str) -> int:
     return {"anonymous": 401, "auditor": 200}.get(role, 403 if role in READERS_OF_A else 404)
-
-
-WEB_PAGES = [
-    (rule, method)
-    for rule, methods in (
-        ("/producer", ["GET"]),
-        ("/pendamping", ["GET"]),
-        ("/auditor", ["GET"]),
-        ("/admin", ["GET"]),
-        ("/producer/<kind>/new", ["GET", "POST"]),
-        ("/producer/import", ["GET", "POST"]),
-        ("/producer/import/template.csv", ["GET"]),
-        ("/producer/products/<int:product_id>/submit", ["POST"]),
-        ("/pendamping/businesses/<int:business_id>", ["GET", "POST"]),
-        ("/auditor/reviews/<int:review_id>", ["GET", "POST"]),
-        ("/journal/products/<int:product_id>", ["GET"]),
-        ("/account/password", ["GET", "POST"]),
-    )
-    for method in methods
-]
 
 
 def expected() -> dict[tuple[str, str], object]:

@@ -15,15 +15,7 @@ from PIL import Image
 from models import Batch, Certificate, JournalEntry, MaterialLot, Product
 from qr import codes
 from qr.signing import KeyRing, PublicKeys
-from tests.api.conftest import approve
-
-
-def issue(client, filled, batch=None, who="producer_a", **body):
-    response = client.post(
-        f"/api/v1/batches/{batch or filled.own['batches']}/codes", json=body, headers=filled.auth(who)
-    )
-    assert response.status_code == 201, response.json
-    return response.json[0]
+from tests.helpers import approve, issue
 
 
 def share_kitchen_with_pork(client, filled):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.service import accounts
 from traceability.vocabulary import Role
 

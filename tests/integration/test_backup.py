@@ -35,7 +35,7 @@ from api.db import make_engine
 from api.migrate import alembic_config, upgrade
 from models import ApiToken, Base, Batch, Certificate, Product, User
 from models.base import UTCDateTime
-from tests.conftest import ASSESSMENT_DAY, EXAMPLE_NAMES, OPERATOR, POSTGRES_URL, example
+from tests.helpers import ASSESSMENT_DAY, EXAMPLE_NAMES, OPERATOR, POSTGRES_URL, example
 from traceability.journal import GENESIS
 from traceability.service import accounts, backup, demo, dossiers, reviews
 from traceability.service.access import actor_for

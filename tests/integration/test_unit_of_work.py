@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import JournalEntry, Supplier
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.service import records
 from traceability.service.unit_of_work import writing
 
