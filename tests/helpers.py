@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from marshmallow import Schema, fields, validate
@@ -56,6 +57,87 @@ def example(name: str) -> dict[str, Any]:
     """A shared example dossier, as parsed JSON."""
     data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
     return data
+
+
+def provenance_graph() -> nx.DiGraph[str]:
+    """A small upstream trace with the attributes the service gives each node: beef received under the
+    slaughterhouse's certificate and coconut milk from a market, cooked into one batch of rendang."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_node("business:1", type="business", name="Rendang Bundo", nib="1208230044517")
+    graph.add_node(
+        "supplier:1",
+        type="supplier",
+        name="RPH Tanjung Uncang",
+        kind="slaughterhouse",
+        country="ID",
+        nib=None,
+        business=1,
+    )
+    graph.add_node("supplier:2", type="supplier", name="Toko Sinar", kind="market", country="ID", nib=None, business=1)
+    graph.add_node(
+        "material:1",
+        type="material",
+        name="Daging sapi",
+        kind="ingredient",
+        category="meat",
+        origin="animal",
+        species="bovine",
+        business=1,
+    )
+    graph.add_node(
+        "material:2", type="material", name="Santan", kind="ingredient", category=None, origin="plant", business=1
+    )
+    graph.add_node(
+        "certificate:1",
+        type="certificate",
+        number="ID00410000123450724",
+        issuer="BPJPH",
+        scheme="regular",
+        status="active",
+        holder="supplier:1",
+        issued_on=dt.date(2024, 7, 1),
+        valid_until=None,
+        status_since=None,
+        business=1,
+    )
+    graph.add_node(
+        "lot:1", type="lot", lot_code="DS-2511", quantity=5, unit="kg", received_on=dt.date(2025, 11, 17), business=1
+    )
+    graph.add_node(
+        "lot:2", type="lot", lot_code="SN 1", quantity=None, unit="ikat", received_on=dt.date(2025, 11, 17), business=1
+    )
+    graph.add_node(
+        "facility:1", type="facility", name="Dapur Bundo", kind="production", dedicated_halal=True, business=1
+    )
+    graph.add_node(
+        "step:1",
+        type="step",
+        name="Masak rendang",
+        performed_on=dt.date(2025, 11, 18),
+        process="cooking",
+        equipment=None,
+        business=1,
+    )
+    graph.add_node(
+        "batch:1",
+        type="batch",
+        lot_code="RBN-251118",
+        produced_on=dt.date(2025, 11, 18),
+        product_name="Rendang Sapi",
+        gtin="8994471000237",
+        business=1,
+    )
+    graph.add_edge("supplier:1", "lot:1", kind="supplied")
+    graph.add_edge("material:1", "lot:1", kind="instance_of")
+    graph.add_edge("certificate:1", "lot:1", kind="certifies")
+    graph.add_edge("supplier:2", "lot:2", kind="supplied")
+    graph.add_edge("material:2", "lot:2", kind="instance_of")
+    graph.add_edge("lot:1", "step:1", kind="used", quantity=2, unit="kg")
+    graph.add_edge("lot:2", "step:1", kind="used", quantity=1, unit="ikat")
+    graph.add_edge("facility:1", "step:1", kind="hosted")
+    graph.add_edge("business:1", "step:1", kind="performed")
+    graph.add_edge("step:1", "batch:1", kind="generated")
+    return graph
 
 
 # --- database copies ------------------------------------------------------------------------------
