@@ -16,8 +16,10 @@ from typing import Any
 
 import networkx as nx
 import sqlalchemy as sa
+import zxingcpp
 from flask.testing import FlaskClient
 from marshmallow import Schema, fields, validate
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from api import schemas
@@ -397,6 +399,15 @@ def issue(client: FlaskClient, filled: Filled, batch=None, who="producer_a", **b
     assert response.status_code == 201, response.json
     assert response.json is not None
     return response.json[0]
+
+
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
+def qr_texts(image: Image.Image) -> list[str]:
+    """What the QR codes in `image` say, in reading order. QR only: a scan for every format now and then
+    reads a few of a QR code's modules as a short 1D barcode too."""
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=_QR_ONLY)]
 
 
 # --- the text fields of every record kind, from the API schemas ----------------------------------
