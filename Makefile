@@ -30,10 +30,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/pytest
 
-## lint: ruff (rules and formatting) and the import-layer contracts
+## lint: ruff (rules and formatting), mypy (strict on the pure code) and the import-layer contracts
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 check: lint test

@@ -23,7 +23,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-class SessionUser(UserMixin):  # type: ignore[misc]
+class SessionUser(UserMixin):  # type: ignore[misc]  # Flask-Login ships no type hints
     """What Flask-Login keeps in the session: only the user id."""
 
     def __init__(self, user_id: int) -> None:
@@ -72,7 +72,7 @@ def require_actor() -> Actor:
     return actor
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
@@ -86,8 +86,8 @@ def login() -> ResponseReturnValue:
         try:
             user = accounts.authenticate_password(
                 get_session(),
-                form.email.data,
-                form.password.data,
+                form.email.data or "",  # never empty once validated (DataRequired)
+                form.password.data or "",
                 max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
                 lockout=dt.timedelta(minutes=float(current_app.config["LOGIN_LOCKOUT_MINUTES"])),
             )
@@ -102,7 +102,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
-@login_required  # type: ignore[misc]
+@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type hints
 def logout() -> ResponseReturnValue:
     """Sign out and forget the session."""
     logout_user()

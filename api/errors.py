@@ -73,7 +73,7 @@ def _field_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return dict(messages)
 
 
-class Api(flask_smorest.Api):  # type: ignore[misc]
+class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     """flask-smorest's Api, speaking problem+json for errors in responses and in the spec."""
 
     ERROR_SCHEMA = ProblemSchema
@@ -101,7 +101,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     An error that carries its own response (the login form's 429 page) keeps it.
     """
     if error.response is not None:
-        return error.response  # type: ignore[return-value]
+        return error.response  # type: ignore[return-value]  # typed as werkzeug's Response; ours are Flask's
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}  # keeps Allow, WWW-Authenticate
     data = getattr(error, "data", None)
     errors = _field_errors(data)

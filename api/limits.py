@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import cast
 
 from flask import Blueprint, Flask, Response, current_app
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
@@ -32,7 +34,7 @@ def init_app(app: Flask) -> Limiter:
 def limit_login(app: Flask) -> None:
     """Put ``LOGIN_RATE_LIMIT`` on ``POST /login`` (once the login view is registered)."""
     login_rate: Callable[[], str] = lambda: current_app.config["LOGIN_RATE_LIMIT"]  # noqa: E731
-    view = app.view_functions["auth.login"]
+    view = cast("Callable[..., ResponseReturnValue]", app.view_functions["auth.login"])  # not an async view
     app.view_functions["auth.login"] = limiter_of(app).limit(
         login_rate, methods=["POST"], on_breach=_login_refused, scope="login"
     )(view)

@@ -76,7 +76,7 @@ class DashboardArgs(f.Strict):
     as_of = fields.Date(metadata={"description": "The day to measure waiting from (default today)."})
 
 
-_MILESTONE_DATES = {key: fields.Date(allow_none=True) for key in programmes.MILESTONES}
+_MILESTONE_DATES: dict[str, fields.Field[Any]] = {key: fields.Date(allow_none=True) for key in programmes.MILESTONES}
 
 
 class ParticipantProgress(Schema):
@@ -231,7 +231,7 @@ _BAR_WIDTH = 420
 
 
 @web.get("/coordinator")
-@login_required  # type: ignore[misc]
+@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type hints
 def dashboard_page() -> str:
     """The dashboard of one programme: funnel drawn as inline SVG, workload, stuck businesses."""
     session, actor = get_session(), require_actor()

@@ -61,5 +61,6 @@ def init_app(app: Flask) -> None:
     if proxies:
         # The client address (for rate limits), the scheme (for HSTS and Secure cookies) and the host
         # come from the last `proxies` X-Forwarded-* values; anyone could forge them without a proxy.
+        # Replacing wsgi_app is Flask's documented way to add middleware, which mypy reads as a method assignment.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.after_request(set_headers)

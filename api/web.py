@@ -483,12 +483,12 @@ def submit_product(product_id: int) -> ResponseReturnValue:
     return redirect(
         url_for("web.pendamping_business", business_id=business)
         if business in actor.assigned
-        else url_for(HOMES[actor.role])
+        else url_for(HOMES[actor.role] if actor.role else "home.index")
     )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required  # type: ignore[misc]
+@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type hints
 def password() -> ResponseReturnValue:
     """Change one's own password (the old one is asked again)."""
     errors: dict[str, Any] = {}

@@ -74,9 +74,9 @@ from traceability.service.businesses import create_business
 from traceability.vocabulary import Role
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the generated EPCIS document is the crash-safety tests' own
+sys.path.insert(0, str(ROOT))  # the generated EPCIS document is the tests' own (the crash-safety tests send it)
 
-from tests.integration.test_crash_safety import epcis_document  # noqa: E402
+from tests.helpers import epcis_document  # noqa: E402
 
 EXAMPLE = ROOT / "tests" / "data" / "examples" / "rendang-ok.json"
 ACTOR = Actor.operator("bench")

@@ -1,6 +1,6 @@
 """SQLAlchemy models: tables, constraints and relationships, and nothing else."""
 
-from models.base import Base
+from models.base import Base, table_of
 from models.journal import IdempotencyRecord, JournalEntry, JournalHead
 from models.people import ApiToken, Business, PendampingAssignment, User
 from models.production import (
@@ -72,4 +72,5 @@ __all__ = [
     "TransportItem",
     "User",
     "VerificationCode",
+    "table_of",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -68,11 +68,24 @@ class Base(DeclarativeBase):
     }
 
 
+def table_of(model: type[Base]) -> sa.Table:
+    """The table `model` maps, for Core statements (the ORM types ``__table__`` as any selectable)."""
+    table = model.__table__
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} maps {table!r}, not a table")
+    return table
+
+
 class Versioned:
     """Mixin: an optimistic-lock version counter, so concurrent edits cannot silently overwrite."""
 
     version: Mapped[int] = mapped_column(default=1)
 
+    if TYPE_CHECKING:
+        # Declared by each versioned model: an integer key, and (by the time the directive below runs) its table.
+        id: Mapped[int]
+        __table__: ClassVar[sa.FromClause]
+
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        return {"version_id_col": cls.__table__.c.version}

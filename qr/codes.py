@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from qr import digital_link
 from qr.signing import Claims, PublicKeys, SignatureError
 
-__all__ = ["SignedCode", "new_code", "read_url", "short_url", "signed_url", "verify_url"]
+# Claims and SignatureError too: what signed_url takes and the readers raise.
+__all__ = ["Claims", "SignatureError", "SignedCode", "new_code", "read_url", "short_url", "signed_url", "verify_url"]
 
 CODE_BYTES = 10  # 80 random bits: the issue asks for at least 64
 _CODE = re.compile(r"^[a-z2-7]{16}$")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -16,10 +17,8 @@ ERROR_CORRECTION = ERROR_CORRECT_M
 BORDER = 4  # the quiet zone the QR specification requires
 
 
-def _code(payload: str, box_size: int, image_factory: type | None = None) -> qrcode.QRCode:  # type: ignore[type-arg]
-    code = qrcode.QRCode(
-        error_correction=ERROR_CORRECTION, box_size=box_size, border=BORDER, image_factory=image_factory
-    )
+def _code(payload: str, box_size: int) -> qrcode.QRCode[Any]:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, box_size=box_size, border=BORDER)
     code.add_data(payload)
     code.make(fit=True)
     return code
@@ -31,7 +30,7 @@ def qr_version(payload: str) -> int:
     >>> qr_version("https://trace.example/v/abcdefghijklmnop")
     3
     """
-    return int(_code(payload, 1).version)
+    return _code(payload, 1).version
 
 
 @functools.lru_cache(maxsize=4096)
@@ -45,6 +44,6 @@ def png(payload: str, box_size: int = 8) -> bytes:
 @functools.lru_cache(maxsize=4096)
 def svg(payload: str, box_size: int = 10) -> bytes:
     """A standalone SVG (one path) of `payload`; scales to any print size."""
-    image = _code(payload, box_size, qrcode.image.svg.SvgPathImage).make_image()
-    data: bytes = image.to_string(encoding="utf-8")
+    image = _code(payload, box_size).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    data: bytes = image.to_string(encoding="utf-8")  # the stubs leave its return type open
     return data

@@ -6,13 +6,7 @@ template file; PostgreSQL tests truncate every table between tests.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,23 +18,20 @@ from sqlalchemy.orm import Session
 from api import create_app
 from api.db import make_engine
 from api.migrate import upgrade
-from models import Base
-from traceability.journal import GENESIS
-from traceability.service import accounts, businesses, programmes
-from traceability.service.access import Actor
-from traceability.vocabulary import ProgrammeMode, Role
-
-EXAMPLES = Path(__file__).parent / "data" / "examples"
-EXAMPLE_NAMES = ["rendang-ok", "kue-lapis-gelatin", "otak-otak-shared-line"]
-POSTGRES_URL = os.environ.get("HALAL_TRACE_TEST_DATABASE_URL")
-OPERATOR = Actor.operator("test")
-ASSESSMENT_DAY = "2025-11-24"
-
-
-def example(name: str) -> dict[str, Any]:
-    """A shared example dossier, as parsed JSON."""
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
-    return data
+from tests.helpers import (
+    ASSESSMENT_DAY,
+    POSTGRES_URL,
+    Filled,
+    World,
+    build_filled,
+    build_world,
+    pg_restore,
+    pg_snapshot,
+    reset_postgres,
+    restore,
+    snapshot,
+)
+from traceability.service import accounts
 
 
 @pytest.fixture(autouse=True)
@@ -68,47 +59,6 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _all_tables() -> str:
-    return ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-
-
-def reset_postgres(url: str) -> None:
-    """Empty every table, as a fresh migration leaves it (the journal head row included)."""
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
-        connection.execute(
-            sa.text("INSERT INTO journal_head (id, last_seq, last_hash) VALUES (1, 0, :g)"), {"g": GENESIS}
-        )
-    engine.dispose()
-
-
-def pg_snapshot(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table (PostgreSQL test data is small), to put back with :func:`pg_restore`."""
-    with engine.connect() as connection:
-        return {
-            t.name: [dict(r._mapping) for r in connection.execute(sa.select(t))] for t in Base.metadata.sorted_tables
-        }
-
-
-def pg_restore(engine: sa.Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Replace the database's rows with a snapshot, sequences included (much faster than rebuilding it)."""
-    tables = Base.metadata.sorted_tables
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
-        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))  # product <-> certificate keys
-        for table in tables:
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
-            if "id" in table.c and table.c.id.autoincrement is not False:
-                connection.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                        f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                    )
-                )
-
-
 @pytest.fixture(scope="session")
 def shared_engine(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
     """One engine for the whole run: SQLAlchemy caches compiled statements per engine."""
@@ -118,24 +68,6 @@ def shared_engine(migrated_template: str, tmp_path_factory: pytest.TempPathFacto
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'halal-trace.sqlite'}")
     yield engine
     engine.dispose()
-
-
-def restore(engine: sa.Engine, template: str) -> None:
-    """Put a SQLite template file behind `engine` (closing its connections first)."""
-    engine.dispose()
-    target = Path(str(engine.url.database))
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(template, target)
-
-
-def snapshot(engine: sa.Engine, destination: Path) -> str:
-    """Copy the database behind `engine` to a template file (SQLite)."""
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    shutil.copyfile(str(engine.url.database), destination)
-    return str(destination)
 
 
 @pytest.fixture
@@ -190,64 +122,35 @@ def session(app: Flask) -> Iterator[Session]:
         yield session
 
 
-@dataclass
-class World:
-    """Two businesses and a user with a token for every role the authorisation table names."""
-
-    business_a: int
-    business_b: int
-    programme: int = 0  # run by the coordinator, with business A in it
-    tokens: dict[str, str] = field(default_factory=dict)
-    users: dict[str, int] = field(default_factory=dict)
-
-    def auth(self, who: str) -> dict[str, str]:
-        """Headers that authenticate as `who` (anonymous sends none)."""
-        return {} if who == "anonymous" else {"Authorization": f"Bearer {self.tokens[who]}"}
-
-
-BUSINESS_A = {"name": "Rendang Bundo", "nib": "1208230044517", "scale": "small", "annual_turnover_idr": 900_000_000}
-BUSINESS_B = {"name": "Otak-Otak Cik Ani", "nib": "9120216648390", "scale": "micro", "annual_turnover_idr": 200_000_000}
-ROLES = ["anonymous", "producer_a", "producer_b", "pendamping_a", "pendamping_other", "auditor", "admin", "coordinator"]
-# Each signed-in person of the world: their role and the NIB of the business they belong to or follow.
-PEOPLE: dict[str, tuple[Role, str | None]] = {
-    "producer_a": (Role.PRODUCER, str(BUSINESS_A["nib"])),
-    "producer_b": (Role.PRODUCER, str(BUSINESS_B["nib"])),
-    "pendamping_a": (Role.PENDAMPING, str(BUSINESS_A["nib"])),
-    "pendamping_other": (Role.PENDAMPING, None),
-    "auditor": (Role.AUDITOR, None),
-    "admin": (Role.ADMIN, None),
-    "coordinator": (Role.COORDINATOR, None),
-}
-
-
 @pytest.fixture
 def world(session: Session) -> World:
     return build_world(session)
 
 
-def build_world(session: Session) -> World:
-    """Create the two businesses and a user with a token for every role."""
-    a = businesses.create_business(session, OPERATOR, BUSINESS_A)
-    b = businesses.create_business(session, OPERATOR, BUSINESS_B)
-    world = World(business_a=a.id, business_b=b.id)
-    for who, (role, nib) in PEOPLE.items():
-        user, _ = accounts.create_user(
-            session, OPERATOR, email=f"{who}@test.id", role=role, business_nib=nib, password="correct horse battery"
-        )
-        _, token = accounts.create_token(session, OPERATOR, user=user)
-        world.users[who], world.tokens[who] = user.id, token
-    programme = programmes.create_programme(
-        session,
-        OPERATOR,
-        {
-            "name": "Pendampingan Halal PLUT Batam",
-            "organiser": "PLUT Batam",
-            "starts_on": dt.date(2025, 8, 4),
-            "coordinator": world.users["coordinator"],
-        },
-    )
-    programmes.add_participant(
-        session, OPERATOR, programme.id, a.id, ProgrammeMode.IN_PERSON, world.users["pendamping_a"]
-    )
-    world.programme = programme.id
-    return world
+@pytest.fixture(scope="session")
+def filled_template(
+    shared_app: Flask, shared_engine: sa.Engine, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, Filled]:
+    """Build the filled database once (imports and assessments of two dossiers cost ~0.4 s) and put a
+    copy back for each test: a file copy on SQLite, a row snapshot on PostgreSQL."""
+    if POSTGRES_URL:
+        reset_postgres(migrated_template)
+    else:
+        restore(shared_engine, migrated_template)
+    with shared_app.extensions["db_sessionmaker"]() as session:
+        data = build_filled(session)
+    if POSTGRES_URL:
+        return pg_snapshot(shared_engine), data
+    return snapshot(shared_engine, tmp_path_factory.mktemp("filled") / "filled.sqlite"), data
+
+
+@pytest.fixture
+def filled(app: Flask, session: Session, filled_template: tuple[Any, Filled]) -> Filled:
+    """The two businesses of `world`, each filled from an example dossier, on a fresh copy of the database."""
+    saved, data = filled_template
+    session.close()
+    if POSTGRES_URL:
+        pg_restore(app.extensions["db_engine"], saved)
+    else:
+        restore(app.extensions["db_engine"], saved)
+    return data

@@ -12,9 +12,9 @@ import networkx as nx
 PACKAGES = ("api", "models", "qr", "traceability")
 
 
-def _import_graph(*packages: str) -> nx.DiGraph:
+def _import_graph(*packages: str) -> nx.DiGraph[str]:
     imports = grimp.build_graph(*packages, cache_dir=None)
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for module in imports.modules:
         graph.add_node(module)
         graph.add_edges_from((module, imported) for imported in imports.find_modules_directly_imported_by(module))

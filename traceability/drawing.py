@@ -33,7 +33,7 @@ def node_label(node: str, data: Mapping[str, Any]) -> str:
     return node
 
 
-def _layers(graph: nx.DiGraph) -> list[list[str]]:
+def _layers(graph: nx.DiGraph[str]) -> list[list[str]]:
     order = list(nx.topological_sort(graph))
     rank: dict[str, int] = {}
     for node in order:  # as early as possible: the longest path from a source
@@ -63,7 +63,7 @@ def _layers(graph: nx.DiGraph) -> list[list[str]]:
     return layers
 
 
-def svg(graph: nx.DiGraph, severity: Mapping[str, Severity], *, title: str = "") -> str:
+def svg(graph: nx.DiGraph[str], severity: Mapping[str, Severity], *, title: str = "") -> str:
     """The graph as an SVG document; each node is a ``<g class="node sev-…" data-node="lot:3">``.
 
     `severity` gives the worst finding on each node; nodes without one are drawn as ``ok``.

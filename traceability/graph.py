@@ -73,7 +73,7 @@ def parse_node(value: str) -> tuple[str, int]:
     return kind, int(key)
 
 
-def require_acyclic(graph: nx.DiGraph) -> None:
+def require_acyclic(graph: nx.DiGraph[str]) -> None:
     """Refuse a graph in which something would be its own ingredient.
 
     Raises
@@ -105,7 +105,7 @@ _SUMMARY = {
 }
 
 
-def hide_foreign(graph: nx.DiGraph, can_read: Callable[[int], bool]) -> None:
+def hide_foreign(graph: nx.DiGraph[str], can_read: Callable[[int], bool]) -> None:
     """Reduce the records of businesses the caller may not read to a summary, in place.
 
     Their batches keep product, lot code and business; their steps and lots keep only their type and
@@ -122,7 +122,7 @@ def hide_foreign(graph: nx.DiGraph, can_read: Callable[[int], bool]) -> None:
     >>> dict(G.nodes(data=True))
     {'lot:1': {'type': 'lot', 'business': 2, 'summary': True}}
     """
-    for node, data in list(graph.nodes(data=True)):
+    for node, data in list(graph.nodes.items()):
         business = data.get("business")
         if business is None or can_read(business):
             continue
@@ -135,7 +135,7 @@ def hide_foreign(graph: nx.DiGraph, can_read: Callable[[int], bool]) -> None:
         data.update(type=kind, **kept, summary=True)
 
 
-def upstream_of(graph: nx.DiGraph, node: str) -> set[str]:
+def upstream_of(graph: nx.DiGraph[str], node: str) -> set[str]:
     """Return every node `node` is made of or caused by, directly or not (not `node` itself).
 
     Raises
@@ -154,7 +154,9 @@ def upstream_of(graph: nx.DiGraph, node: str) -> set[str]:
     return set(nx.ancestors(graph, node))
 
 
-def paths_from(graph: nx.DiGraph, root: str, targets: Iterable[str], *, upstream: bool = True) -> dict[str, list[str]]:
+def paths_from(
+    graph: nx.DiGraph[str], root: str, targets: Iterable[str], *, upstream: bool = True
+) -> dict[str, list[str]]:
     """Return one shortest path between `root` and each reachable target, as the auditor reads it.
 
     Upstream paths run from the root back to the cause (``batch -> step -> lot -> material``); downstream
@@ -181,7 +183,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def graph_json(graph: nx.DiGraph, root: str, *, upstream: bool = True) -> dict[str, Any]:
+def graph_json(graph: nx.DiGraph[str], root: str, *, upstream: bool = True) -> dict[str, Any]:
     """Return the graph as plain JSON data: sorted nodes and edges, and the path from `root` to each node.
 
     Examples
@@ -193,7 +195,7 @@ def graph_json(graph: nx.DiGraph, root: str, *, upstream: bool = True) -> dict[s
     >>> graph_json(G, "batch:1")["edges"]
     [{'source': 'step:1', 'target': 'batch:1', 'kind': 'generated'}]
     """
-    nodes = [{"id": n, **_plain(data)} for n, data in sorted(graph.nodes(data=True))]
+    nodes = [{"id": n, **_plain(data)} for n, data in sorted(graph.nodes.items())]
     edges = [{"source": a, "target": b, **_plain(data)} for a, b, data in sorted(graph.edges(data=True))]
     paths = paths_from(graph, root, graph.nodes, upstream=upstream) if root in graph else {}
     return {"root": root, "nodes": nodes, "edges": edges, "paths": dict(sorted(paths.items()))}

@@ -7,27 +7,12 @@ import sqlalchemy as sa
 
 from api.cli import cli
 from models import Assessment, Batch, Certificate, JournalEntry, MaterialLot
-from tests.conftest import EXAMPLES, OPERATOR, example
+from tests.helpers import EXAMPLES, OPERATOR, example, final_batch, stored
 from traceability.formats.dossier import load_dossier
 from traceability.rules.engine import assess
 from traceability.service import assessments, dossiers
 
 DESIGN_KEYS = {"product", "as_of", "ruleset", "verdict", "status", "findings", "self_declare"}
-
-
-def final_batch(session, business_id):
-    consumed = (
-        sa.select(sa.literal(1))
-        .where(sa.text("step_input.batch_id = batch.id"))
-        .select_from(sa.table("step_input"))
-        .exists()
-    )
-    return session.scalar(sa.select(Batch).where(Batch.business_id == business_id, ~consumed))
-
-
-def stored(session, batch_id):
-    session.expire_all()
-    return session.scalar(sa.select(Assessment).where(Assessment.batch_id == batch_id))
 
 
 def test_a_stored_batch_has_the_design_shape_with_stored_ids(client, filled, session):

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 
 from models import ApiToken, Review, User, VerificationCode
 from qr.codes import new_code
-from tests.api.conftest import PATCH_BODIES, Filled, create_bodies
-from tests.conftest import OPERATOR, PEOPLE, ROLES, example
+from tests.helpers import OPERATOR, PATCH_BODIES, PEOPLE, ROLES, WEB_PAGES, Filled, create_bodies, example
 from traceability.service import accounts, businesses, evidence, reviews, verification
 from traceability.service.access import HOLDERS, Capability
 from traceability.service.records import KINDS
@@ -103,27 +102,6 @@ def _revoke_token(who: str) -> int:
 
 _item_write = _on_a(Capability.WRITE_RECORDS, 200)
 _collection_post = _holders(Capability.WRITE_RECORDS, 201)  # each producer into their own business
-
-# Each people's page with the capability its gate asks for (None: any signed-in user).
-WEB_GATES: dict[tuple[str, str], Capability | None] = {
-    (rule, method): capability
-    for rule, methods, capability in (
-        ("/producer", ["GET"], Capability.WRITE_RECORDS),
-        ("/pendamping", ["GET"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
-        ("/auditor", ["GET"], Capability.REVIEW),
-        ("/admin", ["GET"], Capability.MANAGE_USERS),
-        ("/producer/<kind>/new", ["GET", "POST"], Capability.WRITE_RECORDS),
-        ("/producer/import", ["GET", "POST"], Capability.WRITE_RECORDS),
-        ("/producer/import/template.csv", ["GET"], Capability.WRITE_RECORDS),
-        ("/producer/products/<int:product_id>/submit", ["POST"], Capability.SUBMIT_FOR_REVIEW),
-        ("/pendamping/businesses/<int:business_id>", ["GET", "POST"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
-        ("/auditor/reviews/<int:review_id>", ["GET", "POST"], Capability.REVIEW),
-        ("/journal/products/<int:product_id>", ["GET"], Capability.READ_RECORDS),
-        ("/account/password", ["GET", "POST"], None),
-    )
-    for method in methods
-}
-WEB_PAGES = list(WEB_GATES)
 
 
 def expected() -> dict[tuple[str, str], object]:

@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 
 from models import Certificate, JournalEntry
-from tests.api.test_assessments import final_batch, stored
-from tests.conftest import OPERATOR, example
+from tests.helpers import OPERATOR, example, final_batch, stored
 from traceability.service import dossiers
 
 REVOCATION = {"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi ditemukan"}

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from api.cli import cli
 from models import JournalEntry, ProgrammeParticipant
-from tests.conftest import EXAMPLES, OPERATOR, POSTGRES_URL
+from tests.helpers import EXAMPLES, OPERATOR, POSTGRES_URL
 from traceability.service import programmes
 
 ROOT = Path(__file__).resolve().parents[2]

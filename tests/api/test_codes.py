@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import zxingcpp
 from PIL import Image
 
 from models import Batch, Certificate, JournalEntry, MaterialLot, Product
 from qr import codes
 from qr.signing import KeyRing, PublicKeys
-from tests.api.conftest import approve
-
-
-def issue(client, filled, batch=None, who="producer_a", **body):
-    response = client.post(
-        f"/api/v1/batches/{batch or filled.own['batches']}/codes", json=body, headers=filled.auth(who)
-    )
-    assert response.status_code == 201, response.json
-    return response.json[0]
+from tests.helpers import approve, issue, qr_texts
 
 
 def share_kitchen_with_pork(client, filled):
@@ -42,7 +33,7 @@ def final_batch(session, filled):
 
 
 def decode(png: bytes) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    return qr_texts(Image.open(io.BytesIO(png)))
 
 
 def test_issued_code_is_a_signed_digital_link_that_decodes_from_its_png_and_svg(client, filled, session, app):
@@ -311,7 +302,7 @@ def test_label_sheet_codes_decode_to_the_urls_that_land_on_the_consumer_page(cli
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
     page = pypdfium2.PdfDocument(pdf.data)[0].render(scale=150 / 72).to_pil()
-    found = [r.text for r in zxingcpp.read_barcodes(page)]
+    found = qr_texts(page)
     assert sorted(found) == sorted([first["url"]] * 12 + [second["url"]] * 12)
     landed = client.get(found[0].removeprefix("https://trace.test"))
     assert landed.status_code == 200

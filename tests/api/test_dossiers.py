@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from models import Product
-from tests.conftest import example
+from tests.helpers import example
 
 
 def test_producer_imports_a_dossier_and_exports_it_back(client, world):

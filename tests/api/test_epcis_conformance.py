@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import MaterialLot
-from tests.api.test_provenance import _last_batch
+from tests.helpers import last_batch
 from traceability.errors import InvalidInputError
 from traceability.formats.epcis import read_document
 from traceability.formats.event_hash import event_hash
@@ -160,7 +160,7 @@ def test_event_hash_changes_when_a_hashed_field_changes():
 def test_bad_master_data_is_refused_naming_the_attribute(client, filled, session):
     document = json.loads(
         client.get(
-            f"/api/v1/batches/{_last_batch(session, filled.world.business_a)}/epcis", headers=filled.auth("auditor")
+            f"/api/v1/batches/{last_batch(session, filled.world.business_a)}/epcis", headers=filled.auth("auditor")
         ).data
     )
     vocabularies = document["epcisHeader"]["epcisMasterData"]["vocabularyList"]

@@ -11,38 +11,20 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from marshmallow import Schema, fields, validate
 
-from api import guards, schemas
+from api import guards
 from models import JournalEntry
-from tests.api.conftest import MODELS, create_bodies
-from tests.conftest import example
+from tests.helpers import MODELS, SCHEMAS, FieldPath, create_bodies, example, free_text, text_fields
 from traceability.service.records import KINDS
 
 # --- the text fields of every record kind, from the schemas -----------------------------------
 
-Path = tuple[str | int, ...]
 
-
-def text_fields(schema: Schema | type[Schema], prefix: Path = ()) -> Iterator[tuple[Path, fields.Field]]:
-    """Every string field of `schema`, nested objects and lists included, with its path in a body."""
-    instance = schema() if isinstance(schema, type) else schema
-    for name, field in instance.fields.items():
-        key = field.data_key or name
-        inner = field.inner if isinstance(field, fields.List) else field
-        path = (*prefix, key, 0) if isinstance(field, fields.List) else (*prefix, key)
-        if isinstance(inner, fields.String):
-            yield path, inner
-        elif isinstance(inner, fields.Nested):
-            yield from text_fields(inner.schema, path)
-
-
-def set_at(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
+def set_at(body: dict[str, Any], path: FieldPath, value: Any) -> dict[str, Any]:
     """A copy of `body` with `value` at `path`, making the objects and one-item lists on the way."""
     body = copy.deepcopy(body)
     node: Any = body
@@ -63,26 +45,14 @@ def set_at(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
     return body
 
 
-def errors_at(errors: dict[str, Any], path: Path) -> Any:
+def errors_at(errors: dict[str, Any], path: FieldPath) -> Any:
     node: Any = errors
     for part in path:
         node = node[str(part)]
     return node
 
 
-def max_length(field: fields.Field) -> int | None:
-    """The length limit of a free-text field; None for fields with a format (regexp, NIB, GTIN, enum)."""
-    if any(not isinstance(v, validate.Length) for v in field.validators):
-        return None
-    return next((v.max for v in field.validators if isinstance(v, validate.Length)), None)
-
-
-def record_schema(kind: str) -> type[Schema]:
-    return schemas.record_schemas(kind)[0]
-
-
 WRITES = [(kind, f"/api/v1/{kind}") for kind in KINDS] + [("businesses", "/api/v1/businesses")]
-SCHEMAS = {**{kind: record_schema(kind) for kind in KINDS}, "businesses": schemas.BusinessIn}
 FIELD_CASES = [(kind, path) for kind, _ in WRITES for path, _ in text_fields(SCHEMAS[kind])]
 
 
@@ -335,16 +305,6 @@ PAYLOADS = [
     "Robert'); --",
 ]
 SHORT = "<i>{{7*7}}</i>"  # for fields too short for the payloads (a unit has 20 characters)
-
-
-def free_text(kind: str) -> list[tuple[str, int]]:
-    """Top-level free-text fields of a record kind and their length limits."""
-    found = []
-    for path, field in text_fields(SCHEMAS[kind]):
-        limit = max_length(field)
-        if len(path) == 1 and limit is not None:
-            found.append((str(path[0]), limit))
-    return found
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -5,7 +5,7 @@ import re
 import jsonschema
 import pytest
 
-from tests.conftest import EXAMPLE_NAMES, example
+from tests.helpers import EXAMPLE_NAMES, example
 
 
 def test_openapi_documents_every_api_route_with_problem_json_errors(client, app):

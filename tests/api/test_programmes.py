@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import JournalEntry, ProductListing, ProgrammeParticipant
-from tests.api.conftest import approve
+from tests.helpers import PASSWORD, approve
 from traceability.service.programmes import MILESTONES
 
-PASSWORD = "correct horse battery"  # build_world's password for every user
 TOKOPEDIA = "https://www.tokopedia.com/rendangbundo/rendang-daging-250g"
 
 

@@ -12,8 +12,8 @@ import jsonschema
 import sqlalchemy as sa
 from prov.model import ProvDocument
 
-from models import Batch, MaterialLot
-from tests.conftest import OPERATOR, example
+from models import MaterialLot
+from tests.helpers import OPERATOR, example, last_batch
 from traceability.service import businesses, dossiers, exchange
 from traceability.service.access import Actor
 from traceability.vocabulary import Role
@@ -25,12 +25,8 @@ def _schema(name: str) -> dict:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-def _last_batch(session, business_id: int) -> int:
-    return session.scalar(sa.select(Batch.id).where(Batch.business_id == business_id).order_by(Batch.id.desc()))
-
-
 def test_upstream_trace_reaches_lots_materials_and_suppliers(client, filled, session):
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
 
     body = client.get(f"/api/v1/batches/{batch}/trace", headers=filled.auth("producer_a")).json
 
@@ -45,7 +41,7 @@ def test_upstream_trace_reaches_lots_materials_and_suppliers(client, filled, ses
 
 
 def test_depth_limits_the_trace_and_bad_depth_names_the_field(client, filled, session):
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
 
     shallow = client.get(f"/api/v1/batches/{batch}/trace?depth=0", headers=filled.auth("auditor")).json
     bad = client.get(f"/api/v1/batches/{batch}/trace?depth=-1", headers=filled.auth("auditor"))
@@ -69,8 +65,8 @@ def test_lot_impact_lists_downstream_batches_with_counts(client, filled, session
 
 def _sell_b_batch_to_a(client, filled, session) -> tuple[int, int, int]:
     """Make one lot in A's final batch be B's batch: return (A's batch, the lot, B's batch)."""
-    a_batch = _last_batch(session, filled.world.business_a)
-    b_batch = _last_batch(session, filled.world.business_b)
+    a_batch = last_batch(session, filled.world.business_a)
+    b_batch = last_batch(session, filled.world.business_b)
     trace = client.get(f"/api/v1/batches/{a_batch}/trace", headers=filled.auth("auditor")).json
     lot = min(int(n["id"].split(":")[1]) for n in trace["nodes"] if n["type"] == "lot")
     session.get(MaterialLot, lot).source_batch_id = b_batch
@@ -148,7 +144,7 @@ def test_certificate_impact_reaches_the_batches_of_lots_it_covers(client, filled
 
 
 def test_epcis_export_validates_against_the_official_schema(client, filled, session):
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
 
     response = client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor"))
 
@@ -164,7 +160,7 @@ def test_epcis_export_validates_against_the_official_schema(client, filled, sess
 
 
 def test_prov_export_validates_with_prov_and_the_schema(client, filled, session):
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
 
     document = json.loads(client.get(f"/api/v1/batches/{batch}/prov", headers=filled.auth("producer_a")).data)
 
@@ -176,7 +172,7 @@ def test_prov_export_validates_with_prov_and_the_schema(client, filled, session)
 
 
 def test_trace_csv_has_one_row_per_tracking_event(client, filled, session):
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
 
     response = client.get(f"/api/v1/batches/{batch}/trace.csv", headers=filled.auth("producer_a"))
 
@@ -188,7 +184,7 @@ def test_trace_csv_has_one_row_per_tracking_event(client, filled, session):
 
 
 def test_epcis_export_captures_back_losslessly(client, filled, session):
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
     first = json.loads(client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor")).data)
     # The same records captured into a fresh business with the same identity give the same document.
     original = {"id": filled.world.business_a}
@@ -258,7 +254,7 @@ def test_epcis_export_expands_as_json_ld_with_the_official_context(client, fille
         assert url == "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
         return {"contextUrl": None, "documentUrl": url, "document": context}
 
-    batch = _last_batch(session, filled.world.business_a)
+    batch = last_batch(session, filled.world.business_a)
     document = json.loads(client.get(f"/api/v1/batches/{batch}/epcis", headers=filled.auth("auditor")).data)
 
     expanded = jsonld.expand(document, {"documentLoader": offline})
@@ -299,7 +295,7 @@ def test_impact_counts_live_verification_codes_of_the_batches_reached(client, fi
 
 
 def test_a_captured_receipt_can_name_another_business_batch_and_the_trace_crosses(client, filled, session):
-    b_batch = _last_batch(session, filled.world.business_b)
+    b_batch = last_batch(session, filled.world.business_b)
     exported = json.loads(client.get(f"/api/v1/batches/{b_batch}/epcis", headers=filled.auth("producer_b")).data)
     made = [e for e in exported["epcisBody"]["eventList"] if e["type"] == "TransformationEvent"]
     b_class = next(q["epcClass"] for e in made for q in e["outputQuantityList"])

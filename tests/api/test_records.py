@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import JournalEntry, MaterialLot, ProductionStep
-from tests.api.conftest import MODELS, PATCH_BODIES, create_bodies
+from tests.helpers import MODELS, PATCH_BODIES, create_bodies
 
 KINDS = list(MODELS)
 

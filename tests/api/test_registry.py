@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from api.cli import cli
 from models import Business, BusinessSearchToken, JournalEntry
-from tests.conftest import OPERATOR, example
+from tests.helpers import OPERATOR, example
 from traceability.service import dossiers, journal
 
 HEADER = "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"

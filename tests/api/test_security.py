@@ -15,8 +15,7 @@ from api import create_app, limits
 from api.cli import cli
 from api.config import cookie_settings
 from models import JournalEntry, User
-from tests.api.test_codes import issue
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR, issue
 from traceability.service import accounts
 from traceability.vocabulary import Role
 

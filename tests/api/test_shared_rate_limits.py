@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_codes import issue
+from tests.helpers import issue
 
 REDIS_URL = os.environ.get("HALAL_TRACE_TEST_REDIS_URL")
 LIMIT = 6

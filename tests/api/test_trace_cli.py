@@ -7,7 +7,7 @@ import json
 import pytest
 
 from api.cli import cli
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 
 @pytest.fixture

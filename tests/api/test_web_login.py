@@ -5,7 +5,7 @@ import re
 import pytest
 
 from api.app import API_BLUEPRINTS
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.service import accounts
 from traceability.vocabulary import Role
 

@@ -18,8 +18,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from models import Review
-from tests.e2e.test_consumer_page import ARTIFACTS, CHROMIUM, FLAGS, live  # noqa: F401
-from tests.e2e.test_workflows import PASSWORD
+from tests.helpers import ARTIFACTS, CHROMIUM, FLAGS, PASSWORD
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
 
@@ -65,7 +64,7 @@ class Watcher:
 
 
 @pytest.fixture
-def marketplace(live):  # noqa: F811
+def marketplace(live):
     """A listing page on another origin (another port) that frames the embed card and the sign-in page."""
     frames: dict[str, str] = {}
 
@@ -103,9 +102,9 @@ def _sign_in(page, watcher: Watcher, live_url: str, role: str) -> None:
 
 
 def test_pages_render_without_policy_violations_and_the_graph_still_responds(
-    live,  # noqa: F811
+    live,
     marketplace,
-    client,  # noqa: F811
+    client,
     filled,
     session,
 ):

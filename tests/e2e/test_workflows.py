@@ -12,12 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from models import Material, Review
-from tests.e2e.test_consumer_page import ARTIFACTS, CHROMIUM, FLAGS, live  # noqa: F401
+from tests.helpers import ARTIFACTS, CHROMIUM, FLAGS, PASSWORD
 from traceability.service import spreadsheet
 from traceability.vocabulary import ReviewState
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
-PASSWORD = "correct horse battery"
 
 
 def _sign_in(browser, live_url: str, role: str, outside: list[str]):
@@ -38,7 +37,7 @@ def _save(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_review_approval_reaches_the_consumer_page(live, client, filled, session):  # noqa: F811
+def test_review_approval_reaches_the_consumer_page(live, client, filled, session):
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
@@ -103,9 +102,9 @@ def test_review_approval_reaches_the_consumer_page(live, client, filled, session
 
 
 def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
-    live,  # noqa: F811
+    live,
     filled,
-    session,  # noqa: F811
+    session,
     tmp_path,
 ):
     from playwright.sync_api import sync_playwright

@@ -35,7 +35,7 @@ from api.db import make_engine
 from api.migrate import alembic_config, upgrade
 from models import ApiToken, Base, Batch, Certificate, Product, User
 from models.base import UTCDateTime
-from tests.conftest import ASSESSMENT_DAY, EXAMPLE_NAMES, OPERATOR, POSTGRES_URL, example
+from tests.helpers import ASSESSMENT_DAY, EXAMPLE_NAMES, OPERATOR, POSTGRES_URL, example
 from traceability.journal import GENESIS
 from traceability.service import accounts, backup, demo, dossiers, reviews
 from traceability.service.access import actor_for
@@ -163,16 +163,11 @@ def fill(db: Database) -> dict[str, Any]:
         )
         other = session.scalar(sa.select(Product).where(Product.id != product.id).order_by(Product.id))
         assert other is not None
-        rejected = reviews.submit(
-            session,
-            actor_for(
-                session,
-                session.scalar(
-                    sa.select(User).where(User.business_id == other.business_id, User.role == Role.PRODUCER)
-                ),
-            ),
-            other.id,
+        other_producer = session.scalar(
+            sa.select(User).where(User.business_id == other.business_id, User.role == Role.PRODUCER)
         )
+        assert other_producer is not None
+        rejected = reviews.submit(session, actor_for(session, other_producer), other.id)
         reviews.decide(session, actor_for(session, auditor), rejected.id, approve=False, reason="Gelatin tanpa SH.")
         _, producer_token = accounts.create_token(session, OPERATOR, user=producer, name="backup test")
         _, auditor_token = accounts.create_token(session, OPERATOR, user=auditor, name="backup test")
@@ -283,6 +278,7 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path: Path) -> None:
     # A restored database takes new records: sequences continue after the restored keys, tokens still work.
     largest_supplier = max(row[0] for row in rows_1["supplier"])
     assert middle_supplier.status_code == 201, middle_supplier.json
+    assert middle_supplier.json is not None
     assert middle_supplier.json["id"] == largest_supplier + 1
     created = last.app.test_client().post(
         "/api/v1/suppliers",
@@ -290,6 +286,7 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path: Path) -> None:
         headers={"Authorization": f"Bearer {filled['producer_token']}"},
     )
     assert created.status_code == 201, created.json
+    assert created.json is not None
     assert created.json["id"] == largest_supplier + 1
     assert journal_report(last)["ok"]
     assert journal_report(last)["entries"] > entries
@@ -500,7 +497,7 @@ SAMPLE = sa.Table(
     sa.Column("span", sa.Interval),
     sa.Column("note", sa.Text),
 )
-SAMPLE_ROWS = [
+SAMPLE_ROWS: list[dict[str, Any]] = [
     {
         "id": 1,
         "day": dt.date(2025, 11, 24),

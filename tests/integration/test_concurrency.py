@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import JournalEntry, Supplier
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.service import journal, records
 
 

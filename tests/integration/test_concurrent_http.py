@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from models import Certificate, JournalEntry, Supplier
-from tests.conftest import OPERATOR, POSTGRES_URL, example
+from tests.helpers import OPERATOR, POSTGRES_URL, example
 from traceability.service import dossiers, journal
 
 PROBLEM = "application/problem+json"

@@ -34,91 +34,17 @@ import sqlalchemy as sa
 
 from api.db import make_engine
 from models import Base
-from tests.conftest import BUSINESS_A, POSTGRES_URL, example
+from tests.helpers import POSTGRES_URL, epcis_document, example
 
 pytestmark = pytest.mark.crash
 
 ROOT = Path(__file__).resolve().parents[2]
 EPCIS_EVENTS = 10_000  # half receipts, half transformations
 DOSSIER_EXTRA = 2_000  # lots, steps and batches added to an example dossier
-NIB = BUSINESS_A["nib"]
-BASE = f"https://trace.test/epc/{NIB}"
-HT = "urn:halal-trace:"
 SPILLED = 64 * 1024  # bytes of uncommitted pages in the SQLite WAL that show a write well under way
 
 
 # --- the documents --------------------------------------------------------------------------------
-
-
-def _attributes(**values: str) -> list[dict[str, str]]:
-    return [{"id": HT + name, "attribute": value} for name, value in values.items()]
-
-
-def epcis_document(events: int) -> dict[str, Any]:
-    """A valid EPCIS 2.0 document for business A: receipts of sugar lots, each made into one batch of cake."""
-    pairs = events // 2
-    material, product = f"{BASE}/material/Gula%20pasir", f"{BASE}/product/Kue%20lapis"
-    supplier, facility = f"{BASE}/supplier/Toko%20Sinar", f"{BASE}/facility/Dapur"
-    master = {
-        "vocabularyList": [
-            {
-                "type": "urn:epcglobal:epcis:vtype:EPCClass",
-                "vocabularyElementList": [
-                    {
-                        "id": material,
-                        "attributes": _attributes(
-                            name="Gula pasir", kind="ingredient", category="sugar", origin="plant"
-                        ),
-                    },
-                    {"id": product, "attributes": _attributes(name="Kue lapis")},
-                ],
-            },
-            {
-                "type": "urn:epcglobal:epcis:vtype:Party",
-                "vocabularyElementList": [
-                    {"id": supplier, "attributes": _attributes(name="Toko Sinar", kind="market", country="ID")}
-                ],
-            },
-            {
-                "type": "urn:epcglobal:epcis:vtype:BusinessLocation",
-                "vocabularyElementList": [
-                    {"id": facility, "attributes": _attributes(name="Dapur", kind="production", dedicatedHalal="true")}
-                ],
-            },
-        ]
-    }
-    receipts = [
-        {
-            "type": "ObjectEvent",
-            "eventTime": "2025-11-01T08:00:00+07:00",
-            "eventTimeZoneOffset": "+07:00",
-            "action": "ADD",
-            "bizStep": "receiving",
-            "quantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 5, "uom": "KGM"}],
-            "sourceList": [{"type": "owning_party", "source": supplier}],
-        }
-        for i in range(pairs)
-    ]
-    transformations = [
-        {
-            "type": "TransformationEvent",
-            "eventTime": "2025-11-02T08:00:00+07:00",
-            "eventTimeZoneOffset": "+07:00",
-            "ht:name": "Aduk dan panggang",
-            "inputQuantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 1, "uom": "KGM"}],
-            "outputQuantityList": [{"epcClass": f"{product}/lot/KL-{i:05d}", "quantity": 10}],
-            "bizLocation": {"id": facility},
-        }
-        for i in range(pairs)
-    ]
-    return {
-        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": "2025-11-03T00:00:00Z",
-        "epcisHeader": {"epcisMasterData": master},
-        "epcisBody": {"eventList": receipts + transformations},
-    }
 
 
 def large_dossier(extra: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.service import dossiers
 from traceability.service.demo import DEMO_DIR
 

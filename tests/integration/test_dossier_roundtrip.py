@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Batch, Business, JournalEntry, MaterialLot, Product, Supplier
-from tests.conftest import EXAMPLE_NAMES, OPERATOR, example
+from tests.helpers import EXAMPLE_NAMES, OPERATOR, example
 from traceability.errors import ConflictError, InvalidInputError
 from traceability.formats.dossier import load_dossier
 from traceability.service import dossiers

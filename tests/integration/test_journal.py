@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import JournalEntry, JournalHead, Supplier
-from tests.conftest import OPERATOR, example
+from tests.helpers import OPERATOR, example
 from traceability.service import dossiers, journal, records
 
 

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from models import Base, Business, MaterialLot
-from tests.conftest import OPERATOR, POSTGRES_URL
+from tests.helpers import OPERATOR, POSTGRES_URL
 from traceability.service import businesses
 
 

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import POSTGRES_URL
+from tests.helpers import POSTGRES_URL
 
 
 @pytest.mark.skipif(POSTGRES_URL is not None, reason="migrates its own SQLite file step by step")

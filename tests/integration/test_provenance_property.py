@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import Batch, Business, Material, MaterialLot, Product, ProductionStep, StepInput, Supplier
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.graph import node_id
 from traceability.service import provenance
 from traceability.vocabulary import BusinessScale, MaterialKind, SupplierKind

@@ -23,7 +23,7 @@ from models import (
     StepInput,
     Supplier,
 )
-from tests.conftest import EXAMPLE_NAMES, OPERATOR, example
+from tests.helpers import EXAMPLE_NAMES, OPERATOR, example
 from traceability.errors import ProvenanceCycleError
 from traceability.graph import node_id
 from traceability.service import dossiers, provenance, records, verification
@@ -254,7 +254,7 @@ def _reference_ingredients(batch: Batch) -> list[MaterialLot]:
         for used in step.inputs:
             if used.lot is not None:
                 lots[used.lot.id] = used.lot
-            else:
+            elif used.batch is not None:
                 todo.append(used.batch)
     return sorted(lots.values(), key=lambda lot: (lot.received_on, lot.id))
 

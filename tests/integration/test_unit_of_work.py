@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import IdempotencyRecord, JournalEntry, Supplier
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR
 from traceability.service import records, unit_of_work
 from traceability.service.unit_of_work import enlist, writing
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import EXAMPLE_NAMES, example
+from tests.helpers import EXAMPLE_NAMES, example
 from traceability.formats.dossier import DossierError, dump_dossier, load_dossier
 
 

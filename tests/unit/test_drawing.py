@@ -12,8 +12,8 @@ from traceability.vocabulary import Severity
 NS = {"s": "http://www.w3.org/2000/svg"}
 
 
-def _graph() -> nx.DiGraph:
-    g = nx.DiGraph()
+def _graph() -> nx.DiGraph[str]:
+    g: nx.DiGraph[str] = nx.DiGraph()
     g.add_node("material:1", type="material", name="Gelatin <sapi>")
     g.add_node("supplier:2", type="supplier", name="PT Contoh")
     g.add_node("lot:3", type="lot", lot_code="GEL-01")
@@ -25,7 +25,7 @@ def _graph() -> nx.DiGraph:
 
 def _nodes(document: str) -> dict[str, ET.Element]:
     root = ET.fromstring(document)
-    return {g.get("data-node"): g for g in root.iterfind(".//s:g", NS)}
+    return {g.get("data-node", ""): g for g in root.iterfind(".//s:g", NS)}
 
 
 def test_each_node_is_drawn_once_with_its_worst_severity():

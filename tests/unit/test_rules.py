@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_NAMES, example
+from tests.helpers import EXAMPLE_NAMES, example
 from traceability.formats.dossier import load_dossier
 from traceability.rules.catalogue import RULES
 from traceability.rules.engine import assess

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.api.conftest import filled, filled_template  # noqa: F401
-
-PASSWORD = "correct horse battery"
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
+from tests.helpers import PASSWORD, csrf_of
 
 
 @pytest.fixture

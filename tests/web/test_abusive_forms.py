@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from api import qr_cache
 from api.cli import cli
 from models import JournalEntry, Supplier
-from tests.conftest import OPERATOR
-from tests.web.conftest import csrf_of
+from tests.helpers import OPERATOR, csrf_of
 from traceability.service import evidence, spreadsheet
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

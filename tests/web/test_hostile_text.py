@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_input_abuse import free_text
-from tests.conftest import OPERATOR
+from tests.helpers import OPERATOR, free_text
 from traceability.formats.csv_cells import FORMULA_STARTS
 from traceability.service import reviews
 from traceability.service.records import KINDS

@@ -21,9 +21,7 @@ from models import (
     StepInput,
     Supplier,
 )
-from tests.api.test_authorization import WEB_GATES, WEB_PAGES
-from tests.conftest import PEOPLE, ROLES
-from tests.web.conftest import csrf_of
+from tests.helpers import PEOPLE, ROLES, WEB_GATES, WEB_PAGES, csrf_of
 from traceability.service import spreadsheet
 from traceability.service.access import HOLDERS, Capability
 from traceability.vocabulary import ReviewState

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from traceability.errors import ErrorTree, InvalidInputError
 from traceability.formats import fields as f
@@ -35,12 +35,12 @@ def _opt_ref() -> fields.String:
     return fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=100))
 
 
-def _refs() -> fields.List:
+def _refs() -> fields.List[Any]:
     return f.unique_list(_ref(), load_default=list)
 
 
-def _item(name: str, body: dict[str, fields.Field]) -> type[f.Strict]:
-    return f.Strict.from_dict({"id": _ref(), **body}, name=f"Dossier{name}")  # type: ignore[return-value]
+def _item(name: str, body: dict[str, f.AnyField]) -> type[Schema]:
+    return f.Strict.from_dict({"id": _ref(), **body}, name=f"Dossier{name}")
 
 
 SupplierItem = _item("Supplier", f.supplier_fields())
@@ -70,7 +70,7 @@ TransportItem = f.Strict.from_dict(
 )
 
 
-def _many(schema: type[f.Strict]) -> fields.List:
+def _many(schema: type[Schema]) -> fields.List[Any]:
     return f.BoundedList(fields.Nested(schema), max_items=f.MAX_SECTION_ITEMS, load_default=list)
 
 

@@ -58,7 +58,7 @@ def _private(base: str, nib: str, kind: str, name: str) -> str:
 
 @dataclass
 class _Writer:
-    graph: nx.DiGraph
+    graph: nx.DiGraph[str]
     base: str
     vocab: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in VTYPE})
 
@@ -210,7 +210,7 @@ def _vocabulary(vocab: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, A
     ]
 
 
-def write_document(graph: nx.DiGraph, *, base_url: str, created: dt.datetime) -> dict[str, Any]:
+def write_document(graph: nx.DiGraph[str], *, base_url: str, created: dt.datetime) -> dict[str, Any]:
     """Return the EPCISDocument of an upstream trace `graph` (summary nodes of other businesses are left out).
 
     Every event carries its CBV 2.0 hash as ``eventID``, so the same records always give the same IDs.
@@ -312,6 +312,10 @@ def _items(event: dict[str, Any], key: str, path: list[Any], errors: ErrorTree) 
     return value
 
 
+def _quantities(event: dict[str, Any], key: str, path: list[Any], errors: ErrorTree) -> list[dict[str, Any] | None]:
+    return [_quantity(q, [*path, key, i], errors) for i, q in enumerate(_items(event, key, path, errors))]
+
+
 def _uri(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 500 and ":" in value
 
@@ -333,97 +337,97 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
         errors.add([*path, "eventTime"], "Give eventTime as an ISO 8601 date-time.")
         day = None
     if kind == "ObjectEvent":
-        if event.get("bizStep") not in RECEIVING:
-            errors.add([*path, "bizStep"], f"bizStep {event.get('bizStep')!r} is not recorded: {SUPPORTED}.")
-            return
-        if event.get("epcList"):
-            errors.add(
-                [*path, "epcList"],
-                "Instance-level identifiers are not recorded: a receipt names lots "
-                "in a quantityList of lot-level classes.",
-            )
-        if not event.get("quantityList"):
-            errors.add([*path, "quantityList"], "A receipt needs a quantityList of the lots received.")
-        rank = {"owning_party": 0, "possessing_party": 1}  # the supplier is a party; a location comes last
-        sources = sorted(
-            (s for s in _items(event, "sourceList", path, errors) if isinstance(s, dict) and _uri(s.get("source"))),
-            key=lambda s: rank.get(str(s.get("type")).rsplit("-", 1)[-1], 2),
-        )
-        if not sources:
-            errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
-        items = [
-            _quantity(q, [*path, "quantityList", i], errors)
-            for i, q in enumerate(_items(event, "quantityList", path, errors))
-        ]
-        if "ht:unit" in event and _text(20)(event["ht:unit"]):
-            errors.add([*path, "ht:unit"], "Give the unit as text of 1 to 20 characters.")
-        certificates = event.get("certificationInfo")
-        certificates = certificates if isinstance(certificates, list) else [certificates] if certificates else []
-        if len(certificates) > 1 or not all(_uri(c) for c in certificates):
-            errors.add([*path, "certificationInfo"], "A lot is received under one certificate at most, named by URI.")
-        if "ht:sourceBatch" in event and lot_class(str(event["ht:sourceBatch"])) is None:
-            errors.add([*path, "ht:sourceBatch"], "Name the supplier's batch by its lot-level class.")
-        for item in items:
-            if item is not None and day is not None and sources:
-                capture.receipts.append(
-                    {
-                        **item,
-                        "received_on": day,
-                        "supplier": sources[0]["source"],
-                        "certificate": certificates[0] if certificates else None,
-                        "unit": event.get("ht:unit", item["unit"]),
-                        "source_batch": event.get("ht:sourceBatch"),
-                        "path": path,
-                    }
-                )
+        _receipt(path, event, day, capture, errors)
     elif kind == "TransformationEvent":
-        for name in ("inputEPCList", "outputEPCList"):
-            if event.get(name):
-                errors.add([*path, name], "Instance-level identifiers are not recorded: use quantity lists of lots.")
-        inputs = [
-            _quantity(q, [*path, "inputQuantityList", i], errors)
-            for i, q in enumerate(_items(event, "inputQuantityList", path, errors))
-        ]
-        outputs = [
-            _quantity(q, [*path, "outputQuantityList", i], errors)
-            for i, q in enumerate(_items(event, "outputQuantityList", path, errors))
-        ]
-        if not inputs:
-            errors.add([*path, "inputQuantityList"], "A transformation needs at least one input lot.")
-        if not outputs:
-            errors.add([*path, "outputQuantityList"], "A transformation needs at least one output lot.")
-        units = {
-            u.get("ht:epcClass"): u.get("ht:unit")
-            for u in _items(event, "ht:units", path, errors)
-            if isinstance(u, dict)
-        }
-        if any(_text(20)(unit) for unit in units.values()):
-            errors.add([*path, "ht:units"], "Give each unit as text of 1 to 20 characters.")
-        for item in inputs:
-            if item is not None and item["uri"] in units:
-                item["unit"] = units[item["uri"]]
-        for key, limit in (("ht:name", 300), ("ht:process", 100), ("ht:equipment", 300)):
-            if key in event and _text(limit)(event[key]):
-                errors.add([*path, key], f"Give text of 1 to {limit} characters.")
-        location = event.get("bizLocation", {}).get("id") if isinstance(event.get("bizLocation"), dict) else None
-        if location is not None and not _uri(location):
-            errors.add([*path, "bizLocation"], "Name the location by URI.")
-            location = None
-        if day is not None and None not in inputs and None not in outputs and inputs and outputs:
-            capture.steps.append(
+        _transformation(path, event, day, capture, errors)
+    else:
+        errors.add([*path, "type"], f"{kind} is not recorded: {SUPPORTED}.")
+
+
+def _receipt(path: list[Any], event: dict[str, Any], day: dt.date | None, capture: Capture, errors: ErrorTree) -> None:
+    if event.get("bizStep") not in RECEIVING:
+        errors.add([*path, "bizStep"], f"bizStep {event.get('bizStep')!r} is not recorded: {SUPPORTED}.")
+        return
+    if event.get("epcList"):
+        errors.add(
+            [*path, "epcList"],
+            "Instance-level identifiers are not recorded: a receipt names lots in a quantityList of lot-level classes.",
+        )
+    if not event.get("quantityList"):
+        errors.add([*path, "quantityList"], "A receipt needs a quantityList of the lots received.")
+    rank = {"owning_party": 0, "possessing_party": 1}  # the supplier is a party; a location comes last
+    sources = sorted(
+        (s for s in _items(event, "sourceList", path, errors) if isinstance(s, dict) and _uri(s.get("source"))),
+        key=lambda s: rank.get(str(s.get("type")).rsplit("-", 1)[-1], 2),
+    )
+    if not sources:
+        errors.add([*path, "sourceList"], "A receipt needs a sourceList naming the supplier.")
+    items = _quantities(event, "quantityList", path, errors)
+    if "ht:unit" in event and _text(20)(event["ht:unit"]):
+        errors.add([*path, "ht:unit"], "Give the unit as text of 1 to 20 characters.")
+    certificates = event.get("certificationInfo")
+    certificates = certificates if isinstance(certificates, list) else [certificates] if certificates else []
+    if len(certificates) > 1 or not all(_uri(c) for c in certificates):
+        errors.add([*path, "certificationInfo"], "A lot is received under one certificate at most, named by URI.")
+    if "ht:sourceBatch" in event and lot_class(str(event["ht:sourceBatch"])) is None:
+        errors.add([*path, "ht:sourceBatch"], "Name the supplier's batch by its lot-level class.")
+    if day is None or not sources:
+        return
+    for item in items:
+        if item is not None:
+            capture.receipts.append(
                 {
-                    "on": day,
-                    "inputs": inputs,
-                    "outputs": outputs,
-                    "facility": location,
-                    "name": event.get("ht:name") or f"{kind} {index}",
-                    "process": event.get("ht:process"),
-                    "equipment": event.get("ht:equipment"),
+                    **item,
+                    "received_on": day,
+                    "supplier": sources[0]["source"],
+                    "certificate": certificates[0] if certificates else None,
+                    "unit": event.get("ht:unit", item["unit"]),
+                    "source_batch": event.get("ht:sourceBatch"),
                     "path": path,
                 }
             )
-    else:
-        errors.add([*path, "type"], f"{kind} is not recorded: {SUPPORTED}.")
+
+
+def _transformation(
+    path: list[Any], event: dict[str, Any], day: dt.date | None, capture: Capture, errors: ErrorTree
+) -> None:
+    for name in ("inputEPCList", "outputEPCList"):
+        if event.get(name):
+            errors.add([*path, name], "Instance-level identifiers are not recorded: use quantity lists of lots.")
+    inputs = _quantities(event, "inputQuantityList", path, errors)
+    outputs = _quantities(event, "outputQuantityList", path, errors)
+    if not inputs:
+        errors.add([*path, "inputQuantityList"], "A transformation needs at least one input lot.")
+    if not outputs:
+        errors.add([*path, "outputQuantityList"], "A transformation needs at least one output lot.")
+    units = {
+        u.get("ht:epcClass"): u.get("ht:unit") for u in _items(event, "ht:units", path, errors) if isinstance(u, dict)
+    }
+    if any(_text(20)(unit) for unit in units.values()):
+        errors.add([*path, "ht:units"], "Give each unit as text of 1 to 20 characters.")
+    for item in inputs:
+        if item is not None and item["uri"] in units:
+            item["unit"] = units[item["uri"]]
+    for key, limit in (("ht:name", 300), ("ht:process", 100), ("ht:equipment", 300)):
+        if key in event and _text(limit)(event[key]):
+            errors.add([*path, key], f"Give text of 1 to {limit} characters.")
+    location = event.get("bizLocation", {}).get("id") if isinstance(event.get("bizLocation"), dict) else None
+    if location is not None and not _uri(location):
+        errors.add([*path, "bizLocation"], "Name the location by URI.")
+        location = None
+    if day is not None and None not in inputs and None not in outputs and inputs and outputs:
+        capture.steps.append(
+            {
+                "on": day,
+                "inputs": inputs,
+                "outputs": outputs,
+                "facility": location,
+                "name": event.get("ht:name") or f"TransformationEvent {path[-1]}",  # its place in the list
+                "process": event.get("ht:process"),
+                "equipment": event.get("ht:equipment"),
+                "path": path,
+            }
+        )
 
 
 Check = Callable[[Any], str | None]

@@ -8,7 +8,8 @@ factories for references and returns the marshmallow fields, so the two schemas 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -31,7 +32,9 @@ from traceability.vocabulary import (
     Technology,
 )
 
-FieldFactory = Callable[..., fields.Field]
+AnyField = fields.Field[Any]
+E = TypeVar("E", bound=Enum)
+FieldFactory = Callable[..., AnyField]
 
 #: Stored ids are PostgreSQL ``integer`` (32-bit signed): anything larger is refused as input, never sent to
 #: the database (SQLite would take it; PostgreSQL would fail the whole statement).
@@ -60,7 +63,7 @@ def flag(default: bool = False) -> fields.Boolean:
     return fields.Boolean(load_default=default)
 
 
-def choice(enum: Any, *, default: Any = ..., allow_none: bool = False) -> fields.Enum:
+def choice(enum: type[E], *, default: Any = ..., allow_none: bool = False) -> fields.Enum[E]:
     kwargs: dict[str, Any] = {"by_value": True, "allow_none": allow_none}
     if default is ...:
         kwargs["required"] = True
@@ -111,7 +114,7 @@ MAX_ITEMS = 1_000
 MAX_SECTION_ITEMS = 20_000
 
 
-class BoundedList(fields.List):
+class BoundedList(fields.List[Any]):
     """A list refused as a whole, before its items are read, when it has more than `max_items`."""
 
     def __init__(self, inner: Any, *, max_items: int = MAX_ITEMS, **kwargs: Any) -> None:
@@ -207,7 +210,7 @@ def _plain_label() -> dict[str, Any]:
 # Records. `ref` makes a required reference, `refs` a list of them, `opt_ref` a nullable one.
 
 
-def business_fields() -> dict[str, fields.Field]:
+def business_fields() -> dict[str, AnyField]:
     return {
         "name": text(200),
         "nib": nib_field(required=True),
@@ -223,7 +226,7 @@ def business_fields() -> dict[str, fields.Field]:
     }
 
 
-def supplier_fields() -> dict[str, fields.Field]:
+def supplier_fields() -> dict[str, AnyField]:
     return {
         "name": text(300),
         "kind": choice(SupplierKind),
@@ -232,7 +235,7 @@ def supplier_fields() -> dict[str, fields.Field]:
     }
 
 
-def certificate_fields(holder: fields.Field, refs: FieldFactory) -> dict[str, fields.Field]:
+def certificate_fields(holder: AnyField, refs: FieldFactory) -> dict[str, AnyField]:
     return {
         "number": text(100),
         "kh_number": optional_text(100),
@@ -249,7 +252,7 @@ def certificate_fields(holder: fields.Field, refs: FieldFactory) -> dict[str, fi
     }
 
 
-def material_fields(refs: FieldFactory) -> dict[str, fields.Field]:
+def material_fields(refs: FieldFactory) -> dict[str, AnyField]:
     return {
         "name": text(300),
         "kind": choice(MaterialKind),
@@ -274,7 +277,7 @@ def material_fields(refs: FieldFactory) -> dict[str, fields.Field]:
     }
 
 
-def lot_fields(ref: FieldFactory, opt_ref: FieldFactory) -> dict[str, fields.Field]:
+def lot_fields(ref: FieldFactory, opt_ref: FieldFactory) -> dict[str, AnyField]:
     return {
         "material": ref(),
         "supplier": ref(),
@@ -286,7 +289,7 @@ def lot_fields(ref: FieldFactory, opt_ref: FieldFactory) -> dict[str, fields.Fie
     }
 
 
-def facility_fields(owner: fields.Field) -> dict[str, fields.Field]:
+def facility_fields(owner: AnyField) -> dict[str, AnyField]:
     return {
         "name": text(300),
         "kind": choice(FacilityKind),
@@ -301,7 +304,7 @@ def facility_fields(owner: fields.Field) -> dict[str, fields.Field]:
     }
 
 
-def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, fields.Field]:
+def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, AnyField]:
     return {
         "name": text(300),
         "brand": optional_text(200),
@@ -324,7 +327,7 @@ def product_fields(opt_ref: FieldFactory, refs: FieldFactory) -> dict[str, field
     }
 
 
-def step_fields(opt_ref: FieldFactory, inputs: fields.Field, refs: FieldFactory) -> dict[str, fields.Field]:
+def step_fields(opt_ref: FieldFactory, inputs: AnyField, refs: FieldFactory) -> dict[str, AnyField]:
     return {
         "name": text(300),
         "process": optional_text(100),
@@ -336,7 +339,7 @@ def step_fields(opt_ref: FieldFactory, inputs: fields.Field, refs: FieldFactory)
     }
 
 
-def batch_fields(opt_ref: FieldFactory) -> dict[str, fields.Field]:
+def batch_fields(opt_ref: FieldFactory) -> dict[str, AnyField]:
     return {
         "lot_code": text(100),
         "produced_on": fields.Date(required=True),
@@ -347,7 +350,7 @@ def batch_fields(opt_ref: FieldFactory) -> dict[str, fields.Field]:
     }
 
 
-def unique_list(field: fields.Field, *, min_length: int = 0, **kwargs: Any) -> BoundedList:
+def unique_list(field: AnyField, *, min_length: int = 0, **kwargs: Any) -> BoundedList:
     """A list whose items may each appear once, with at least `min_length` items."""
 
     def check(values: list[Any]) -> None:

@@ -40,7 +40,7 @@ def _attrs(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_prov(graph: nx.DiGraph) -> dict[str, Any]:
+def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
     """Return `graph` as a PROV-JSON document (W3C Member Submission layout).
 
     Examples
@@ -59,7 +59,7 @@ def write_prov(graph: nx.DiGraph) -> dict[str, Any]:
     def put(section: str, key: str, body: dict[str, Any]) -> None:
         sections.setdefault(section, {})[key] = body
 
-    for node, data in sorted(graph.nodes(data=True)):
+    for node, data in sorted(graph.nodes.items()):
         kind = data.get("type", node.split(":")[0])
         attrs = _attrs(data)
         if kind == "step":

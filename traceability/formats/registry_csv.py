@@ -45,7 +45,7 @@ def _fold(text: str) -> str:
 def search_tokens(*values: str | None) -> set[str]:
     """What a business is found by: every tail of each field's folded words ("kopi pak man", "pak man",
     "man"), so a query of consecutive words is one prefix range, however common each word is."""
-    tokens = set()
+    tokens: set[str] = set()
     for value in values:
         words = _WORD.findall(_fold(value or ""))
         tokens.update(" ".join(words[i:])[:TOKEN_LENGTH] for i in range(len(words)))

@@ -26,7 +26,7 @@ COLUMNS = (
 )
 
 
-def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
+def rows(graph: nx.DiGraph[str]) -> list[dict[str, Any]]:
     """Return the tracking events of `graph`, sorted by date, then event, then lot code.
 
     A receipt gives one row for the lot received; a transformation gives one row per input used and one per
@@ -107,7 +107,7 @@ def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
     return out
 
 
-def dump(graph: nx.DiGraph) -> str:
+def dump(graph: nx.DiGraph[str]) -> str:
     """Return the tracking events of `graph` as CSV text with a header row."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")

@@ -43,9 +43,9 @@ class Finding:
         }
 
 
-def dossier_graph(doc: Mapping[str, Any]) -> nx.DiGraph:
+def dossier_graph(doc: Mapping[str, Any]) -> nx.DiGraph[str]:
     """Build the provenance graph of a loaded dossier (see module docstring for node ids)."""
-    graph: nx.DiGraph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     business = f"business:{doc['business']['nib']}"
     product = f"product:{doc['product']['id']}"
     graph.add_node(business, kind="business", record=doc["business"])
@@ -108,7 +108,7 @@ class Context:
     doc: Mapping[str, Any]
     reference: Reference
     as_of: dt.date
-    graph: nx.DiGraph
+    graph: nx.DiGraph[str]
     targets: tuple[str, ...]
     scope: frozenset[str]
     materials: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -123,11 +123,12 @@ class Context:
             yield node, self.materials.get(node) or self.graph.nodes[node]["record"]
 
     def record(self, node: str) -> dict[str, Any]:
-        return self.materials.get(node) or self.graph.nodes[node]["record"]  # type: ignore[no-any-return]
+        return self.materials.get(node) or self.graph.nodes[node]["record"]
 
     @property
     def product(self) -> dict[str, Any]:
-        return self.doc["product"]  # type: ignore[no-any-return]
+        product: dict[str, Any] = self.doc["product"]
+        return product
 
     @property
     def product_node(self) -> str:
@@ -135,7 +136,8 @@ class Context:
 
     @property
     def business(self) -> dict[str, Any]:
-        return self.doc["business"]  # type: ignore[no-any-return]
+        business: dict[str, Any] = self.doc["business"]
+        return business
 
     @property
     def business_node(self) -> str:
@@ -143,7 +145,8 @@ class Context:
 
     @property
     def application(self) -> dict[str, Any] | None:
-        return self.doc["application"]  # type: ignore[no-any-return]
+        application: dict[str, Any] | None = self.doc["application"]
+        return application
 
     def seeks_halal(self) -> bool:
         """A product under an application, or one claiming halal on its label."""
@@ -211,9 +214,11 @@ class Context:
         """The date a suspension or revocation takes effect; a fraud revocation reaches back to issue."""
         if cert["status"] == CertificateStatus.ACTIVE:
             return None
+        issued: dt.date = cert["issued_on"]
         if cert.get("fraud"):
-            return cert["issued_on"]  # type: ignore[no-any-return]
-        return cert["status_since"] or cert["issued_on"]  # type: ignore[no-any-return]
+            return issued
+        since: dt.date | None = cert["status_since"]
+        return since or issued
 
     def lot_dates(self, lot: str) -> list[dt.date]:
         return [self.record(lot)["received_on"], *self.use_dates(lot)]
@@ -234,7 +239,7 @@ class Context:
         return None
 
     def is_foreign(self, cert: Mapping[str, Any]) -> bool:
-        return cert["scheme"] == "foreign"
+        return bool(cert["scheme"] == "foreign")
 
     def acceptable(self, cert_node: str, lot: str | None, material: str | None = None) -> bool:
         """A certificate that counts as halal evidence for this lot and material."""
@@ -309,7 +314,7 @@ class Prepared:
 
     doc: Mapping[str, Any]
     reference: Reference
-    graph: nx.DiGraph
+    graph: nx.DiGraph[str]
     materials: dict[str, dict[str, Any]]
     order: dict[str, int]
 

@@ -88,21 +88,24 @@ class Reference:
         return None
 
     def deadline(self, group: str, scale: str) -> Mapping[str, Any] | None:
-        for item in self.data["deadlines"]:
+        deadlines: list[Mapping[str, Any]] = self.data["deadlines"]
+        for item in deadlines:
             if item["group"] == group and scale in item["scales"]:
-                return item  # type: ignore[no-any-return]
+                return item
         return None
 
     def product_group(self, category: str | None) -> str | None:
-        for group, categories in self.data["product_groups"].items():
+        groups: Mapping[str, list[str]] = self.data["product_groups"]
+        for group, categories in groups.items():
             if category in categories:
-                return group  # type: ignore[no-any-return]
+                return group
         return None
 
     def recognised_body(self, issuer: str) -> Mapping[str, Any] | None:
-        for body in self.data["recognised_foreign_bodies"]:
+        bodies: list[Mapping[str, Any]] = self.data["recognised_foreign_bodies"]
+        for body in bodies:
             if normalise(body["name"]) == normalise(issuer):
-                return body  # type: ignore[no-any-return]
+                return body
         return None
 
     def deadline_date(self, item: Mapping[str, Any]) -> dt.date:

@@ -193,9 +193,9 @@ def _seed_batches(session: Session, nodes: set[str]) -> set[int]:
             .where(Storage.facility_id.in_(ids["facility"]))
         )
         for lot_id, batch_id in session.execute(held):
-            if lot_id:
+            if lot_id is not None:
                 lots.add(lot_id)
-            else:
+            elif batch_id is not None:  # one of the two, by the table's check constraint
                 batches.add(batch_id)
         batches |= set(
             session.scalars(

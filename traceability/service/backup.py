@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -263,13 +263,13 @@ def export_rows(connection: sa.Connection, table: sa.Table, emit: Callable[[Any]
     return count
 
 
-def open_backup(path: Path, mode: str = "rt", *, compress: bool | None = None) -> IO[str]:
+def open_backup(path: Path, mode: Literal["rt", "wt"] = "rt", *, compress: bool | None = None) -> IO[str]:
     """Open a backup file as text, gzip when it is compressed (`compress`, else its name, when writing; its
     first bytes when reading)."""
-    if "w" in mode:
+    if mode == "wt":
         if compress if compress is not None else path.suffix == ".gz":
-            return gzip.open(path, mode, encoding="utf-8", newline="\n")
-        return path.open(mode.replace("t", ""), encoding="utf-8", newline="\n")
+            return gzip.open(path, "wt", encoding="utf-8", newline="\n")
+        return path.open("w", encoding="utf-8", newline="\n")
     with path.open("rb") as raw:
         compressed = raw.read(2) == b"\x1f\x8b"
     if compressed:

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Business, BusinessSearchToken
+from models import Business, BusinessSearchToken, table_of
 from traceability.formats.registry_csv import query_phrase, query_tokens, search_tokens
 
 __all__ = ["index_businesses", "search_page", "tokens_of"]
 
-_TOKENS = BusinessSearchToken.__table__
+_TOKENS = table_of(BusinessSearchToken)
 
 
 def tokens_of(business: Business | dict[str, object]) -> set[str]:
@@ -35,7 +35,9 @@ def index_businesses(session: Session, rows: Iterable[tuple[int, set[str]]], *, 
     if not rows:
         return
     if not fresh:  # ids rendered literally: see registry._literal (no stale generic plan on PostgreSQL)
-        ids = sa.bindparam("ids", [i for i, _ in rows], expanding=True, literal_execute=True)
+        ids: sa.BindParameter[list[int]] = sa.bindparam(
+            "ids", [i for i, _ in rows], expanding=True, literal_execute=True
+        )
         session.execute(_TOKENS.delete().where(_TOKENS.c.business_id.in_(ids)))
     values = [{"business_id": i, "token": t} for i, words in rows for t in sorted(words)]
     if values:

@@ -260,6 +260,96 @@ def _input(
     return {"batch": batch} if batch is not None else None
 
 
+def _receive(
+    resolver: _Resolver, receipts: list[dict[str, Any]], errors: ErrorTree
+) -> dict[tuple[str, str], MaterialLot]:
+    """A lot for each receipt, keyed by (class, lot code) for the steps that use them."""
+    lots: dict[tuple[str, str], MaterialLot] = {}
+    for receipt in receipts:
+        certificate = (
+            resolver.certificate(receipt["certificate"], receipt["path"], errors) if receipt["certificate"] else None
+        )
+        lot = MaterialLot(
+            business_id=resolver.business_id,
+            material=resolver.material(receipt["class"]),
+            supplier=resolver.supplier(receipt["supplier"]),
+            certificate=certificate,
+            lot_code=receipt["lot_code"],
+            quantity=_quantity(receipt["quantity"]),
+            unit=receipt["unit"],
+            received_on=receipt["received_on"],
+        )
+        if receipt["source_batch"]:
+            lot.source_batch_id = _source_batch(resolver.session, receipt["source_batch"])
+            if lot.source_batch_id is None:
+                errors.add([*receipt["path"], "ht:sourceBatch"], "No batch on this platform has that identifier.")
+        lots[receipt["class"], receipt["lot_code"]] = resolver.add(lot)
+    return lots
+
+
+def _produce(
+    resolver: _Resolver,
+    item: dict[str, Any],
+    lots: dict[tuple[str, str], MaterialLot],
+    batches: dict[tuple[str, str], Batch],
+    errors: ErrorTree,
+) -> ProductionStep:
+    """The step of one transformation with its inputs linked; its output batches join `batches`."""
+    facility = resolver.facility(item["facility"]) if item["facility"] else None
+    # Records link as objects, not ids: one flush at the end inserts them all in batches.
+    step = resolver.add(
+        ProductionStep(
+            business_id=resolver.business_id,
+            name=item["name"][:300],
+            process=item["process"],
+            equipment=item["equipment"],
+            performed_on=item["on"],
+            facility=facility,
+        )
+    )
+    for position, source in enumerate(item["inputs"]):
+        link = _input(resolver, lots, batches, source)
+        if link is None:
+            errors.add(
+                [*item["path"], "inputQuantityList", position],
+                f"{source['uri']} is neither a lot received nor a batch produced in this business.",
+            )
+            continue
+        step.inputs.append(
+            StepInput(position=position, quantity=_quantity(source["quantity"]), unit=source["unit"], **link)
+        )
+    for output in item["outputs"]:
+        produced = _day(resolver.master.get(output["uri"], {}).get("producedOn")) or item["on"]
+        batch = Batch(
+            business_id=resolver.business_id,
+            product=resolver.product(output["class"]),
+            lot_code=output["lot_code"],
+            produced_on=produced,
+            step=step,
+        )
+        batches[output["class"], output["lot_code"]] = resolver.add(batch)
+    return step
+
+
+def _journal_capture(resolver: _Resolver, actor: Actor, events: int) -> None:
+    """One entry per record the capture created (flushed by now), and one for the capture itself."""
+    business_id = resolver.business_id
+    codec = ApiCodec(resolver.session, business_id)
+    changes = [
+        journal.Change("create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[kind], obj, codec), business_id)
+        for kind, obj in resolver.created
+    ]
+    changes.append(
+        journal.Change(
+            "epcis.capture",
+            f"business:{business_id}",
+            {"events": events, "records": len(resolver.created)},
+            business_id,
+        )
+    )
+    journal.append_many(resolver.session, actor, changes)
+
+
 def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: str) -> CaptureResult:
     """Record an EPCIS document's receipts and transformations in the actor's business, all or nothing.
 
@@ -268,91 +358,20 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
     business_id = actor.writable_business(None, "EPCIS capture")
     capture = epcis.read_document(document)
     errors = ErrorTree()
+    events = len(capture.receipts) + len(capture.steps)
     with writing(session):
         resolver = _Resolver(session, business_id, capture.master)
-        lots: dict[tuple[str, str], MaterialLot] = {}
-        for receipt in capture.receipts:
-            certificate = (
-                resolver.certificate(receipt["certificate"], receipt["path"], errors)
-                if receipt["certificate"]
-                else None
-            )
-            lot = MaterialLot(
-                business_id=business_id,
-                material=resolver.material(receipt["class"]),
-                supplier=resolver.supplier(receipt["supplier"]),
-                certificate=certificate,
-                lot_code=receipt["lot_code"],
-                quantity=_quantity(receipt["quantity"]),
-                unit=receipt["unit"],
-                received_on=receipt["received_on"],
-            )
-            if receipt["source_batch"]:
-                lot.source_batch_id = _source_batch(session, receipt["source_batch"])
-                if lot.source_batch_id is None:
-                    errors.add([*receipt["path"], "ht:sourceBatch"], "No batch on this platform has that identifier.")
-            lots[receipt["class"], receipt["lot_code"]] = resolver.add(lot)
+        lots = _receive(resolver, capture.receipts, errors)
         batches: dict[tuple[str, str], Batch] = {}
-        steps: list[ProductionStep] = []
-        for item in sorted(capture.steps, key=lambda s: s["on"]):
-            facility = resolver.facility(item["facility"]) if item["facility"] else None
-            # Records link as objects, not ids: one flush at the end inserts them all in batches.
-            step = resolver.add(
-                ProductionStep(
-                    business_id=business_id,
-                    name=item["name"][:300],
-                    process=item["process"],
-                    equipment=item["equipment"],
-                    performed_on=item["on"],
-                    facility=facility,
-                )
-            )
-            for position, source in enumerate(item["inputs"]):
-                link = _input(resolver, lots, batches, source)
-                if link is None:
-                    errors.add(
-                        [*item["path"], "inputQuantityList", position],
-                        f"{source['uri']} is neither a lot received nor a batch produced in this business.",
-                    )
-                    continue
-                step.inputs.append(
-                    StepInput(position=position, quantity=_quantity(source["quantity"]), unit=source["unit"], **link)
-                )
-            for output in item["outputs"]:
-                produced = _day(capture.master.get(output["uri"], {}).get("producedOn")) or item["on"]
-                product = resolver.product(output["class"])
-                batch = resolver.add(
-                    Batch(
-                        business_id=business_id,
-                        product=product,
-                        lot_code=output["lot_code"],
-                        produced_on=produced,
-                        step=step,
-                    )
-                )
-                batches[output["class"], output["lot_code"]] = batch
-            steps.append(step)
+        steps = [
+            _produce(resolver, item, lots, batches, errors) for item in sorted(capture.steps, key=lambda s: s["on"])
+        ]
         errors.raise_if_any("The EPCIS document cannot be captured.")
         session.flush()
         check_acyclic(session, steps)
-        codec = ApiCodec(session, business_id)
-        changes = [
-            journal.Change(
-                "create", f"{noun(type(obj))}:{obj.id}", record_payload(KINDS[kind], obj, codec), business_id
-            )
-            for kind, obj in resolver.created
-        ]
-        changes.append(
-            journal.Change(
-                "epcis.capture",
-                f"business:{business_id}",
-                {"events": len(capture.receipts) + len(capture.steps), "records": len(resolver.created)},
-                business_id,
-            )
-        )
-        journal.append_many(session, actor, changes)
+        _journal_capture(resolver, actor, events)
     return CaptureResult(
-        events=len(capture.receipts) + len(capture.steps),
+        events=events,
         lots=sorted(lot.id for lot in lots.values()),
         steps=[s.id for s in steps],
         batches=sorted(b.id for b in batches.values()),

@@ -7,7 +7,7 @@ carries the listing's host in ``Origin`` or ``Referer``. The first such request 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -71,7 +71,13 @@ def add_listing(session: Session, actor: Actor, product_id: int, url: str) -> Pr
     return listing
 
 
-def request_host(headers: Mapping[str, str]) -> str | None:
+class Headers(Protocol):
+    """What is read of a request's headers: werkzeug's (case-insensitive) ``Headers`` or a plain mapping."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def request_host(headers: Headers) -> str | None:
     """The host of the page that made a request, from Origin, else Referer."""
     for name in ("Origin", "Referer"):
         value = headers.get(name)
@@ -80,7 +86,7 @@ def request_host(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def note_request(session: Session, code: str, headers: Mapping[str, str], *, own_host: str | None = None) -> int:
+def note_request(session: Session, code: str, headers: Headers, *, own_host: str | None = None) -> int:
     """Stamp the first request from a listing's page on the listings of the code's product.
 
     Costs nothing without an Origin or Referer (or from our own pages), one indexed read otherwise,

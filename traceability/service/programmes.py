@@ -203,7 +203,7 @@ def milestones_of(session: Session, business_ids: list[int]) -> dict[int, dict[s
         return reached
     for business in session.scalars(sa.select(Business).where(Business.id.in_(business_ids))):
         if is_valid_nib(business.nib):
-            reached[business.id]["nib_valid"] = _day(business.created_at)  # type: ignore[assignment]
+            reached[business.id]["nib_valid"] = business.created_at.date()
     _earliest(
         reached,
         "first_material",

@@ -120,7 +120,7 @@ def _copy(obj: Any, data: dict[str, Any], names: Sequence[str]) -> None:
             setattr(obj, name, data[name])
 
 
-def _reuse(current: Sequence[Any], key: Callable[[Any], Any]) -> Callable[[Any], Any | None]:
+def _reuse(current: Sequence[Any], key: Callable[[Any], Any]) -> Callable[[Any, None], Any | None]:
     """Look up rows already linked, so replacing a list keeps them instead of inserting duplicates
     that would collide with unique constraints before the old rows are deleted."""
     rows = {key(row): row for row in current}
@@ -436,6 +436,7 @@ BATCH_FIELDS = ("lot_code", "produced_on", "non_conforming", "released", "recall
 def apply_batch(obj: Batch, data: dict[str, Any], codec: Codec) -> None:
     _copy(obj, data, BATCH_FIELDS)
     if "product" in data:
+        # `_id` is None only for a product that did not resolve, an error the codec raises before any flush.
         obj.product_id = _id(codec.resolve(Product, data["product"], ("product",)))  # type: ignore[assignment]
     if "step" in data:
         value = data["step"]

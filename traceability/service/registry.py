@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Business
+from models import Business, table_of
 from traceability.errors import InvalidInputError, PermissionDeniedError
 from traceability.formats.registry_csv import COLUMNS, parse_registry
 from traceability.service import journal
@@ -24,7 +24,7 @@ __all__ = ["CHUNK", "ImportReport", "import_registry"]
 
 CHUNK = 1000
 _FIELDS = tuple(c for c in COLUMNS if c != "nib")
-_TABLE = Business.__table__
+_TABLE = table_of(Business)
 
 
 @dataclass

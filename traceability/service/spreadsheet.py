@@ -121,6 +121,82 @@ def _rows(text: str, errors: dict[str, list[str]]) -> list[tuple[int, dict[str, 
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """The business's records a row may name, by what the sheet calls them: ids by name or number."""
+
+    suppliers: dict[str, int]  # by case-folded name
+    certificates: dict[str, int]  # by number
+    materials: dict[str, int]  # by case-folded name; grows as the import stores new materials
+
+    @classmethod
+    def read(cls, session: Session, business_id: int) -> _Known:
+        def owned(model: type[Any]) -> Any:
+            return session.scalars(sa.select(model).where(model.business_id == business_id))
+
+        return cls(
+            suppliers={s.name.casefold(): s.id for s in owned(Supplier)},
+            certificates={c.number: c.id for c in owned(Certificate)},
+            materials={m.name.casefold(): m.id for m in owned(Material)},
+        )
+
+
+# One row's plan: the material fields to store (None: the row names a known material as is), its name, the lot.
+_Planned = tuple[dict[str, Any] | None, str, dict[str, Any] | None]
+
+
+def _lot(row: dict[str, str], line: int, known: _Known, errors: dict[str, list[str]]) -> dict[str, Any] | None:
+    lot_in: dict[str, Any] = {k: row[k] for k in ("lot_code", "unit", "received_on") if row.get(k)}
+    lot_in["material"] = 1  # resolved when stored; the material is checked on its own
+    if row.get("quantity"):
+        lot_in["quantity"] = row["quantity"]
+    supplier = known.suppliers.get(row.get("supplier", "").casefold())
+    if supplier is None:
+        errors.setdefault(f"row {line}", []).append(
+            f"supplier: no supplier named {row.get('supplier')!r}; add it first"
+        )
+    else:
+        lot_in["supplier"] = supplier
+    if row.get("certificate"):
+        if row["certificate"] not in known.certificates:
+            errors.setdefault(f"row {line}", []).append(
+                f"certificate: no certificate numbered {row['certificate']!r}; add it first"
+            )
+        else:
+            lot_in["certificate"] = known.certificates[row["certificate"]]
+    return _load(_LOT, lot_in, line, errors)
+
+
+def _plan(rows: list[tuple[int, dict[str, str]]], known: _Known, errors: dict[str, list[str]]) -> list[_Planned]:
+    plan: list[_Planned] = []
+    planned: set[str] = set()
+    for line, row in rows:
+        material = None
+        key = row.get("name", "").casefold()
+        if (key not in known.materials and key not in planned) or any(row.get(c) for c in MATERIAL_COLUMNS[1:]):
+            material = _load(_MATERIAL, {k: row[k] for k in MATERIAL_COLUMNS if row.get(k)}, line, errors)
+        lot = _lot(row, line, known, errors) if any(row.get(c) for c in LOT_COLUMNS) else None
+        plan.append((material, row.get("name", ""), lot))
+        planned.add(key)
+    return plan
+
+
+def _store(session: Session, actor: Actor, plan: list[_Planned], materials: dict[str, int]) -> ImportResult:
+    made_materials = made_lots = 0
+    with writing(session):
+        for material, name, lot in plan:
+            key = name.casefold()
+            if material is not None and key not in materials:
+                materials[key] = records.create_record(session, actor, "materials", material).id
+                made_materials += 1
+            elif material is not None:
+                records.update_record(session, actor, "materials", materials[key], material)
+            if lot is not None:
+                records.create_record(session, actor, "lots", {**lot, "material": materials[key]})
+                made_lots += 1
+    return ImportResult(materials=made_materials, lots=made_lots)
+
+
 def import_csv(session: Session, actor: Actor, text: str) -> ImportResult:
     """Check every row, then store all materials and lots in one transaction; any error stores nothing."""
     business_id = actor.writable_business(None, "material")
@@ -131,57 +207,8 @@ def import_csv(session: Session, actor: Actor, text: str) -> ImportResult:
         )
     errors: dict[str, list[str]] = {}
     rows = _rows(text, errors)
-    suppliers = {
-        s.name.casefold(): s.id for s in session.scalars(sa.select(Supplier).where(Supplier.business_id == business_id))
-    }
-    certificates = {
-        c.number: c.id for c in session.scalars(sa.select(Certificate).where(Certificate.business_id == business_id))
-    }
-    known = {
-        m.name.casefold(): m.id for m in session.scalars(sa.select(Material).where(Material.business_id == business_id))
-    }
-    plan: list[tuple[dict[str, Any] | None, str, dict[str, Any] | None]] = []
-    planned: set[str] = set()
-    for line, row in rows:
-        material = None
-        key = row.get("name", "").casefold()
-        if (key not in known and key not in planned) or any(row.get(c) for c in MATERIAL_COLUMNS[1:]):
-            material = _load(_MATERIAL, {k: row[k] for k in MATERIAL_COLUMNS if row.get(k)}, line, errors)
-        lot = None
-        if any(row.get(c) for c in LOT_COLUMNS):
-            lot_in: dict[str, Any] = {k: row[k] for k in ("lot_code", "unit", "received_on") if row.get(k)}
-            lot_in["material"] = 1  # resolved when stored; the material is checked above
-            if row.get("quantity"):
-                lot_in["quantity"] = row["quantity"]
-            supplier = suppliers.get(row.get("supplier", "").casefold())
-            if supplier is None:
-                errors.setdefault(f"row {line}", []).append(
-                    f"supplier: no supplier named {row.get('supplier')!r}; add it first"
-                )
-            else:
-                lot_in["supplier"] = supplier
-            if row.get("certificate"):
-                if row["certificate"] not in certificates:
-                    errors.setdefault(f"row {line}", []).append(
-                        f"certificate: no certificate numbered {row['certificate']!r}; add it first"
-                    )
-                else:
-                    lot_in["certificate"] = certificates[row["certificate"]]
-            lot = _load(_LOT, lot_in, line, errors)
-        plan.append((material, row.get("name", ""), lot))
-        planned.add(key)
+    known = _Known.read(session, business_id)
+    plan = _plan(rows, known, errors)
     if errors:
         raise InvalidInputError("The file was not imported: fix these rows and upload it again.", errors=errors)
-    made_materials = made_lots = 0
-    with writing(session):
-        for material, name, lot in plan:
-            key = name.casefold()
-            if material is not None and key not in known:
-                known[key] = records.create_record(session, actor, "materials", material).id
-                made_materials += 1
-            elif material is not None:
-                records.update_record(session, actor, "materials", known[key], material)
-            if lot is not None:
-                records.create_record(session, actor, "lots", {**lot, "material": known[key]})
-                made_lots += 1
-    return ImportResult(materials=made_materials, lots=made_lots)
+    return _store(session, actor, plan, known.materials)
