@@ -12,7 +12,7 @@ from api.auth import require_actor
 from api.db import get_session
 from traceability.formats.fields import Strict, choice, optional_text
 from traceability.service import assessments
-from traceability.service.records import KINDS, ApiCodec, record_body
+from traceability.service.record_kinds import KINDS, ApiCodec, record_body
 from traceability.vocabulary import CertificateStatus
 
 bp = Blueprint("assessments", __name__, url_prefix="/api/v1", description="Halal assessments and reference data")

@@ -18,7 +18,7 @@ from models import User
 from traceability.errors import InvalidInputError
 from traceability.formats.dossier_schema import dossier_json_schema
 from traceability.service import accounts, businesses, dossiers, journal, records
-from traceability.service.records import ApiCodec
+from traceability.service.record_kinds import KINDS, ApiCodec, record_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Producer records, dossiers, tokens")
 
@@ -62,10 +62,10 @@ def _item_links(collection: str, parameter: str) -> dict[str, Any]:
 def _register_kind(kind: str) -> None:
     schema_in, schema_patch, schema_out = schemas.record_schemas(kind)
     page_out = schemas.page_schema(schema_out, f"{schemas.SINGULAR[kind]}Page")
-    noun = records.KINDS[kind].noun
+    noun = KINDS[kind].noun
 
     def payload(obj: Any) -> dict[str, Any]:
-        return records.record_body(records.KINDS[kind], obj, ApiCodec(get_session(), obj.business_id))
+        return record_body(KINDS[kind], obj, ApiCodec(get_session(), obj.business_id))
 
     class Collection(MethodView):
         @bp.arguments(schemas.PageArgs, location="query")
@@ -113,7 +113,7 @@ def _register_kind(kind: str) -> None:
     bp.route(f"/{kind}/<int:record_id>", endpoint=f"{kind}_item")(Item)
 
 
-for _kind in records.KINDS:
+for _kind in KINDS:
     _register_kind(_kind)
 
 

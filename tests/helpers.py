@@ -41,7 +41,7 @@ from models import (
 from traceability.journal import GENESIS
 from traceability.service import accounts, assessments, businesses, dossiers, programmes
 from traceability.service.access import Actor, Capability
-from traceability.service.records import KINDS
+from traceability.service.record_kinds import KINDS
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ProgrammeMode, ReviewState, Role
 

@@ -19,7 +19,7 @@ from qr.codes import new_code
 from tests.helpers import OPERATOR, PATCH_BODIES, PEOPLE, ROLES, WEB_PAGES, Filled, create_bodies, example
 from traceability.service import accounts, businesses, evidence, reviews, verification
 from traceability.service.access import HOLDERS, Capability
-from traceability.service.records import KINDS
+from traceability.service.record_kinds import KINDS
 
 LABELS = "/api/v1/batches/labels.pdf"
 REGISTRY_CSV = (

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from api import guards
 from models import JournalEntry
 from tests.helpers import MODELS, SCHEMAS, FieldPath, create_bodies, example, free_text, text_fields
-from traceability.service.records import KINDS
+from traceability.service.record_kinds import KINDS
 
 # --- the text fields of every record kind, from the schemas -----------------------------------
 

@@ -18,7 +18,7 @@ import pytest
 from tests.helpers import OPERATOR, free_text
 from traceability.formats.csv_cells import FORMULA_STARTS
 from traceability.service import reviews
-from traceability.service.records import KINDS
+from traceability.service.record_kinds import KINDS
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7}}'
 SHORT = "<i>{{7*7}}</i>"

@@ -44,7 +44,7 @@ from traceability.rules.reference import Reference, default_reference, merge_ref
 from traceability.service import certificate_status, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
-from traceability.service.records import KINDS, ApiCodec, record_payload
+from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import CertificateStatus, ReviewState, Severity
 

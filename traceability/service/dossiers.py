@@ -27,7 +27,7 @@ from models import (
     Transport,
     TransportItem,
 )
-from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.errors import ConflictError, ErrorTree, InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import BUSINESS, FORMAT, dump_dossier, load_dossier
 from traceability.journal import canonical_json
 from traceability.service import certificate_status, journal, provenance
@@ -35,7 +35,7 @@ from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.businesses import apply_business, business_payload, business_wire
 from traceability.service.provenance import check_acyclic
-from traceability.service.records import KINDS, ApiCodec, ErrorTree, Kind, noun, record_payload
+from traceability.service.record_kinds import KINDS, ApiCodec, Kind, noun, record_payload
 from traceability.service.unit_of_work import touch, writing
 
 __all__ = ["ImportResult", "export_dossier", "import_dossier"]

@@ -29,7 +29,7 @@ from traceability.formats.prov import write_prov
 from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
 from traceability.service.provenance import check_acyclic, upstream_graph
-from traceability.service.records import KINDS, ApiCodec, noun, record_payload
+from traceability.service.record_kinds import KINDS, ApiCodec, noun, record_payload
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import (
     CertificateScheme,
