@@ -55,7 +55,11 @@ class CertificateStatusIn(Strict):
         load_default=False, metadata={"description": "A revocation for fraud reaches back to the date of issue."}
     )
     everywhere = fields.Boolean(
-        load_default=True, metadata={"description": "Apply to every business's record of this certificate."}
+        load_default=True,
+        metadata={
+            "description": "A decision belongs to the certificate, so it applies to every business's record of it; "
+            "false is refused."
+        },
     )
 
 

@@ -197,7 +197,7 @@ class JournalArgs(f.Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     subject = fields.String(
-        validate=validate.Regexp(r"^[a-z_]+:\d+$"),
+        validate=validate.Regexp(r"^[a-z_]+:\d+\Z"),
         metadata={"description": "Only entries about this record, e.g. lot:12."},
     )
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base, Versioned, utcnow
+from traceability.identifiers import gtin_key, lot_key
 from traceability.vocabulary import ApplicationRoute, CleansingMethod, FacilityKind, NajisKind, Technology
 
 if TYPE_CHECKING:  # resolved by name in the registry at run time
@@ -100,6 +101,8 @@ class Product(Versioned, Base):
     __tablename__ = "product"
     __table_args__ = (
         sa.UniqueConstraint("business_id", "ref"),
+        # Unique indexes rather than constraints: SQLite adds them without rebuilding the table.
+        sa.Index("uq_product_gtin14", "gtin14", unique=True),
         sa.CheckConstraint(
             "measured_ethanol_pct IS NULL OR (measured_ethanol_pct >= 0 AND measured_ethanol_pct <= 100)",
             name="ethanol_percentage",
@@ -112,6 +115,9 @@ class Product(Versioned, Base):
     name: Mapped[str] = mapped_column(sa.String(300))
     brand: Mapped[str | None] = mapped_column(sa.String(200))
     gtin: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    # The GTIN as GTIN-14, set with `gtin`: one trade item however it was padded. Null without a GTIN, or
+    # for a product whose GTIN another product already held when identifiers became canonical (0007).
+    gtin14: Mapped[str | None] = mapped_column(sa.String(14))
     category: Mapped[str | None] = mapped_column(sa.String(100))
     is_beverage: Mapped[bool] = mapped_column(default=False)
     fermented: Mapped[bool] = mapped_column(default=False)
@@ -135,6 +141,14 @@ class Product(Versioned, Base):
     composition: Mapped[list[ProductComposition]] = relationship(
         cascade="all, delete-orphan", order_by="ProductComposition.position"
     )
+
+    @validates("gtin")
+    def _keep_gtin14(self, _name: str, gtin: str | None) -> str | None:
+        try:
+            self.gtin14 = gtin_key(gtin) if gtin else None
+        except ValueError:  # never a key for what is not a GTIN: it resolves nothing
+            self.gtin14 = None
+        return gtin
 
 
 class ProductComposition(Base):
@@ -200,13 +214,20 @@ class Batch(Versioned, Base):
     """A lot of product, produced by a step: the unit a QR code points to."""
 
     __tablename__ = "batch"
-    __table_args__ = (sa.UniqueConstraint("business_id", "ref"), sa.UniqueConstraint("product_id", "lot_code"))
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "ref"),
+        sa.UniqueConstraint("product_id", "lot_code"),
+        sa.Index("uq_batch_product_id_lot_key", "product_id", "lot_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
     ref: Mapped[str | None] = mapped_column(sa.String(100))
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"), index=True)
     lot_code: Mapped[str] = mapped_column(sa.String(100))
+    # The lot code's canonical form (traceability.identifiers), set with `lot_code`; what the resolver matches.
+    # Null only for a batch whose lot another batch of the product already held when it became canonical (0007).
+    lot_key: Mapped[str | None] = mapped_column(sa.String(100))
     produced_on: Mapped[dt.date]
     step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("production_step.id"), index=True)
     non_conforming: Mapped[bool] = mapped_column(default=False)
@@ -216,6 +237,11 @@ class Batch(Versioned, Base):
 
     step: Mapped[ProductionStep | None] = relationship(back_populates="outputs")
     product: Mapped[Product] = relationship()
+
+    @validates("lot_code")
+    def _keep_lot_key(self, _name: str, lot_code: str) -> str:
+        self.lot_key = lot_key(lot_code)
+        return lot_code
 
 
 class Storage(Base):

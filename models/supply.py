@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base, Versioned, utcnow
+from traceability.identifiers import certificate_number_key, issuer_key
 from traceability.vocabulary import (
     CertificateScheme,
     CertificateStatus,
@@ -47,6 +48,7 @@ class Certificate(Versioned, Base):
     __table_args__ = (
         sa.UniqueConstraint("business_id", "ref"),
         sa.CheckConstraint("valid_until IS NULL OR valid_until >= issued_on", name="valid_after_issue"),
+        sa.Index("ix_certificate_identity", "issuer_key", "number_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +57,10 @@ class Certificate(Versioned, Base):
     number: Mapped[str] = mapped_column(sa.String(100), index=True)
     kh_number: Mapped[str | None] = mapped_column(sa.String(100))
     issuer: Mapped[str] = mapped_column(sa.String(200))
+    # The certificate's identity (traceability.identifiers), set with the number and issuer as typed: every
+    # business's record of one certificate shares it, and decisions belong to it.
+    number_key: Mapped[str] = mapped_column(sa.String(100))
+    issuer_key: Mapped[str] = mapped_column(sa.String(200))
     scheme: Mapped[CertificateScheme]
     # Null holder means the business itself holds it.
     holder_supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supplier.id"), index=True)
@@ -73,6 +79,16 @@ class Certificate(Versioned, Base):
     scope: Mapped[list[CertificateScope]] = relationship(
         back_populates="certificate", cascade="all, delete-orphan", order_by="CertificateScope.position"
     )
+
+    @validates("number")
+    def _keep_number_key(self, _name: str, number: str) -> str:
+        self.number_key = certificate_number_key(number)
+        return number
+
+    @validates("issuer")
+    def _keep_issuer_key(self, _name: str, issuer: str) -> str:
+        self.issuer_key = issuer_key(issuer)
+        return issuer
 
 
 class CertificateEvidence(Base):

@@ -36,7 +36,7 @@ def is_code(text: str) -> bool:
     >>> is_code("abcdefghijklmnop"), is_code("ABC"), is_code("abcdefghijklmno1")
     (True, False, False)
     """
-    return bool(_CODE.match(text))
+    return bool(_CODE.fullmatch(text))
 
 
 def short_url(base_url: str, code: str) -> str:
@@ -86,7 +86,7 @@ def read_url(url: str) -> SignedCode:
         code = query.get("c", "")
     if not is_code(code):
         raise SignatureError("The URL carries no well-formed code.")
-    match = _TOKEN.match(query.get("s", ""))
+    match = _TOKEN.fullmatch(query.get("s", ""))
     if match is None:
         raise SignatureError("The URL carries no well-formed signature token (s=).")
     kid, batch, product, issued_at, signature = match.groups()

@@ -54,7 +54,7 @@ def _dictionary() -> dict[str, _AiSpec]:
         flags = rest.pop(0) if rest and set(rest[0]) <= _FLAGS else ""
         pattern, position, checksum = "", 0, None
         for component in rest:
-            if not _COMPONENT.match(component):
+            if not _COMPONENT.fullmatch(component):
                 break  # the attributes (req=, ex=, dlpkey) follow the components
             optional = component.startswith("[")
             kind, *linters = component.strip("[]").split(",")
@@ -136,7 +136,7 @@ def valid_lot(lot: str) -> bool:
     >>> valid_lot("RBN-251118"), valid_lot("Lot 12 (pagi)"), valid_lot("X" * 21)
     (True, False, False)
     """
-    return bool(_CSET82.match(lot))
+    return bool(_CSET82.fullmatch(lot))
 
 
 def build(base_url: str, gtin: str, lot: str, extensions: dict[str, str] | None = None) -> str:
@@ -253,7 +253,7 @@ def parse(uri: str) -> DigitalLink:
         if not item:
             continue
         key, has_value, raw = item.partition("=")
-        if not _NUMERIC_KEY.match(key):
+        if not _NUMERIC_KEY.fullmatch(key):
             if has_value:
                 extensions[key] = unescape(raw, query=True)
             continue

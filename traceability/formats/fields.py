@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from traceability.identifiers import is_valid_gtin, is_valid_nib
+from traceability.identifiers import has_control_characters, is_valid_gtin, is_valid_nib, lot_key
 from traceability.vocabulary import (
     ApplicationRoute,
     BusinessScale,
@@ -41,7 +41,7 @@ FieldFactory = Callable[..., AnyField]
 MAX_ID = 2**31 - 1
 STORED_ID = validate.Range(min=1, max=MAX_ID, error=f"Ids are whole numbers from 1 to {MAX_ID}.")
 
-COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="Use an ISO 3166 alpha-2 country code such as ID or MY.")
+COUNTRY = validate.Regexp(r"^[A-Z]{2}\Z", error="Use an ISO 3166 alpha-2 country code such as ID or MY.")
 
 
 def text(max_length: int = 300, **kwargs: Any) -> fields.String:
@@ -70,6 +70,22 @@ def choice(enum: type[E], *, default: Any = ..., allow_none: bool = False) -> fi
     else:
         kwargs["load_default"] = default
     return fields.Enum(enum, **kwargs)
+
+
+def identifier(max_length: int = 100) -> fields.String:
+    """A certificate number, issuer or lot code: kept as typed, compared canonically, never with control characters.
+
+    A newline or tab in an identifier is refused rather than cleaned away (DESIGN section 7), and so is one that
+    is nothing but spacing and invisible characters.
+    """
+
+    def check(value: str) -> None:
+        if has_control_characters(value):
+            raise ValidationError("Identifiers may not contain control characters such as line breaks or tabs.")
+        if not lot_key(value):
+            raise ValidationError("Give a value with visible characters.")
+
+    return fields.String(required=True, validate=[validate.Length(min=1, max=max_length), check])
 
 
 def nib_field(*, required: bool) -> fields.String:
@@ -237,9 +253,9 @@ def supplier_fields() -> dict[str, AnyField]:
 
 def certificate_fields(holder: AnyField, refs: FieldFactory) -> dict[str, AnyField]:
     return {
-        "number": text(100),
+        "number": identifier(100),
         "kh_number": optional_text(100),
-        "issuer": text(200),
+        "issuer": identifier(200),
         "scheme": choice(CertificateScheme),
         "holder": holder,
         "covers": refs(),
@@ -263,7 +279,7 @@ def material_fields(refs: FieldFactory) -> dict[str, AnyField]:
         "e_number": fields.String(
             allow_none=True,
             load_default=None,
-            validate=validate.Regexp(r"^E\d{3,4}[a-z]?$", error="Write E-numbers like E471 or E160a."),
+            validate=validate.Regexp(r"^E\d{3,4}[a-z]?\Z", error="Write E-numbers like E471 or E160a."),
         ),
         "state": choice(MaterialState, default=None, allow_none=True),
         "positive_list": flag(),
@@ -282,7 +298,7 @@ def lot_fields(ref: FieldFactory, opt_ref: FieldFactory) -> dict[str, AnyField]:
         "material": ref(),
         "supplier": ref(),
         "certificate": opt_ref(),
-        "lot_code": text(100),
+        "lot_code": identifier(100),
         "quantity": quantity_field(),
         "unit": optional_text(20),
         "received_on": fields.Date(required=True),
@@ -341,7 +357,7 @@ def step_fields(opt_ref: FieldFactory, inputs: AnyField, refs: FieldFactory) -> 
 
 def batch_fields(opt_ref: FieldFactory) -> dict[str, AnyField]:
     return {
-        "lot_code": text(100),
+        "lot_code": identifier(100),
         "produced_on": fields.Date(required=True),
         "step": opt_ref(),
         "non_conforming": flag(),

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from traceability.identifiers import is_valid_nib
+from traceability.identifiers import is_valid_nib, nib_key
 from traceability.vocabulary import BusinessScale
 
 __all__ = ["COLUMNS", "RegistryFile", "parse_registry", "query_phrase", "query_tokens", "search_tokens"]
@@ -63,7 +63,7 @@ def query_tokens(query: str) -> list[str]:
 
 
 def _check(row: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:
-    nib = row["nib"]
+    nib = row["nib"] = nib_key(row["nib"])
     if not is_valid_nib(nib):
         return None, f"nib: {nib!r} is not 13 digits"
     if not row["name"]:
@@ -74,9 +74,9 @@ def _check(row: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:
     for name, limit in _LIMITS.items():
         if len(row[name]) > limit:
             return None, f"{name}: longer than {limit} characters"
-    if row["phone"] and not _PHONE.match(row["phone"]):
+    if row["phone"] and not _PHONE.fullmatch(row["phone"]):
         return None, f"phone: {row['phone']!r} is not a phone number"
-    if row["kbli"] and not _KBLI.match(row["kbli"]):
+    if row["kbli"] and not _KBLI.fullmatch(row["kbli"]):
         return None, f"kbli: {row['kbli']!r} is not a 5-digit KBLI code"
     clean: dict[str, Any] = {k: (row[k] or None) for k in COLUMNS}
     clean.update(nib=nib, name=row["name"], scale=scale)

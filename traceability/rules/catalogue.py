@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from traceability.identifiers import certificate_number_key, issuer_key
 from traceability.rules.context import Context
 from traceability.rules.reference import contains_phrase
 from traceability.vocabulary import Severity
@@ -559,7 +560,9 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
 )
 def cert_02(ctx: Context) -> Iterator[Hit]:
     for node, cert in ctx.records("certificate"):
-        legacy = cert["scheme"] == "legacy_mui" or cert["issuer"] in ctx.reference["legacy_issuers"]
+        legacy = cert["scheme"] == "legacy_mui" or issuer_key(cert["issuer"]) in {
+            issuer_key(i) for i in ctx.reference["legacy_issuers"]
+        }
         if legacy and cert["valid_until"] is not None and cert["valid_until"] < ctx.as_of:
             yield hit(node, number=cert["number"], issuer=cert["issuer"], until=cert["valid_until"])
 
@@ -574,7 +577,8 @@ def cert_02(ctx: Context) -> Iterator[Hit]:
 def cert_03(ctx: Context) -> Iterator[Hit]:
     pattern = re.compile(ctx.reference["certificate_number_pattern"])
     for node, cert in ctx.records("certificate"):
-        if cert["issuer"] in ctx.reference["bpjph_issuers"] and not pattern.match(cert["number"]):
+        bpjph = issuer_key(cert["issuer"]) in {issuer_key(i) for i in ctx.reference["bpjph_issuers"]}
+        if bpjph and not pattern.fullmatch(certificate_number_key(cert["number"])):
             yield hit(node, number=cert["number"])
 
 

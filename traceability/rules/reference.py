@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from traceability.errors import InvalidInputError
+from traceability.identifiers import issuer_key
 
 __all__ = ["CatalogueMatch", "Reference", "default_reference", "merge_reference", "normalise"]
 
@@ -104,7 +105,7 @@ class Reference:
     def recognised_body(self, issuer: str) -> Mapping[str, Any] | None:
         bodies: list[Mapping[str, Any]] = self.data["recognised_foreign_bodies"]
         for body in bodies:
-            if normalise(body["name"]) == normalise(issuer):
+            if issuer_key(body["name"]) == issuer_key(issuer):
                 return body
         return None
 

@@ -273,8 +273,9 @@ def set_certificate_status(
 ) -> list[Certificate]:
     """Revoke, suspend or reinstate a certificate from a date (auditor or admin), journaled.
 
-    With `everywhere`, every business's record of the same certificate (same number and issuer)
-    changes too, so each producer relying on it sees the decision at once.
+    The decision belongs to the certificate's identity (canonical issuer and number): every business's record
+    of it changes, so each producer relying on it sees the decision at once and no copy keeps another status.
+    `everywhere=False` is refused.
     """
     if not actor.may_decide_certificates:
         certificate = session.get(Certificate, certificate_id)
@@ -289,15 +290,10 @@ def set_certificate_status(
             "The effective date is before the certificate was issued.",
             errors={"effective": [f"Must be on or after {certificate.issued_on}."]},
         )
-    targets = [certificate]
-    if everywhere:
-        targets = list(
-            session.scalars(
-                sa.select(Certificate)
-                .where(Certificate.number == certificate.number, Certificate.issuer == certificate.issuer)
-                .order_by(Certificate.id)
-            )
-        )
+    if not everywhere:
+        message = "A decision belongs to the certificate, so it applies to every business's record of it."
+        raise InvalidInputError(message, errors={"everywhere": [message]})
+    targets = list(session.scalars(certificate_status.copies(certificate.issuer_key, certificate.number_key)))
     kind = KINDS["certificates"]
     with writing(session):
         for cert in targets:

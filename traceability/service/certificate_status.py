@@ -1,7 +1,9 @@
 """The authority's word on a certificate outlives any producer's copy of it.
 
-An auditor's or admin's decision (revoke, suspend, reinstate: `assessments.set_certificate_status`) is
-journaled once per business record of that certificate (same number and issuer). A producer's record of the
+An auditor's or admin's decision (revoke, suspend, reinstate: `assessments.set_certificate_status`) belongs
+to the certificate's identity, its canonical issuer and number (``Certificate.issuer_key`` and ``number_key``):
+it is applied to, and journaled once per, every business's record of that identity, so there is one decision
+history per identity and a look-alike spelling ("N\u200b", "bpjph ") is the same certificate. A producer's record of the
 same certificate, written later or edited since, must not say otherwise: otherwise a producer could undo a
 revocation by editing the status back, or by recording the certificate afresh, and the consumer page would
 show halal again. The journal is where decisions already live, so it is read here rather than copied.
@@ -20,7 +22,7 @@ from models import Certificate, JournalEntry
 from traceability.errors import ConflictError
 from traceability.vocabulary import CertificateStatus
 
-__all__ = ["DECISION_ACTION", "Decision", "enforce", "standing_decision"]
+__all__ = ["DECISION_ACTION", "Decision", "copies", "enforce", "standing_decision"]
 
 DECISION_ACTION = "certificate.status"
 _STATUS_FIELDS = ("status", "status_since", "fraud")
@@ -34,10 +36,19 @@ class Decision:
     reason: str | None
 
 
-def standing_decision(session: Session, number: str, issuer: str) -> Decision | None:
-    """The latest authority decision on any business's record of this certificate, if there is one."""
+def copies(issuer_key: str, number_key: str) -> sa.Select[Certificate]:
+    """Every business's record of the certificate with this identity, oldest first."""
+    return (
+        sa.select(Certificate)
+        .where(Certificate.issuer_key == issuer_key, Certificate.number_key == number_key)
+        .order_by(Certificate.id)
+    )
+
+
+def standing_decision(session: Session, issuer_key: str, number_key: str) -> Decision | None:
+    """The latest authority decision on the certificate with this identity, if there is one."""
     ids = session.scalars(
-        sa.select(Certificate.id).where(Certificate.number == number, Certificate.issuer == issuer)
+        sa.select(Certificate.id).where(Certificate.issuer_key == issuer_key, Certificate.number_key == number_key)
     ).all()
     payload = session.scalar(
         sa.select(JournalEntry.payload)
@@ -62,7 +73,7 @@ def enforce(session: Session, certificate: Certificate, stated: dict[str, Any] |
     `stated` is what the writer sent explicitly (a PATCH or a create body); a status it names that
     contradicts the decision is a conflict. Without `stated` (a dossier import), the decision simply wins.
     """
-    decision = standing_decision(session, certificate.number, certificate.issuer)
+    decision = standing_decision(session, certificate.issuer_key, certificate.number_key)
     if decision is None:
         return
     if stated is not None and "status" in stated and stated["status"] != decision.status:

@@ -26,6 +26,7 @@ from models import (
 from traceability.errors import ErrorTree
 from traceability.formats import epcis
 from traceability.formats.prov import write_prov
+from traceability.identifiers import certificate_number_key, gtin_key, lot_key
 from traceability.service import certificate_status, journal
 from traceability.service.access import Actor
 from traceability.service.provenance import check_acyclic, upstream_graph
@@ -127,7 +128,7 @@ class _Resolver:
         if ("certificate", uri) in self.cache:
             cached: Certificate = self.cache["certificate", uri]
             return cached
-        found: Certificate | None = self.find(Certificate, number=number)
+        found: Certificate | None = self.find(Certificate, number_key=certificate_number_key(number))
         if found is not None:
             self.cache["certificate", uri] = found
             return found
@@ -189,7 +190,7 @@ class _Resolver:
         name = _name(self.master, uri)
 
         def make() -> Product:
-            found = self.find(Product, gtin=gtin) if gtin else self.find(Product, name=name)
+            found = self.find(Product, gtin14=gtin_key(gtin)) if gtin else self.find(Product, name=name)
             return found or self.add(Product(business_id=self.business_id, name=name, gtin=gtin))
 
         return self._cached("product", uri, make)
@@ -222,7 +223,10 @@ def _source_batch(session: Session, uri: str) -> int | None:
         return None
     key, value = named
     if key == "gtin":
-        product = sa.select(Product.id).where(Product.gtin.in_({value, value[1:], value[2:], value[6:]}))
+        try:
+            product = sa.select(Product.id).where(Product.gtin14 == gtin_key(value))
+        except ValueError:
+            return None
     else:
         product = (
             sa.select(Product.id)
@@ -230,7 +234,10 @@ def _source_batch(session: Session, uri: str) -> int | None:
             .where(Business.nib == key, Product.name == value)
         )
     return session.scalar(
-        sa.select(Batch.id).where(Batch.product_id.in_(product), Batch.lot_code == split[1]).order_by(Batch.id).limit(1)
+        sa.select(Batch.id)
+        .where(Batch.product_id.in_(product), Batch.lot_key == lot_key(split[1]))
+        .order_by(Batch.id)
+        .limit(1)
     )
 
 
@@ -256,7 +263,7 @@ def _input(
     if lot is not None:
         return {"lot": lot}
     product = resolver.find(Product, name=_name(resolver.master, source["class"]))
-    batch = resolver.find(Batch, product_id=product.id, lot_code=source["lot_code"]) if product else None
+    batch = resolver.find(Batch, product_id=product.id, lot_key=lot_key(source["lot_code"])) if product else None
     return {"batch": batch} if batch is not None else None
 
 

@@ -49,7 +49,9 @@ def touch(session: Session, *nodes: str) -> None:
 
 _UNIQUE_FIELDS = {
     ("product", ("gtin",)): ("gtin", "Another product already has this GTIN."),
+    ("product", ("gtin14",)): ("gtin", "Another product already has this GTIN."),
     ("batch", ("product_id", "lot_code")): ("lot_code", "This product already has a batch with this lot code."),
+    ("batch", ("product_id", "lot_key")): ("lot_code", "This product already has a batch with this lot code."),
     ("business", ("nib",)): ("nib", "A business with this NIB is already registered."),
     ("user_account", ("email",)): ("email", "A user with this email already exists."),
     ("pendamping_assignment", ("pendamping_id", "business_id")): (
@@ -67,6 +69,9 @@ def _unique_columns(exc: sa.exc.IntegrityError) -> tuple[str, tuple[str, ...]] |
             for constraint in table.constraints:
                 if constraint.name == name and isinstance(constraint, sa.UniqueConstraint):
                     return table.name, tuple(c.name for c in constraint.columns)
+            for index in table.indexes:
+                if index.name == name and index.unique:
+                    return table.name, tuple(c.name for c in index.columns if isinstance(c, sa.Column))
         return None
     text = str(exc.orig)  # SQLite: "UNIQUE constraint failed: batch.product_id, batch.lot_code"
     if "UNIQUE constraint failed:" not in text:

@@ -28,6 +28,7 @@ from models import (
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.identifiers import gtin_key, lot_key
 from traceability.service import assessments, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
@@ -120,7 +121,8 @@ def issue_codes(
                 )
         issued = []
         for _ in range(count):
-            draft = CodeDraft(new_code(), batch.id, product.id, int(now.timestamp()), product.gtin, batch.lot_code)
+            # The canonical GTIN: a product left without one (its GTIN belongs to another) gets a /v/ link.
+            draft = CodeDraft(new_code(), batch.id, product.id, int(now.timestamp()), product.gtin14, batch.lot_code)
             url, kid, signature = seal(draft)
             code = VerificationCode(
                 code=draft.code,
@@ -193,10 +195,14 @@ def find_code(session: Session, code: str) -> VerificationCode | None:
 
 def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None) -> VerificationCode | None:
     """Resolve a Digital Link: the named code when it belongs to that GTIN and lot, else the batch's newest code."""
+    try:
+        gtin = gtin_key(gtin14)
+    except ValueError:
+        return None
     batch_id = session.scalar(
         sa.select(Batch.id)
         .join(Product, Product.id == Batch.product_id)
-        .where(Product.gtin.in_(_stored_forms(gtin14)), Batch.lot_code == lot)
+        .where(Product.gtin14 == gtin, Batch.lot_key == lot_key(lot))
     )
     if batch_id is None:
         return None
@@ -204,15 +210,6 @@ def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None)
     if code is not None:
         return session.scalar(query.where(VerificationCode.code == code))
     return session.scalar(query.order_by(VerificationCode.revoked_at.is_not(None), VerificationCode.id.desc()))
-
-
-def _stored_forms(gtin14: str) -> list[str]:
-    """The forms a GTIN may be stored in (8, 12, 13 or 14 digits) that pad to `gtin14`.
-
-    >>> _stored_forms("00012345678905")
-    ['012345678905', '0012345678905', '00012345678905']
-    """
-    return [gtin14[-n:] for n in (8, 12, 13, 14) if not gtin14[:-n].strip("0")]
 
 
 @dataclass(frozen=True, slots=True)
