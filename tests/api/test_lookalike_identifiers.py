@@ -199,7 +199,9 @@ def test_a_reinstatement_for_one_business_only_is_refused_and_other_copies_stay_
     assert scoped.status_code == 422
     assert "everywhere" in scoped.json["errors"]
 
-    undo = client.patch(f"/api/v1/certificates/{copy['id']}", headers=filled.auth("producer_b"), json={"status": "active"})
+    undo = client.patch(
+        f"/api/v1/certificates/{copy['id']}", headers=filled.auth("producer_b"), json={"status": "active"}
+    )
     assert undo.status_code == 409
     session.expire_all()
     assert session.get(Certificate, copy["id"]).status == "revoked"

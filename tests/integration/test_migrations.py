@@ -1,6 +1,7 @@
 """The schema comes from Alembic, matches the models, and enforces its constraints on both databases."""
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -66,3 +67,135 @@ def test_unique_nib_is_a_conflict(session):
     with pytest.raises(ConflictError) as refused:
         businesses.create_business(session, OPERATOR, {"name": "B", "nib": "1208230044517", "scale": "micro"})
     assert "nib" in refused.value.errors
+
+
+# --- 0007: existing rows get canonical identifiers; look-alikes are reported, never merged ------------------
+
+
+def _rows_before_0007(connection):
+    now = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
+    insert = lambda table, **row: connection.execute(  # noqa: E731
+        sa.text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row
+    )
+    for business, nib in ((1, "1208230044517"), (2, "9120216648390")):
+        insert(
+            "business",
+            id=business,
+            name=f"B{business}",
+            nib=nib,
+            scale="micro",
+            country="ID",
+            version=1,
+            created_at=now,
+        )
+    for product, business, gtin in ((1, 1, "8993724001588"), (2, 2, "08993724001588"), (3, 2, None)):
+        insert(
+            "product",
+            id=product,
+            business_id=business,
+            name=f"P{product}",
+            gtin=gtin,
+            is_beverage=False,
+            fermented=False,
+            flavour_profile="[]",
+            halal_claim=False,
+            declared_non_halal=False,
+            label_halal_logo=False,
+            preservation="[]",
+            version=1,
+            created_at=now,
+        )
+    for batch, lot in ((1, "ABC-1"), (2, "abc-1 ")):
+        insert(
+            "batch",
+            id=batch,
+            business_id=1,
+            product_id=1,
+            lot_code=lot,
+            produced_on=dt.date(2025, 11, 1),
+            non_conforming=False,
+            released=False,
+            version=1,
+            created_at=now,
+        )
+    for cert, business, number, issuer, status in (
+        (1, 1, "ID21110041277360224", "BPJPH", "revoked"),
+        (2, 2, "ID21110041277360224\u200b", "bpjph ", "active"),
+    ):
+        insert(
+            "certificate",
+            id=cert,
+            business_id=business,
+            number=number,
+            issuer=issuer,
+            scheme="regular",
+            issued_on=dt.date(2024, 1, 1),
+            status=status,
+            fraud=False,
+            version=1,
+            created_at=now,
+        )
+    decision = {"status": "revoked", "status_since": "2025-01-01", "fraud": True, "status_reason": "palsu"}
+    insert(
+        "journal_entry",
+        seq=1,
+        at=now.isoformat(),
+        actor="auditor",
+        business_id=1,
+        action="certificate.status",
+        subject="certificate:1",
+        payload=json.dumps(decision),
+        payload_digest="0" * 64,
+        prev_hash="0" * 64,
+        hash="1" * 64,
+    )
+
+
+def _scratch_engine(tmp_path):
+    """An empty database of its own: a SQLite file, or a schema of the PostgreSQL test database."""
+    from api.db import make_engine
+
+    if POSTGRES_URL is None:
+        return make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS migration_0007 CASCADE; CREATE SCHEMA migration_0007"))
+    engine.dispose()
+    return make_engine(POSTGRES_URL, connect_args={"options": "-csearch_path=migration_0007"})
+
+
+def test_0007_keys_existing_rows_and_reports_lookalikes_without_merging_them(tmp_path, capfd):
+    from api.migrate import upgrade
+
+    engine = _scratch_engine(tmp_path)
+    upgrade(engine, "0006_certificate_evidence")
+    with engine.begin() as connection:
+        _rows_before_0007(connection)
+
+    upgrade(engine)
+
+    report = capfd.readouterr().err
+    with engine.connect() as connection:
+        products = connection.execute(sa.text("SELECT id, gtin, gtin14 FROM product ORDER BY id")).all()
+        batches = connection.execute(sa.text("SELECT id, lot_code, lot_key FROM batch ORDER BY id")).all()
+        certificates = connection.execute(
+            sa.text("SELECT id, issuer_key, number_key, status, fraud FROM certificate ORDER BY id")
+        ).all()
+    if POSTGRES_URL is not None:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA migration_0007 CASCADE"))
+    engine.dispose()
+    # The first holder keeps the GTIN; the look-alike keeps its typed form but resolves nothing; both stay.
+    assert [tuple(p) for p in products] == [
+        (1, "8993724001588", "08993724001588"),
+        (2, "08993724001588", None),
+        (3, None, None),
+    ]
+    assert [tuple(b) for b in batches] == [(1, "ABC-1", "ABC-1"), (2, "abc-1 ", None)]
+    # One identity: the look-alike copy takes the decision journaled on the other.
+    assert {(c.issuer_key, c.number_key) for c in certificates} == {("BPJPH", "ID21110041277360224")}
+    assert [(c.status, bool(c.fraud)) for c in certificates] == [("revoked", True), ("revoked", True)]
+    assert "product 2" in report
+    assert "product 1 already holds" in report
+    assert "batch 2" in report
+    assert "certificate 2" in report
