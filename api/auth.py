@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -32,8 +34,22 @@ class SessionUser(UserMixin):  # type: ignore[misc]  # Flask-Login ships no type
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
+    # Every request with a session cookie, web or API: a session opened before the user's last logout or
+    # password change carries an older version and is no session at all.
     user = get_session().get(User, int(user_id))
-    return SessionUser(user.id) if user is not None and user.active else None
+    if user is None or not user.active or session.get(_VERSION) != user.session_version:
+        return None
+    return SessionUser(user.id)
+
+
+_VERSION = "session_version"
+
+
+def keep_session(user_id: int | None) -> None:
+    """Carry the user's current session version in this session (after login, or after their own password change)."""
+    user = get_session().get(User, user_id) if user_id is not None else None
+    if user is not None:
+        session[_VERSION] = user.session_version
 
 
 def current_user_record() -> User | None:
@@ -96,7 +112,8 @@ def login() -> ResponseReturnValue:
         else:
             session.clear()
             login_user(SessionUser(user.id))
-            return redirect(_safe_next(request.args.get("next")))
+            keep_session(user.id)
+            return redirect(safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
@@ -104,18 +121,32 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type hints
 def logout() -> ResponseReturnValue:
-    """Sign out and forget the session."""
+    """Sign out: this and every other session of the user ends on the server too."""
+    accounts.end_sessions(get_session(), int(current_user.id))
     logout_user()
     session.clear()
     flash("Signed out.")
     return redirect(url_for("auth.login"))
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a path on this site, else the home page.
+
+    An open redirect would let a phishing link borrow our login page. Browsers drop tabs and line breaks
+    from URLs and read a backslash as a slash, so "/\t/evil.example" is "//evil.example" to them: any control
+    or space character or backslash is refused, then the URL is parsed and kept only if it names no other
+    host (an absolute URL to this very host is reduced to its path).
+    """
+    home: str = url_for("home.index")
+    if not target or "\\" in target or any(unicodedata.category(c)[0] in "CZ" for c in target):
+        return home
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc) and (parts.scheme not in ("http", "https") or parts.netloc != request.host):
+        return home
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//"):
+        return home
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def init_app(app: Flask) -> None:

@@ -27,7 +27,7 @@ from marshmallow import ValidationError, fields
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from api import errors, guards, schemas
-from api.auth import current_user_record, require_actor
+from api.auth import current_user_record, keep_session, require_actor
 from api.db import get_session
 from api.error_pages import N_, error_page
 from traceability import drawing
@@ -499,6 +499,7 @@ def password() -> ResponseReturnValue:
         else:
             try:
                 accounts.change_password(get_session(), require_actor(), request.form.get("old", ""), new)
+                keep_session(require_actor().user_id)  # this session goes on; every other one ended
                 flash(_("Password changed."))
                 return redirect(url_for("home.index"))
             except TraceabilityError as exc:

@@ -64,6 +64,9 @@ class User(Base):
     # Wrong passwords in a row since the last success or lockout; at the limit the account locks until then.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None]
+    # Sessions carry the version they were opened under; logging out or changing the password moves it on,
+    # so every earlier session cookie (a saved one, another device's) stops working at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     business: Mapped[Business | None] = relationship()
     assignments: Mapped[list[PendampingAssignment]] = relationship(

@@ -10,7 +10,8 @@ Certificates, products and batches gain the canonical form of their identifiers 
 - every copy of one certificate identity takes the latest decision journaled on any of them, where its stored
   status said otherwise (the decision was already journaled: the copy was a look-alike escaping it);
 
-and each is reported on standard error and in the log. Every assessment is marked stale so no verdict that
+and each is reported on standard error and in the log. Users also gain ``session_version``: a login session
+carries it, and logging out or changing the password moves it on, ending every earlier session. Every assessment is marked stale so no verdict that
 rested on a look-alike is served again. On SQLite the two certificate key columns keep an empty-string
 server default (adding a NOT NULL column there needs one, and dropping it would rebuild a table others
 refer to); the models always set them.
@@ -65,6 +66,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('gtin14', sa.String(length=14), nullable=True))
     with op.batch_alter_table('batch', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lot_key', sa.String(length=100), nullable=True))
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
 
     certificate = sa.table(
         'certificate',
@@ -168,6 +171,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
     with op.batch_alter_table('batch', schema=None) as batch_op:
         batch_op.drop_index('uq_batch_product_id_lot_key')
         batch_op.drop_column('lot_key')

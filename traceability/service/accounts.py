@@ -24,6 +24,7 @@ __all__ = [
     "change_password",
     "create_token",
     "create_user",
+    "end_sessions",
     "list_tokens",
     "revoke_token",
     "unlock_user",
@@ -199,7 +200,17 @@ def change_password(session: Session, actor: Actor, old: str, new: str) -> None:
         raise InvalidInputError(message, errors={"new_password": [message]})
     with writing(session):
         user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+        user.session_version += 1  # a session opened with the old password ends
         journal.append(session, actor, "password.change", f"user:{user.id}", {})
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every login session of the user (logging out): their session version moves on."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    with writing(session):
+        user.session_version += 1
 
 
 def create_token(session: Session, actor: Actor, *, user: User, name: str = "") -> tuple[ApiToken, str]:
