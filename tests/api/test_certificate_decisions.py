@@ -101,7 +101,10 @@ def test_once_reinstated_the_producer_may_state_active_again(client, filled, ses
 
 def test_an_epcis_capture_after_the_revocation_takes_it_too(client, filled, session):
     # Business B records the same supply chain from A's EPCIS export (a GTIN belongs to one product only).
-    session.execute(sa.text("UPDATE product SET gtin = NULL WHERE business_id = :id"), {"id": filled.world.business_a})
+    session.execute(
+        sa.text("UPDATE product SET gtin = NULL, gtin14 = NULL WHERE business_id = :id"),
+        {"id": filled.world.business_a},
+    )
     session.commit()
     batch = final_batch(session, filled.world.business_a)
     document = client.get(f"/api/v1/batches/{batch.id}/epcis", headers=filled.auth("auditor")).get_json(force=True)

@@ -189,7 +189,7 @@ def test_epcis_export_captures_back_losslessly(client, filled, session):
     # The same records captured into a fresh business with the same identity give the same document.
     original = {"id": filled.world.business_a}
     session.execute(sa.text("UPDATE business SET nib = '1111111111111' WHERE id = :id"), original)
-    session.execute(sa.text("UPDATE product SET gtin = NULL WHERE business_id = :id"), original)
+    session.execute(sa.text("UPDATE product SET gtin = NULL, gtin14 = NULL WHERE business_id = :id"), original)
     session.commit()
     copy = businesses.create_business(
         session, OPERATOR, {"name": "Rendang Bundo", "nib": "1208230044517", "scale": "small"}
