@@ -17,7 +17,7 @@ server default (adding a NOT NULL column there needs one, and dropping it would 
 refer to); the models always set them.
 
 Revision ID: 0007_canonical_identifiers
-Revises: 0006_certificate_evidence
+Revises: 0011_certificate_confirmation
 Create Date: 2026-12-02 01:10:00
 """
 
@@ -34,7 +34,7 @@ from alembic import op
 from traceability.identifiers import certificate_number_key, gtin_key, issuer_key, lot_key
 
 revision: str = '0007_canonical_identifiers'
-down_revision: str | None = '0006_certificate_evidence'
+down_revision: str | None = '0011_certificate_confirmation'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,12 +17,11 @@ import datetime as dt
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from traceability.identifiers import is_valid_nib
+from traceability.identifiers import certificate_number_key, is_valid_nib, nib_key
 from traceability.vocabulary import RegisterStatus
 
 __all__ = [
@@ -80,19 +79,18 @@ _STATUS_WORDS = {
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
 _SCOPE_SPLIT = re.compile(r"\s*[;|]\s*")
 # Whitespace and the invisible format characters (zero-width space, BOM) a copy from a web page carries.
-_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
 _LIMITS = {"number": 100, "holder_name": 300}
 SCOPE_ITEM_LIMIT = 300
 _SAME = ("holder_name", "holder_nib", "issued_on", "valid_until", "status")
 
 
 def canonical_number(number: str) -> str:
-    """A certificate number as the register keys it: NFKC, no whitespace or invisible characters, upper case.
+    """A certificate number as the register keys it: its canonical form (``traceability.identifiers``).
 
     >>> canonical_number(" id 2111\u200b0077341520925\\n")
     'ID21110077341520925'
     """
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", number)).upper()
+    return certificate_number_key(number)
 
 
 @dataclass
@@ -154,7 +152,7 @@ def _check(row: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     for name, limit in _LIMITS.items():
         if len(text[name]) > limit:
             return None, f"{name}: longer than {limit} characters"
-    nib = _INVISIBLE.sub("", text["holder_nib"])
+    nib = nib_key(text["holder_nib"])
     if nib and not is_valid_nib(nib):
         return None, f"holder_nib: {text['holder_nib']!r} is not 13 digits"
     issued = _date(text["issued_on"])

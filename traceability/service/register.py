@@ -30,6 +30,7 @@ from models import (
 )
 from traceability.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from traceability.formats.bpjph_register import canonical_number, parse_register
+from traceability.identifiers import issuer_key
 from traceability.reconciliation import Claim, Entry, Reconciliation, reconcile
 from traceability.service import journal
 from traceability.service.access import Actor
@@ -143,7 +144,7 @@ def _registered_certificates(session: Session, issuers: Iterable[str]) -> list[C
         session.scalars(
             sa.select(Certificate)
             .where(
-                sa.func.upper(Certificate.issuer).in_([i.upper() for i in issuers]),
+                Certificate.issuer_key.in_([issuer_key(i) for i in issuers]),
                 Certificate.scheme != CertificateScheme.FOREIGN,
             )
             .order_by(Certificate.id)
