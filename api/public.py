@@ -157,6 +157,8 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
     if link.lot is None or set(link.qualifiers) != {"10"}:
         return problem(404, "Not Found", "This resolver knows trade items by GTIN and lot (/01/{gtin}/10/{lot}).")
     code = link.extensions.get("c")
+    if code is None:
+        raise NotFoundError("Scan the QR code on the label: its link names the code (c=) this page checks.")
     record = verification.find_code_by_link(get_session(), link.gtin, link.lot, code)
     if record is None:
         raise NotFoundError("No code for that GTIN and lot.")
@@ -200,7 +202,12 @@ def oembed() -> ResponseReturnValue:
     view = _view_for_url(url)
     if view is None:
         return problem(404, "Not Found", "No code of this site at that URL.", errors={"url": ["Unknown URL."]})
-    width = min(int(request.args["maxwidth"]), 360) if request.args.get("maxwidth", "").isdigit() else 360
+    maxwidth = request.args.get("maxwidth", "360")
+    # isdigit() alone takes "²" and other digits int() refuses: only ASCII digits are a width.
+    if not (maxwidth.isascii() and maxwidth.isdigit() and len(maxwidth) <= 6):
+        message = "maxwidth is a whole number of pixels."
+        return problem(400, "Bad Request", message, errors={"maxwidth": ["Not a number."]})
+    width = min(int(maxwidth), 360)
     height = 180
     src = f"{_base()}{url_for('public.embed', code=view.code)}"
     body = {

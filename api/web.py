@@ -361,19 +361,24 @@ def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
         raise FormError(exc.normalized_messages()) from exc
 
 
+def _is_id(text: str) -> bool:
+    """ASCII digits only: isdigit() alone takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _form_data(kind: str, schema: Any) -> dict[str, Any]:
     """The submitted form as the API's JSON body: typed ids, booleans from check boxes, empty means absent."""
     data: dict[str, Any] = {}
     for name in FORMS[kind]:
         field = schema.fields[name]
         if name in MULTI:
-            data[name] = [{MULTI[name]: int(v) if v.isdigit() else v} for v in request.form.getlist(name) if v]
+            data[name] = [{MULTI[name]: int(v) if _is_id(v) else v} for v in request.form.getlist(name) if v]
         elif isinstance(field, fields.Boolean):
             data[name] = request.form.get(name) == "on"
         else:
             value = request.form.get(name, "").strip()
             if value and name in REFS:
-                data[name] = int(value) if value.isdigit() else value
+                data[name] = int(value) if _is_id(value) else value
             elif value:
                 data[name] = value
     return data

@@ -20,7 +20,7 @@ def test_text_a_spreadsheet_reads_as_a_formula_gets_an_apostrophe(value, expecte
     assert cell(value) == expected
 
 
-@pytest.mark.parametrize("value", ["Rendang Bundo", "a=b", " =1", "", "'already quoted", "ÉCLAIR"])
+@pytest.mark.parametrize("value", ["Rendang Bundo", "a=b", "", "'already quoted", "ÉCLAIR"])
 def test_other_text_is_unchanged(value):
     assert cell(value) == value
 
@@ -37,3 +37,9 @@ def test_formula_starts_are_the_owasp_list():
 def test_row_and_record_quote_each_cell():
     assert row(["=1", "ok", -1]) == ["'=1", "ok", -1]
     assert record({"name": "@x", "quantity": -1, "unit": None}) == {"name": "'@x", "quantity": -1, "unit": None}
+
+
+def test_compatibility_forms_and_leading_spacing_are_neutralised_too():
+    for text in ("\uff1dHYPERLINK(1)", "\ufe62SUM(1)", " =1+1", "\n=1+1", "\u200b=1", "\u00a0@SUM(1)"):
+        assert cell(text) == "'" + text, repr(text)
+    assert cell("Gula 1 kg") == "Gula 1 kg"

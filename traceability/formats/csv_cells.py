@@ -4,11 +4,14 @@ Excel, LibreOffice and Google Sheets treat a cell that starts with ``=``, ``+``,
 in some versions, a tab or carriage return before one) as a formula, so a supplier name such as
 ``=HYPERLINK("http://evil","click")`` written verbatim into an export would run on the reader's
 machine. Every CSV the service writes passes its text cells through :func:`cell`, which puts a
-leading apostrophe before such text, as OWASP recommends; numbers are left as they are.
+leading apostrophe before such text, as OWASP recommends, and before text that starts with a compatibility
+form of those characters (full-width "＝") or with spacing, a line break or an invisible character; numbers
+are left as they are.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,9 +22,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def cell(value: Any) -> Any:
     """`value`, with an apostrophe before text a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value and _risky(value[0]):
         return "'" + value
     return value
+
+
+def _risky(first: str) -> bool:
+    """A formula start, also in a compatibility form (full-width "＝", small "﹢"), or any leading space,
+    line break or invisible character (spreadsheets trim some of them before looking for a formula)."""
+    if first.isspace() or unicodedata.category(first) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+        return True
+    return unicodedata.normalize("NFKC", first).startswith(FORMULA_STARTS)
 
 
 def row(values: Iterable[Any]) -> list[Any]:

@@ -628,6 +628,13 @@ def downstream_graph(session: Session, actor: Actor, batch_id: int, *, depth: in
     }
     pruned: nx.DiGraph = graph.subgraph(keep).copy()
     hide_foreign(pruned, actor.can_read)
+    # Downstream, another business is a customer: its batches stay as summaries without its name, and its
+    # own node (name, NIB) goes.
+    for node, data in list(pruned.nodes(data=True)):
+        if data.get("summary"):
+            data.pop("business_name", None)
+        elif data["type"] == "business" and not actor.can_read(parse_node(node)[1]):
+            pruned.remove_node(node)
     pruned.graph.update(root=start, direction="down", depth=_depth(depth))
     return pruned
 
@@ -672,7 +679,7 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
             "verification_codes": sum(int(c) for *_, c in rows),
             "visible_batches": sum(n for b, _, n in groups if visible is None or b in visible),
         },
-        businesses=_impact_businesses(session, groups),
+        businesses=_impact_businesses(session, groups, visible),
         products=_impact_products(session, groups, visible),
         items=_impact_items(session, ids),
         page=page,
@@ -680,12 +687,13 @@ def downstream_impact(session: Session, actor: Actor, node: str, *, page: int = 
     )
 
 
-def _impact_businesses(session: Session, groups: Sequence[Any]) -> list[dict[str, Any]]:
+def _impact_businesses(session: Session, groups: Sequence[Any], visible: frozenset[int] | None) -> list[dict[str, Any]]:
     per_business: dict[int, int] = {}
     for business, _, count in groups:
         per_business[business] = per_business.get(business, 0) + count
-    names = _business_names(session, per_business)
-    return [{"id": b, "name": names[b], "batches": n} for b, n in sorted(per_business.items())]
+    # Who bought from a producer is not theirs to know by name: other businesses are counted, not named.
+    names = _business_names(session, [b for b in per_business if visible is None or b in visible])
+    return [{"id": b, "name": names.get(b), "batches": n} for b, n in sorted(per_business.items())]
 
 
 def _impact_products(session: Session, groups: Sequence[Any], visible: frozenset[int] | None) -> list[dict[str, Any]]:
