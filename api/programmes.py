@@ -111,6 +111,9 @@ class RegistryOut(Schema):
     imported = fields.Integer()
     updated = fields.Integer()
     invalid = fields.List(fields.Dict())
+    claimed = fields.List(
+        fields.String(), metadata={"description": "NIBs left alone: their producer has claimed the business."}
+    )
 
 
 class ListingIn(f.Strict):

@@ -187,7 +187,7 @@ class Assignments(MethodView):
     @bp.arguments(schemas.AssignmentIn)
     @bp.response(201, schemas.AssignmentOut)
     def post(self, data: dict[str, Any], business_id: int) -> dict[str, Any]:
-        """Assign a pendamping to follow this business (admin)."""
+        """Let a pendamping follow this business: an admin assigns, or the business's producer consents."""
         businesses.assign_pendamping(get_session(), require_actor(), data["pendamping"], business_id)
         return {"pendamping": data["pendamping"], "business": business_id}
 

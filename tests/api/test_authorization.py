@@ -60,6 +60,17 @@ def _holders(capability: Capability, ok: int) -> Expectation:
     return lambda who: 401 if who == "anonymous" else ok if _holds(who, capability) else 403
 
 
+def _bring_in_pendamping(who: str) -> int:
+    """An admin assigns a pendamping to business A, or A's producer consents to one; roles ask in ROLES order."""
+    if who == "anonymous":
+        return 401
+    if _holds(who, Capability.CONSENT_TO_PENDAMPING):
+        return 201 if who == "producer_a" else 404  # another business's producer: as if it did not exist
+    if _holds(who, Capability.MANAGE_USERS):
+        return 409  # producer_a consented first: the pendamping already follows A
+    return 403
+
+
 def _signed_in(ok: int) -> Expectation:
     return lambda who: 401 if who == "anonymous" else ok
 
@@ -114,7 +125,7 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/businesses", "POST"): _register_business,
         ("/api/v1/businesses/<int:business_id>", "GET"): _item_read,
         ("/api/v1/businesses/<int:business_id>", "PATCH"): _item_write,
-        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): _holders(Capability.MANAGE_USERS, 201),
+        ("/api/v1/businesses/<int:business_id>/pendamping", "POST"): _bring_in_pendamping,
         # The dossier names business A's NIB: producer_b's own business has another (422).
         ("/api/v1/dossiers", "POST"): lambda who: 422 if who == "producer_b" else _collection_post(who),
         ("/api/v1/products/<int:product_id>/dossier", "GET"): _item_read,

@@ -139,7 +139,7 @@ def test_stuck_businesses_and_pendamping_workload(client, world):
     ]
 
 
-def test_enrolling_assigns_the_pendamping_and_counts_online_participants(client, world):
+def test_a_coordinator_proposes_the_pendamping_and_the_business_consents(client, world, session):
     enrolled = client.post(
         f"/api/v1/programmes/{world.programme}/participants",
         headers=world.auth("coordinator"),
@@ -150,11 +150,22 @@ def test_enrolling_assigns_the_pendamping_and_counts_online_participants(client,
         headers=world.auth("coordinator"),
         json={"business": world.business_b, "mode": "online"},
     )
-    seen_by_pendamping = client.get(f"/api/v1/businesses/{world.business_b}", headers=world.auth("pendamping_other"))
+    before_consent = client.get(f"/api/v1/businesses/{world.business_b}", headers=world.auth("pendamping_other"))
+    consent = client.post(
+        f"/api/v1/businesses/{world.business_b}/pendamping",
+        headers=world.auth("producer_b"),
+        json={"pendamping": world.users["pendamping_other"]},
+    )
+    after_consent = client.get(f"/api/v1/businesses/{world.business_b}", headers=world.auth("pendamping_other"))
 
     assert enrolled.status_code == 201
     assert again.status_code == 409
-    assert seen_by_pendamping.status_code == 200
+    assert before_consent.status_code == 404
+    assert consent.status_code in (200, 201)
+    assert after_consent.status_code == 200
+    assert session.scalar(
+        sa.select(JournalEntry.payload).where(JournalEntry.action == "assign").order_by(JournalEntry.seq.desc())
+    ) == {"business": world.business_b, "consent": True}
     workload = {w["pendamping"]: w for w in board(client, world)["workload"]}
     assert workload[world.users["pendamping_other"]]["online"] == 1
     assert board(client, world)["programme"]["participants"] == 2

@@ -32,8 +32,8 @@ def test_import_then_reimport_updates_by_nib_and_journals_each_business(run, ses
     second = run("registry", "import", registry_file(tmp_path, changed, "again.csv"), "--json")
 
     assert first.exit_code == second.exit_code == 0
-    assert json.loads(first.stdout) == {"imported": 4, "updated": 0, "invalid": []}
-    assert json.loads(second.stdout) == {"imported": 0, "updated": 4, "invalid": []}
+    assert json.loads(first.stdout) == {"imported": 4, "updated": 0, "invalid": [], "claimed": []}
+    assert json.loads(second.stdout) == {"imported": 0, "updated": 4, "invalid": [], "claimed": []}
     business = session.scalar(sa.select(Business).where(Business.nib == "2103250000001"))
     assert (business.name, business.owner, business.kelurahan, business.version) == (
         "Kopi Pak Man Batam Centre",
@@ -88,7 +88,7 @@ def test_admin_upload_is_all_or_nothing_and_names_the_lines(client, world, sessi
     assert before == 2  # the two businesses of the world
     assert skipped.status_code == 200
     bad_row = {"line": 6, "error": "nib: '21032500000' is not 13 digits"}
-    assert skipped.json == {"imported": 4, "updated": 0, "invalid": [bad_row]}
+    assert skipped.json == {"imported": 4, "updated": 0, "invalid": [bad_row], "claimed": []}
     assert producer.status_code == 403
 
 

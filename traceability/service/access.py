@@ -43,6 +43,7 @@ class Capability(enum.StrEnum):
     RUN_EVERY_PROGRAMME = "run_every_programme"
     READ_REGISTRY = "read_registry"
     IMPORT_REGISTRY = "import_registry"
+    CONSENT_TO_PENDAMPING = "consent_to_pendamping"
 
 
 # The one place that says who may do what. The operator at the command line (role None) holds every
@@ -74,7 +75,9 @@ HOLDERS: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         Capability.RUN_PROGRAMMES: frozenset({Role.COORDINATOR, Role.ADMIN}),  # a coordinator their own
         Capability.RUN_EVERY_PROGRAMME: frozenset({Role.ADMIN}),
         Capability.READ_REGISTRY: frozenset({Role.COORDINATOR, Role.AUDITOR, Role.ADMIN}),
-        Capability.IMPORT_REGISTRY: frozenset({Role.COORDINATOR, Role.ADMIN}),
+        Capability.IMPORT_REGISTRY: frozenset({Role.COORDINATOR, Role.ADMIN}),  # never over a claimed business
+        # A pendamping reads a business's records: an admin assigns one, or the business's producer consents.
+        Capability.CONSENT_TO_PENDAMPING: frozenset({Role.PRODUCER}),  # for the producer's own business
     }
 )
 
@@ -138,6 +141,7 @@ class Actor:
     may_run_every_programme = _May(Capability.RUN_EVERY_PROGRAMME)
     may_read_registry = _May(Capability.READ_REGISTRY)
     may_import_registry = _May(Capability.IMPORT_REGISTRY)
+    may_consent_to_pendamping = _May(Capability.CONSENT_TO_PENDAMPING)
 
     @classmethod
     def operator(cls, label: str = "cli") -> Actor:

@@ -171,9 +171,16 @@ def list_businesses(
 
 
 def assign_pendamping(session: Session, actor: Actor, pendamping_id: int, business_id: int) -> PendampingAssignment:
-    """Let a pendamping follow a business (admin or operator)."""
-    if not actor.may_manage_users:
-        raise PermissionDeniedError("Only an admin assigns pendamping.")
+    """Let a pendamping follow a business: assigned by an admin (or operator), or consented to by its producer.
+
+    A pendamping reads every record of the businesses they follow, so nobody else (a coordinator enrolling
+    the business in a programme) may bring one in; the producer's consent is journaled as such.
+    """
+    consent = actor.may_consent_to_pendamping and actor.business_id == business_id
+    if not actor.may_manage_users and not consent:
+        if actor.may_consent_to_pendamping:
+            raise NotFoundError("No business with that id.")
+        raise PermissionDeniedError("Only an admin, or the business itself, brings in a pendamping.")
     if accounts.user_with_role(session, pendamping_id, Role.PENDAMPING) is None:
         raise NotFoundError("No pendamping with that id.")
     if session.get(Business, business_id) is None:
@@ -182,7 +189,6 @@ def assign_pendamping(session: Session, actor: Actor, pendamping_id: int, busine
     with writing(session):
         session.add(assignment)
         session.flush()
-        journal.append(
-            session, actor, "assign", f"user:{pendamping_id}", {"business": business_id}, business_id=business_id
-        )
+        payload = {"business": business_id, "consent": True} if consent else {"business": business_id}
+        journal.append(session, actor, "assign", f"user:{pendamping_id}", payload, business_id=business_id)
     return assignment

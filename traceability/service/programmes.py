@@ -149,7 +149,12 @@ def add_participant(
     mode: ProgrammeMode,
     pendamping_id: int | None = None,
 ) -> ProgrammeParticipant:
-    """Enrol a registered business; its pendamping is assigned to follow it, so they can read its records."""
+    """Enrol a registered business with its pendamping.
+
+    Enrolled by an admin (or the operator), the pendamping follows the business at once and reads its records;
+    enrolled by a coordinator, the pendamping is proposed and follows it only once the business's producer
+    consents (``POST /api/v1/businesses/<id>/pendamping``).
+    """
     programme = get_programme(session, actor, programme_id)
     if session.get(Business, business_id) is None:
         raise InvalidInputError("No business with that id.", errors={"business": ["Not in the registry."]})
@@ -166,11 +171,17 @@ def add_participant(
             actor,
             "enrol",
             f"programme:{programme.id}",
-            {"business": business_id, "mode": mode.value, "pendamping": pendamping_id},
+            {
+                "business": business_id,
+                "mode": mode.value,
+                "pendamping": pendamping_id,
+                "awaiting_consent": pendamping_id is not None and not actor.may_manage_users,
+            },
             business_id=business_id,
         )
         if (
             pendamping_id is not None
+            and actor.may_manage_users
             and session.scalar(
                 sa.select(PendampingAssignment.id).where(
                     PendampingAssignment.pendamping_id == pendamping_id, PendampingAssignment.business_id == business_id

@@ -11,14 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Business, table_of
+from models import Business, User, table_of
 from traceability.errors import InvalidInputError, PermissionDeniedError
 from traceability.formats.registry_csv import COLUMNS, parse_registry
 from traceability.service import journal
 from traceability.service.access import Actor
 from traceability.service.business_search import index_businesses, tokens_of
-from traceability.service.unit_of_work import writing
-from traceability.vocabulary import BusinessScale
+from traceability.service.unit_of_work import touch, writing
+from traceability.vocabulary import BusinessScale, Role
 
 __all__ = ["CHUNK", "ImportReport", "import_registry"]
 
@@ -34,9 +34,11 @@ class ImportReport:
     imported: int = 0
     updated: int = 0
     invalid: list[dict[str, Any]] = field(default_factory=list)
+    #: NIBs of rows left alone because a producer has claimed the business: its profile is theirs.
+    claimed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"imported": self.imported, "updated": self.updated, "invalid": self.invalid}
+        return {"imported": self.imported, "updated": self.updated, "invalid": self.invalid, "claimed": self.claimed}
 
 
 def _literal(values: list[Any]) -> sa.BindParameter[Any]:
@@ -58,7 +60,17 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
         ).all()
     )
     new = [r for r in rows if r["nib"] not in existing]
-    old = [r for r in rows if r["nib"] in existing]
+    # A registry import updates only businesses nobody has claimed yet: once a producer signs in for a
+    # business, its name, scale and the rest are theirs to change (and reassessed when they do).
+    claimed = set(
+        session.scalars(
+            sa.select(User.business_id).where(
+                User.role == Role.PRODUCER, User.business_id.in_(_literal(sorted(existing.values())))
+            )
+        )
+    )
+    report.claimed += [r["nib"] for r in rows if existing.get(r["nib"]) in claimed]
+    old = [r for r in rows if r["nib"] in existing and existing[r["nib"]] not in claimed]
     changes: list[journal.Change] = []
     indexed: list[tuple[int, set[str]]] = []
     if new:
@@ -95,6 +107,7 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
         updated = [(existing[r["nib"]], r) for r in old]
         changes += [journal.Change("update", f"business:{i}", _payload(i, r), i) for i, r in updated]
         index_businesses(session, [(i, tokens_of(r)) for i, r in updated])
+        touch(session, *(f"business:{i}" for i, _ in updated))  # a scale decides self-declare: reassess
         report.updated += len(old)
     journal.append_many(session, actor, changes)
 
