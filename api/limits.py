@@ -41,10 +41,15 @@ def limit_login(app: Flask) -> None:
 
 
 def limit_public(app: Flask, *blueprints: Blueprint) -> None:
-    """Put ``PUBLIC_RATE_LIMIT`` on every route of `blueprints`."""
+    """Put ``PUBLIC_RATE_LIMIT`` on the routes of `blueprints` together: one counter per client for all of them.
+
+    Per-route counters would let a client multiply the limit by the number of public routes (verify, badge,
+    embed, QR images, pages ...); with ``redis://`` storage the one counter is shared by every worker too.
+    """
     public_rate: Callable[[], str] = lambda: current_app.config["PUBLIC_RATE_LIMIT"]  # noqa: E731
+    shared = limiter_of(app).shared_limit(public_rate, scope="public")
     for blueprint in blueprints:
-        limiter_of(app).limit(public_rate)(blueprint)
+        shared(blueprint)
 
 
 def limiter_of(app: Flask) -> Limiter:

@@ -50,3 +50,13 @@ def test_a_downstream_trace_and_impact_do_not_name_the_buyer(client, filled, ses
         assert not [word for word in buyer if word in text], text[:500]
     assert f"batch:{a_batch}" in {n["id"] for n in down.json["nodes"]}
     assert any(n.get("business_name", "").startswith("Rendang Bundo") for n in auditor["nodes"])
+
+
+def test_the_public_limit_counts_a_client_across_every_public_route(client, filled, app):
+    code = issue(client, filled)["code"]
+    app.config["PUBLIC_RATE_LIMIT"] = "3 per minute"
+    routes = [f"/api/v1/verify/{code}", f"/badge/{code}.svg", f"/embed/{code}", f"/api/v1/codes/{code}/qr.svg"]
+
+    answers = [client.get(route).status_code for route in routes]
+
+    assert answers == [200, 200, 200, 429]
