@@ -157,8 +157,6 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
     if link.lot is None or set(link.qualifiers) != {"10"}:
         return problem(404, "Not Found", "This resolver knows trade items by GTIN and lot (/01/{gtin}/10/{lot}).")
     code = link.extensions.get("c")
-    if code is None:
-        raise NotFoundError("Scan the QR code on the label: its link names the code (c=) this page checks.")
     record = verification.find_code_by_link(get_session(), link.gtin, link.lot, code)
     if record is None:
         raise NotFoundError("No code for that GTIN and lot.")

@@ -1,12 +1,12 @@
 """Small holes in public and cross-business answers, each tried as the caller who would use it: a width or a
-reference written with a superscript digit, a Digital Link without its code, a supplier tracing who bought
-from it."""
+reference written with a superscript digit, a supplier tracing who bought from it, requests spread over
+public routes."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import Batch, MaterialLot, Product
+from models import MaterialLot
 from tests.api.test_provenance import _sell_b_batch_to_a
 from tests.helpers import issue
 
@@ -19,20 +19,6 @@ def test_oembed_with_a_superscript_width_is_a_400(client, filled):
         assert response.status_code == 400, width
         assert response.mimetype == "application/problem+json"
     assert client.get("/oembed", query_string={"url": url, "maxwidth": "200"}).json["width"] == 200
-
-
-def test_a_digital_link_without_its_code_reveals_no_code(client, filled, session):
-    issued = issue(client, filled)
-    batch = session.get(Batch, filled.own["batches"])
-    gtin = session.get(Product, batch.product_id).gtin.zfill(14)
-
-    bare = client.get(f"/01/{gtin}/10/{batch.lot_code}", headers={"Accept": "application/json"})
-    linkset = client.get(f"/01/{gtin}/10/{batch.lot_code}?linkType=linkset")
-    oembed = client.get("/oembed", query_string={"url": f"https://trace.test/01/{gtin}/10/{batch.lot_code}"})
-
-    for answer in (bare, linkset, oembed):
-        assert answer.status_code == 404
-        assert issued["code"] not in answer.get_data(as_text=True)
 
 
 def test_a_downstream_trace_and_impact_do_not_name_the_buyer(client, filled, session):

@@ -66,6 +66,9 @@ DESIGN = {
     # import it; DESIGN is silent on the admin, whom the service lets import it too.
     Capability.READ_REGISTRY: COORDINATOR | _where(TRACE, "all"),
     Capability.IMPORT_REGISTRY: COORDINATOR | _where(ADMINISTRATION, "yes"),
+    # A pendamping reads the records of the businesses "assigned" to them: the admin assigns (users), and the
+    # business itself, through its producer, may consent to one (section 9 names no one else).
+    Capability.CONSENT_TO_PENDAMPING: _where(RECORDS, "yes"),
 }
 
 # Where the table departs from DESIGN on purpose: (capability, role) -> why. A departure added or removed here

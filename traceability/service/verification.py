@@ -194,13 +194,8 @@ def find_code(session: Session, code: str) -> VerificationCode | None:
 
 
 def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None) -> VerificationCode | None:
-    """Resolve a Digital Link: the named code when it belongs to that GTIN and lot (canonically compared).
-
-    Without a code there is no answer: the batch's codes are the labels' secrets, and a link built from the
-    GTIN and lot printed on a pack must not hand out a genuine one to copy onto fakes.
-    """
-    if code is None:
-        return None
+    """Resolve a Digital Link (GTIN and lot compared canonically): the named code when it belongs to that GTIN
+    and lot, else the batch's newest code."""
     try:
         gtin = gtin_key(gtin14)
     except ValueError:
@@ -212,9 +207,10 @@ def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None)
     )
     if batch_id is None:
         return None
-    return session.scalar(
-        sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id, VerificationCode.code == code)
-    )
+    query = sa.select(VerificationCode).where(VerificationCode.batch_id == batch_id)
+    if code is not None:
+        return session.scalar(query.where(VerificationCode.code == code))
+    return session.scalar(query.order_by(VerificationCode.revoked_at.is_not(None), VerificationCode.id.desc()))
 
 
 @dataclass(frozen=True, slots=True)
