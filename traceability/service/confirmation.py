@@ -31,7 +31,7 @@ from traceability.service.access import Actor
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import CertificateScheme
 
-__all__ = ["CHECK_ACTION", "check_certificate", "confirmations", "identity", "queue"]
+__all__ = ["CHECK_ACTION", "check_certificate", "confirmations", "get_confirmation", "identity", "queue"]
 
 CHECK_ACTION = "certificate.confirmation"
 # Checks that carry no time of their own (reference data, a register silent on a number) are the oldest of all.
@@ -120,6 +120,16 @@ def confirmations(
         c.id: confirmation_of(checks[c.id] + by_identity[ids[c.id]], has_scan=ids[c.id] in scanned)
         for c in certificates
     }
+
+
+def get_confirmation(
+    session: Session, actor: Actor, certificate_id: int, reference: Reference, as_of: dt.date
+) -> Confirmation:
+    """One certificate record's confirmation, for whoever may read the record."""
+    cert = session.get(Certificate, certificate_id)
+    if cert is None or not actor.can_read(cert.business_id):
+        raise NotFoundError("No certificate with that id.")
+    return confirmations(session, [cert], reference, as_of)[cert.id]
 
 
 def check_certificate(
