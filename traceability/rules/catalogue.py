@@ -17,7 +17,7 @@ from traceability.rules.context import Context
 from traceability.rules.reference import contains_phrase
 from traceability.vocabulary import Severity
 
-__all__ = ["RULES", "Rule", "Hit"]
+__all__ = ["CLASSES", "RULES", "Hit", "Rule"]
 
 V, N, A, OK = Severity.VIOLATION, Severity.NEEDS_EVIDENCE, Severity.ADVISORY, Severity.OK
 
@@ -31,6 +31,7 @@ class Rule:
     """One entry of the catalogue."""
 
     id: str
+    cls: str  # DESIGN section 5: haram, claim, legal, evidence, eligibility, practice
     severity: Severity
     basis: str
     message_id: str
@@ -38,13 +39,22 @@ class Rule:
     applies: str  # "all", "halal" (products seeking or claiming halal), "labelling", "self_declare"
     check: Check
     supersedes: tuple[str, ...] = ()
+    #: The class a finding takes at a given severity when it differs from the rule's (TRN-01 packaged).
+    cls_at: tuple[tuple[Severity, str], ...] = ()
 
+    def class_of(self, severity: Severity) -> str:
+        return dict(self.cls_at).get(severity, self.cls)
+
+
+#: Rule classes (DESIGN section 5): what kind of truth a finding tells the public.
+CLASSES = ("haram", "claim", "legal", "evidence", "eligibility", "practice")
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(
     rule_id: str,
+    cls: str,
     severity: Severity,
     basis: str,
     *,
@@ -52,11 +62,13 @@ def rule(
     en: str,
     applies: str = "halal",
     supersedes: tuple[str, ...] = (),
+    cls_at: tuple[tuple[Severity, str], ...] = (),
 ) -> Callable[[Check], Check]:
     """Register a rule function in the catalogue."""
+    assert cls in CLASSES, cls
 
     def register(check: Check) -> Check:
-        RULES[rule_id] = Rule(rule_id, severity, basis, id, en, applies, check, supersedes)
+        RULES[rule_id] = Rule(rule_id, cls, severity, basis, id, en, applies, check, supersedes, cls_at)
         return check
 
     return register
@@ -122,6 +134,7 @@ def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
 
 @rule(
     "ING-01",
+    "haram",
     V,
     "UU 33/2014 Pasal 18; MUI fatwa table; HAS 23000 crit. 4; SJPH crit. 2-3",
     applies="all",
@@ -138,6 +151,7 @@ def ing_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-02",
+    "evidence",
     N,
     "UU 33/2014 Pasal 19; Fatwa 12/2009",
     id="{name} berasal dari hewan sembelihan tetapi tidak ada sertifikat halal yang mencakupnya.",
@@ -151,6 +165,7 @@ def ing_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-03",
+    "haram",
     V,
     "Fatwa 12/2009",
     id="Penyembelihan {name} tidak sesuai syariat: {why}.",
@@ -203,6 +218,7 @@ def _documented(ctx: Context, m: dict[str, Any]) -> bool:
 
 @rule(
     "ING-04",
+    "evidence",
     N,
     "SJPH crit. 2; LPPOM SK 11/2020",
     id="{name} adalah bahan kritis tanpa sertifikat halal atau dokumen pendukung.",
@@ -218,6 +234,7 @@ def ing_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-05",
+    "evidence",
     N,
     "KMA 1360/2021",
     id="{name} diklaim bebas sertifikat (KMA 1360) padahal {why}.",
@@ -242,6 +259,7 @@ def ing_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-06",
+    "evidence",
     N,
     "LPPOM SK 11/2020",
     id="{name} dipakai untuk membuat {parent}, yang tidak bersertifikat halal.",
@@ -264,6 +282,7 @@ def ing_06(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-07",
+    "evidence",
     N,
     "SJPH crit. 2 & 4; LPPOM SK 11/2020",
     id="{name} ({kind}) bersentuhan langsung dengan produk tanpa bukti bebas bahan nonhalal.",
@@ -279,6 +298,7 @@ def ing_07(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-08",
+    "haram",
     V,
     "Fiqh Syafi'i (two-worlds animals); crab halal per MUI fatwa 2002",
     id="{name} berasal dari hewan dua alam ({species}).",
@@ -307,6 +327,7 @@ def _ethanol_materials(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
 
 @rule(
     "ALC-01",
+    "haram",
     V,
     "Fatwa MUI 10/2018; Fatwa 4/2003",
     applies="all",
@@ -322,6 +343,7 @@ def alc_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-02",
+    "haram",
     V,
     "Fatwa MUI 10/2018 ketentuan 1 & 3",
     applies="all",
@@ -336,6 +358,7 @@ def alc_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-03",
+    "evidence",
     N,
     "Fatwa MUI 10/2018; MUI tentang Nabidz (uji etanol)",
     applies="all",
@@ -353,6 +376,7 @@ def alc_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-04",
+    "evidence",
     N,
     "Fatwa MUI 10/2018 (hanya etanol non-khamr)",
     applies="all",
@@ -367,6 +391,7 @@ def alc_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-05",
+    "practice",
     A,
     "Fatwa MUI 10/2018 ketentuan 2 & 4",
     applies="all",
@@ -383,6 +408,7 @@ def alc_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-06",
+    "practice",
     OK,
     "Fatwa MUI 10/2018; Fatwa 4/2003 (tape bukan khamr); KMA 1360",
     applies="all",
@@ -408,6 +434,7 @@ def _microbial(ctx: Context, m: dict[str, Any]) -> bool:
 
 @rule(
     "MIC-01",
+    "haram",
     V,
     "Fatwa MUI 1/2010 ketentuan 6",
     applies="all",
@@ -423,6 +450,7 @@ def mic_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "MIC-02",
+    "evidence",
     N,
     "Fatwa MUI 1/2010; KMA 1360",
     id="Media pertumbuhan {name} tidak diketahui dan tidak ada sertifikat halal.",
@@ -440,6 +468,7 @@ def mic_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "MIC-03",
+    "evidence",
     N,
     "Fatwa MUI 1/2010 ketentuan 3, 5, 7",
     id="{name} berasal dari media najis tanpa catatan penyucian.",
@@ -461,6 +490,7 @@ def mic_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ADD-01",
+    "evidence",
     N,
     "LPPOM; MUIS Food Additive Listing; halal-id §4.6",
     id="{name} ({e}) bisa berasal dari hewan; perlu sertifikat halal atau pernyataan sumber.",
@@ -480,6 +510,7 @@ def add_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ADD-02",
+    "practice",
     A,
     "MUI Fatwa 33/2011",
     id="{name} (E120 karmin) halal menurut MUI, namun diperselisihkan sebagian ulama.",
@@ -494,6 +525,7 @@ def add_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ADD-03",
+    "practice",
     OK,
     "MUI Fatwa 27/2013",
     id="{name} (E904 syelak) halal menurut MUI.",
@@ -519,6 +551,7 @@ def _lot_certificates(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any], 
 
 @rule(
     "CERT-01",
+    "evidence",
     N,
     "UU 33/2014; registri SIHALAL",
     id="Sertifikat {number} untuk {name} tidak berlaku: {why}.",
@@ -529,20 +562,18 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
     for lot, cert_node, cert, material in _lot_certificates(ctx):
         name = ctx.record(material)["name"]
         problem = ctx.certificate_problem(cert_node, lot)
+        # problem, since and material word the public status reason (traceability.rules.status).
+        facts = {"number": cert["number"], "name": name, "material": material.split(":", 1)[1], "problem": problem}
         if problem == "revoked":
-            yield hit(
-                cert_node,
-                V,
-                number=cert["number"],
-                name=name,
-                why=f"revoked from {ctx.effective_from(cert)}, before this lot was used",
-            )
+            since = ctx.effective_from(cert)
+            yield hit(cert_node, V, **facts, since=since, why=f"revoked from {since}, before this lot was used")
         elif problem == "suspended":
-            yield hit(cert_node, number=cert["number"], name=name, why=f"suspended from {ctx.effective_from(cert)}")
+            since = ctx.effective_from(cert)
+            yield hit(cert_node, **facts, since=since, why=f"suspended from {since}")
         elif problem == "not_yet_issued":
-            yield hit(cert_node, number=cert["number"], name=name, why="issued after the lot was received and used")
+            yield hit(cert_node, **facts, why="issued after the lot was received and used")
         elif problem == "expired" and cert["scheme"] != "legacy_mui":
-            yield hit(cert_node, number=cert["number"], name=name, why=f"expired on {cert['valid_until']}")
+            yield hit(cert_node, **facts, since=cert["valid_until"], why=f"expired on {cert['valid_until']}")
         if cert["holder"] not in (ctx.record(lot)["supplier"], "business"):
             yield hit(cert_node, number=cert["number"], name=name, why="held by someone other than the supplier")
         if material.split(":", 1)[1] not in cert["covers"]:
@@ -551,6 +582,7 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-02",
+    "evidence",
     N,
     "UU 33/2014 (masa berlaku 4 tahun semula); masa transisi [UNCONF]",
     id="Sertifikat lama {number} ({issuer}) telah lewat masa berlakunya ({until}).",
@@ -561,11 +593,23 @@ def cert_02(ctx: Context) -> Iterator[Hit]:
     for node, cert in ctx.records("certificate"):
         legacy = cert["scheme"] == "legacy_mui" or cert["issuer"] in ctx.reference["legacy_issuers"]
         if legacy and cert["valid_until"] is not None and cert["valid_until"] < ctx.as_of:
-            yield hit(node, number=cert["number"], issuer=cert["issuer"], until=cert["valid_until"])
+            covered = next((c for c in cert["covers"] if f"material:{c}" in ctx.scope), None)
+            name = ctx.record(f"material:{covered}")["name"] if covered else ""
+            yield hit(
+                node,
+                number=cert["number"],
+                issuer=cert["issuer"],
+                until=cert["valid_until"],
+                problem="expired",
+                since=cert["valid_until"],
+                material=covered,
+                name=name,
+            )
 
 
 @rule(
     "CERT-03",
+    "practice",
     A,
     "Format nomor SH BPJPH yang teramati [UNCONF]",
     id="Nomor sertifikat {number} tidak berformat nomor SH BPJPH.",
@@ -580,6 +624,7 @@ def cert_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-04",
+    "evidence",
     N,
     "PP 39/2021 Pasal 123; Kepkaban 90/2023",
     id="Sertifikat luar negeri {number} ({issuer}) belum dapat diterima: {why}.",
@@ -611,6 +656,7 @@ def cert_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-05",
+    "evidence",
     N,
     "Skema dua jalur BPJPH (produk jadi wajib SH BPJPH)",
     id="Produk jadi impor hanya mengandalkan sertifikat luar negeri.",
@@ -624,6 +670,7 @@ def cert_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-06",
+    "legal",
     V,
     "UU 6/2023 (SH berlaku selama komposisi tidak berubah); PP 42/2024 Pasal 51",
     id="Komposisi berubah sejak SH terbit: {name} tidak ada dalam komposisi tersertifikasi. Perbarui dan laporkan ke BPJPH.",
@@ -654,6 +701,7 @@ def _production_facilities(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]
 
 @rule(
     "FAC-01",
+    "haram",
     V,
     "PP 39/2021 Pasal 11 (a); PP 31/2019 Pasal 53; HAS 23000 crit. 6",
     id="{facility} dipakai bergantian dengan produk tidak halal ({other}).",
@@ -669,6 +717,7 @@ def fac_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-02",
+    "haram",
     V,
     "PP 39/2021 Pasal 11 (b)(c)(d)",
     id="{facility} berbagi {what} dengan produk tidak halal.",
@@ -692,6 +741,7 @@ def fac_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-03",
+    "haram",
     N,
     "Fatwa MUI 4/2003; LPPOM",
     id="{facility} pernah terkena najis berat sampai {until} tanpa catatan sertu sesudahnya.",
@@ -709,6 +759,7 @@ def fac_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-04",
+    "evidence",
     N,
     "SJPH crit. 3",
     id="{facility} dipakai bersama produk yang status halalnya tidak diketahui ({other}).",
@@ -723,6 +774,7 @@ def fac_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-05",
+    "legal",
     V,
     "Persyaratan fasilitas khusus LPPOM; PP 39/2021 Pasal 6",
     id="{facility} mengolah daging tetapi tidak khusus halal.",
@@ -742,6 +794,7 @@ def fac_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-06",
+    "haram",
     V,
     "SJPH crit. 3",
     id="Alat {tool} di {facility} terbuat dari bulu hewan tidak halal ({species}).",
@@ -765,6 +818,7 @@ def _storage(ctx: Context) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]
 
 @rule(
     "STO-01",
+    "haram",
     V,
     "SJPH crit. 4; PP 39/2021 (penyimpanan)",
     id="{facility} menyimpan barang halal tanpa pemisahan fisik dari {other}.",
@@ -779,6 +833,7 @@ def sto_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "STO-02",
+    "practice",
     A,
     "SJPH crit. 4",
     id="Barang halal di {facility} tidak diberi identitas atau label.",
@@ -792,8 +847,10 @@ def sto_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "TRN-01",
+    "haram",
     V,
     "PP 39/2021 (pendistribusian); MS2400 (pembanding)",
+    cls_at=((N, "evidence"),),  # sealed and packaged: a question of evidence, not of contact
     id="{facility} mengangkut produk halal bersama barang tidak halal{how}.",
     en="{facility} carries halal goods together with non-halal goods{how}.",
 )
@@ -818,6 +875,7 @@ def _banned_words(ctx: Context, *, skip_animals: bool = False) -> list[str]:
 
 @rule(
     "NAM-01",
+    "legal",
     V,
     "SK46/Dir/LPPOM MUI/XII/14; SJPH crit. 4",
     id='Nama produk memuat kata terlarang "{word}".',
@@ -837,6 +895,7 @@ def nam_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "NAM-02",
+    "legal",
     V,
     "SK46/Dir/LPPOM MUI/XII/14",
     id="Bentuk produk ({shape}) menyerupai babi/anjing atau tidak senonoh.",
@@ -850,6 +909,7 @@ def nam_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "NAM-03",
+    "legal",
     V,
     "SK46/Dir/LPPOM MUI/XII/14; tabel fatwa MUI (perisa menyerupai haram)",
     id='Profil rasa "{flavour}" meniru produk haram.',
@@ -876,6 +936,7 @@ def _active_own_certificate(ctx: Context) -> bool:
 
 @rule(
     "LBL-01",
+    "claim",
     V,
     "Pernyataan BPJPH; Kepkaban 40/2022 Diktum Kedua",
     id="Label halal mencantumkan {what}, bukan nomor SH.",
@@ -894,6 +955,7 @@ def lbl_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "LBL-02",
+    "claim",
     V,
     "UU 33/2014; sanksi PP 42/2024",
     applies="labelling",
@@ -907,6 +969,7 @@ def lbl_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "LBL-03",
+    "claim",
     V,
     "UU 33/2014 Pasal 26; PP 42/2024 Pasal 93",
     applies="labelling",
@@ -927,7 +990,7 @@ def lbl_03(ctx: Context) -> Iterator[Hit]:
 # --- SUP, SJPH, TRC, NCP, DL: the business and its system -------------------------------------
 
 
-@rule("SUP-01", V, "UU 33/2014 Pasal 24; PP 42/2024", id="Penyelia halal {why}.", en="Halal supervisor {why}.")
+@rule("SUP-01", "legal", V, "UU 33/2014 Pasal 24; PP 42/2024", id="Penyelia halal {why}.", en="Halal supervisor {why}.")
 def sup_01(ctx: Context) -> Iterator[Hit]:
     supervisor = ctx.business["halal_supervisor"]
     if supervisor is None:
@@ -938,6 +1001,7 @@ def sup_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SUP-02",
+    "evidence",
     N,
     "Persyaratan dokumen BPJPH",
     id="Usaha {scale} dengan penyelia halal tanpa catatan pelatihan.",
@@ -955,6 +1019,7 @@ def _within_year(ctx: Context, day: dt.date | None) -> bool:
 
 @rule(
     "SJPH-01",
+    "practice",
     A,
     "SJPH crit. 1",
     id="Tidak ada pelatihan halal dalam 12 bulan terakhir.",
@@ -967,6 +1032,7 @@ def sjph_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SJPH-02",
+    "practice",
     A,
     "SJPH crit. 5; HAS 23000",
     id="Tidak ada {what} dalam 12 bulan terakhir.",
@@ -988,6 +1054,7 @@ def sjph_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "TRC-01",
+    "evidence",
     N,
     "SJPH crit. 4; HAS 23000 crit. 9",
     id="Batch {lot} tidak dapat ditelusuri: {why}.",
@@ -1004,6 +1071,7 @@ def trc_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "NCP-01",
+    "legal",
     V,
     "HAS 23000 crit. 8",
     id="Batch {lot} ditandai tidak sesuai tetapi sudah diedarkan tanpa penarikan.",
@@ -1017,6 +1085,7 @@ def ncp_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "DL-01",
+    "legal",
     V,
     "PP 42/2024 Pasal 160; PP 39/2021 Pasal 141",
     id="Belum ada SH aktif; batas wajib halal untuk usaha {scale} adalah {deadline}.",
@@ -1040,6 +1109,7 @@ def dl_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-01",
+    "eligibility",
     V,
     "Kepkaban 33/2022, 150/2022",
     applies="self_declare",
@@ -1055,6 +1125,7 @@ def sd_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-02",
+    "eligibility",
     V,
     "Kepkaban 33/2022; batas formulir SIHALAL",
     applies="self_declare",
@@ -1072,6 +1143,7 @@ def sd_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-03",
+    "eligibility",
     V,
     "Kepkaban 150/2022 butir 8",
     applies="self_declare",
@@ -1086,6 +1158,7 @@ def sd_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-04",
+    "eligibility",
     V,
     "Kepkaban 150/2022 butir 11",
     applies="self_declare",
@@ -1100,6 +1173,7 @@ def sd_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-05",
+    "eligibility",
     V,
     "Kepkaban 150/2022 butir 12-13",
     applies="self_declare",
@@ -1128,6 +1202,7 @@ def sd_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-06",
+    "eligibility",
     A,
     "Kepkaban 33/2022; 146/2025 [UNCONF]",
     applies="self_declare",
@@ -1142,6 +1217,7 @@ def sd_06(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-07",
+    "eligibility",
     V,
     "UU 6/2023; Kepkaban 150/2022 butir 10",
     applies="self_declare",
@@ -1156,6 +1232,7 @@ def sd_07(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-08",
+    "eligibility",
     V,
     "MUI tentang Nabidz 2023",
     applies="self_declare",

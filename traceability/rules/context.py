@@ -31,11 +31,15 @@ class Finding:
     message: Mapping[str, str]
     basis: str
     path: tuple[str, ...]
+    cls: str = "evidence"
+    #: The rule's raw values (names, dates): what the status reason is worded from; not part of the output.
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "severity": self.severity.value,
+            "class": self.cls,
             "subject": self.subject,
             "message": dict(self.message),
             "basis": self.basis,

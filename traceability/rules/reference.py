@@ -61,6 +61,7 @@ class Reference:
         synonyms = [(normalise(name), entry) for entry in data["materials"] for name in entry["names"]]
         # Longest phrase first: "susu sapi" is milk even though "sapi" alone might be beef.
         self._synonyms = sorted(synonyms, key=lambda pair: -len(pair[0]))
+        self._entries = {entry["key"]: entry for entry in data["materials"]}
 
     @property
     def label(self) -> str:
@@ -86,6 +87,15 @@ class Reference:
             if phrase and f" {phrase} " in f" {text} ":
                 return CatalogueMatch(entry["key"], phrase, entry)
         return None
+
+    def display_name(self, key: str) -> dict[str, str] | None:
+        """A catalogue entry's name for people, in Indonesian and English (its first names by default)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        label = entry.get("label") or {}
+        names = entry["names"]
+        return {"id": label.get("id") or names[0], "en": label.get("en") or names[-1]}
 
     def deadline(self, group: str, scale: str) -> Mapping[str, Any] | None:
         deadlines: list[Mapping[str, Any]] = self.data["deadlines"]
