@@ -42,5 +42,6 @@ def test_the_demo_shows_its_six_stories_on_the_day_it_is_loaded(session, years):
         view = verification.public_status(session, code.code)
         state = {"verified": "halal_verified", "not_halal": "not_halal"}.get(view.state, "pending")
         seen[business.name] = (state, view.status_reason)
-        assert view.status_text["id"] and view.status_text["en"]
+        assert view.status_text["id"]
+        assert view.status_text["en"]
     assert {name: seen.get(name) for name in STORIES} == STORIES

@@ -145,10 +145,7 @@ def decide(
     for f in findings:
         problem = f.values.get("problem")
         if f.rule in ("CERT-01", "CERT-02") and problem in INACTIVE:
-            material = labels.get(f"material:{f.values.get('material')}") or {
-                "id": str(f.values.get("name", "")),
-                "en": str(f.values.get("name", "")),
-            }
+            material = _label(labels, f"material:{f.values.get('material')}", f.values)
             return Decision(
                 HalalStatus.PENDING,
                 "certificate_inactive",
