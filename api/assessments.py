@@ -44,7 +44,7 @@ class AssessmentOut(Schema):
     batch = fields.Dict()
     batches = fields.List(fields.Integer())
     as_of = fields.String()
-    ruleset = fields.String(metadata={"example": "halal-id@1.0.0+ref.2025.11.1"})
+    ruleset = fields.String(metadata={"example": "halal-id@1.0.0+ref.2026.12.0"})
     verdict = fields.String()
     status = fields.String()
     status_reason = fields.String(

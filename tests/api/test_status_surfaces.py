@@ -17,7 +17,7 @@ EXPECTED = {
     "product_certificate": ("verified", "Bersertifikat halal BPJPH"),
     "under_review": ("pending", "Sedang diperiksa auditor halal"),
     "evidence_missing": ("pending", "Bukti bahan sedang dilengkapi"),
-    "certificate_inactive": ("pending", "Sertifikat halal pemasok Margarin dicabut sejak 15 Agu 2025"),
+    "certificate_inactive": ("pending", "Sertifikat halal pemasok margarin dicabut sejak 15 Agu 2025"),
     "certificate_unconfirmed": ("pending", "belum dikonfirmasi"),
     "not_certified": ("pending", "Belum bersertifikat halal"),
     "cannot_be_certified": ("pending", "Belum memenuhi syarat sertifikasi halal"),

@@ -105,18 +105,51 @@ def _ingredients(ctx: Context, *, level2: bool = True) -> Iterator[tuple[str, di
             yield node, m
 
 
-def _haram(ctx: Context, m: dict[str, Any]) -> str | None:
+#: Haram sources in plain words (Indonesian, English) for the ING-01 message.
+_SPECIES_WORDS = {
+    "porcine": ("babi", "pig"),
+    "pig": ("babi", "pig"),
+    "swine": ("babi", "pig"),
+    "boar": ("babi hutan", "wild boar"),
+    "babi": ("babi", "pig"),
+    "canine": ("anjing", "dog"),
+    "dog": ("anjing", "dog"),
+    "anjing": ("anjing", "dog"),
+}
+
+
+def _haram_source(ctx: Context, m: dict[str, Any]) -> tuple[str, str] | None:
+    """Where a material's haram comes from, in Indonesian and English, or None."""
     ref = ctx.reference
     species = (m.get("species") or "").lower()
     if species in ref["haram_species"]:
-        return f"species {species}"
+        words: tuple[str, str] = _SPECIES_WORDS.get(species, (species, species))
+        return words
     if m.get("origin") == "human":
-        return "the human body"
-    if (m.get("source_detail") or "").lower() in ref["haram_source_details"]:
-        return str(m["source_detail"])
+        return "tubuh manusia", "the human body"
+    detail = (m.get("source_detail") or "").lower()
+    if detail in ref["haram_source_details"]:
+        return detail.replace("_", " "), detail.replace("_", " ")
     if m.get("category") == "blood":
-        return "blood"
+        return "darah", "blood"
     return None
+
+
+def _haram(ctx: Context, m: dict[str, Any]) -> str | None:
+    source = _haram_source(ctx, m)
+    return source[1] if source else None
+
+
+def _matched(ctx: Context, m: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue entry a material's name was recognised as, for the message (empty when none)."""
+    label = ctx.reference.display_name(m["recognised"]) if m.get("recognised") else None
+    if label is None:
+        return {"matched_id": "", "matched_en": ""}
+    return {
+        "matched_id": f" (dikenali katalog sebagai {label['id']})",
+        "matched_en": f" (recognised in the catalogue as {label['en']})",
+        "entry": m["recognised"],
+    }
 
 
 def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
@@ -126,7 +159,9 @@ def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
     category = m.get("category") or ""
     if category in ref["slaughter_categories"]:
         return True
-    return category in ("oil_fat", "flavour", "enzyme") and (m.get("species") or "") in ref["slaughter_species"]
+    return category in ("oil_fat", "flavour", "enzyme") and (
+        (m.get("species") or "") in ref["slaughter_species"] or m.get("risk") == "slaughter"
+    )
 
 
 # --- ING: materials ---------------------------------------------------------------------------
@@ -138,15 +173,15 @@ def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
     V,
     "UU 33/2014 Pasal 18; MUI fatwa table; HAS 23000 crit. 4; SJPH crit. 2-3",
     applies="all",
-    id="Bahan {name} berasal dari {source}: haram.",
-    en="Material {name} comes from {source}: haram.",
+    id="Bahan {name} berasal dari {source_id}: haram{matched_id}.",
+    en="Material {name} comes from {source_en}: haram{matched_en}.",
     supersedes=_MATERIAL_RULES + ("ING-03", "ING-08"),
 )
 def ing_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
-        source = _haram(ctx, m)
+        source = _haram_source(ctx, m)
         if source:
-            yield hit(node, name=m["name"], source=source)
+            yield hit(node, name=m["name"], source_id=source[0], source_en=source[1], **_matched(ctx, m))
 
 
 @rule(
@@ -156,6 +191,7 @@ def ing_01(ctx: Context) -> Iterator[Hit]:
     "UU 33/2014 Pasal 19; Fatwa 12/2009",
     id="{name} berasal dari hewan sembelihan tetapi tidak ada sertifikat halal yang mencakupnya.",
     en="{name} comes from a slaughtered animal but no halal certificate covers it.",
+    supersedes=("ING-04",),
 )
 def ing_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
@@ -331,14 +367,14 @@ def _ethanol_materials(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
     V,
     "Fatwa MUI 10/2018; Fatwa 4/2003",
     applies="all",
-    id="{name} adalah khamr atau etanol dari industri khamr.",
-    en="{name} is khamr or ethanol from the khamr industry.",
+    id="{name} adalah khamr atau etanol dari industri khamr{matched_id}.",
+    en="{name} is khamr or ethanol from the khamr industry{matched_en}.",
     supersedes=_MATERIAL_RULES,
 )
 def alc_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if m.get("is_khamr") or m.get("ethanol_source") == "khamr_industry":
-            yield hit(node, name=m["name"])
+            yield hit(node, name=m["name"], **_matched(ctx, m))
 
 
 @rule(
@@ -385,6 +421,8 @@ def alc_03(ctx: Context) -> Iterator[Hit]:
 )
 def alc_04(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
+        if m.get("category") == "flavour" and ctx.lots_of(node) and ctx.certified(node):
+            continue  # a flavour whose own SH holds answers for its carrier too
         if m.get("ethanol_source") == "unknown" and not m.get("is_khamr"):
             yield hit(node, name=m["name"])
 
@@ -425,10 +463,11 @@ def alc_06(ctx: Context) -> Iterator[Hit]:
 
 
 def _microbial(ctx: Context, m: dict[str, Any]) -> bool:
-    return (
-        m.get("origin") == "microbial"
-        or (m.get("category") or "") in ctx.reference["microbial_categories"]
-        or m.get("risk") == "microbial"
+    """Made by microbes: the growth-medium rules are for these only (an animal rennet is judged by slaughter)."""
+    if m.get("origin") == "microbial":
+        return True
+    return m.get("origin") in (None, "unknown") and (
+        (m.get("category") or "") in ctx.reference["microbial_categories"] or m.get("risk") == "microbial"
     )
 
 
@@ -455,6 +494,7 @@ def mic_01(ctx: Context) -> Iterator[Hit]:
     "Fatwa MUI 1/2010; KMA 1360",
     id="Media pertumbuhan {name} tidak diketahui dan tidak ada sertifikat halal.",
     en="The growth medium of {name} is unknown and it has no halal certificate.",
+    supersedes=("ING-04",),
 )
 def mic_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
@@ -574,7 +614,7 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
             yield hit(cert_node, **facts, why="issued after the lot was received and used")
         elif problem == "expired" and cert["scheme"] != "legacy_mui":
             yield hit(cert_node, **facts, since=cert["valid_until"], why=f"expired on {cert['valid_until']}")
-        if cert["holder"] not in (ctx.record(lot)["supplier"], "business"):
+        if not ctx.binds(cert, lot):
             yield hit(cert_node, number=cert["number"], name=name, why="held by someone other than the supplier")
         if material.split(":", 1)[1] not in cert["covers"]:
             yield hit(cert_node, number=cert["number"], name=name, why="the material is not in its scope")
