@@ -640,12 +640,12 @@ STORY_DOSSIERS: dict[str, Any] = {
 def status_story(session: Session, reason: str, index: int) -> str:
     """Store the product of `reason`'s story as a business of its own and return a code of its finished batch."""
     from qr import codes
-    from traceability.formats.dossier import load_dossier
-    from traceability.rules.engine import assess
-    from traceability.service import reviews, verification
+    from traceability.service import register_import, reviews, verification
+    from traceability.service.demo import DEMO_REGISTER
 
     document = STORY_DOSSIERS[reason]()
-    document["business"]["nib"] = f"79{index:011d}"
+    if reason != "product_certificate":  # the register knows that holder by its NIB
+        document["business"]["nib"] = f"79{index:011d}"
     document["product"]["gtin"] = None
     imported = dossiers.import_dossier(session, OPERATOR, document)
     product = session.scalar(sa.select(Product).where(Product.business_id == imported.business))
@@ -659,17 +659,17 @@ def status_story(session: Session, reason: str, index: int) -> str:
             session.add(Review(business_id=batch.business_id, product_id=product.id, batch_id=batch.id))
         with writing(session):
             assessments.assess_batches(session, [batch.id])
-    elif reason == "certificate_unconfirmed":
-        # Confirmation comes from the certificate register; here the dossier says the SH is only claimed and
-        # the stored answer is the engine's for it.
-        loaded = load_dossier(_demo("rendang-ok"))
-        own = next(c for c in loaded["certificates"] if c["id"] == loaded["product"]["certificate"])
-        own["confirmation"] = "claimed"
-        body = assess(loaded, as_of=dt.date.fromisoformat(ASSESSMENT_DAY))
-        row = assessments.current_assessment(session, batch.id)
-        row.body = {**row.body, **{k: body[k] for k in ("status", "status_reason", "status_detail", "status_text")}}
-        row.status = body["status"]
+    elif reason == "product_certificate":
+        # The BPJPH register lists the product's own SH for this holder: someone other than the producer vouches.
+        register_import.import_snapshot(
+            session,
+            OPERATOR,
+            DEMO_REGISTER.read_text(encoding="utf-8"),
+            source="BPJPH (test)",
+            snapshot_date=dt.date.fromisoformat(ASSESSMENT_DAY),
+        )
         session.commit()
+    # certificate_unconfirmed: the same dossier with nobody's check; the SH is only the producer's word.
     (code,) = verification.issue_codes(session, OPERATOR, batch.id, seal=_story_seal, new_code=codes.new_code)
     if reason == "code_revoked":
         verification.revoke_code(session, OPERATOR, code.code)

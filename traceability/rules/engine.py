@@ -94,7 +94,8 @@ def _own_certificate(ctx: Context) -> OwnCertificate | None:
         problem=problem,
         since=since,
         bpjph=not ctx.is_foreign(cert),
-        confirmation=cert.get("confirmation"),
+        # Offline nothing is confirmed: a dossier file is its producer's word (stored records pass confirmations).
+        confirmation="confirmed" if ctx.confirmed(node) else "claimed",
     )
 
 
@@ -114,15 +115,17 @@ def assess(
     as_of: dt.date | None = None,
     batches: list[str] | None = None,
     approved: bool = False,
+    confirmations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assess a loaded dossier (see :func:`traceability.formats.dossier.load_dossier`).
 
     `as_of` defaults to the dossier's own ``as_of``, then to today; `batches` (local ids) defaults to
     the finished batches, judged together as the product. `approved` says an auditor approved the
-    product (stored batches only).
+    product (stored batches only). `confirmations` maps certificate nodes to their confirmation (stored records
+    only: a dossier file is its producer's word, so offline nothing is confirmed).
     """
     prepared = prepare(doc, reference or default_reference())
-    return assess_prepared(prepared, as_of=as_of, batches=batches, approved=approved)
+    return assess_prepared(prepared, as_of=as_of, batches=batches, approved=approved, confirmations=confirmations)
 
 
 def assess_prepared(
@@ -133,6 +136,7 @@ def assess_prepared(
     approved: bool = False,
     approved_digests: Collection[str] = (),
     under_review: bool = False,
+    confirmations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assess batches of a prepared dossier; many batches of one product share one preparation.
 
@@ -141,7 +145,7 @@ def assess_prepared(
     """
     doc = prepared.doc
     day = as_of or doc.get("as_of") or dt.date.today()
-    ctx = prepared.context(day, batches)
+    ctx = prepared.context(day, batches, confirmations)
     findings, sd_findings = _run(ctx)
     verdict = verdict_of(findings)
     graph_digest = ctx.digest()

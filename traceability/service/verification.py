@@ -28,8 +28,9 @@ from models import (
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.reconciliation import Check, Confirmation
 from traceability.rules import status
-from traceability.service import assessments, journal, provenance
+from traceability.service import assessments, confirmation, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import CertificateStatus, HalalStatus
@@ -224,6 +225,11 @@ class CertificateView:
     status_since: dt.date | None
     valid_until: dt.date | None
     counts: bool  # valid for this batch on its production date
+    #: claimed (the producer's word), evidenced (a scan is attached) or confirmed, by whom and for which day:
+    #: "dikonfirmasi BPJPH 12 Nov 2026" or "dinyatakan produsen" on the consumer page.
+    confirmation: str = "claimed"
+    confirmed_by: str | None = None
+    confirmed_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,9 +292,13 @@ def _json_default(value: Any) -> str:
     raise TypeError(type(value))
 
 
-def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView | None:
+def _certificate_view(
+    cert: Certificate | None, on: dt.date, confirmed: dict[int, Confirmation]
+) -> CertificateView | None:
     if cert is None:
         return None
+    found = confirmed.get(cert.id)
+    check = found.check if found is not None and found.confirmed else None
     # DESIGN section 5: a suspension or revocation affects production on and after its effective date
     # (one effective from issue, for fraud, affects all); an expired certificate no longer counts.
     inactive = cert.status is not CertificateStatus.ACTIVE and (cert.status_since is None or cert.status_since <= on)
@@ -300,7 +310,17 @@ def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView 
         cert.status_since,
         cert.valid_until,
         counts=not (inactive or expired),
+        confirmation=found.state.value if found is not None else "claimed",
+        confirmed_by=_confirmer(check),
+        confirmed_on=check.on if check is not None else None,
     )
+
+
+def _confirmer(check: Check | None) -> str | None:
+    """Who confirmed, in words the public page can show: the register's source, or an auditor (never a name)."""
+    if check is None:
+        return None
+    return {"register": "BPJPH", "auditor": "auditor", "recognised_body": "BPJPH (SHLN)"}.get(check.basis)
 
 
 @functools.cache
@@ -362,17 +382,21 @@ def public_status(session: Session, code: str) -> PublicView:
         if assessment is not None:
             assessment.stale = True
         assessment = assessments.current_assessment(session, batch.id)
-    own_cert = _certificate_view(product_cert, batch.produced_on)
+    lots = _ingredient_lots(session, batch)
+    shown = [c for c in [product_cert, *(lot.certificate for lot in lots)] if c is not None]
+    day = session.info.get("assessment_as_of") or dt.date.today()
+    confirmed = confirmation.confirmations(session, shown, assessments.active_reference(session), day)
+    own_cert = _certificate_view(product_cert, batch.produced_on, confirmed)
     ingredients = [
         IngredientView(
             lot.material.name,
             lot.supplier.name,
             lot.supplier.country,
             lot.lot_code,
-            _certificate_view(lot.certificate, lot.received_on),
+            _certificate_view(lot.certificate, lot.received_on, confirmed),
             exempt=lot.material.positive_list and lot.material.state != "processed",
         )
-        for lot in _ingredient_lots(session, batch)
+        for lot in lots
     ]
     body = assessment.body
     decision = status.Decision(HalalStatus(body["status"]), body["status_reason"], body.get("status_detail") or {})
