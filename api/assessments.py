@@ -22,6 +22,11 @@ bp = Blueprint("assessments", __name__, url_prefix="/api/v1", description="Halal
 class FindingOut(Schema):
     rule = fields.String(metadata={"example": "ING-02"})
     severity = fields.String(metadata={"example": "needs_evidence"})
+    class_ = fields.String(
+        data_key="class",
+        attribute="class",
+        metadata={"example": "evidence", "description": "haram, claim, legal, evidence, eligibility or practice"},
+    )
     subject = fields.String(metadata={"example": "material:12"})
     message = fields.Dict(keys=fields.String(), values=fields.String())
     basis = fields.String()
@@ -40,9 +45,16 @@ class AssessmentOut(Schema):
     batch = fields.Dict()
     batches = fields.List(fields.Integer())
     as_of = fields.String()
-    ruleset = fields.String(metadata={"example": "halal-id@1.0.0+ref.2025.11.1"})
+    ruleset = fields.String(metadata={"example": "halal-id@1.0.0+ref.2026.12.0"})
     verdict = fields.String()
     status = fields.String()
+    status_reason = fields.String(
+        metadata={"example": "evidence_missing", "description": "DESIGN section 5's fixed list"}
+    )
+    status_detail = fields.Dict(metadata={"description": "The plain facts the reason is worded from."})
+    status_text = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"example": {"id": "Bukti bahan sedang dilengkapi"}}
+    )
     findings = fields.List(fields.Nested(FindingOut))
     self_declare = fields.Nested(SelfDeclareOut)
     graph_digest = fields.String()

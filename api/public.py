@@ -22,6 +22,7 @@ from api.programmes import note_listing_request
 from api.signing import check_online, key_ring, public_headers
 from qr import codes, digital_link
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.rules import status
 from traceability.service import verification
 from traceability.service.verification import PublicView
 
@@ -31,7 +32,13 @@ GS1 = "https://gs1.org/voc/"
 LINKSET = "application/linkset+json"
 LINK_TYPES = ("gs1:pip", "gs1:certificationInfo", "gs1:traceability", "gs1:hasRetailers")
 #: The badge's colours; the pages take the same ones from consumer.css by state.
-COLOURS = {"verified": "#1b7f3b", "pending": "#9a6700", "not_halal": "#b42318", "revoked": "#57606a"}
+COLOURS = {
+    "verified": "#1b7f3b",
+    "pending": "#9a6700",
+    "not_halal": "#b42318",
+    "revoked": "#57606a",
+    "declared": "#1f4e79",
+}
 
 
 def _base() -> str:
@@ -176,8 +183,11 @@ def badge(code: str) -> Response:
     view = _view(code)
     note_listing_request(code)
     lang = public_text.language()
-    label = public_text.TEXT[lang][f"state.{view.state}"]
-    svg = render_template("badge.svg", label=label, colour=COLOURS[view.state], width=94 + 7 * len(label))
+    # The state and its reason in a few words; a certificate number is left to the page.
+    reason = status.reason_text(view.status_reason, {**view.status_detail, "number": None}, lang)
+    label = f"{public_text.TEXT[lang][f'state.{view.state}']} · {reason}"
+    colour = COLOURS["declared" if view.status_reason == "declared_non_halal" else view.state]
+    svg = render_template("badge.svg", label=label, colour=colour, width=94 + 7 * len(label))
     return public_headers(Response(svg, mimetype="image/svg+xml"), view)
 
 
@@ -220,6 +230,10 @@ def oembed() -> ResponseReturnValue:
         "html": f'<iframe src="{escape(src)}" width="{width}" height="{height}" '
         f'style="border:0" loading="lazy" title="{escape(view.product)}"></iframe>',
         "cache_age": current_app.config["PUBLIC_MAX_AGE"],
+        # Beyond oEmbed 1.0 (extra keys are allowed): the status and its reason, in the reader's language.
+        "status": view.state,
+        "status_reason": view.status_reason,
+        "status_text": view.status_text[public_text.language()],
     }
     return public_headers(current_app.response_class(json.dumps(body), mimetype="application/json"), view)
 

@@ -580,3 +580,98 @@ def epcis_document(events: int) -> dict[str, Any]:
         "epcisHeader": {"epcisMasterData": master},
         "epcisBody": {"eventList": receipts + transformations},
     }
+
+
+# --- one stored product per public status reason ------------------------------------------------------
+
+
+def _story_seal(draft: Any) -> tuple[str, str, str]:
+    return f"https://trace.test/v/{draft.code}", "test-key", "unsigned"  # pages read without ?s= check no signature
+
+
+def _demo(name: str) -> dict[str, Any]:
+    from traceability.service.demo import DEMO_DIR, shifted
+
+    document: dict[str, Any] = json.loads((DEMO_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return dict(
+        shifted(document, (dt.date.fromisoformat(ASSESSMENT_DAY) - dt.date.fromisoformat(document["as_of"])).days)
+    )
+
+
+def _rendang(change: Any = None) -> dict[str, Any]:
+    document = example("rendang-ok")
+    if change is not None:
+        change(document)
+    return document
+
+
+def _pork_oil(document: dict[str, Any]) -> None:
+    oil = next(m for m in document["materials"] if m["id"] == "m-minyak")
+    oil["name"] = "Minyak babi"
+
+
+def _no_supervisor(document: dict[str, Any]) -> None:
+    document["business"]["halal_supervisor"] = None
+
+
+def _halal_logo(document: dict[str, Any]) -> None:
+    document["product"]["halal_claim"] = True
+    document["product"]["label"] = {"halal_logo": True, "printed_number": "ID00000000000000000"}
+
+
+#: The dossier each public status reason is shown with (and what happens after import, in `status_story`).
+STORY_DOSSIERS: dict[str, Any] = {
+    "approved": lambda: _rendang(),
+    "product_certificate": lambda: _demo("rendang-ok"),
+    "under_review": lambda: _rendang(),
+    "evidence_missing": lambda: _demo("sambal-lado"),
+    "certificate_inactive": lambda: example("kue-lapis-gelatin"),
+    "certificate_unconfirmed": lambda: _demo("rendang-ok"),
+    "not_certified": lambda: _rendang(),
+    "cannot_be_certified": lambda: _rendang(_no_supervisor),
+    "false_halal_claim": lambda: _rendang(_halal_logo),
+    "haram_material": lambda: _rendang(_pork_oil),
+    "najis_contact": lambda: example("otak-otak-shared-line"),
+    "declared_non_halal": lambda: _demo("charsiu-ah-hock"),
+    "code_revoked": lambda: _rendang(),
+}
+
+
+def status_story(session: Session, reason: str, index: int) -> str:
+    """Store the product of `reason`'s story as a business of its own and return a code of its finished batch."""
+    from qr import codes
+    from traceability.service import register_import, reviews, verification
+    from traceability.service.demo import DEMO_REGISTER
+
+    document = STORY_DOSSIERS[reason]()
+    if reason != "product_certificate":  # the register knows that holder by its NIB
+        document["business"]["nib"] = f"79{index:011d}"
+    document["product"]["gtin"] = None
+    imported = dossiers.import_dossier(session, OPERATOR, document)
+    product = session.scalar(sa.select(Product).where(Product.business_id == imported.business))
+    assert product is not None
+    batch = reviews.latest_batch(session, product.id)
+    assert batch is not None
+    if reason == "approved":
+        approve(session, batch.id)
+    elif reason == "under_review":
+        with writing(session):
+            session.add(Review(business_id=batch.business_id, product_id=product.id, batch_id=batch.id))
+        with writing(session):
+            assessments.assess_batches(session, [batch.id])
+    elif reason == "product_certificate":
+        # The BPJPH register lists the product's own SH for this holder: someone other than the producer vouches.
+        register_import.import_snapshot(
+            session,
+            OPERATOR,
+            DEMO_REGISTER.read_text(encoding="utf-8"),
+            source="BPJPH (test)",
+            snapshot_date=dt.date.fromisoformat(ASSESSMENT_DAY),
+        )
+        session.commit()
+    # certificate_unconfirmed: the same dossier with nobody's check; the SH is only the producer's word.
+    (code,) = verification.issue_codes(session, OPERATOR, batch.id, seal=_story_seal, new_code=codes.new_code)
+    if reason == "code_revoked":
+        verification.revoke_code(session, OPERATOR, code.code)
+    session.commit()
+    return code.code

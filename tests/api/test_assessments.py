@@ -12,7 +12,18 @@ from traceability.formats.dossier import load_dossier
 from traceability.rules.engine import assess
 from traceability.service import assessments, dossiers
 
-DESIGN_KEYS = {"product", "as_of", "ruleset", "verdict", "status", "findings", "self_declare"}
+DESIGN_KEYS = {
+    "product",
+    "as_of",
+    "ruleset",
+    "verdict",
+    "status",
+    "status_reason",
+    "status_detail",
+    "status_text",
+    "findings",
+    "self_declare",
+}
 
 
 def test_a_stored_batch_has_the_design_shape_with_stored_ids(client, filled, session):
@@ -68,7 +79,9 @@ def test_revoking_a_certificate_flips_every_batch_it_reaches_at_once(client, fil
 
     row = stored(session, batch.id)
     assert response.status_code == 200
-    assert (row.verdict, row.status, row.stale) == ("violation", "not_halal", False)
+    # A revoked supplier certificate is a certificate question: pending with its reason, never "not halal".
+    assert (row.verdict, row.status, row.stale) == ("violation", "pending", False)
+    assert row.body["status_reason"] == "certificate_inactive"
     assert any(f["rule"] == "CERT-01" for f in row.findings)
     entry = session.scalar(sa.select(JournalEntry).where(JournalEntry.action == "certificate.status"))
     assert entry.payload["status_reason"] == "Bahan babi ditemukan"
@@ -131,10 +144,10 @@ def test_a_large_fan_out_is_queued_and_never_served_stale(client, filled, sessio
             json={"status": "revoked", "effective": "2025-11-01", "reason": "Bahan babi"},
         )
         queued = stored(session, batch.id)
-        assert (queued.stale, queued.status) == (True, "pending")
+        assert (queued.stale, queued.verdict, queued.body["status_reason"]) == (True, "ok", "not_certified")
 
         served = client.get(f"/api/v1/batches/{batch.id}/assessment", headers=filled.auth("producer_a")).json
-        assert served["status"] == "not_halal"
+        assert (served["verdict"], served["status_reason"]) == ("violation", "certificate_inactive")
     finally:
         app.extensions["db_sessionmaker"].kw["info"]["propagation_inline_limit"] = 500
 

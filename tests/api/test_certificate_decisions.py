@@ -39,7 +39,7 @@ def test_a_producer_cannot_set_a_revoked_certificate_back_to_active(client, fill
     assert "auditor" in response.json["errors"]["status"][0]
     assert session.get(Certificate, oil).status == "revoked"
     assert _journal_size(session) == before
-    assert stored(session, batch.id).status == "not_halal"
+    assert stored(session, batch.id).body["status_reason"] == "certificate_inactive"
 
 
 def test_other_edits_keep_the_decision(client, filled, session):
@@ -82,7 +82,7 @@ def test_a_dossier_imported_after_the_revocation_takes_it_too(client, filled, se
     copy = _oil(session, imported.business)
     assert (copy.status, str(copy.status_since), copy.status_reason) == ("revoked", "2025-11-01", REVOCATION["reason"])
     batch = final_batch(session, imported.business)
-    assert stored(session, batch.id).status == "not_halal"
+    assert stored(session, batch.id).body["status_reason"] == "certificate_inactive"
 
 
 def test_once_reinstated_the_producer_may_state_active_again(client, filled, session):

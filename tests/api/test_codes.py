@@ -120,11 +120,14 @@ def test_revoking_an_upstream_certificate_flips_page_badge_and_json(client, fill
     )
 
     assert response.status_code == 200, response.json
-    # The change reassessed the batch in its own transaction: the revoked certificate is a violation.
-    assert _status_everywhere(client, issued["code"]) == "not_halal"
+    # The change reassessed the batch in its own transaction: the revoked certificate is a violation, and a
+    # certificate question, not a haram one: the public reads "pending" with the reason.
+    assert _status_everywhere(client, issued["code"]) == "pending"
     after = client.get(f"/api/v1/verify/{issued['code']}", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert after.json["verdict"] == "violation"
+    assert after.json["status_reason"] == "certificate_inactive"
+    assert "dicabut sejak" in after.json["status_text"]["id"]
 
 
 def test_not_halal_and_revoked_code_are_shown_as_such_and_revocation_is_journaled(client, filled, session):

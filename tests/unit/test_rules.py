@@ -697,6 +697,7 @@ def test_shared_examples_give_their_expected_results(name):
     blocking = {f["rule"] for f in result["findings"] if f["severity"] in ("violation", "needs_evidence")}
     assert result["verdict"] == expected["verdict"]
     assert result["status"] == expected["status"]
+    assert result["status_reason"] == expected["status_reason"]
     assert set(expected["must_fire"]) <= rules
     assert blocking <= set(expected["must_fire"])
     if expected["self_declare_eligible"] is not None:

@@ -18,7 +18,7 @@ from traceability.rules.context import Context
 from traceability.rules.reference import contains_phrase
 from traceability.vocabulary import Severity
 
-__all__ = ["RULES", "Rule", "Hit"]
+__all__ = ["CLASSES", "RULES", "Hit", "Rule"]
 
 V, N, A, OK = Severity.VIOLATION, Severity.NEEDS_EVIDENCE, Severity.ADVISORY, Severity.OK
 
@@ -32,6 +32,7 @@ class Rule:
     """One entry of the catalogue."""
 
     id: str
+    cls: str  # DESIGN section 5: haram, claim, legal, evidence, eligibility, practice
     severity: Severity
     basis: str
     message_id: str
@@ -39,13 +40,22 @@ class Rule:
     applies: str  # "all", "halal" (products seeking or claiming halal), "labelling", "self_declare"
     check: Check
     supersedes: tuple[str, ...] = ()
+    #: The class a finding takes at a given severity when it differs from the rule's (TRN-01 packaged).
+    cls_at: tuple[tuple[Severity, str], ...] = ()
 
+    def class_of(self, severity: Severity) -> str:
+        return dict(self.cls_at).get(severity, self.cls)
+
+
+#: Rule classes (DESIGN section 5): what kind of truth a finding tells the public.
+CLASSES = ("haram", "claim", "legal", "evidence", "eligibility", "practice")
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(
     rule_id: str,
+    cls: str,
     severity: Severity,
     basis: str,
     *,
@@ -53,11 +63,13 @@ def rule(
     en: str,
     applies: str = "halal",
     supersedes: tuple[str, ...] = (),
+    cls_at: tuple[tuple[Severity, str], ...] = (),
 ) -> Callable[[Check], Check]:
     """Register a rule function in the catalogue."""
+    assert cls in CLASSES, cls
 
     def register(check: Check) -> Check:
-        RULES[rule_id] = Rule(rule_id, severity, basis, id, en, applies, check, supersedes)
+        RULES[rule_id] = Rule(rule_id, cls, severity, basis, id, en, applies, check, supersedes, cls_at)
         return check
 
     return register
@@ -94,18 +106,51 @@ def _ingredients(ctx: Context, *, level2: bool = True) -> Iterator[tuple[str, di
             yield node, m
 
 
-def _haram(ctx: Context, m: dict[str, Any]) -> str | None:
+#: Haram sources in plain words (Indonesian, English) for the ING-01 message.
+_SPECIES_WORDS = {
+    "porcine": ("babi", "pig"),
+    "pig": ("babi", "pig"),
+    "swine": ("babi", "pig"),
+    "boar": ("babi hutan", "wild boar"),
+    "babi": ("babi", "pig"),
+    "canine": ("anjing", "dog"),
+    "dog": ("anjing", "dog"),
+    "anjing": ("anjing", "dog"),
+}
+
+
+def _haram_source(ctx: Context, m: dict[str, Any]) -> tuple[str, str] | None:
+    """Where a material's haram comes from, in Indonesian and English, or None."""
     ref = ctx.reference
     species = (m.get("species") or "").lower()
     if species in ref["haram_species"]:
-        return f"species {species}"
+        words: tuple[str, str] = _SPECIES_WORDS.get(species, (species, species))
+        return words
     if m.get("origin") == "human":
-        return "the human body"
-    if (m.get("source_detail") or "").lower() in ref["haram_source_details"]:
-        return str(m["source_detail"])
+        return "tubuh manusia", "the human body"
+    detail = (m.get("source_detail") or "").lower()
+    if detail in ref["haram_source_details"]:
+        return detail.replace("_", " "), detail.replace("_", " ")
     if m.get("category") == "blood":
-        return "blood"
+        return "darah", "blood"
     return None
+
+
+def _haram(ctx: Context, m: dict[str, Any]) -> str | None:
+    source = _haram_source(ctx, m)
+    return source[1] if source else None
+
+
+def _matched(ctx: Context, m: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue entry a material's name was recognised as, for the message (empty when none)."""
+    label = ctx.reference.display_name(m["recognised"]) if m.get("recognised") else None
+    if label is None:
+        return {"matched_id": "", "matched_en": ""}
+    return {
+        "matched_id": f" (dikenali katalog sebagai {label['id']})",
+        "matched_en": f" (recognised in the catalogue as {label['en']})",
+        "entry": m["recognised"],
+    }
 
 
 def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
@@ -115,7 +160,9 @@ def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
     category = m.get("category") or ""
     if category in ref["slaughter_categories"]:
         return True
-    return category in ("oil_fat", "flavour", "enzyme") and (m.get("species") or "") in ref["slaughter_species"]
+    return category in ("oil_fat", "flavour", "enzyme") and (
+        (m.get("species") or "") in ref["slaughter_species"] or m.get("risk") == "slaughter"
+    )
 
 
 # --- ING: materials ---------------------------------------------------------------------------
@@ -123,26 +170,29 @@ def _needs_slaughter(ctx: Context, m: dict[str, Any]) -> bool:
 
 @rule(
     "ING-01",
+    "haram",
     V,
     "UU 33/2014 Pasal 18; MUI fatwa table; HAS 23000 crit. 4; SJPH crit. 2-3",
     applies="all",
-    id="Bahan {name} berasal dari {source}: haram.",
-    en="Material {name} comes from {source}: haram.",
+    id="Bahan {name} berasal dari {source_id}: haram{matched_id}.",
+    en="Material {name} comes from {source_en}: haram{matched_en}.",
     supersedes=_MATERIAL_RULES + ("ING-03", "ING-08"),
 )
 def ing_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
-        source = _haram(ctx, m)
+        source = _haram_source(ctx, m)
         if source:
-            yield hit(node, name=m["name"], source=source)
+            yield hit(node, name=m["name"], source_id=source[0], source_en=source[1], **_matched(ctx, m))
 
 
 @rule(
     "ING-02",
+    "evidence",
     N,
     "UU 33/2014 Pasal 19; Fatwa 12/2009",
     id="{name} berasal dari hewan sembelihan tetapi tidak ada sertifikat halal yang mencakupnya.",
     en="{name} comes from a slaughtered animal but no halal certificate covers it.",
+    supersedes=("ING-04",),
 )
 def ing_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
@@ -152,6 +202,7 @@ def ing_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-03",
+    "haram",
     V,
     "Fatwa 12/2009",
     id="Penyembelihan {name} tidak sesuai syariat: {why}.",
@@ -204,6 +255,7 @@ def _documented(ctx: Context, m: dict[str, Any]) -> bool:
 
 @rule(
     "ING-04",
+    "evidence",
     N,
     "SJPH crit. 2; LPPOM SK 11/2020",
     id="{name} adalah bahan kritis tanpa sertifikat halal atau dokumen pendukung.",
@@ -219,6 +271,7 @@ def ing_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-05",
+    "evidence",
     N,
     "KMA 1360/2021",
     id="{name} diklaim bebas sertifikat (KMA 1360) padahal {why}.",
@@ -243,6 +296,7 @@ def ing_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-06",
+    "evidence",
     N,
     "LPPOM SK 11/2020",
     id="{name} dipakai untuk membuat {parent}, yang tidak bersertifikat halal.",
@@ -265,6 +319,7 @@ def ing_06(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-07",
+    "evidence",
     N,
     "SJPH crit. 2 & 4; LPPOM SK 11/2020",
     id="{name} ({kind}) bersentuhan langsung dengan produk tanpa bukti bebas bahan nonhalal.",
@@ -280,6 +335,7 @@ def ing_07(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ING-08",
+    "haram",
     V,
     "Fiqh Syafi'i (two-worlds animals); crab halal per MUI fatwa 2002",
     id="{name} berasal dari hewan dua alam ({species}).",
@@ -308,21 +364,23 @@ def _ethanol_materials(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
 
 @rule(
     "ALC-01",
+    "haram",
     V,
     "Fatwa MUI 10/2018; Fatwa 4/2003",
     applies="all",
-    id="{name} adalah khamr atau etanol dari industri khamr.",
-    en="{name} is khamr or ethanol from the khamr industry.",
+    id="{name} adalah khamr atau etanol dari industri khamr{matched_id}.",
+    en="{name} is khamr or ethanol from the khamr industry{matched_en}.",
     supersedes=_MATERIAL_RULES,
 )
 def alc_01(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
         if m.get("is_khamr") or m.get("ethanol_source") == "khamr_industry":
-            yield hit(node, name=m["name"])
+            yield hit(node, name=m["name"], **_matched(ctx, m))
 
 
 @rule(
     "ALC-02",
+    "haram",
     V,
     "Fatwa MUI 10/2018 ketentuan 1 & 3",
     applies="all",
@@ -337,6 +395,7 @@ def alc_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-03",
+    "evidence",
     N,
     "Fatwa MUI 10/2018; MUI tentang Nabidz (uji etanol)",
     applies="all",
@@ -354,6 +413,7 @@ def alc_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-04",
+    "evidence",
     N,
     "Fatwa MUI 10/2018 (hanya etanol non-khamr)",
     applies="all",
@@ -362,12 +422,15 @@ def alc_03(ctx: Context) -> Iterator[Hit]:
 )
 def alc_04(ctx: Context) -> Iterator[Hit]:
     for node, m in ctx.records("material"):
+        if m.get("category") == "flavour" and ctx.lots_of(node) and ctx.certified(node):
+            continue  # a flavour whose own SH holds answers for its carrier too
         if m.get("ethanol_source") == "unknown" and not m.get("is_khamr"):
             yield hit(node, name=m["name"])
 
 
 @rule(
     "ALC-05",
+    "practice",
     A,
     "Fatwa MUI 10/2018 ketentuan 2 & 4",
     applies="all",
@@ -384,6 +447,7 @@ def alc_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ALC-06",
+    "practice",
     OK,
     "Fatwa MUI 10/2018; Fatwa 4/2003 (tape bukan khamr); KMA 1360",
     applies="all",
@@ -400,15 +464,17 @@ def alc_06(ctx: Context) -> Iterator[Hit]:
 
 
 def _microbial(ctx: Context, m: dict[str, Any]) -> bool:
-    return (
-        m.get("origin") == "microbial"
-        or (m.get("category") or "") in ctx.reference["microbial_categories"]
-        or m.get("risk") == "microbial"
+    """Made by microbes: the growth-medium rules are for these only (an animal rennet is judged by slaughter)."""
+    if m.get("origin") == "microbial":
+        return True
+    return m.get("origin") in (None, "unknown") and (
+        (m.get("category") or "") in ctx.reference["microbial_categories"] or m.get("risk") == "microbial"
     )
 
 
 @rule(
     "MIC-01",
+    "haram",
     V,
     "Fatwa MUI 1/2010 ketentuan 6",
     applies="all",
@@ -424,10 +490,12 @@ def mic_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "MIC-02",
+    "evidence",
     N,
     "Fatwa MUI 1/2010; KMA 1360",
     id="Media pertumbuhan {name} tidak diketahui dan tidak ada sertifikat halal.",
     en="The growth medium of {name} is unknown and it has no halal certificate.",
+    supersedes=("ING-04",),
 )
 def mic_02(ctx: Context) -> Iterator[Hit]:
     for node, m in _ingredients(ctx):
@@ -441,6 +509,7 @@ def mic_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "MIC-03",
+    "evidence",
     N,
     "Fatwa MUI 1/2010 ketentuan 3, 5, 7",
     id="{name} berasal dari media najis tanpa catatan penyucian.",
@@ -462,6 +531,7 @@ def mic_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ADD-01",
+    "evidence",
     N,
     "LPPOM; MUIS Food Additive Listing; halal-id §4.6",
     id="{name} ({e}) bisa berasal dari hewan; perlu sertifikat halal atau pernyataan sumber.",
@@ -481,6 +551,7 @@ def add_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ADD-02",
+    "practice",
     A,
     "MUI Fatwa 33/2011",
     id="{name} (E120 karmin) halal menurut MUI, namun diperselisihkan sebagian ulama.",
@@ -495,6 +566,7 @@ def add_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "ADD-03",
+    "practice",
     OK,
     "MUI Fatwa 27/2013",
     id="{name} (E904 syelak) halal menurut MUI.",
@@ -520,6 +592,7 @@ def _lot_certificates(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any], 
 
 @rule(
     "CERT-01",
+    "evidence",
     N,
     "UU 33/2014; registri SIHALAL",
     id="Sertifikat {number} untuk {name} tidak berlaku: {why}.",
@@ -530,21 +603,19 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
     for lot, cert_node, cert, material in _lot_certificates(ctx):
         name = ctx.record(material)["name"]
         problem = ctx.certificate_problem(cert_node, lot)
+        # problem, since and material word the public status reason (traceability.rules.status).
+        facts = {"number": cert["number"], "name": name, "material": material.split(":", 1)[1], "problem": problem}
         if problem == "revoked":
-            yield hit(
-                cert_node,
-                V,
-                number=cert["number"],
-                name=name,
-                why=f"revoked from {ctx.effective_from(cert)}, before this lot was used",
-            )
+            since = ctx.effective_from(cert)
+            yield hit(cert_node, V, **facts, since=since, why=f"revoked from {since}, before this lot was used")
         elif problem == "suspended":
-            yield hit(cert_node, number=cert["number"], name=name, why=f"suspended from {ctx.effective_from(cert)}")
+            since = ctx.effective_from(cert)
+            yield hit(cert_node, **facts, since=since, why=f"suspended from {since}")
         elif problem == "not_yet_issued":
-            yield hit(cert_node, number=cert["number"], name=name, why="issued after the lot was received and used")
+            yield hit(cert_node, **facts, why="issued after the lot was received and used")
         elif problem == "expired" and cert["scheme"] != "legacy_mui":
-            yield hit(cert_node, number=cert["number"], name=name, why=f"expired on {cert['valid_until']}")
-        if cert["holder"] not in (ctx.record(lot)["supplier"], "business"):
+            yield hit(cert_node, **facts, since=cert["valid_until"], why=f"expired on {cert['valid_until']}")
+        if not ctx.binds(cert, lot):
             yield hit(cert_node, number=cert["number"], name=name, why="held by someone other than the supplier")
         if material.split(":", 1)[1] not in cert["covers"]:
             yield hit(cert_node, number=cert["number"], name=name, why="the material is not in its scope")
@@ -554,6 +625,7 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-02",
+    "evidence",
     N,
     "UU 33/2014 (masa berlaku 4 tahun semula); masa transisi [UNCONF]",
     id="Sertifikat lama {number} ({issuer}) telah lewat masa berlakunya ({until}).",
@@ -566,11 +638,23 @@ def cert_02(ctx: Context) -> Iterator[Hit]:
             issuer_key(i) for i in ctx.reference["legacy_issuers"]
         }
         if legacy and cert["valid_until"] is not None and cert["valid_until"] < ctx.as_of:
-            yield hit(node, number=cert["number"], issuer=cert["issuer"], until=cert["valid_until"])
+            covered = next((c for c in cert["covers"] if f"material:{c}" in ctx.scope), None)
+            name = ctx.record(f"material:{covered}")["name"] if covered else ""
+            yield hit(
+                node,
+                number=cert["number"],
+                issuer=cert["issuer"],
+                until=cert["valid_until"],
+                problem="expired",
+                since=cert["valid_until"],
+                material=covered,
+                name=name,
+            )
 
 
 @rule(
     "CERT-03",
+    "practice",
     A,
     "Format nomor SH BPJPH yang teramati [UNCONF]",
     id="Nomor sertifikat {number} tidak berformat nomor SH BPJPH.",
@@ -586,6 +670,7 @@ def cert_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-04",
+    "evidence",
     N,
     "PP 39/2021 Pasal 123; Kepkaban 90/2023",
     id="Sertifikat luar negeri {number} ({issuer}) belum dapat diterima: {why}.",
@@ -617,6 +702,7 @@ def cert_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-05",
+    "evidence",
     N,
     "Skema dua jalur BPJPH (produk jadi wajib SH BPJPH)",
     id="Produk jadi impor hanya mengandalkan sertifikat luar negeri.",
@@ -630,6 +716,7 @@ def cert_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "CERT-06",
+    "legal",
     V,
     "UU 6/2023 (SH berlaku selama komposisi tidak berubah); PP 42/2024 Pasal 51",
     id="Komposisi berubah sejak SH terbit: {name} tidak ada dalam komposisi tersertifikasi. Perbarui dan laporkan ke BPJPH.",
@@ -660,6 +747,7 @@ def _production_facilities(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]
 
 @rule(
     "FAC-01",
+    "haram",
     V,
     "PP 39/2021 Pasal 11 (a); PP 31/2019 Pasal 53; HAS 23000 crit. 6",
     id="{facility} dipakai bergantian dengan produk tidak halal ({other}).",
@@ -675,6 +763,7 @@ def fac_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-02",
+    "haram",
     V,
     "PP 39/2021 Pasal 11 (b)(c)(d)",
     id="{facility} berbagi {what} dengan produk tidak halal.",
@@ -698,6 +787,7 @@ def fac_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-03",
+    "haram",
     N,
     "Fatwa MUI 4/2003; LPPOM",
     id="{facility} pernah terkena najis berat sampai {until} tanpa catatan sertu sesudahnya.",
@@ -715,6 +805,7 @@ def fac_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-04",
+    "evidence",
     N,
     "SJPH crit. 3",
     id="{facility} dipakai bersama produk yang status halalnya tidak diketahui ({other}).",
@@ -729,6 +820,7 @@ def fac_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-05",
+    "legal",
     V,
     "Persyaratan fasilitas khusus LPPOM; PP 39/2021 Pasal 6",
     id="{facility} mengolah daging tetapi tidak khusus halal.",
@@ -748,6 +840,7 @@ def fac_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "FAC-06",
+    "haram",
     V,
     "SJPH crit. 3",
     id="Alat {tool} di {facility} terbuat dari bulu hewan tidak halal ({species}).",
@@ -771,6 +864,7 @@ def _storage(ctx: Context) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]
 
 @rule(
     "STO-01",
+    "haram",
     V,
     "SJPH crit. 4; PP 39/2021 (penyimpanan)",
     id="{facility} menyimpan barang halal tanpa pemisahan fisik dari {other}.",
@@ -785,6 +879,7 @@ def sto_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "STO-02",
+    "practice",
     A,
     "SJPH crit. 4",
     id="Barang halal di {facility} tidak diberi identitas atau label.",
@@ -798,8 +893,10 @@ def sto_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "TRN-01",
+    "haram",
     V,
     "PP 39/2021 (pendistribusian); MS2400 (pembanding)",
+    cls_at=((N, "evidence"),),  # sealed and packaged: a question of evidence, not of contact
     id="{facility} mengangkut produk halal bersama barang tidak halal{how}.",
     en="{facility} carries halal goods together with non-halal goods{how}.",
 )
@@ -824,6 +921,7 @@ def _banned_words(ctx: Context, *, skip_animals: bool = False) -> list[str]:
 
 @rule(
     "NAM-01",
+    "legal",
     V,
     "SK46/Dir/LPPOM MUI/XII/14; SJPH crit. 4",
     id='Nama produk memuat kata terlarang "{word}".',
@@ -843,6 +941,7 @@ def nam_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "NAM-02",
+    "legal",
     V,
     "SK46/Dir/LPPOM MUI/XII/14",
     id="Bentuk produk ({shape}) menyerupai babi/anjing atau tidak senonoh.",
@@ -856,6 +955,7 @@ def nam_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "NAM-03",
+    "legal",
     V,
     "SK46/Dir/LPPOM MUI/XII/14; tabel fatwa MUI (perisa menyerupai haram)",
     id='Profil rasa "{flavour}" meniru produk haram.',
@@ -882,6 +982,7 @@ def _active_own_certificate(ctx: Context) -> bool:
 
 @rule(
     "LBL-01",
+    "claim",
     V,
     "Pernyataan BPJPH; Kepkaban 40/2022 Diktum Kedua",
     id="Label halal mencantumkan {what}, bukan nomor SH.",
@@ -900,6 +1001,7 @@ def lbl_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "LBL-02",
+    "claim",
     V,
     "UU 33/2014; sanksi PP 42/2024",
     applies="labelling",
@@ -913,6 +1015,7 @@ def lbl_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "LBL-03",
+    "claim",
     V,
     "UU 33/2014 Pasal 26; PP 42/2024 Pasal 93",
     applies="labelling",
@@ -933,7 +1036,7 @@ def lbl_03(ctx: Context) -> Iterator[Hit]:
 # --- SUP, SJPH, TRC, NCP, DL: the business and its system -------------------------------------
 
 
-@rule("SUP-01", V, "UU 33/2014 Pasal 24; PP 42/2024", id="Penyelia halal {why}.", en="Halal supervisor {why}.")
+@rule("SUP-01", "legal", V, "UU 33/2014 Pasal 24; PP 42/2024", id="Penyelia halal {why}.", en="Halal supervisor {why}.")
 def sup_01(ctx: Context) -> Iterator[Hit]:
     supervisor = ctx.business["halal_supervisor"]
     if supervisor is None:
@@ -944,6 +1047,7 @@ def sup_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SUP-02",
+    "evidence",
     N,
     "Persyaratan dokumen BPJPH",
     id="Usaha {scale} dengan penyelia halal tanpa catatan pelatihan.",
@@ -961,6 +1065,7 @@ def _within_year(ctx: Context, day: dt.date | None) -> bool:
 
 @rule(
     "SJPH-01",
+    "practice",
     A,
     "SJPH crit. 1",
     id="Tidak ada pelatihan halal dalam 12 bulan terakhir.",
@@ -973,6 +1078,7 @@ def sjph_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SJPH-02",
+    "practice",
     A,
     "SJPH crit. 5; HAS 23000",
     id="Tidak ada {what} dalam 12 bulan terakhir.",
@@ -994,6 +1100,7 @@ def sjph_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "TRC-01",
+    "evidence",
     N,
     "SJPH crit. 4; HAS 23000 crit. 9",
     id="Batch {lot} tidak dapat ditelusuri: {why}.",
@@ -1010,6 +1117,7 @@ def trc_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "NCP-01",
+    "legal",
     V,
     "HAS 23000 crit. 8",
     id="Batch {lot} ditandai tidak sesuai tetapi sudah diedarkan tanpa penarikan.",
@@ -1023,6 +1131,7 @@ def ncp_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "DL-01",
+    "legal",
     V,
     "PP 42/2024 Pasal 160; PP 39/2021 Pasal 141",
     id="Belum ada SH aktif; batas wajib halal untuk usaha {scale} adalah {deadline}.",
@@ -1046,6 +1155,7 @@ def dl_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-01",
+    "eligibility",
     V,
     "Kepkaban 33/2022, 150/2022",
     applies="self_declare",
@@ -1061,6 +1171,7 @@ def sd_01(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-02",
+    "eligibility",
     V,
     "Kepkaban 33/2022; batas formulir SIHALAL",
     applies="self_declare",
@@ -1078,6 +1189,7 @@ def sd_02(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-03",
+    "eligibility",
     V,
     "Kepkaban 150/2022 butir 8",
     applies="self_declare",
@@ -1092,6 +1204,7 @@ def sd_03(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-04",
+    "eligibility",
     V,
     "Kepkaban 150/2022 butir 11",
     applies="self_declare",
@@ -1106,6 +1219,7 @@ def sd_04(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-05",
+    "eligibility",
     V,
     "Kepkaban 150/2022 butir 12-13",
     applies="self_declare",
@@ -1134,6 +1248,7 @@ def sd_05(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-06",
+    "eligibility",
     A,
     "Kepkaban 33/2022; 146/2025 [UNCONF]",
     applies="self_declare",
@@ -1148,6 +1263,7 @@ def sd_06(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-07",
+    "eligibility",
     V,
     "UU 6/2023; Kepkaban 150/2022 butir 10",
     applies="self_declare",
@@ -1162,6 +1278,7 @@ def sd_07(ctx: Context) -> Iterator[Hit]:
 
 @rule(
     "SD-08",
+    "eligibility",
     V,
     "MUI tentang Nabidz 2023",
     applies="self_declare",

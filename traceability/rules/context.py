@@ -31,11 +31,15 @@ class Finding:
     message: Mapping[str, str]
     basis: str
     path: tuple[str, ...]
+    cls: str = "evidence"
+    #: The rule's raw values (names, dates): what the status reason is worded from; not part of the output.
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "severity": self.severity.value,
+            "class": self.cls,
             "subject": self.subject,
             "message": dict(self.message),
             "basis": self.basis,
@@ -185,12 +189,6 @@ class Context:
         cert = self.record(lot)["certificate"]
         return f"certificate:{cert}" if cert else None
 
-    def certificates_for(self, material: str) -> list[str]:
-        """Certificates on the material's lots or covering the material itself."""
-        found = [self.certificate_of(lot) for lot in self.lots_of(material)]
-        found += [n for n in self.graph.predecessors(material) if n.startswith("certificate:")]
-        return sorted({c for c in found if c})
-
     def use_dates(self, node: str) -> list[dt.date]:
         """The dates of the steps (in scope) that consumed a lot or batch."""
         # Walk the judged steps, not the lot's successors: a shared lot may feed thousands of steps.
@@ -252,6 +250,22 @@ class Context:
     def is_foreign(self, cert: Mapping[str, Any]) -> bool:
         return bool(cert["scheme"] == "foreign")
 
+    def binds(self, cert: Mapping[str, Any], lot: str) -> bool:
+        """The certificate is held by the lot's supplier, or (attached to the lot) by a recorded manufacturer
+        behind a supplier that only distributes; a certificate held by anyone else never speaks for the lot."""
+        supplier, holder = self.record(lot)["supplier"], cert["holder"]
+        if holder == supplier:
+            return True
+        attached = self.record(lot)["certificate"] == cert["id"]
+        distributors = self.reference["distributor_supplier_kinds"]
+        behind = self.graph.nodes.get(f"supplier:{holder}", {}).get("record")
+        return (
+            attached
+            and behind is not None
+            and self.record(f"supplier:{supplier}")["kind"] in distributors
+            and behind["kind"] not in distributors
+        )
+
     def acceptable(self, cert_node: str, lot: str | None, material: str | None = None) -> bool:
         """A certificate that counts as halal evidence for this lot and material."""
         cert = self.record(cert_node)
@@ -259,10 +273,8 @@ class Context:
             return False
         if material and material.split(":", 1)[1] not in cert["covers"]:
             return False
-        if lot is not None:
-            holder, supplier = cert["holder"], self.record(lot)["supplier"]
-            if holder not in (supplier, "business"):
-                return False
+        if lot is not None and not self.binds(cert, lot):
+            return False
         if self.is_foreign(cert):
             return bool(cert.get("shln_registration")) and self.reference.recognised_body(cert["issuer"]) is not None
         expired_legacy = cert["scheme"] == "legacy_mui" and cert["valid_until"] and cert["valid_until"] < self.as_of
@@ -282,7 +294,20 @@ class Context:
         return True
 
     def has_certificate(self, material: str) -> bool:
-        return bool(self.certificates_for(material))
+        """Halal evidence bound to each lot of the material (DESIGN section 5, "Dates"; rules.md CERT-01).
+
+        A lot's own attached certificate answers for it (when it fails, CERT-01 says why: one gap, one
+        finding); otherwise a certificate covering the material must be held by that lot's supplier and
+        valid on the lot's dates. A material with no lots (a level-2 input) needs a certificate covering it.
+        """
+        lots = self.lots_of(material)
+        covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
+        if not lots:
+            return bool(covering)
+        return all(
+            self.certificate_of(lot) is not None or any(self.acceptable(c, lot, material) for c in covering)
+            for lot in lots
+        )
 
     def has_evidence(self, material: Mapping[str, Any], *kinds: str) -> bool:
         return any(e["type"] in kinds for e in material["evidence"])
@@ -316,6 +341,17 @@ def _enrich(record: Mapping[str, Any], reference: Reference) -> dict[str, Any]:
         material["species"] = entry["species"]  # the name says pig or dog: that outweighs a form field
     if entry.get("risk") == "khamr":
         material["is_khamr"] = True
+    if entry.get("state") and not material.get("state"):
+        material["state"] = entry["state"]
+    if (
+        entry.get("kma1360")
+        and not material.get("positive_list")
+        and material.get("state") in ("fresh", "physically_processed")
+        and material.get("kind") == "ingredient"
+        and not material.get("made_with")
+    ):
+        # On the KMA 1360 list and in its exempt state: no certificate needed, whatever the form said.
+        material["positive_list"] = True
     return material
 
 

@@ -6,18 +6,30 @@ Deterministic for a given dossier, reference data and as-of date (DESIGN section
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from traceability.rules.catalogue import RULES, Rule
 from traceability.rules.context import Context, Finding, Prepared, prepare
 from traceability.rules.reference import Reference, default_reference
-from traceability.vocabulary import HalalStatus, Severity
+from traceability.rules.status import OwnCertificate, decide
+from traceability.vocabulary import Severity
 
-__all__ = ["OUTPUT_KEYS", "RULESET", "assess", "assess_prepared", "halal_status", "verdict_of"]
+__all__ = ["OUTPUT_KEYS", "RULESET", "assess", "assess_prepared", "verdict_of"]
 
 #: The keys of an assessment in DESIGN section 6; stored assessments add batch and graph digest.
-OUTPUT_KEYS = ("product", "as_of", "ruleset", "verdict", "status", "findings", "self_declare")
+OUTPUT_KEYS = (
+    "product",
+    "as_of",
+    "ruleset",
+    "verdict",
+    "status",
+    "status_reason",
+    "status_detail",
+    "status_text",
+    "findings",
+    "self_declare",
+)
 
 #: The rule pack: its name and version are recorded in every assessment.
 RULE_PACK_NAME = "halal-id"
@@ -32,13 +44,16 @@ class _Values(dict[str, Any]):
 
 def _finding(ctx: Context, rule: Rule, subject: str, values: Mapping[str, Any], severity: Severity | None) -> Finding:
     text = _Values({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()})
+    level = severity or rule.severity
     return Finding(
         rule=rule.id,
-        severity=severity or rule.severity,
+        severity=level,
         subject=subject,
         message={"id": rule.message_id.format_map(text), "en": rule.message_en.format_map(text)},
         basis=rule.basis,
         path=ctx.path(subject),
+        cls=rule.class_of(level),
+        values=dict(values),
     )
 
 
@@ -66,13 +81,31 @@ def verdict_of(findings: list[Finding]) -> Severity:
     return max((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
 
 
-def halal_status(verdict: Severity, *, certified: bool, approved: bool = False) -> HalalStatus:
-    """DESIGN section 5: verified needs an ok/advisory verdict and an approval or an active own SH."""
-    if verdict is Severity.VIOLATION:
-        return HalalStatus.NOT_HALAL
-    if verdict in (Severity.OK, Severity.ADVISORY) and (certified or approved):
-        return HalalStatus.HALAL_VERIFIED
-    return HalalStatus.PENDING
+def _own_certificate(ctx: Context) -> OwnCertificate | None:
+    own = ctx.product["certificate"]
+    if not own:
+        return None
+    node = f"certificate:{own}"
+    cert = ctx.record(node)
+    problem = ctx.certificate_problem(node, None)
+    since = cert["valid_until"] if problem == "expired" else ctx.effective_from(cert)
+    return OwnCertificate(
+        number=cert["number"],
+        problem=problem,
+        since=since,
+        bpjph=not ctx.is_foreign(cert),
+        # Offline nothing is confirmed: a dossier file is its producer's word (stored records pass confirmations).
+        confirmation="confirmed" if ctx.confirmed(node) else "claimed",
+    )
+
+
+def _labels(ctx: Context) -> dict[str, dict[str, str]]:
+    """Material subjects named in both languages: the catalogue entry they were recognised as, else as recorded."""
+    labels = {}
+    for node, m in ctx.records("material"):
+        label = ctx.reference.display_name(m["recognised"]) if m.get("recognised") else None
+        labels[node] = dict(label) if label else {"id": m["name"], "en": m["name"]}
+    return labels
 
 
 def assess(
@@ -101,21 +134,28 @@ def assess_prepared(
     as_of: dt.date | None = None,
     batches: list[str] | None = None,
     approved: bool = False,
+    approved_digests: Collection[str] = (),
+    under_review: bool = False,
     confirmations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Assess batches of a prepared dossier; many batches of one product share one preparation."""
+    """Assess batches of a prepared dossier; many batches of one product share one preparation.
+
+    An approval counts when `approved` or when the judged graph's digest is among `approved_digests`;
+    `under_review` says an auditor's review of the product is open.
+    """
     doc = prepared.doc
     day = as_of or doc.get("as_of") or dt.date.today()
     ctx = prepared.context(day, batches, confirmations)
     findings, sd_findings = _run(ctx)
     verdict = verdict_of(findings)
-    own = doc["product"]["certificate"]
-    # The product's own certificate makes it verified only when confirmed: a typed number is a claim.
-    certified = (
-        bool(own)
-        and ctx.certificate_problem(f"certificate:{own}", None) is None
-        and not ctx.is_foreign(ctx.record(f"certificate:{own}"))
-        and ctx.confirmed(f"certificate:{own}")
+    graph_digest = ctx.digest()
+    decision = decide(
+        findings,
+        declared_non_halal=bool(doc["product"]["declared_non_halal"]),
+        own=_own_certificate(ctx),
+        approved=approved or graph_digest in approved_digests,
+        under_review=under_review,
+        labels=_labels(ctx),
     )
     eligible = ctx.seeks_halal() and not any(f.severity is Severity.VIOLATION for f in sd_findings)
     product = doc["product"]
@@ -126,8 +166,8 @@ def assess_prepared(
         # The rule pack, with the reference data version as semver build metadata.
         "ruleset": f"{RULESET}+ref.{prepared.reference['version']}",
         "verdict": verdict.value,
-        "status": halal_status(verdict, certified=certified, approved=approved).value,
+        **decision.as_dict(),
         "findings": [f.as_dict() for f in findings],
         "self_declare": {"eligible": eligible, "findings": [f.as_dict() for f in sd_findings]},
-        "graph_digest": ctx.digest(),
+        "graph_digest": graph_digest,
     }

@@ -23,6 +23,12 @@ from traceability.identifiers import issuer_key
 __all__ = ["CatalogueMatch", "Reference", "default_reference", "merge_reference", "normalise"]
 
 _SPACES = re.compile(r"[^a-z0-9]+")
+_RUNS = re.compile(r"([a-z])\1+")
+
+
+def _squeezed(text: str) -> str:
+    """Doubled letters folded, so a slip such as "minyak babbi" or "gelatinn" still meets its entry."""
+    return _RUNS.sub(r"\1", text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -59,9 +65,10 @@ class Reference:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
-        synonyms = [(normalise(name), entry) for entry in data["materials"] for name in entry["names"]]
+        synonyms = [(_squeezed(normalise(name)), entry) for entry in data["materials"] for name in entry["names"]]
         # Longest phrase first: "susu sapi" is milk even though "sapi" alone might be beef.
         self._synonyms = sorted(synonyms, key=lambda pair: -len(pair[0]))
+        self._entries = {entry["key"]: entry for entry in data["materials"]}
 
     @property
     def label(self) -> str:
@@ -79,14 +86,26 @@ class Reference:
         'milk'
         >>> default_reference().recognise("Bir pletok Betawi") is None
         True
+        >>> default_reference().recognise("Cabe merah seger").key, default_reference().recognise("minyak babbi").key
+        ('chili', 'lard')
         """
         text = normalise(name)
         for allowed in self.data["names"]["whitelist"]:
             text = f" {text} ".replace(f" {normalise(allowed)} ", " ").strip()
+        text = f" {_squeezed(text)} "
         for phrase, entry in self._synonyms:
-            if phrase and f" {phrase} " in f" {text} ":
+            if phrase and f" {phrase} " in text:
                 return CatalogueMatch(entry["key"], phrase, entry)
         return None
+
+    def display_name(self, key: str) -> dict[str, str] | None:
+        """A catalogue entry's name for people, in Indonesian and English (its first names by default)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        label = entry.get("label") or {}
+        names = entry["names"]
+        return {"id": label.get("id") or names[0], "en": label.get("en") or names[-1]}
 
     def deadline(self, group: str, scale: str) -> Mapping[str, Any] | None:
         deadlines: list[Mapping[str, Any]] = self.data["deadlines"]

@@ -39,7 +39,7 @@ from models import (
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
-from traceability.rules.engine import assess_prepared, halal_status
+from traceability.rules.engine import assess_prepared
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
 from traceability.service import certificate_status, confirmation, journal, provenance
 from traceability.service.access import Actor
@@ -97,6 +97,14 @@ def approved_digests(session: Session, product_id: int) -> set[str]:
     return set(session.scalars(sa.select(ReviewEvent.graph_digest).where(ReviewEvent.id.in_(latest))))
 
 
+def under_review(session: Session, batch_ids: list[int]) -> set[int]:
+    """The batches with an open review (submitted, in review, or waiting for requested changes)."""
+    open_states = (ReviewState.SUBMITTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED)
+    return set(
+        session.scalars(sa.select(Review.batch_id).where(Review.batch_id.in_(batch_ids), Review.state.in_(open_states)))
+    )
+
+
 def _confirmations(
     session: Session, codec: ExportCodec, reference: Reference, day: dt.date
 ) -> dict[str, dict[str, Any]]:
@@ -127,14 +135,20 @@ def assess_batches(
         prepared = prepare(doc, reference)
         confirmed = _confirmations(session, codec, reference, day)
         approved_on = approved_digests(session, product_id)
+        reviewing = under_review(session, [b.id for b in batches])
         existing = {
             a.batch_id: a
             for a in session.scalars(sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))
         }
         for batch in batches:
-            body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)], confirmations=confirmed)
-            if body["graph_digest"] in approved_on:
-                body["status"] = halal_status(Severity(body["verdict"]), certified=True, approved=True).value
+            body = assess_prepared(
+                prepared,
+                as_of=day,
+                batches=[codec.ref(batch)],
+                approved_digests=approved_on,
+                under_review=batch.id in reviewing,
+                confirmations=confirmed,
+            )
             body = _to_stored_ids(body, codec, batch.business_id, doc["business"]["nib"])
             body["product"] = {**body["product"], "id": product_id}
             body["batches"] = [batch.id]

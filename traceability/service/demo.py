@@ -1,10 +1,19 @@
-"""The Batam demo dataset: five UMKM from their dossiers, the PLUT programme they attend, a login for every role,
-and a small BPJPH certificate register that confirms the demo's BPJPH certificates."""
+"""The Batam demo dataset: six UMKM from their dossiers, the PLUT programme they attend, a login for every
+role, and a small BPJPH certificate register that confirms the demo's BPJPH certificates.
+
+The demo tells the same six stories on any day it is loaded: its dossiers' dates move with the day of
+loading (the evaluation date pinned by ``ASSESSMENT_AS_OF``, else today), so a certificate written to be
+valid stays valid and a revocation stays in the recent past. The stories: verified by the product's own
+certificate (rendang), under review (keripik), ingredient evidence missing (sambal), a revoked supplier
+certificate (kue lapis), a line shared with pork (otak-otak), and a product honestly declared non-halal
+(char siu).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Business, Product, Programme, RegisterSnapshot, User
-from traceability.service import accounts, dossiers, programmes, register_import
-from traceability.service.access import Actor
+from models import Batch, Business, Product, Programme, RegisterSnapshot, Review, User
+from traceability.service import accounts, dossiers, programmes, register_import, reviews
+from traceability.service.access import Actor, actor_for
 from traceability.service.businesses import assign_pendamping
 from traceability.vocabulary import ProgrammeMode, Role
 
@@ -61,17 +70,38 @@ class DemoLoad:
     businesses: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: The demo product that waits in the auditor's queue.
+IN_REVIEW = "keripik-singkong"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _dossiers() -> list[tuple[str, dict[str, Any]]]:
     return [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(DEMO_DIR.glob("*.json"))]
+
+
+def shifted(document: Any, days: int) -> Any:
+    """The dossier with every date moved by `days` (a dossier's dates are its only ``YYYY-MM-DD`` strings)."""
+    if isinstance(document, dict):
+        return {key: shifted(value, days) for key, value in document.items()}
+    if isinstance(document, list):
+        return [shifted(value, days) for value in document]
+    if isinstance(document, str) and _DATE.fullmatch(document):
+        return (dt.date.fromisoformat(document) + dt.timedelta(days=days)).isoformat()
+    return document
 
 
 def _user(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == email))
 
 
-def load(session: Session, actor: Actor) -> DemoLoad:
+def load(session: Session, actor: Actor, *, today: dt.date | None = None) -> DemoLoad:
     """Import the demo dossiers and create the demo users; what is already there is left alone,
-    so running it again (or after an interrupted run) is safe."""
+    so running it again (or after an interrupted run) is safe.
+
+    `today` (default: the session's pinned evaluation date, else today) is the day the dossiers' dates
+    are moved to: each dossier's ``as_of`` becomes that day.
+    """
+    day = today or session.info.get("assessment_as_of") or dt.date.today()
     result = DemoLoad(created=False)
     for email, role, name, password, note in _STAFF:
         if _user(session, email) is None:
@@ -91,7 +121,8 @@ def load(session: Session, actor: Actor) -> DemoLoad:
             )
         )
         if product is None:
-            business = session.get(Business, dossiers.import_dossier(session, actor, document).business)
+            moved = shifted(document, (day - dt.date.fromisoformat(document["as_of"])).days)
+            business = session.get(Business, dossiers.import_dossier(session, actor, moved).business)
             result.created = True
         assert business is not None
         email = f"{stem.split('-')[0]}@demo.halal-trace.id"
@@ -112,9 +143,26 @@ def load(session: Session, actor: Actor) -> DemoLoad:
             {"role": "producer", "email": email, "password": _PRODUCER_PASSWORD, "note": business.name}
         )
         result.businesses.append({"id": business.id, "name": business.name, "nib": nib})
+        if stem == IN_REVIEW:
+            _submit_for_review(session, email, business.id)
     _programme(session, actor, result, pendamping.id)
     _register(session, actor, result)
     return result
+
+
+def _submit_for_review(session: Session, email: str, business_id: int) -> None:
+    """The in-review story: the producer has asked for review of its newest batch (once)."""
+    if session.scalar(sa.select(Review.id).where(Review.business_id == business_id)) is not None:
+        return
+    producer = _user(session, email)
+    product = session.scalar(sa.select(Product).where(Product.business_id == business_id).order_by(Product.id))
+    if (
+        producer is None
+        or product is None
+        or session.scalar(sa.select(Batch.id).where(Batch.product_id == product.id)) is None
+    ):
+        return
+    reviews.submit(session, actor_for(session, producer), product.id, text="Mohon diperiksa untuk self-declare.")
 
 
 def _register(session: Session, actor: Actor, result: DemoLoad) -> None:

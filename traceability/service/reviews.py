@@ -114,7 +114,9 @@ def submit(
             session.add(review)
             session.flush()
         review.state = ReviewState.SUBMITTED
-        digest = assessments.current_assessment(session, batch.id).graph_digest
+        session.flush()
+        # Reassessed now: the public reason becomes "under review".
+        digest = assessments.assess_batches(session, [batch.id])[batch.id].graph_digest
         _event(session, actor, review, "submit", note, digest)
     return review
 

@@ -30,6 +30,7 @@ from models import (
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.identifiers import gtin_key, lot_key
 from traceability.reconciliation import Check, Confirmation
+from traceability.rules import status
 from traceability.service import assessments, confirmation, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
@@ -244,13 +245,17 @@ class IngredientView:
 class PublicView:
     """What anyone may know about a code: the status in one word, and the facts behind it.
 
-    ``state`` is one of ``verified``, ``pending``, ``not_halal``, ``revoked``; ``reason`` says why
-    (``assessment``, ``certificate_inactive``, ``certificate_unconfirmed``, ``code_revoked``).
+    ``state`` is one of ``verified``, ``pending``, ``not_halal``, ``revoked``; ``status_reason`` says why, from
+    DESIGN's fixed list (``reason`` is the same value, kept for older readers), ``status_detail`` holds the
+    plain facts it is worded from and ``status_text`` the words, in Indonesian and English.
     """
 
     code: str
     state: str
     reason: str
+    status_reason: str
+    status_detail: dict[str, Any]
+    status_text: dict[str, str]
     product: str
     brand: str | None
     gtin: str | None
@@ -370,7 +375,10 @@ def public_status(session: Session, code: str) -> PublicView:
     if row is None:
         raise NotFoundError("No code like that.")
     record, batch, product, business, assessment, product_cert = row
-    if assessment is None or assessment.stale:  # a large change is still queued: judge this batch now
+    if assessment is None or assessment.stale or "status_reason" not in assessment.body:
+        # A large change is still queued (or the row predates status reasons): judge this batch now.
+        if assessment is not None:
+            assessment.stale = True
         assessment = assessments.current_assessment(session, batch.id)
     lots = _ingredient_lots(session, batch)
     shown = [c for c in [product_cert, *(lot.certificate for lot in lots)] if c is not None]
@@ -388,22 +396,35 @@ def public_status(session: Session, code: str) -> PublicView:
         )
         for lot in lots
     ]
+    body = assessment.body
+    decision = status.Decision(HalalStatus(body["status"]), body["status_reason"], body.get("status_detail") or {})
     if record.revoked_at is not None:
-        state, reason = "revoked", "code_revoked"
+        decision = status.Decision(decision.status, "code_revoked")
+    else:
+        named = [(None, own_cert), *(({"id": i.material, "en": i.material}, i.certificate) for i in ingredients)]
+        inactive = next(
+            (
+                (label, c.status if c.status != "active" else "expired", c.status_since or c.valid_until)
+                for label, c in named
+                if c is not None and not c.counts
+            ),
+            None,
+        )
+        decision = status.lower_for_live_certificate(decision, inactive)
+    if decision.reason == "code_revoked":
+        state = "revoked"
     else:
         state = {HalalStatus.HALAL_VERIFIED: "verified", HalalStatus.NOT_HALAL: "not_halal"}.get(
-            assessment.status, "pending"
+            decision.status, "pending"
         )
-        reason = "assessment"
-        certificates = [own_cert, *(i.certificate for i in ingredients)]
-        if state == "verified" and any(c is not None and not c.counts for c in certificates):
-            state, reason = "pending", "certificate_inactive"
-        elif state == "pending" and own_cert is not None and own_cert.counts and own_cert.confirmation != "confirmed":
-            reason = "certificate_unconfirmed"  # the product's own certificate is only the producer's word
+    words = decision.as_dict()
     return PublicView(
         code=record.code,
         state=state,
-        reason=reason,
+        reason=decision.reason,
+        status_reason=decision.reason,
+        status_detail=words["status_detail"],
+        status_text=words["status_text"],
         product=product.name,
         brand=product.brand,
         gtin=product.gtin,
