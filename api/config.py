@@ -46,6 +46,8 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         PUBLIC_RATE_LIMIT="600 per minute",  # the public surface (verify JSON, pages, badge, QR), per client address
         # Requests.
         PUBLIC_BASE_URL="http://127.0.0.1:5000",  # printed in QR codes and links, never taken from the Host header
+        # The journal's log name in its checkpoints (None: PUBLIC_BASE_URL's host and path, then "/journal").
+        JOURNAL_ORIGIN=None,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         EVIDENCE_MAX_BYTES=5 * 1024 * 1024,  # a scanned certificate (PDF, JPEG, PNG)
         MAX_URL_BYTES=4096,  # longer URLs are a 414 problem document, well below gunicorn's own limit

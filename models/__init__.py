@@ -1,7 +1,7 @@
 """SQLAlchemy models: tables, constraints and relationships, and nothing else."""
 
 from models.base import Base, table_of
-from models.journal import IdempotencyRecord, JournalEntry, JournalHead
+from models.journal import IdempotencyRecord, JournalCheckpoint, JournalEntry, JournalNode
 from models.people import ApiToken, Business, PendampingAssignment, User
 from models.production import (
     Batch,
@@ -48,7 +48,8 @@ __all__ = [
     "FacilityTool",
     "IdempotencyRecord",
     "JournalEntry",
-    "JournalHead",
+    "JournalCheckpoint",
+    "JournalNode",
     "Material",
     "MaterialEvidence",
     "MaterialInput",

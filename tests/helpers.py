@@ -38,7 +38,6 @@ from models import (
     ReviewEvent,
     Supplier,
 )
-from traceability.journal import GENESIS
 from traceability.service import accounts, assessments, businesses, dossiers, programmes
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS
@@ -150,13 +149,10 @@ def _all_tables() -> str:
 
 
 def reset_postgres(url: str) -> None:
-    """Empty every table, as a fresh migration leaves it (the journal head row included)."""
+    """Empty every table, as a fresh migration leaves it."""
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
-        connection.execute(
-            sa.text("INSERT INTO journal_head (id, last_seq, last_hash) VALUES (1, 0, :g)"), {"g": GENESIS}
-        )
     engine.dispose()
 
 

@@ -110,9 +110,7 @@ def test_roots_and_proofs_match_the_recursive_definition(size):
         )
     for first in range(size + 1):
         assert merkle.consistency_proof(TREE.node, first, size) == proof(first, ENTRIES[:size])
-        merkle.verify_consistency(
-            first, size, mth(ENTRIES[:first]), mth(ENTRIES[:size]), proof(first, ENTRIES[:size])
-        )
+        merkle.verify_consistency(first, size, mth(ENTRIES[:first]), mth(ENTRIES[:size]), proof(first, ENTRIES[:size]))
 
 
 def test_a_compact_range_rebuilt_from_stored_nodes_continues_the_same_tree():
