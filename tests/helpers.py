@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 import sqlalchemy as sa
 import zxingcpp
+from flask import Flask
 from flask.testing import FlaskClient
 from marshmallow import Schema, fields, validate
 from PIL import Image
@@ -40,6 +41,7 @@ from models import (
 )
 from traceability.service import accounts, assessments, businesses, dossiers, programmes
 from traceability.service.access import Actor, Capability
+from traceability.service.journal import LogKeys
 from traceability.service.record_kinds import KINDS
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ProgrammeMode, ReviewState, Role
@@ -570,3 +572,14 @@ def epcis_document(events: int) -> dict[str, Any]:
         "epcisHeader": {"epcisMasterData": master},
         "epcisBody": {"eventList": receipts + transformations},
     }
+
+
+# --- the journal's keys ---------------------------------------------------------------------------------
+
+
+def log_keys(app: Flask) -> LogKeys:
+    """The app's journal keys (its code-signing key ring under the log's name), for sealing and checking."""
+    from api.signing import journal_keys
+
+    with app.app_context():
+        return journal_keys()

@@ -176,7 +176,8 @@ def seal(session: Session, keys: LogKeys) -> tuple[int, bytes, bool]:
         for start in range(0, len(pending), SEAL_CHUNK):
             chunk = pending[start : start + SEAL_CHUNK]
             entries = session.scalars(sa.select(JournalEntry).where(JournalEntry.seq.in_(chunk)).order_by("seq"))
-            placed, completed = [], []
+            placed: list[dict[str, int]] = []
+            completed: list[dict[str, Any]] = []
             for entry in entries:
                 placed.append({"seq": entry.seq, "leaf_index": edge.size})
                 completed.extend(
@@ -415,9 +416,9 @@ def _check_checkpoints(
             _against(check, point, roots, report.size)
         if not check.ok:
             report.checkpoints.append(check)
-    for check, point in given:
-        if point is not None:
-            _against(check, point, roots, report.size)
+    for check, claimed in given:
+        if claimed is not None:
+            _against(check, claimed, roots, report.size)
         report.checkpoints.append(check)
     for check in report.checkpoints:
         if not check.ok:
