@@ -39,7 +39,7 @@ from models import (
     ReviewEvent,
     Supplier,
 )
-from traceability.service import accounts, assessments, businesses, dossiers, programmes
+from traceability.service import accounts, assessments, backup, businesses, dossiers, programmes
 from traceability.service.access import Actor, Capability
 from traceability.service.journal import LogKeys
 from traceability.service.record_kinds import KINDS
@@ -175,13 +175,7 @@ def pg_restore(engine: sa.Engine, rows: dict[str, list[dict[str, Any]]]) -> None
         for table in tables:
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
-            if "id" in table.c and table.c.id.autoincrement is not False:
-                connection.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                        f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                    )
-                )
+        backup.reset_sequences(connection)  # every integer key's sequence, the journal's seq included
 
 
 def restore(engine: sa.Engine, template: str) -> None:
