@@ -7,7 +7,7 @@ number from the database (no row every writer locks), ``journal_node`` keeps the
 tree in their old order; the first ``halal-trace journal seal`` signs a checkpoint of them.
 
 Revision ID: 0008_transparency_log
-Revises: 0006_certificate_evidence
+Revises: 0011_certificate_confirmation
 Create Date: 2026-12-02 01:00:00.000000
 """
 
@@ -20,7 +20,7 @@ from traceability import merkle
 from traceability.journal import EntryFields, digest
 
 revision: str = '0008_transparency_log'
-down_revision: str | None = '0006_certificate_evidence'
+down_revision: str | None = '0011_certificate_confirmation'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
