@@ -33,6 +33,7 @@ __all__ = [
     "append_many",
     "check_recent",
     "consistency",
+    "entries_with_proofs",
     "history",
     "inclusion",
     "list_entries",
@@ -259,6 +260,38 @@ def consistency(session: Session, *, first: int, second: int | None = None) -> d
         "root": root.hex(),
         "hashes": [h.hex() for h in proof],
     }
+
+
+def entries_with_proofs(session: Session, subjects: Sequence[str], *, limit: int = 20) -> dict[str, Any]:
+    """The newest entries about `subjects`, each sealed one with its inclusion proof in the newest checkpoint's tree
+    (what a code's verify JSON shows, so a marketplace can check them against a checkpoint it saved)."""
+    newest = newest_checkpoint(session)
+    size = 0 if newest is None else newest.size
+    rows = list(
+        session.scalars(
+            sa.select(JournalEntry)
+            .where(JournalEntry.subject.in_(sorted(set(subjects))))
+            .order_by(JournalEntry.seq.desc())
+            .limit(limit)
+        )
+    )
+    sealed = [e.leaf_index for e in rows if e.leaf_index is not None and e.leaf_index < size]
+
+    def compute(node: merkle.NodeSource) -> dict[int, tuple[bytes, list[bytes]]]:
+        return {i: (node(0, i), merkle.inclusion_proof(node, i, size)) for i in sealed if i is not None}
+
+    proofs = _over_stored_nodes(session, compute) if sealed else {}
+    entries = []
+    for entry in rows:
+        item: dict[str, Any] = {"seq": entry.seq, "at": entry.at, "action": entry.action, "subject": entry.subject}
+        found = proofs.get(entry.leaf_index) if entry.leaf_index is not None else None
+        if found is None:
+            item.update(index=None, leaf_hash=None, hashes=None)  # not yet sealed under a checkpoint
+        else:
+            item.update(index=entry.leaf_index, leaf_hash=found[0].hex(), hashes=[h.hex() for h in found[1]])
+        entries.append(item)
+    root = merkle.EMPTY_ROOT.hex() if newest is None else newest.root
+    return {"size": size, "root": root, "entries": entries}
 
 
 def _checkpointed_size(session: Session) -> int:
