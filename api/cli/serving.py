@@ -28,7 +28,8 @@ def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
     consumers: list[EmbeddedConsumer] = []
 
     def start_queue(server: Any) -> None:
-        consumer = EmbeddedConsumer(queue(create_app()), workers=1, worker_type="thread")
+        # The master's own app only runs jobs, never requests: its rate limits are off (and warn about nothing).
+        consumer = EmbeddedConsumer(queue(create_app({"RATELIMIT_ENABLED": False})), workers=1, worker_type="thread")
         consumer.start()
         consumers.append(consumer)
 
