@@ -48,6 +48,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/register.py
 	$(BIN)/python bench/draw.py
 	$(BIN)/python bench/backup.py
+	$(BIN)/python bench/journal.py
 
 ## reliability: schemathesis against the API as every role, then 60 s of load on the public endpoints
 reliability: $(VENV)/.dev

@@ -32,6 +32,7 @@ from api import (
     resources,
     reviews,
     security,
+    transparency,
     web,
 )
 from traceability import service
@@ -66,6 +67,7 @@ API_BLUEPRINTS = (
     codes.bp,
     evidence.bp,
     programmes.bp,
+    transparency.bp,
 )
 
 #: Pages for people, signed in by the login form's session cookie: every form they post carries a CSRF token.
@@ -110,5 +112,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     limits.limit_login(app)  # POST /login: LOGIN_RATE_LIMIT per client address
-    limits.limit_public(app, codes.bp, public.bp)  # the public surface: PUBLIC_RATE_LIMIT per client address
+    limits.limit_public(
+        app, codes.bp, public.bp, transparency.bp
+    )  # the public surface: PUBLIC_RATE_LIMIT per client address
     return app

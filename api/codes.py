@@ -22,7 +22,7 @@ from api.signing import check_online, public_headers, seal
 from qr import codes, labels
 from traceability.errors import NotFoundError
 from traceability.formats.fields import STORED_ID
-from traceability.service import verification
+from traceability.service import journal, verification
 from traceability.service.verification import PublicView
 
 bp = Blueprint("codes", __name__, url_prefix="/api/v1", description="Verification codes, QR images, verify API")
@@ -127,10 +127,19 @@ class Verify(MethodView):
             )
         text = view.as_json()
         consumer_url = json.dumps(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code))
+        behind = json.dumps(_journal_behind(code), sort_keys=True)
         response = current_app.response_class(
-            f'{{"consumer_url": {consumer_url}, {text[1:]}', mimetype="application/json"
+            f'{{"consumer_url": {consumer_url}, "journal": {behind}, {text[1:]}', mimetype="application/json"
         )
-        return public_headers(response, view, text)
+        return public_headers(response, view, text + behind)
+
+
+def _journal_behind(code: str) -> dict[str, Any]:
+    """The journal entries behind a code's status (its issue or revocation, its batch's record), each with its
+    inclusion proof in the newest checkpoint's tree, so anyone can check them against a checkpoint they saved."""
+    record = verification.find_code(get_session(), code)
+    subjects = [f"code:{code}"] + ([f"batch:{record.batch_id}"] if record is not None else [])
+    return journal.entries_with_proofs(get_session(), subjects)
 
 
 def _image(code: str, kind: str) -> Response:
@@ -165,7 +174,16 @@ class QrSvg(MethodView):
 
 def cors(response: Response) -> Response:
     """The verify JSON and badge may be read by any marketplace page."""
-    if request.endpoint in ("codes.Verify", "public.badge", "public.oembed", "public.jwks"):
+    if request.endpoint in (
+        "codes.Verify",
+        "public.badge",
+        "public.oembed",
+        "public.jwks",
+        "public.journal_checkpoint",
+        "public.journal_checkpoints",
+        "journal_proofs.Inclusion",
+        "journal_proofs.Consistency",
+    ):
         response.access_control_allow_origin = "*"
         response.access_control_expose_headers = HeaderSet(["ETag", "Cache-Control"])
     return response

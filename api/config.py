@@ -46,6 +46,13 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         PUBLIC_RATE_LIMIT="600 per minute",  # the public surface (verify JSON, pages, badge, QR), per client address
         # Requests.
         PUBLIC_BASE_URL="http://127.0.0.1:5000",  # printed in QR codes and links, never taken from the Host header
+        # The journal's log name in its checkpoints (None: PUBLIC_BASE_URL's host and path, then "/journal").
+        JOURNAL_ORIGIN=None,
+        # The job queue: None keeps it in instance/queue.sqlite (consumed by `halal-trace serve`); redis://... for
+        # production with `halal-trace worker`; memory:// for one process. QUEUE_IMMEDIATE runs jobs at once.
+        QUEUE_URL=None,
+        QUEUE_IMMEDIATE=False,
+        JOURNAL_SEAL_SECONDS=5,  # how often the queue seals new journal entries
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         EVIDENCE_MAX_BYTES=5 * 1024 * 1024,  # a scanned certificate (PDF, JPEG, PNG)
         MAX_URL_BYTES=4096,  # longer URLs are a 414 problem document, well below gunicorn's own limit

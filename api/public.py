@@ -19,11 +19,12 @@ from api import guards, public_text
 from api.db import get_session
 from api.errors import problem
 from api.programmes import note_listing_request
-from api.signing import check_online, key_ring, public_headers
+from api.signing import check_online, journal_keys, key_ring, public_headers
 from qr import codes, digital_link
+from traceability import checkpoints
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.rules import status
-from traceability.service import verification
+from traceability.service import journal, verification
 from traceability.service.verification import PublicView
 
 bp = Blueprint("public", __name__)
@@ -262,6 +263,40 @@ def jwks() -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response
+
+
+@bp.get("/.well-known/halal-trace/checkpoint")
+def journal_checkpoint() -> Response:
+    """The journal's newest signed checkpoint (C2SP tlog-checkpoint signed note): save it to witness the log."""
+    newest = journal.newest_checkpoint(get_session())
+    if newest is None:
+        raise NotFoundError("No checkpoint has been signed yet.")
+    response = current_app.response_class(newest.note, mimetype="text/plain")
+    response.set_etag(f"{newest.size}-{newest.root}")
+    response.cache_control.public = True
+    response.cache_control.max_age = 0
+    response.cache_control.must_revalidate = True
+    response.make_conditional(request)
+    return response
+
+
+@bp.get("/.well-known/halal-trace/checkpoints")
+def journal_checkpoints() -> Response:
+    """Kept checkpoints above size ``after`` (oldest first, at most 100) and the log's verifier keys: what a witness
+    fetches to check the log only grew (with ``/api/v1/journal/proofs/consistency``) and to cosign."""
+    after = request.args.get("after", "0")
+    if not after.isascii() or not after.isdigit() or len(after) > 18:
+        raise InvalidInputError("after is a tree size: a whole number.", errors={"after": ["Not a whole number."]})
+    keys = journal_keys()
+    body = {
+        "origin": keys.origin,
+        "verifier_keys": [checkpoints.verifier_key(keys.origin, key) for key in keys.public],
+        "checkpoints": [
+            {"size": c.size, "root": c.root, "note": c.note, "created_at": c.created_at.isoformat()}
+            for c in journal.history(get_session(), after=int(after))
+        ],
+    }
+    return current_app.response_class(json.dumps(body), mimetype="application/json")
 
 
 @bp.get("/.well-known/gs1resolver")

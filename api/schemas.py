@@ -210,8 +210,9 @@ class JournalEntryOut(Schema):
     subject = fields.String()
     payload = fields.Raw()
     payload_digest = fields.String()
-    prev_hash = fields.String()
-    hash = fields.String()
+    leaf_index = fields.Integer(
+        allow_none=True, metadata={"description": "The entry's place in the Merkle tree; null until sealed."}
+    )
 
 
 class AssignmentOut(Schema):

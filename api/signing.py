@@ -13,9 +13,12 @@ from pathlib import Path
 from flask import Response, current_app, request
 
 from api import config
+from api.db import get_session
 from qr import codes
 from qr.signing import KeyRing, SignatureError
 from traceability.errors import InvalidInputError
+from traceability.service import journal
+from traceability.service.journal import LogKeys, LogReport
 from traceability.service.verification import CodeDraft, PublicView
 
 
@@ -37,6 +40,29 @@ def key_ring() -> KeyRing:
         current_app.extensions["signing_keys"] = cached
         current_app.extensions["signing_keys_stamp"] = cached.stamp()
     return cached
+
+
+def journal_origin() -> str:
+    """The journal's log name: ``JOURNAL_ORIGIN``, or the public address's host and path with ``/journal``."""
+    configured = current_app.config.get("JOURNAL_ORIGIN")
+    if configured:
+        return str(configured)
+    base = str(current_app.config["PUBLIC_BASE_URL"]).split("://", 1)[-1].rstrip("/")
+    return f"{base}/journal"
+
+
+def journal_keys() -> LogKeys:
+    """The journal's checkpoint keys: the code-signing key ring (rotation, published public keys) under the log's
+    name; the active key signs, every key in the ring verifies."""
+    ring = key_ring()
+    return LogKeys(journal_origin(), ring.private[ring.active], tuple(ring.keys[k] for k in sorted(ring.keys)))
+
+
+def journal_state() -> LogReport:
+    """The journal's state for a page, checked from the last checkpoint this process verified (not from entry 1)."""
+    report, trusted = journal.check_recent(get_session(), journal_keys(), current_app.extensions.get("journal_trusted"))
+    current_app.extensions["journal_trusted"] = trusted
+    return report
 
 
 def seal(draft: CodeDraft) -> tuple[str, str, str]:

@@ -2,7 +2,7 @@
 
 from models.base import Base, table_of
 from models.confirmation import CertificateCheck
-from models.journal import IdempotencyRecord, JournalEntry, JournalHead
+from models.journal import IdempotencyRecord, JournalCheckpoint, JournalEntry, JournalNode
 from models.people import ApiToken, Business, PendampingAssignment, User
 from models.production import (
     Batch,
@@ -51,7 +51,8 @@ __all__ = [
     "FacilityTool",
     "IdempotencyRecord",
     "JournalEntry",
-    "JournalHead",
+    "JournalCheckpoint",
+    "JournalNode",
     "Material",
     "MaterialEvidence",
     "MaterialInput",

@@ -12,11 +12,12 @@ from models.base import Base, utcnow
 
 
 class JournalEntry(Base):
-    """One change: who, when, what, with a hash over the previous entry's hash."""
+    """One change: who, when, what. Its sequence number comes from the database, so writers never wait on a row;
+    ``leaf_index`` is its place in the Merkle tree, given by the sealer (None until sealed)."""
 
     __tablename__ = "journal_entry"
 
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[str] = mapped_column(sa.String(40))  # ISO-8601 text exactly as hashed
     actor: Mapped[str] = mapped_column(sa.String(100))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
@@ -25,19 +26,32 @@ class JournalEntry(Base):
     subject: Mapped[str] = mapped_column(sa.String(100), index=True)
     payload: Mapped[Any] = mapped_column(sa.JSON)
     payload_digest: Mapped[str] = mapped_column(sa.String(64))
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    leaf_index: Mapped[int | None] = mapped_column(unique=True)
 
 
-class JournalHead(Base):
-    """A single row naming the chain's last entry; locking it serialises appends."""
+class JournalNode(Base):
+    """A perfect subtree of the journal's tree: the root of leaves [index * 2**level, (index + 1) * 2**level).
 
-    __tablename__ = "journal_head"
-    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+    Written once, when the sealer completes it; level 0 holds the leaf hashes.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last_seq: Mapped[int]
-    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    __tablename__ = "journal_node"
+    __table_args__ = (sa.CheckConstraint("level >= 0 AND idx >= 0", name="position_not_negative"),)
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class JournalCheckpoint(Base):
+    """A signed checkpoint (C2SP signed note) of the tree at one size, kept for history."""
+
+    __tablename__ = "journal_checkpoint"
+
+    size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class IdempotencyRecord(Base):

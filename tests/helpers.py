@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 import sqlalchemy as sa
 import zxingcpp
+from flask import Flask
 from flask.testing import FlaskClient
 from marshmallow import Schema, fields, validate
 from PIL import Image
@@ -38,9 +39,9 @@ from models import (
     ReviewEvent,
     Supplier,
 )
-from traceability.journal import GENESIS
-from traceability.service import accounts, assessments, businesses, dossiers, programmes
+from traceability.service import accounts, assessments, backup, businesses, dossiers, programmes
 from traceability.service.access import Actor, Capability
+from traceability.service.journal import LogKeys
 from traceability.service.record_kinds import KINDS
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import ProgrammeMode, ReviewState, Role
@@ -156,13 +157,10 @@ def _all_tables() -> str:
 
 
 def reset_postgres(url: str) -> None:
-    """Empty every table, as a fresh migration leaves it (the journal head row included)."""
+    """Empty every table, as a fresh migration leaves it."""
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
-        connection.execute(
-            sa.text("INSERT INTO journal_head (id, last_seq, last_hash) VALUES (1, 0, :g)"), {"g": GENESIS}
-        )
     engine.dispose()
 
 
@@ -183,13 +181,7 @@ def pg_restore(engine: sa.Engine, rows: dict[str, list[dict[str, Any]]]) -> None
         for table in tables:
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
-            if "id" in table.c and table.c.id.autoincrement is not False:
-                connection.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                        f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                    )
-                )
+        backup.reset_sequences(connection)  # every integer key's sequence, the journal's seq included
 
 
 def restore(engine: sa.Engine, template: str) -> None:
@@ -675,3 +667,12 @@ def status_story(session: Session, reason: str, index: int) -> str:
         verification.revoke_code(session, OPERATOR, code.code)
     session.commit()
     return code.code
+# --- the journal's keys ---------------------------------------------------------------------------------
+
+
+def log_keys(app: Flask) -> LogKeys:
+    """The app's journal keys (its code-signing key ring under the log's name), for sealing and checking."""
+    from api.signing import journal_keys
+
+    with app.app_context():
+        return journal_keys()

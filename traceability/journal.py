@@ -1,7 +1,8 @@
-"""The journal's hash chain: how an entry is hashed and how a chain is checked.
+"""What a journal entry's leaf covers: the exact bytes hashed into the transparency log's Merkle tree.
 
-Each entry's hash covers its own fields and the previous entry's hash, so altering, inserting or
-deleting any stored entry breaks every link after it. Pure functions; storage is the service's job.
+Every stored field of an entry is in its bytes (who sees an entry depends on ``business_id``, who did it on
+``actor_id``), so editing any of them changes the entry's leaf and, through the tree, every root signed after it.
+The payload enters through its digest. Pure functions; storage is the service's job.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["GENESIS", "ChainReport", "EntryFields", "canonical_json", "digest", "entry_hash", "verify_chain"]
+from traceability import merkle
 
-#: The "previous hash" of the first entry.
-GENESIS = "0" * 64
+__all__ = ["ENTRY_FORMAT", "EntryFields", "canonical_json", "digest"]
+
+#: The first element of every entry's bytes: a new layout would get a new name.
+ENTRY_FORMAT = "halal-trace/journal-entry@1"
 
 
 def _default(value: Any) -> Any:
@@ -46,64 +48,37 @@ def digest(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EntryFields:
-    """What an entry's hash covers."""
+    """Every stored field of an entry (the payload by its digest)."""
 
     seq: int
     at: str
     actor: str
+    actor_id: int | None
+    business_id: int | None
     action: str
     subject: str
     payload_digest: str
-    prev_hash: str
 
+    def encode(self) -> bytes:
+        """The entry's bytes: a canonical JSON array, format name first.
 
-def entry_hash(fields: EntryFields) -> str:
-    """Return the hash of one entry, chained to its predecessor through ``prev_hash``."""
-    return digest(
-        [fields.seq, fields.at, fields.actor, fields.action, fields.subject, fields.payload_digest, fields.prev_hash]
-    )
+        >>> EntryFields(1, "2025-01-01T00:00:00+00:00", "user:1", 1, None, "create", "supplier:1", "ab").encode()
+        b'["halal-trace/journal-entry@1",1,"2025-01-01T00:00:00+00:00","user:1",1,null,"create","supplier:1","ab"]'
+        """
+        return canonical_json(
+            [
+                ENTRY_FORMAT,
+                self.seq,
+                self.at,
+                self.actor,
+                self.actor_id,
+                self.business_id,
+                self.action,
+                self.subject,
+                self.payload_digest,
+            ]
+        ).encode()
 
-
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    """Outcome of checking a chain: ``first_broken`` is the sequence number of the first bad entry."""
-
-    ok: bool
-    entries: int
-    first_broken: int | None = None
-    reason: str | None = None
-
-
-def verify_chain(entries: Iterable[tuple[EntryFields, str, Any]]) -> ChainReport:
-    """Check entries given in order as ``(fields, stored_hash, payload)``.
-
-    An entry is broken when its payload no longer matches its digest, its link does not name the
-    previous entry's hash, or its stored hash is not the hash of its fields.
-
-    >>> f = EntryFields(1, "2025-01-01T00:00:00+00:00", "user:1", "create", "supplier:1", digest({}), GENESIS)
-    >>> verify_chain([(f, entry_hash(f), {})]).ok
-    True
-    >>> verify_chain([(f, entry_hash(f), {"x": 1})]).reason
-    'payload does not match its digest'
-    """
-    previous, count, expected_seq = GENESIS, 0, None
-    broken: tuple[int, str] | None = None
-    for fields, stored, payload in entries:
-        count += 1
-        if broken:
-            continue  # keep counting: the report gives the chain's full length
-        reason = None
-        if expected_seq is not None and fields.seq != expected_seq:
-            reason = f"sequence jumps from {expected_seq - 1} to {fields.seq}"
-        elif digest(payload) != fields.payload_digest:
-            reason = "payload does not match its digest"
-        elif fields.prev_hash != previous:
-            reason = "link does not name the previous entry's hash"
-        elif entry_hash(fields) != stored:
-            reason = "stored hash does not match the entry"
-        if reason:
-            broken = (fields.seq, reason)
-        previous, expected_seq = stored, fields.seq + 1
-    if broken:
-        return ChainReport(ok=False, entries=count, first_broken=broken[0], reason=broken[1])
-    return ChainReport(ok=True, entries=count)
+    def leaf(self) -> bytes:
+        """The entry's leaf hash in the tree."""
+        return merkle.leaf_hash(self.encode())

@@ -25,6 +25,7 @@ for command in (
     database.db,
     serving.demo_command,
     serving.serve,
+    serving.worker,
     accounts.users,
     accounts.tokens,
     database.import_command,

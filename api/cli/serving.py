@@ -9,10 +9,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
+from huey.consumer import Consumer
 
 from api.app import create_app
 from api.cli.common import OPERATOR, domain_errors, emit
 from api.db import get_session
+from api.jobs import EmbeddedConsumer, queue
 from traceability.service import demo
 
 
@@ -20,8 +22,20 @@ from traceability.service import demo
 @click.option("--port", type=int, default=5000, envvar="PORT", show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="gunicorn sync workers (one per core).")
-def serve(port: int, host: str, workers: int) -> None:
-    """Serve the app with gunicorn (sync workers)."""
+@click.option("--no-queue", is_flag=True, help="Leave the job queue to `halal-trace worker` processes.")
+def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
+    """Serve the app with gunicorn (sync workers), consuming the job queue in the master process."""
+    consumers: list[EmbeddedConsumer] = []
+
+    def start_queue(server: Any) -> None:
+        # The master's own app only runs jobs, never requests: its rate limits are off (and warn about nothing).
+        consumer = EmbeddedConsumer(queue(create_app({"RATELIMIT_ENABLED": False})), workers=1, worker_type="thread")
+        consumer.start()
+        consumers.append(consumer)
+
+    def stop_queue(server: Any) -> None:
+        for consumer in consumers:
+            consumer.stop(graceful=True)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -31,6 +45,9 @@ def serve(port: int, host: str, workers: int) -> None:
             self.cfg.set("accesslog", "-")
             # Longer than the app's own MAX_URL_BYTES, so the app answers a too-long URL as problem+json.
             self.cfg.set("limit_request_line", 8190)
+            if not no_queue:
+                self.cfg.set("when_ready", start_queue)  # once, in the master: one consumer for the whole server
+                self.cfg.set("on_exit", stop_queue)
 
         def load(self) -> Any:
             return create_app()
@@ -39,6 +56,15 @@ def serve(port: int, host: str, workers: int) -> None:
     # Each worker's app reads this (as gunicorn would) and warns if rate limits are counted per process.
     os.environ["WEB_CONCURRENCY"] = str(workers)
     Server().run()
+
+
+@click.command("worker")
+@click.option("--workers", type=int, default=1, show_default=True, help="Threads running jobs.")
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run the job queue's consumer (the journal's periodic seals included) until interrupted."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    Consumer(queue(app), workers=workers, worker_type="thread").run()
 
 
 @click.command("demo")

@@ -198,8 +198,14 @@ def expected() -> dict[tuple[str, str], object]:
         "/oembed",
         "/.well-known/jwks.json",
         "/.well-known/gs1resolver",
+        "/.well-known/halal-trace/checkpoints",
     ):
         table[(public, "GET")] = lambda who: 200  # public: the same answer for every role
+    # The journal's checkpoint and proofs are public too: nothing is sealed in this world yet (404), and a proof
+    # asked without its parameters is refused (422), the same for every role.
+    table[("/.well-known/halal-trace/checkpoint", "GET")] = lambda who: 404
+    table[("/api/v1/journal/proofs/inclusion", "GET")] = lambda who: 422
+    table[("/api/v1/journal/proofs/consistency", "GET")] = lambda who: 422
     for kind in KINDS:
         table[(f"/api/v1/{kind}", "GET")] = _signed_in(200)
         table[(f"/api/v1/{kind}", "POST")] = _collection_post

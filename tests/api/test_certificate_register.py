@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import JournalEntry, RegisterEntry, RegisterSnapshot
-from tests.helpers import OPERATOR, count_rows, example
+from tests.helpers import OPERATOR, count_rows, example, log_keys
 from traceability.service import dossiers, journal, register, register_import
 from traceability.service.demo import DEMO_REGISTER
 
@@ -30,7 +30,7 @@ def register_file(tmp_path, rows, name="register.csv"):
     return str(path)
 
 
-def test_a_snapshot_confirms_the_certificates_it_lists_and_names_what_does_not_match(run, session, tmp_path):
+def test_a_snapshot_confirms_the_certificates_it_lists_and_names_what_does_not_match(app, run, session, tmp_path):
     dossiers.import_dossier(session, OPERATOR, example("rendang-ok"))
     rows = [
         RENDANG[0],
@@ -53,7 +53,7 @@ def test_a_snapshot_confirms_the_certificates_it_lists_and_names_what_does_not_m
     entry = session.scalar(sa.select(JournalEntry).where(JournalEntry.action == "register.import"))
     assert entry.payload["records"] == 3
     assert entry.subject == f"register:{report['snapshot']['id']}"
-    assert journal.verify(session).ok
+    assert journal.verify(session, log_keys(app)).ok
 
 
 def test_a_file_with_a_bad_row_stores_nothing_and_names_every_bad_line(run, session, tmp_path):

@@ -1,5 +1,6 @@
 """The ``halal-trace`` command line: the forms of DESIGN section 10 and their JSON outputs."""
 
+import base64
 import json
 import os
 import subprocess
@@ -92,15 +93,38 @@ def test_a_producer_needs_a_business(run):
 
 def test_journal_verify_reports_json_and_fails_when_broken(run, session):
     run("import", str(EXAMPLES / "rendang-ok.json"))
+    sealed = json.loads(run("journal", "seal", "--json").output)
     intact = json.loads(run("journal", "verify", "--json").output)
     with session.get_bind().begin() as connection:
         connection.execute(sa.text("UPDATE journal_entry SET action = 'delete' WHERE seq = 3"))
 
     broken = run("journal", "verify", "--json")
 
-    assert intact == {"ok": True, "entries": intact["entries"], "first_broken": None, "reason": None}
+    assert set(sealed) == {"size", "root"}
+    assert (intact["ok"], intact["first_broken"], intact["size"], intact["root"]) == (
+        True,
+        None,
+        sealed["size"],
+        sealed["root"],
+    )
+    assert {"ok", "entries", "first_broken", "checkpoints"} <= set(intact)
     assert broken.exit_code == 1
     assert json.loads(broken.output)["first_broken"] == 3
+
+
+def test_journal_checkpoint_prints_the_signed_note(run):
+    run("import", str(EXAMPLES / "rendang-ok.json"))
+    run("journal", "seal")
+
+    note = run("journal", "checkpoint").output
+    as_json = json.loads(run("journal", "checkpoint", "--json").output)
+
+    origin, size, root = note.split("\n")[:3]
+    assert origin == "trace.test/journal"
+    assert int(size) == as_json["size"]
+    assert bytes.fromhex(as_json["root"]) == base64.b64decode(root)
+    assert "\n\n\u2014 trace.test/journal " in note
+    assert as_json["note"] == note
 
 
 def test_demo_loads_once_and_prints_logins(run, session):

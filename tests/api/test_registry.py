@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Business, BusinessSearchToken, JournalEntry
-from tests.helpers import OPERATOR, count_rows, example
+from tests.helpers import OPERATOR, count_rows, example, log_keys
 from traceability.service import dossiers, journal
 
 HEADER = "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
@@ -26,7 +26,7 @@ def registry_file(tmp_path, rows, name="umkm.csv"):
     return str(path)
 
 
-def test_import_then_reimport_updates_by_nib_and_journals_each_business(run, session, tmp_path):
+def test_import_then_reimport_updates_by_nib_and_journals_each_business(app, run, session, tmp_path):
     first = run("registry", "import", registry_file(tmp_path, ROWS), "--json")
     changed = [ROWS[0].replace("Kedai Kopi Pak Man", "Kopi Pak Man Batam Centre"), *ROWS[1:]]
     second = run("registry", "import", registry_file(tmp_path, changed, "again.csv"), "--json")
@@ -44,7 +44,7 @@ def test_import_then_reimport_updates_by_nib_and_journals_each_business(run, ses
     assert count_rows(session, Business) == 4
     actions = session.execute(sa.select(JournalEntry.action, sa.func.count()).group_by(JournalEntry.action)).all()
     assert dict(actions) == {"create": 4, "update": 4}
-    assert journal.verify(session).ok
+    assert journal.verify(session, log_keys(app)).ok
 
 
 def test_bad_rows_are_named_and_nothing_is_imported_without_skip_invalid(run, session, tmp_path):

@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from models import Certificate, JournalEntry, Supplier
-from tests.helpers import OPERATOR, POSTGRES_URL, example
+from tests.helpers import OPERATOR, POSTGRES_URL, example, log_keys
 from traceability.service import dossiers, journal
 
 PROBLEM = "application/problem+json"
@@ -116,7 +116,8 @@ def test_two_patches_with_the_same_if_match_one_wins_the_other_gets_409_with_the
     assert app.test_client().get(path, headers=auth).json["name"] == loser_name
 
     with Session(app.extensions["db_engine"]) as session:
-        assert journal.verify(session).ok
+        journal.seal(session, log_keys(app))
+        assert journal.verify(session, log_keys(app)).ok
         updates = session.scalars(
             sa.select(JournalEntry.payload)
             .where(JournalEntry.subject == f"supplier:{supplier}", JournalEntry.action == "update")
@@ -164,13 +165,14 @@ def test_many_writers_on_different_records_and_certificate_decisions_keep_one_ch
     assert all(a.mimetype == PROBLEM and a.headers["Retry-After"] for _, a in answers if a.status_code == 503)
     assert statuses[200] >= len(answers) // 2
     with Session(app.extensions["db_engine"]) as session:
-        report = journal.verify(session)
-        seqs = session.scalars(sa.select(JournalEntry.seq).order_by(JournalEntry.seq)).all()
+        journal.seal(session, log_keys(app))
+        report = journal.verify(session, log_keys(app))
+        leaves = session.scalars(sa.select(JournalEntry.leaf_index).order_by(JournalEntry.leaf_index)).all()
         for supplier in suppliers:  # every successful edit made exactly one new version
             done = sum(1 for who, a in answers if who == f"supplier:{supplier}" and a.status_code == 200)
             assert session.get(Supplier, supplier).version == 1 + done
     assert report.ok
-    assert seqs == list(range(1, len(seqs) + 1))
+    assert leaves == list(range(len(leaves)))  # every entry sealed once, the tree without gaps
 
 
 def auth_json(headers: dict[str, str]) -> dict[str, str]:
@@ -208,11 +210,12 @@ def test_a_deadlocked_write_answers_503_and_changes_nothing(app, world, records)
     auth = world.auth("producer_a")
     before = app.test_client().get(path, headers=auth).json
     engine = app.extensions["db_engine"]
-    # The test holds the journal head; the request locks its supplier row, then waits for the head;
-    # the test then asks for the supplier row: a cycle, which PostgreSQL breaks by failing the request.
+    # The test holds the business row; the request locks its supplier row, then waits for the business (its
+    # journal entry's foreign key); the test then asks for the supplier row: a cycle, which PostgreSQL breaks
+    # by failing the request.
     with engine.connect() as other:
         other.execute(sa.text("SET deadlock_timeout = '20s'"))  # the request's backend detects it first
-        other.execute(sa.text("UPDATE journal_head SET last_seq = last_seq WHERE id = 1"))
+        other.execute(sa.text("SELECT id FROM business WHERE id = :id FOR UPDATE"), {"id": world.business_a})
         result: list[Any] = []
         request = threading.Thread(
             target=lambda: result.append(app.test_client().patch(path, json={"name": "Tidak tersimpan"}, headers=auth))
@@ -222,7 +225,7 @@ def test_a_deadlocked_write_answers_503_and_changes_nothing(app, world, records)
         while not other.scalar(
             sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
         ):
-            assert time.monotonic() < deadline, "the request never waited for the journal head"
+            assert time.monotonic() < deadline, "the request never waited for the business row"
             time.sleep(0.02)
         other.execute(sa.text("SELECT id FROM supplier WHERE id = :id FOR UPDATE"), {"id": supplier})
         request.join(timeout=30)

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.orm import Session
 
 from models import Base, Business, MaterialLot
 from tests.helpers import OPERATOR, POSTGRES_URL
@@ -199,3 +200,93 @@ def test_0007_keys_existing_rows_and_reports_lookalikes_without_merging_them(tmp
     assert "product 1 already holds" in report
     assert "batch 2" in report
     assert "certificate 2" in report
+@pytest.fixture
+def fresh_engine(tmp_path):
+    """An empty database of its own: a SQLite file, or a PostgreSQL database next to the test one."""
+    from api.db import make_engine
+
+    if POSTGRES_URL is None:
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    url = sa.make_url(POSTGRES_URL)
+    name = f"{url.database}_migration"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _old_chain(engine, count, *, break_at=None):
+    """Entries written the way the hash chain wrote them, with its head row."""
+    from traceability.journal import digest
+
+    prev = "0" * 64
+    with engine.begin() as connection:
+        for seq in range(1, count + 1):
+            payload = {"n": seq}
+            at = f"2025-11-{seq % 28 + 1:02d}T08:00:00.000000+00:00"
+            fields = [seq, at, "user:1", "create", f"lot:{seq}", digest(payload), prev]
+            h = digest(fields)
+            if seq == break_at:
+                payload = {"n": -1}
+            connection.execute(
+                sa.text(
+                    "INSERT INTO journal_entry (seq, at, actor, actor_id, business_id, action, subject, payload,"
+                    " payload_digest, prev_hash, hash) VALUES (:seq, :at, 'user:1', NULL, NULL, 'create', :subject,"
+                    " :payload, :digest, :prev, :hash)"
+                ),
+                {
+                    "seq": seq,
+                    "at": at,
+                    "subject": f"lot:{seq}",
+                    "payload": json.dumps(payload),
+                    "digest": fields[5],
+                    "prev": prev,
+                    "hash": h,
+                },
+            )
+            prev = h
+        connection.execute(sa.text("UPDATE journal_head SET last_seq = :s, last_hash = :h"), {"s": count, "h": prev})
+
+
+def test_the_old_hash_chain_migrates_into_the_tree_and_verifies(app, fresh_engine):
+    from api.migrate import upgrade
+    from api.signing import journal_keys
+    from models import JournalEntry
+    from traceability.service import journal
+
+    upgrade(fresh_engine, "0006_certificate_evidence")
+    _old_chain(fresh_engine, 37)
+    upgrade(fresh_engine)
+
+    with app.app_context():
+        keys = journal_keys()
+    with Session(fresh_engine) as session:
+        placed = session.scalars(sa.select(JournalEntry.leaf_index).order_by(JournalEntry.seq)).all()
+        size, root, _ = journal.seal(session, keys)
+        report = journal.verify(session, keys)
+        new = journal.append(session, OPERATOR, "create", "lot:99", {"n": 99})
+        session.commit()
+        new_seq = new.seq
+
+    assert placed == list(range(37))
+    assert (size, report.ok, report.entries, report.size) == (37, True, 37, 37)
+    assert new_seq == 38  # the database's sequence starts above the migrated entries
+
+
+def test_a_broken_old_chain_stops_the_upgrade(fresh_engine):
+    from api.migrate import upgrade
+
+    upgrade(fresh_engine, "0006_certificate_evidence")
+    _old_chain(fresh_engine, 5, break_at=3)
+
+    with pytest.raises(RuntimeError, match="broken at entry 3"):
+        upgrade(fresh_engine)

@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 
 from models import Base
 from traceability.errors import ConflictError, InvalidInputError
-from traceability.journal import GENESIS
 from traceability.service import unit_of_work
 
 __all__ = [
@@ -59,7 +58,7 @@ FORMAT = "halal-trace/backup@1"
 #: Rows fetched from a server-side cursor, and rows inserted per statement: memory stays bounded by this.
 CHUNK = 1000
 #: Rows the migrations themselves insert; an "empty" database holds exactly these, and a restore replaces them.
-PRISTINE: dict[str, list[dict[str, Any]]] = {"journal_head": [{"id": 1, "last_seq": 0, "last_hash": GENESIS}]}
+PRISTINE: dict[str, list[dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,52 @@
-"""Appending to the journal inside the caller's transaction, and checking the stored chain."""
+"""The journal as a transparency log: appending inside the caller's transaction, sealing entries into the Merkle
+tree under signed checkpoints, proofs, and checking the stored log against its own and anyone's saved checkpoints.
+
+Writers only insert: an entry's sequence number comes from the database, so writers of different businesses never
+wait on a shared row. The sealer gives committed entries their place in the tree (in sequence order, late commits
+after), stores the perfect subtrees they complete and signs a checkpoint of the new size.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from models import JournalEntry, JournalHead
-from traceability.journal import ChainReport, EntryFields, digest, entry_hash, verify_chain
+from models import JournalCheckpoint, JournalEntry, JournalNode
+from traceability import checkpoints, merkle
+from traceability.errors import InvalidInputError, NotFoundError
+from traceability.journal import EntryFields, digest
+from traceability.service import unit_of_work
 from traceability.service.access import Actor
 
-__all__ = ["Change", "append", "append_many", "list_entries", "verify"]
+__all__ = [
+    "Change",
+    "CheckpointCheck",
+    "LogKeys",
+    "LogReport",
+    "append",
+    "append_many",
+    "check_recent",
+    "consistency",
+    "entries_with_proofs",
+    "history",
+    "inclusion",
+    "list_entries",
+    "newest_checkpoint",
+    "seal",
+    "tree_size",
+    "verify",
+]
+
+_T = TypeVar("_T")
+
+#: Entries the sealer hashes per round trip (it seals them all, in one transaction).
+SEAL_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,58 +59,35 @@ class Change:
     business_id: int | None = None
 
 
-_RESERVE = (
-    sa.update(JournalHead)
-    .where(JournalHead.id == 1)
-    .values(last_seq=JournalHead.last_seq + sa.bindparam("count", type_=sa.Integer))
-    .returning(JournalHead.last_seq, JournalHead.last_hash)
-)
-_SET_HEAD_HASH = sa.update(JournalHead).where(JournalHead.id == 1).values(last_hash=sa.bindparam("last_hash"))
+@dataclass(frozen=True, slots=True)
+class LogKeys:
+    """The log's name (checkpoint origin and note key name), the key that signs and every key that may have."""
+
+    origin: str
+    signing: Ed25519PrivateKey | None
+    public: tuple[Ed25519PublicKey, ...]
 
 
 def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> list[JournalEntry]:
     """Add entries for changes the caller is about to commit, in order.
 
-    The head row is updated first, reserving one sequence number per change; that takes its row
-    lock on PostgreSQL (and the write lock on SQLite), so concurrent writers append one after
-    another and the chain stays linear. Whatever the number of changes, the head costs two statements.
+    Plain inserts: the database numbers them, no row is locked for anyone else, and the sealer puts them in the tree.
     """
-    if not changes:
-        return []
-    head = session.execute(_RESERVE, {"count": len(changes)}).one_or_none()
-    if head is None:
-        raise RuntimeError("The journal has no head row: run `halal-trace db upgrade`.")
-    last_seq, prev = head
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-    entries = []
-    for seq, change in enumerate(changes, start=last_seq - len(changes) + 1):
-        fields = EntryFields(
-            seq=seq,
+    entries = [
+        JournalEntry(
             at=at,
             actor=actor.label,
+            actor_id=actor.user_id,
+            business_id=change.business_id,
             action=change.action,
             subject=change.subject,
+            payload=change.payload,
             payload_digest=digest(change.payload),
-            prev_hash=prev,
         )
-        prev = entry_hash(fields)
-        entries.append(
-            JournalEntry(
-                seq=seq,
-                at=at,
-                actor=actor.label,
-                actor_id=actor.user_id,
-                business_id=change.business_id,
-                action=change.action,
-                subject=change.subject,
-                payload=change.payload,
-                payload_digest=fields.payload_digest,
-                prev_hash=fields.prev_hash,
-                hash=prev,
-            )
-        )
+        for change in changes
+    ]
     session.add_all(entries)
-    session.execute(_SET_HEAD_HASH, {"last_hash": prev})
     return entries
 
 
@@ -89,28 +98,450 @@ def append(
     return append_many(session, actor, [Change(action, subject, payload, business_id)])[0]
 
 
-def verify(session: Session, *, batch_size: int = 1000) -> ChainReport:
-    """Walk the whole stored chain in order and report its first broken entry, if any."""
-    rows = session.execute(sa.select(JournalEntry).order_by(JournalEntry.seq).execution_options(yield_per=batch_size))
+def fields_of(entry: JournalEntry) -> EntryFields:
+    """What an entry's leaf covers, read from its stored row."""
+    return EntryFields(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.actor_id,
+        entry.business_id,
+        entry.action,
+        entry.subject,
+        entry.payload_digest,
+    )
 
-    def entries() -> Any:
-        for (entry,) in rows:
-            fields = EntryFields(
-                entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.payload_digest, entry.prev_hash
+
+# --- the stored tree ---------------------------------------------------------------------------------------------
+
+
+def tree_size(session: Session) -> int:
+    """How many entries the tree holds (the sealed ones)."""
+    last = session.scalar(sa.select(sa.func.max(JournalNode.idx)).where(JournalNode.level == 0))
+    return 0 if last is None else int(last) + 1
+
+
+def _fetch(session: Session, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    wanted = sorted(set(positions))
+    found: dict[tuple[int, int], bytes] = {}
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start : start + 200]
+        rows = session.execute(
+            sa.select(JournalNode.level, JournalNode.idx, JournalNode.hash).where(
+                sa.tuple_(JournalNode.level, JournalNode.idx).in_(chunk)
             )
-            yield fields, entry.hash, entry.payload
-
-    report = verify_chain(entries())
-    head = session.get(JournalHead, 1)
-    if report.ok and head is not None and head.last_seq != report.entries:
-        # Entries deleted from the end leave a chain that verifies but is shorter than recorded.
-        return ChainReport(
-            ok=False,
-            entries=report.entries,
-            first_broken=report.entries + 1,
-            reason=f"the head records {head.last_seq} entries but {report.entries} remain",
         )
+        found.update({(level, int(idx)): bytes.fromhex(h) for level, idx, h in rows})
+    missing = [p for p in wanted if p not in found]
+    if missing:
+        raise LookupError(f"The stored tree lacks node {missing[0]}.")
+    return found
+
+
+def _over_stored_nodes(session: Session, compute: Callable[[merkle.NodeSource], _T]) -> _T:
+    """Run `compute` over the stored tree with one query: a dry run names the nodes it reads, then the real one."""
+    wanted: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        wanted.append((level, index))
+        return bytes(32)
+
+    compute(record)
+    nodes = _fetch(session, wanted)
+    return compute(lambda level, index: nodes[level, index])
+
+
+def _root(session: Session, size: int) -> bytes:
+    return _over_stored_nodes(session, lambda node: merkle.range_hash(node, 0, size))
+
+
+def seal(session: Session, keys: LogKeys) -> tuple[int, bytes, bool]:
+    """Put every committed, unsealed entry in the tree and sign a checkpoint of the new size.
+
+    Returns ``(size, root, new)``, ``new`` telling whether a checkpoint was signed. Idempotent: with nothing new
+    (and a checkpoint of the current size already kept) it changes nothing. Sealers exclude each other (an advisory
+    lock on PostgreSQL, the write lock on SQLite); writers are never blocked by it.
+    """
+    if keys.signing is None:
+        raise RuntimeError("Sealing needs the log's signing key.")
+    with unit_of_work.writing(session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(9162)"))
+        size = tree_size(session)
+        positions = merkle.CompactRange.positions(size)
+        nodes = _fetch(session, positions)
+        edge = merkle.CompactRange(size, [nodes[p] for p in positions])
+        pending = list(
+            session.scalars(sa.select(JournalEntry.seq).where(JournalEntry.leaf_index.is_(None)).order_by("seq"))
+        )
+        for start in range(0, len(pending), SEAL_CHUNK):
+            chunk = pending[start : start + SEAL_CHUNK]
+            entries = session.scalars(sa.select(JournalEntry).where(JournalEntry.seq.in_(chunk)).order_by("seq"))
+            placed: list[dict[str, int]] = []
+            completed: list[dict[str, Any]] = []
+            for entry in entries:
+                placed.append({"seq": entry.seq, "leaf_index": edge.size})
+                completed.extend(
+                    {"level": level, "idx": index, "hash": h.hex()}
+                    for level, index, h in edge.append(fields_of(entry).leaf())
+                )
+            session.execute(sa.insert(JournalNode), completed)
+            session.execute(sa.update(JournalEntry), placed)
+        root = edge.root()
+        new = session.get(JournalCheckpoint, edge.size) is None
+        if new:
+            checkpoint = checkpoints.Checkpoint(keys.origin, edge.size, root)
+            note = checkpoints.sign(checkpoint, keys.origin, keys.signing)
+            session.add(JournalCheckpoint(size=edge.size, root=root.hex(), note=note))
+    return edge.size, root, new
+
+
+def newest_checkpoint(session: Session) -> JournalCheckpoint | None:
+    """The checkpoint of the largest size, if any was signed."""
+    return session.scalar(sa.select(JournalCheckpoint).order_by(JournalCheckpoint.size.desc()).limit(1))
+
+
+def history(session: Session, *, after: int = 0, limit: int = 100) -> list[JournalCheckpoint]:
+    """Kept checkpoints above size `after`, oldest first: what a witness fetches to cosign."""
+    query = sa.select(JournalCheckpoint).where(JournalCheckpoint.size > after)
+    return list(session.scalars(query.order_by(JournalCheckpoint.size).limit(limit)))
+
+
+def _size_param(value: int, field_name: str, size: int) -> None:
+    if not 0 <= value <= size:
+        raise InvalidInputError(
+            f"{field_name} must be between 0 and the tree size {size}.", errors={field_name: ["Out of range."]}
+        )
+
+
+def inclusion(session: Session, *, seq: int, size: int | None = None) -> dict[str, Any]:
+    """The inclusion proof of entry `seq` in the tree of `size` (the newest checkpoint's by default)."""
+    current = _checkpointed_size(session)
+    size = current if size is None else size
+    _size_param(size, "size", current)
+    entry = session.get(JournalEntry, seq)
+    if entry is None or entry.leaf_index is None or entry.leaf_index >= size:
+        raise NotFoundError(f"No entry {seq} in the tree of size {size}.")
+    index = entry.leaf_index
+
+    def compute(node: merkle.NodeSource) -> tuple[bytes, bytes, list[bytes]]:
+        return node(0, index), merkle.range_hash(node, 0, size), merkle.inclusion_proof(node, index, size)
+
+    leaf, root, path = _over_stored_nodes(session, compute)
+    return {
+        "seq": seq,
+        "index": index,
+        "size": size,
+        "root": root.hex(),
+        "leaf_hash": leaf.hex(),
+        "hashes": [h.hex() for h in path],
+    }
+
+
+def consistency(session: Session, *, first: int, second: int | None = None) -> dict[str, Any]:
+    """The consistency proof from the tree of `first` to that of `second` (the newest checkpoint's by default)."""
+    current = _checkpointed_size(session)
+    second = current if second is None else second
+    _size_param(second, "to", current)
+    _size_param(first, "from", second)
+
+    def compute(node: merkle.NodeSource) -> tuple[bytes, bytes, list[bytes]]:
+        return (
+            merkle.range_hash(node, 0, first),
+            merkle.range_hash(node, 0, second),
+            merkle.consistency_proof(node, first, second),
+        )
+
+    first_root, root, proof = _over_stored_nodes(session, compute)
+    return {
+        "from": first,
+        "size": second,
+        "from_root": first_root.hex(),
+        "root": root.hex(),
+        "hashes": [h.hex() for h in proof],
+    }
+
+
+def entries_with_proofs(session: Session, subjects: Sequence[str], *, limit: int = 20) -> dict[str, Any]:
+    """The newest entries about `subjects`, each sealed one with its inclusion proof in the newest checkpoint's tree
+    (what a code's verify JSON shows, so a marketplace can check them against a checkpoint it saved)."""
+    newest = newest_checkpoint(session)
+    size = 0 if newest is None else newest.size
+    rows = list(
+        session.scalars(
+            sa.select(JournalEntry)
+            .where(JournalEntry.subject.in_(sorted(set(subjects))))
+            .order_by(JournalEntry.seq.desc())
+            .limit(limit)
+        )
+    )
+    sealed = [e.leaf_index for e in rows if e.leaf_index is not None and e.leaf_index < size]
+
+    def compute(node: merkle.NodeSource) -> dict[int, tuple[bytes, list[bytes]]]:
+        return {i: (node(0, i), merkle.inclusion_proof(node, i, size)) for i in sealed if i is not None}
+
+    proofs = _over_stored_nodes(session, compute) if sealed else {}
+    entries = []
+    for entry in rows:
+        item: dict[str, Any] = {"seq": entry.seq, "at": entry.at, "action": entry.action, "subject": entry.subject}
+        found = proofs.get(entry.leaf_index) if entry.leaf_index is not None else None
+        if found is None:
+            item.update(index=None, leaf_hash=None, hashes=None)  # not yet sealed under a checkpoint
+        else:
+            item.update(index=entry.leaf_index, leaf_hash=found[0].hex(), hashes=[h.hex() for h in found[1]])
+        entries.append(item)
+    root = merkle.EMPTY_ROOT.hex() if newest is None else newest.root
+    return {"size": size, "root": root, "entries": entries}
+
+
+def _checkpointed_size(session: Session) -> int:
+    newest = newest_checkpoint(session)
+    return 0 if newest is None else newest.size
+
+
+# --- checking the stored log -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CheckpointCheck:
+    """One checkpoint checked against the stored log: where it came from, what it claims, what we found."""
+
+    source: str
+    size: int | None = None
+    root: str | None = None
+    ok: bool = True
+    reason: str | None = None
+    cosigned_by: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "size": self.size,
+            "root": self.root,
+            "ok": self.ok,
+            "reason": self.reason,
+            "cosigned_by": self.cosigned_by,
+        }
+
+
+@dataclass(slots=True)
+class LogReport:
+    """Outcome of checking the log. ``first_broken`` is the sequence number of the first bad entry;
+    ``first_inconsistent`` the source of the first checkpoint the log no longer matches."""
+
+    ok: bool = True
+    entries: int = 0
+    size: int = 0
+    root: str = merkle.EMPTY_ROOT.hex()
+    pending: int = 0
+    first_broken: int | None = None
+    reason: str | None = None
+    checkpoints: list[CheckpointCheck] = field(default_factory=list)
+    first_inconsistent: str | None = None
+
+    def broken(self, seq: int | None, reason: str) -> None:
+        if self.ok or (self.first_broken is None and self.reason is None):
+            self.ok, self.first_broken, self.reason = False, seq, reason
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "size": self.size,
+            "root": self.root,
+            "pending": self.pending,
+            "first_broken": self.first_broken,
+            "reason": self.reason,
+            "first_inconsistent": self.first_inconsistent,
+            "checkpoints": [c.as_json() for c in self.checkpoints],
+        }
+
+
+def _parse_given(
+    source: str, text: str, keys: LogKeys, witnesses: dict[str, Ed25519PublicKey]
+) -> tuple[CheckpointCheck, checkpoints.Checkpoint | None]:
+    check = CheckpointCheck(source)
+    try:
+        note = checkpoints.verify(text, keys.origin, keys.public)
+        check.cosigned_by = checkpoints.verify_cosignatures(note, witnesses)
+    except checkpoints.NoteError as exc:
+        check.ok, check.reason = False, str(exc)
+        return check, None
+    point = note.checkpoint
+    check.size, check.root = point.size, point.root.hex()
+    if point.origin != keys.origin:
+        check.ok, check.reason = False, f"The checkpoint is of another log ({point.origin})."
+        return check, None
+    return check, point
+
+
+def _walk(session: Session, report: LogReport, edge: merkle.CompactRange, wanted: set[int]) -> dict[int, bytes]:
+    """Recompute the leaves of sealed entries from `edge.size` on, check them against the stored ones, and return
+    the roots at the sizes in `wanted` (computed from the entries, never from stored hashes)."""
+    roots: dict[int, bytes] = {}
+    if edge.size in wanted:
+        roots[edge.size] = edge.root()
+    entries = session.scalars(
+        sa.select(JournalEntry)
+        .where(JournalEntry.leaf_index >= edge.size)
+        .order_by(JournalEntry.leaf_index)
+        .execution_options(yield_per=1000)
+    )
+    leaves = session.execute(
+        sa.select(JournalNode.idx, JournalNode.hash)
+        .where(JournalNode.level == 0, JournalNode.idx >= edge.size)
+        .order_by(JournalNode.idx)
+        .execution_options(yield_per=1000)
+    )
+    entry_rows, leaf_rows = iter(entries), iter(leaves)
+    try:
+        for entry in entry_rows:
+            report.entries += 1
+            index = entry.leaf_index
+            if index != edge.size:
+                report.broken(entry.seq, f"leaf {edge.size} of the tree has no entry")
+                break
+            if digest(entry.payload) != entry.payload_digest:
+                report.broken(entry.seq, "payload does not match its digest")
+            leaf = fields_of(entry).leaf()
+            stored = next(leaf_rows, None)
+            if stored is None or (int(stored[0]), stored[1]) != (index, leaf.hex()):
+                report.broken(entry.seq, "the entry does not match its leaf in the tree")
+            edge.append(leaf)
+            if edge.size in wanted:
+                roots[edge.size] = edge.root()
+        report.entries += sum(1 for _ in entry_rows)  # the rest, counted for the report after a break
+        leftover = next(leaf_rows, None)
+    finally:
+        entries.close()
+        leaves.close()
+    if report.ok and leftover is not None:
+        last = session.scalar(sa.select(sa.func.max(JournalEntry.seq)))
+        report.broken((last or 0) + 1, f"the tree holds leaf {leftover[0]} but its entry is gone")
+    return roots
+
+
+def _check_pending(session: Session, report: LogReport) -> None:
+    query = sa.select(JournalEntry).where(JournalEntry.leaf_index.is_(None)).order_by(JournalEntry.seq)
+    for entry in session.scalars(query.execution_options(yield_per=1000)):
+        report.entries += 1
+        report.pending += 1
+        if digest(entry.payload) != entry.payload_digest:
+            report.broken(entry.seq, "payload does not match its digest")
+
+
+def _check_checkpoints(
+    report: LogReport,
+    stored: Sequence[JournalCheckpoint],
+    given: Sequence[tuple[CheckpointCheck, checkpoints.Checkpoint | None]],
+    roots: dict[int, bytes],
+    keys: LogKeys,
+) -> None:
+    for row in stored:
+        check = CheckpointCheck(f"stored:{row.size}", row.size, row.root)
+        try:
+            point = checkpoints.verify(row.note, keys.origin, keys.public).checkpoint
+            if (point.size, point.root.hex()) != (row.size, row.root):
+                raise checkpoints.NoteError("The stored checkpoint's note says otherwise than its row.")
+        except checkpoints.NoteError as exc:
+            check.ok, check.reason = False, str(exc)
+        else:
+            _against(check, point, roots, report.size)
+        if not check.ok:
+            report.checkpoints.append(check)
+    for check, claimed in given:
+        if claimed is not None:
+            _against(check, claimed, roots, report.size)
+        report.checkpoints.append(check)
+    for check in report.checkpoints:
+        if not check.ok:
+            report.first_inconsistent = report.first_inconsistent or check.source
+            if report.ok:
+                report.ok, report.reason = False, f"checkpoint {check.source}: {check.reason}"
+
+
+def _against(check: CheckpointCheck, point: checkpoints.Checkpoint, roots: dict[int, bytes], size: int) -> None:
+    if point.size > size:
+        check.ok, check.reason = False, f"it records {point.size} entries but the log holds {size}"
+    elif roots.get(point.size) != point.root:
+        check.ok, check.reason = False, f"the log's first {point.size} entries no longer give its root"
+
+
+def _inputs(
+    keys: LogKeys, given: Sequence[tuple[str, str]], witnesses: dict[str, Ed25519PublicKey] | None
+) -> list[tuple[CheckpointCheck, checkpoints.Checkpoint | None]]:
+    return [_parse_given(source, text, keys, witnesses or {}) for source, text in given]
+
+
+def verify(
+    session: Session,
+    keys: LogKeys,
+    given: Sequence[tuple[str, str]] = (),
+    *,
+    witnesses: dict[str, Ed25519PublicKey] | None = None,
+) -> LogReport:
+    """Check the whole log: every entry against its leaf, the tree's roots (recomputed from the entries) against
+    every kept checkpoint and every `given` one ``(source, note text)``, and unsealed entries against their digests.
+
+    A rewrite of history, even one that recomputed every hash and re-signed, is caught by any older checkpoint
+    kept outside the database.
+    """
+    report = LogReport()
+    parsed = _inputs(keys, given, witnesses)
+    stored = list(session.scalars(sa.select(JournalCheckpoint).order_by(JournalCheckpoint.size)))
+    wanted = {row.size for row in stored} | {p.size for _, p in parsed if p is not None}
+    edge = merkle.CompactRange()
+    roots = _walk(session, report, edge, wanted)
+    report.size, report.root = edge.size, edge.root().hex()
+    _check_pending(session, report)
+    _check_checkpoints(report, stored, parsed, roots, keys)
     return report
+
+
+def check_recent(
+    session: Session, keys: LogKeys, trusted: tuple[int, bytes] | None
+) -> tuple[LogReport, tuple[int, bytes] | None]:
+    """What page views show: the log checked from the last checkpoint already verified (`trusted`, as
+    ``(size, root)``), not from entry 1. Returns the report and the checkpoint to trust next time.
+
+    The stored right edge of the trusted tree must give its root; the entries sealed since must extend it to the
+    newest checkpoint's (signed) root; unsealed entries must match their digests. A full :func:`verify` (the CLI)
+    still reads everything.
+    """
+    if trusted is not None:
+        report, nxt = _check_from(session, keys, trusted)
+        if report.ok:
+            return report, nxt
+    # Nothing verified yet in this process, or the trusted tree is gone (another database): read everything.
+    report = verify(session, keys)
+    newest = newest_checkpoint(session)
+    good = report.ok and newest is not None
+    return report, (newest.size, bytes.fromhex(newest.root)) if good and newest is not None else None
+
+
+def _check_from(
+    session: Session, keys: LogKeys, trusted: tuple[int, bytes]
+) -> tuple[LogReport, tuple[int, bytes] | None]:
+    report = LogReport()
+    size, root = trusted
+    positions = merkle.CompactRange.positions(size)
+    try:
+        nodes = _fetch(session, positions)
+        edge: merkle.CompactRange | None = merkle.CompactRange(size, [nodes[p] for p in positions])
+    except LookupError:
+        edge = None
+    if edge is None or edge.root() != root:
+        report.broken(None, f"the tree no longer has the root of its verified size {size}")
+        return report, None
+    newest = newest_checkpoint(session)
+    roots = _walk(session, report, edge, {newest.size} if newest else set())
+    report.entries += size
+    report.size, report.root = edge.size, edge.root().hex()
+    _check_pending(session, report)
+    _check_checkpoints(report, [newest] if newest else [], [], roots, keys)
+    if not report.ok or newest is None:
+        return report, trusted if report.ok else None
+    return report, (newest.size, bytes.fromhex(newest.root))
 
 
 def list_entries(

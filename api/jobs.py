@@ -1,0 +1,107 @@
+"""The job queue (huey): background work that must happen but not inside a request.
+
+Embedded by default: a SQLite-backed queue in the instance folder (``instance/queue.sqlite``), consumed inside
+``halal-trace serve``, so ``make run`` needs nothing else. In production ``HALAL_TRACE_QUEUE_URL=redis://...``
+puts it in Redis and ``halal-trace worker`` consumes it (as many workers as wanted). The queue stores every job
+until it has run, so jobs survive a restart; every job is idempotent, so running one twice changes nothing.
+
+Jobs are plain functions registered with :func:`job`; each runs inside an app context with its own database
+session. Sealing the journal is the first: on demand, and scheduled every ``JOURNAL_SEAL_SECONDS`` by a periodic
+job (huey's periodic jobs run once a minute; each run schedules that minute's seals).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from api.db import get_session
+from api.signing import journal_keys
+from traceability.service import journal
+
+__all__ = ["EmbeddedConsumer", "enqueue", "job", "queue"]
+
+log = logging.getLogger(__name__)
+
+#: Every job by name: what it does, given the app (run inside its app context).
+JOBS: dict[str, Callable[[], Any]] = {}
+
+
+def job(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register an idempotent job under `name` (it runs in an app context; :func:`api.db.get_session` works)."""
+
+    def register(func: Callable[[], Any]) -> Callable[[], Any]:
+        JOBS[name] = func
+        return func
+
+    return register
+
+
+@job("journal.seal")
+def seal_journal() -> dict[str, Any]:
+    """Put new journal entries in the tree and sign a checkpoint (nothing new: nothing changes)."""
+    size, root, new = journal.seal(get_session(), journal_keys())
+    return {"size": size, "root": root.hex(), "new": new}
+
+
+def _storage(app: Flask) -> Huey:
+    url = str(app.config.get("QUEUE_URL") or "")
+    name = "halal-trace"
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(name, url=url)
+    if url == "memory://":
+        return MemoryHuey(name)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+    else:
+        path = Path(app.instance_path) / "queue.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(path))
+
+
+def queue(app: Flask | None = None) -> Huey:
+    """The app's queue, made on first use (so an app that never queues anything creates no file)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    found: Huey | None = app.extensions.get("queue")
+    if found is not None:
+        return found
+    huey = _storage(app)
+    huey.immediate = bool(app.config.get("QUEUE_IMMEDIATE"))
+    tasks = {}
+    for name, func in JOBS.items():
+
+        def run(func: Callable[[], Any] = func) -> Any:
+            with app.app_context():
+                return func()
+
+        tasks[name] = huey.task(retries=2, retry_delay=1, name=name)(run)
+    seconds = max(1, int(app.config.get("JOURNAL_SEAL_SECONDS") or 5))
+
+    def schedule_seals() -> None:
+        for delay in range(0, 60, seconds):
+            tasks["journal.seal"].schedule(delay=delay)
+
+    huey.periodic_task(crontab(minute="*"), name="journal.schedule-seals")(schedule_seals)
+    app.extensions["queue"] = huey
+    app.extensions["queue_tasks"] = tasks
+    return huey
+
+
+def enqueue(name: str, app: Flask | None = None) -> Any:
+    """Queue job `name` now; returns huey's result handle."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    queue(app)
+    return app.extensions["queue_tasks"][name]()
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer that runs beside a server in the same process: the server keeps its own signal handling."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
