@@ -2,7 +2,7 @@
 
 from models.base import Base, table_of
 from models.journal import IdempotencyRecord, JournalEntry, JournalHead
-from models.people import ApiToken, Business, PendampingAssignment, User
+from models.people import ApiToken, Business, Invitation, PendampingAssignment, User
 from models.production import (
     Batch,
     Cleansing,
@@ -47,6 +47,7 @@ __all__ = [
     "FacilitySharing",
     "FacilityTool",
     "IdempotencyRecord",
+    "Invitation",
     "JournalEntry",
     "JournalHead",
     "Material",

@@ -191,6 +191,11 @@ def expected() -> dict[tuple[str, str], object]:
         table[(f"/api/v1/{kind}", "POST")] = _collection_post
         table[(f"/api/v1/{kind}/<int:record_id>", "GET")] = _item_read
         table[(f"/api/v1/{kind}/<int:record_id>", "PATCH")] = _item_write
+        # Suppliers, materials and products still carry lots or batches: voiding them is refused until those go.
+        blocked = kind in ("suppliers", "materials", "products")
+        table[(f"/api/v1/{kind}/<int:record_id>/void", "POST")] = _on_a(
+            Capability.WRITE_RECORDS, 409 if blocked else 200
+        )
     return table
 
 
@@ -226,6 +231,8 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
             gtin = "8994471000244" if role != "producer_b" else "8994471000251"
             path = rule.replace("<int:record_id>", str(ids[kind]))
             body = create_bodies(own, gtin)[kind] if method == "POST" else PATCH_BODIES[kind]
+            if rule.endswith("/void"):
+                body = {"reason": "Recorded twice by mistake."}
     path = path.replace("<int:business_id>", str(filled.world.business_a))
     path = path.replace("<int:programme_id>", str(filled.world.programme))
     path = path.replace("<int:batch_id>", str(ids["batches"])).replace("<int:certificate_id>", str(ids["certificates"]))
