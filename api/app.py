@@ -33,6 +33,7 @@ from api import (
     reviews,
     security,
     web,
+    workspace,
 )
 from traceability import service
 from traceability.formats.fields import MAX_ID
@@ -76,6 +77,7 @@ PAGE_BLUEPRINTS = (
     programmes.web,
     home,
     web.bp,
+    workspace.bp,
 )
 
 

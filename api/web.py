@@ -23,10 +23,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
-from api import errors, guards, schemas
+from api import errors, guards
 from api.auth import current_user_record, require_actor
 from api.db import get_session
 from api.error_pages import N_, error_page
@@ -51,6 +51,7 @@ from traceability.service import (
     spreadsheet,
 )
 from traceability.service.access import Actor, Capability
+from traceability.service.record_kinds import KINDS
 from traceability.vocabulary import ReviewState, Role, Severity
 
 bp = Blueprint("web", __name__)
@@ -63,40 +64,6 @@ HOMES = {
     Role.ADMIN: "web.admin",
 }
 
-# The fields each form shows, in order; references are chosen from the business's own records.
-FORMS: dict[str, list[str]] = {
-    "suppliers": ["name", "kind", "country", "nib"],
-    "certificates": ["number", "issuer", "scheme", "holder", "covers", "issued_on", "valid_until", "shln_registration"],
-    "materials": [
-        "name",
-        "kind",
-        "category",
-        "origin",
-        "species",
-        "e_number",
-        "state",
-        "positive_list",
-        "food_contact",
-    ],
-    "lots": ["material", "supplier", "certificate", "lot_code", "quantity", "unit", "received_on"],
-    "facilities": ["name", "kind", "dedicated_halal", "shared_cleaning", "shared_tool_storage"],
-    "products": ["name", "brand", "gtin", "category", "halal_claim"],
-    "steps": ["name", "process", "facility", "on", "inputs"],
-    "batches": ["product", "step", "lot_code", "produced_on"],
-}
-# Reference fields: which kind of record a select offers.
-REFS = {
-    "holder": "suppliers",
-    "covers": "materials",
-    "material": "materials",
-    "supplier": "suppliers",
-    "certificate": "certificates",
-    "facility": "facilities",
-    "inputs": "lots",
-    "product": "products",
-    "step": "steps",
-}
-MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
 # The form that usually answers a finding about a kind of record (a certificate for a material, lot or supplier).
 FIXES = {
     "material": "certificates",
@@ -245,11 +212,11 @@ def producer() -> str:
     """The producer's dashboard: products, status, what is missing, the auditor's requests, the forms."""
     actor = require_actor()
     if actor.business_id is None:
-        return render_template("producer.html", rows=[], reviews=[], forms=FORMS, business=None)
+        return render_template("producer.html", rows=[], reviews=[], forms=KINDS, business=None)
     return render_template(
         "producer.html",
         rows=_product_rows(actor, actor.business_id),
-        forms=FORMS,
+        forms=KINDS,
         reviews=_requests(actor, actor.business_id),
         business=actor.business_id,
     )
@@ -359,78 +326,6 @@ def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
         return loaded
     except ValidationError as exc:
         raise FormError(exc.normalized_messages()) from exc
-
-
-def _form_data(kind: str, schema: Any) -> dict[str, Any]:
-    """The submitted form as the API's JSON body: typed ids, booleans from check boxes, empty means absent."""
-    data: dict[str, Any] = {}
-    for name in FORMS[kind]:
-        field = schema.fields[name]
-        if name in MULTI:
-            data[name] = [{MULTI[name]: int(v) if v.isdigit() else v} for v in request.form.getlist(name) if v]
-        elif isinstance(field, fields.Boolean):
-            data[name] = request.form.get(name) == "on"
-        else:
-            value = request.form.get(name, "").strip()
-            if value and name in REFS:
-                data[name] = int(value) if value.isdigit() else value
-            elif value:
-                data[name] = value
-    return data
-
-
-def _describe(kind: str, schema: Any, actor: Actor) -> list[dict[str, Any]]:
-    """What the template needs to draw each field: its type, choices and whether it is required."""
-    out = []
-    db = get_session()
-    for name in FORMS[kind]:
-        field = schema.fields[name]
-        spec: dict[str, Any] = {"name": name, "required": field.required, "multi": name in MULTI}
-        if name in REFS:
-            own, _n = records.list_records(db, actor, REFS[name], business_id=actor.business_id, per_page=500)
-            spec.update(type="select", options=[(str(o.id), _option(o)) for o in own])
-        elif isinstance(field, fields.Enum):
-            spec.update(type="select", options=[(str(m.value), str(m.value)) for m in field.enum])
-        elif isinstance(field, fields.Boolean):
-            spec["type"] = "checkbox"
-        elif isinstance(field, fields.Date):
-            spec["type"] = "date"
-        elif isinstance(field, fields.Float):
-            spec["type"] = "number"
-        else:
-            spec["type"] = "text"
-        out.append(spec)
-    return out
-
-
-def _option(obj: Any) -> str:
-    for attr in ("name", "lot_code", "number"):
-        if getattr(obj, attr, None):
-            return f"{getattr(obj, attr)} (#{obj.id})"
-    return f"#{obj.id}"
-
-
-@bp.route("/producer/<kind>/new", methods=["GET", "POST"])
-@page_for(Capability.WRITE_RECORDS)
-def new_record(kind: str) -> ResponseReturnValue:
-    """Add a supplier, certificate, material, lot, facility, product, step or batch."""
-    if kind not in FORMS:
-        abort(404)
-    actor = require_actor()
-    schema = schemas.record_schemas(kind)[0]()
-    errors: dict[str, Any] = {}
-    if request.method == "POST":
-        try:
-            created = records.create_record(get_session(), actor, kind, _load(schema, _form_data(kind, schema)))
-            flash(_("Saved: %(what)s.", what=_option(created)))
-            return redirect(url_for("web.producer"))
-        except FormError as exc:
-            errors = exc.errors
-        except TraceabilityError as exc:
-            errors = exc.errors or {"form": [exc.message]}
-    return render_template(
-        "record_form.html", kind=kind, fields=_describe(kind, schema, actor), errors=errors, form=request.form
-    ), 422 if errors else 200
 
 
 @bp.get("/producer/import/template.csv")

@@ -146,7 +146,7 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
             page.wait_for_load_state()
 
             page.goto(f"{live}/producer/lots/new")
-            page.select_option("select[name=material]", label=_label(session, "Gelatin sapi"))
+            page.select_option("select[name=material]", label="Gelatin sapi")
             page.select_option("select[name=supplier]", str(filled.own["suppliers"]))
             page.fill("input[name=lot_code]", "GEL-01")
             page.fill("input[name=quantity]", "2")
@@ -157,17 +157,18 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
             page.goto(f"{live}/producer/steps/new")
             page.fill("input[name=name]", "Masak ulang")
             page.fill("input[name=on]", "2025-11-21")
-            page.select_option("select[name=inputs]", label=f"GEL-01 (#{_lot_id(session, 'GEL-01')})")
+            page.select_option("select[name=inputs-0-used]", f"lot:{_lot_id(session, 'GEL-01')}")
             page.click("button[type=submit]")
             page.wait_for_load_state()
 
             page.goto(f"{live}/producer/batches/new")
             page.select_option("select[name=product]", str(filled.product_a))
-            page.select_option("select[name=step]", label=f"Masak ulang (#{_step_id(session, 'Masak ulang')})")
+            page.select_option("select[name=step]", str(_step_id(session, "Masak ulang")))
             page.fill("input[name=lot_code]", "RDG-GEL-1")
             page.fill("input[name=produced_on]", "2025-11-21")
             page.click("button[type=submit]")
             page.wait_for_load_state()
+            page.goto(f"{live}/producer")
             after = page.locator(f'.checklist[data-product="{filled.product_a}"] li').all_inner_texts()
             overflow = page.evaluate("document.documentElement.scrollWidth")
             _save(page, "producer-checklist-390x844")
@@ -193,10 +194,6 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
     assert "Baris 2" not in import_errors
     assert session.scalar(sa.select(sa.func.count()).select_from(Material)) == materials_before
     assert outside == []
-
-
-def _label(session, name: str) -> str:
-    return f"{name} (#{session.scalar(sa.select(Material.id).where(Material.name == name))})"
 
 
 def _lot_id(session, code: str) -> int:

@@ -78,7 +78,7 @@ def test_every_web_page_is_in_the_matrix(app):
     web = sorted(
         (r.rule, m)
         for r in app.url_map.iter_rules()
-        if r.endpoint.startswith("web.")
+        if r.endpoint.startswith(("web.", "workspace."))
         for m in r.methods - {"HEAD", "OPTIONS"}
     )
 
@@ -94,6 +94,7 @@ def test_every_page_refuses_with_403_exactly_those_without_its_capability(client
         "<int:product_id>": str(filled.product_a),
         "<int:business_id>": str(filled.world.business_a),
         "<int:review_id>": "1",
+        "<int:record_id>": str(filled.own["materials"]),
     }
     refused = set()
     for rule, method in WEB_PAGES:
@@ -227,7 +228,13 @@ def test_the_checklist_names_what_is_missing_once_an_uncertified_gelatin_lot_is_
     lot = session.scalar(sa.select(MaterialLot.id).where(MaterialLot.lot_code == "GEL-01"))
     step = producer.post(
         "/producer/steps/new",
-        data={"csrf_token": _token(producer), "name": "Masak ulang", "on": "2025-11-21", "inputs": [str(lot)]},
+        data={
+            "csrf_token": _token(producer),
+            "name": "Masak ulang",
+            "on": "2025-11-21",
+            "inputs-count": "1",
+            "inputs-0-used": f"lot:{lot}",
+        },
     )
     step_id = session.scalar(sa.select(ProductionStep.id).where(ProductionStep.name == "Masak ulang"))
     batch = producer.post(

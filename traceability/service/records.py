@@ -40,6 +40,7 @@ __all__ = [
     "get_record",
     "list_records",
     "update_record",
+    "void_blockers",
     "void_record",
 ]
 
@@ -163,7 +164,7 @@ def _live(model: type[Any], *conditions: Any) -> sa.Select[Any]:
     return sa.select(model).where(model.voided_at.is_(None), *conditions).limit(MAX_VOID_FAN_OUT + 1)
 
 
-def _blockers(session: Session, obj: Any) -> list[str]:
+def void_blockers(session: Session, obj: Any) -> list[str]:
     """What still stands on `obj` and must be voided (or changed) first: records that cannot exist without it."""
     found: list[str] = []
 
@@ -258,7 +259,7 @@ def void_record(
         raise InvalidInputError("Keep the reason under 500 characters.", errors={"reason": ["Too long."]})
     if obj.voided_at is not None:
         return obj  # voiding twice changes nothing
-    blockers = _blockers(session, obj)
+    blockers = void_blockers(session, obj)
     if blockers:
         message = f"Void or change these first, they rely on this {kind.noun}: {', '.join(blockers)}."
         raise ConflictError(message, errors={"reason": [message]})
