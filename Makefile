@@ -45,6 +45,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/registry.py
+	$(BIN)/python bench/register.py
 	$(BIN)/python bench/draw.py
 	$(BIN)/python bench/backup.py
 

@@ -20,6 +20,7 @@ from models.production import (
     TransportItem,
 )
 from models.programmes import BusinessSearchToken, ProductListing, Programme, ProgrammeParticipant
+from models.register import RegisterEntry, RegisterSnapshot
 from models.review import Assessment, ReferenceVersion, Review, ReviewEvent, VerificationCode
 from models.supply import (
     Certificate,
@@ -63,6 +64,8 @@ __all__ = [
     "Programme",
     "ProgrammeParticipant",
     "ReferenceVersion",
+    "RegisterEntry",
+    "RegisterSnapshot",
     "Review",
     "ReviewEvent",
     "StepInput",

@@ -123,6 +123,15 @@ def session(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
+def run(app: Flask) -> Any:
+    """Run the command line in the app: ``run("registry", "import", path, "--json")`` gives click's result."""
+    from api.cli import cli
+
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
 def world(session: Session) -> World:
     return build_world(session)
 

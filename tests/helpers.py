@@ -55,6 +55,12 @@ ASSESSMENT_DAY = "2025-11-24"
 PASSWORD = "correct horse battery"  # every user of `world`
 
 
+def count_rows(session: Session, model: Any) -> int:
+    """How many rows `model`'s table holds now (what the session cached is forgotten first)."""
+    session.expire_all()
+    return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
 def example(name: str) -> dict[str, Any]:
     """A shared example dossier, as parsed JSON."""
     data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))

@@ -23,6 +23,7 @@ __all__ = [
     "NajisKind",
     "ProgrammeMode",
     "Origin",
+    "RegisterStatus",
     "ReviewState",
     "Role",
     "Severity",
@@ -75,6 +76,15 @@ class CertificateStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     REVOKED = "revoked"
+
+
+class RegisterStatus(enum.StrEnum):
+    """A certificate's status in the BPJPH register: the register also lists certificates past their term."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 class MaterialKind(enum.StrEnum):

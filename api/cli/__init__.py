@@ -11,7 +11,7 @@ import click
 from flask.cli import FlaskGroup
 
 from api.app import create_app
-from api.cli import accounts, assess, codes, database, journal, registry, serving, trace
+from api.cli import accounts, assess, certificates, codes, database, journal, registry, serving, trace
 
 
 @click.group(
@@ -35,6 +35,7 @@ for command in (
     codes.codes,
     trace.trace_command,
     registry.registry_group,
+    certificates.certificates_group,
 ):
     cli.add_command(command)
 

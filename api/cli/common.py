@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,3 +48,30 @@ def load_json(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInputError(f"{path} is not a JSON {what}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def progress_bar(label: str = "Importing") -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal (drawn once the rows to write are known), for use cases that
+    report (rows written, rows to write); nothing in scripts and pipes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def advance(written: int, total: int) -> None:
+            if not bars:
+                bars.append(stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr)))
+            bars[0].update(written)
+
+        yield advance
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of `path` (a byte-order mark dropped); a file that is not UTF-8 is refused on stderr."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        click.echo(f"error: {path} is not UTF-8 text.", err=True)
+        sys.exit(1)

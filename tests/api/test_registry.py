@@ -6,9 +6,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from api.cli import cli
 from models import Business, BusinessSearchToken, JournalEntry
-from tests.helpers import OPERATOR, example
+from tests.helpers import OPERATOR, count_rows, example
 from traceability.service import dossiers, journal
 
 HEADER = "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
@@ -27,17 +26,6 @@ def registry_file(tmp_path, rows, name="umkm.csv"):
     return str(path)
 
 
-@pytest.fixture
-def run(app):
-    runner = app.test_cli_runner()
-    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
-
-
-def count(session, model):
-    session.expire_all()
-    return session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def test_import_then_reimport_updates_by_nib_and_journals_each_business(run, session, tmp_path):
     first = run("registry", "import", registry_file(tmp_path, ROWS), "--json")
     changed = [ROWS[0].replace("Kedai Kopi Pak Man", "Kopi Pak Man Batam Centre"), *ROWS[1:]]
@@ -53,7 +41,7 @@ def test_import_then_reimport_updates_by_nib_and_journals_each_business(run, ses
         "Batam Kota",
         2,
     )
-    assert count(session, Business) == 4
+    assert count_rows(session, Business) == 4
     actions = session.execute(sa.select(JournalEntry.action, sa.func.count()).group_by(JournalEntry.action)).all()
     assert dict(actions) == {"create": 4, "update": 4}
     assert journal.verify(session).ok
@@ -74,7 +62,7 @@ def test_bad_rows_are_named_and_nothing_is_imported_without_skip_invalid(run, se
     assert skipped.exit_code == 0
     assert json.loads(skipped.stdout)["imported"] == 2
     assert [item["line"] for item in json.loads(skipped.stdout)["invalid"]] == [4, 5]
-    assert count(session, Business) == 2
+    assert count_rows(session, Business) == 2
 
 
 def test_text_output_without_json(run, tmp_path):
@@ -88,7 +76,7 @@ def test_admin_upload_is_all_or_nothing_and_names_the_lines(client, world, sessi
     body = HEADER + "\n".join([*ROWS, BAD]) + "\n"
 
     refused = client.post("/api/v1/registry", data=body, content_type="text/csv", headers=world.auth("admin"))
-    before = count(session, Business)
+    before = count_rows(session, Business)
     skipped = client.post(
         "/api/v1/registry?skip_invalid=true", data=body, content_type="text/csv", headers=world.auth("admin")
     )
@@ -156,7 +144,7 @@ def test_search_pages_and_scopes(client, world, run, tmp_path, session):
     assert [b["nib"] for b in coordinator["items"]] == ["1208230044517"]  # registered through the API
     assert registry_entry["kelurahan"] == "Sei Panas"
     assert registry_entry["halal_supervisor"] is None
-    assert count(session, BusinessSearchToken) > 0
+    assert count_rows(session, BusinessSearchToken) > 0
 
 
 def test_businesses_registered_by_a_dossier_are_found(client, world, session):
