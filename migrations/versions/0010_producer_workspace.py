@@ -5,7 +5,7 @@ Records can be voided (a journaled correction that keeps the row and its history
 to set a password, stored by the hash of their token.
 
 Revision ID: 0010_producer_workspace
-Revises: 0006_certificate_evidence
+Revises: 0011_certificate_confirmation
 Create Date: 2026-12-02 01:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0010_producer_workspace'
-down_revision: str | None = '0006_certificate_evidence'
+down_revision: str | None = '0011_certificate_confirmation'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
