@@ -26,6 +26,7 @@ from api import (
     guards,
     idempotency,
     limits,
+    onboarding,
     programmes,
     provenance,
     public,
@@ -78,6 +79,7 @@ PAGE_BLUEPRINTS = (
     home,
     web.bp,
     workspace.bp,
+    onboarding.bp,
 )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import EmailField, PasswordField
@@ -16,6 +17,7 @@ from models import User
 from traceability.errors import AuthenticationError, TraceabilityError
 from traceability.service import accounts
 from traceability.service.access import Actor, actor_for
+from traceability.vocabulary import Role
 
 bp = Blueprint("auth", __name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,7 +98,7 @@ def login() -> ResponseReturnValue:
         else:
             session.clear()
             login_user(SessionUser(user.id))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next") or _landing(user.role)))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
@@ -107,8 +109,22 @@ def logout() -> ResponseReturnValue:
     """Sign out and forget the session."""
     logout_user()
     session.clear()
-    flash("Signed out.")
+    flash(_("Signed out."))
     return redirect(url_for("auth.login"))
+
+
+#: Where each role lands after signing in: its own page.
+LANDING = {
+    Role.PRODUCER: "web.producer",
+    Role.PENDAMPING: "web.pendamping",
+    Role.AUDITOR: "web.auditor",
+    Role.ADMIN: "web.admin",
+    Role.COORDINATOR: "coordinator.dashboard_page",
+}
+
+
+def _landing(role: Role) -> str:
+    return url_for(LANDING[role]) if role in LANDING else url_for("home.index")
 
 
 def _safe_next(target: str | None) -> str:

@@ -185,6 +185,17 @@ FIELD_LABELS: dict[str, Any] = {
     "void_reason": _l("Why voided"),
     "ref": _l("Own reference"),
     "used": _l("Lot or batch"),
+    "scale": _l("Business size"),
+    "annual_turnover_idr": _l("Annual turnover (rupiah)"),
+    "address": _l("Address"),
+    "region": _l("Region"),
+    "halal_supervisor": _l("Halal supervisor (penyelia halal)"),
+    "muslim": _l("Muslim"),
+    "trained_on": _l("Trained on"),
+    "sjph": _l("SJPH records"),
+    "last_training_on": _l("Last halal training"),
+    "last_internal_audit_on": _l("Last internal audit"),
+    "last_management_review_on": _l("Last management review"),
 }
 
 #: Each kind of record: (one, many).

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -30,6 +31,7 @@ from api import errors, guards
 from api.auth import current_user_record, require_actor
 from api.db import get_session
 from api.error_pages import N_, error_page
+from models import MaterialLot
 from traceability import drawing
 from traceability.errors import (
     ConflictError,
@@ -64,15 +66,6 @@ HOMES = {
     Role.ADMIN: "web.admin",
 }
 
-# The form that usually answers a finding about a kind of record (a certificate for a material, lot or supplier).
-FIXES = {
-    "material": "certificates",
-    "lot": "certificates",
-    "supplier": "certificates",
-    "certificate": "certificates",
-    "facility": "facilities",
-    "step": "steps",
-}
 MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
 
 
@@ -150,7 +143,8 @@ def _message(finding: dict[str, Any]) -> str:
 
 
 def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
-    """Each product with its newest batch's status and the checklist of what is missing."""
+    """Each product with its newest batch's status and the checklist of what is missing, each item with the
+    form that answers it, prefilled, when the reader may write."""
     db = get_session()
     products, _total = records.list_records(db, actor, "products", business_id=business_id, per_page=200)
     rows = []
@@ -163,7 +157,7 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                 "severity": f["severity"],
                 "text": _message(f),
                 "subject": f["subject"],
-                "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.may_write_records else None,
+                "fixes": fixes_for(f["subject"], f["rule"]) if actor.may_write_records else [],
             }
             for f in (body or {}).get("findings", [])
             if f["severity"] != Severity.OK.value
@@ -175,10 +169,70 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                     "severity": "needs_evidence",
                     "subject": f"product:{product.id}",
                     "text": _("Record a production step and a batch of this product."),
+                    "fixes": [(url_for("workspace.new", kind="steps", next=url_for("web.producer")), _("Record them"))]
+                    if actor.may_write_records
+                    else [],
                 }
             )
-        rows.append({"product": product, "batch": latest, "assessment": body, "missing": missing})
+        blocking = any(m["severity"] in (Severity.VIOLATION.value, Severity.NEEDS_EVIDENCE.value) for m in missing)
+        rows.append({"product": product, "batch": latest, "assessment": body, "missing": missing, "blocking": blocking})
     return rows
+
+
+#: Findings about a material that a halal certificate (or the supplier's documents) answers.
+_CERTIFICATE_RULES = ("ING-02", "ING-04", "ING-06", "ING-07", "ADD-", "MIC-", "ALC-03", "ALC-04", "CERT-", "SUP-")
+
+
+#: Findings about a product that its own halal certificate (SH) answers.
+_OWN_CERTIFICATE_RULES = ("LBL-02", "DL-01", "CERT-")
+
+
+def fixes_for(subject: str, rule: str) -> list[tuple[str, str]]:
+    """The forms that answer a finding about `subject`, prefilled: (address, words for the link).
+
+    A material without a certificate: add the certificate its supplier holds for it (holder and material filled
+    in) or correct the material; anything else: that record's edit form; the business: its profile and SJPH.
+    """
+    kind, _sep, key = subject.partition(":")
+    back = url_for("web.producer")
+    if not key.isdigit():
+        return []
+    record = int(key)
+    edit = {
+        "lot": ("lots", _("Correct the lot")),
+        "supplier": ("suppliers", _("Correct the supplier")),
+        "facility": ("facilities", _("Correct the place")),
+        "step": ("steps", _("Correct the step")),
+        "batch": ("batches", _("Correct the batch")),
+        "product": ("products", _("Correct the product")),
+        "certificate": ("certificates", _("Correct the certificate")),
+    }
+    if kind == "business":
+        return [(url_for("onboarding.business", next=back), _("Fill in the business, penyelia halal and SJPH records"))]
+    if kind == "material":
+        found = []
+        if rule.startswith(_CERTIFICATE_RULES) or not rule:
+            holder = get_session().scalar(
+                sa.select(MaterialLot.supplier_id)
+                .where(MaterialLot.material_id == record, MaterialLot.voided_at.is_(None))
+                .order_by(MaterialLot.id.desc())
+                .limit(1)
+            )
+            prefill: dict[str, Any] = {"covers": f"material:{record}", "next": back}
+            if holder:
+                prefill["holder"] = holder
+            found.append((url_for("workspace.new", kind="certificates", **prefill), _("Add its halal certificate")))
+        fix = url_for("workspace.edit", kind="materials", record_id=record, next=back)
+        found.append((fix, _("Correct the material")))
+        return found
+    if kind == "product" and rule.startswith(_OWN_CERTIFICATE_RULES):
+        own = url_for("workspace.new", kind="certificates", covers=f"product:{record}", next=back)
+        fix = url_for("workspace.edit", kind="products", record_id=record, next=back)
+        return [(own, _("Add the product's own halal certificate (SH)")), (fix, _("Correct the product"))]
+    if kind in edit:
+        target, words = edit[kind]
+        return [(url_for("workspace.edit", kind=target, record_id=record, next=back), words)]
+    return []
 
 
 def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
@@ -469,17 +523,6 @@ def review(review_id: int) -> ResponseReturnValue:
         errors=errors,
         form=request.form,
     ), 422 if errors else 200
-
-
-# --- the journal view ---------------------------------------------------------------------------
-
-
-@bp.get("/journal/products/<int:product_id>")
-@page_for(Capability.READ_RECORDS)
-def product_journal(product_id: int) -> str:
-    """Who changed what and when about a product and everything its batches are made of."""
-    entries, chain = history.product_history(get_session(), require_actor(), product_id)
-    return render_template("journal.html", entries=entries, chain=chain, product_id=product_id)
 
 
 # The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from marshmallow import Schema, fields
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
@@ -28,9 +29,10 @@ from api.auth import require_actor
 from api.db import get_session
 from api.labels import KIND_NAMES, day, enum_label, field_label, when
 from api.web import FormError, _load, _page_error, page_for
-from models import Business, IdempotencyRecord, JournalEntry, User
+from models import Business, Certificate, CertificateScope, IdempotencyRecord, JournalEntry, User
 from traceability.errors import ConflictError, NotFoundError, PermissionDeniedError, TraceabilityError
-from traceability.service import records
+from traceability.service import evidence, guidance, records
+from traceability.service import history as journal_history
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import enlist, writing
@@ -55,6 +57,38 @@ REF_KINDS = {
 OWN_BUSINESS = {"holder", "owner"}
 #: Fields left off the forms: the local name dossiers use, which people never type.
 HIDDEN = {"ref"}
+#: Fields most records leave as they are: drawn under "more details", opened when one holds a value or an error.
+ADVANCED = {
+    "certificates": {"kh_number", "status", "status_since", "shln_registration", "fraud"},
+    "materials": {
+        "category",
+        "source_detail",
+        "e_number",
+        "is_khamr",
+        "ethanol_source",
+        "growth_medium",
+        "food_contact",
+        "made_with",
+        "slaughter",
+        "evidence",
+        "species",
+    },
+    "facilities": {"owner", "shared_cleaning", "shared_tool_storage", "tools"},
+    "products": {
+        "is_beverage",
+        "fermented",
+        "measured_ethanol_pct",
+        "shape",
+        "flavour_profile",
+        "declared_non_halal",
+        "technology",
+        "preservation",
+        "certified_composition",
+        "category",
+    },
+    "steps": {"process", "equipment", "outputs"},
+    "batches": {"non_conforming", "released", "recalled_on"},
+}
 MAX_ROWS = 50  # rows of one list a form may send: far more than a kitchen records
 BLANK_ROWS = 2  # empty rows offered under a list's current ones
 
@@ -70,6 +104,7 @@ class Spec:
     subs: list[Spec] = field(default_factory=list)
     nullable: bool = False
     integer: bool = False
+    advanced: bool = False
 
     @property
     def label(self) -> str:
@@ -117,10 +152,17 @@ def _spec(name: str, f: Any, actor: Actor | None) -> Spec:
     return Spec(name, "textarea" if name == "says" else "text", required=required, nullable=nullable)
 
 
-def specs(kind: str, actor: Actor | None) -> list[Spec]:
-    """Every field the API takes for `kind`, as widgets (references offer the business's live records)."""
-    schema = schemas.record_schemas(kind)[0]()
+def schema_specs(schema: Schema, actor: Actor | None) -> list[Spec]:
+    """Every field `schema` takes, as widgets (references offer the business's live records)."""
     return [_spec(name, f, actor) for name, f in schema.fields.items() if name not in HIDDEN]
+
+
+def specs(kind: str, actor: Actor | None) -> list[Spec]:
+    """Every field the API takes for `kind`, as widgets."""
+    found = schema_specs(schemas.record_schemas(kind)[0](), actor)
+    for spec in found:
+        spec.advanced = spec.name in ADVANCED.get(kind, ())
+    return found
 
 
 # --- the records a reference may name, in words ---------------------------------------------------------------
@@ -369,11 +411,76 @@ def history(kind: str, obj: Any, kind_specs: list[Spec]) -> list[str]:
     return lines
 
 
+#: What a journal entry about something other than a record did, in words.
+ACTIONS = {
+    "submit": _l("submitted for review"),
+    "approve": _l("approved"),
+    "reject": _l("rejected"),
+    "evidence": _l("asked for evidence"),
+    "request_evidence": _l("asked for evidence"),
+    "reopen": _l("reopened after a change"),
+    "comment": _l("commented"),
+    "code.issue": _l("issued a QR code"),
+    "code.revoke": _l("revoked a QR code"),
+    "invite": _l("invited the producer"),
+    "pendamping_verification": _l("recorded the pendamping's verification"),
+}
+
+
+def entry_lines(entries: list[JournalEntry], region: str | None, actor: Actor | None) -> list[dict[str, str]]:
+    """Journal entries (oldest first) as people read them: when, who, about what, and what changed."""
+    db = get_session()
+    names = {
+        u.id: u.name or u.email
+        for u in db.scalars(sa.select(User).where(User.id.in_({e.actor_id for e in entries if e.actor_id})))
+    }
+    by_noun = {k.noun: name for name, k in KINDS.items()}
+    kind_specs = {
+        name: specs(name, actor)
+        for name in {by_noun[e.subject.partition(":")[0]] for e in entries if e.subject.partition(":")[0] in by_noun}
+    }
+    before: dict[str, dict[str, Any]] = {}
+    lines = []
+    for entry in entries:
+        noun, _sep, _key = entry.subject.partition(":")
+        who = names.get(entry.actor_id or 0) or _("the system")
+        kind = by_noun.get(noun)
+        if kind is None:
+            what = str(ACTIONS.get(entry.action.removeprefix("review."), _l("changed")))
+            lines.append({"when": when(entry.at, region), "who": who, "about": "", "what": what})
+            continue
+        found = kind_specs[kind]
+        after = values_of(found, entry.payload or {})
+        label = str(KIND_NAMES[kind][0])
+        title = next((str(after[n]) for n in ("name", "lot_code", "number") if after.get(n)), "")
+        previous = before.get(entry.subject)
+        if entry.action == "void":
+            what = _("voided: %(reason)s", reason=(entry.payload or {}).get("void_reason") or "")
+        elif previous is None or entry.action == "create":
+            what = _("recorded")
+        else:
+            changes = [
+                f"{_lower_first(s.label)} {display(s, previous.get(s.name))} → {display(s, after.get(s.name))}"
+                for s in found
+                if previous.get(s.name) != after.get(s.name)
+            ]
+            what = "; ".join(changes) or _("linked records changed")
+        before[entry.subject] = after
+        lines.append({"when": when(entry.at, region), "who": who, "about": f"{label}: {title}", "what": what})
+    return lines
+
+
 # --- one-time form tokens: a double submit stores once ---------------------------------------------------------
 
 
 def _form_token() -> str:
     return secrets.token_urlsafe(18)
+
+
+def _next(default: str) -> str:
+    """Where a form that a checklist link opened goes back to: only a producer page of this site."""
+    target = request.args.get("next") or ""
+    return target if target.startswith("/producer") and "//" not in target and "\\" not in target else default
 
 
 def _already_done(actor: Actor) -> str | None:
@@ -483,7 +590,14 @@ def _render_form(
     version: int | None = None,
     newer: dict[str, str] | None = None,
     status: int = 200,
+    suggestion: dict[str, Any] | None = None,
 ) -> ResponseReturnValue:
+    no_certificate = _narrow_lot(kind_specs, values) if kind == "lots" else None
+    open_details = any(
+        s.advanced and (errors.get(s.name) or not _empty(values.get(s.name)) and s.widget not in ("enum",))
+        for s in kind_specs
+    )
+    products = _options(require_actor(), "products") if kind == "steps" and obj is None else []
     return render_template(
         "records_form.html",
         kind=kind,
@@ -496,12 +610,20 @@ def _render_form(
         newer=newer or {},
         form_token=request.form.get("form_token") or _form_token(),
         blank_rows=BLANK_ROWS,
+        suggestion=suggestion,
+        no_certificate=no_certificate,
+        open_details=open_details,
+        products=products,
+        batch_form={k: request.form.get(f"batch-{k}", "") for k in ("product", "lot_code")},
     ), status
 
 
 def _prefill(kind_specs: list[Spec]) -> dict[str, Any]:
     """A new form's values: empty, or what the link that led here fills in (``?material=12``)."""
     values = values_from_form(kind_specs, MultiDict())
+    lookup = (request.args.get("lookup") or "").strip()
+    if lookup and "name" in values:
+        values["name"] = lookup[:300]
     for spec in kind_specs:
         given = request.args.getlist(spec.name)
         if given and spec.widget in ("refs", "covers"):
@@ -516,36 +638,165 @@ def _prefill(kind_specs: list[Spec]) -> dict[str, Any]:
 @bp.route("/producer/<kind>/new", methods=["GET", "POST"])
 @page_for(Capability.WRITE_RECORDS)
 def new(kind: str) -> ResponseReturnValue:
-    """Add a supplier, certificate, material, lot, place, product, step or batch."""
+    """Add a supplier, certificate, material, lot, place, product, step or batch.
+
+    A material starts from its name (the catalogue suggests what it is); a lot offers the certificates its
+    supplier holds for its material; a step can record the batch it made in the same form.
+    """
     _kind_or_404(kind)
     actor = require_actor()
     kind_specs = specs(kind, actor)
     if request.method == "GET":
-        return _render_form(kind, kind_specs, _prefill(kind_specs), {})
+        values = _prefill(kind_specs)
+        suggestion = _suggest(kind, kind_specs, values) if kind == "materials" else None
+        return _render_form(kind, kind_specs, values, {}, suggestion=suggestion)
     done = _already_done(actor)
     if done is not None:
         flash(_("This form was already saved."))
         return redirect(done)
     values = values_from_form(kind_specs, request.form)
     schema = schemas.record_schemas(kind)[0]()
+    db = get_session()
     try:
         data = _load(schema, wire_of(kind_specs, values, schema))
+        batch = _batch_of_step(values) if kind == "steps" else None
         claim = _claim(actor)
-        created = records.create_record(get_session(), actor, kind, data)
+        with writing(db):
+            created = records.create_record(db, actor, kind, data)
+            if batch is not None:
+                made = records.create_record(db, actor, "batches", {**batch, "step": created.id})
+            if kind == "certificates":
+                _becomes_own_certificate(actor, created, data)
         location = url_for("workspace.detail", kind=kind, record_id=created.id)
-        _answered(claim, location)
+        target = _next(location)
+        _answered(claim, target)
+        if batch is not None:
+            flash(_("Saved: %(what)s.", what=_name_of("batches", made)))
         flash(_("Saved: %(what)s.", what=_name_of(kind, created)))
-        return redirect(location)
+        return redirect(target)
     except FormError as exc:
         errors = exc.errors
     except TraceabilityError as exc:
-        get_session().info.pop("enlisted", None)
+        db.info.pop("enlisted", None)
         done = _already_done(actor)
         if done is not None:  # the same form, submitted twice at once: the other submission stored it
             return redirect(done)
         errors = exc.errors or {"form": [exc.message]}
-    get_session().info.pop("enlisted", None)
+    db.info.pop("enlisted", None)
     return _render_form(kind, kind_specs, values, errors, status=422)
+
+
+def _becomes_own_certificate(actor: Actor, certificate: Any, data: dict[str, Any]) -> None:
+    """A certificate the business holds for its own product is that product's certificate (SH), unless it has one."""
+    if data.get("holder") is not None:
+        return
+    for cover in data.get("covers") or []:
+        product = cover.get("product") if isinstance(cover, dict) else None
+        if product is None:
+            continue
+        current = records.get_record(get_session(), actor, "products", product)
+        if current.certificate_id is None:
+            records.update_record(get_session(), actor, "products", product, {"certificate": certificate.id})
+
+
+def _batch_of_step(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The batch a new step's form also records, if its product and lot code are given."""
+    product = (request.form.get("batch-product") or "").strip()
+    code = (request.form.get("batch-lot_code") or "").strip()
+    if not product and not code:
+        return None
+    errors: dict[str, Any] = {}
+    if not product.isdigit():
+        errors["batch-product"] = ["Missing data for required field."]
+    if not code:
+        errors["batch-lot_code"] = ["Missing data for required field."]
+    if errors:
+        raise FormError(errors)
+    wire = {"product": int(product), "lot_code": code[:100], "produced_on": values.get("on") or None}
+    try:
+        loaded: dict[str, Any] = schemas.record_schemas("batches")[0]().load(wire)
+    except ValidationError as exc:
+        raise FormError({f"batch-{k}": v for k, v in exc.normalized_messages().items()}) from exc
+    return loaded
+
+
+#: The catalogue's reasons, in words.
+REASONS = {
+    "exempt": _l("KMA 1360 exempts it (%(what)s), so it needs no halal certificate."),
+    "not_at_risk": _l("It is a mineral or simple chemical that is not at risk, so it needs no halal certificate."),
+    "needs_certificate": _l(
+        "It is a processed or critical material: it needs a halal certificate from the supplier, or supporting "
+        "documents."
+    ),
+    "slaughter": _l("It comes from a slaughtered animal: it needs a halal certificate that covers the slaughter."),
+    "haram": _l("It is haram: it cannot be used in a halal product."),
+    "khamr": _l("It is an alcoholic drink (khamr): it cannot be used in a halal product."),
+}
+EXEMPTIONS = {
+    "KMA1360-1a": _l("plant material, fresh or only cut, dried or ground"),
+    "KMA1360-1b": _l("from animals that need no slaughter: fish, eggs, fresh milk, honey"),
+    "KMA1360-1c": _l("microbial fermentation such as tempe or tape"),
+    "KMA1360-1d": _l("natural water"),
+    "KMA1360-2": _l("mined or made chemically, not at risk"),
+}
+
+
+def _suggest(kind: str, kind_specs: list[Spec], values: dict[str, Any]) -> dict[str, Any] | None:
+    """Prefill a new material from the catalogue's reading of its name; say what it found and why."""
+    name = str(values.get("name") or "").strip()
+    if not name:
+        return None
+    found = guidance.suggest_material(get_session(), name)
+    if found is None:
+        return {"known": False}
+    by_name = {s.name: s for s in kind_specs}
+    given = set(request.args)
+    for field_name, value in found.fields.items():
+        spec = by_name.get(field_name)
+        if spec is not None and field_name not in given:
+            values[field_name] = _from_wire(spec, value)
+    what = [enum_label(v) for k in ("origin", "state") if (v := found.fields.get(k))]
+    reason = REASONS[found.reason]
+    text = (
+        str(reason) % {"what": str(EXEMPTIONS.get(found.exemption or "", found.exemption or ""))}
+        if found.reason == "exempt"
+        else str(reason)
+    )
+    return {"known": True, "what": " · ".join(what), "why": text, "needs_certificate": found.needs_certificate}
+
+
+def _narrow_lot(kind_specs: list[Spec], values: dict[str, Any]) -> dict[str, Any] | None:
+    """Offer only the certificates the lot's supplier holds for its material; say plainly when there is none."""
+    material, supplier = str(values.get("material") or ""), str(values.get("supplier") or "")
+    if not (material.isdigit() and supplier.isdigit()):
+        return None
+    db = get_session()
+    covering = set(
+        db.scalars(
+            sa.select(Certificate.id)
+            .join(CertificateScope, CertificateScope.certificate_id == Certificate.id)
+            .where(
+                Certificate.holder_supplier_id == int(supplier),
+                CertificateScope.material_id == int(material),
+                Certificate.voided_at.is_(None),
+            )
+        )
+    )
+    spec = next(s for s in kind_specs if s.name == "certificate")
+    spec.choices = [(v, t) for v, t in spec.choices if v.isdigit() and int(v) in covering]
+    if spec.choices:
+        return None
+    names = {s.name: dict(s.choices) for s in kind_specs if s.name in ("material", "supplier")}
+    return {
+        "text": _(
+            "%(supplier)s has no halal certificate for %(material)s recorded yet.",
+            supplier=names["supplier"].get(supplier, ""),
+            material=names["material"].get(material, ""),
+        ),
+        "add": url_for(
+            "workspace.new", kind="certificates", holder=supplier, covers=f"material:{material}", next=request.full_path
+        ),
+    }
 
 
 @bp.get("/producer/<kind>/<int:record_id>")
@@ -662,3 +913,47 @@ def void(kind: str, record_id: int) -> ResponseReturnValue:
         get_session().info.pop("enlisted", None)
         flash(" ".join(_(str(m)) for m in (exc.errors or {}).get("reason", [])) or _(exc.message))
     return redirect(location)
+
+
+@bp.post("/producer/certificates/<int:record_id>/evidence")
+@page_for(Capability.WRITE_RECORDS)
+def upload_evidence(record_id: int) -> ResponseReturnValue:
+    """Attach a scan or photo of the certificate (PDF, JPEG or PNG), from the phone's camera or its files."""
+    actor = require_actor()
+    _own(actor, "certificates", record_id)
+    location = url_for("workspace.detail", kind="certificates", record_id=record_id)
+    upload = request.files.get("file")
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    content = upload.read(limit + 1) if upload is not None else b""
+    if not content:
+        flash(_("Choose a photo or a PDF of the certificate."))
+        return redirect(location)
+    if len(content) > limit:
+        flash(_("The file is larger than %(mb)d MB.", mb=limit // 1_000_000))
+        return redirect(location)
+    try:
+        evidence.put_evidence(get_session(), actor, record_id, content, max_bytes=limit)
+        flash(_("The scan is attached to the certificate."))
+    except TraceabilityError:
+        flash(_("Send a photo (JPEG or PNG) or a PDF."))
+    return redirect(location)
+
+
+bp.app_context_processor(lambda: {"kind_names": KIND_NAMES})
+bp.add_app_template_filter(when, "when")
+bp.add_app_template_filter(lambda action: str(ACTIONS.get(action, action)), "review_action")
+bp.add_app_template_filter(day, "day")
+bp.add_app_template_filter(field_label, "field_label")
+bp.add_app_template_filter(enum_label, "enum_label")
+
+
+@bp.get("/journal/products/<int:product_id>")
+@page_for(Capability.READ_RECORDS)
+def product_journal(product_id: int) -> str:
+    """Who changed what and when about a product and everything its batches are made of, in words."""
+    actor, db = require_actor(), get_session()
+    entries, chain = journal_history.product_history(db, actor, product_id)
+    product = records.get_record(db, actor, "products", product_id)
+    region = db.scalar(sa.select(Business.region).where(Business.id == product.business_id))
+    lines = entry_lines(sorted(entries, key=lambda e: e.seq), region, actor)
+    return render_template("journal.html", lines=list(reversed(lines)), chain=chain, product=product)

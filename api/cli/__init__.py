@@ -27,6 +27,7 @@ for command in (
     serving.serve,
     accounts.users,
     accounts.tokens,
+    accounts.invite_command,
     database.import_command,
     database.export_command,
     journal.journal_group,

@@ -66,6 +66,8 @@ DESIGN = {
     # import it; DESIGN is silent on the admin, whom the service lets import it too.
     Capability.READ_REGISTRY: COORDINATOR | _where(TRACE, "all"),
     Capability.IMPORT_REGISTRY: COORDINATOR | _where(ADMINISTRATION, "yes"),
+    # Section 8b: "an admin, coordinator or pendamping invites a business".
+    Capability.INVITE_PRODUCERS: COORDINATOR | _where(ADMINISTRATION, "yes") | frozenset({Role.PENDAMPING}),
 }
 
 # Where the table departs from DESIGN on purpose: (capability, role) -> why. A departure added or removed here

@@ -43,6 +43,7 @@ class Capability(enum.StrEnum):
     RUN_EVERY_PROGRAMME = "run_every_programme"
     READ_REGISTRY = "read_registry"
     IMPORT_REGISTRY = "import_registry"
+    INVITE_PRODUCERS = "invite_producers"
 
 
 # The one place that says who may do what. The operator at the command line (role None) holds every
@@ -75,6 +76,8 @@ HOLDERS: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         Capability.RUN_EVERY_PROGRAMME: frozenset({Role.ADMIN}),
         Capability.READ_REGISTRY: frozenset({Role.COORDINATOR, Role.AUDITOR, Role.ADMIN}),
         Capability.IMPORT_REGISTRY: frozenset({Role.COORDINATOR, Role.ADMIN}),
+        # Onboarding: a pendamping the businesses they follow, a coordinator those of the registry, an admin any.
+        Capability.INVITE_PRODUCERS: frozenset({Role.PENDAMPING, Role.COORDINATOR, Role.ADMIN}),
     }
 )
 
@@ -138,6 +141,7 @@ class Actor:
     may_run_every_programme = _May(Capability.RUN_EVERY_PROGRAMME)
     may_read_registry = _May(Capability.READ_REGISTRY)
     may_import_registry = _May(Capability.IMPORT_REGISTRY)
+    may_invite_producers = _May(Capability.INVITE_PRODUCERS)
 
     @classmethod
     def operator(cls, label: str = "cli") -> Actor:
