@@ -182,7 +182,8 @@ def _name_of(kind: str, obj: Any) -> str:
         return f"{obj.name} · {day(obj.performed_on)}"
     if kind == "certificates":
         holder = db.get(KINDS["suppliers"].model, obj.holder_supplier_id) if obj.holder_supplier_id else None
-        return f"{obj.number} · {holder.name if holder else _('our own business')}"
+        owner = holder.name if holder else _("our own business")
+        return f"{obj.number} · {owner}"
     return str(obj.name)
 
 

@@ -128,3 +128,32 @@ def test_after_signing_in_every_role_lands_on_its_own_page(client, filled, who):
 
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(HOME[who])
+
+
+def test_the_business_profile_records_the_penyelia_halal_and_sjph(client, filled, sign_in, session):
+    from models import Business
+
+    producer = sign_in("producer_a")
+    form = producer.get("/producer/business").get_data(as_text=True)
+    data = {k: v for k, v in re.findall(r'<input type="[a-z]+"[^>]* name="([^"]+)" value="([^"]*)"', form)}
+    data.update(
+        {
+            "csrf_token": csrf_of(form),
+            "version": re.search(r'name="version" value="(\d+)"', form).group(1),
+            "scale": "small",
+            "halal_supervisor-name": "Ani Suryani",
+            "halal_supervisor-muslim": "on",
+            "halal_supervisor-trained_on": "2026-06-01",
+            "sjph-last_training_on": "2026-06-01",
+            "sjph-last_internal_audit_on": "2026-10-01",
+            "sjph-last_management_review_on": "2026-10-15",
+        }
+    )
+
+    saved = producer.post("/producer/business", data=data)
+
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    session.expire_all()
+    business = session.get(Business, filled.world.business_a)
+    assert business.supervisor_name == "Ani Suryani"
+    assert business.sjph_last_internal_audit_on.isoformat() == "2026-10-01"
