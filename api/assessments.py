@@ -1,7 +1,8 @@
-"""Assessments, certificate status decisions and reference data over HTTP."""
+"""Assessments, certificate status decisions and confirmations, and reference data over HTTP."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask.views import MethodView
@@ -11,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import require_actor
 from api.db import get_session
 from traceability.formats.fields import Strict, choice, optional_text
-from traceability.service import assessments
+from traceability.service import assessments, confirmation
 from traceability.service.record_kinds import KINDS, ApiCodec, record_body
 from traceability.vocabulary import CertificateStatus
 
@@ -59,6 +60,21 @@ class CertificateStatusIn(Strict):
     )
 
 
+class ConfirmationIn(Strict):
+    decision = fields.String(required=True, validate=validate.OneOf(["confirm", "reject"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ConfirmationOut(Schema):
+    state = fields.String(metadata={"description": "claimed, evidenced or confirmed"})
+    basis = fields.String(allow_none=True, metadata={"description": "register, auditor or recognised_body"})
+    by = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+    on = fields.String(allow_none=True)
+    against = fields.String(allow_none=True)
+    problems = fields.List(fields.String())
+
+
 class ReferenceIn(Schema):
     """An overlay on the shipped reference data: top-level keys replace, materials merge by key."""
 
@@ -90,6 +106,58 @@ class CertificateStatusView(MethodView):
         changed = assessments.set_certificate_status(session, require_actor(), certificate_id, **data)
         kind = KINDS["certificates"]
         return {"certificates": [record_body(kind, c, ApiCodec(session, c.business_id)) for c in changed]}
+
+
+def _day() -> dt.date:
+    """The evaluation date: fixed by HALAL_TRACE_ASSESSMENT_AS_OF, else today."""
+    day: dt.date = get_session().info.get("assessment_as_of") or dt.date.today()
+    return day
+
+
+@bp.route("/certificates/<int:certificate_id>/confirmation")
+class CertificateConfirmationView(MethodView):
+    @bp.response(200, ConfirmationOut)
+    def get(self, certificate_id: int) -> dict[str, Any]:
+        """Who other than the producer vouches for the certificate: claimed, evidenced (a scan is attached) or
+        confirmed (by the BPJPH register, an auditor's check of its scan, or a recognised foreign body)."""
+        session = get_session()
+        return confirmation.get_confirmation(
+            session, require_actor(), certificate_id, assessments.active_reference(session), _day()
+        ).as_dict()
+
+    @bp.arguments(ConfirmationIn)
+    @bp.response(
+        200,
+        Schema.from_dict(
+            {"certificates": fields.List(fields.Integer()), "confirmation": fields.Nested(ConfirmationOut)},
+            name="ConfirmationDecisionOut",
+        ),
+    )
+    def post(self, data: dict[str, Any], certificate_id: int) -> dict[str, Any]:
+        """Confirm the certificate against its scan, or reject it with a reason (auditor, admin).
+
+        The check is the certificate's identity's (issuer and number): every business's copy is journaled and
+        reassessed in the same transaction.
+        """
+        session = get_session()
+        actor = require_actor()
+        copies = confirmation.check_certificate(
+            session, actor, certificate_id, confirm=data["decision"] == "confirm", reason=data["reason"]
+        )
+        found = confirmation.get_confirmation(
+            session, actor, certificate_id, assessments.active_reference(session), _day()
+        )
+        return {"certificates": [c.id for c in copies], "confirmation": found.as_dict()}
+
+
+@bp.route("/certificate-confirmations")
+class ConfirmationQueueView(MethodView):
+    @bp.response(200, Schema.from_dict({"items": fields.List(fields.Dict())}, name="ConfirmationQueueOut"))
+    def get(self) -> dict[str, Any]:
+        """The certificates to confirm (auditor, admin): one item per certificate identity that no one but a
+        producer vouches for, those with a scan to read first, with what the register or an auditor found."""
+        session = get_session()
+        return {"items": confirmation.queue(session, require_actor(), assessments.active_reference(session), _day())}
 
 
 @bp.route("/reference")

@@ -95,6 +95,7 @@ def _page(view: PublicView) -> Response:
         view=view,
         t=public_text.TEXT[lang],
         lang=lang,
+        vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
         other="en" if lang == "id" else "id",
         page_url=codes.short_url(_base(), view.code),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask import request
 
 LANGUAGES = ("id", "en")
@@ -16,6 +19,11 @@ TEXT: dict[str, dict[str, str]] = {
         "reason.assessment": "Sesuai penilaian terakhir atas rantai pasok produk ini.",
         "reason.certificate_inactive": "Sebuah sertifikat pada produk ini tidak lagi berlaku; sedang diperiksa ulang.",
         "reason.code_revoked": "Kode ini telah dicabut oleh produsen atau auditor. Jangan andalkan label ini.",
+        "reason.certificate_unconfirmed": "Sertifikat halal produk ini belum dikonfirmasi BPJPH atau auditor.",
+        "confirmed.BPJPH": "dikonfirmasi BPJPH",
+        "confirmed.auditor": "dikonfirmasi auditor",
+        "confirmed.BPJPH (SHLN)": "terdaftar di BPJPH (SHLN)",
+        "claimed": "dinyatakan produsen",
         "producer": "Produsen",
         "product": "Produk",
         "lot": "Lot",
@@ -52,6 +60,11 @@ TEXT: dict[str, dict[str, str]] = {
         "reason.assessment": "As of the latest assessment of this product's supply chain.",
         "reason.certificate_inactive": "A certificate of this product no longer counts; it is being rechecked.",
         "reason.code_revoked": "The producer or an auditor revoked this code. Do not rely on this label.",
+        "reason.certificate_unconfirmed": "The product's own halal certificate is not confirmed by BPJPH yet.",
+        "confirmed.BPJPH": "confirmed by BPJPH",
+        "confirmed.auditor": "confirmed by an auditor",
+        "confirmed.BPJPH (SHLN)": "registered with BPJPH (SHLN)",
+        "claimed": "stated by the producer",
         "producer": "Producer",
         "product": "Product",
         "lot": "Lot",
@@ -80,6 +93,30 @@ TEXT: dict[str, dict[str, str]] = {
         "details": "See details",
     },
 }
+
+
+_MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def short_date(day: dt.date, lang: str) -> str:
+    """A date as people read it on a pack: "12 Nov 2026" (Indonesian month names on Indonesian pages).
+
+    >>> short_date(dt.date(2026, 8, 17), "id"), short_date(dt.date(2026, 8, 17), "en")
+    ('17 Agu 2026', '17 Aug 2026')
+    """
+    return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def confirmation_words(certificate: Any, lang: str) -> str:
+    """Who vouches for a certificate on the page: "dikonfirmasi BPJPH 12 Nov 2026", or "dinyatakan produsen"."""
+    words = TEXT[lang]
+    if certificate.confirmation != "confirmed" or certificate.confirmed_by is None:
+        return words["claimed"]
+    said = words[f"confirmed.{certificate.confirmed_by}"]
+    return f"{said} {short_date(certificate.confirmed_on, lang)}" if certificate.confirmed_on else said
 
 
 def language() -> str:

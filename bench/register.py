@@ -38,7 +38,7 @@ from api.migrate import upgrade
 from models import RegisterEntry, RegisterSnapshot
 from traceability import service
 from traceability.formats.bpjph_register import COLUMNS, parse_register
-from traceability.service import demo, dossiers, register
+from traceability.service import demo, dossiers, register, register_import
 from traceability.service.access import Actor
 
 OPERATOR = Actor.operator("bench")
@@ -131,7 +131,7 @@ def service_import(url: str, text: str) -> tuple[float, dict[str, Any], str]:
             dossiers.import_dossier(session, OPERATOR, json.loads(path.read_text(encoding="utf-8")))
     with make_session() as session:
         started = time.perf_counter()
-        report = register.import_snapshot(session, OPERATOR, text, snapshot_date=DAY)
+        report = register_import.import_snapshot(session, OPERATOR, text, snapshot_date=DAY)
         elapsed = time.perf_counter() - started
     assert not report.invalid, report.invalid[:3]
     version = server_version(engine)

@@ -1,6 +1,7 @@
 """SQLAlchemy models: tables, constraints and relationships, and nothing else."""
 
 from models.base import Base, table_of
+from models.confirmation import CertificateCheck
 from models.journal import IdempotencyRecord, JournalEntry, JournalHead
 from models.people import ApiToken, Business, Invitation, PendampingAssignment, User
 from models.production import (
@@ -41,6 +42,7 @@ __all__ = [
     "Business",
     "BusinessSearchToken",
     "Certificate",
+    "CertificateCheck",
     "CertificateEvidence",
     "CertificateScope",
     "Cleansing",

@@ -24,9 +24,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from traceability.vocabulary import RegisterStatus
+from traceability.vocabulary import ConfirmationState, RegisterStatus
 
-__all__ = ["Claim", "Entry", "Outcome", "Reconciliation", "names_match", "reconcile"]
+__all__ = [
+    "Check",
+    "Claim",
+    "Confirmation",
+    "Entry",
+    "Outcome",
+    "Reconciliation",
+    "confirmation_of",
+    "names_match",
+    "reconcile",
+]
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Legal forms and filler that say nothing of who the holder is.
@@ -147,3 +157,62 @@ def reconcile(claim: Claim, entry: Entry | None, as_of: dt.date) -> Reconciliati
             f"scope: {item} is not in the register entry" for item in claim.covers if not _covered(item, entry.scope)
         ]
     return Reconciliation(Outcome.MISMATCHED if mismatches else Outcome.CONFIRMED, tuple(mismatches))
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check of a certificate by someone other than its producer: the register, an auditor, or the
+    recognised-bodies reference data. ``at`` orders checks: the newest one speaks."""
+
+    confirmed: bool
+    basis: str  # "register", "auditor" or "recognised_body"
+    by: str  # "BPJPH (demo)", "user:3", "reference 2025.11.1"
+    at: dt.datetime
+    against: str  # what it was checked against: "BPJPH 2026-11-12", "scan 3f2a...", "SHLN ..."
+    problems: tuple[str, ...] = ()
+    on: dt.date | None = None  # the day it speaks for: the snapshot's date, or the day of the check
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A certificate record's confirmation: its state, and the check behind it (None for a bare claim)."""
+
+    state: ConfirmationState
+    check: Check | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.state is ConfirmationState.CONFIRMED
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What the newest check found wrong (empty when confirmed or never checked)."""
+        return () if self.check is None or self.check.confirmed else self.check.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        check = self.check
+        return {
+            "state": self.state.value,
+            "basis": check.basis if check else None,
+            "by": check.by if check else None,
+            "at": check.at.isoformat() if check else None,
+            "against": check.against if check else None,
+            "on": check.on.isoformat() if check and check.on else None,
+            "problems": list(self.problems),
+        }
+
+
+def confirmation_of(checks: Sequence[Check], *, has_scan: bool) -> Confirmation:
+    """The confirmation a record has from its checks: the newest check decides; without a confirming one the
+    record is evidenced when a scan is attached, else claimed.
+
+    >>> at = dt.datetime(2026, 11, 12, tzinfo=dt.UTC)
+    >>> register = Check(False, "register", "BPJPH", at, "BPJPH 2026-11-12", ("holder: ...",))
+    >>> auditor = Check(True, "auditor", "user:3", at + dt.timedelta(days=1), "scan 3f2a")
+    >>> [confirmation_of(c, has_scan=True).state.value for c in ([register], [register, auditor])]
+    ['evidenced', 'confirmed']
+    """
+    newest = max(checks, key=lambda c: c.at, default=None)
+    if newest is not None and newest.confirmed:
+        return Confirmation(ConfirmationState.CONFIRMED, newest)
+    return Confirmation(ConfirmationState.EVIDENCED if has_scan else ConfirmationState.CLAIMED, newest)

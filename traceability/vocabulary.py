@@ -14,6 +14,7 @@ __all__ = [
     "CertificateScheme",
     "CertificateStatus",
     "CleansingMethod",
+    "ConfirmationState",
     "EthanolSource",
     "EvidenceType",
     "FacilityKind",
@@ -76,6 +77,14 @@ class CertificateStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     REVOKED = "revoked"
+
+
+class ConfirmationState(enum.StrEnum):
+    """How far a certificate record is from a producer's word (DESIGN section 3)."""
+
+    CLAIMED = "claimed"  # typed by a producer, nothing more
+    EVIDENCED = "evidenced"  # a scan of the certificate is attached
+    CONFIRMED = "confirmed"  # matched against the register, or checked by an auditor or admin against its scan
 
 
 class RegisterStatus(enum.StrEnum):

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from api.cli.common import OPERATOR, domain_errors, progress_bar, read_text
 from api.db import get_session
-from traceability.service import register
+from traceability.service import register_import
 
 
 @click.group("certificates")
@@ -46,7 +46,7 @@ def registry_import(path: Path, source: str | None, snapshot_date: dt.datetime |
     """
     text = read_text(path)
     with progress_bar() as progress:
-        report = domain_errors(register.import_snapshot)(
+        report = domain_errors(register_import.import_snapshot)(
             get_session(),
             OPERATOR,
             text,

@@ -1,7 +1,8 @@
 """certificate confirmation
 
 Snapshots of the BPJPH certificate register (source, snapshot date, who imported it, how many entries) and their
-entries, keyed by canonical certificate number.
+entries, keyed by canonical certificate number; auditors' checks of certificates against their scans, per
+certificate identity (canonical issuer and number).
 
 Revision ID: 0011_certificate_confirmation
 Revises: 0006_certificate_evidence
@@ -49,9 +50,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_register_entry_number'), ['number'], unique=False)
+    op.create_table('certificate_check',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('issuer', sa.String(length=200), nullable=False),
+    sa.Column('number', sa.String(length=100), nullable=False),
+    sa.Column('confirmed', sa.Boolean(), nullable=False),
+    sa.Column('evidence_sha256', sa.String(length=64), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by', sa.String(length=200), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_certificate_check_decided_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_check'))
+    )
+    with op.batch_alter_table('certificate_check', schema=None) as batch_op:
+        batch_op.create_index('ix_certificate_check_identity', ['number', 'issuer'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('certificate_check', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificate_check_identity')
+    op.drop_table('certificate_check')
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_register_entry_number'))
     op.drop_table('register_entry')

@@ -124,6 +124,9 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/journal", "GET"): _signed_in(200),
         ("/api/v1/batches/<int:batch_id>/assessment", "GET"): _item_read,
         ("/api/v1/certificates/<int:certificate_id>/status", "POST"): _on_a(Capability.DECIDE_CERTIFICATES, 200),
+        ("/api/v1/certificates/<int:certificate_id>/confirmation", "GET"): _item_read,
+        ("/api/v1/certificates/<int:certificate_id>/confirmation", "POST"): _on_a(Capability.DECIDE_CERTIFICATES, 200),
+        ("/api/v1/certificate-confirmations", "GET"): _holders(Capability.DECIDE_CERTIFICATES, 200),
         ("/api/v1/reference", "GET"): _signed_in(200),
         ("/api/v1/reference", "PUT"): _holders(Capability.MANAGE_REFERENCE, 200),
         ("/api/v1/batches/<int:batch_id>/trace", "GET"): _item_read,
@@ -302,6 +305,8 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
+    elif rule.endswith("/confirmation") and method == "POST":
+        body = {"decision": "reject", "reason": "Pindaian tidak terbaca"}
     elif rule.endswith("/status"):
         body = {"status": "suspended", "effective": "2025-01-01", "reason": "surveillance audit"}
     elif rule == "/api/v1/reference":

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from models import JournalEntry, RegisterEntry, RegisterSnapshot
 from tests.helpers import OPERATOR, count_rows, example
-from traceability.service import dossiers, journal, register
+from traceability.service import dossiers, journal, register, register_import
 from traceability.service.demo import DEMO_REGISTER
 
 HEADER = "number,holder_name,holder_nib,scope,issued_on,valid_until,status\n"
@@ -89,8 +89,8 @@ def test_the_newest_snapshot_listing_a_number_speaks_for_it(session):
     older = HEADER + RENDANG[1] + "\n" + RENDANG[2] + "\n"
     newer = HEADER + RENDANG[1].replace(",active", ",revoked") + "\n"
 
-    register.import_snapshot(session, OPERATOR, newer, snapshot_date=dt.date(2026, 11, 19))
-    register.import_snapshot(session, OPERATOR, older, snapshot_date=dt.date(2026, 11, 12))
+    register_import.import_snapshot(session, OPERATOR, newer, snapshot_date=dt.date(2026, 11, 19))
+    register_import.import_snapshot(session, OPERATOR, older, snapshot_date=dt.date(2026, 11, 12))
 
     entries = register.register_entries(session, ["ID21110041277360224", "ID21110033189041023", "ID9"])
     assert entries["ID21110041277360224"].status.value == "revoked"  # the newer snapshot, though imported first
@@ -137,15 +137,15 @@ def test_only_an_admin_or_the_operator_imports_the_register(session, world):
 
     for who in ("producer_a", "auditor", "coordinator"):
         with pytest.raises(PermissionDeniedError):
-            register.import_snapshot(session, actor(who), HEADER + RENDANG[0] + "\n")
-    assert register.import_snapshot(session, actor("admin"), HEADER + RENDANG[0] + "\n").records == 1
+            register_import.import_snapshot(session, actor(who), HEADER + RENDANG[0] + "\n")
+    assert register_import.import_snapshot(session, actor("admin"), HEADER + RENDANG[0] + "\n").records == 1
 
 
 def test_progress_is_reported_per_chunk(session, monkeypatch):
     monkeypatch.setattr(register, "CHUNK", 2)
     seen = []
 
-    register.import_snapshot(
+    register_import.import_snapshot(
         session, OPERATOR, HEADER + "\n".join(RENDANG) + "\n", progress=lambda n, t: seen.append((n, t))
     )
 

@@ -547,6 +547,8 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
             yield hit(cert_node, number=cert["number"], name=name, why="held by someone other than the supplier")
         if material.split(":", 1)[1] not in cert["covers"]:
             yield hit(cert_node, number=cert["number"], name=name, why="the material is not in its scope")
+        for problem in ctx.confirmation_problems(cert_node):  # the register's or an auditor's word
+            yield hit(cert_node, number=cert["number"], name=name, why=problem)
 
 
 @rule(

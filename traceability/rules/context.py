@@ -114,6 +114,9 @@ class Context:
     materials: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The scope's nodes by kind, in dossier order: rules walk the judged subgraph, not the whole dossier.
     ordered: dict[str, list[str]] = field(default_factory=dict)
+    #: Each certificate node's confirmation (``Confirmation.as_dict()``), from the register and auditors' checks;
+    #: a certificate without one is a producer's claim. Not part of the dossier: a producer cannot state it.
+    confirmations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     # --- records -------------------------------------------------------------------------------
 
@@ -238,6 +241,14 @@ class Context:
             return "expired"
         return None
 
+    def confirmed(self, cert_node: str) -> bool:
+        """Someone other than the producer vouches for the certificate (DESIGN section 3)."""
+        return (self.confirmations.get(cert_node) or {}).get("state") == "confirmed"
+
+    def confirmation_problems(self, cert_node: str) -> list[str]:
+        """What the register or an auditor found wrong with the certificate (empty if nothing was)."""
+        return list((self.confirmations.get(cert_node) or {}).get("problems") or ())
+
     def is_foreign(self, cert: Mapping[str, Any]) -> bool:
         return bool(cert["scheme"] == "foreign")
 
@@ -324,8 +335,14 @@ class Prepared:
         every = [b["id"] for b in self.doc["batches"]]
         return [b for b in every if b not in consumed] or every
 
-    def context(self, as_of: dt.date, batches: list[str] | None = None) -> Context:
-        """The context for judging `batches` (local ids), by default the finished batches."""
+    def context(
+        self,
+        as_of: dt.date,
+        batches: list[str] | None = None,
+        confirmations: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Context:
+        """The context for judging `batches` (local ids), by default the finished batches, with the certificates'
+        confirmations by node."""
         targets = tuple(f"batch:{b}" for b in (batches if batches is not None else self.finished_batches()))
         scope: set[str] = set(targets)
         for target in targets:
@@ -343,6 +360,7 @@ class Prepared:
             scope=frozenset(scope),
             materials=self.materials,
             ordered=ordered,
+            confirmations=confirmations or {},
         )
 
 

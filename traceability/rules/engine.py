@@ -82,31 +82,40 @@ def assess(
     as_of: dt.date | None = None,
     batches: list[str] | None = None,
     approved: bool = False,
+    confirmations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assess a loaded dossier (see :func:`traceability.formats.dossier.load_dossier`).
 
     `as_of` defaults to the dossier's own ``as_of``, then to today; `batches` (local ids) defaults to
     the finished batches, judged together as the product. `approved` says an auditor approved the
-    product (stored batches only).
+    product (stored batches only). `confirmations` maps certificate nodes to their confirmation (stored records
+    only: a dossier file is its producer's word, so offline nothing is confirmed).
     """
     prepared = prepare(doc, reference or default_reference())
-    return assess_prepared(prepared, as_of=as_of, batches=batches, approved=approved)
+    return assess_prepared(prepared, as_of=as_of, batches=batches, approved=approved, confirmations=confirmations)
 
 
 def assess_prepared(
-    prepared: Prepared, *, as_of: dt.date | None = None, batches: list[str] | None = None, approved: bool = False
+    prepared: Prepared,
+    *,
+    as_of: dt.date | None = None,
+    batches: list[str] | None = None,
+    approved: bool = False,
+    confirmations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assess batches of a prepared dossier; many batches of one product share one preparation."""
     doc = prepared.doc
     day = as_of or doc.get("as_of") or dt.date.today()
-    ctx = prepared.context(day, batches)
+    ctx = prepared.context(day, batches, confirmations)
     findings, sd_findings = _run(ctx)
     verdict = verdict_of(findings)
     own = doc["product"]["certificate"]
+    # The product's own certificate makes it verified only when confirmed: a typed number is a claim.
     certified = (
         bool(own)
         and ctx.certificate_problem(f"certificate:{own}", None) is None
         and not ctx.is_foreign(ctx.record(f"certificate:{own}"))
+        and ctx.confirmed(f"certificate:{own}")
     )
     eligible = ctx.seeks_halal() and not any(f.severity is Severity.VIOLATION for f in sd_findings)
     product = doc["product"]

@@ -41,7 +41,7 @@ from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared, halal_status
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
-from traceability.service import certificate_status, journal, provenance
+from traceability.service import certificate_status, confirmation, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
@@ -97,6 +97,16 @@ def approved_digests(session: Session, product_id: int) -> set[str]:
     return set(session.scalars(sa.select(ReviewEvent.graph_digest).where(ReviewEvent.id.in_(latest))))
 
 
+def _confirmations(
+    session: Session, codec: ExportCodec, reference: Reference, day: dt.date
+) -> dict[str, dict[str, Any]]:
+    """The confirmation of each certificate in an exported dossier, by its node there."""
+    stored = {stored_id: local for (kind, local), stored_id in codec.ids.items() if kind == "certificate"}
+    certificates = list(session.scalars(sa.select(Certificate).where(Certificate.id.in_(list(stored)))))
+    found = confirmation.confirmations(session, certificates, reference, day)
+    return {f"certificate:{stored[cert_id]}": c.as_dict() for cert_id, c in found.items()}
+
+
 def assess_batches(
     session: Session, batch_ids: Iterable[int], *, as_of: dt.date | None = None
 ) -> dict[int, Assessment]:
@@ -115,13 +125,14 @@ def assess_batches(
         # Only what these batches are made of: the cost follows the judged subgraph, not the product's history.
         doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec, batches=[b.id for b in batches]))
         prepared = prepare(doc, reference)
+        confirmed = _confirmations(session, codec, reference, day)
         approved_on = approved_digests(session, product_id)
         existing = {
             a.batch_id: a
             for a in session.scalars(sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))
         }
         for batch in batches:
-            body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)])
+            body = assess_prepared(prepared, as_of=day, batches=[codec.ref(batch)], confirmations=confirmed)
             if body["graph_digest"] in approved_on:
                 body["status"] = halal_status(Severity(body["verdict"]), certified=True, approved=True).value
             body = _to_stored_ids(body, codec, batch.business_id, doc["business"]["nib"])

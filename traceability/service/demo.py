@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Business, Product, Programme, RegisterSnapshot, User
-from traceability.service import accounts, dossiers, programmes, register
+from traceability.service import accounts, dossiers, programmes, register_import
 from traceability.service.access import Actor
 from traceability.service.businesses import assign_pendamping
 from traceability.vocabulary import ProgrammeMode, Role
@@ -123,7 +123,7 @@ def _register(session: Session, actor: Actor, result: DemoLoad) -> None:
         return
     day = session.info.get("assessment_as_of") or dt.date.today()
     text = DEMO_REGISTER.read_text(encoding="utf-8")
-    report = register.import_snapshot(session, actor, text, source=REGISTER_SOURCE, snapshot_date=day)
+    report = register_import.import_snapshot(session, actor, text, source=REGISTER_SOURCE, snapshot_date=day)
     assert not report.invalid, report.invalid
     result.created = True
 

@@ -28,7 +28,8 @@ from models import (
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.service import assessments, journal, provenance
+from traceability.reconciliation import Check, Confirmation
+from traceability.service import assessments, confirmation, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import CertificateStatus, HalalStatus
@@ -223,6 +224,11 @@ class CertificateView:
     status_since: dt.date | None
     valid_until: dt.date | None
     counts: bool  # valid for this batch on its production date
+    #: claimed (the producer's word), evidenced (a scan is attached) or confirmed, by whom and for which day:
+    #: "dikonfirmasi BPJPH 12 Nov 2026" or "dinyatakan produsen" on the consumer page.
+    confirmation: str = "claimed"
+    confirmed_by: str | None = None
+    confirmed_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +247,7 @@ class PublicView:
     """What anyone may know about a code: the status in one word, and the facts behind it.
 
     ``state`` is one of ``verified``, ``pending``, ``not_halal``, ``revoked``; ``reason`` says why
-    (``assessment``, ``certificate_inactive``, ``code_revoked``).
+    (``assessment``, ``certificate_inactive``, ``certificate_unconfirmed``, ``code_revoked``).
     """
 
     code: str
@@ -281,9 +287,13 @@ def _json_default(value: Any) -> str:
     raise TypeError(type(value))
 
 
-def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView | None:
+def _certificate_view(
+    cert: Certificate | None, on: dt.date, confirmed: dict[int, Confirmation]
+) -> CertificateView | None:
     if cert is None:
         return None
+    found = confirmed.get(cert.id)
+    check = found.check if found is not None and found.confirmed else None
     # DESIGN section 5: a suspension or revocation affects production on and after its effective date
     # (one effective from issue, for fraud, affects all); an expired certificate no longer counts.
     inactive = cert.status is not CertificateStatus.ACTIVE and (cert.status_since is None or cert.status_since <= on)
@@ -295,7 +305,17 @@ def _certificate_view(cert: Certificate | None, on: dt.date) -> CertificateView 
         cert.status_since,
         cert.valid_until,
         counts=not (inactive or expired),
+        confirmation=found.state.value if found is not None else "claimed",
+        confirmed_by=_confirmer(check),
+        confirmed_on=check.on if check is not None else None,
     )
+
+
+def _confirmer(check: Check | None) -> str | None:
+    """Who confirmed, in words the public page can show: the register's source, or an auditor (never a name)."""
+    if check is None:
+        return None
+    return {"register": "BPJPH", "auditor": "auditor", "recognised_body": "BPJPH (SHLN)"}.get(check.basis)
 
 
 @functools.cache
@@ -354,17 +374,21 @@ def public_status(session: Session, code: str) -> PublicView:
     record, batch, product, business, assessment, product_cert = row
     if assessment is None or assessment.stale:  # a large change is still queued: judge this batch now
         assessment = assessments.current_assessment(session, batch.id)
-    own_cert = _certificate_view(product_cert, batch.produced_on)
+    lots = _ingredient_lots(session, batch)
+    shown = [c for c in [product_cert, *(lot.certificate for lot in lots)] if c is not None]
+    day = session.info.get("assessment_as_of") or dt.date.today()
+    confirmed = confirmation.confirmations(session, shown, assessments.active_reference(session), day)
+    own_cert = _certificate_view(product_cert, batch.produced_on, confirmed)
     ingredients = [
         IngredientView(
             lot.material.name,
             lot.supplier.name,
             lot.supplier.country,
             lot.lot_code,
-            _certificate_view(lot.certificate, lot.received_on),
+            _certificate_view(lot.certificate, lot.received_on, confirmed),
             exempt=lot.material.positive_list and lot.material.state != "processed",
         )
-        for lot in _ingredient_lots(session, batch)
+        for lot in lots
     ]
     if record.revoked_at is not None:
         state, reason = "revoked", "code_revoked"
@@ -376,6 +400,8 @@ def public_status(session: Session, code: str) -> PublicView:
         certificates = [own_cert, *(i.certificate for i in ingredients)]
         if state == "verified" and any(c is not None and not c.counts for c in certificates):
             state, reason = "pending", "certificate_inactive"
+        elif state == "pending" and own_cert is not None and own_cert.counts and own_cert.confirmation != "confirmed":
+            reason = "certificate_unconfirmed"  # the product's own certificate is only the producer's word
     return PublicView(
         code=record.code,
         state=state,
