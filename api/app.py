@@ -26,6 +26,7 @@ from api import (
     guards,
     idempotency,
     limits,
+    onboarding,
     programmes,
     provenance,
     public,
@@ -34,6 +35,7 @@ from api import (
     security,
     transparency,
     web,
+    workspace,
 )
 from traceability import service
 from traceability.formats.fields import MAX_ID
@@ -78,6 +80,8 @@ PAGE_BLUEPRINTS = (
     programmes.web,
     home,
     web.bp,
+    workspace.bp,
+    onboarding.bp,
 )
 
 

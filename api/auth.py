@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import EmailField, PasswordField
@@ -18,6 +19,7 @@ from models import User
 from traceability.errors import AuthenticationError, TraceabilityError
 from traceability.service import accounts
 from traceability.service.access import Actor, actor_for
+from traceability.vocabulary import Role
 
 bp = Blueprint("auth", __name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -113,7 +115,7 @@ def login() -> ResponseReturnValue:
             session.clear()
             login_user(SessionUser(user.id))
             keep_session(user.id)
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), fallback=_landing(user.role)))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
@@ -125,19 +127,19 @@ def logout() -> ResponseReturnValue:
     accounts.end_sessions(get_session(), int(current_user.id))
     logout_user()
     session.clear()
-    flash("Signed out.")
+    flash(_("Signed out."))
     return redirect(url_for("auth.login"))
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: str | None, *, fallback: str | None = None) -> str:
     """Where to go after login: a path on this site, else the home page.
 
     An open redirect would let a phishing link borrow our login page. Browsers drop tabs and line breaks
     from URLs and read a backslash as a slash, so "/\t/evil.example" is "//evil.example" to them: any control
     or space character or backslash is refused, then the URL is parsed and kept only if it names no other
-    host (an absolute URL to this very host is reduced to its path).
+    host (an absolute URL to this very host is reduced to its path). Without a safe target: `fallback`, else home.
     """
-    home: str = url_for("home.index")
+    home: str = fallback or url_for("home.index")
     if not target or "\\" in target or any(unicodedata.category(c)[0] in "CZ" for c in target):
         return home
     parts = urlsplit(target)
@@ -147,6 +149,20 @@ def safe_next(target: str | None) -> str:
     if not path.startswith("/") or path.startswith("//"):
         return home
     return path + (f"?{parts.query}" if parts.query else "")
+
+
+#: Where each role lands after signing in: its own page.
+LANDING = {
+    Role.PRODUCER: "web.producer",
+    Role.PENDAMPING: "web.pendamping",
+    Role.AUDITOR: "web.auditor",
+    Role.ADMIN: "web.admin",
+    Role.COORDINATOR: "coordinator.dashboard_page",
+}
+
+
+def _landing(role: Role) -> str:
+    return url_for(LANDING[role]) if role in LANDING else url_for("home.index")
 
 
 def init_app(app: Flask) -> None:

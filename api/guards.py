@@ -121,6 +121,11 @@ def _put(tree: dict[str, Any], path: tuple[str, ...], message: str) -> None:
     node.setdefault(path[-1], [message])
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only, at most 18 of them: `str.isdigit()` alone takes "²", which `int()` refuses (a 500)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def is_api() -> bool:
     return request.path.startswith("/api/")
 

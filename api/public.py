@@ -285,7 +285,7 @@ def journal_checkpoints() -> Response:
     """Kept checkpoints above size ``after`` (oldest first, at most 100) and the log's verifier keys: what a witness
     fetches to check the log only grew (with ``/api/v1/journal/proofs/consistency``) and to cosign."""
     after = request.args.get("after", "0")
-    if not after.isascii() or not after.isdigit() or len(after) > 18:
+    if not guards.is_number(after):
         raise InvalidInputError("after is a tree size: a whole number.", errors={"after": ["Not a whole number."]})
     keys = journal_keys()
     body = {

@@ -68,7 +68,7 @@ def _register_kind(kind: str) -> None:
         return record_body(KINDS[kind], obj, ApiCodec(get_session(), obj.business_id))
 
     class Collection(MethodView):
-        @bp.arguments(schemas.PageArgs, location="query")
+        @bp.arguments(schemas.RecordPageArgs, location="query")
         @bp.response(200, page_out)
         def get(self, args: dict[str, Any]) -> dict[str, Any]:
             items, total = records.list_records(
@@ -78,6 +78,8 @@ def _register_kind(kind: str) -> None:
                 page=args["page"],
                 per_page=args["per_page"],
                 business_id=args.get("business"),
+                include_voided=args["include_voided"],
+                q=args.get("q"),
             )
             return _page([payload(i) for i in items], total, args)
 
@@ -103,6 +105,15 @@ def _register_kind(kind: str) -> None:
             )
             return _versioned(payload(obj))
 
+    class Void(MethodView):
+        @bp.arguments(schemas.VoidIn)
+        @bp.response(200, schema_out)
+        def post(self, data: dict[str, Any], record_id: int) -> ResponseReturnValue:
+            obj = records.void_record(
+                get_session(), require_actor(), kind, record_id, data["reason"], expected_version=expected_version()
+            )
+            return _versioned(payload(obj))
+
     Collection.__doc__ = f"List the {kind} you may see, or record a new {noun}."
     Item.__doc__ = f"Read or change one {noun}."
     Collection.get.__doc__ = f"List the {kind} you may see, one page at a time."
@@ -111,6 +122,12 @@ def _register_kind(kind: str) -> None:
     Item.patch.__doc__ = f"Change fields of one {noun}; send If-Match to refuse stale edits."
     bp.route(f"/{kind}", endpoint=f"{kind}_collection")(Collection)
     bp.route(f"/{kind}/<int:record_id>", endpoint=f"{kind}_item")(Item)
+    Void.__doc__ = f"Void one {noun}: a journaled correction with a reason."
+    Void.post.__doc__ = (
+        f"Void one {noun} with a reason: it stays in history, leaves every current graph and lists "
+        "(unless include_voided=true), and what it touched is reassessed; send If-Match to refuse stale voids."
+    )
+    bp.route(f"/{kind}/<int:record_id>/void", endpoint=f"{kind}_void")(Void)
 
 
 for _kind in KINDS:

@@ -100,6 +100,8 @@ def _identity() -> dict[str, fields.Field]:
         "business": fields.Integer(),
         "ref": fields.String(allow_none=True),
         "version": fields.Integer(),
+        "voided_at": fields.DateTime(allow_none=True),
+        "void_reason": fields.String(allow_none=True),
     }
 
 
@@ -133,6 +135,19 @@ class PageArgs(f.Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     business = fields.Integer(validate=STORED_ID, metadata={"description": "Only this business."})
+
+
+class RecordPageArgs(PageArgs):
+    """A page of producer records: voided ones only when asked, and an optional search."""
+
+    include_voided = fields.Boolean(load_default=False, metadata={"description": "Also list voided records."})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Search names and codes."})
+
+
+class VoidIn(f.Strict):
+    """Why a record is withdrawn; it stays in history and leaves every current graph."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class BusinessPageArgs(f.Strict):

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -23,14 +24,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
-from api import errors, guards, schemas
+from api import errors, guards
 from api.auth import current_user_record, keep_session, require_actor
 from api.db import get_session
 from api.error_pages import N_, error_page
 from api.signing import journal_state
+from models import MaterialLot
 from traceability import drawing
 from traceability.errors import (
     ConflictError,
@@ -51,6 +53,7 @@ from traceability.service import (
     spreadsheet,
 )
 from traceability.service.access import Actor, Capability
+from traceability.service.record_kinds import KINDS
 from traceability.vocabulary import ReviewState, Role, Severity
 
 bp = Blueprint("web", __name__)
@@ -63,49 +66,6 @@ HOMES = {
     Role.ADMIN: "web.admin",
 }
 
-# The fields each form shows, in order; references are chosen from the business's own records.
-FORMS: dict[str, list[str]] = {
-    "suppliers": ["name", "kind", "country", "nib"],
-    "certificates": ["number", "issuer", "scheme", "holder", "covers", "issued_on", "valid_until", "shln_registration"],
-    "materials": [
-        "name",
-        "kind",
-        "category",
-        "origin",
-        "species",
-        "e_number",
-        "state",
-        "positive_list",
-        "food_contact",
-    ],
-    "lots": ["material", "supplier", "certificate", "lot_code", "quantity", "unit", "received_on"],
-    "facilities": ["name", "kind", "dedicated_halal", "shared_cleaning", "shared_tool_storage"],
-    "products": ["name", "brand", "gtin", "category", "halal_claim"],
-    "steps": ["name", "process", "facility", "on", "inputs"],
-    "batches": ["product", "step", "lot_code", "produced_on"],
-}
-# Reference fields: which kind of record a select offers.
-REFS = {
-    "holder": "suppliers",
-    "covers": "materials",
-    "material": "materials",
-    "supplier": "suppliers",
-    "certificate": "certificates",
-    "facility": "facilities",
-    "inputs": "lots",
-    "product": "products",
-    "step": "steps",
-}
-MULTI = {"covers": "material", "inputs": "lot"}  # list fields of {key: id} objects
-# The form that usually answers a finding about a kind of record (a certificate for a material, lot or supplier).
-FIXES = {
-    "material": "certificates",
-    "lot": "certificates",
-    "supplier": "certificates",
-    "certificate": "certificates",
-    "facility": "facilities",
-    "step": "steps",
-}
 MAX_UPLOAD = 2_000_000  # bytes of CSV: far more than the rows a spreadsheet import allows
 
 
@@ -183,7 +143,8 @@ def _message(finding: dict[str, Any]) -> str:
 
 
 def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
-    """Each product with its newest batch's status and the checklist of what is missing."""
+    """Each product with its newest batch's status and the checklist of what is missing, each item with the
+    form that answers it, prefilled, when the reader may write."""
     db = get_session()
     products, _total = records.list_records(db, actor, "products", business_id=business_id, per_page=200)
     rows = []
@@ -196,7 +157,7 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                 "severity": f["severity"],
                 "text": _message(f),
                 "subject": f["subject"],
-                "fix": FIXES.get(f["subject"].partition(":")[0]) if actor.may_write_records else None,
+                "fixes": fixes_for(f["subject"], f["rule"]) if actor.may_write_records else [],
             }
             for f in (body or {}).get("findings", [])
             if f["severity"] != Severity.OK.value
@@ -208,10 +169,70 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                     "severity": "needs_evidence",
                     "subject": f"product:{product.id}",
                     "text": _("Record a production step and a batch of this product."),
+                    "fixes": [(url_for("workspace.new", kind="steps", next=url_for("web.producer")), _("Record them"))]
+                    if actor.may_write_records
+                    else [],
                 }
             )
-        rows.append({"product": product, "batch": latest, "assessment": body, "missing": missing})
+        blocking = any(m["severity"] in (Severity.VIOLATION.value, Severity.NEEDS_EVIDENCE.value) for m in missing)
+        rows.append({"product": product, "batch": latest, "assessment": body, "missing": missing, "blocking": blocking})
     return rows
+
+
+#: Findings about a material that a halal certificate (or the supplier's documents) answers.
+_CERTIFICATE_RULES = ("ING-02", "ING-04", "ING-06", "ING-07", "ADD-", "MIC-", "ALC-03", "ALC-04", "CERT-", "SUP-")
+
+
+#: Findings about a product that its own halal certificate (SH) answers.
+_OWN_CERTIFICATE_RULES = ("LBL-02", "DL-01", "CERT-")
+
+
+def fixes_for(subject: str, rule: str) -> list[tuple[str, str]]:
+    """The forms that answer a finding about `subject`, prefilled: (address, words for the link).
+
+    A material without a certificate: add the certificate its supplier holds for it (holder and material filled
+    in) or correct the material; anything else: that record's edit form; the business: its profile and SJPH.
+    """
+    kind, _sep, key = subject.partition(":")
+    back = url_for("web.producer")
+    if not guards.is_number(key):
+        return []
+    record = int(key)
+    edit = {
+        "lot": ("lots", _("Correct the lot")),
+        "supplier": ("suppliers", _("Correct the supplier")),
+        "facility": ("facilities", _("Correct the place")),
+        "step": ("steps", _("Correct the step")),
+        "batch": ("batches", _("Correct the batch")),
+        "product": ("products", _("Correct the product")),
+        "certificate": ("certificates", _("Correct the certificate")),
+    }
+    if kind == "business":
+        return [(url_for("onboarding.business", next=back), _("Fill in the business, penyelia halal and SJPH records"))]
+    if kind == "material":
+        found = []
+        if rule.startswith(_CERTIFICATE_RULES) or not rule:
+            holder = get_session().scalar(
+                sa.select(MaterialLot.supplier_id)
+                .where(MaterialLot.material_id == record, MaterialLot.voided_at.is_(None))
+                .order_by(MaterialLot.id.desc())
+                .limit(1)
+            )
+            prefill: dict[str, Any] = {"covers": f"material:{record}", "next": back}
+            if holder:
+                prefill["holder"] = holder
+            found.append((url_for("workspace.new", kind="certificates", **prefill), _("Add its halal certificate")))
+        fix = url_for("workspace.edit", kind="materials", record_id=record, next=back)
+        found.append((fix, _("Correct the material")))
+        return found
+    if kind == "product" and rule.startswith(_OWN_CERTIFICATE_RULES):
+        own = url_for("workspace.new", kind="certificates", covers=f"product:{record}", next=back)
+        fix = url_for("workspace.edit", kind="products", record_id=record, next=back)
+        return [(own, _("Add the product's own halal certificate (SH)")), (fix, _("Correct the product"))]
+    if kind in edit:
+        target, words = edit[kind]
+        return [(url_for("workspace.edit", kind=target, record_id=record, next=back), words)]
+    return []
 
 
 def _requests(actor: Actor, business_id: int) -> list[dict[str, Any]]:
@@ -245,11 +266,11 @@ def producer() -> str:
     """The producer's dashboard: products, status, what is missing, the auditor's requests, the forms."""
     actor = require_actor()
     if actor.business_id is None:
-        return render_template("producer.html", rows=[], reviews=[], forms=FORMS, business=None)
+        return render_template("producer.html", rows=[], reviews=[], forms=KINDS, business=None)
     return render_template(
         "producer.html",
         rows=_product_rows(actor, actor.business_id),
-        forms=FORMS,
+        forms=KINDS,
         reviews=_requests(actor, actor.business_id),
         business=actor.business_id,
     )
@@ -359,83 +380,6 @@ def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
         return loaded
     except ValidationError as exc:
         raise FormError(exc.normalized_messages()) from exc
-
-
-def _is_id(text: str) -> bool:
-    """ASCII digits only: isdigit() alone takes "²", which int() refuses."""
-    return text.isascii() and text.isdigit()
-
-
-def _form_data(kind: str, schema: Any) -> dict[str, Any]:
-    """The submitted form as the API's JSON body: typed ids, booleans from check boxes, empty means absent."""
-    data: dict[str, Any] = {}
-    for name in FORMS[kind]:
-        field = schema.fields[name]
-        if name in MULTI:
-            data[name] = [{MULTI[name]: int(v) if _is_id(v) else v} for v in request.form.getlist(name) if v]
-        elif isinstance(field, fields.Boolean):
-            data[name] = request.form.get(name) == "on"
-        else:
-            value = request.form.get(name, "").strip()
-            if value and name in REFS:
-                data[name] = int(value) if _is_id(value) else value
-            elif value:
-                data[name] = value
-    return data
-
-
-def _describe(kind: str, schema: Any, actor: Actor) -> list[dict[str, Any]]:
-    """What the template needs to draw each field: its type, choices and whether it is required."""
-    out = []
-    db = get_session()
-    for name in FORMS[kind]:
-        field = schema.fields[name]
-        spec: dict[str, Any] = {"name": name, "required": field.required, "multi": name in MULTI}
-        if name in REFS:
-            own, _n = records.list_records(db, actor, REFS[name], business_id=actor.business_id, per_page=500)
-            spec.update(type="select", options=[(str(o.id), _option(o)) for o in own])
-        elif isinstance(field, fields.Enum):
-            spec.update(type="select", options=[(str(m.value), str(m.value)) for m in field.enum])
-        elif isinstance(field, fields.Boolean):
-            spec["type"] = "checkbox"
-        elif isinstance(field, fields.Date):
-            spec["type"] = "date"
-        elif isinstance(field, fields.Float):
-            spec["type"] = "number"
-        else:
-            spec["type"] = "text"
-        out.append(spec)
-    return out
-
-
-def _option(obj: Any) -> str:
-    for attr in ("name", "lot_code", "number"):
-        if getattr(obj, attr, None):
-            return f"{getattr(obj, attr)} (#{obj.id})"
-    return f"#{obj.id}"
-
-
-@bp.route("/producer/<kind>/new", methods=["GET", "POST"])
-@page_for(Capability.WRITE_RECORDS)
-def new_record(kind: str) -> ResponseReturnValue:
-    """Add a supplier, certificate, material, lot, facility, product, step or batch."""
-    if kind not in FORMS:
-        abort(404)
-    actor = require_actor()
-    schema = schemas.record_schemas(kind)[0]()
-    errors: dict[str, Any] = {}
-    if request.method == "POST":
-        try:
-            created = records.create_record(get_session(), actor, kind, _load(schema, _form_data(kind, schema)))
-            flash(_("Saved: %(what)s.", what=_option(created)))
-            return redirect(url_for("web.producer"))
-        except FormError as exc:
-            errors = exc.errors
-        except TraceabilityError as exc:
-            errors = exc.errors or {"form": [exc.message]}
-    return render_template(
-        "record_form.html", kind=kind, fields=_describe(kind, schema, actor), errors=errors, form=request.form
-    ), 422 if errors else 200
 
 
 @bp.get("/producer/import/template.csv")
@@ -580,17 +524,6 @@ def review(review_id: int) -> ResponseReturnValue:
         errors=errors,
         form=request.form,
     ), 422 if errors else 200
-
-
-# --- the journal view ---------------------------------------------------------------------------
-
-
-@bp.get("/journal/products/<int:product_id>")
-@page_for(Capability.READ_RECORDS)
-def product_journal(product_id: int) -> str:
-    """Who changed what and when about a product and everything its batches are made of."""
-    entries = history.product_history(get_session(), require_actor(), product_id)
-    return render_template("journal.html", entries=entries, chain=journal_state(), product_id=product_id)
 
 
 # The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.

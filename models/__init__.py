@@ -3,7 +3,7 @@
 from models.base import Base, table_of
 from models.confirmation import CertificateCheck
 from models.journal import IdempotencyRecord, JournalCheckpoint, JournalEntry, JournalNode
-from models.people import ApiToken, Business, PendampingAssignment, User
+from models.people import ApiToken, Business, Invitation, PendampingAssignment, User
 from models.production import (
     Batch,
     Cleansing,
@@ -50,6 +50,7 @@ __all__ = [
     "FacilitySharing",
     "FacilityTool",
     "IdempotencyRecord",
+    "Invitation",
     "JournalEntry",
     "JournalCheckpoint",
     "JournalNode",

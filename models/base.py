@@ -89,3 +89,11 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
+
+
+class Voidable:
+    """Mixin: a record withdrawn by a journaled correction (void) keeps its row and history but leaves every
+    current graph; lists leave it out unless asked."""
+
+    voided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    void_reason: Mapped[str | None] = mapped_column(sa.String(500))

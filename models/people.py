@@ -107,3 +107,18 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class Invitation(Base):
+    """A one-time, expiring link that lets a business's producer set a password; only its hash is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

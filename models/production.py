@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models.base import Base, Versioned, utcnow
+from models.base import Base, Versioned, Voidable, utcnow
 from traceability.identifiers import gtin_key, lot_key
 from traceability.vocabulary import ApplicationRoute, CleansingMethod, FacilityKind, NajisKind, Technology
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # resolved by name in the registry at run time
     from models.supply import MaterialLot
 
 
-class Facility(Versioned, Base):
+class Facility(Versioned, Voidable, Base):
     """A production site, outlet, store, vehicle or external service such as a public grinder."""
 
     __tablename__ = "facility"
@@ -95,7 +95,7 @@ class Cleansing(Base):
     on: Mapped[dt.date]
 
 
-class Product(Versioned, Base):
+class Product(Versioned, Voidable, Base):
     """A product the business sells, with its label data and its halal application."""
 
     __tablename__ = "product"
@@ -163,7 +163,7 @@ class ProductComposition(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class ProductionStep(Versioned, Base):
+class ProductionStep(Versioned, Voidable, Base):
     """A transformation: input lots and batches went in, output batches came out."""
 
     __tablename__ = "production_step"
@@ -210,7 +210,7 @@ class StepInput(Base):
     batch: Mapped[Batch | None] = relationship()
 
 
-class Batch(Versioned, Base):
+class Batch(Versioned, Voidable, Base):
     """A lot of product, produced by a step: the unit a QR code points to."""
 
     __tablename__ = "batch"

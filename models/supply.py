@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models.base import Base, Versioned, utcnow
+from models.base import Base, Versioned, Voidable, utcnow
 from traceability.identifiers import certificate_number_key, issuer_key
 from traceability.vocabulary import (
     CertificateScheme,
@@ -23,7 +23,7 @@ from traceability.vocabulary import (
 )
 
 
-class Supplier(Versioned, Base):
+class Supplier(Versioned, Voidable, Base):
     """Where materials come from: an RPH, a market stall, a manufacturer, another business."""
 
     __tablename__ = "supplier"
@@ -41,7 +41,7 @@ class Supplier(Versioned, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Certificate(Versioned, Base):
+class Certificate(Versioned, Voidable, Base):
     """A halal certificate (SH) held by a supplier or by the business itself."""
 
     __tablename__ = "certificate"
@@ -123,7 +123,7 @@ class CertificateScope(Base):
     certificate: Mapped[Certificate] = relationship(back_populates="scope")
 
 
-class Material(Versioned, Base):
+class Material(Versioned, Voidable, Base):
     """A kind of input: an ingredient, additive, processing aid, packaging, cleaning agent or lubricant."""
 
     __tablename__ = "material"
@@ -187,7 +187,7 @@ class MaterialEvidence(Base):
     file_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
 
-class MaterialLot(Versioned, Base):
+class MaterialLot(Versioned, Voidable, Base):
     """A lot of material received from a supplier, under a certificate or none."""
 
     __tablename__ = "material_lot"

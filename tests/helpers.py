@@ -461,7 +461,15 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/pendamping", ["GET"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
         ("/auditor", ["GET"], Capability.REVIEW),
         ("/admin", ["GET"], Capability.MANAGE_USERS),
+        ("/producer/<kind>", ["GET"], Capability.WRITE_RECORDS),
         ("/producer/<kind>/new", ["GET", "POST"], Capability.WRITE_RECORDS),
+        ("/producer/<kind>/<int:record_id>", ["GET"], Capability.WRITE_RECORDS),
+        ("/producer/<kind>/<int:record_id>/edit", ["GET", "POST"], Capability.WRITE_RECORDS),
+        ("/producer/<kind>/<int:record_id>/void", ["POST"], Capability.WRITE_RECORDS),
+        ("/producer/certificates/<int:record_id>/evidence", ["POST"], Capability.WRITE_RECORDS),
+        ("/producer/business", ["GET", "POST"], Capability.WRITE_RECORDS),
+        ("/producer/welcome", ["GET"], Capability.WRITE_RECORDS),
+        ("/invitations", ["POST"], Capability.INVITE_PRODUCERS),
         ("/producer/import", ["GET", "POST"], Capability.WRITE_RECORDS),
         ("/producer/import/template.csv", ["GET"], Capability.WRITE_RECORDS),
         ("/producer/products/<int:product_id>/submit", ["POST"], Capability.SUBMIT_FOR_REVIEW),
@@ -667,6 +675,8 @@ def status_story(session: Session, reason: str, index: int) -> str:
         verification.revoke_code(session, OPERATOR, code.code)
     session.commit()
     return code.code
+
+
 # --- the journal's keys ---------------------------------------------------------------------------------
 
 

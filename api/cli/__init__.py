@@ -28,6 +28,7 @@ for command in (
     serving.worker,
     accounts.users,
     accounts.tokens,
+    accounts.invite_command,
     database.import_command,
     database.export_command,
     journal.journal_group,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from api.cli.common import OPERATOR, domain_errors, emit
 from api.db import get_session
 from models import User
 from traceability.errors import NotFoundError
-from traceability.service import accounts
+from traceability.service import accounts, invitations
 from traceability.vocabulary import Role
 
 
@@ -69,3 +70,20 @@ def tokens_create(email: str, name: str, as_json: bool) -> None:
         emit({"token": token})
     else:
         click.echo(token)
+
+
+@click.command("invite")
+@click.option("--nib", required=True, help="NIB of the business whose producer is invited.")
+@click.option("--email", required=True, help="The producer's email; they sign in with it.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@domain_errors
+def invite_command(nib: str, email: str, as_json: bool) -> None:
+    """Invite a business's producer: a one-time link, valid for a week, to set a password."""
+    invitation, token = invitations.create_invitation(get_session(), OPERATOR, nib=nib, email=email)
+    url = invitations.invite_url(current_app.config["PUBLIC_BASE_URL"], token)
+    if as_json:
+        emit({"url": url, "expires": invitation.expires_at.isoformat()})
+    else:
+        click.echo(f"Invitation for {invitation.email}, valid until {invitation.expires_at.isoformat()}:")
+        click.echo(url)

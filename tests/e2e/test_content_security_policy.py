@@ -130,7 +130,7 @@ def test_pages_render_without_policy_violations_and_the_graph_still_responds(
             page.click(f"#product-{filled.product_a} button.submit-review")
             page.wait_for_load_state("load")
             headers["form"] = watcher.visit(page, "producer form", f"{live}/producer/lots/new").headers
-            page.click("button[type=submit]")  # refused: the page comes back with messages, still clean
+            page.click("form.record button.save")  # refused: the page comes back with messages, still clean
             page.wait_for_load_state("load")
             context.close()
 

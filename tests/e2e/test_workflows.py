@@ -131,43 +131,45 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
             before = page.locator(f'.checklist[data-product="{filled.product_a}"] li').all_inner_texts()
 
             page.goto(f"{live}/producer/materials/new")
-            page.fill("input[name=name]", "Gelatin sapi")
+            page.fill("form.record input[name=name]", "Gelatin sapi")
             page.select_option("select[name=kind]", "ingredient")
+            page.click("details.more summary")
             page.fill("input[name=category]", "gelatin")
             page.select_option("select[name=origin]", "animal")
             page.fill("input[name=species]", "bovine")
             page.fill("input[name=e_number]", "441")  # wrong: refused, and what was typed stays
-            page.click("button[type=submit]")
-            refused_value = page.input_value("input[name=name]")
+            page.click("form.record button.save")
+            refused_value = page.input_value("form.record input[name=name]")
             refused_message = page.inner_text("#e_number-error")
             _save(page, "producer-material-refused-390x844")
             page.fill("input[name=e_number]", "")
-            page.click("button[type=submit]")
+            page.click("form.record button.save")
             page.wait_for_load_state()
 
             page.goto(f"{live}/producer/lots/new")
-            page.select_option("select[name=material]", label=_label(session, "Gelatin sapi"))
+            page.select_option("select[name=material]", label="Gelatin sapi")
             page.select_option("select[name=supplier]", str(filled.own["suppliers"]))
             page.fill("input[name=lot_code]", "GEL-01")
             page.fill("input[name=quantity]", "2")
             page.fill("input[name=received_on]", "2025-11-20")
-            page.click("button[type=submit]")
+            page.click("form.record button.save")
             page.wait_for_load_state()
 
             page.goto(f"{live}/producer/steps/new")
-            page.fill("input[name=name]", "Masak ulang")
+            page.fill("form.record input[name=name]", "Masak ulang")
             page.fill("input[name=on]", "2025-11-21")
-            page.select_option("select[name=inputs]", label=f"GEL-01 (#{_lot_id(session, 'GEL-01')})")
-            page.click("button[type=submit]")
+            page.select_option("select[name=inputs-0-used]", f"lot:{_lot_id(session, 'GEL-01')}")
+            page.click("form.record button.save")
             page.wait_for_load_state()
 
             page.goto(f"{live}/producer/batches/new")
             page.select_option("select[name=product]", str(filled.product_a))
-            page.select_option("select[name=step]", label=f"Masak ulang (#{_step_id(session, 'Masak ulang')})")
+            page.select_option("select[name=step]", str(_step_id(session, "Masak ulang")))
             page.fill("input[name=lot_code]", "RDG-GEL-1")
             page.fill("input[name=produced_on]", "2025-11-21")
-            page.click("button[type=submit]")
+            page.click("form.record button.save")
             page.wait_for_load_state()
+            page.goto(f"{live}/producer")
             after = page.locator(f'.checklist[data-product="{filled.product_a}"] li').all_inner_texts()
             overflow = page.evaluate("document.documentElement.scrollWidth")
             _save(page, "producer-checklist-390x844")
@@ -193,10 +195,6 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
     assert "Baris 2" not in import_errors
     assert session.scalar(sa.select(sa.func.count()).select_from(Material)) == materials_before
     assert outside == []
-
-
-def _label(session, name: str) -> str:
-    return f"{name} (#{session.scalar(sa.select(Material.id).where(Material.name == name))})"
 
 
 def _lot_id(session, code: str) -> int:

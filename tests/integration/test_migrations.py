@@ -200,6 +200,8 @@ def test_0007_keys_existing_rows_and_reports_lookalikes_without_merging_them(tmp
     assert "product 1 already holds" in report
     assert "batch 2" in report
     assert "certificate 2" in report
+
+
 @pytest.fixture
 def fresh_engine(tmp_path):
     """An empty database of its own: a SQLite file, or a PostgreSQL database next to the test one."""

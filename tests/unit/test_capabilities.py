@@ -69,6 +69,8 @@ DESIGN = {
     # A pendamping reads the records of the businesses "assigned" to them: the admin assigns (users), and the
     # business itself, through its producer, may consent to one (section 9 names no one else).
     Capability.CONSENT_TO_PENDAMPING: _where(RECORDS, "yes"),
+    # Section 8b: "an admin, coordinator or pendamping invites a business".
+    Capability.INVITE_PRODUCERS: COORDINATOR | _where(ADMINISTRATION, "yes") | frozenset({Role.PENDAMPING}),
 }
 
 # Where the table departs from DESIGN on purpose: (capability, role) -> why. A departure added or removed here

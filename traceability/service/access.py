@@ -44,6 +44,7 @@ class Capability(enum.StrEnum):
     READ_REGISTRY = "read_registry"
     IMPORT_REGISTRY = "import_registry"
     CONSENT_TO_PENDAMPING = "consent_to_pendamping"
+    INVITE_PRODUCERS = "invite_producers"
 
 
 # The one place that says who may do what. The operator at the command line (role None) holds every
@@ -78,6 +79,9 @@ HOLDERS: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         Capability.IMPORT_REGISTRY: frozenset({Role.COORDINATOR, Role.ADMIN}),  # never over a claimed business
         # A pendamping reads a business's records: an admin assigns one, or the business's producer consents.
         Capability.CONSENT_TO_PENDAMPING: frozenset({Role.PRODUCER}),  # for the producer's own business
+        Capability.IMPORT_REGISTRY: frozenset({Role.COORDINATOR, Role.ADMIN}),
+        # Onboarding: a pendamping the businesses they follow, a coordinator those of the registry, an admin any.
+        Capability.INVITE_PRODUCERS: frozenset({Role.PENDAMPING, Role.COORDINATOR, Role.ADMIN}),
     }
 )
 
@@ -142,6 +146,7 @@ class Actor:
     may_read_registry = _May(Capability.READ_REGISTRY)
     may_import_registry = _May(Capability.IMPORT_REGISTRY)
     may_consent_to_pendamping = _May(Capability.CONSENT_TO_PENDAMPING)
+    may_invite_producers = _May(Capability.INVITE_PRODUCERS)
 
     @classmethod
     def operator(cls, label: str = "cli") -> Actor:

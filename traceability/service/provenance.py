@@ -415,7 +415,10 @@ class _Builder:
             if materials or products
             else sa.false()
         )
-        for scope in self.session.execute(sa.select(CertificateScope.__table__).where(condition)):
+        # A voided certificate certifies nothing.
+        live = sa.select(Certificate.id).where(Certificate.voided_at.is_(None))
+        scopes = sa.select(CertificateScope.__table__).where(condition, CertificateScope.certificate_id.in_(live))
+        for scope in self.session.execute(scopes):
             source = node_id("certificate", scope.certificate_id)
             if scope.material_id is not None:
                 self.graph.add_edge(source, node_id("material", scope.material_id), kind="certifies")

@@ -85,6 +85,9 @@ class ApiCodec:
         if obj is None or obj.business_id != self.business_id:
             self.errors.add(path, f"No {noun(model)} with id {value} in this business.")
             return None
+        if getattr(obj, "voided_at", None) is not None:
+            self.errors.add(path, f"The {noun(model)} with id {value} was voided.")
+            return None
         self._held.append(obj)
         return obj
 
@@ -471,8 +474,16 @@ KINDS: dict[str, Kind] = {
 
 
 def record_body(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:
-    """The record in wire form with its identity (Python values: enums, dates)."""
-    return {"id": obj.id, "business": obj.business_id, "ref": obj.ref, "version": obj.version, **kind.wire(obj, codec)}
+    """The record in wire form with its identity (Python values: enums, dates); a voided one says when and why."""
+    return {
+        "id": obj.id,
+        "business": obj.business_id,
+        "ref": obj.ref,
+        "version": obj.version,
+        "voided_at": obj.voided_at,
+        "void_reason": obj.void_reason,
+        **kind.wire(obj, codec),
+    }
 
 
 def record_payload(kind: Kind, obj: Any, codec: Codec) -> dict[str, Any]:

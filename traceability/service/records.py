@@ -7,6 +7,7 @@ check access, store, journal and reassess.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -14,9 +15,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from models import Batch, Certificate, Material, MaterialLot, Product, ProductionStep
-from traceability.errors import ConflictError, NotFoundError
-from traceability.service import certificate_status, journal
+from models import (
+    Batch,
+    Certificate,
+    Facility,
+    Material,
+    MaterialInput,
+    MaterialLot,
+    Product,
+    ProductionStep,
+    StepInput,
+    Supplier,
+    VerificationCode,
+)
+from traceability.errors import ConflictError, InvalidInputError, NotFoundError
+from traceability.service import certificate_status, journal, verification
 from traceability.service.access import Actor
 from traceability.service.provenance import check_acyclic
 from traceability.service.record_kinds import KINDS, ApiCodec, Kind, noun, record_payload
@@ -27,6 +40,8 @@ __all__ = [
     "get_record",
     "list_records",
     "update_record",
+    "void_blockers",
+    "void_record",
 ]
 
 
@@ -124,13 +139,153 @@ def update_record(
     kind = KINDS[kind_name]
     obj = get_record(session, actor, kind_name, record_id)
     actor.require_write(obj.business_id, kind.noun)
+    _check_version(kind, obj, expected_version)
+    if obj.voided_at is not None:
+        raise ConflictError(f"This {kind.noun} was voided; it can no longer be changed.")
+    return _write(session, actor, kind, obj, data, "update")
+
+
+def _check_version(kind: Kind, obj: Any, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != obj.version:
         raise ConflictError(
             f"The {kind.noun} is at version {obj.version}, not {expected_version}; reload it and try again.",
             errors={"version": [f"Current version is {obj.version}."]},
             version=obj.version,
         )
-    return _write(session, actor, kind, obj, data, "update")
+
+
+# --- void: a correction that withdraws a record ---------------------------------------------------------------
+
+#: The most records one void may correct on the way (links it removes); beyond, the person voids in parts.
+MAX_VOID_FAN_OUT = 500
+
+
+def _live(model: type[Any], *conditions: Any) -> sa.Select[Any]:
+    return sa.select(model).where(model.voided_at.is_(None), *conditions).limit(MAX_VOID_FAN_OUT + 1)
+
+
+def void_blockers(session: Session, obj: Any) -> list[str]:
+    """What still stands on `obj` and must be voided (or changed) first: records that cannot exist without it."""
+    found: list[str] = []
+
+    def named(model: type[Any], *conditions: Any) -> None:
+        for row in session.scalars(_live(model, *conditions).limit(20)):
+            found.append(_label(row))
+
+    if isinstance(obj, Supplier):
+        named(MaterialLot, MaterialLot.supplier_id == obj.id)
+        named(Certificate, Certificate.holder_supplier_id == obj.id)
+        named(Facility, Facility.owner_supplier_id == obj.id)
+    elif isinstance(obj, Material):
+        named(MaterialLot, MaterialLot.material_id == obj.id)
+    elif isinstance(obj, Product):
+        named(Batch, Batch.product_id == obj.id)
+    return found
+
+
+def _label(obj: Any) -> str:
+    for attr in ("name", "lot_code", "number"):
+        if getattr(obj, attr, None):
+            return str(getattr(obj, attr))
+    return noun(type(obj))
+
+
+def _corrections(session: Session, obj: Any) -> list[tuple[str, Any, dict[str, Any]]]:
+    """The changes that take `obj` out of every current graph: (kind, record, fields to write) for each
+    live record that links to it. Each is written and journaled as an update of its own."""
+    out: list[tuple[str, Any, dict[str, Any]]] = []
+    codec = ApiCodec(session, obj.business_id)
+
+    def inputs_without(step: ProductionStep, keep: Any) -> dict[str, Any]:
+        return {"inputs": [i for i in KINDS["steps"].wire(step, codec)["inputs"] if keep(i)]}
+
+    if isinstance(obj, MaterialLot):
+        using = sa.select(StepInput.step_id).where(StepInput.lot_id == obj.id)
+        steps = _live(ProductionStep, ProductionStep.id.in_(using))
+        for step in session.scalars(steps):
+            out.append(("steps", step, inputs_without(step, lambda i: i.get("lot") != obj.id)))
+    elif isinstance(obj, Batch):
+        steps = _live(
+            ProductionStep, ProductionStep.id.in_(sa.select(StepInput.step_id).where(StepInput.batch_id == obj.id))
+        )
+        for step in session.scalars(steps):
+            out.append(("steps", step, inputs_without(step, lambda i: i.get("batch") != obj.id)))
+    elif isinstance(obj, ProductionStep):
+        for batch in session.scalars(_live(Batch, Batch.step_id == obj.id)):
+            out.append(("batches", batch, {"step": None}))
+    elif isinstance(obj, Certificate):
+        for lot in session.scalars(_live(MaterialLot, MaterialLot.certificate_id == obj.id)):
+            out.append(("lots", lot, {"certificate": None}))
+        for product in session.scalars(_live(Product, Product.certificate_id == obj.id)):
+            out.append(("products", product, {"certificate": None}))
+    elif isinstance(obj, Facility):
+        for step in session.scalars(_live(ProductionStep, ProductionStep.facility_id == obj.id)):
+            out.append(("steps", step, {"facility": None}))
+    elif isinstance(obj, Material):
+        made = sa.select(MaterialInput.material_id).where(MaterialInput.input_id == obj.id)
+        users = _live(Material, Material.id.in_(made))
+        for material in session.scalars(users):
+            made_with = [m for m in KINDS["materials"].wire(material, codec)["made_with"] if m != obj.id]
+            out.append(("materials", material, {"made_with": made_with}))
+        for product in session.scalars(_live(Product, Product.composition.any(material_id=obj.id))):
+            composition = [m for m in KINDS["products"].wire(product, codec)["certified_composition"] if m != obj.id]
+            out.append(("products", product, {"certified_composition": composition}))
+    return out
+
+
+def void_record(
+    session: Session,
+    actor: Actor,
+    kind_name: str,
+    record_id: int,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Any:
+    """Withdraw a record with a reason: a journaled correction, never a delete.
+
+    The record keeps its row and its history; every live record that links to it is changed (and journaled) so
+    the voided one leaves every current graph, and what those records reach is reassessed in the same
+    transaction. A record others cannot exist without (a material with lots) is refused until they are voided.
+    """
+    kind = KINDS[kind_name]
+    obj = get_record(session, actor, kind_name, record_id)
+    actor.require_write(obj.business_id, kind.noun)
+    _check_version(kind, obj, expected_version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInputError("Say why the record is voided.", errors={"reason": ["Required."]})
+    if len(reason) > 500:
+        raise InvalidInputError("Keep the reason under 500 characters.", errors={"reason": ["Too long."]})
+    if obj.voided_at is not None:
+        return obj  # voiding twice changes nothing
+    blockers = void_blockers(session, obj)
+    if blockers:
+        message = f"Void or change these first, they rely on this {kind.noun}: {', '.join(blockers)}."
+        raise ConflictError(message, errors={"reason": [message]})
+    corrections = _corrections(session, obj)
+    if len(corrections) > MAX_VOID_FAN_OUT:
+        raise ConflictError(f"Voiding this {kind.noun} would change more than {MAX_VOID_FAN_OUT} records.")
+    with writing(session):
+        for other_kind, other, data in corrections:
+            _write(session, actor, KINDS[other_kind], other, data, "update")
+        if isinstance(obj, Batch):
+            live = sa.select(VerificationCode.code).where(
+                VerificationCode.batch_id == obj.id, VerificationCode.revoked_at.is_(None)
+            )
+            for code in session.scalars(live).all():
+                verification.revoke_code(session, actor, code)
+        obj.voided_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        obj.void_reason = reason
+        session.flush()
+        payload = record_payload(kind, obj, ApiCodec(session, obj.business_id))
+        journal.append(session, actor, "void", f"{kind.noun}:{obj.id}", payload, business_id=obj.business_id)
+        touch(session, f"{kind.noun}:{obj.id}")
+    return obj
+
+
+#: The columns a list's search box looks in, where a kind has them.
+_SEARCHED = ("name", "lot_code", "number", "brand", "issuer", "category", "species", "nib", "gtin", "process")
 
 
 def list_records(
@@ -142,10 +297,21 @@ def list_records(
     per_page: int = 50,
     business_id: int | None = None,
     filters: dict[str, Any] | None = None,
+    include_voided: bool = False,
+    q: str | None = None,
 ) -> tuple[list[Any], int]:
-    """Return one page of the records the actor may see, oldest first, and the total count."""
+    """Return one page of the records the actor may see, oldest first, and the total count.
+
+    Voided records are left out unless `include_voided`; `q` searches the names and codes people type.
+    """
     model = KINDS[kind_name].model
     query = sa.select(model)
+    if not include_voided:
+        query = query.where(model.voided_at.is_(None))
+    if q:
+        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = [getattr(model, c) for c in _SEARCHED if hasattr(model, c)]
+        query = query.where(sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns)))
     visible = actor.visible_businesses()
     if visible is not None:
         query = query.where(model.business_id.in_(visible))
