@@ -60,8 +60,8 @@ class OwnCertificate:
     since: dt.date | None = None
     #: A BPJPH certificate (a foreign one alone never verifies a finished product).
     bpjph: bool = True
-    #: claimed, evidenced or confirmed; None where confirmation is not recorded at all.
-    confirmation: str | None = None
+    #: claimed, evidenced or confirmed: only a confirmed one (by the register or an auditor) verifies a product.
+    confirmation: str = "claimed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ def decide(
     verdict = max((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)
     counts = own is not None and own.problem is None and own.bpjph
     clean = verdict in (Severity.OK, Severity.ADVISORY)
-    if clean and own is not None and counts and own.confirmation in (None, "confirmed"):
+    if clean and own is not None and counts and own.confirmation == "confirmed":
         return Decision(HalalStatus.HALAL_VERIFIED, "product_certificate", {"number": own.number})
     if clean and approved:
         return Decision(HalalStatus.HALAL_VERIFIED, "approved")
