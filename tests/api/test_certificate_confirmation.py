@@ -215,3 +215,46 @@ def test_the_demo_s_verified_stories_rest_on_certificates_its_register_confirms(
     found = confirmation.confirmations(session, [rendang], assessments.active_reference(session), dt.date.today())
     assert found[rendang.id].confirmed
     assert found[rendang.id].check.basis == "register"
+
+
+def test_a_foreign_certificate_is_confirmed_by_a_recognised_body_and_its_shln_registration(session):
+    from tests.helpers import example
+    from traceability.rules.reference import Reference, merge_reference, shipped_data
+    from traceability.service import confirmation, dossiers
+
+    dossiers.import_dossier(session, OPERATOR, example("kue-lapis-gelatin"))
+    foreign = session.scalar(sa.select(Certificate).where(Certificate.scheme == "foreign"))
+    bodies = [{"name": foreign.issuer, "country": "TH", "scope": []}]
+    reference = Reference(merge_reference(shipped_data(), {"version": "test", "recognised_foreign_bodies": bodies}))
+    unlisted = Reference(merge_reference(shipped_data(), {"version": "test", "recognised_foreign_bodies": []}))
+    day = dt.date(2026, 11, 12)
+
+    before = confirmation.confirmations(session, [foreign], reference, day)[foreign.id]
+    foreign.shln_registration = "SHLN-2025-0412"
+    session.flush()
+    after = confirmation.confirmations(session, [foreign], reference, day)[foreign.id]
+    elsewhere = confirmation.confirmations(session, [foreign], unlisted, day)[foreign.id]
+
+    assert before.state.value == "claimed"  # no SHLN registration recorded
+    assert after.state.value == "confirmed"
+    assert after.check.basis == "recognised_body"
+    assert "SHLN-2025-0412" in after.check.against
+    assert elsewhere.state.value == "claimed"  # the issuer is not a recognised body
+    session.rollback()
+
+
+def test_offline_a_dossier_s_own_certificate_is_its_producer_s_word(session):
+    import json
+
+    from traceability.formats.dossier import load_dossier
+    from traceability.rules.engine import assess
+    from traceability.service.demo import DEMO_DIR
+
+    doc = load_dossier(json.loads((DEMO_DIR / "rendang-ok.json").read_text(encoding="utf-8")))
+    own = f"certificate:{doc['product']['certificate']}"
+
+    offline = assess(doc)
+    confirmed = assess(doc, confirmations={own: {"state": "confirmed", "problems": []}})
+
+    assert offline["status"] == "pending"
+    assert confirmed["status"] == "halal_verified"
