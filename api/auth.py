@@ -54,6 +54,12 @@ def keep_session(user_id: int | None) -> None:
         session[_VERSION] = user.session_version
 
 
+def sign_in(user_id: int) -> None:
+    """Start a login session that carries the user's session version, so a logout or password change ends it."""
+    login_user(SessionUser(user_id))
+    keep_session(user_id)
+
+
 def current_user_record() -> User | None:
     """The user behind this request, from its bearer token or its login session."""
     if "auth_user" in g:
@@ -113,9 +119,9 @@ def login() -> ResponseReturnValue:
             error = exc.message
         else:
             session.clear()
-            login_user(SessionUser(user.id))
-            keep_session(user.id)
-            return redirect(safe_next(request.args.get("next"), fallback=_landing(user.role)))
+            sign_in(user.id)
+            target = request.args.get("next")
+            return redirect(safe_next(target) if target else _landing(user.role))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
@@ -131,15 +137,15 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
-def safe_next(target: str | None, *, fallback: str | None = None) -> str:
+def safe_next(target: str | None) -> str:
     """Where to go after login: a path on this site, else the home page.
 
     An open redirect would let a phishing link borrow our login page. Browsers drop tabs and line breaks
     from URLs and read a backslash as a slash, so "/\t/evil.example" is "//evil.example" to them: any control
     or space character or backslash is refused, then the URL is parsed and kept only if it names no other
-    host (an absolute URL to this very host is reduced to its path). Without a safe target: `fallback`, else home.
+    host (an absolute URL to this very host is reduced to its path).
     """
-    home: str = fallback or url_for("home.index")
+    home: str = url_for("home.index")
     if not target or "\\" in target or any(unicodedata.category(c)[0] in "CZ" for c in target):
         return home
     parts = urlsplit(target)

@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_user
 
 from api import schemas
-from api.auth import SessionUser, require_actor
+from api.auth import require_actor, sign_in
 from api.db import get_session
 from api.web import FormError, _load, page_for
 from api.workspace import schema_specs, values_from_form, values_of, wire_of
@@ -69,7 +68,7 @@ def accept(token: str) -> ResponseReturnValue:
                 session.clear()
                 if lang:
                     session["lang"] = lang
-                login_user(SessionUser(user.id))
+                sign_in(user.id)
                 return redirect(url_for("onboarding.welcome"))
     return render_template(
         "invite_accept.html", invalid=False, invitation=invitation, business=business, errors=errors

@@ -137,6 +137,10 @@ def _rows_before_0007(connection):
             created_at=now,
         )
     decision = {"status": "revoked", "status_since": "2025-01-01", "fraud": True, "status_reason": "palsu"}
+    # Written as the old hash chain wrote it (0008 checks that chain before it builds the tree from it).
+    from traceability.journal import digest
+
+    fields = [1, now.isoformat(), "auditor", "certificate.status", "certificate:1", digest(decision), "0" * 64]
     insert(
         "journal_entry",
         seq=1,
@@ -146,10 +150,11 @@ def _rows_before_0007(connection):
         action="certificate.status",
         subject="certificate:1",
         payload=json.dumps(decision),
-        payload_digest="0" * 64,
+        payload_digest=fields[5],
         prev_hash="0" * 64,
-        hash="1" * 64,
+        hash=digest(fields),
     )
+    connection.execute(sa.text("UPDATE journal_head SET last_seq = 1, last_hash = :h"), {"h": digest(fields)})
 
 
 def _scratch_engine(tmp_path):

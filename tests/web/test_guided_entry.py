@@ -36,7 +36,7 @@ def test_a_material_typed_by_name_is_recognised_with_a_reason_and_no_codes_shown
 
     egg = _page(producer, "/producer/materials/new?lookup=Telur+ayam+kampung")
     gelatin = _page(producer, "/producer/materials/new?lookup=Gelatin+sapi")
-    unknown = _page(producer, "/producer/materials/new?lookup=Kerupuk+ajaib")
+    unknown = _page(producer, "/producer/materials/new?lookup=Serbuk+ajaib")
 
     assert "Kami mengenalinya sebagai" in egg
     assert "KMA 1360 membebaskannya" in egg

@@ -31,6 +31,10 @@ def _squeezed(text: str) -> str:
     return _RUNS.sub(r"\1", text)
 
 
+#: Catalogue risks that make a material haram by name, whatever else its name says.
+_HARAM_RISKS = frozenset({"haram", "khamr"})
+
+
 @functools.lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Lower-case, strip accents and punctuation, so "Ang-Ciu" and "ang ciu" compare equal.
@@ -86,6 +90,8 @@ class Reference:
         'milk'
         >>> default_reference().recognise("Bir pletok Betawi") is None
         True
+        >>> default_reference().recognise("Telur ayam kampung").key, default_reference().recognise("Kecap (ada angciu)").key
+        ('egg', 'angciu')
         >>> default_reference().recognise("Cabe merah seger").key, default_reference().recognise("minyak babbi").key
         ('chili', 'lard')
         """
@@ -93,10 +99,14 @@ class Reference:
         for allowed in self.data["names"]["whitelist"]:
             text = f" {text} ".replace(f" {normalise(allowed)} ", " ").strip()
         text = f" {_squeezed(text)} "
-        for phrase, entry in self._synonyms:
-            if phrase and f" {phrase} " in text:
-                return CatalogueMatch(entry["key"], phrase, entry)
-        return None
+        found = [(text.index(f" {p} "), p, e) for p, e in self._synonyms if p and f" {p} " in text]
+        if not found:
+            return None
+        # What is haram speaks wherever it stands; otherwise the head word, which Indonesian puts first
+        # ("telur ayam kampung" is an egg, not a chicken), and the longest phrase there.
+        haram = [f for f in found if f[2].get("risk") in _HARAM_RISKS]
+        _at, phrase, entry = min(haram or found, key=lambda f: (f[0], -len(f[1])))
+        return CatalogueMatch(entry["key"], phrase, entry)
 
     def display_name(self, key: str) -> dict[str, str] | None:
         """A catalogue entry's name for people, in Indonesian and English (its first names by default)."""
