@@ -90,8 +90,8 @@ class Reference:
         'milk'
         >>> default_reference().recognise("Bir pletok Betawi") is None
         True
-        >>> default_reference().recognise("Telur ayam kampung").key, default_reference().recognise("Kecap (ada angciu)").key
-        ('egg', 'angciu')
+        >>> [default_reference().recognise(n).key for n in ("Telur ayam kampung", "Kecap (ada angciu)")]
+        ['egg', 'angciu']
         >>> default_reference().recognise("Cabe merah seger").key, default_reference().recognise("minyak babbi").key
         ('chili', 'lard')
         """
