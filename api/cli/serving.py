@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 import click
@@ -14,7 +16,7 @@ from huey.consumer import Consumer
 from api.app import create_app
 from api.cli.common import OPERATOR, domain_errors, emit
 from api.db import get_session
-from api.jobs import EmbeddedConsumer, queue
+from api.jobs import queue
 from traceability.service import demo
 
 
@@ -24,18 +26,22 @@ from traceability.service import demo
 @click.option("--workers", type=int, default=2, show_default=True, help="gunicorn sync workers (one per core).")
 @click.option("--no-queue", is_flag=True, help="Leave the job queue to `halal-trace worker` processes.")
 def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
-    """Serve the app with gunicorn (sync workers), consuming the job queue in the master process."""
-    consumers: list[EmbeddedConsumer] = []
+    """Serve the app with gunicorn (sync workers) and, beside it, one process consuming the job queue."""
+    consumers: list[subprocess.Popen[bytes]] = []
 
     def start_queue(server: Any) -> None:
-        # The master's own app only runs jobs, never requests: its rate limits are off (and warn about nothing).
-        consumer = EmbeddedConsumer(queue(create_app({"RATELIMIT_ENABLED": False})), workers=1, worker_type="thread")
-        consumer.start()
-        consumers.append(consumer)
+        # A process of its own, not threads in the master: gunicorn forks workers from the master, and a fork
+        # taken while a consumer thread holds a lock (SQLAlchemy's mapper configuration, logging) leaves the
+        # worker waiting on it forever.
+        consumers.append(subprocess.Popen([sys.executable, "-m", "api.cli", "worker"]))
 
     def stop_queue(server: Any) -> None:
         for consumer in consumers:
-            consumer.stop(graceful=True)
+            consumer.terminate()
+            try:
+                consumer.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                consumer.kill()
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -46,7 +52,7 @@ def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
             # Longer than the app's own MAX_URL_BYTES, so the app answers a too-long URL as problem+json.
             self.cfg.set("limit_request_line", 8190)
             if not no_queue:
-                self.cfg.set("when_ready", start_queue)  # once, in the master: one consumer for the whole server
+                self.cfg.set("when_ready", start_queue)  # once, from the master: one consumer for the whole server
                 self.cfg.set("on_exit", stop_queue)
 
         def load(self) -> Any:
