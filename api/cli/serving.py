@@ -33,7 +33,9 @@ def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
         # A process of its own, not threads in the master: gunicorn forks workers from the master, and a fork
         # taken while a consumer thread holds a lock (SQLAlchemy's mapper configuration, logging) leaves the
         # worker waiting on it forever.
-        consumers.append(subprocess.Popen([sys.executable, "-m", "api.cli", "worker"]))
+        # It serves no requests, so it is no web worker whose rate limits count apart (WEB_CONCURRENCY).
+        env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
+        consumers.append(subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env))
 
     def stop_queue(server: Any) -> None:
         for consumer in consumers:
