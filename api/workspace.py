@@ -378,6 +378,16 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _changes(specs: list[Spec], before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What an edit changed, field by field in words ("kode lot RBN-01 → RBN-02")."""
+    changes = [
+        f"{_lower_first(s.label)} {display(s, before.get(s.name))} → {display(s, after.get(s.name))}"
+        for s in specs
+        if before.get(s.name) != after.get(s.name)
+    ]
+    return "; ".join(changes) or _("linked records changed")
+
+
 def history(kind: str, obj: Any, kind_specs: list[Spec]) -> list[str]:
     """Each journal entry about the record, oldest first, as a sentence: who, when, and what changed
     ("Changed by Ani, 1 Dec 2026 10:12 WIB: lot code RBN-01 → RBN-02")."""
@@ -402,12 +412,7 @@ def history(kind: str, obj: Any, kind_specs: list[Spec]) -> list[str]:
         elif before is None or entry.action == "create":
             lines.append(_("Recorded by %(who)s, %(when)s.", who=who, when=at))
         else:
-            changes = [
-                f"{_lower_first(s.label)} {display(s, before.get(s.name))} → {display(s, after.get(s.name))}"
-                for s in kind_specs
-                if before.get(s.name) != after.get(s.name)
-            ]
-            what = "; ".join(changes) or _("linked records changed")
+            what = _changes(kind_specs, before, after)
             lines.append(_("Changed by %(who)s, %(when)s: %(what)s", who=who, when=at, what=what))
         before = after
     return lines
@@ -461,12 +466,7 @@ def entry_lines(entries: list[JournalEntry], region: str | None, actor: Actor | 
         elif previous is None or entry.action == "create":
             what = _("recorded")
         else:
-            changes = [
-                f"{_lower_first(s.label)} {display(s, previous.get(s.name))} → {display(s, after.get(s.name))}"
-                for s in found
-                if previous.get(s.name) != after.get(s.name)
-            ]
-            what = "; ".join(changes) or _("linked records changed")
+            what = _changes(found, previous, after)
         before[entry.subject] = after
         lines.append({"when": when(entry.at, region), "who": who, "about": f"{label}: {title}", "what": what})
     return lines
