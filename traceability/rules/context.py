@@ -121,6 +121,9 @@ class Context:
     #: Each certificate node's confirmation (``Confirmation.as_dict()``), from the register and auditors' checks;
     #: a certificate without one is a producer's claim. Not part of the dossier: a producer cannot state it.
     confirmations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Stored facts a node's dossier record leaves out (a step's equipment, a certificate's scan hash, the
+    #: hashes of a material's evidence files): what an auditor saw beside the graph, so part of the digest.
+    facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     # --- records -------------------------------------------------------------------------------
 
@@ -163,11 +166,20 @@ class Context:
     # --- graph questions -----------------------------------------------------------------------
 
     def digest(self) -> str:
-        """A digest of the judged subgraph: its nodes' records and its edges."""
+        """A digest of the judged subgraph: its nodes' records, its edges and the stored facts beside them.
+
+        An approval holds only on this digest, so it must change with anything the rules or the auditor read:
+        a swapped evidence file or a changed step equipment reopens the approval like a changed record.
+        """
         nodes = sorted((n, self.record(n)) for n in self.scope)
         # The scope holds every ancestor of its nodes, so its edges are its nodes' in-edges.
         edges = sorted((a, b) for b in self.scope for a in self.graph.predecessors(b) if a in self.scope)
-        return digest({"nodes": nodes, "edges": edges})
+        body: dict[str, Any] = {"nodes": nodes, "edges": edges}
+        # Only nodes with a fact: a graph with none keeps the digest its approval was made on.
+        facts = sorted((n, dict(f)) for n in self.scope if (f := self.facts.get(n)))
+        if facts:
+            body["facts"] = facts
+        return digest(body)
 
     def path(self, node: str) -> tuple[str, ...]:
         """The shortest path from a judged batch up to `node`, batch first."""
@@ -376,9 +388,10 @@ class Prepared:
         as_of: dt.date,
         batches: list[str] | None = None,
         confirmations: Mapping[str, Mapping[str, Any]] | None = None,
+        facts: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Context:
         """The context for judging `batches` (local ids), by default the finished batches, with the certificates'
-        confirmations by node."""
+        confirmations and the stored facts beside the dossier, by node."""
         targets = tuple(f"batch:{b}" for b in (batches if batches is not None else self.finished_batches()))
         scope: set[str] = set(targets)
         for target in targets:
@@ -397,6 +410,7 @@ class Prepared:
             materials=self.materials,
             ordered=ordered,
             confirmations=confirmations or {},
+            facts=facts or {},
         )
 
 

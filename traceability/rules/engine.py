@@ -137,15 +137,17 @@ def assess_prepared(
     approved_digests: Collection[str] = (),
     under_review: bool = False,
     confirmations: Mapping[str, Mapping[str, Any]] | None = None,
+    facts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assess batches of a prepared dossier; many batches of one product share one preparation.
 
     An approval counts when `approved` or when the judged graph's digest is among `approved_digests`;
-    `under_review` says an auditor's review of the product is open.
+    `under_review` says an auditor's review of the product is open; `facts` are stored facts beside the
+    dossier's records, by node (see :attr:`Context.facts`), that the digest covers.
     """
     doc = prepared.doc
     day = as_of or doc.get("as_of") or dt.date.today()
-    ctx = prepared.context(day, batches, confirmations)
+    ctx = prepared.context(day, batches, confirmations, facts)
     findings, sd_findings = _run(ctx)
     verdict = verdict_of(findings)
     graph_digest = ctx.digest()

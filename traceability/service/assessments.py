@@ -23,6 +23,7 @@ from models import (
     Certificate,
     CertificateScope,
     Facility,
+    Material,
     MaterialInput,
     MaterialLot,
     Product,
@@ -115,6 +116,33 @@ def _confirmations(
     return {f"certificate:{stored[cert_id]}": c.as_dict() for cert_id, c in found.items()}
 
 
+def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, Any]]:
+    """What the exported dossier leaves out of its records but an auditor sees, by node: a step's equipment and
+    the quantities it used, a certificate's scan hash, the file hashes of a material's evidence.
+
+    The records are in the session already (the export loaded them), so this reads no rows.
+    """
+    facts: dict[str, dict[str, Any]] = {}
+    for (kind, local), stored_id in codec.ids.items():
+        found: dict[str, Any] = {}
+        if kind == "step":
+            step = session.get(ProductionStep, stored_id)
+            if step is not None:
+                used = [(str(i.quantity), i.unit) for i in step.inputs if i.quantity is not None or i.unit]
+                found = {"equipment": step.equipment, "used": used} if step.equipment or used else {}
+        elif kind == "certificate":
+            cert = session.get(Certificate, stored_id)
+            if cert is not None and cert.evidence_sha256:
+                found = {"scan": cert.evidence_sha256}
+        elif kind == "material":
+            material = session.get(Material, stored_id)
+            files = [e.file_sha256 for e in material.evidence if e.file_sha256] if material is not None else []
+            found = {"files": files} if files else {}
+        if found:
+            facts[f"{kind}:{local}"] = found
+    return facts
+
+
 def assess_batches(
     session: Session, batch_ids: Iterable[int], *, as_of: dt.date | None = None
 ) -> dict[int, Assessment]:
@@ -134,6 +162,7 @@ def assess_batches(
         doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec, batches=[b.id for b in batches]))
         prepared = prepare(doc, reference)
         confirmed = _confirmations(session, codec, reference, day)
+        facts = _stored_facts(session, codec)
         approved_on = approved_digests(session, product_id)
         reviewing = under_review(session, [b.id for b in batches])
         existing = {
@@ -148,6 +177,7 @@ def assess_batches(
                 approved_digests=approved_on,
                 under_review=batch.id in reviewing,
                 confirmations=confirmed,
+                facts=facts,
             )
             body = _to_stored_ids(body, codec, batch.business_id, doc["business"]["nib"])
             body["product"] = {**body["product"], "id": product_id}

@@ -17,7 +17,7 @@ from traceability.evidence import ACCEPTED, EXTENSIONS, sniff
 from traceability.service import journal
 from traceability.service.access import Actor
 from traceability.service.records import get_record
-from traceability.service.unit_of_work import writing
+from traceability.service.unit_of_work import touch, writing
 
 __all__ = ["Evidence", "get_evidence", "put_evidence", "writable_certificate"]
 
@@ -65,6 +65,7 @@ def put_evidence(session: Session, actor: Actor, certificate_id: int, content: b
         if certificate.evidence_sha256 != sha256:
             certificate.evidence_sha256 = sha256
             session.flush()
+            touch(session, f"certificate:{certificate.id}")  # the scan is in the approval digest: reassess
             journal.append(
                 session,
                 actor,
