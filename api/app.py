@@ -27,6 +27,7 @@ from api import (
     idempotency,
     limits,
     onboarding,
+    operations,
     programmes,
     provenance,
     public,
@@ -82,6 +83,7 @@ PAGE_BLUEPRINTS = (
     web.bp,
     workspace.bp,
     onboarding.bp,
+    operations.bp,
 )
 
 
@@ -97,6 +99,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
 
     # Extensions and request hooks, in the order they run.
+    operations.init_app(app)  # a request id, then (last of all) the request's log line and metrics
     security.init_app(app)  # trusted proxies; security headers on every response (the last after_request)
     db.init_app(app)  # the engine, and a session per request closed at teardown
     service.install()  # every write, before it commits: reassess what it reaches, then reopen changed reviews

@@ -59,6 +59,11 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         PAGE_SIZE_MAX=200,
         # Seconds an edge cache may keep a public answer; 0 revalidates every time, so a revocation shows at once.
         PUBLIC_MAX_AGE=0,
+        # Operations: one JSON log line per request on stderr ("text" for people, None: leave logging alone);
+        # /metrics wants this bearer token, or without one answers only the machine itself.
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
+        METRICS_TOKEN=None,
         # Assessments and programmes.
         # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
         PROPAGATION_INLINE_LIMIT=assessments.DEFAULT_INLINE_LIMIT,

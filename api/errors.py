@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import flask_smorest
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, RequestURITooLarge
@@ -57,6 +57,9 @@ def problem(
     if detail:
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v})
+    rid = g.get("request_id") if has_request_context() else None
+    if rid:
+        body["request_id"] = rid  # the same id as the response's X-Request-ID header and the request's log lines
     response = current_app.response_class(json.dumps(body, default=str), status=status, mimetype=PROBLEM_JSON)
     response.headers.extend(headers or {})
     return response

@@ -88,6 +88,8 @@ def queue(app: Flask | None = None) -> Huey:
             tasks["journal.seal"].schedule(delay=delay)
 
     huey.periodic_task(crontab(minute="*"), name="journal.schedule-seals")(schedule_seals)
+    for hook in app.extensions.get("queue_hooks", ()):  # e.g. the metrics' count of finished jobs
+        hook(huey)
     app.extensions["queue"] = huey
     app.extensions["queue_tasks"] = tasks
     return huey

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -45,12 +47,19 @@ def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
             except subprocess.TimeoutExpired:
                 consumer.kill()
 
+    def forget_worker(server: Any, worker: Any) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "sync")
-            self.cfg.set("accesslog", "-")
+            # No access log of gunicorn's own: the app writes one JSON line per request, with its request id.
+            self.cfg.set("accesslog", None)
+            self.cfg.set("child_exit", forget_worker)
             # Longer than the app's own MAX_URL_BYTES, so the app answers a too-long URL as problem+json.
             self.cfg.set("limit_request_line", 8190)
             if not no_queue:
@@ -61,9 +70,21 @@ def serve(port: int, host: str, workers: int, no_queue: bool) -> None:
             return create_app()
 
     click.echo(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    metrics_directory()
     # Each worker's app reads this (as gunicorn would) and warns if rate limits are counted per process.
     os.environ["WEB_CONCURRENCY"] = str(workers)
     Server().run()
+
+
+def metrics_directory() -> Path:
+    """Where every worker (and the queue's consumer) writes its metric samples, emptied at each start."""
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="halal-trace-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # samples of an earlier run's processes would add to this run's counters
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
 
 
 @click.command("worker")

@@ -42,7 +42,7 @@ from traceability.formats.dossier import load_dossier
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
-from traceability.service import certificate_status, confirmation, journal, provenance
+from traceability.service import certificate_status, confirmation, journal, observe, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
@@ -143,6 +143,7 @@ def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, A
     return facts
 
 
+@observe.timed("assessment")
 def assess_batches(
     session: Session, batch_ids: Iterable[int], *, as_of: dt.date | None = None
 ) -> dict[int, Assessment]:
@@ -270,6 +271,7 @@ def affected_batches(session: Session, nodes: set[str]) -> list[int]:
     return sorted(provenance.batches_made_from(session, seed)) if seed else []
 
 
+@observe.timed("propagation")
 def propagate(session: Session) -> None:
     """Reassess what the transaction's changes reach, before it commits."""
     touched: set[str] = session.info.pop("touched", set())
