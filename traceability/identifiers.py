@@ -31,6 +31,7 @@ __all__ = [
     "is_valid_nib",
     "issuer_key",
     "lot_key",
+    "marketplace_key",
     "nib_key",
 ]
 
@@ -162,3 +163,34 @@ def issuer_key(issuer: str) -> str:
     """
     form = _alias_form(issuer)
     return _issuer_aliases().get(form, form)
+
+
+#: The marketplaces a listing can be registered on, by their canonical host. A listing elsewhere (a page of the
+#: producer's own) is not a marketplace listing: anyone could make it ask our badge, so it proves nothing.
+MARKETPLACES = frozenset(
+    {
+        "tokopedia.com",
+        "shopee.co.id",
+        "bukalapak.com",
+        "lazada.co.id",
+        "blibli.com",
+        "tiktok.com",
+        "zalora.co.id",
+        "bhinneka.com",
+        "grab.com",
+        "gofood.co.id",
+    }
+)
+
+
+def marketplace_key(host: str) -> str | None:
+    """The marketplace a host belongs to (``m.tokopedia.com`` is tokopedia.com), or None for any other host.
+
+    >>> marketplace_key("WWW.Tokopedia.com"), marketplace_key("shop.tiktok.com"), marketplace_key("tokopedia.com.evil.id")
+    ('tokopedia.com', 'tiktok.com', None)
+    """
+    host = host.strip().lower().rstrip(".")
+    for known in MARKETPLACES:
+        if host == known or host.endswith("." + known):
+            return known
+    return None

@@ -106,6 +106,46 @@ def test_a_listing_counts_once_its_page_asks_for_the_badge(client, filled, sessi
     )
 
 
+def test_a_request_from_an_unregistered_page_stamps_no_listing(client, filled, session):
+    """The attacker's requests: a page of one's own registered as a listing, a marketplace page that is not the
+    listing, another business's code from the listing's marketplace. None of them stamps listing_linked."""
+    code = client.post(
+        f"/api/v1/batches/{filled.own['batches']}/codes", json={}, headers=filled.auth("producer_a")
+    ).json[0]["code"]
+    own_site = client.post(
+        f"/api/v1/products/{filled.product_a}/listings",
+        json={"url": "https://rendang-bundo.example/produk"},
+        headers=filled.auth("producer_a"),
+    )
+    b_listed = client.post(
+        f"/api/v1/products/{filled.product_b}/listings",
+        json={"url": "https://shopee.co.id/otak-otak-ikan"},
+        headers=filled.auth("producer_b"),
+    )
+    a_listed = client.post(
+        f"/api/v1/products/{filled.product_a}/listings", json={"url": TOKOPEDIA}, headers=filled.auth("producer_a")
+    )
+    probes = [
+        {"Origin": "https://rendang-bundo.example"},
+        {"Referer": "https://rendang-bundo.example/produk"},
+        {"Origin": "https://tokopedia.com.evil.example"},
+        {"Referer": "https://www.tokopedia.com/tokolain/rendang-palsu"},  # a marketplace page, not the listing
+        {"Origin": "https://shopee.co.id"},  # business B's listing, business A's code
+    ]
+    answers = [client.get(f"/api/v1/verify/{code}", headers=h).status_code for h in probes]
+
+    assert own_site.status_code == 422
+    assert "url" in own_site.json["errors"]
+    assert (b_listed.status_code, a_listed.status_code) == (201, 201)
+    assert answers == [200] * len(probes)
+    assert session.scalar(sa.select(sa.func.count()).select_from(ProductListing)) == 2
+    assert session.scalars(sa.select(ProductListing.first_requested_at)).all() == [None, None]
+    assert funnel(client, filled.world)["listing_linked"] == 0
+    from_listing = client.get(f"/api/v1/verify/{code}", headers={"Referer": "https://m.tokopedia.com/"})
+    assert from_listing.status_code == 200
+    assert funnel(client, filled.world)["listing_linked"] == 1  # the marketplace's origin alone: the listing's site
+
+
 @pytest.mark.parametrize("url", ["tokopedia.com/x", "ftp://tokopedia.com/x", "https://"])
 def test_a_listing_needs_an_http_address(client, filled, url):
     response = client.post(

@@ -1,7 +1,10 @@
 """Marketplace listings of a product, and proof that a listing's page really shows our badge.
 
 A listing counts as linked only when its page has asked the public verify API or badge: the request
-carries the listing's host in ``Origin`` or ``Referer``. The first such request is kept once.
+carries the listing's marketplace in ``Origin`` or ``Referer``, and a ``Referer`` that names a page names the
+listing's page. Only listings the business registered on a known marketplace
+(:data:`traceability.identifiers.MARKETPLACES`) count: a page of one's own can ask our badge at will, so a
+request from any other host stamps nothing. The first such request is kept once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Batch, Product, ProductListing, VerificationCode
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.identifiers import MARKETPLACES, marketplace_key
 from traceability.service import journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
@@ -32,6 +36,14 @@ def _host(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return parts.hostname.lower().removeprefix("www.")
+
+
+def _page(url: str) -> str:
+    """The path of a page, without trailing slash or case: what a full Referer and a listing URL share."""
+    try:
+        return urlsplit(url.strip()).path.rstrip("/").lower()
+    except ValueError:
+        return ""
 
 
 def listing_body(listing: ProductListing) -> dict[str, object]:
@@ -56,7 +68,13 @@ def add_listing(session: Session, actor: Actor, product_id: int, url: str) -> Pr
         raise InvalidInputError(
             "The listing URL must be an http(s) address.", errors={"url": ["Give the http(s) address of the listing."]}
         )
-    listing = ProductListing(business_id=product.business_id, product_id=product.id, url=url.strip(), host=host)
+    marketplace = marketplace_key(host)
+    if marketplace is None:
+        known = ", ".join(sorted(MARKETPLACES))
+        raise InvalidInputError(
+            "The listing must be on a marketplace.", errors={"url": [f"Give the listing's address on one of: {known}."]}
+        )
+    listing = ProductListing(business_id=product.business_id, product_id=product.id, url=url.strip(), host=marketplace)
     with writing(session):
         session.add(listing)
         session.flush()
@@ -86,6 +104,12 @@ def request_host(headers: Headers) -> str | None:
     return None
 
 
+def _same_page(listing_url: str, referer: str | None) -> bool:
+    """A Referer that names a page (more than the site's root) must name the listing's page."""
+    page = _page(referer or "")
+    return not page or page == _page(listing_url)
+
+
 def note_request(session: Session, code: str, headers: Headers, *, own_host: str | None = None) -> int:
     """Stamp the first request from a listing's page on the listings of the code's product.
 
@@ -96,6 +120,9 @@ def note_request(session: Session, code: str, headers: Headers, *, own_host: str
     host = request_host(headers)
     if host is None or host == own_host:
         return 0
+    marketplace = marketplace_key(host)
+    if marketplace is None:
+        return 0
     product = (
         sa.select(Batch.product_id)
         .join(VerificationCode, VerificationCode.batch_id == Batch.id)
@@ -103,15 +130,21 @@ def note_request(session: Session, code: str, headers: Headers, *, own_host: str
         .scalar_subquery()
     )
     waiting = (
-        ProductListing.host == host,
+        ProductListing.host == marketplace,
         ProductListing.first_requested_at.is_(None),
         ProductListing.product_id == product,
     )
-    if session.scalar(sa.select(ProductListing.id).where(*waiting).limit(1)) is None:
+    referer = headers.get("Referer")
+    shown = [
+        listing_id
+        for listing_id, url in session.execute(sa.select(ProductListing.id, ProductListing.url).where(*waiting))
+        if _same_page(url, referer)
+    ]
+    if not shown:
         return 0
     stamp = (
         sa.update(ProductListing)
-        .where(*waiting)
+        .where(*waiting, ProductListing.id.in_(shown))
         .values(first_requested_at=dt.datetime.now(dt.UTC))
         .returning(ProductListing.id, ProductListing.business_id)
         .execution_options(synchronize_session=False)
