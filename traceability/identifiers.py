@@ -186,8 +186,8 @@ MARKETPLACES = frozenset(
 def marketplace_key(host: str) -> str | None:
     """The marketplace a host belongs to (``m.tokopedia.com`` is tokopedia.com), or None for any other host.
 
-    >>> marketplace_key("WWW.Tokopedia.com"), marketplace_key("shop.tiktok.com"), marketplace_key("tokopedia.com.evil.id")
-    ('tokopedia.com', 'tiktok.com', None)
+    >>> [marketplace_key(h) for h in ("WWW.Tokopedia.com", "shop.tiktok.com", "tokopedia.com.evil.id")]
+    ['tokopedia.com', 'tiktok.com', None]
     """
     host = host.strip().lower().rstrip(".")
     for known in MARKETPLACES:
