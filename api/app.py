@@ -28,6 +28,7 @@ from api import (
     limits,
     onboarding,
     operations,
+    operators,
     programmes,
     provenance,
     public,
@@ -84,6 +85,7 @@ PAGE_BLUEPRINTS = (
     workspace.bp,
     onboarding.bp,
     operations.bp,
+    operators.bp,
 )
 
 

@@ -26,7 +26,13 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
     return {
         "producer_a": producer,
         "pendamping_a": ["/pendamping", f"/pendamping/businesses/{filled.world.business_a}", "/account/password"],
-        "auditor": ["/auditor", f"/auditor/reviews/{review}", "/account/password"],
+        "auditor": [
+            "/auditor",
+            f"/auditor/reviews/{review}",
+            "/auditor/certificates",
+            f"/auditor/certificates/{filled.own['certificates']}",
+            "/account/password",
+        ],
         "coordinator": ["/coordinator", "/account/password"],
-        "admin": ["/admin", "/account/password"],
+        "admin": ["/admin", "/admin/register", "/auditor/certificates", "/account/password"],
     }

@@ -16,22 +16,33 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Certificate, CertificateCheck, RegisterSnapshot
+from models import Business, Certificate, CertificateCheck, RegisterSnapshot
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.bpjph_register import canonical_number
-from traceability.reconciliation import Check, Confirmation, Outcome, confirmation_of, reconcile
+from traceability.identifiers import issuer_key
+from traceability.reconciliation import Check, Claim, Confirmation, Outcome, confirmation_of, reconcile
 from traceability.rules.reference import Reference
 from traceability.service import journal, register
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import CertificateScheme
 
-__all__ = ["CHECK_ACTION", "check_certificate", "confirmations", "get_confirmation", "identity", "queue"]
+__all__ = [
+    "CHECK_ACTION",
+    "CertificateCase",
+    "certificate_case",
+    "check_certificate",
+    "confirmations",
+    "get_confirmation",
+    "identity",
+    "queue",
+]
 
 CHECK_ACTION = "certificate.confirmation"
 # Checks that carry no time of their own (reference data, a register silent on a number) are the oldest of all.
@@ -39,16 +50,17 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def identity(issuer: str, number: str) -> tuple[str, str]:
-    """A certificate's identity: its issuer and number in canonical form."""
-    return " ".join(issuer.split()).upper(), canonical_number(number)
+    """A certificate's identity: its issuer and number in canonical form (``BPJPH`` and ``bpjph ``, or
+    ``ID 2111...`` and ``id2111...``, are one certificate)."""
+    return issuer_key(issuer), canonical_number(number)
 
 
 def _copies(session: Session, identities: set[tuple[str, str]]) -> list[Certificate]:
-    """Every business's record of these identities."""
+    """Every business's record of these identities, however each business typed the number."""
     if not identities:
         return []
     numbers = {n for _, n in identities}
-    rows = session.scalars(sa.select(Certificate).where(Certificate.number.in_(sorted(numbers))))
+    rows = session.scalars(sa.select(Certificate).where(Certificate.number_key.in_(sorted(numbers))))
     return [c for c in rows if identity(c.issuer, c.number) in identities]
 
 
@@ -106,7 +118,7 @@ def confirmations(
     for row in rows:
         if (row.issuer, row.number) in wanted:
             by_identity[(row.issuer, row.number)].append(_auditor_check(row))
-    bpjph = {i.upper() for i in reference["bpjph_issuers"]}
+    bpjph = {issuer_key(i) for i in reference["bpjph_issuers"]}
     registered = [c for c in certificates if ids[c.id][0] in bpjph and c.scheme is not CertificateScheme.FOREIGN]
     for cert_id, check in _register_checks(session, registered, as_of).items():
         checks[cert_id].append(check)
@@ -202,6 +214,7 @@ def queue(session: Session, actor: Actor, reference: Reference, as_of: dt.date) 
                 "businesses": [],
                 "evidence_sha256": None,
                 "problems": [],
+                "open": cert.id,  # the copy the page opens: the first with a scan, else the first recorded
             },
         )
         entry["certificates"].append(cert.id)
@@ -209,6 +222,48 @@ def queue(session: Session, actor: Actor, reference: Reference, as_of: dt.date) 
             entry["businesses"].append(cert.business_id)
         if cert.evidence_sha256 and entry["evidence_sha256"] is None:
             entry["evidence_sha256"] = cert.evidence_sha256
+            entry["open"] = cert.id
             entry["state"] = confirmation.state.value
         entry["problems"] += [p for p in confirmation.problems if p not in entry["problems"]]
+    names = {row.id: row.name for row in session.execute(sa.select(Business.id, Business.name))} if entries else {}
+    for entry in entries.values():
+        entry["business_names"] = [names.get(b, "") for b in entry["businesses"]]
     return sorted(entries.values(), key=lambda e: (e["evidence_sha256"] is None, e["number"]))
+
+
+@dataclass
+class CertificateCase:
+    """What an auditor reads before confirming a certificate: the record, what it claims, its confirmation,
+    every business's copy and the register's newest word on its number."""
+
+    certificate: Certificate
+    claim: Claim
+    confirmation: Confirmation
+    copies: list[tuple[Certificate, str]] = field(default_factory=list)
+    register: register.Word | None = None
+    scan_of: int | None = None  # the copy whose scan is shown (this one, or another business's copy)
+
+
+def certificate_case(
+    session: Session, actor: Actor, certificate_id: int, reference: Reference, as_of: dt.date
+) -> CertificateCase:
+    """One certificate identity as the auditor's confirmation page shows it (auditors and admins)."""
+    cert = session.get(Certificate, certificate_id)
+    if cert is None or not actor.can_read(cert.business_id):
+        raise NotFoundError("No certificate with that id.")
+    if not actor.may_decide_certificates:
+        raise PermissionDeniedError("Only an auditor or an admin confirms certificates.")
+    copies = sorted(_copies(session, {identity(cert.issuer, cert.number)}), key=lambda c: c.id)
+    owners = sa.select(Business.id, Business.name).where(Business.id.in_({c.business_id for c in copies}))
+    names = {row.id: row.name for row in session.execute(owners)}
+    claim = register.claims(session, [cert])[cert.id]
+    words = register.register_words(session, [claim.number])
+    scanned = cert if cert.evidence_sha256 else next((c for c in copies if c.evidence_sha256), None)
+    return CertificateCase(
+        certificate=cert,
+        claim=claim,
+        confirmation=confirmations(session, [cert], reference, as_of)[cert.id],
+        copies=[(c, str(names.get(c.business_id, ""))) for c in copies],
+        register=words.get(claim.number),
+        scan_of=scanned.id if scanned else None,
+    )

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Certificate, RegisterSnapshot
+from models import Business, Certificate, RegisterSnapshot
 from traceability.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from traceability.formats.bpjph_register import parse_register
 from traceability.reconciliation import Outcome, Reconciliation
@@ -45,6 +45,10 @@ class SnapshotReport:
     unknown: list[dict[str, Any]] = field(default_factory=list)
     invalid: list[dict[str, Any]] = field(default_factory=list)
     snapshot: dict[str, Any] | None = None
+    #: Recorded certificates whose standing in the register this snapshot changed (``before`` is None for a
+    #: certificate no earlier snapshot spoke of), and the status decisions it applied.
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    decided: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +58,8 @@ class SnapshotReport:
             "unknown": self.unknown,
             "invalid": self.invalid,
             "snapshot": self.snapshot,
+            "changed": self.changed,
+            "decided": self.decided,
         }
 
 
@@ -135,15 +141,28 @@ def import_snapshot(
             earlier = before.get(cert_id)
             if earlier is None or earlier[1] != result:
                 touch(session, f"certificate:{cert_id}")
+                was = earlier[1].outcome.value if earlier is not None else None
+                report.changed.append({**_summary(cert, result), "before": was})
         for cert, result in after.values():
             status = _DECISIONS.get(result.outcome)
             if status is not None and cert.status is CertificateStatus.ACTIVE:
+                effective = max(day, cert.issued_on)
                 assessments.set_certificate_status(
                     session,
                     actor,
                     cert.id,
                     status=status,
-                    effective=max(day, cert.issued_on),
+                    effective=effective,
                     reason=f"{status.value} in the {name} register snapshot of {day.isoformat()}",
                 )
+                report.decided.append(
+                    {**_summary(cert, result), "status": status.value, "effective": effective.isoformat()}
+                )
+    listed = [*report.mismatched, *report.unknown, *report.changed, *report.decided]
+    if listed:
+        ids = {item["business"] for item in listed}
+        owners = sa.select(Business.id, Business.name).where(Business.id.in_(ids))
+        names = {row.id: row.name for row in session.execute(owners)}
+        for item in listed:
+            item["business_name"] = names.get(item["business"], "")
     return report

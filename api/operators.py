@@ -1,0 +1,206 @@
+"""Operators' pages for certificates: the auditor's queue of certificates to confirm, each one side by side with
+its scan, and the admin's import of a BPJPH register snapshot.
+
+Thin views over :mod:`traceability.service.confirmation` and :mod:`traceability.service.register_import`, which the
+JSON API and the command line use too: one set of rules, whichever door a decision comes through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from api.auth import require_actor
+from api.db import get_session
+from api.web import page_for
+from traceability.errors import TraceabilityError
+from traceability.evidence import pdf_pages, render_pdf_page
+from traceability.formats.bpjph_register import COLUMNS
+from traceability.service import assessments, confirmation, evidence, register_import
+from traceability.service.access import Capability
+
+bp = Blueprint("operators", __name__)
+
+#: A confirmation's state, in words.
+STATE_WORDS = {
+    "claimed": _l("stated by the producer, no scan"),
+    "evidenced": _l("scan attached, not yet checked"),
+    "confirmed": _l("confirmed"),
+}
+#: What the register's standing of a certificate is, in words.
+OUTCOME_WORDS = {
+    "confirmed": _l("confirmed by the register"),
+    "mismatched": _l("does not match the register"),
+    "unknown": _l("not in the register"),
+    "revoked": _l("revoked in the register"),
+    "suspended": _l("suspended in the register"),
+    "expired": _l("expired in the register"),
+}
+REGISTER_STATUS_WORDS = {
+    "active": _l("active"),
+    "suspended": _l("suspended"),
+    "revoked": _l("revoked"),
+    "expired": _l("expired"),
+}
+BASIS_WORDS = {
+    "register": _l("the BPJPH register"),
+    "auditor": _l("an auditor, against the scan"),
+    "recognised_body": _l("a recognised foreign body and its SHLN registration"),
+}
+
+# The problems the register or an auditor finds, as traceability.reconciliation and confirmation phrase them.
+_PROBLEMS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"number: (?P<x>.+) is not in the register$"), _l("number %(x)s is not in the register")),
+    (re.compile(r"status: expired on (?P<x>.+) in the register$"), _l("expired on %(x)s in the register")),
+    (re.compile(r"status: expired in the register$"), _l("expired in the register")),
+    (re.compile(r"holder: the register names (?P<x>.+)$"), _l("the register names another holder: %(x)s")),
+    (re.compile(r"scope: (?P<x>.+) is not in the register entry$"), _l("%(x)s is not in the register's scope")),
+    (re.compile(r"rejected by an auditor: (?P<x>.+)$"), _l("rejected by an auditor: %(x)s")),
+)
+
+
+def problem_words(text: str) -> str:
+    """One problem the register or an auditor found, in the page's language (names and numbers kept)."""
+    for pattern, words in _PROBLEMS:
+        found = pattern.match(text)
+        if found:
+            return str(words) % found.groupdict() if found.groupdict() else str(words)
+    return text
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+# --- the auditor's confirmation queue -----------------------------------------------------------
+
+
+@bp.get("/auditor/certificates")
+@page_for(Capability.DECIDE_CERTIFICATES)
+def queue() -> str:
+    """Every certificate identity nobody but a producer vouches for: those with a scan first."""
+    db = get_session()
+    items = confirmation.queue(db, require_actor(), assessments.active_reference(db), _today())
+    return render_template("certificate_queue.html", items=items)
+
+
+@bp.route("/auditor/certificates/<int:certificate_id>", methods=["GET", "POST"])
+@page_for(Capability.DECIDE_CERTIFICATES)
+def certificate(certificate_id: int) -> ResponseReturnValue:
+    """One certificate beside its scan: confirm it, or reject it with a reason (every business's copy)."""
+    actor, db = require_actor(), get_session()
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        if decision not in ("confirm", "reject"):
+            abort(400)
+        try:
+            copies = confirmation.check_certificate(
+                db, actor, certificate_id, confirm=decision == "confirm", reason=request.form.get("reason", "")
+            )
+            if decision == "confirm":
+                flash(_("Certificate confirmed for %(n)d business records.", n=len(copies)))
+            else:
+                flash(_("Certificate rejected for %(n)d business records.", n=len(copies)))
+            return redirect(url_for("operators.certificate", certificate_id=certificate_id))
+        except TraceabilityError as exc:
+            errors = {"reason": [exc.message]}  # the whole sentence: it says what to do
+    case = confirmation.certificate_case(db, actor, certificate_id, assessments.active_reference(db), _today())
+    scan: dict[str, Any] | None = None
+    if case.scan_of is not None:
+        stored = evidence.get_evidence(db, actor, case.scan_of)
+        pages = pdf_pages(stored.content) if stored.media_type == "application/pdf" else 1
+        scan = {"pdf": stored.media_type == "application/pdf", "pages": pages, "of": case.scan_of}
+    return render_template(
+        "certificate_confirm.html",
+        case=case,
+        scan=scan,
+        errors=errors,
+        form=request.form,
+        problems=[problem_words(p) for p in case.confirmation.problems],
+    ), 422 if errors else 200
+
+
+@bp.get("/auditor/certificates/<int:certificate_id>/scan")
+@page_for(Capability.DECIDE_CERTIFICATES)
+def scan(certificate_id: int) -> Response:
+    """The scan as an image to show inline: a JPEG or PNG as stored, a PDF's page drawn as PNG."""
+    stored = evidence.get_evidence(get_session(), require_actor(), certificate_id)  # 404 for what one may not read
+    content, media_type = stored.content, stored.media_type
+    if media_type == "application/pdf":
+        drawn = render_pdf_page(content, request.args.get("page", 0, type=int) or 0)
+        if drawn is None:
+            abort(404)
+        content, media_type = drawn, "image/png"
+    return Response(
+        content,
+        mimetype=media_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
+
+
+# --- the admin's register import ----------------------------------------------------------------
+
+
+@bp.route("/admin/register", methods=["GET", "POST"])
+@page_for(Capability.MANAGE_REFERENCE)
+def register() -> ResponseReturnValue:
+    """Upload a snapshot of the BPJPH register: every row checked, stored whole or not at all, then every recorded
+    certificate reconciled with it; the page shows the counts and what changed."""
+    errors: dict[str, list[str]] = {}
+    report: dict[str, Any] | None = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        limit = int(current_app.config["MAX_CONTENT_LENGTH"] or 16_000_000)
+        raw = upload.read(limit + 1) if upload is not None else b""
+        filename = (upload.filename or "") if upload is not None else ""
+        day = None
+        try:
+            if request.form.get("snapshot_date"):
+                try:
+                    day = dt.date.fromisoformat(request.form["snapshot_date"])
+                except ValueError:
+                    errors = {"snapshot_date": [_("Write the date as YYYY-MM-DD.")]}
+            if errors:
+                pass
+            elif not raw:
+                errors = {"file": [_("Choose a CSV or JSON file.")]}
+            elif len(raw) > limit:
+                errors = {"file": [_("The file is larger than %(mb)d MB.", mb=limit // 1_000_000)]}
+            else:
+                result = register_import.import_snapshot(
+                    get_session(),
+                    require_actor(),
+                    raw.decode("utf-8-sig"),
+                    source=request.form.get("source", "").strip() or None,
+                    snapshot_date=day,
+                    filename=filename,
+                )
+                report = result.as_dict()
+                if result.invalid:
+                    errors = {"rows": [_("The file was not imported: fix these rows and upload it again.")]}
+        except UnicodeDecodeError:
+            errors = {"file": [_("Save the file as UTF-8 text (CSV UTF-8).")]}
+        except TraceabilityError as exc:
+            errors = {k: [str(m) for m in v] for k, v in (exc.errors or {"file": [exc.message]}).items()}
+    status = 422 if errors else 200
+    return render_template(
+        "register_import.html", report=report, errors=errors, columns=COLUMNS, form=request.form
+    ), status
+
+
+def _outcome(value: str | None) -> str:
+    return str(OUTCOME_WORDS.get(value or "", _("not listed before")))
+
+
+bp.add_app_template_filter(problem_words, "problem_words")
+bp.add_app_template_filter(_outcome, "register_outcome")
+bp.add_app_template_filter(lambda s: str(STATE_WORDS.get(s, s)), "confirmation_state")
+bp.add_app_template_filter(lambda s: str(REGISTER_STATUS_WORDS.get(s, s)), "register_status")
+bp.add_app_template_filter(lambda s: str(BASIS_WORDS.get(s, s)), "confirmation_basis")
