@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from api.auth import require_actor
 from api.db import get_session
+from api.labels import day
 from api.web import page_for
 from traceability.errors import TraceabilityError
 from traceability.evidence import pdf_pages, render_pdf_page
@@ -195,10 +196,28 @@ def register() -> ResponseReturnValue:
     ), status
 
 
+def confirmation_note(certificate_id: int) -> dict[str, Any]:
+    """A certificate record's confirmation as its producer reads it on the record's page: who vouches for it, or
+    what to do next."""
+    db = get_session()
+    reference = assessments.active_reference(db)
+    found = confirmation.get_confirmation(db, require_actor(), certificate_id, reference, _today())
+    check = found.check
+    if found.confirmed and check is not None:
+        who = {"register": _("BPJPH"), "auditor": _("an auditor")}.get(check.basis, _("a recognised foreign body"))
+        on = day(check.on) if check.on else ""
+        return {"state": "confirmed", "text": _("Confirmed by %(who)s %(on)s", who=who, on=on).strip(), "problems": []}
+    problems = [problem_words(p) for p in found.problems]
+    if found.state.value == "evidenced":
+        return {"state": "evidenced", "text": _("Not yet confirmed: an auditor checks the scan."), "problems": problems}
+    return {"state": "claimed", "text": _("Not yet confirmed: upload a scan of the certificate."), "problems": problems}
+
+
 def _outcome(value: str | None) -> str:
     return str(OUTCOME_WORDS.get(value or "", _("not listed before")))
 
 
+bp.add_app_template_global(confirmation_note, "confirmation_note")
 bp.add_app_template_filter(problem_words, "problem_words")
 bp.add_app_template_filter(_outcome, "register_outcome")
 bp.add_app_template_filter(lambda s: str(STATE_WORDS.get(s, s)), "confirmation_state")

@@ -218,3 +218,24 @@ def test_a_register_file_with_a_bad_row_stores_nothing_and_names_the_row(client,
     assert empty.status_code == 422
     assert not_text.status_code == 422
     assert (count_rows(session, RegisterSnapshot), count_rows(session, RegisterEntry)) == before
+
+
+def test_the_producer_reads_on_the_certificate_s_page_what_it_still_needs_and_who_confirmed_it(
+    app, client, filled, session, sign_in
+):
+    cert = _self_certify(client, filled)
+    browser = sign_in("producer_a")
+    typed = browser.get(f"/producer/certificates/{cert}?lang=id").get_data(as_text=True)
+    _upload(client, filled, cert, PNG, "image/png")
+    scanned = browser.get(f"/producer/certificates/{cert}?lang=id").get_data(as_text=True)
+    checked = client.post(
+        f"/api/v1/certificates/{cert}/confirmation",
+        headers=filled.auth("auditor"),
+        json={"decision": "confirm", "reason": "Read the scan"},
+    )
+    confirmed = browser.get(f"/producer/certificates/{cert}?lang=en").get_data(as_text=True)
+
+    assert "Belum dikonfirmasi: unggah pindaian sertifikat." in typed
+    assert "Belum dikonfirmasi: auditor memeriksa pindaiannya." in scanned
+    assert checked.status_code == 200
+    assert f"Confirmed by an auditor {dt.date.today().day} " in confirmed
