@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from api import guards, public_text
 from api.db import get_session
@@ -24,14 +26,27 @@ from qr import codes, digital_link
 from traceability import checkpoints
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.rules import status
-from traceability.service import journal, verification
+from traceability.service import journal, resolution, verification
+from traceability.service.resolution import Level, Resolved
 from traceability.service.verification import PublicView
 
 bp = Blueprint("public", __name__)
 
-GS1 = "https://gs1.org/voc/"
+GS1 = "https://gs1.org/voc/"  # the namespace of link types in linksets, as GS1's own resolver writes them
+#: The namespace of the GS1 Web Vocabulary today (``gs1:``); the older forms are declared equivalent.
+VOCABULARY = "https://ref.gs1.org/voc/"
+_NAMESPACES = tuple(
+    f"{scheme}://{host}/voc/" for scheme in ("https", "http") for host in ("ref.gs1.org", "gs1.org", "www.gs1.org")
+)
 LINKSET = "application/linkset+json"
+LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 LINK_TYPES = ("gs1:pip", "gs1:certificationInfo", "gs1:traceability", "gs1:hasRetailers")
+#: Query parameters the resolver reads itself (GS1 Digital Link 4.10.1): not passed on when it redirects.
+_OWN_PARAMETERS = frozenset({"linkType", "linktype", "context"})
+#: The endpoints that answer as a GS1 resolver: CORS open, as GS1 resolver 2.2 requires.
+RESOLVER_ENDPOINTS = frozenset(
+    {"public.digital_link_path", "public.consumer", "public.lot_page", "public.product_page", "public.gs1resolver"}
+)
 #: The badge's colours; the pages take the same ones from consumer.css by state.
 COLOURS = {
     "verified": "#1b7f3b",
@@ -46,21 +61,27 @@ def _base() -> str:
     return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
 
 
-def _links(view: PublicView) -> dict[str, list[dict[str, Any]]]:
-    """The links a code has, by GS1 link type; an absent type has no entry (and answers 404)."""
-    page = codes.short_url(_base(), view.code)
+def _level_page(gtin: str, lot: str | None) -> str:
+    """The consumer page of a lot (or of the product), for a Digital Link that names no code."""
+    page = f"{_base()}/v/01/{gtin}"
+    return page if lot is None else f"{page}/10/{digital_link.escape(lot)}"
+
+
+def _links(view: PublicView, page: str, level: Level = Level.CODE) -> dict[str, list[dict[str, Any]]]:
+    """The links at one level, by GS1 link type; an absent type has no entry (and answers 404).
+
+    `page` is the consumer page of that level, which is also the default link (the consumer page stays the
+    default, DESIGN section 7). Only a code's links name the code.
+    """
+    html = {"type": "text/html", "hreflang": ["id", "en"]}
     links: dict[str, list[dict[str, Any]]] = {
-        "gs1:pip": [{"href": page, "title": view.product, "type": "text/html", "hreflang": ["id", "en"]}],
-        "gs1:traceability": [
-            {
-                "href": page + "#ingredients",
-                "title": "Ingredients and origins",
-                "type": "text/html",
-                "hreflang": ["id", "en"],
-            }
-        ],
+        "gs1:defaultLink": [{"href": page, "title": view.product, **html}],
+        "gs1:pip": [{"href": page, "title": view.product, **html}],
     }
-    if view.product_certificate or any(i.certificate for i in view.ingredients):
+    if level is not Level.PRODUCT:
+        links["gs1:traceability"] = [{"href": page + "#ingredients", "title": "Ingredients and origins", **html}]
+    certified = view.product_certificate is not None or any(i.certificate for i in view.ingredients)
+    if certified and level is Level.CODE:
         links["gs1:certificationInfo"] = [
             {
                 "href": f"{_base()}/api/v1/verify/{view.code}",
@@ -68,35 +89,94 @@ def _links(view: PublicView) -> dict[str, list[dict[str, Any]]]:
                 "type": "application/json",
             }
         ]
+    elif certified:
+        links["gs1:certificationInfo"] = [{"href": page + "#certificates", "title": "Certificates and status", **html}]
     return links  # gs1:hasRetailers: no marketplace listing is recorded for a code, so it stays absent
 
 
-def _linkset(view: PublicView, anchor: str) -> Response:
-    entry: dict[str, Any] = {"anchor": anchor}
-    for link_type, targets in _links(view).items():
-        entry[GS1 + link_type.removeprefix("gs1:")] = targets
+def link_type(raw: str | None) -> str | None:
+    """A requested ``linkType`` as a CURIE: ``gs1:pip`` written as a full URI in any of the vocabulary's
+    namespaces is ``gs1:pip``; ``linkset`` (or the deprecated ``all``) asks for the linkset."""
+    if not raw:
+        return None
+    for namespace in _NAMESPACES:
+        if raw.startswith(namespace):
+            raw = "gs1:" + raw.removeprefix(namespace)
+            break
+    return "linkset" if raw in ("linkset", "all", "gs1:linkset") else raw
+
+
+def _with_parameter(url: str, parameter: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{parameter}"
+
+
+def _resolver_headers(response: BaseResponse, anchor: str) -> BaseResponse:
+    """What every resolver answer carries: where its linkset is, and that it varies with Accept."""
+    response.headers.add("Link", f'<{_with_parameter(anchor, "linkType=linkset")}>; rel="linkset"; type="{LINKSET}"')
+    response.vary.add("Accept")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _linkset(view: PublicView, links: dict[str, list[dict[str, Any]]], anchor: str) -> BaseResponse:
+    """The linkset (RFC 9264, in the shape GS1's linkset schema requires): an item description and every link."""
+    entry: dict[str, Any] = {"anchor": anchor, "itemDescription": view.product, "description": view.product}
+    for name, targets in links.items():
+        entry[GS1 + name.removeprefix("gs1:")] = targets
     response = current_app.response_class(json.dumps({"linkset": [entry]}), mimetype=LINKSET)
-    return public_headers(response, view)
-
-
-def _resolve(view: PublicView, anchor: str) -> ResponseReturnValue:
-    """GS1 resolver behaviour: ``linkType`` redirects (307) or 404s; linkset on request; else the page."""
-    link_type = request.args.get("linkType") or request.args.get("linktype")
-    wants_linkset = (
-        request.accept_mimetypes.best_match([LINKSET, "text/html"]) == LINKSET
-        and request.accept_mimetypes[LINKSET] > request.accept_mimetypes["text/html"]
+    response.headers.add(
+        "Link", f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
     )
-    if link_type in ("linkset", "all") or (link_type is None and wants_linkset):
-        return _linkset(view, anchor)
-    if link_type is not None:
-        targets = _links(view).get(link_type)
-        if not targets:
-            return problem(404, "Not Found", f"This code has no link of type {link_type}.")
-        return redirect(targets[0]["href"], code=307)
-    return _page(view)
+    return _resolver_headers(public_headers(response, view), anchor)
 
 
-def _page(view: PublicView) -> Response:
+def _passed_on(target: str) -> str:
+    """`target` with the request's query string, less the resolver's own parameters (GS1 resolver 2.12)."""
+    raw = request.query_string.decode("ascii", "replace")
+    kept = "&".join(p for p in raw.split("&") if p and p.partition("=")[0] not in _OWN_PARAMETERS)
+    if not kept:
+        return target
+    base, hash_, fragment = target.partition("#")
+    return _with_parameter(base, kept) + hash_ + fragment
+
+
+def _wants_linkset() -> bool:
+    accept = request.accept_mimetypes
+    best = accept.best_match([LINKSET, "application/json", "text/html"])
+    return best in (LINKSET, "application/json") and accept[best] > accept["text/html"]
+
+
+def _resolve(
+    view: PublicView,
+    anchor: str,
+    links: dict[str, list[dict[str, Any]]],
+    page: Callable[[], Response] | None = None,
+) -> ResponseReturnValue:
+    """GS1 resolver behaviour: ``linkType`` (or, without one, the default link) redirects with 307, an absent
+    link type is 404, a linkset on request; `page` answers a plain request where this URL is the default link."""
+    wanted = link_type(request.args.get("linkType") or request.args.get("linktype"))
+    if wanted == "linkset" or (wanted is None and _wants_linkset()):
+        return _linkset(view, links, anchor)
+    if wanted is None:
+        if page is not None:
+            return _resolver_headers(page(), anchor)
+        wanted = "gs1:defaultLink"
+    targets = links.get(wanted)
+    if not targets:
+        missing = problem(404, "Not Found", f"This item has no link of type {wanted}.")
+        return _resolver_headers(missing, anchor)
+    target = _passed_on(targets[0]["href"])
+    # Our own pages by path (RFC 9110 allows a relative Location): the same resolver answers behind any host name
+    # it is reached by, such as a test server or a second domain; the linkset keeps absolute links.
+    if target.startswith(_base() + "/"):
+        target = target.removeprefix(_base())
+    response = redirect(target, code=307)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    return _resolver_headers(response, anchor)
+
+
+def _page(view: PublicView, page_url: str | None = None) -> Response:
     lang = public_text.language()
     html = render_template(
         "consumer.html",
@@ -105,7 +185,23 @@ def _page(view: PublicView) -> Response:
         lang=lang,
         vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
         other="en" if lang == "id" else "id",
-        page_url=codes.short_url(_base(), view.code),
+        page_url=page_url or codes.short_url(_base(), view.code),
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    response.content_language.add(lang)
+    return public_headers(response, view)
+
+
+def _product_page(view: PublicView, page_url: str) -> Response:
+    lang = public_text.language()
+    html = render_template(
+        "product.html",
+        view=view,
+        t=public_text.TEXT[lang],
+        lang=lang,
+        vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
+        other="en" if lang == "id" else "id",
+        page_url=page_url,
     )
     response = current_app.response_class(html, mimetype="text/html")
     response.content_language.add(lang)
@@ -133,7 +229,38 @@ def consumer(code: str) -> ResponseReturnValue:
             check_online(request.url, view, field="s")
         except InvalidInputError as exc:
             return _refused(exc)
-    return _resolve(view, codes.short_url(_base(), code))
+    page = codes.short_url(_base(), code)
+    return _resolve(view, page, _links(view, page), lambda: _page(view))
+
+
+def _level(gtin: str, lot: str | None) -> Resolved:
+    found = resolution.resolve(get_session(), gtin, lot, None)
+    if found is None:
+        raise NotFoundError("Nothing is known under that GTIN and lot.")
+    return found
+
+
+def _level_answer(found: Resolved) -> ResponseReturnValue:
+    """The page of a lot or product level (its own default link), or its links on request."""
+    page = _level_page(found.gtin, found.lot)
+    anchor = _anchor(found.gtin, found.lot, None)
+    if found.level is Level.PRODUCT:
+        return _resolve(
+            found.view, anchor, _links(found.view, page, found.level), lambda: _product_page(found.view, page)
+        )
+    return _resolve(found.view, anchor, _links(found.view, page, found.level), lambda: _page(found.view, page))
+
+
+@bp.get("/v/01/<gtin>")
+def product_page(gtin: str) -> ResponseReturnValue:
+    """The product level of a Digital Link: name, producer and the product's own certificate claim, no batch."""
+    return _level_answer(_level(gtin, None))
+
+
+@bp.get("/v/01/<gtin>/10/<path:lot>")
+def lot_page(gtin: str, lot: str) -> ResponseReturnValue:
+    """The lot level of a Digital Link without a code: the batch's status, without any code of its labels."""
+    return _level_answer(_level(gtin, lot.rstrip("/")))
 
 
 MAX_LINK_LENGTH = 1024  # far beyond any GTIN, lot, serial and attributes a label carries
@@ -149,12 +276,24 @@ def _check_escapes() -> None:
         raise digital_link.DigitalLinkError("A '%' must start a percent-escape of two hexadecimal digits.")
 
 
+def _anchor(gtin: str, lot: str | None, code: str | None) -> str:
+    """The Digital Link of a level, as its linkset's anchor: the code's own link names it in ``c``."""
+    anchor = f"{_base()}/01/{gtin}"
+    if lot is not None:
+        anchor += f"/10/{digital_link.escape(lot)}"
+    return anchor if code is None else f"{anchor}?c={code}"
+
+
 @bp.get("/01/<path:rest>")
 def digital_link_path(rest: str) -> ResponseReturnValue:
-    """A GS1 Digital Link ``/01/{gtin14}/10/{lot}``: 400 if it is no valid Digital Link, 404 if unknown."""
+    """A GS1 Digital Link: 400 if it is no valid Digital Link, 404 if nothing is known at any level of it.
+
+    ``/01/{gtin}/10/{lot}?c={code}`` is one label's code; without ``c`` the lot; ``/01/{gtin}`` (or a path with
+    only a serial or variant) the product. A serial after the lot walks up to the lot.
+    """
     try:
         _check_escapes()
-        link = digital_link.parse(request.url)
+        link = digital_link.parse(digital_link.as_requested(request.url))
     except digital_link.DigitalLinkError as exc:
         if guards.wants_page():
             lang = public_text.language()
@@ -163,19 +302,32 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
             )
             return Response(html, status=400, mimetype="text/html")
         return problem(400, "Bad Request", f"Not a valid GS1 Digital Link: {exc}", errors={"path": [str(exc)]})
-    if link.lot is None or set(link.qualifiers) != {"10"}:
-        return problem(404, "Not Found", "This resolver knows trade items by GTIN and lot (/01/{gtin}/10/{lot}).")
-    code = link.extensions.get("c")
-    record = verification.find_code_by_link(get_session(), link.gtin, link.lot, code)
-    if record is None:
-        raise NotFoundError("No code for that GTIN and lot.")
-    view = verification.public_status(get_session(), record.code)
+    code = link.extensions.get("c") if link.lot is not None else None
+    found = resolution.resolve(get_session(), link.gtin, link.lot, code)
+    if found is None:
+        raise NotFoundError("Nothing is known under that GTIN and lot.")
+    if found.level is not Level.CODE:
+        page = _level_page(found.gtin, found.lot)
+        return _resolve(found.view, _anchor(found.gtin, found.lot, None), _links(found.view, page, found.level))
+    view = found.view
     if "s" in link.extensions:
         try:
             check_online(request.url, view, field="s")
         except InvalidInputError as exc:
             return _refused(exc)
-    return _resolve(view, f"{_base()}/01/{link.gtin}/10/{digital_link.escape(link.lot)}")
+    page = codes.short_url(_base(), view.code)
+    return _resolve(view, _anchor(found.gtin, found.lot, view.code), _links(view, page))
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """GS1 resolver 2.2: a resolver's answers (redirects, linksets, errors, preflights) are open to any origin."""
+    if request.endpoint in RESOLVER_ENDPOINTS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
+        response.headers["Access-Control-Expose-Headers"] = "Link, Location, ETag, Content-Language, Vary"
+    return response
 
 
 @bp.get("/badge/<code>.svg")
@@ -250,9 +402,9 @@ def _view_for_url(url: str) -> PublicView | None:
             link = digital_link.parse(url)
         except digital_link.DigitalLinkError:
             return None
-        if link.lot is None:
-            return None
-        record = verification.find_code_by_link(get_session(), link.gtin, link.lot, link.extensions.get("c"))
+        if link.lot is None or "c" not in link.extensions:
+            return None  # a lot or product level names no code to embed
+        record = verification.find_code_by_link(get_session(), link.gtin, link.lot, link.extensions["c"])
     return verification.public_status(get_session(), record.code) if record else None
 
 
@@ -301,20 +453,17 @@ def journal_checkpoints() -> Response:
 
 @bp.get("/.well-known/gs1resolver")
 def gs1resolver() -> Response:
-    """The resolver description file (GS1 Resolver standard)."""
+    """The resolver description file, with GS1-Conformant Resolver 1.2 field names."""
     body = {
         "name": "halal-trace verification resolver",
         "resolverRoot": _base(),
         "supportedPrimaryKeys": ["01"],
-        "supportedLinkType": [{"namespace": GS1, "prefix": "gs1:"}],
-        "linkTypeDefaultCanBeAll": False,
-        "supportsLanguageVariants": True,
-        "supportsSemanticInterpretation": False,
-        "validatesAIcombinations": True,
-        "activeLinkTypes": {
-            "en": {lt: {"title": lt.removeprefix("gs1:"), "url": GS1 + lt.removeprefix("gs1:")} for lt in LINK_TYPES}
-        },
-        "defaultLinkType": "gs1:pip",
-        "jwks_uri": f"{_base()}/.well-known/jwks.json",
+        "supportedLinkType": [{"namespace": VOCABULARY, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+        "jsonLdContextLocation": LINKSET_CONTEXT,
+        "contact": {"fn": "halal-trace"},
     }
-    return current_app.response_class(json.dumps(body), mimetype="application/json")
+    response = current_app.response_class(json.dumps(body), mimetype="application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

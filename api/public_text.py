@@ -40,6 +40,10 @@ TEXT: dict[str, dict[str, str]] = {
         "cert.not_counting": "tidak berlaku untuk lot ini",
         "claim_note": "Nomor sertifikat ditampilkan sebagai klaim produsen beserta statusnya; periksa juga di BPJPH.",
         "switch": "English",
+        "lot_level_note": "Status lot ini. Pindai kode QR pada kemasan untuk memeriksa label itu sendiri.",
+        "product_level_note": (
+            "Status halal ditetapkan per lot. Pindai kode QR pada kemasan untuk melihat status lotnya."
+        ),
         "not_genuine": "Kode tidak asli",
         "not_genuine_detail": "Tanda tangan pada kode ini tidak cocok. Label ini mungkin palsu atau diubah.",
         "bad_link": "Tautan tidak valid",
@@ -79,6 +83,10 @@ TEXT: dict[str, dict[str, str]] = {
         "claim_note": "The certificate number is shown as the producer's claim with its status; "
         "check it with BPJPH too.",
         "switch": "Bahasa Indonesia",
+        "lot_level_note": "The status of this lot. Scan the QR code on the pack to check that label itself.",
+        "product_level_note": (
+            "Halal status is decided per lot. Scan the QR code on the pack to see its lot's status."
+        ),
         "not_genuine": "Code not genuine",
         "not_genuine_detail": "The signature on this code does not match. The label may be forged or altered.",
         "bad_link": "Not a valid product link",

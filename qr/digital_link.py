@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 from traceability.identifiers import gtin14 as pad_gtin14
 from traceability.identifiers import gtin_check_digit, is_valid_gtin
 
-__all__ = ["DigitalLink", "DigitalLinkError", "build", "escape", "generate", "parse", "unescape", "valid_lot"]
+__all__ = [
+    "DigitalLink",
+    "DigitalLinkError",
+    "as_requested",
+    "build",
+    "escape",
+    "generate",
+    "parse",
+    "unescape",
+    "valid_lot",
+]
 
 # RFC 3986 unreserved characters stay as they are; everything else is percent-encoded.
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -197,6 +207,30 @@ def generate(stem: str | None, elements: list[tuple[str, str]]) -> str:
     url = (stem or "https://id.gs1.org").rstrip("/") + "".join(f"/{k}/{escape(values[k])}" for k in path_keys)
     query = [f"{k}={escape(v, query=True)}" for k, v in values.items() if k not in path_keys]
     return url + ("?" + "&".join(query) if query else "")
+
+
+def as_requested(uri: str) -> str:
+    """A request's URI in the form :func:`parse` takes: what a resolver tolerates (GS1 resolver 2.13, URI syntax
+    4.1) made canonical, without changing what :func:`parse` accepts from a label.
+
+    One trailing slash is dropped, and a GTIN-8, -12 or -13 after the last ``/01/`` is zero-padded to 14 digits.
+
+    >>> as_requested("https://a/01/9506000134352/10/L1/?c=x")
+    'https://a/01/09506000134352/10/L1?c=x'
+    >>> as_requested("https://a/01/95060001")
+    'https://a/01/00000095060001'
+    """
+    head, mark, query = uri.partition("?")
+    if head.endswith("/") and not head.endswith("//"):
+        head = head[:-1]
+    segments = head.split("/")
+    for i in range(len(segments) - 2, 2, -1):
+        if segments[i] == "01" and (len(segments) - i) % 2 == 0:
+            value = segments[i + 1]
+            if len(value) in (8, 12, 13) and value.isascii() and value.isdigit():
+                segments[i + 1] = value.zfill(14)
+            break
+    return "/".join(segments) + mark + query
 
 
 def parse(uri: str) -> DigitalLink:

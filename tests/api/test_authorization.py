@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import ApiToken, Review, User, VerificationCode
+from qr import digital_link
 from qr.codes import new_code
 from tests.helpers import OPERATOR, PATCH_BODIES, PEOPLE, ROLES, WEB_PAGES, Filled, create_bodies, example
 from traceability.service import accounts, businesses, evidence, reviews, verification
@@ -202,8 +203,11 @@ def expected() -> dict[tuple[str, str], object]:
         "/.well-known/jwks.json",
         "/.well-known/gs1resolver",
         "/.well-known/halal-trace/checkpoints",
+        "/v/01/<gtin>",
+        "/v/01/<gtin>/10/<path:lot>",
     ):
         table[(public, "GET")] = lambda who: 200  # public: the same answer for every role
+    table[("/01/<path:rest>", "GET")] = lambda who: 307  # a resolver: to the default link, for every role
     # The journal's checkpoint and proofs are public too: nothing is sealed in this world yet (404), and a proof
     # asked without its parameters is refused (422), the same for every role.
     table[("/.well-known/halal-trace/checkpoint", "GET")] = lambda who: 404
@@ -328,10 +332,19 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"status": "suspended", "effective": "2025-01-01", "reason": "surveillance audit"}
     elif rule == "/api/v1/reference":
         body = {"version": f"2025.12-{role}", "recognised_foreign_bodies": []}
-    elif "code>" in rule or "<path:rest>" in rule or "batch_id" in rule or rule in ("/oembed", LABELS):
+    elif (
+        "code>" in rule
+        or "<path:rest>" in rule
+        or "batch_id" in rule
+        or "<gtin>" in rule
+        or rule in ("/oembed", LABELS)
+    ):
         record = _code_of_a(client, filled, session)
+        link = digital_link.parse(record.url)
         path = (
-            rule.replace("<code>", record.code)
+            rule.replace("<gtin>", link.gtin)
+            .replace("<path:lot>", digital_link.escape(link.lot or ""))
+            .replace("<code>", record.code)
             .replace("<string:code>", record.code)
             .replace("<int:batch_id>", str(record.batch_id))
             .replace("/01/<path:rest>", record.url.removeprefix("https://trace.test"))

@@ -150,7 +150,9 @@ def test_a_zero_padded_gtin_of_another_business_is_refused_and_its_link_still_an
     assert _journal_size(session) == before
     answer = client.get(f"/api/v1/verify/{code}").json
     assert answer["business"].startswith("Rendang Bundo")
-    page = client.get(link + f"?c={code}", headers={"Accept-Language": "en"}, follow_redirects=True)
+    page = client.get(
+        link + f"?c={code}", headers={"Accept-Language": "en"}, follow_redirects=True, base_url="https://trace.test"
+    )
     assert page.status_code == 200
     assert "Rendang Bundo" in page.get_data(as_text=True)
 
@@ -163,6 +165,7 @@ def test_the_resolver_matches_the_canonical_lot_code(client, filled, session):
         f"/01/{product.gtin.zfill(14)}/10/{batch.lot_code.lower()}?c={code}",
         headers={"Accept-Language": "en"},
         follow_redirects=True,
+        base_url="https://trace.test",
     )
 
     assert page.status_code == 200
