@@ -6,7 +6,7 @@ PORT   ?= 5000
 # Printed links and QR codes point at the local server unless told otherwise.
 export HALAL_TRACE_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint check bench reliability clean
+.PHONY: run test lint check docs bench reliability clean
 
 # The service's own dependencies; the test tools (a headless-browser driver among them) only for tests.
 $(VENV)/.runtime: pyproject.toml
@@ -38,6 +38,10 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 
 check: lint test
+
+## docs: the documentation site under build/site (strict: a broken link or anchor fails the build)
+docs: $(VENV)/.dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/capture.py
