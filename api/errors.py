@@ -47,6 +47,9 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict(metadata={"description": "Field name (or path) to messages."})
+    request_id = fields.String(
+        metadata={"description": "This request's id, as in the X-Request-ID header and the service's log lines."}
+    )
 
 
 def problem(
