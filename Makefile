@@ -24,7 +24,7 @@ $(VENV)/.dev: $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/halal-trace db upgrade
 	$(BIN)/halal-trace demo
-	$(BIN)/halal-trace serve --port $(PORT)
+	HALAL_TRACE_LOG_FORMAT=$${HALAL_TRACE_LOG_FORMAT:-text} $(BIN)/halal-trace serve --port $(PORT)
 
 ## test: the whole suite (SQLite; set HALAL_TRACE_TEST_DATABASE_URL to run it on PostgreSQL)
 test: $(VENV)/.dev

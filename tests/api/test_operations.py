@@ -260,6 +260,7 @@ def test_metrics_add_up_every_gunicorn_worker(app, tmp_path):
         HALAL_TRACE_DATABASE_URL=app.config["DATABASE_URL"],
         HALAL_TRACE_SECRET_KEY="metrics-test",
         HALAL_TRACE_RATELIMIT_ENABLED="false",
+        HALAL_TRACE_LOG_FORMAT="json",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
     )
     env.pop("WEB_CONCURRENCY", None)
