@@ -23,7 +23,7 @@ from api.web import page_for
 from traceability.errors import TraceabilityError
 from traceability.evidence import pdf_pages, render_pdf_page
 from traceability.formats.bpjph_register import COLUMNS
-from traceability.service import assessments, confirmation, evidence, register_import
+from traceability.service import assessments, confirmation, evidence, records, register_import, workbench
 from traceability.service.access import Capability
 
 bp = Blueprint("operators", __name__)
@@ -144,6 +144,57 @@ def scan(certificate_id: int) -> Response:
         mimetype=media_type,
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
     )
+
+
+# --- the producer's answer to an evidence request --------------------------------------------
+
+
+@bp.route("/producer/reviews/<int:review_id>", methods=["GET", "POST"])
+@page_for(Capability.SUBMIT_FOR_REVIEW)
+def answer(review_id: int) -> ResponseReturnValue:
+    """The conversation of one review: what the auditor asked, and the answer with text and the scan of the
+    certificate the request is about; answering sends the review back to the auditor."""
+    actor, db = require_actor(), get_session()
+    review, said = workbench.conversation(db, actor, review_id)
+    about = workbench.asked_about(db, review)
+    certificates = [int(s.split(":")[1]) for s in about if s.startswith("certificate:")]
+    own, _total = records.list_records(db, actor, "certificates", business_id=review.business_id, per_page=200)
+    choices = sorted(own, key=lambda c: (c.id not in certificates, c.number))
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        text = " ".join(request.form.get("answer", "").split())
+        upload = request.files.get("file")
+        limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+        content = upload.read(limit + 1) if upload is not None else b""
+        target = request.form.get("certificate", type=int)
+        try:
+            if len(text) < 3:
+                errors = {"answer": [_("Write what you did or what you attached.")]}
+            elif content and target not in {c.id for c in own}:
+                errors = {"certificate": [_("Choose the certificate this scan is of.")]}
+            else:
+                if content and target is not None:
+                    evidence.put_evidence(db, actor, target, content, max_bytes=limit)
+                    number = next(c.number for c in own if c.id == target)
+                    text = _("%(text)s (scan of certificate %(n)s attached)", text=text, n=number)
+                workbench.answer_request(db, actor, review_id, text)
+                flash(_("Answer sent: the review is back with the auditor."))
+                return redirect(url_for("operators.answer", review_id=review_id))
+        except TraceabilityError as exc:
+            errors = {k: [str(m) for m in v] for k, v in (exc.errors or {"answer": [exc.message]}).items()}
+            if "file" in errors or "review" in errors:
+                errors = {k: [exc.message] for k in errors}
+    product = records.get_record(db, actor, "products", review.product_id)
+    return render_template(
+        "review_answer.html",
+        review=review,
+        said=said,
+        product=product,
+        choices=choices,
+        asked=set(certificates),
+        errors=errors,
+        form=request.form,
+    ), 422 if errors else 200
 
 
 # --- the admin's register import ----------------------------------------------------------------

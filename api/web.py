@@ -7,7 +7,6 @@ render. A refused form is shown again with what the user typed and the message b
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import os
@@ -27,10 +26,11 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
-from api import errors, guards
+from api import errors, graph_words, guards
 from api.auth import current_user_record, keep_session, require_actor
 from api.db import get_session
 from api.error_pages import N_, error_page
+from api.labels import enum_label
 from api.signing import journal_state
 from models import MaterialLot
 from traceability import drawing
@@ -51,6 +51,7 @@ from traceability.service import (
     records,
     reviews,
     spreadsheet,
+    workbench,
 )
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS
@@ -333,20 +334,31 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
 @bp.get("/auditor")
 @page_for(Capability.REVIEW)
 def auditor() -> str:
-    """The review queue, filtered by state, region and age."""
+    """The review queue with verdict, status and reason, age, region and pendamping; filtered and sorted."""
     state = request.args.get("state") or None
     region = (request.args.get("region") or "").strip() or None
     age = request.args.get("min_age_days", type=int)
+    verdict = request.args.get("verdict") or None
+    sort = request.args.get("sort") or "age"
+    sort = sort if sort in workbench.SORTS else "age"
     chosen = ReviewState(state) if state in {s.value for s in ReviewState} else None
-    rows, total = reviews.queue(
-        get_session(), require_actor(), reviews.QueueFilter(state=chosen, region=region, min_age_days=age), per_page=200
+    rows, total = workbench.workbench_queue(
+        get_session(),
+        require_actor(),
+        reviews.QueueFilter(state=chosen, region=region, min_age_days=age),
+        verdict=verdict if verdict in {s.value for s in Severity} else None,
+        sort=sort,
     )
     return render_template(
         "auditor.html",
         rows=rows,
         total=total,
         states=list(ReviewState),
+        verdicts=list(Severity),
+        sorts=workbench.SORTS,
         chosen=state or "",
+        verdict=verdict or "",
+        sort=sort,
         region=region or "",
         age=age,
     )
@@ -459,21 +471,6 @@ def password() -> ResponseReturnValue:
 # --- the auditor's review -----------------------------------------------------------------------
 
 
-def _node_details(graph: Any) -> dict[str, Any]:
-    """Each node's record and the certificates that certify it, for the panel beside the drawing."""
-
-    def plain(data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            k: (v.isoformat() if isinstance(v, dt.date) else str(v) if v is not None else None) for k, v in data.items()
-        }
-
-    details = {}
-    for node, data in graph.nodes(data=True):
-        certs = [{"id": p, **plain(graph.nodes[p])} for p in graph.predecessors(node) if p.startswith("certificate:")]
-        details[node] = {"record": plain(data), "certificates": certs}
-    return details
-
-
 @bp.route("/auditor/reviews/<int:review_id>", methods=["GET", "POST"])
 @page_for(Capability.REVIEW)
 def review(review_id: int) -> ResponseReturnValue:
@@ -488,6 +485,8 @@ def review(review_id: int) -> ResponseReturnValue:
             if action == "evidence":
                 reviews.request_evidence(db, actor, review_id, text)
                 flash(_("Evidence requested; the producer sees the request."))
+            elif action == "approve" and _unconfirmed_override(db, actor, case):
+                errors = {"override": [_("Tick the box to approve despite the blocking findings listed.")]}
             elif action in ("approve", "reject"):
                 reviews.decide(
                     db,
@@ -500,30 +499,57 @@ def review(review_id: int) -> ResponseReturnValue:
                 flash(_("Decision recorded."))
             else:
                 abort(400)
-            return redirect(url_for("web.review", review_id=review_id))
+            if not errors:
+                return redirect(url_for("web.review", review_id=review_id))
         except TraceabilityError as exc:
             errors = exc.errors or {"reason": [exc.message]}
     if case.batch_id is None:
         abort(404)
     body = assessments.get_assessment(db, actor, case.batch_id)
-    graph = provenance.upstream_graph(db, actor, case.batch_id)
+    graph = graph_words.with_product(
+        provenance.upstream_graph(db, actor, case.batch_id), f"batch:{case.batch_id}", body["product"]
+    )
     worst: dict[str, Severity] = {}
     for finding in body["findings"]:
         level = Severity(finding["severity"])
         if finding["subject"] in graph and level.rank > worst.get(finding["subject"], Severity.OK).rank:
             worst[finding["subject"]] = level
-    picture = drawing.svg(graph, worst, title=_("Provenance of batch %(lot)s", lot=body["batch"]["lot_code"]))
-    findings = [{**f, "text": _message(f)} for f in body["findings"]]
+    names = graph_words.captions(graph)
+    picture = drawing.svg(
+        graph,
+        worst,
+        title=_("Provenance of batch %(lot)s", lot=body["batch"]["lot_code"]),
+        captions=names,
+        severity_words={s.value: enum_label(s) for s in Severity},
+    )
+    findings = [
+        {
+            **f,
+            "text": _message(f),
+            "where": " · ".join(t for t in names.get(f["subject"], ()) if t),
+            "path_words": graph_words.path_words(f.get("path") or [], names),
+        }
+        for f in body["findings"]
+    ]
     return render_template(
         "review.html",
         case=case,
         body=body,
         svg=picture,
         findings=findings,
-        details=_node_details(graph),
+        blocking=workbench.blocking_findings(findings),
+        details=graph_words.node_details(graph, names),
         errors=errors,
         form=request.form,
     ), 422 if errors else 200
+
+
+def _unconfirmed_override(db: Any, actor: Actor, case: Any) -> bool:
+    """Approving a batch whose verdict is a violation needs the auditor to tick that the blocking findings were read."""
+    if case.batch_id is None or request.form.get("override") == "yes":
+        return False
+    body = assessments.get_assessment(db, actor, case.batch_id)
+    return bool(workbench.blocking_findings(body["findings"]))
 
 
 # The field messages a form shows most, from marshmallow and the shared field rules: translated when shown.

@@ -427,6 +427,7 @@ ACTIONS = {
     "request_evidence": _l("asked for evidence"),
     "reopen": _l("reopened after a change"),
     "comment": _l("commented"),
+    "answer": _l("answered the request"),
     "code.issue": _l("issued a QR code"),
     "code.revoke": _l("revoked a QR code"),
     "invite": _l("invited the producer"),

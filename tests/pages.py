@@ -20,7 +20,7 @@ def review_of_a(session, filled: Filled, operator) -> int:
 def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
     """The pages each person opens, with ids of business A's records filled in."""
     producer = ["/producer", "/producer/business", "/producer/welcome", "/producer/import", "/codes"]
-    producer += [f"/journal/products/{filled.product_a}", "/account/password"]
+    producer += [f"/journal/products/{filled.product_a}", f"/producer/reviews/{review}", "/account/password"]
     for kind in KINDS:
         producer += [p.format(kind=kind, id=filled.own[kind]) for p in KIND_PAGES]
     return {

@@ -17,20 +17,39 @@ import networkx as nx
 
 from traceability.vocabulary import Severity
 
-__all__ = ["node_label", "svg"]
+__all__ = ["node_label", "svg", "wrap"]
 
-BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 170, 44, 60, 18, 12
+BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 190, 62, 60, 18, 12
+LINE_CHARS, NAME_LINES = 27, 3  # a name is wrapped on words over up to three lines, never cut with an ellipsis
 _LABEL_KEYS = ("lot_code", "name", "number", "product_name")
 
+#: A caption: the kind of record in the reader's words ("Bahan baku") and its name ("Gelatin sapi").
+Caption = tuple[str, str]
 
-def node_label(node: str, data: Mapping[str, Any]) -> str:
-    """A short caption: the node's kind and its most telling attribute."""
-    kind = data.get("type") or node.partition(":")[0]
+
+def node_label(node: str, data: Mapping[str, Any]) -> Caption:
+    """The caption a node has when the caller gives none: its kind and its most telling attribute."""
+    kind = str(data.get("type") or node.partition(":")[0])
     for key in _LABEL_KEYS:
         if data.get(key):
-            text = str(data[key])
-            return f"{kind}: {text[:22]}{'…' if len(text) > 22 else ''}"
-    return node
+            return kind, str(data[key])
+    return kind, ""
+
+
+def wrap(text: str, width: int = LINE_CHARS, lines: int = NAME_LINES) -> list[str]:
+    """`text` on whole words in at most `lines` lines of about `width` characters; the last line takes the rest
+    (smaller type in the drawing), so nothing of a name is hidden.
+
+    >>> wrap("Tepung terigu protein tinggi merek Cakra Kembar", 20)
+    ['Tepung terigu', 'protein tinggi merek', 'Cakra Kembar']
+    """
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return [*out[: lines - 1], " ".join(out[lines - 1 :])] if len(out) > lines else out
 
 
 def _layers(graph: nx.DiGraph[str]) -> list[list[str]]:
@@ -63,11 +82,22 @@ def _layers(graph: nx.DiGraph[str]) -> list[list[str]]:
     return layers
 
 
-def svg(graph: nx.DiGraph[str], severity: Mapping[str, Severity], *, title: str = "") -> str:
+def svg(
+    graph: nx.DiGraph[str],
+    severity: Mapping[str, Severity],
+    *,
+    title: str = "",
+    captions: Mapping[str, Caption] | None = None,
+    severity_words: Mapping[str, str] | None = None,
+) -> str:
     """The graph as an SVG document; each node is a ``<g class="node sev-…" data-node="lot:3">``.
 
-    `severity` gives the worst finding on each node; nodes without one are drawn as ``ok``.
+    `severity` gives the worst finding on each node; nodes without one are drawn as ``ok``. `captions` names each
+    node in the reader's language (kind, name) and `severity_words` words each level for the tooltips; without
+    them the record's own kind and name are shown.
     """
+    captions = captions or {}
+    severity_words = severity_words or {}
     layers = _layers(graph)
     xy: dict[str, tuple[int, int]] = {}
     for col, layer in enumerate(layers):
@@ -93,12 +123,18 @@ def svg(graph: nx.DiGraph[str], severity: Mapping[str, Severity], *, title: str 
     for node in sorted(xy):
         x, y = xy[node]
         level = severity.get(node, Severity.OK).value
-        label = escape(node_label(node, graph.nodes[node]))
+        kind, name = captions.get(node) or node_label(node, graph.nodes[node])
+        lines = wrap(name)
+        texts = [f'<text class="kind" x="{x + 8}" y="{y + 14}">{escape(kind)}</text>']
+        for i, line in enumerate(lines):
+            small = ' class="rest"' if i == NAME_LINES - 1 and len(line) > LINE_CHARS else ""
+            texts.append(f'<text{small} x="{x + 8}" y="{y + 29 + 14 * i}">{escape(line)}</text>')
+        tip = " · ".join(t for t in (kind, name, severity_words.get(level, level)) if t)
         parts.append(
-            f'<g class="node sev-{level}" data-node="{escape(node)}" data-severity="{level}" tabindex="0">'
-            f"<title>{escape(node)} · {level}</title>"
-            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
-            f'<text x="{x + 8}" y="{y + BOX_H // 2 + 5}">{label}</text></g>'
+            f'<g class="node sev-{level}" data-node="{escape(node)}" data-severity="{level}" tabindex="0"'
+            f' role="button" aria-label="{escape(tip)}">'
+            f"<title>{escape(tip)}</title>"
+            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>{"".join(texts)}</g>'
         )
     parts.append("</svg>")
     return "".join(parts)

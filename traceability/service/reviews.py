@@ -23,6 +23,7 @@ from traceability.vocabulary import ReviewState
 
 __all__ = [
     "QueueFilter",
+    "add_event",
     "comment",
     "decide",
     "get_review",
@@ -58,6 +59,11 @@ def _event(session: Session, actor: Actor, review: Review, action: str, text: st
     review.updated_at = dt.datetime.now(dt.UTC)
     _journal(session, actor, review, action, event)
     return event
+
+
+def add_event(session: Session, actor: Actor, review: Review, action: str, text: str) -> ReviewEvent:
+    """Record an event on the review with the digest of its batch's graph now (inside the caller's write)."""
+    return _event(session, actor, review, action, text, _digest(session, review))
 
 
 def _reason(text: str | None, field: str = "comment", *, required: bool = True) -> str:
