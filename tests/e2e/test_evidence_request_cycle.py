@@ -92,13 +92,12 @@ def test_request_evidence_then_the_producer_answers_then_the_auditor_approves(li
     assert "Mohon unggah pindaian sertifikat halal daging sapi" in str(seen["asked"])
     assert "Jawaban terkirim" in str(seen["answered"])
     assert "answered the request" in str(seen["history"])
-    width, before, zoomed, panned = seen["graph"]  # type: ignore[misc]
+    width, before, zoomed, panned = seen["graph"]
     assert width > 1000  # the graph takes the page's width
     assert before != zoomed != panned
     assert seen["decided"] == "approved"
     session.expire_all()
     assert session.get(Review, review.id).state.value == "approved"
-    actions = list(
-        session.scalars(sa.select(ReviewEvent.action).where(ReviewEvent.review_id == review.id).order_by(ReviewEvent.id))
-    )
+    events = sa.select(ReviewEvent.action).where(ReviewEvent.review_id == review.id).order_by(ReviewEvent.id)
+    actions = list(session.scalars(events))
     assert actions[-3:] == ["request_evidence", "answer", "approve"]

@@ -48,9 +48,7 @@ def test_the_queue_shows_verdict_status_age_region_and_pendamping_and_filters_an
     assert [rank[verdicts[r]] for r in order] == sorted((rank[v] for v in verdicts.values()), reverse=True)
 
 
-def test_the_review_page_names_nodes_in_words_and_draws_the_product_with_its_findings(
-    client, filled, session, sign_in
-):
+def test_the_review_page_names_nodes_in_words_and_draws_the_product_with_its_findings(client, filled, session, sign_in):
     review = _submit(session, filled.product_b)
     auditor = sign_in("auditor")
 
