@@ -23,8 +23,17 @@ from api.web import page_for
 from traceability.errors import TraceabilityError
 from traceability.evidence import pdf_pages, render_pdf_page
 from traceability.formats.bpjph_register import COLUMNS
-from traceability.service import assessments, confirmation, evidence, records, register_import, workbench
+from traceability.service import (
+    assessments,
+    certificate_desk,
+    confirmation,
+    evidence,
+    records,
+    register_import,
+    workbench,
+)
 from traceability.service.access import Capability
+from traceability.vocabulary import CertificateStatus
 
 bp = Blueprint("operators", __name__)
 
@@ -144,6 +153,60 @@ def scan(certificate_id: int) -> Response:
         mimetype=media_type,
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
     )
+
+
+# --- the admin's certificate decisions ---------------------------------------------------------
+
+
+@bp.get("/admin/certificates")
+@page_for(Capability.DECIDE_CERTIFICATES)
+def certificates() -> str:
+    """Find a certificate by its number, however it was typed."""
+    text = (request.args.get("q") or "").strip()
+    found = certificate_desk.search(get_session(), require_actor(), text) if text else []
+    return render_template("certificate_search.html", q=text, found=found)
+
+
+@bp.route("/admin/certificates/<int:certificate_id>", methods=["GET", "POST"])
+@page_for(Capability.DECIDE_CERTIFICATES)
+def decide_certificate(certificate_id: int) -> ResponseReturnValue:
+    """Every copy of a certificate and every batch it reaches; decide its status from a date with a reason, and
+    see which batches the decision flipped."""
+    actor, db = require_actor(), get_session()
+    errors: dict[str, Any] = {}
+    flips: list[certificate_desk.Flip] | None = None
+    if request.method == "POST":
+        chosen = request.form.get("status", "")
+        try:
+            effective = dt.date.fromisoformat(request.form.get("effective", ""))
+        except ValueError:
+            errors = {"effective": [_("Write the date as YYYY-MM-DD.")]}
+        if chosen not in {s.value for s in CertificateStatus}:
+            errors["status"] = [_("Choose a status.")]
+        if not errors:
+            try:
+                _copies, flips = certificate_desk.decide(
+                    db,
+                    actor,
+                    certificate_id,
+                    status=CertificateStatus(chosen),
+                    effective=effective,
+                    reason=request.form.get("reason", ""),
+                    fraud=request.form.get("fraud") == "yes",
+                )
+                flash(_("Decision recorded for every business's copy."))
+            except TraceabilityError as exc:
+                errors = {k: [exc.message] for k in (exc.errors or {"reason": [exc.message]})}
+    reach = certificate_desk.reach(db, actor, certificate_id)
+    return render_template(
+        "certificate_decide.html",
+        reach=reach,
+        flips=flips,
+        statuses=list(CertificateStatus),
+        errors=errors,
+        form=request.form,
+        today=_today().isoformat(),
+    ), 422 if errors else 200
 
 
 # --- the producer's answer to an evidence request --------------------------------------------

@@ -34,5 +34,12 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             "/account/password",
         ],
         "coordinator": ["/coordinator", "/account/password"],
-        "admin": ["/admin", "/admin/register", "/auditor/certificates", "/account/password"],
+        "admin": [
+            "/admin",
+            "/admin/register",
+            "/auditor/certificates",
+            "/admin/certificates?q=ID",
+            f"/admin/certificates/{filled.own['certificates']}",
+            "/account/password",
+        ],
     }
