@@ -25,6 +25,7 @@ from api import (
     evidence,
     guards,
     idempotency,
+    jobs,
     limits,
     onboarding,
     operations,
@@ -105,6 +106,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)  # trusted proxies; security headers on every response (the last after_request)
     db.init_app(app)  # the engine, and a session per request closed at teardown
     service.install()  # every write, before it commits: reassess what it reaches, then reopen changed reviews
+    service.unit_of_work.install_job_runner(jobs.enqueue_after_commit)  # and after: queue the work it deferred
     errors.init_app(app)  # URL checks first; every error as problem+json
     guards.init_app(app)  # strict JSON; nothing reads a request body the checks would refuse
     api = errors.Api(app)  # OpenAPI description and problem+json errors for the API blueprints

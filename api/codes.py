@@ -18,12 +18,11 @@ from api.auth import require_actor
 from api.db import get_session
 from api.label_sheets import label_sheet
 from api.programmes import note_listing_request
-from api.signing import check_online, public_headers, seal
+from api.signing import check_online, public_answer, representation_tag, seal
 from qr import codes, labels
 from traceability.errors import NotFoundError
 from traceability.formats.fields import STORED_ID
 from traceability.service import journal, verification
-from traceability.service.verification import PublicView
 
 bp = Blueprint("codes", __name__, url_prefix="/api/v1", description="Verification codes, QR images, verify API")
 
@@ -107,39 +106,36 @@ class LabelSheet(MethodView):
         )
 
 
-def _public_view(code: str) -> PublicView:
-    if not codes.is_code(code):
-        raise NotFoundError("No code like that.")
-    return verification.public_status(get_session(), code)
-
-
 @bp.route("/verify/<string:code>")
 class Verify(MethodView):
     @bp.arguments(VerifyArgs, location="query")
     @bp.response(200)
     def get(self, args: dict[str, Any], code: str) -> ResponseReturnValue:
-        """The live public status of a code as JSON (CORS open, cacheable with ETag, rate-limited)."""
-        view = _public_view(code)
-        note_listing_request(code)
+        """The live public status of a code as JSON (CORS open, cacheable with ETag, rate-limited).
+
+        The signature (``s``) is checked before any database read; the view is the code's stored answer, the
+        journal section beside it is read per request (it changes with every seal, not with the answer).
+        """
+        base = current_app.config["PUBLIC_BASE_URL"]
         if "s" in args:
-            check_online(
-                codes.short_url(current_app.config["PUBLIC_BASE_URL"], code) + "?s=" + args["s"], view, field="s"
+            check_online(codes.short_url(base, code) + "?s=" + args["s"], code, field="s")
+        session = get_session()
+        answer = verification.stored_answer(session, code) if codes.is_code(code) else None
+        if answer is None:
+            raise NotFoundError("No code like that.")
+        note_listing_request(code)
+        subjects = [f"code:{code}", f"batch:{answer.batch_id}"]
+        tag = representation_tag(answer.etag, "verify", journal.generation(session, subjects))
+
+        def build() -> Response:
+            consumer_url = json.dumps(codes.short_url(base, code))
+            behind = json.dumps(journal.entries_with_proofs(session, subjects), sort_keys=True)
+            text = answer.text()
+            return current_app.response_class(
+                f'{{"consumer_url": {consumer_url}, "journal": {behind}, {text[1:]}', mimetype="application/json"
             )
-        text = view.as_json()
-        consumer_url = json.dumps(codes.short_url(current_app.config["PUBLIC_BASE_URL"], code))
-        behind = json.dumps(_journal_behind(code), sort_keys=True)
-        response = current_app.response_class(
-            f'{{"consumer_url": {consumer_url}, "journal": {behind}, {text[1:]}', mimetype="application/json"
-        )
-        return public_headers(response, view, text + behind)
 
-
-def _journal_behind(code: str) -> dict[str, Any]:
-    """The journal entries behind a code's status (its issue or revocation, its batch's record), each with its
-    inclusion proof in the newest checkpoint's tree, so anyone can check them against a checkpoint they saved."""
-    record = verification.find_code(get_session(), code)
-    subjects = [f"code:{code}"] + ([f"batch:{record.batch_id}"] if record is not None else [])
-    return journal.entries_with_proofs(get_session(), subjects)
+        return public_answer(tag, (), build)
 
 
 def _image(code: str, kind: str) -> Response:

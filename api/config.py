@@ -57,8 +57,10 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         EVIDENCE_MAX_BYTES=5 * 1024 * 1024,  # a scanned certificate (PDF, JPEG, PNG)
         MAX_URL_BYTES=4096,  # longer URLs are a 414 problem document, well below gunicorn's own limit
         PAGE_SIZE_MAX=200,
-        # Seconds an edge cache may keep a public answer; 0 revalidates every time, so a revocation shows at once.
-        PUBLIC_MAX_AGE=0,
+        # Seconds an edge cache may keep a public answer (short: a revocation reaches scanners within it), and
+        # seconds more it may answer with the old one while it fetches the new (stale-while-revalidate).
+        PUBLIC_MAX_AGE=5,
+        PUBLIC_STALE_SECONDS=10,
         # Operations: one JSON log line per request on stderr ("text" for people, None: leave logging alone);
         # /metrics wants this bearer token, or without one answers only the machine itself.
         LOG_FORMAT="json",

@@ -17,15 +17,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from api.db import get_session
 from api.signing import journal_keys
-from traceability.service import journal
+from traceability.service import assessments, journal
 
-__all__ = ["EmbeddedConsumer", "enqueue", "job", "queue"]
+__all__ = ["EmbeddedConsumer", "enqueue", "enqueue_after_commit", "job", "queue"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,25 @@ def seal_journal() -> dict[str, Any]:
     """Put new journal entries in the tree and sign a checkpoint (nothing new: nothing changes)."""
     size, root, new = journal.seal(get_session(), journal_keys())
     return {"size": size, "root": root.hex(), "new": new}
+
+
+#: Batches judged per transaction by the reassessment job: each commit rebuilds their public answers.
+REFRESH_BATCH = 200
+
+
+@job(assessments.REFRESH_JOB)
+def refresh_assessments() -> dict[str, Any]:
+    """Judge what a large change left stale, `REFRESH_BATCH` batches a transaction, logging progress.
+
+    Idempotent: it only takes assessments still marked stale, so a second run (or two workers) finds less or nothing.
+    """
+    session = get_session()
+    done = 0
+    while (count := assessments.refresh_stale(session, limit=REFRESH_BATCH)) > 0:
+        done += count
+        left = assessments.stale_count(session)
+        log.info("reassessed %d batches, %d left", done, left)
+    return {"reassessed": done}
 
 
 def _storage(app: Flask) -> Huey:
@@ -100,6 +119,12 @@ def enqueue(name: str, app: Flask | None = None) -> Any:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     queue(app)
     return app.extensions["queue_tasks"][name]()
+
+
+def enqueue_after_commit(name: str) -> None:
+    """What a committed write that deferred job `name` calls (installed in the service layer by the app)."""
+    if has_app_context() and name in JOBS:
+        enqueue(name)
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]

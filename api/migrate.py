@@ -7,6 +7,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.orm import Session
+
+from traceability.service import public_views
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,9 +23,14 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the database at `engine` up to `revision`."""
+    """Bring the database at `engine` up to `revision`; at the head, build the public answers codes lack."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+        if revision == "head":
+            # With the service's own builder, in the same transaction: the schema and the answers come together.
+            with Session(bind=connection) as session:
+                public_views.backfill(session)
+                session.flush()
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:

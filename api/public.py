@@ -1,7 +1,10 @@
 """The public surface of a code: consumer page and GS1 resolver, badge, embed card, oEmbed, keys.
 
-No login, no outside network: the pages carry their own CSS and no scripts. Every status comes from
-``verification.public_status``.
+No login, no outside network: the pages carry their own CSS and no scripts. Every answer about a code comes from
+its stored public answer (``verification.stored_answer``): a signature on the URL is checked before any database
+read, ``/v/<code>``, the badge, embed and oEmbed then read one indexed row, and a client's matching ETag is answered
+304 before any body is built. Public templates render from their own context (no context processor reads the login
+session), so one answer serves every visitor and an edge cache may keep it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from werkzeug.wrappers import Response as BaseResponse
@@ -21,14 +24,14 @@ from api import guards, public_text
 from api.db import get_session
 from api.errors import problem
 from api.programmes import note_listing_request
-from api.signing import check_online, journal_keys, key_ring, public_headers
+from api.signing import check_online, journal_keys, key_ring, public_answer, representation_tag, signed_code
 from qr import codes, digital_link
 from traceability import checkpoints
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.rules import status
 from traceability.service import journal, resolution, verification
 from traceability.service.resolution import Level, Resolved
-from traceability.service.verification import PublicView
+from traceability.service.verification import PublicView, StoredAnswer
 
 bp = Blueprint("public", __name__)
 
@@ -55,6 +58,36 @@ COLOURS = {
     "revoked": "#57606a",
     "declared": "#1f4e79",
 }
+
+
+#: The request headers a resolver answer (page or linkset, in which language) is chosen by.
+RESOLVER_VARY = ("Accept", "Accept-Language")
+
+
+class _Shown:
+    """What a public answer shows: its validator at once, the view itself only when a body is built."""
+
+    def __init__(self, tag: str, load: Callable[[], PublicView]) -> None:
+        self.tag, self._load = tag, load
+        self._view: PublicView | None = None
+
+    @classmethod
+    def of(cls, found: StoredAnswer | PublicView) -> _Shown:
+        if isinstance(found, StoredAnswer):
+            return cls(found.etag, found.view)
+        return cls(found.digest(), lambda: found)
+
+    @property
+    def view(self) -> PublicView:
+        if self._view is None:
+            self._view = self._load()
+        return self._view
+
+
+def _render(name: str, **context: Any) -> str:
+    """A public template rendered from its own context alone: no context processor runs, so nothing reads the
+    login session or the user (an answer alike for everyone, without ``Vary: Cookie``, that an edge may keep)."""
+    return current_app.jinja_env.get_template(name).render(**context)
 
 
 def _base() -> str:
@@ -118,16 +151,24 @@ def _resolver_headers(response: BaseResponse, anchor: str) -> BaseResponse:
     return response
 
 
-def _linkset(view: PublicView, links: dict[str, list[dict[str, Any]]], anchor: str) -> BaseResponse:
+Links = Callable[[], dict[str, list[dict[str, Any]]]]
+
+
+def _linkset(shown: _Shown, links: Links, anchor: str) -> BaseResponse:
     """The linkset (RFC 9264, in the shape GS1's linkset schema requires): an item description and every link."""
-    entry: dict[str, Any] = {"anchor": anchor, "itemDescription": view.product, "description": view.product}
-    for name, targets in links.items():
-        entry[GS1 + name.removeprefix("gs1:")] = targets
-    response = current_app.response_class(json.dumps({"linkset": [entry]}), mimetype=LINKSET)
+
+    def build() -> Response:
+        view = shown.view
+        entry: dict[str, Any] = {"anchor": anchor, "itemDescription": view.product, "description": view.product}
+        for name, targets in links().items():
+            entry[GS1 + name.removeprefix("gs1:")] = targets
+        return current_app.response_class(json.dumps({"linkset": [entry]}), mimetype=LINKSET)
+
+    response = public_answer(representation_tag(shown.tag, "linkset", anchor), RESOLVER_VARY, build)
     response.headers.add(
         "Link", f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
     )
-    return _resolver_headers(public_headers(response, view), anchor)
+    return _resolver_headers(response, anchor)
 
 
 def _passed_on(target: str) -> str:
@@ -147,21 +188,21 @@ def _wants_linkset() -> bool:
 
 
 def _resolve(
-    view: PublicView,
+    shown: _Shown,
     anchor: str,
-    links: dict[str, list[dict[str, Any]]],
+    links: Links,
     page: Callable[[], Response] | None = None,
 ) -> ResponseReturnValue:
     """GS1 resolver behaviour: ``linkType`` (or, without one, the default link) redirects with 307, an absent
     link type is 404, a linkset on request; `page` answers a plain request where this URL is the default link."""
     wanted = link_type(request.args.get("linkType") or request.args.get("linktype"))
     if wanted == "linkset" or (wanted is None and _wants_linkset()):
-        return _linkset(view, links, anchor)
+        return _linkset(shown, links, anchor)
     if wanted is None:
         if page is not None:
             return _resolver_headers(page(), anchor)
         wanted = "gs1:defaultLink"
-    targets = links.get(wanted)
+    targets = links().get(wanted)
     if not targets:
         missing = problem(404, "Not Found", f"This item has no link of type {wanted}.")
         return _resolver_headers(missing, anchor)
@@ -176,61 +217,54 @@ def _resolve(
     return _resolver_headers(response, anchor)
 
 
-def _page(view: PublicView, page_url: str | None = None) -> Response:
+def _page(shown: _Shown, page_url: str | None = None, template: str = "consumer.html") -> Response:
+    """The consumer page (or the product level's page) in the reader's language; 304 if the client has it."""
     lang = public_text.language()
-    html = render_template(
-        "consumer.html",
-        view=view,
-        t=public_text.TEXT[lang],
-        lang=lang,
-        vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
-        other="en" if lang == "id" else "id",
-        page_url=page_url or codes.short_url(_base(), view.code),
-    )
-    response = current_app.response_class(html, mimetype="text/html")
-    response.content_language.add(lang)
-    return public_headers(response, view)
 
+    def build() -> Response:
+        view = shown.view
+        html = _render(
+            template,
+            view=view,
+            t=public_text.TEXT[lang],
+            lang=lang,
+            vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
+            other="en" if lang == "id" else "id",
+            page_url=page_url or codes.short_url(_base(), view.code),
+        )
+        return current_app.response_class(html, mimetype="text/html")
 
-def _product_page(view: PublicView, page_url: str) -> Response:
-    lang = public_text.language()
-    html = render_template(
-        "product.html",
-        view=view,
-        t=public_text.TEXT[lang],
-        lang=lang,
-        vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
-        other="en" if lang == "id" else "id",
-        page_url=page_url,
-    )
-    response = current_app.response_class(html, mimetype="text/html")
+    tag = representation_tag(shown.tag, template, lang, page_url or "")
+    response = public_answer(tag, RESOLVER_VARY, build)
     response.content_language.add(lang)
-    return public_headers(response, view)
+    return response
 
 
 def _refused(exc: InvalidInputError) -> Response:
     lang = public_text.language()
-    html = render_template("not_genuine.html", t=public_text.TEXT[lang], lang=lang, detail=exc.message)
+    html = _render("not_genuine.html", t=public_text.TEXT[lang], lang=lang, detail=exc.message)
     return Response(html, status=400, mimetype="text/html")
 
 
-def _view(code: str) -> PublicView:
-    if not codes.is_code(code):
+def _answer(code: str) -> StoredAnswer:
+    """The code's stored public answer: a malformed code costs no query, a well-formed one one indexed row."""
+    found = verification.stored_answer(get_session(), code) if codes.is_code(code) else None
+    if found is None:
         raise NotFoundError("No code like that.")
-    return verification.public_status(get_session(), code)
+    return found
 
 
 @bp.get("/v/<code>")
 def consumer(code: str) -> ResponseReturnValue:
-    """The consumer page of a code (``?s=`` from a printed label is checked; a forged one is refused)."""
-    view = _view(code)
+    """The consumer page of a code (``?s=`` from a printed label is checked first; a forged one is refused)."""
     if "s" in request.args:
         try:
-            check_online(request.url, view, field="s")
+            check_online(request.url, code, field="s")
         except InvalidInputError as exc:
             return _refused(exc)
+    shown = _Shown.of(_answer(code))
     page = codes.short_url(_base(), code)
-    return _resolve(view, page, _links(view, page), lambda: _page(view))
+    return _resolve(shown, page, lambda: _links(shown.view, page), lambda: _page(shown))
 
 
 def _level(gtin: str, lot: str | None) -> Resolved:
@@ -244,11 +278,9 @@ def _level_answer(found: Resolved) -> ResponseReturnValue:
     """The page of a lot or product level (its own default link), or its links on request."""
     page = _level_page(found.gtin, found.lot)
     anchor = _anchor(found.gtin, found.lot, None)
-    if found.level is Level.PRODUCT:
-        return _resolve(
-            found.view, anchor, _links(found.view, page, found.level), lambda: _product_page(found.view, page)
-        )
-    return _resolve(found.view, anchor, _links(found.view, page, found.level), lambda: _page(found.view, page))
+    shown = _Shown.of(found.view)
+    template = "product.html" if found.level is Level.PRODUCT else "consumer.html"
+    return _resolve(shown, anchor, lambda: _links(found.view, page, found.level), lambda: _page(shown, page, template))
 
 
 @bp.get("/v/01/<gtin>")
@@ -297,26 +329,27 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
     except digital_link.DigitalLinkError as exc:
         if guards.wants_page():
             lang = public_text.language()
-            html = render_template(
-                "not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link", detail=str(exc)
-            )
+            html = _render("not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link", detail=str(exc))
             return Response(html, status=400, mimetype="text/html")
         return problem(400, "Bad Request", f"Not a valid GS1 Digital Link: {exc}", errors={"path": [str(exc)]})
     code = link.extensions.get("c") if link.lot is not None else None
+    if "s" in link.extensions:  # the signature first: a forged label costs no database read
+        try:
+            signed = signed_code(request.url, field="s")
+            if code is not None and code != signed:
+                raise InvalidInputError("The signature belongs to another code.", errors={"s": ["Another code's."]})
+        except InvalidInputError as exc:
+            return _refused(exc)
     found = resolution.resolve(get_session(), link.gtin, link.lot, code)
     if found is None:
         raise NotFoundError("Nothing is known under that GTIN and lot.")
     if found.level is not Level.CODE:
         page = _level_page(found.gtin, found.lot)
-        return _resolve(found.view, _anchor(found.gtin, found.lot, None), _links(found.view, page, found.level))
+        shown = _Shown.of(found.view)
+        return _resolve(shown, _anchor(found.gtin, found.lot, None), lambda: _links(found.view, page, found.level))
     view = found.view
-    if "s" in link.extensions:
-        try:
-            check_online(request.url, view, field="s")
-        except InvalidInputError as exc:
-            return _refused(exc)
     page = codes.short_url(_base(), view.code)
-    return _resolve(view, _anchor(found.gtin, found.lot, view.code), _links(view, page))
+    return _resolve(_Shown.of(view), _anchor(found.gtin, found.lot, view.code), lambda: _links(view, page))
 
 
 @bp.after_request
@@ -333,26 +366,35 @@ def _cors(response: Response) -> Response:
 @bp.get("/badge/<code>.svg")
 def badge(code: str) -> Response:
     """A small status badge for a marketplace listing: plain text on colour, no logo of any kind."""
-    view = _view(code)
+    answer = _answer(code)
     note_listing_request(code)
     lang = public_text.language()
-    # The state and its reason in a few words; a certificate number is left to the page.
-    reason = status.reason_text(view.status_reason, {**view.status_detail, "number": None}, lang)
-    label = f"{public_text.TEXT[lang][f'state.{view.state}']} · {reason}"
-    colour = COLOURS["declared" if view.status_reason == "declared_non_halal" else view.state]
-    svg = render_template("badge.svg", label=label, colour=colour, width=94 + 7 * len(label))
-    return public_headers(Response(svg, mimetype="image/svg+xml"), view)
+
+    def build() -> Response:
+        view = answer.view()
+        # The state and its reason in a few words; a certificate number is left to the page.
+        reason = status.reason_text(view.status_reason, {**view.status_detail, "number": None}, lang)
+        label = f"{public_text.TEXT[lang][f'state.{view.state}']} · {reason}"
+        colour = COLOURS["declared" if view.status_reason == "declared_non_halal" else view.state]
+        svg = _render("badge.svg", label=label, colour=colour, width=94 + 7 * len(label))
+        return Response(svg, mimetype="image/svg+xml")
+
+    return public_answer(representation_tag(answer.etag, "badge", lang), ("Accept-Language",), build)
 
 
 @bp.get("/embed/<code>")
 def embed(code: str) -> Response:
     """A card for an iframe in a listing: status, product, producer, and a link to the full page."""
-    view = _view(code)
+    answer = _answer(code)
     lang = public_text.language()
-    html = render_template(
-        "embed.html", view=view, t=public_text.TEXT[lang], lang=lang, page=codes.short_url(_base(), code)
-    )
-    return public_headers(Response(html, mimetype="text/html"), view)  # frameable: see api.security.FRAMEABLE
+
+    def build() -> Response:
+        html = _render(
+            "embed.html", view=answer.view(), t=public_text.TEXT[lang], lang=lang, page=codes.short_url(_base(), code)
+        )
+        return Response(html, mimetype="text/html")  # frameable: see api.security.FRAMEABLE
+
+    return public_answer(representation_tag(answer.etag, "embed", lang), ("Accept-Language",), build)
 
 
 @bp.get("/oembed")
@@ -361,8 +403,8 @@ def oembed() -> ResponseReturnValue:
     url = request.args.get("url", "")
     if request.args.get("format", "json") != "json":
         return problem(501, "Not Implemented", "Only format=json is offered.", errors={"format": ["Use json."]})
-    view = _view_for_url(url)
-    if view is None:
+    answer = _answer_for_url(url)
+    if answer is None:
         return problem(404, "Not Found", "No code of this site at that URL.", errors={"url": ["Unknown URL."]})
     maxwidth = request.args.get("maxwidth", "360")
     # isdigit() alone takes "²" and other digits int() refuses: only ASCII digits are a width.
@@ -370,6 +412,12 @@ def oembed() -> ResponseReturnValue:
         message = "maxwidth is a whole number of pixels."
         return problem(400, "Bad Request", message, errors={"maxwidth": ["Not a number."]})
     width = min(int(maxwidth), 360)
+    lang = public_text.language()
+    tag = representation_tag(answer.etag, "oembed", lang, width, current_app.config["PUBLIC_MAX_AGE"])
+    return public_answer(tag, ("Accept-Language",), lambda: _oembed_body(answer.view(), width, lang))
+
+
+def _oembed_body(view: PublicView, width: int, lang: str) -> Response:
     height = 180
     src = f"{_base()}{url_for('public.embed', code=view.code)}"
     body = {
@@ -386,17 +434,17 @@ def oembed() -> ResponseReturnValue:
         # Beyond oEmbed 1.0 (extra keys are allowed): the status and its reason, in the reader's language.
         "status": view.state,
         "status_reason": view.status_reason,
-        "status_text": view.status_text[public_text.language()],
+        "status_text": view.status_text[lang],
     }
-    return public_headers(current_app.response_class(json.dumps(body), mimetype="application/json"), view)
+    return current_app.response_class(json.dumps(body), mimetype="application/json")
 
 
-def _view_for_url(url: str) -> PublicView | None:
+def _answer_for_url(url: str) -> StoredAnswer | None:
     if not url.startswith(_base() + "/"):
         return None
     path = urlsplit(url).path
     if path.startswith("/v/") and codes.is_code(path[3:]):
-        record = verification.find_code(get_session(), path[3:])
+        return verification.stored_answer(get_session(), path[3:])
     else:
         try:
             link = digital_link.parse(url)
@@ -405,7 +453,7 @@ def _view_for_url(url: str) -> PublicView | None:
         if link.lot is None or "c" not in link.extensions:
             return None  # a lot or product level names no code to embed
         record = verification.find_code_by_link(get_session(), link.gtin, link.lot, link.extensions["c"])
-    return verification.public_status(get_session(), record.code) if record else None
+    return verification.stored_answer(get_session(), record.code) if record else None
 
 
 @bp.get("/.well-known/jwks.json")

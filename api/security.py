@@ -7,7 +7,10 @@ The one page others may frame is the embed card (``/embed/<code>``), which marke
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Everything from this origin only; no plugins, no <base> rewriting, forms post back here.
@@ -53,6 +56,20 @@ def set_headers(response: Response) -> Response:
     return response
 
 
+class SharedAnswerSessions(SecureCookieSessionInterface):
+    """Login sessions in a signed cookie, with no ``Vary: Cookie`` on a public answer alike for everyone.
+
+    Flask-Login looks into the session after every request, which Flask answers with ``Vary: Cookie``; a public
+    answer (``g.shared_answer``, set by :func:`api.signing.public_answer`) is built without the session, so an
+    edge cache may keep one copy for every visitor. A session that was changed is still saved.
+    """
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if g.get("shared_answer") and not session.modified:
+            session.accessed = False
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Trust ``TRUSTED_PROXIES`` reverse proxies (0: none) and add the headers to every response."""
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
@@ -64,3 +81,4 @@ def init_app(app: Flask) -> None:
         # Replacing wsgi_app is Flask's documented way to add middleware, which mypy reads as a method assignment.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.after_request(set_headers)
+    app.session_interface = SharedAnswerSessions()

@@ -8,9 +8,11 @@ line all share it, so none of them imports another.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from api import config
 from api.db import get_session
@@ -19,7 +21,7 @@ from qr.signing import KeyRing, SignatureError
 from traceability.errors import InvalidInputError
 from traceability.service import journal
 from traceability.service.journal import LogKeys, LogReport
-from traceability.service.verification import CodeDraft, PublicView
+from traceability.service.verification import CodeDraft
 
 
 def key_directory() -> Path:
@@ -75,8 +77,10 @@ def seal(draft: CodeDraft) -> tuple[str, str, str]:
     return url, kid, signature
 
 
-def check_online(url_or_token: str, view: PublicView, *, field: str) -> None:
+def check_online(url_or_token: str, code: str, *, field: str) -> None:
     """Refuse a printed URL whose signature is forged, altered, or by an unknown key, or that names another code.
+
+    Called before any database read: a forged code costs the server no query.
 
     Raises
     ------
@@ -87,16 +91,41 @@ def check_online(url_or_token: str, view: PublicView, *, field: str) -> None:
         signed = codes.verify_url(url_or_token, key_ring())
     except SignatureError as exc:
         raise InvalidInputError(f"This code is not genuine: {exc}", errors={field: [exc.args[0]]}) from None
-    if signed.claims.code != view.code:
+    if signed.claims.code != code:
         raise InvalidInputError("The signature belongs to another code.", errors={field: ["Another code's."]})
 
 
-def public_headers(response: Response, view: PublicView, text: str | None = None) -> Response:
-    """ETag from what the public sees, and a cache lifetime short enough that a revocation shows at once."""
-    response.set_etag(view.digest(text))
+def signed_code(url: str, *, field: str) -> str:
+    """The code a signed printed URL carries, checked without the database (see :func:`check_online`)."""
+    try:
+        return codes.verify_url(url, key_ring()).claims.code
+    except SignatureError as exc:
+        raise InvalidInputError(f"This code is not genuine: {exc}", errors={field: [exc.args[0]]}) from None
+
+
+def representation_tag(answer_etag: str, *parts: object) -> str:
+    """The strong ETag of one representation of a public answer: the answer's validator and what else shaped the
+    bytes (language, format, the base URL links are built from), so no two different bodies share a tag."""
+    shape = "|".join([current_app.config["PUBLIC_BASE_URL"], *map(str, parts)])
+    return f"{answer_etag}-{hashlib.sha256(shape.encode()).hexdigest()[:10]}"
+
+
+def public_answer(tag: str, vary: tuple[str, ...], build: Callable[[], Response]) -> Response:
+    """A public answer with cache headers: 304 without building the body when the client's validator matches.
+
+    ``Cache-Control: public, max-age`` short enough that a revocation reaches a scanner soon, with
+    ``stale-while-revalidate`` so an edge cache answers at once while it fetches the new one; ``Vary`` names the
+    request headers this body was chosen by, and only those.
+    """
+    if request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag:
+        response = current_app.response_class(status=304)
+    else:
+        response = build()
+    response.set_etag(tag)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
-    response.cache_control.must_revalidate = True
-    response.vary.add("Accept-Language")
-    response.make_conditional(request)  # in place: a 304 when the client's validator matches
+    response.cache_control.stale_while_revalidate = current_app.config["PUBLIC_STALE_SECONDS"]
+    for header in vary:
+        response.vary.add(header)
+    g.shared_answer = True  # the same for every visitor: no Vary: Cookie (api.security.SharedAnswerSessions)
     return response

@@ -22,7 +22,7 @@ from models.production import (
 )
 from models.programmes import BusinessSearchToken, ProductListing, Programme, ProgrammeParticipant
 from models.register import RegisterEntry, RegisterSnapshot
-from models.review import Assessment, ReferenceVersion, Review, ReviewEvent, VerificationCode
+from models.review import Assessment, PublicAnswer, ReferenceVersion, Review, ReviewEvent, VerificationCode
 from models.supply import (
     Certificate,
     CertificateEvidence,
@@ -66,6 +66,7 @@ __all__ = [
     "ProductionStep",
     "Programme",
     "ProgrammeParticipant",
+    "PublicAnswer",
     "ReferenceVersion",
     "RegisterEntry",
     "RegisterSnapshot",

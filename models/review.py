@@ -90,3 +90,25 @@ class VerificationCode(Base):
     key_id: Mapped[str] = mapped_column(sa.String(64))
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+
+
+class PublicAnswer(Base):
+    """What the public sees for one code, precomputed: the public routes read this one row and nothing else.
+
+    Rebuilt in every transaction that changes it (``traceability.service.public_views``). ``body`` is the view as
+    JSON text exactly as served, ``etag`` its strong validator; ``state`` is kept beside it so a revocation can
+    lower every affected answer with one statement (``hold`` then carries the lowered status until the batch is
+    reassessed and the row rebuilt).
+    """
+
+    __tablename__ = "public_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code_id: Mapped[int] = mapped_column(sa.ForeignKey("verification_code.id", ondelete="CASCADE"), unique=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    body: Mapped[str] = mapped_column(sa.Text)
+    etag: Mapped[str] = mapped_column(sa.String(80))
+    hold: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -39,6 +39,7 @@ from models import (
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.formats.dossier import load_dossier
+from traceability.rules import status as status_rules
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
@@ -46,8 +47,8 @@ from traceability.service import certificate_status, confirmation, journal, obse
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, export_dossier
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
-from traceability.service.unit_of_work import touch, writing
-from traceability.vocabulary import CertificateStatus, ReviewState, Severity
+from traceability.service.unit_of_work import defer, touch, writing
+from traceability.vocabulary import CertificateStatus, HalalStatus, ReviewState, Severity
 
 __all__ = [
     "active_reference",
@@ -57,9 +58,12 @@ __all__ = [
     "refresh_stale",
     "set_certificate_status",
     "set_reference",
+    "stale_count",
 ]
 
 DEFAULT_INLINE_LIMIT = 500
+#: The queued job that judges what a large change left stale (registered by the HTTP layer's job queue).
+REFRESH_JOB = "assessments.refresh"
 _ASSESSOR = Actor.operator("assessor")
 
 
@@ -193,6 +197,7 @@ def assess_batches(
             stored[batch.id] = row
     session.flush()
     session.info.setdefault("assessed_batches", set()).update(stored)  # reviews reopen on a changed graph
+    session.info.setdefault("public_batches", set()).update(stored)  # and the public answers are rebuilt
     return stored
 
 
@@ -284,6 +289,9 @@ def propagate(session: Session) -> None:
     session.execute(sa.update(Assessment).where(Assessment.batch_id.in_(affected)).values(stale=True))
     if len(affected) <= session.info.get("propagation_inline_limit", DEFAULT_INLINE_LIMIT):
         assess_batches(session, affected)
+    else:  # judged by the queued job, in batches; a revocation lowers their public answers meanwhile
+        session.info.setdefault("reassess_later", set()).update(affected)
+        defer(session, REFRESH_JOB)
 
 
 def refresh_stale(session: Session, *, limit: int = 1000) -> int:
@@ -297,6 +305,11 @@ def refresh_stale(session: Session, *, limit: int = 1000) -> int:
         with writing(session):
             assess_batches(session, stale)
     return len(stale)
+
+
+def stale_count(session: Session) -> int:
+    """How many assessments wait for the queued reassessment (its progress)."""
+    return int(session.scalar(sa.select(sa.func.count()).where(Assessment.stale.is_(True))) or 0)
 
 
 def get_assessment(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
@@ -353,6 +366,8 @@ def set_certificate_status(
     targets = list(session.scalars(certificate_status.copies(certificate.issuer_key, certificate.number_key)))
     kind = KINDS["certificates"]
     with writing(session):
+        if status is not CertificateStatus.ACTIVE:  # what a batch left to the queue shows until it is judged
+            session.info["public_hold"] = _restriction(session, certificate, status, effective)
         for cert in targets:
             cert.status, cert.status_since = status, effective
             cert.fraud, cert.status_reason = fraud, reason
@@ -368,6 +383,29 @@ def set_certificate_status(
             )
             touch(session, f"certificate:{cert.id}")
     return targets
+
+
+def _restriction(
+    session: Session, certificate: Certificate, status: CertificateStatus, effective: dt.date
+) -> status_rules.Decision:
+    """The status a certificate's revocation or suspension gives a verified batch before it is reassessed.
+
+    Worded as the reassessment words it (:func:`status_rules.lower_for_live_certificate`): the product's own
+    certificate, or the supplier certificate of a material, named by the first lot it covers.
+    """
+    own = session.scalar(sa.select(Product.id).where(Product.certificate_id == certificate.id).limit(1))
+    material = None
+    if own is None:
+        material = session.scalar(
+            sa.select(Material.name)
+            .join(MaterialLot, MaterialLot.material_id == Material.id)
+            .where(MaterialLot.certificate_id == certificate.id)
+            .order_by(MaterialLot.id)
+            .limit(1)
+        )
+    label = {"id": material, "en": material} if material else None
+    verified = status_rules.Decision(HalalStatus.HALAL_VERIFIED, "product_certificate")
+    return status_rules.lower_for_live_certificate(verified, (label, status.value, effective))
 
 
 def set_reference(session: Session, actor: Actor, data: dict[str, Any]) -> Reference:
@@ -386,4 +424,6 @@ def set_reference(session: Session, actor: Actor, data: dict[str, Any]) -> Refer
         stale = session.scalar(sa.select(sa.func.count()).select_from(Assessment)) or 0
         if stale <= session.info.get("propagation_inline_limit", DEFAULT_INLINE_LIMIT):
             assess_batches(session, session.scalars(sa.select(Assessment.batch_id)).all())
+        else:
+            defer(session, REFRESH_JOB)
     return reference

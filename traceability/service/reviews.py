@@ -197,6 +197,7 @@ def reopen_changed(session: Session) -> None:
         .join(Assessment, Assessment.batch_id == Review.batch_id)
         .where(Review.batch_id.in_(assessed), Review.state == ReviewState.APPROVED)
     ).all()
+    reopened: list[int] = []
     for review, digest in rows:
         decided = session.scalar(
             sa.select(ReviewEvent.graph_digest)
@@ -213,6 +214,12 @@ def reopen_changed(session: Session) -> None:
                 "The provenance graph changed after approval; the batch is pending again.",
                 digest,
             )
+            if review.batch_id is not None:
+                reopened.append(review.batch_id)
+    if reopened:  # judged before the review reopened: judge again, now under review (once: no approval is left)
+        session.flush()
+        assessments.assess_batches(session, reopened)
+        session.info.pop("assessed_batches", None)
 
 
 @dataclass(frozen=True, slots=True)

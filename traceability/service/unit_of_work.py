@@ -15,12 +15,36 @@ from models import Base
 from models.base import Versioned
 from traceability.errors import BusyError, ConflictError
 
-__all__ = ["busy_error", "enlist", "install_before_commit", "integrity_conflict", "touch", "writing"]
+__all__ = [
+    "busy_error",
+    "defer",
+    "enlist",
+    "install_before_commit",
+    "install_job_runner",
+    "integrity_conflict",
+    "touch",
+    "writing",
+]
 
 Hook = Callable[[Session], None]
 
 #: Work that joins every write's transaction just before it commits, in order; None until installed.
 _before_commit: tuple[Hook, ...] | None = None
+
+
+#: Queues a background job by name once the write that asked for it has committed; None: nothing is queued.
+_run_job: Callable[[str], object] | None = None
+
+
+def install_job_runner(runner: Callable[[str], object] | None) -> None:
+    """Have jobs :func:`defer`-red by a write queued by `runner` after it commits (the HTTP layer's job queue)."""
+    global _run_job
+    _run_job = runner
+
+
+def defer(session: Session, job: str) -> None:
+    """Queue background job `job` once this write transaction commits (never if it rolls back)."""
+    session.info.setdefault("deferred_jobs", []).append(job)
 
 
 def install_before_commit(hooks: tuple[Hook, ...]) -> None:
@@ -145,6 +169,10 @@ def _stale_conflict(session: Session, changing: list[tuple[type[Any], Any]]) -> 
     )
 
 
+#: What a transaction notes in ``session.info`` for its hooks: none of it outlives the transaction.
+_TRANSACTION_NOTES = ("touched", "versioned", "deferred_jobs", "public_batches", "reassess_later", "public_hold")
+
+
 @contextmanager
 def writing(session: Session) -> Iterator[Session]:
     """Run the body as one transaction: all of it is committed, or none of it.
@@ -164,6 +192,10 @@ def writing(session: Session) -> Iterator[Session]:
         for hook in hooks:
             hook(session)
         session.commit()
+        jobs = dict.fromkeys(session.info.pop("deferred_jobs", ()))
+        if _run_job is not None:
+            for job in jobs:
+                _run_job(job)
     except sa.exc.IntegrityError as exc:
         session.rollback()
         raise integrity_conflict(exc) from exc
@@ -182,6 +214,6 @@ def writing(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
-        session.info.pop("touched", None)
-        session.info.pop("versioned", None)
+        for key in _TRANSACTION_NOTES:
+            session.info.pop(key, None)
         session.info.pop("writing", None)

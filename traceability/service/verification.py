@@ -1,12 +1,14 @@
 """Verification codes: issue, revoke and look up the codes printed on packs, and the one public status read.
 
-``public_status`` is the only place that decides what the public sees for a code, so the consumer page,
-badge, embed, oEmbed and verify JSON cannot disagree. Signing is not done here: the caller passes a
-``Sealer`` (the HTTP or CLI layer builds it from the key ring), which keeps keys out of the domain.
+``build_views`` is the only place that decides what the public sees for a code; every write stores its answer
+(``public_views``), which the consumer page, badge, embed, oEmbed and verify JSON read, so they cannot disagree.
+Signing is not done here: the caller passes a ``Sealer`` (the HTTP or CLI layer builds it from the key ring),
+which keeps keys out of the domain.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -25,6 +27,7 @@ from models import (
     Certificate,
     MaterialLot,
     Product,
+    PublicAnswer,
     VerificationCode,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -40,12 +43,15 @@ __all__ = [
     "CodeDraft",
     "PublicView",
     "Sealer",
+    "StoredAnswer",
+    "build_views",
     "codes_for_batches",
     "find_code",
     "find_code_by_link",
     "issue_codes",
     "public_status",
     "revoke_code",
+    "stored_answer",
 ]
 
 MAX_CODES_PER_REQUEST = 1000
@@ -147,6 +153,7 @@ def issue_codes(
         session.add_all(issued)
         session.flush()
         journal.append_many(session, actor, changes)
+        note_public(session, batch.id)
     return issued
 
 
@@ -171,7 +178,13 @@ def revoke_code(session: Session, actor: Actor, code: str) -> VerificationCode:
                 {"batch": record.batch_id},
                 business_id=record.business_id,
             )
+            note_public(session, record.batch_id)
     return record
+
+
+def note_public(session: Session, *batch_ids: int) -> None:
+    """Have this write transaction rebuild the public answers of these batches' codes before it commits."""
+    session.info.setdefault("public_batches", set()).update(batch_ids)
 
 
 def codes_for_batches(session: Session, actor: Actor, batch_ids: Sequence[int]) -> dict[int, list[VerificationCode]]:
@@ -283,6 +296,54 @@ class PublicView:
         """A strong validator for ETags: changes whenever anything the public sees changes."""
         return hashlib.sha256((text or self.as_json()).encode()).hexdigest()[:32]
 
+    @classmethod
+    def from_json(cls, text: str) -> PublicView:
+        """The view back from :meth:`as_json` (a stored public answer), dates and nested views restored."""
+        return _restore(cls, json.loads(text))
+
+    def held(self, hold: dict[str, Any]) -> PublicView:
+        """The view with its status lowered to `hold` (a :meth:`status.Decision.as_dict`, set by a revocation)."""
+        decision = status.Decision(HalalStatus(hold["status"]), hold["status_reason"], hold["status_detail"])
+        return dataclasses.replace(
+            self,
+            state=public_state(decision),
+            reason=decision.reason,
+            status_reason=decision.reason,
+            status_detail=hold["status_detail"],
+            status_text=hold["status_text"],
+        )
+
+
+def _restore(kind: type[Any], data: dict[str, Any]) -> Any:
+    """A view dataclass from its JSON form, each field converted by its annotation (dates, nested views)."""
+    hints = _hints(kind)
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        hint = hints.get(name)
+        if hint is None:  # a key this version does not know
+            continue
+        if value is not None and "datetime" in hint:
+            value = dt.datetime.fromisoformat(value)
+        elif value is not None and "date" in hint:
+            value = dt.date.fromisoformat(value)
+        elif value is not None and "CertificateView" in hint:
+            value = _restore(CertificateView, value)
+        elif value is not None and "IngredientView" in hint:
+            value = [_restore(IngredientView, item) for item in value]
+        values[name] = value
+    return kind(**values)
+
+
+_HINTS: dict[type[Any], dict[str, str]] = {}
+
+
+def _hints(kind: type[Any]) -> dict[str, str]:
+    """Each field's annotation as text (``dt.date | None``), worked out once per class."""
+    found = _HINTS.get(kind)
+    if found is None:
+        found = _HINTS[kind] = {f.name: str(f.type) for f in dataclasses.fields(kind)}
+    return found
+
 
 def _json_default(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date):
@@ -345,8 +406,8 @@ def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
 
 
 @functools.cache
-def _code_query() -> sa.Select[VerificationCode, Batch, Product, Business, Assessment, Certificate]:
-    """A code with its batch, product, business, assessment and the product's certificate, built once."""
+def _codes_query() -> sa.Select[VerificationCode, Batch, Product, Business, Assessment, Certificate]:
+    """Codes with their batch, product, business, assessment and the product's certificate, built once."""
     return (
         sa.select(VerificationCode, Batch, Product, Business, Assessment, Certificate)
         .join(Batch, Batch.id == VerificationCode.batch_id)
@@ -354,36 +415,50 @@ def _code_query() -> sa.Select[VerificationCode, Batch, Product, Business, Asses
         .join(Business, Business.id == Batch.business_id)
         .outerjoin(Assessment, Assessment.batch_id == Batch.id)
         .outerjoin(Certificate, Certificate.id == Product.certificate_id)
-        .where(VerificationCode.code == sa.bindparam("code"))
+        .where(VerificationCode.code.in_(sa.bindparam("codes", expanding=True)))
+        .order_by(VerificationCode.code)
     )
 
 
-def public_status(session: Session, code: str) -> PublicView:
-    """The public status of a code, read live from the batch's assessment, certificates and the code itself.
+def build_views(session: Session, code_strings: Sequence[str]) -> list[PublicView]:
+    """What the public sees for each code, from its batch's stored assessment, certificates and the code itself.
 
-    The stored assessment decides (recomputed first if a large change left it queued). On top of it, a
-    certificate on the page that no longer counts for this batch (suspended, revoked or expired on its
-    production date) holds a verified status at ``pending`` until the batch is reassessed: the live check can
-    only lower a status, never raise it. A revoked code is ``revoked`` whatever the batch's status.
+    The one content builder: the stored public answers (:mod:`traceability.service.public_views`) and any check
+    that recomputes them from scratch both call it. It reads and never writes: the caller makes sure each batch's
+    assessment is current (a write transaction reassesses before it builds).
 
-    Raises
-    ------
-    NotFoundError
-        No such code.
+    On top of the assessment, a certificate on the page that no longer counts for this batch (suspended, revoked
+    or expired on its production date) holds a verified status at ``pending``: the live check can only lower a
+    status, never raise it. A revoked code is ``revoked`` whatever the batch's status. Unknown codes are skipped.
     """
-    row = session.execute(_code_query(), {"code": code}).one_or_none()
-    if row is None:
-        raise NotFoundError("No code like that.")
-    record, batch, product, business, assessment, product_cert = row
-    if assessment is None or assessment.stale or "status_reason" not in assessment.body:
-        # A large change is still queued (or the row predates status reasons): judge this batch now.
-        if assessment is not None:
-            assessment.stale = True
-        assessment = assessments.current_assessment(session, batch.id)
-    lots = _ingredient_lots(session, batch)
-    shown = [c for c in [product_cert, *(lot.certificate for lot in lots)] if c is not None]
+    if not code_strings:
+        return []
+    rows = session.execute(_codes_query(), {"codes": sorted(set(code_strings))}).all()
+    lots_of: dict[int, list[MaterialLot]] = {}
+    for _record, batch, *_rest in rows:
+        if batch.id not in lots_of:
+            lots_of[batch.id] = _ingredient_lots(session, batch)
+    shown = {
+        c.id: c
+        for _record, batch, _product, _business, _assessment, product_cert in rows
+        for c in [product_cert, *(lot.certificate for lot in lots_of[batch.id])]
+        if c is not None
+    }
     day = session.info.get("assessment_as_of") or dt.date.today()
-    confirmed = confirmation.confirmations(session, shown, assessments.active_reference(session), day)
+    confirmed = confirmation.confirmations(session, list(shown.values()), assessments.active_reference(session), day)
+    return [_build_view(*row, lots_of[row[1].id], confirmed) for row in rows]
+
+
+def _build_view(
+    record: VerificationCode,
+    batch: Batch,
+    product: Product,
+    business: Business,
+    assessment: Assessment | None,
+    product_cert: Certificate | None,
+    lots: list[MaterialLot],
+    confirmed: dict[int, Confirmation],
+) -> PublicView:
     own_cert = _certificate_view(product_cert, batch.produced_on, confirmed)
     ingredients = [
         IngredientView(
@@ -396,8 +471,11 @@ def public_status(session: Session, code: str) -> PublicView:
         )
         for lot in lots
     ]
-    body = assessment.body
-    decision = status.Decision(HalalStatus(body["status"]), body["status_reason"], body.get("status_detail") or {})
+    body = assessment.body if assessment is not None else {}
+    if "status_reason" in body:
+        decision = status.Decision(HalalStatus(body["status"]), body["status_reason"], body.get("status_detail") or {})
+    else:  # never judged (only a batch no write has reached since before assessments were stored)
+        decision = status.Decision(HalalStatus.PENDING, "not_certified")
     if record.revoked_at is not None:
         decision = status.Decision(decision.status, "code_revoked")
     else:
@@ -411,16 +489,10 @@ def public_status(session: Session, code: str) -> PublicView:
             None,
         )
         decision = status.lower_for_live_certificate(decision, inactive)
-    if decision.reason == "code_revoked":
-        state = "revoked"
-    else:
-        state = {HalalStatus.HALAL_VERIFIED: "verified", HalalStatus.NOT_HALAL: "not_halal"}.get(
-            decision.status, "pending"
-        )
     words = decision.as_dict()
     return PublicView(
         code=record.code,
-        state=state,
+        state=public_state(decision),
         reason=decision.reason,
         status_reason=decision.reason,
         status_detail=words["status_detail"],
@@ -440,3 +512,56 @@ def public_status(session: Session, code: str) -> PublicView:
         revoked_at=record.revoked_at,
         url=record.url,
     )
+
+
+def public_state(decision: status.Decision) -> str:
+    """The one word of a decision: ``revoked`` (the code), ``verified``, ``not_halal`` or ``pending``."""
+    if decision.reason == "code_revoked":
+        return "revoked"
+    return {HalalStatus.HALAL_VERIFIED: "verified", HalalStatus.NOT_HALAL: "not_halal"}.get(decision.status, "pending")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """A code's stored public answer: the view's JSON text as served, its ETag, and a revocation's hold."""
+
+    code: str
+    batch_id: int
+    body: str
+    etag: str
+    hold: dict[str, Any] | None
+
+    def view(self) -> PublicView:
+        view = PublicView.from_json(self.body)
+        return view if self.hold is None else view.held(self.hold)
+
+    def text(self) -> str:
+        """The view's JSON text: the stored text itself, unless a hold lowered the status."""
+        return self.body if self.hold is None else self.view().as_json()
+
+
+@functools.cache
+def _answer_query() -> sa.Select[str, int, str, str, Any]:
+    return sa.select(
+        PublicAnswer.code, PublicAnswer.batch_id, PublicAnswer.body, PublicAnswer.etag, PublicAnswer.hold
+    ).where(PublicAnswer.code == sa.bindparam("code"))
+
+
+def stored_answer(session: Session, code: str) -> StoredAnswer | None:
+    """The code's precomputed public answer: one indexed row, no other read (None for an unknown code)."""
+    row = session.execute(_answer_query(), {"code": code}).one_or_none()
+    return None if row is None else StoredAnswer(*row)
+
+
+def public_status(session: Session, code: str) -> PublicView:
+    """The public status of a code, from its stored answer (every surface reads this, so none can disagree).
+
+    Raises
+    ------
+    NotFoundError
+        No such code.
+    """
+    found = stored_answer(session, code)
+    if found is None:
+        raise NotFoundError("No code like that.")
+    return found.view()

@@ -1,0 +1,107 @@
+"""The stored public answer of every code: rebuilt inside each write that changes it, read by every public route.
+
+A write notes the batches whose answers it may change (a reassessment does so for every batch it judged; issuing
+or revoking a code for its batch); :func:`refresh`, the last before-commit hook, rebuilds those answers with
+:func:`~traceability.service.verification.build_views`, the same builder a from-scratch check uses. A public read
+is then one indexed row (:func:`~traceability.service.verification.stored_answer`) and never writes.
+
+A change too large to reassess inline (a certificate revoked under thousands of batches) cannot leave a verified
+answer standing meanwhile: :func:`hold` lowers every affected verified answer with one statement, and the queued
+reassessment rebuilds each answer (dropping the hold) as it reaches its batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import Assessment, PublicAnswer, VerificationCode
+from traceability.rules import status
+from traceability.service import assessments, verification
+
+__all__ = ["backfill", "hold", "rebuild", "refresh"]
+
+
+def refresh(session: Session) -> None:
+    """Rebuild the public answers of the batches this transaction noted (before-commit hook, runs last)."""
+    batches: set[int] = session.info.pop("public_batches", set())
+    later: set[int] = session.info.pop("reassess_later", set())
+    lowered: status.Decision | None = session.info.pop("public_hold", None)
+    if batches:
+        rebuild(session, batches - later)
+    if later and lowered is not None:
+        hold(session, later, lowered)
+
+
+def rebuild(session: Session, batch_ids: Iterable[int]) -> int:
+    """Rebuild the answers of every code of these batches, judging first a batch not judged yet; returns how many."""
+    batch_ids = sorted(set(batch_ids))
+    codes = session.execute(
+        sa.select(VerificationCode.id, VerificationCode.code, VerificationCode.batch_id).where(
+            VerificationCode.batch_id.in_(batch_ids)
+        )
+    ).all()
+    if not codes:
+        return 0
+    with_codes = {batch_id for _id, _code, batch_id in codes}
+    judged = set(
+        session.scalars(
+            sa.select(Assessment.batch_id).where(Assessment.batch_id.in_(with_codes), Assessment.stale.is_(False))
+        )
+    )
+    if with_codes - judged:  # a code issued for a batch whose large fan-out is still queued, or never judged
+        assessments.assess_batches(session, with_codes - judged)
+        session.info.get("public_batches", set()).difference_update(with_codes)
+    session.flush()
+    views = {view.code: view for view in verification.build_views(session, [code for _id, code, _batch in codes])}
+    existing = {
+        row.code_id: row
+        for row in session.scalars(
+            sa.select(PublicAnswer).where(PublicAnswer.code_id.in_([code_id for code_id, _code, _batch in codes]))
+        )
+    }
+    now = dt.datetime.now(dt.UTC)
+    for code_id, code, batch_id in codes:
+        view = views[code]
+        text = view.as_json()
+        row = existing.get(code_id) or PublicAnswer(code_id=code_id, code=code)
+        row.batch_id, row.state, row.body, row.etag = batch_id, view.state, text, view.digest(text)
+        row.hold, row.built_at = None, now
+        session.add(row)
+    session.flush()
+    return len(codes)
+
+
+def hold(session: Session, batch_ids: Iterable[int], decision: status.Decision) -> int:
+    """Lower every verified answer of these batches to `decision` in one statement, until their reassessment.
+
+    The ETag changes with the hold (the body served does), and only a verified answer is lowered: a status
+    already pending or not halal stays what it is, and a revoked code stays revoked.
+    """
+    held = decision.as_dict()
+    mark = hashlib.sha256(json.dumps(held, sort_keys=True).encode()).hexdigest()[:8]
+    result = session.execute(
+        sa.update(PublicAnswer)
+        .where(PublicAnswer.batch_id.in_(sorted(set(batch_ids))), PublicAnswer.state == "verified")
+        .values(
+            state=verification.public_state(decision),
+            hold=held,
+            etag=sa.func.substr(PublicAnswer.etag, 1, 32) + "h" + mark,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def backfill(session: Session) -> int:
+    """Build the answers of codes that have none (codes issued before answers were stored); returns how many."""
+    missing = sa.select(VerificationCode.batch_id).where(
+        ~sa.exists().where(PublicAnswer.code_id == VerificationCode.id)
+    )
+    batches = set(session.scalars(missing.distinct()))
+    return rebuild(session, batches) if batches else 0
