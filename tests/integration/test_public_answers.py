@@ -208,7 +208,7 @@ def test_a_genuine_scan_reads_one_row_and_no_public_read_writes(app, client, fil
         f"/v/{code}?linkType=linkset",
     ):
         with counting(app) as statements:
-            assert client.get(path).status_code == 200, path
+            assert client.get(path).status_code in (200, 307), path  # a Digital Link redirects to the page
         reads += statements
     writes = [s for s in reads if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
