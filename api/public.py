@@ -48,7 +48,14 @@ LINK_TYPES = ("gs1:pip", "gs1:certificationInfo", "gs1:traceability", "gs1:hasRe
 _OWN_PARAMETERS = frozenset({"linkType", "linktype", "context"})
 #: The endpoints that answer as a GS1 resolver: CORS open, as GS1 resolver 2.2 requires.
 RESOLVER_ENDPOINTS = frozenset(
-    {"public.digital_link_path", "public.consumer", "public.lot_page", "public.product_page", "public.gs1resolver"}
+    {
+        "public.digital_link_path",
+        "public.compressed_link",
+        "public.consumer",
+        "public.lot_page",
+        "public.product_page",
+        "public.gs1resolver",
+    }
 )
 #: The badge's colours; the pages take the same ones from consumer.css by state.
 COLOURS = {
@@ -316,26 +323,25 @@ def _anchor(gtin: str, lot: str | None, code: str | None) -> str:
     return anchor if code is None else f"{anchor}?c={code}"
 
 
-@bp.get("/01/<path:rest>")
-def digital_link_path(rest: str) -> ResponseReturnValue:
-    """A GS1 Digital Link: 400 if it is no valid Digital Link, 404 if nothing is known at any level of it.
+def _bad_link(exc: digital_link.DigitalLinkError) -> Response:
+    """A 400 for what is no valid Digital Link: a page for a browser, a problem document for anyone else."""
+    if guards.wants_page():
+        lang = public_text.language()
+        html = _render("not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link", detail=str(exc))
+        return Response(html, status=400, mimetype="text/html")
+    return problem(400, "Bad Request", f"Not a valid GS1 Digital Link: {exc}", errors={"path": [str(exc)]})
 
-    ``/01/{gtin}/10/{lot}?c={code}`` is one label's code; without ``c`` the lot; ``/01/{gtin}`` (or a path with
-    only a serial or variant) the product. A serial after the lot walks up to the lot.
-    """
+
+def _answer_link(url: str) -> ResponseReturnValue:
+    """Resolve an uncompressed Digital Link (as requested, made canonical) to the nearest level anything is known at."""
     try:
-        _check_escapes()
-        link = digital_link.parse(digital_link.as_requested(request.url))
+        link = digital_link.parse(url)
     except digital_link.DigitalLinkError as exc:
-        if guards.wants_page():
-            lang = public_text.language()
-            html = _render("not_genuine.html", t=public_text.TEXT[lang], lang=lang, key="bad_link", detail=str(exc))
-            return Response(html, status=400, mimetype="text/html")
-        return problem(400, "Bad Request", f"Not a valid GS1 Digital Link: {exc}", errors={"path": [str(exc)]})
+        return _bad_link(exc)
     code = link.extensions.get("c") if link.lot is not None else None
     if "s" in link.extensions:  # the signature first: a forged label costs no database read
         try:
-            signed = signed_code(request.url, field="s")
+            signed = signed_code(url, field="s")
             if code is not None and code != signed:
                 raise InvalidInputError("The signature belongs to another code.", errors={"s": ["Another code's."]})
         except InvalidInputError as exc:
@@ -350,6 +356,36 @@ def digital_link_path(rest: str) -> ResponseReturnValue:
     view = found.view
     page = codes.short_url(_base(), view.code)
     return _resolve(_Shown.of(view), _anchor(found.gtin, found.lot, view.code), lambda: _links(view, page))
+
+
+@bp.get("/01/<path:rest>")
+def digital_link_path(rest: str) -> ResponseReturnValue:
+    """A GS1 Digital Link: 400 if it is no valid Digital Link, 404 if nothing is known at any level of it.
+
+    ``/01/{gtin}/10/{lot}?c={code}`` is one label's code; without ``c`` the lot; ``/01/{gtin}`` (or a path with
+    only a serial or variant) the product. A serial after the lot walks up to the lot.
+    """
+    try:
+        _check_escapes()
+    except digital_link.DigitalLinkError as exc:
+        return _bad_link(exc)
+    return _answer_link(digital_link.as_requested(request.url))
+
+
+@bp.get("/<packed>")
+def compressed_link(packed: str) -> ResponseReturnValue:
+    """A compressed GS1 Digital Link (one base64url segment): decompressed, then resolved as the uncompressed one.
+
+    Anything else in one segment that is no route of ours stays a 404, as does a segment that does not decode.
+    """
+    if not digital_link.is_compressed(packed):
+        raise NotFoundError("No page at this address.")
+    try:
+        _check_escapes()
+        url = digital_link.decompress(request.url)
+    except digital_link.DigitalLinkError:
+        raise NotFoundError("No page at this address.") from None
+    return _answer_link(url)
 
 
 @bp.after_request

@@ -2,8 +2,9 @@
 
 Only what a label needs is supported: the primary key ``01`` (GTIN, check digit verified, always 14 digits)
 with its key qualifiers ``22``, ``10`` and ``21`` in that order, data attributes in the query string, and
-non-GS1 query parameters (our code and signature) kept aside. Compressed Digital Links are refused on purpose:
-a label carries the uncompressed form so that any scanner app can read the GTIN and lot.
+non-GS1 query parameters (our code and signature) kept aside. Labels carry the uncompressed form so that any
+scanner app can read the GTIN and lot; a compressed Digital Link that reaches the resolver is decompressed first
+(:func:`decompress`, GS1 resolver 2.3).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ __all__ = [
     "DigitalLinkError",
     "as_requested",
     "build",
+    "decompress",
     "escape",
+    "is_compressed",
     "generate",
     "parse",
     "unescape",
@@ -207,6 +210,50 @@ def generate(stem: str | None, elements: list[tuple[str, str]]) -> str:
     url = (stem or "https://id.gs1.org").rstrip("/") + "".join(f"/{k}/{escape(values[k])}" for k in path_keys)
     query = [f"{k}={escape(v, query=True)}" for k, v in values.items() if k not in path_keys]
     return url + ("?" + "&".join(query) if query else "")
+
+
+#: A compressed Digital Link's path: one segment of base64url (GS1 Digital Link compression), long enough to hold
+#: a GTIN (a GTIN alone packs into 10 characters).
+_COMPRESSED = re.compile(r"[A-Za-z0-9_-]{10,}")
+
+
+def is_compressed(segment: str) -> bool:
+    """Whether a single path segment could be a compressed Digital Link (cheap: no decoding)."""
+    return _COMPRESSED.fullmatch(segment) is not None
+
+
+def decompress(uri: str) -> str:
+    """The uncompressed Digital Link of a compressed one (``https://host/ARFKk4XB0CDKWcnpq``), for :func:`parse`.
+
+    Decoding is gs1-compression's (a port of GS1's compression prototype); only a result with a GTIN is returned.
+
+    Raises
+    ------
+    DigitalLinkError
+        If the segment does not decode, or decodes to anything but a GTIN's Digital Link.
+
+    >>> decompress("https://id.example/ARFKk4XB0CDKWcnpq")
+    'https://id.example/01/09506000134376/10/LOT01'
+    """
+    import logging
+
+    from gs1 import decompress_gs1_digital_link  # gs1-compression
+
+    head, _, query = uri.partition("?")
+    stem, _, packed = head.rpartition("/")
+    if not is_compressed(packed):
+        raise DigitalLinkError("Not a compressed Digital Link.")
+    quiet = logging.getLogger("__name__")  # sic: gs1-compression's logger, which logs a trace for each bad input
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        out = decompress_gs1_digital_link(f"{stem}/{packed}", False)
+    except Exception as exc:  # noqa: BLE001 - the library raises whatever its decoding stumbles on
+        raise DigitalLinkError(f"Not a compressed Digital Link: {exc}") from None
+    finally:
+        quiet.level = level
+    if not isinstance(out, str) or "/01/" not in out:
+        raise DigitalLinkError("The compressed Digital Link names no GTIN.")
+    return f"{stem}{out[out.index('/01/') :]}" + (f"{'&' if '?' in out else '?'}{query}" if query else "")
 
 
 def as_requested(uri: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from gs1 import compress_gs1_digital_link  # the compressor serves the tests only
 
 from models import ApiToken, Review, User, VerificationCode
 from qr import digital_link
@@ -208,6 +209,7 @@ def expected() -> dict[tuple[str, str], object]:
     ):
         table[(public, "GET")] = lambda who: 200  # public: the same answer for every role
     table[("/01/<path:rest>", "GET")] = lambda who: 307  # a resolver: to the default link, for every role
+    table[("/<packed>", "GET")] = lambda who: 307  # the same, compressed
     # The journal's checkpoint and proofs are public too: nothing is sealed in this world yet (404), and a proof
     # asked without its parameters is refused (422), the same for every role.
     table[("/.well-known/halal-trace/checkpoint", "GET")] = lambda who: 404
@@ -337,12 +339,14 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         or "<path:rest>" in rule
         or "batch_id" in rule
         or "<gtin>" in rule
-        or rule in ("/oembed", LABELS)
+        or rule in ("/oembed", LABELS, "/<packed>")
     ):
         record = _code_of_a(client, filled, session)
         link = digital_link.parse(record.url)
+        packed = compress_gs1_digital_link(record.url.partition("?")[0], False, "https://trace.test")
         path = (
-            rule.replace("<gtin>", link.gtin)
+            rule.replace("/<packed>", packed.removeprefix("https://trace.test"))
+            .replace("<gtin>", link.gtin)
             .replace("<path:lot>", digital_link.escape(link.lot or ""))
             .replace("<code>", record.code)
             .replace("<string:code>", record.code)

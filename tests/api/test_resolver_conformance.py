@@ -218,3 +218,36 @@ def test_the_description_file_uses_the_1_2_fields_and_the_current_namespace(clie
     }
     assert retired <= set(old)
     assert not retired & set(body)
+
+
+DECOMPRESSIONS = [
+    v
+    for v in json.loads((DATA / "digital-link-js-test-vectors.json").read_text())["compression"]
+    if v["op"] == "decompress" and not v.get("useShortNames")
+]
+
+
+@pytest.mark.parametrize("vector", DECOMPRESSIONS, ids=[v["input"] for v in DECOMPRESSIONS])
+def test_compressed_digital_links_decode_as_digital_link_js_does(vector):
+    assert digital_link.decompress(vector["input"]) == vector["expected"]
+
+
+def test_a_compressed_label_link_resolves_as_the_uncompressed_one(client, label):
+    from gs1 import compress_gs1_digital_link  # the compressor serves the test only (LIBRARIES.md §5)
+
+    plain = f"{BASE}{label['path']}"
+    packed = compress_gs1_digital_link(plain, False, BASE).removeprefix(BASE)
+    assert re.fullmatch(r"/[A-Za-z0-9_-]+", packed)
+
+    lot = client.get(packed)
+    code = client.get(f"{packed}?c={label['code']}")
+    linkset = client.get(packed, headers={"Accept": "application/linkset+json"})
+    garbage = client.get("/ZZZZZZZZZZZZZZZZZZZZ")
+    resolver_ce = client.get("/ARFKk4XB0CDKWcnpq")  # a GTIN nobody here holds (Resolver CE's own case)
+
+    assert (lot.status_code, lot.location) == (307, f"/v/01/{label['gtin']}/10/{label['lot']}")
+    assert (code.status_code, code.location) == (307, f"/v/{label['code']}?c={label['code']}")
+    assert lot.headers["Access-Control-Allow-Origin"] == "*"
+    assert _assert_linkset_shape(linkset.json)["anchor"] == plain  # the anchor is the uncompressed link (2.3)
+    assert garbage.status_code == 404
+    assert resolver_ce.status_code == 404
