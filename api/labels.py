@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from flask import g, has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from api.auth import current_actor
+from api.db import get_session
+from models import Business
+from traceability import dates
 from traceability import vocabulary as v
 
 #: Every enum value a producer, pendamping, auditor, coordinator or admin may see, in words.
@@ -227,47 +230,30 @@ def field_label(name: str) -> str:
     return str(found) if found is not None else name.replace("_", " ")
 
 
-# --- dates and times, in the business's zone ---------------------------------------------------------------
-
-_WITA = (
-    *("bali", "nusa tenggara", "ntb", "ntt", "kalimantan selatan", "kalimantan timur", "kalimantan utara"),
-    *("sulawesi", "makassar", "manado", "denpasar", "mataram", "kupang", "balikpapan", "samarinda"),
-)
-_WIT = ("maluku", "papua", "ambon", "jayapura", "sorong", "ternate")
-_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-
-
-def zone_of(region: str | None) -> str:
-    """WIB, WITA or WIT for a business's region (WIB, the zone of most UMKM and of Batam, when unsure)."""
-    text = (region or "").lower()
-    if any(word in text for word in _WIT):
-        return "WIT"
-    if any(word in text for word in _WITA):
-        return "WITA"
-    return "WIB"
+# --- dates and times, in the business's zone (one helper: traceability.dates) ------------------------------
 
 
 def _lang() -> str:
     return str(get_locale() or "id")
 
 
+def _region() -> str | None:
+    """The region of the business the signed-in person works for (its zone), when there is one."""
+    if not has_request_context():
+        return None
+    if "business_region" not in g:
+        actor = current_actor(required=False)
+        business = get_session().get(Business, actor.business_id) if actor and actor.business_id else None
+        g.business_region = business.region if business is not None else None
+    region: str | None = g.business_region
+    return region
+
+
 def when(moment: dt.datetime | str | None, region: str | None = None) -> str:
-    """A moment as people write it: "1 Des 2026 10:12 WIB"."""
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    zone = zone_of(region)
-    text = format_datetime(moment, "d MMM y HH:mm", tzinfo=ZoneInfo(_ZONES[zone]), locale=_lang())
-    return f"{text} {zone}"
+    """A moment as people write it, in the page's language and the business's zone: "1 Des 2026 10:12 WIB"."""
+    return dates.moment(moment, region if region is not None else _region(), _lang())
 
 
 def day(value: dt.date | str | None) -> str:
     """A date as people write it: "1 Des 2026"."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return format_date(value, "d MMM y", locale=_lang())
+    return dates.day(value, _lang())

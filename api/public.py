@@ -26,7 +26,7 @@ from api.errors import problem
 from api.programmes import note_listing_request
 from api.signing import check_online, journal_keys, key_ring, public_answer, representation_tag, signed_code
 from qr import codes, digital_link
-from traceability import checkpoints
+from traceability import checkpoints, dates
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.rules import status
 from traceability.service import journal, resolution, verification
@@ -236,6 +236,8 @@ def _page(shown: _Shown, page_url: str | None = None, template: str = "consumer.
             t=public_text.TEXT[lang],
             lang=lang,
             vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
+            day=lambda value: dates.day(value, lang),
+            moment=lambda value: dates.moment(value, view.city, lang),
             other="en" if lang == "id" else "id",
             page_url=page_url or codes.short_url(_base(), view.code),
         )

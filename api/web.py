@@ -30,7 +30,7 @@ from api import errors, graph_words, guards
 from api.auth import current_user_record, keep_session, require_actor
 from api.db import get_session
 from api.error_pages import N_, error_page
-from api.labels import enum_label
+from api.labels import enum_label, field_label
 from api.signing import journal_state
 from models import MaterialLot
 from traceability import drawing
@@ -317,7 +317,7 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
             errors = exc.errors or {"form": [exc.message]}
     listing = {
         kind: records.list_records(db, actor, kind, business_id=business_id, per_page=200)[0]
-        for kind in ("suppliers", "certificates", "materials", "lots", "facilities", "steps")
+        for kind in ("suppliers", "certificates", "materials", "lots", "facilities", "products", "steps", "batches")
     }
     status = 422 if errors else 200
     return render_template(
@@ -426,7 +426,9 @@ def import_csv() -> ResponseReturnValue:
             errors = {"file": [_("Save the spreadsheet as CSV UTF-8.")]}
         except TraceabilityError as exc:
             errors = exc.errors or {"file": [exc.message]}
-    return render_template("import.html", errors=errors, columns=spreadsheet.COLUMNS), 422 if errors else 200
+    return render_template(
+        "import.html", errors=errors, columns=spreadsheet.COLUMNS, column_words=column_words
+    ), 422 if errors else 200
 
 
 @bp.post("/producer/products/<int:product_id>/submit")
@@ -565,7 +567,26 @@ FIELD_MESSAGES = (
     N_("NIB must be exactly 13 digits."),
     N_("GTIN must be 8, 12, 13 or 14 digits with a correct check digit."),
     N_("Use an ISO 3166 alpha-2 country code such as ID or MY."),
+    # The spreadsheet import's own messages (traceability.service.spreadsheet).
+    N_("Unknown column."),
+    N_("Missing column."),
+    N_("More cells than columns."),
+    N_("No supplier by that name yet; add it first."),
+    N_("No certificate with that number yet; add it first."),
+    N_("At most 2000 rows per file."),
+    N_("The file has no rows."),
+    N_("The file contains a NUL character."),
+    N_("The file was not imported: fix these rows and upload it again."),
 )
+
+
+def column_words(name: str) -> str:
+    """A spreadsheet column as the person sees it: its letter and its name in the page's language ("kolom K,
+    Jumlah"); a column the template does not have, as it was typed."""
+    if name in spreadsheet.COLUMNS:
+        letter = chr(ord("A") + spreadsheet.COLUMNS.index(name))
+        return _("column %(letter)s, %(name)s", letter=letter, name=field_label(name))
+    return _("column “%(name)s”", name=name)
 
 
 @bp.app_template_filter("field_messages")

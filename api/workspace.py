@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
@@ -37,6 +38,7 @@ from traceability.service import history as journal_history
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import enlist, writing
+from traceability.vocabulary import MATERIAL_CATEGORIES
 
 bp = Blueprint("workspace", __name__)
 
@@ -106,6 +108,8 @@ class Spec:
     nullable: bool = False
     integer: bool = False
     advanced: bool = False
+    #: A choice over open text: a value outside the choices (typed before, or from a dossier) is kept as typed.
+    open: bool = False
 
     @property
     def label(self) -> str:
@@ -163,7 +167,23 @@ def specs(kind: str, actor: Actor | None) -> list[Spec]:
     found = schema_specs(schemas.record_schemas(kind)[0](), actor)
     for spec in found:
         spec.advanced = spec.name in ADVANCED.get(kind, ())
+        if kind == "materials" and spec.name == "category":
+            spec.widget, spec.choices, spec.open = "enum", category_choices(), True
     return found
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The material categories the catalogue knows, in the page's language, in alphabetical order."""
+    lang = 0 if str(get_locale() or "id").startswith("id") else 1
+    return sorted(((code, words[lang]) for code, words in MATERIAL_CATEGORIES.items()), key=lambda c: c[1].lower())
+
+
+def _keep_open_values(kind_specs: list[Spec], values: dict[str, Any]) -> None:
+    """Offer a value outside an open choice's list as it was typed, so saving the form keeps it."""
+    for spec in kind_specs:
+        value = values.get(spec.name)
+        if spec.open and value and value not in dict(spec.choices):
+            spec.choices = [*spec.choices, (str(value), str(value))]
 
 
 # --- the records a reference may name, in words ---------------------------------------------------------------
@@ -189,9 +209,10 @@ def _name_of(kind: str, obj: Any) -> str:
 
 
 def _live(actor: Actor | None, kind: str) -> list[Any]:
-    if actor is None or actor.business_id is None:
+    business = g.get("viewed_business") or (actor.business_id if actor is not None else None)
+    if actor is None or business is None:
         return []
-    found, _total = records.list_records(get_session(), actor, kind, business_id=actor.business_id, per_page=500)
+    found, _total = records.list_records(get_session(), actor, kind, business_id=business, per_page=500)
     return found
 
 
@@ -365,6 +386,8 @@ def display(spec: Spec, value: Any) -> str:
         names = dict(spec.choices)
         if value == "" and spec.name in OWN_BUSINESS:
             return names.get("", "—")
+        if spec.open and value:
+            return names.get(value, str(value))
         return names.get(value, "—" if value == "" else _("a record no longer listed"))
     if w == "date":
         return day(value) or "—"
@@ -558,29 +581,26 @@ def _body(kind: str, obj: Any) -> dict[str, Any]:
     return record_payload(KINDS[kind], obj, ApiCodec(get_session(), obj.business_id))
 
 
+def _list_context(actor: Actor, kind: str, business_id: int) -> dict[str, Any]:
+    """A searchable list of one kind of a business's records, voided ones on request."""
+    q = (request.args.get("q") or "").strip()[:100]
+    voided = request.args.get("voided") == "1"
+    page = max(1, min(_int(request.args.get("page")) or 1, 10_000))
+    found, total = records.list_records(
+        get_session(), actor, kind, business_id=business_id, include_voided=voided, q=q or None, page=page, per_page=50
+    )
+    rows = [{"id": o.id, "name": _name_of(kind, o), "voided": o.voided_at is not None} for o in found]
+    return {"kind": kind, "names": _names(kind), "rows": rows, "total": total, "q": q, "voided": voided, "page": page}
+
+
 @bp.get("/producer/<kind>")
 @page_for(Capability.WRITE_RECORDS)
 def list_page(kind: str) -> ResponseReturnValue:
     """Every record of one kind, searchable; voided ones on request."""
     _kind_or_404(kind)
     actor = require_actor()
-    q = (request.args.get("q") or "").strip()[:100]
-    voided = request.args.get("voided") == "1"
-    page = max(1, min(_int(request.args.get("page")) or 1, 10_000))
-    found, total = records.list_records(
-        get_session(),
-        actor,
-        kind,
-        business_id=actor.business_id if actor.business_id is not None else -1,
-        include_voided=voided,
-        q=q or None,
-        page=page,
-        per_page=50,
-    )
-    rows = [{"id": o.id, "name": _name_of(kind, o), "voided": o.voided_at is not None} for o in found]
-    return render_template(
-        "records_list.html", kind=kind, names=_names(kind), rows=rows, total=total, q=q, voided=voided, page=page
-    )
+    business = actor.business_id if actor.business_id is not None else -1
+    return render_template("records_list.html", **_list_context(actor, kind, business))
 
 
 def _render_form(
@@ -596,6 +616,7 @@ def _render_form(
     suggestion: dict[str, Any] | None = None,
 ) -> ResponseReturnValue:
     no_certificate = _narrow_lot(kind_specs, values) if kind == "lots" else None
+    _keep_open_values(kind_specs, values)
     open_details = any(
         s.advanced and (errors.get(s.name) or not _empty(values.get(s.name)) and s.widget not in ("enum",))
         for s in kind_specs
@@ -802,6 +823,23 @@ def _narrow_lot(kind_specs: list[Spec], values: dict[str, Any]) -> dict[str, Any
     }
 
 
+def _detail_context(actor: Actor, kind: str, obj: Any) -> dict[str, Any]:
+    """One record: every field in words and its history."""
+    kind_specs = specs(kind, actor)
+    values = values_of(kind_specs, _body(kind, obj))
+    region = get_session().scalar(sa.select(Business.region).where(Business.id == obj.business_id))
+    return {
+        "kind": kind,
+        "names": _names(kind),
+        "obj": obj,
+        "title": _name_of(kind, obj),
+        "shown": [(s.label, display(s, values[s.name])) for s in kind_specs],
+        "history": history(kind, obj, kind_specs),
+        "voided_when": when(obj.voided_at, region) if obj.voided_at else "",
+        "errors": {},
+    }
+
+
 @bp.get("/producer/<kind>/<int:record_id>")
 @page_for(Capability.WRITE_RECORDS)
 def detail(kind: str, record_id: int) -> ResponseReturnValue:
@@ -809,22 +847,40 @@ def detail(kind: str, record_id: int) -> ResponseReturnValue:
     _kind_or_404(kind)
     actor = require_actor()
     obj = _own(actor, kind, record_id)
-    kind_specs = specs(kind, actor)
-    body = _body(kind, obj)
-    values = values_of(kind_specs, body)
-    shown = [(s.label, display(s, values[s.name])) for s in kind_specs]
-    region = get_session().scalar(sa.select(Business.region).where(Business.id == obj.business_id))
+    return render_template("records_detail.html", **_detail_context(actor, kind, obj), form_token=_form_token())
+
+
+def _followed(actor: Actor, business_id: int) -> None:
+    """A pendamping reads only a business an admin assigned them or whose producer consented."""
+    if not actor.can_read(business_id):
+        abort(404)
+    g.viewed_business = business_id
+
+
+@bp.get("/pendamping/businesses/<int:business_id>/<kind>")
+@page_for(Capability.FOLLOW_ASSIGNED_BUSINESSES)
+def followed_list(business_id: int, kind: str) -> ResponseReturnValue:
+    """A followed business's records of one kind, searchable, read-only."""
+    _kind_or_404(kind)
+    actor = require_actor()
+    _followed(actor, business_id)
     return render_template(
-        "records_detail.html",
-        kind=kind,
-        names=_names(kind),
-        obj=obj,
-        title=_name_of(kind, obj),
-        shown=shown,
-        history=history(kind, obj, kind_specs),
-        voided_when=when(obj.voided_at, region) if obj.voided_at else "",
-        form_token=_form_token(),
-        errors={},
+        "records_list.html", **_list_context(actor, kind, business_id), readonly=True, business_id=business_id
+    )
+
+
+@bp.get("/pendamping/businesses/<int:business_id>/<kind>/<int:record_id>")
+@page_for(Capability.FOLLOW_ASSIGNED_BUSINESSES)
+def followed_detail(business_id: int, kind: str, record_id: int) -> ResponseReturnValue:
+    """One record of a followed business in words, with its history, read-only."""
+    _kind_or_404(kind)
+    actor = require_actor()
+    _followed(actor, business_id)
+    obj = records.get_record(get_session(), actor, kind, record_id)
+    if obj.business_id != business_id:
+        abort(404)
+    return render_template(
+        "records_detail.html", **_detail_context(actor, kind, obj), readonly=True, business_id=business_id
     )
 
 

@@ -474,6 +474,12 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/producer/import/template.csv", ["GET"], Capability.WRITE_RECORDS),
         ("/producer/products/<int:product_id>/submit", ["POST"], Capability.SUBMIT_FOR_REVIEW),
         ("/pendamping/businesses/<int:business_id>", ["GET", "POST"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
+        ("/pendamping/businesses/<int:business_id>/<kind>", ["GET"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
+        (
+            "/pendamping/businesses/<int:business_id>/<kind>/<int:record_id>",
+            ["GET"],
+            Capability.FOLLOW_ASSIGNED_BUSINESSES,
+        ),
         ("/auditor/reviews/<int:review_id>", ["GET", "POST"], Capability.REVIEW),
         ("/journal/products/<int:product_id>", ["GET"], Capability.READ_RECORDS),
         ("/account/password", ["GET", "POST"], None),

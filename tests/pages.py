@@ -21,11 +21,14 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
     """The pages each person opens, with ids of business A's records filled in."""
     producer = ["/producer", "/producer/business", "/producer/welcome", "/producer/import", "/codes"]
     producer += [f"/journal/products/{filled.product_a}", f"/producer/reviews/{review}", "/account/password"]
+    followed = f"/pendamping/businesses/{filled.world.business_a}"
+    pendamping = ["/pendamping", followed, "/account/password"]
     for kind in KINDS:
         producer += [p.format(kind=kind, id=filled.own[kind]) for p in KIND_PAGES]
+        pendamping += [f"{followed}/{kind}", f"{followed}/{kind}/{filled.own[kind]}"]
     return {
         "producer_a": producer,
-        "pendamping_a": ["/pendamping", f"/pendamping/businesses/{filled.world.business_a}", "/account/password"],
+        "pendamping_a": pendamping,
         "auditor": [
             "/auditor",
             f"/auditor/reviews/{review}",

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 
 NIB = "2105250012345"
 VERIFIED = {"id": "Terverifikasi halal", "en": "Halal verified"}
+NO_CERT = {"id": "tanpa sertifikat", "en": "no certificate"}
+ADDRESS = {"id": "Alamat pada label", "en": "Address printed on the label"}
 
 
 class Person:
@@ -257,6 +259,17 @@ def test_a_new_business_goes_from_invitation_to_a_verified_label(live, world, se
             public = shopper.new_page()
             public.goto(live + found[0].removeprefix("https://trace.test"))
             word = public.inner_text(".status-word")
+            lines = dict(
+                zip(
+                    public.locator(".ingredients li strong").all_inner_texts(),
+                    public.locator(".ingredients li .cert").all_inner_texts(),
+                    strict=True,
+                )
+            )
+            facts = public.inner_text("dl.facts")
+            footer = public.inner_text("p.code")
+            code = found[0].split("/v/", 1)[1].split("?", 1)[0]
+            verify = shopper.request.get(f"{live}/api/v1/verify/{code}").json()
             public.screenshot(path=str(ARTIFACTS / f"journey-{lang}-14-consumer.png"), full_page=True)
             shopper.close()
         finally:
@@ -270,5 +283,17 @@ def test_a_new_business_goes_from_invitation_to_a_verified_label(live, world, se
     assert next_step
     assert len(found) == 4
     assert word == VERIFIED[lang]
+    # The consumer reads the certificate the assessment used for the oil (one its supplier holds for it, not
+    # attached to the lot), plain salt needs none, and every date is written out in the business's zone.
+    oil = next(line for name, line in lines.items() if name.startswith("Minyak"))
+    assert oil.startswith("ID13110001"), lines
+    assert NO_CERT[lang] not in {line.strip() for line in lines.values()}, lines
+    verified_oil = next(i for i in verify["ingredients"] if i["material"].startswith("Minyak"))
+    assert verified_oil["certificate"]["number"] == oil.split(" ")[0]
+    assert verified_oil["basis"] == "certificate"
+    assert " WIB" in facts, facts
+    assert "UTC" not in facts, facts
+    assert "2025-11-21" not in facts, facts
+    assert footer.startswith(ADDRESS[lang]), footer
     assert all(w <= viewport[0] for w in widths.values())
     assert outside == []

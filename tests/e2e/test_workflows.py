@@ -192,7 +192,7 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
     assert any("elatin" in item for item in after), after
     assert overflow <= 390
     assert "Baris 3" in import_errors  # Indonesian first
-    assert "quantity Bukan angka yang sah." in import_errors
+    assert "kolom K, Jumlah: Bukan angka yang sah." in import_errors
     assert "Baris 2" not in import_errors
     assert session.scalar(sa.select(sa.func.count()).select_from(Material)) == materials_before
     assert outside == []

@@ -206,3 +206,28 @@ def test_printing_labels_with_nothing_ticked_answers_with_the_page(client, fille
 
     assert answer.mimetype == "text/html"
     assert "Centang paling sedikit satu batch" in answer.get_data(as_text=True)
+
+
+def test_a_material_category_is_a_choice_in_words_and_never_shows_its_code(client, session, filled, sign_in):
+    from models import Material
+
+    producer = sign_in("producer_a")
+    chili = _page(producer, "/producer/materials/new?lookup=Cabai+hijau+segar")
+    english = _page(producer, "/producer/materials/new?lookup=Cabai+hijau+segar&lang=en")
+    material = session.get(Material, filled.own["materials"])
+    material.category = "spice"
+    session.commit()
+    detail = _page(producer, f"/producer/materials/{material.id}?lang=id")
+    form = _page(producer, f"/producer/materials/{material.id}/edit?lang=id")
+    material.category = "bumbu rahasia"  # typed before categories were a choice: kept as typed
+    session.commit()
+    typed = _page(producer, f"/producer/materials/{material.id}/edit?lang=id")
+
+    categories = _select(chili, "category")
+    assert ">Rempah dan bumbu segar atau kering</option>" in categories
+    assert ">Spice or herb, fresh or dried</option>" in _select(english, "category")
+    assert ">spice<" not in categories
+    assert _selected(form, "category") == "spice"
+    assert "Rempah dan bumbu segar atau kering" in detail
+    assert ">spice<" not in detail
+    assert _selected(typed, "category") == "bumbu rahasia"

@@ -303,7 +303,9 @@ def test_a_spreadsheet_with_one_bad_row_is_refused_whole_naming_row_and_column(c
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'data-where="row 3"' in html
-    assert "quantity" in html
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "kolom K, Jumlah: Bukan angka yang sah." in text  # the column by its letter and name, in Indonesian
+    assert "quantity" not in html
     assert 'data-where="row 2"' not in html
     assert session.scalar(sa.select(sa.func.count()).select_from(Material)) == before
 

@@ -212,3 +212,35 @@ def _form_fields(html: str) -> dict[str, Any]:
     for area in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         data[area.group(1)] = area.group(2)
     return data
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_pendamping_reads_a_followed_business_records_in_words_and_cannot_change_them(client, filled, sign_in, kind):
+    pendamping = sign_in("pendamping_a")
+    business, record = filled.world.business_a, filled.own[kind]
+    base = f"/pendamping/businesses/{business}/{kind}"
+
+    overview = _page(pendamping, f"/pendamping/businesses/{business}")
+    listing = _page(pendamping, base)
+    detail = _page(pendamping, f"{base}/{record}")
+
+    assert f'href="{base}/{record}"' in overview
+    assert f'href="{base}/{record}"' in listing
+    assert "/producer/" not in listing
+    assert "/producer/" not in detail  # no edit, void or upload: the producer changes their records
+    assert 'class="button edit"' not in detail
+    assert 'details class="void"' not in detail
+    assert '<ol class="history">' in detail
+    assert "Dicatat oleh" in detail  # the history in words, in Indonesian
+
+
+def test_a_pendamping_sees_nothing_of_a_business_they_do_not_follow(client, filled, sign_in):
+    other = sign_in("pendamping_other")
+    business, material = filled.world.business_a, filled.own["materials"]
+
+    assert other.get(f"/pendamping/businesses/{business}/materials").status_code == 404
+    assert other.get(f"/pendamping/businesses/{business}/materials/{material}").status_code == 404
+    followed = sign_in("pendamping_a")
+    b_material = followed.get(f"/pendamping/businesses/{business}/materials/{filled.foreign['materials']}")
+    assert b_material.status_code == 404  # a record of another business, asked under A's address
+    assert followed.get(f"/pendamping/businesses/{business}/nothing").status_code == 404

@@ -582,6 +582,29 @@ def add_03(ctx: Context) -> Iterator[Hit]:
 # --- CERT: certificates -----------------------------------------------------------------------
 
 
+def lot_evidence(ctx: Context) -> dict[str, dict[str, Any]]:
+    """What each lot in scope rests on, as ING-04 and CERT-01 judge it: the certificate that answers for it
+    (:meth:`Context.evidence_of`) and the basis, ``certificate``, ``exempt`` (KMA 1360), ``not_critical`` (plain
+    salt, water, a plain chemical), ``documents`` (the supplier's documents) or ``none``."""
+    found: dict[str, dict[str, Any]] = {}
+    for lot, record in ctx.records("lot"):
+        material = f"material:{record['material']}"
+        m = ctx.record(material)
+        cert = ctx.evidence_of(lot, material)
+        if cert is not None:
+            basis = "certificate"
+        elif _exempt(m):
+            basis = "exempt"
+        elif _plain_chemical(ctx, m) or m.get("risk") == "none":
+            basis = "not_critical"
+        elif _documented(ctx, m):
+            basis = "documents"
+        else:
+            basis = "none"
+        found[lot] = {"certificate": cert, "basis": basis}
+    return found
+
+
 def _lot_certificates(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any], str]]:
     """(lot, certificate node, certificate, material node) for every certified lot in scope."""
     for lot, record in ctx.records("lot"):

@@ -292,16 +292,27 @@ class Context:
         expired_legacy = cert["scheme"] == "legacy_mui" and cert["valid_until"] and cert["valid_until"] < self.as_of
         return not expired_legacy
 
+    def evidence_of(self, lot: str, material: str) -> str | None:
+        """The certificate that answers for a lot of a material: the first that counts of its own attached one
+        and those covering the material, else its attached one (CERT-01 says why it does not count), else none.
+
+        One answer for the rules (:meth:`certified`, :meth:`has_certificate`) and for every page that shows
+        what a lot rests on (the assessment's ``lot_evidence``).
+        """
+        cert = self.certificate_of(lot)
+        covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
+        options = ([cert] if cert else []) + covering
+        return next((c for c in options if self.acceptable(c, lot, material)), cert)
+
     def certified(self, material: str) -> bool:
         """Every lot of the material comes with an acceptable certificate (or one covers the material)."""
         lots = self.lots_of(material)
-        covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
         if not lots:
+            covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
             return any(self.acceptable(c, None, material) for c in covering)
         for lot in lots:
-            cert = self.certificate_of(lot)
-            options = ([cert] if cert else []) + covering
-            if not any(self.acceptable(c, lot, material) for c in options):
+            found = self.evidence_of(lot, material)
+            if found is None or not self.acceptable(found, lot, material):
                 return False
         return True
 
@@ -313,13 +324,9 @@ class Context:
         valid on the lot's dates. A material with no lots (a level-2 input) needs a certificate covering it.
         """
         lots = self.lots_of(material)
-        covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
         if not lots:
-            return bool(covering)
-        return all(
-            self.certificate_of(lot) is not None or any(self.acceptable(c, lot, material) for c in covering)
-            for lot in lots
-        )
+            return any(c.startswith("certificate:") for c in self.graph.predecessors(material))
+        return all(self.evidence_of(lot, material) is not None for lot in lots)
 
     def has_evidence(self, material: Mapping[str, Any], *kinds: str) -> bool:
         return any(e["type"] in kinds for e in material["evidence"])

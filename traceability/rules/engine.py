@@ -9,7 +9,8 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from traceability.rules.catalogue import RULES, Rule
+from traceability import dates
+from traceability.rules.catalogue import RULES, Rule, lot_evidence
 from traceability.rules.context import Context, Finding, Prepared, prepare
 from traceability.rules.reference import Reference, default_reference
 from traceability.rules.status import OwnCertificate, decide
@@ -43,13 +44,15 @@ class _Values(dict[str, Any]):
 
 
 def _finding(ctx: Context, rule: Rule, subject: str, values: Mapping[str, Any], severity: Severity | None) -> Finding:
-    text = _Values({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()})
+    def words(lang: str) -> _Values:  # dates as people write them, in the message's language
+        return _Values({k: dates.day(v, lang) if isinstance(v, dt.date) else v for k, v in values.items()})
+
     level = severity or rule.severity
     return Finding(
         rule=rule.id,
         severity=level,
         subject=subject,
-        message={"id": rule.message_id.format_map(text), "en": rule.message_en.format_map(text)},
+        message={"id": rule.message_id.format_map(words("id")), "en": rule.message_en.format_map(words("en"))},
         basis=rule.basis,
         path=ctx.path(subject),
         cls=rule.class_of(level),
@@ -172,4 +175,6 @@ def assess_prepared(
         "findings": [f.as_dict() for f in findings],
         "self_declare": {"eligible": eligible, "findings": [f.as_dict() for f in sd_findings]},
         "graph_digest": graph_digest,
+        # What each lot rests on, as the rules judged it: the consumer page shows the same certificate.
+        "lot_evidence": lot_evidence(ctx),
     }

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from traceability import dates
 from traceability.rules.context import Finding
 from traceability.vocabulary import HalalStatus, Severity
 
@@ -178,21 +179,14 @@ def lower_for_live_certificate(
 
 # --- wording ----------------------------------------------------------------------------------
 
-_MONTHS = {
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-
 
 def format_date(day: dt.date | str, lang: str) -> str:
-    """A date as people write it: "1 Apr 2025" (Indonesian "1 Agu 2025").
+    """A date as people write it: "1 Apr 2025" (Indonesian "1 Agu 2025"), through the one date helper.
 
     >>> format_date("2025-08-01", "id"), format_date(dt.date(2025, 8, 1), "en")
     ('1 Agu 2025', '1 Aug 2025')
     """
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+    return dates.day(day, lang)
 
 
 _PLAIN = {

@@ -88,6 +88,10 @@ def _to_stored_ids(body: dict[str, Any], codec: ExportCodec, business_id: int, n
     for finding in body["findings"] + body["self_declare"]["findings"]:
         finding["subject"] = node(finding["subject"])
         finding["path"] = [node(n) for n in finding["path"]]
+    body["lot_evidence"] = {
+        node(lot): {**found, "certificate": node(found["certificate"]) if found["certificate"] else None}
+        for lot, found in body.get("lot_evidence", {}).items()
+    }
     return body
 
 

@@ -76,12 +76,13 @@ class ImportResult:
     lots: int
 
 
-def _flatten(messages: Any) -> str:
+def _leaves(messages: Any) -> list[str]:
+    """Each message on its own, so a page can put each in its reader's language."""
     if isinstance(messages, dict):
-        return "; ".join(_flatten(v) for v in messages.values())
+        return [m for v in messages.values() for m in _leaves(v)]
     if isinstance(messages, list):
-        return "; ".join(_flatten(v) for v in messages)
-    return str(messages)
+        return [m for v in messages for m in _leaves(v)]
+    return [str(messages)]
 
 
 def _load(
@@ -92,7 +93,8 @@ def _load(
         return loaded
     except ValidationError as exc:
         for name, message in exc.normalized_messages().items():
-            errors.setdefault(f"row {line}", []).append(f"{(column or {}).get(name, name)}: {_flatten(message)}")
+            for text in _leaves(message):
+                errors.setdefault(f"row {line}", []).append(f"{(column or {}).get(name, name)}: {text}")
         return None
 
 
@@ -102,7 +104,7 @@ def _rows(text: str, errors: dict[str, list[str]]) -> list[tuple[int, dict[str, 
     unknown = [h for h in header if h not in COLUMNS]
     missing = [h for h in ("name", "kind") if h not in header]
     if unknown or missing:
-        errors["header"] = [f"unknown column {h}" for h in unknown] + [f"missing column {h}" for h in missing]
+        errors["header"] = [f"{h}: Unknown column." for h in unknown] + [f"{h}: Missing column." for h in missing]
         return []
     reader.fieldnames = header
     rows = []
@@ -111,7 +113,7 @@ def _rows(text: str, errors: dict[str, list[str]]) -> list[tuple[int, dict[str, 
             errors["file"] = [f"At most {MAX_ROWS} rows per file."]
             return []
         if None in row:
-            errors.setdefault(f"row {reader.line_num}", []).append("more cells than columns")
+            errors.setdefault(f"row {reader.line_num}", []).append("More cells than columns.")
             continue
         cleaned = {k: (v or "").strip() for k, v in row.items()}
         if any(cleaned.values()):
@@ -152,15 +154,13 @@ def _lot(row: dict[str, str], line: int, known: _Known, errors: dict[str, list[s
         lot_in["quantity"] = row["quantity"]
     supplier = known.suppliers.get(row.get("supplier", "").casefold())
     if supplier is None:
-        errors.setdefault(f"row {line}", []).append(
-            f"supplier: no supplier named {row.get('supplier')!r}; add it first"
-        )
+        errors.setdefault(f"row {line}", []).append("supplier: No supplier by that name yet; add it first.")
     else:
         lot_in["supplier"] = supplier
     if row.get("certificate"):
         if row["certificate"] not in known.certificates:
             errors.setdefault(f"row {line}", []).append(
-                f"certificate: no certificate numbered {row['certificate']!r}; add it first"
+                "certificate: No certificate with that number yet; add it first."
             )
         else:
             lot_in["certificate"] = known.certificates[row["certificate"]]

@@ -252,6 +252,8 @@ class IngredientView:
     certificate: CertificateView | None
     #: Exempt from certification under KMA 1360/2021: shown as such, never as "halal".
     exempt: bool = False
+    #: What the lot rests on, as the assessment judged it: certificate, exempt, not_critical, documents or none.
+    basis: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +407,30 @@ def _ingredient_lots(session: Session, batch: Batch) -> list[MaterialLot]:
     return list(session.scalars(_ingredient_lots_query(), {"batch_id": batch.id}).unique())
 
 
+def _lot_evidence(
+    session: Session, body: dict[str, Any], lots: list[MaterialLot]
+) -> list[tuple[Certificate | None, str]]:
+    """Each lot's certificate and basis as the assessment found them (the rules' own choice, so the page never
+    says "no certificate" for a lot a covering certificate answers for); a lot the body does not name (an
+    assessment stored before it said) shows its attached certificate."""
+    found = body.get("lot_evidence") or {}
+    pairs: list[tuple[Certificate | None, str]] = []
+    for lot in lots:
+        judged = found.get(f"lot:{lot.id}")
+        if judged is None:
+            exempt = lot.material.positive_list and lot.material.state != "processed"
+            basis = "certificate" if lot.certificate else "exempt" if exempt else ""
+            pairs.append((lot.certificate, basis))
+            continue
+        node = judged.get("certificate")
+        cert_id = int(node.split(":", 1)[1]) if node else None
+        cert = lot.certificate if lot.certificate_id == cert_id else None
+        if cert is None and cert_id is not None:
+            cert = session.get(Certificate, cert_id)
+        pairs.append((cert, str(judged.get("basis") or "")))
+    return pairs
+
+
 @functools.cache
 def _codes_query() -> sa.Select[VerificationCode, Batch, Product, Business, Assessment, Certificate]:
     """Codes with their batch, product, business, assessment and the product's certificate, built once."""
@@ -435,18 +461,21 @@ def build_views(session: Session, code_strings: Sequence[str]) -> list[PublicVie
         return []
     rows = session.execute(_codes_query(), {"codes": sorted(set(code_strings))}).all()
     lots_of: dict[int, list[MaterialLot]] = {}
-    for _record, batch, *_rest in rows:
+    evidence_of: dict[int, list[tuple[Certificate | None, str]]] = {}
+    for _record, batch, _product, _business, assessment, _cert in rows:
         if batch.id not in lots_of:
             lots_of[batch.id] = _ingredient_lots(session, batch)
+            body = assessment.body if assessment is not None else {}
+            evidence_of[batch.id] = _lot_evidence(session, body, lots_of[batch.id])
     shown = {
         c.id: c
         for _record, batch, _product, _business, _assessment, product_cert in rows
-        for c in [product_cert, *(lot.certificate for lot in lots_of[batch.id])]
+        for c in [product_cert, *(cert for cert, _basis in evidence_of[batch.id])]
         if c is not None
     }
     day = session.info.get("assessment_as_of") or dt.date.today()
     confirmed = confirmation.confirmations(session, list(shown.values()), assessments.active_reference(session), day)
-    return [_build_view(*row, lots_of[row[1].id], confirmed) for row in rows]
+    return [_build_view(*row, lots_of[row[1].id], evidence_of[row[1].id], confirmed) for row in rows]
 
 
 def _build_view(
@@ -457,6 +486,7 @@ def _build_view(
     assessment: Assessment | None,
     product_cert: Certificate | None,
     lots: list[MaterialLot],
+    evidence: list[tuple[Certificate | None, str]],
     confirmed: dict[int, Confirmation],
 ) -> PublicView:
     own_cert = _certificate_view(product_cert, batch.produced_on, confirmed)
@@ -466,10 +496,11 @@ def _build_view(
             lot.supplier.name,
             lot.supplier.country,
             lot.lot_code,
-            _certificate_view(lot.certificate, lot.received_on, confirmed),
-            exempt=lot.material.positive_list and lot.material.state != "processed",
+            _certificate_view(cert, lot.received_on, confirmed),
+            exempt=basis == "exempt",
+            basis=basis,
         )
-        for lot in lots
+        for lot, (cert, basis) in zip(lots, evidence, strict=True)
     ]
     body = assessment.body if assessment is not None else {}
     if "status_reason" in body:
