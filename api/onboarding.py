@@ -15,7 +15,7 @@ from api import schemas
 from api.auth import require_actor, sign_in
 from api.db import get_session
 from api.web import FormError, _load, page_for
-from api.workspace import schema_specs, values_from_form, values_of, wire_of
+from api.workspace import _form_token, files_context, schema_specs, values_from_form, values_of, wire_of
 from models import Batch, Business, Material, MaterialLot, Product, ProductionStep, Supplier
 from traceability.errors import ConflictError, NotFoundError, TraceabilityError
 from traceability.service import businesses, invitations
@@ -180,4 +180,7 @@ def business() -> ResponseReturnValue:
         newer=newer,
         version=record.version,
         blank_rows=2,
+        business_id=record.id,
+        form_token=_form_token(),
+        **files_context("business", record),
     ), 422 if errors else 200

@@ -32,13 +32,19 @@ from api.labels import KIND_NAMES, day, enum_label, field_label, when
 from api.signing import journal_state
 from api.web import FormError, _load, _page_error, page_for
 from models import Business, Certificate, CertificateScope, IdempotencyRecord, JournalEntry, User
-from traceability.errors import ConflictError, NotFoundError, PermissionDeniedError, TraceabilityError
-from traceability.service import evidence, guidance, records
+from traceability.errors import (
+    ConflictError,
+    ContentTooLargeError,
+    NotFoundError,
+    PermissionDeniedError,
+    TraceabilityError,
+)
+from traceability.service import attachments, evidence, guidance, records
 from traceability.service import history as journal_history
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import enlist, writing
-from traceability.vocabulary import MATERIAL_CATEGORIES
+from traceability.vocabulary import MATERIAL_CATEGORIES, EvidenceType
 
 bp = Blueprint("workspace", __name__)
 
@@ -428,6 +434,11 @@ def history(kind: str, obj: Any, kind_specs: list[Spec]) -> list[str]:
     for entry in entries:
         who = names.get(entry.actor_id or 0) or _("the system")
         at = when(entry.at, region)
+        if entry.action == "evidence":  # a file attached: the record's fields stay as they were
+            kind_of_file = (entry.payload or {}).get("type")
+            what = file_type_label(kind_of_file) if kind_of_file else _("a scan of the certificate")
+            lines.append(_("File attached by %(who)s, %(when)s: %(what)s", who=who, when=at, what=what))
+            continue
         after = values_of(kind_specs, entry.payload or {})
         if entry.action == "void":
             reason = (entry.payload or {}).get("void_reason") or ""
@@ -837,6 +848,7 @@ def _detail_context(actor: Actor, kind: str, obj: Any) -> dict[str, Any]:
         "history": history(kind, obj, kind_specs),
         "voided_when": when(obj.voided_at, region) if obj.voided_at else "",
         "errors": {},
+        **files_context(kind, obj),
     }
 
 
@@ -998,7 +1010,108 @@ def upload_evidence(record_id: int) -> ResponseReturnValue:
     return redirect(location)
 
 
-bp.app_context_processor(lambda: {"kind_names": KIND_NAMES})
+#: What an attached file is, in words (a material's documents read as its evidence types).
+FILE_TYPES = {
+    "delivery_note": _l("Delivery note (surat jalan)"),
+    "photo": _l("Photo"),
+    "cleaning_record": _l("Cleaning record"),
+    "sjph_training": _l("Halal training attendance"),
+    "sjph_internal_audit": _l("Internal halal audit report"),
+    "sjph_management_review": _l("Management review minutes"),
+    "sjph_manual": _l("SJPH manual"),
+}
+
+
+def file_type_label(value: str) -> str:
+    found = FILE_TYPES.get(value)
+    return str(found) if found is not None else enum_label(EvidenceType(value)) if value in _EVIDENCE else value
+
+
+_EVIDENCE = {t.value for t in EvidenceType}
+
+
+def files_context(kind: str, obj: Any) -> dict[str, Any]:
+    """The files attached to a record and the choices of what a new one is, for the upload form."""
+    if kind not in attachments.KINDS_WITH_FILES:
+        return {"files": [], "file_types": []}
+    return {
+        "files": attachments.files_of(get_session(), kind, obj),
+        "file_types": [(t, file_type_label(t)) for t in attachments.file_types(kind)],
+    }
+
+
+def _attach(kind: str, record_id: int, location: str) -> ResponseReturnValue:
+    """Attach the uploaded file; say in words what was wrong, on the page it came from."""
+    actor = require_actor()
+    upload = request.files.get("file")
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    content = upload.read(limit + 1) if upload is not None else b""
+    if _already_done(actor) is not None:
+        return redirect(location)
+    try:
+        claim = _claim(actor)
+        attachments.attach_file(
+            get_session(),
+            actor,
+            kind,
+            record_id,
+            content,
+            type=request.form.get("type", ""),
+            says=request.form.get("says", "")[:1000],
+            max_bytes=limit,
+        )
+        _answered(claim, location)
+        flash(_("The file is attached."))
+    except ContentTooLargeError:
+        get_session().info.pop("enlisted", None)
+        flash(_("The file is larger than %(mb)d MB.", mb=limit // 1_000_000))
+    except TraceabilityError as exc:
+        get_session().info.pop("enlisted", None)
+        if "type" in (exc.errors or {}):
+            flash(_("Say what the file is."))
+        elif "says" in (exc.errors or {}):
+            flash(_("What it says is too long."))
+        elif not content:
+            flash(_("Choose a photo or a PDF."))
+        else:
+            flash(_("Send a photo (JPEG or PNG) or a PDF."))
+    return redirect(location)
+
+
+@bp.post("/producer/<kind>/<int:record_id>/files")
+@page_for(Capability.WRITE_RECORDS)
+def upload_file(kind: str, record_id: int) -> ResponseReturnValue:
+    """Attach a lab result, supplier statement or photo to a material, lot or step, from the camera or files."""
+    if kind not in attachments.KINDS_WITH_FILES or kind == "business":
+        abort(404)
+    actor = require_actor()
+    _own(actor, kind, record_id)
+    return _attach(kind, record_id, url_for("workspace.detail", kind=kind, record_id=record_id))
+
+
+@bp.post("/producer/business/files")
+@page_for(Capability.WRITE_RECORDS)
+def upload_business_file() -> ResponseReturnValue:
+    """Attach an SJPH record (training list, internal audit, management review) to the business."""
+    actor = require_actor()
+    if actor.business_id is None:
+        abort(404)
+    return _attach("business", actor.business_id, url_for("onboarding.business"))
+
+
+@bp.get("/files/<kind>/<int:record_id>/<sha256>")
+@page_for(Capability.READ_RECORDS)
+def read_file(kind: str, record_id: int, sha256: str) -> ResponseReturnValue:
+    """One attached file, for anyone who may read its record; always a download, never run as a page."""
+    found = attachments.get_file(get_session(), require_actor(), kind, record_id, sha256[:64])
+    response = current_app.response_class(found.content, mimetype=found.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+bp.app_context_processor(lambda: {"kind_names": KIND_NAMES, "file_type_label": file_type_label})
 bp.add_app_template_filter(when, "when")
 bp.add_app_template_filter(lambda action: str(ACTIONS.get(action, action)), "review_action")
 bp.add_app_template_filter(day, "day")

@@ -31,6 +31,7 @@ from models.supply import (
     MaterialEvidence,
     MaterialInput,
     MaterialLot,
+    RecordEvidence,
     Supplier,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "Certificate",
     "CertificateCheck",
     "CertificateEvidence",
+    "RecordEvidence",
     "CertificateScope",
     "Cleansing",
     "Facility",

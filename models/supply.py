@@ -174,6 +174,26 @@ class MaterialInput(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
+class RecordEvidence(Base):
+    """A file that backs a lot, a production step or the business's SJPH records: a lab result, a supplier's
+    statement, a photo, a training attendance list. (A material's documents are its ``evidence`` rows.)
+
+    The file is stored once under its sha256 with the certificate scans (:class:`CertificateEvidence`); the
+    row names the record as its graph node (``lot:12``, ``step:3``, ``business:1``), so the assessment's stored
+    facts, and with them the approval digest, follow what is attached.
+    """
+
+    __tablename__ = "record_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(40), index=True)
+    type: Mapped[str] = mapped_column(sa.String(40))
+    says: Mapped[str] = mapped_column(sa.Text, default="")
+    sha256: Mapped[str] = mapped_column(sa.ForeignKey("certificate_evidence.sha256"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class MaterialEvidence(Base):
     """A document a supplier gave about a material (spec sheet, source statement, lab test)."""
 

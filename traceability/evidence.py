@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import io
 
-__all__ = ["ACCEPTED", "EXTENSIONS", "MAX_PREVIEW_PAGES", "pdf_pages", "render_pdf_page", "sniff"]
+__all__ = [
+    "ACCEPTED",
+    "EXTENSIONS",
+    "MAX_PREVIEW_PAGES",
+    "RECORD_EVIDENCE_TYPES",
+    "pdf_pages",
+    "render_pdf_page",
+    "sniff",
+]
 
 #: Pages of a scanned PDF drawn for the auditor; a certificate is one or two pages, a longer file is read offline.
 MAX_PREVIEW_PAGES = 4
@@ -66,3 +74,12 @@ def render_pdf_page(content: bytes, page: int, *, width: int = 1100) -> bytes | 
         return out.getvalue()
     finally:
         document.close()
+
+
+#: What a file attached to a lot, step or the business's SJPH records may be (a material's documents use the
+#: dossier's evidence types). The values are stored; pages show them in words.
+RECORD_EVIDENCE_TYPES: dict[str, tuple[str, ...]] = {
+    "lot": ("lab_test", "source_statement", "delivery_note", "photo"),
+    "step": ("photo", "cleaning_record", "lab_test"),
+    "business": ("sjph_training", "sjph_internal_audit", "sjph_management_review", "sjph_manual", "photo"),
+}

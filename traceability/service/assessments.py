@@ -28,6 +28,7 @@ from models import (
     MaterialLot,
     Product,
     ProductionStep,
+    RecordEvidence,
     ReferenceVersion,
     Review,
     ReviewEvent,
@@ -128,9 +129,18 @@ def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, A
     """What the exported dossier leaves out of its records but an auditor sees, by node: a step's equipment and
     the quantities it used, a certificate's scan hash, the file hashes of a material's evidence.
 
-    The records are in the session already (the export loaded them), so this reads no rows.
+    The records are in the session already (the export loaded them); the files attached to lots and steps
+    (:class:`RecordEvidence`) are read in one query.
     """
     facts: dict[str, dict[str, Any]] = {}
+    subjects = {
+        f"{kind}:{stored}": (kind, local) for (kind, local), stored in codec.ids.items() if kind in ("lot", "step")
+    }
+    attached: dict[tuple[str, str], list[str]] = defaultdict(list)
+    if subjects:
+        query = sa.select(RecordEvidence.subject, RecordEvidence.sha256).where(RecordEvidence.subject.in_(subjects))
+        for subject, sha256 in session.execute(query.order_by(RecordEvidence.id)):
+            attached[subjects[subject]].append(sha256)
     for (kind, local), stored_id in codec.ids.items():
         found: dict[str, Any] = {}
         if kind == "step":
@@ -146,6 +156,8 @@ def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, A
             material = session.get(Material, stored_id)
             files = [e.file_sha256 for e in material.evidence if e.file_sha256] if material is not None else []
             found = {"files": files} if files else {}
+        if attached.get((kind, local)):
+            found = {**found, "attached": attached[(kind, local)]}
         if found:
             facts[f"{kind}:{local}"] = found
     return facts

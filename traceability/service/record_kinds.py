@@ -220,8 +220,11 @@ def apply_material(obj: Material, data: dict[str, Any], codec: Codec) -> None:
                 inputs.append(row)
         obj.inputs = inputs
     if "evidence" in data:
+        # A document that stays (same type and words) keeps the file attached to it.
+        files = {(e.type, e.says): e.file_sha256 for e in obj.evidence if e.file_sha256}
         obj.evidence = [
-            MaterialEvidence(position=i, type=e["type"], says=e["says"]) for i, e in enumerate(data["evidence"])
+            MaterialEvidence(position=i, type=e["type"], says=e["says"], file_sha256=files.get((e["type"], e["says"])))
+            for i, e in enumerate(data["evidence"])
         ]
 
 
