@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, render_template
 from werkzeug.routing import IntegerConverter
 
 from api import (
+    application_packs,
     assessments,
     auth,
     codes,
@@ -87,6 +88,7 @@ PAGE_BLUEPRINTS = (
     onboarding.bp,
     operations.bp,
     operators.bp,
+    application_packs.bp,
 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from traceability import dates
 from traceability.identifiers import certificate_number_key, issuer_key
 from traceability.rules.context import Context
 from traceability.rules.reference import contains_phrase
@@ -77,6 +78,51 @@ def rule(
 
 def hit(subject: str, severity: Severity | None = None, **values: Any) -> Hit:
     return subject, values, severity
+
+
+def said(id: str, en: str) -> dict[str, str]:
+    """A value worded in both languages: the Indonesian message takes ``id``, the English one ``en``."""
+    return {"id": id, "en": en}
+
+
+def joined(parts: Iterable[dict[str, str]], sep: str) -> dict[str, str]:
+    words = list(parts)
+    return said(sep.join(p["id"] for p in words), sep.join(p["en"] for p in words))
+
+
+def on(day: dt.date | str | None) -> dict[str, str]:
+    """A date as each language writes it in a sentence."""
+    if day is None:
+        return said("-", "-")
+    return said(dates.day(day, "id"), dates.day(day, "en"))
+
+
+#: What the register or an auditor found, as :mod:`traceability.reconciliation` and the confirmation service
+#: word it, in Indonesian.
+_FOUND = (
+    (re.compile(r"number: (.+) is not in the register"), "nomor {0} tidak ada di daftar BPJPH"),
+    (re.compile(r"status: revoked in the register"), "dicabut menurut daftar BPJPH"),
+    (re.compile(r"status: suspended in the register"), "dibekukan menurut daftar BPJPH"),
+    (re.compile(r"status: expired on (\S+) in the register"), "kedaluwarsa pada {0} menurut daftar BPJPH"),
+    (re.compile(r"status: expired in the register"), "kedaluwarsa menurut daftar BPJPH"),
+    (re.compile(r"holder: the register names (.+)"), "daftar BPJPH mencatat pemegang lain: {0}"),
+    (re.compile(r"scope: (.+) is not in the register entry"), "{0} tidak termasuk cakupannya di daftar BPJPH"),
+    (re.compile(r"rejected by an auditor: (.*)"), "ditolak auditor: {0}"),
+)
+
+
+def found_words(problem: str) -> dict[str, str]:
+    """A register's or auditor's finding in both languages (the English as it was written).
+
+    >>> found_words("status: expired on 2026-01-31 in the register")["id"]
+    'kedaluwarsa pada 31 Jan 2026 menurut daftar BPJPH'
+    """
+    for pattern, words in _FOUND:
+        match = pattern.fullmatch(problem)
+        if match:
+            groups = [dates.day(g, "id") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", g) else g for g in match.groups()]
+            return said(words.format(*groups), problem)
+    return said(problem, problem)
 
 
 # Material-level rules a haram finding makes moot: one gap, one finding.
@@ -217,14 +263,20 @@ def ing_03(ctx: Context) -> Iterator[Hit]:
         why = [
             text
             for bad, text in (
-                (s["muslim_slaughterer"] is False, "non-Muslim slaughterer"),
-                (s["stunning"] == "lethal", "lethal or penetrative stunning"),
-                (s["alive_at_slaughter"] is False, "animal dead before slaughter"),
+                (s["muslim_slaughterer"] is False, said("penyembelih bukan Muslim", "non-Muslim slaughterer")),
+                (
+                    s["stunning"] == "lethal",
+                    said("pemingsanan yang mematikan atau menembus", "lethal or penetrative stunning"),
+                ),
+                (
+                    s["alive_at_slaughter"] is False,
+                    said("hewan mati sebelum disembelih", "animal dead before slaughter"),
+                ),
             )
             if bad
         ]
         if why:
-            yield hit(node, name=m["name"], why=", ".join(why))
+            yield hit(node, name=m["name"], why=joined(why, ", "))
 
 
 def _exempt(m: dict[str, Any]) -> bool:
@@ -282,11 +334,14 @@ def ing_05(ctx: Context) -> Iterator[Hit]:
         if not m.get("positive_list"):
             continue
         why = (
-            "it is processed"
+            said("bahan ini sudah diolah", "it is processed")
             if m.get("state") == "processed"
-            else f"it is a {m['kind'].replace('_', ' ')}"
+            else said(
+                "bahan ini " + ("bahan tambahan pangan" if m["kind"] == "additive" else "bahan penolong"),
+                f"it is a {m['kind'].replace('_', ' ')}",
+            )
             if m["kind"] in ("additive", "processing_aid")
-            else "other materials were added to it"
+            else said("bahan lain ditambahkan ke dalamnya", "other materials were added to it")
             if m.get("made_with")
             else None
         )
@@ -630,20 +685,55 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
         facts = {"number": cert["number"], "name": name, "material": material.split(":", 1)[1], "problem": problem}
         if problem == "revoked":
             since = ctx.effective_from(cert)
-            yield hit(cert_node, V, **facts, since=since, why=f"revoked from {since}, before this lot was used")
+            yield hit(
+                cert_node,
+                V,
+                **facts,
+                since=since,
+                why=said(
+                    f"dicabut sejak {on(since)['id']}, sebelum lot ini dipakai",
+                    f"revoked from {on(since)['en']}, before this lot was used",
+                ),
+            )
         elif problem == "suspended":
             since = ctx.effective_from(cert)
-            yield hit(cert_node, **facts, since=since, why=f"suspended from {since}")
+            yield hit(
+                cert_node,
+                **facts,
+                since=since,
+                why=said(f"dibekukan sejak {on(since)['id']}", f"suspended from {on(since)['en']}"),
+            )
         elif problem == "not_yet_issued":
-            yield hit(cert_node, **facts, why="issued after the lot was received and used")
+            yield hit(
+                cert_node,
+                **facts,
+                why=said("terbit setelah lot ini diterima dan dipakai", "issued after the lot was received and used"),
+            )
         elif problem == "expired" and cert["scheme"] != "legacy_mui":
-            yield hit(cert_node, **facts, since=cert["valid_until"], why=f"expired on {cert['valid_until']}")
+            yield hit(
+                cert_node,
+                **facts,
+                since=cert["valid_until"],
+                why=said(
+                    f"kedaluwarsa pada {on(cert['valid_until'])['id']}", f"expired on {on(cert['valid_until'])['en']}"
+                ),
+            )
         if not ctx.binds(cert, lot):
-            yield hit(cert_node, number=cert["number"], name=name, why="held by someone other than the supplier")
+            yield hit(
+                cert_node,
+                number=cert["number"],
+                name=name,
+                why=said("dipegang pihak lain, bukan pemasoknya", "held by someone other than the supplier"),
+            )
         if material.split(":", 1)[1] not in cert["covers"]:
-            yield hit(cert_node, number=cert["number"], name=name, why="the material is not in its scope")
+            yield hit(
+                cert_node,
+                number=cert["number"],
+                name=name,
+                why=said("bahan ini tidak termasuk cakupannya", "the material is not in its scope"),
+            )
         for problem in ctx.confirmation_problems(cert_node):  # the register's or an auditor's word
-            yield hit(cert_node, number=cert["number"], name=name, why=problem)
+            yield hit(cert_node, number=cert["number"], name=name, why=found_words(problem))
 
 
 @rule(
@@ -707,9 +797,22 @@ def cert_04(ctx: Context) -> Iterator[Hit]:
         body = ctx.reference.recognised_body(cert["issuer"])
         values = {"number": cert["number"], "issuer": cert["issuer"]}
         if body is None:
-            yield hit(node, **values, why="the issuer is not a recognised foreign halal body (no MRA)")
+            yield hit(
+                node,
+                **values,
+                why=said(
+                    "penerbitnya bukan lembaga halal luar negeri yang diakui (tanpa MRA)",
+                    "the issuer is not a recognised foreign halal body (no MRA)",
+                ),
+            )
         if not cert.get("shln_registration"):
-            yield hit(node, **values, why="no BPJPH SHLN registration number is recorded")
+            yield hit(
+                node,
+                **values,
+                why=said(
+                    "nomor registrasi SHLN dari BPJPH belum dicatat", "no BPJPH SHLN registration number is recorded"
+                ),
+            )
         if body is not None:
             scope = set(body.get("scope") or [])
             outside = [
@@ -720,7 +823,14 @@ def cert_04(ctx: Context) -> Iterator[Hit]:
                 and (ctx.record(f"material:{c}").get("category") or "") not in scope
             ]
             if outside:
-                yield hit(node, **values, why=f"{', '.join(outside)} is outside the issuer's scope")
+                yield hit(
+                    node,
+                    **values,
+                    why=said(
+                        f"{', '.join(outside)} di luar cakupan penerbit",
+                        f"{', '.join(outside)} is outside the issuer's scope",
+                    ),
+                )
 
 
 @rule(
@@ -1063,9 +1173,9 @@ def lbl_03(ctx: Context) -> Iterator[Hit]:
 def sup_01(ctx: Context) -> Iterator[Hit]:
     supervisor = ctx.business["halal_supervisor"]
     if supervisor is None:
-        yield hit(ctx.business_node, why="is not recorded")
+        yield hit(ctx.business_node, why=said("belum dicatat", "is not recorded"))
     elif not supervisor["muslim"]:
-        yield hit(ctx.business_node, why="is recorded as non-Muslim")
+        yield hit(ctx.business_node, why=said("tercatat bukan Muslim", "is recorded as non-Muslim"))
 
 
 @rule(
@@ -1132,10 +1242,21 @@ def sjph_02(ctx: Context) -> Iterator[Hit]:
 def trc_01(ctx: Context) -> Iterator[Hit]:
     for node, batch in ctx.records("batch"):
         if not batch["step"]:
-            yield hit(node, lot=batch["lot_code"], why="no production step records what it was made from")
+            yield hit(
+                node,
+                lot=batch["lot_code"],
+                why=said(
+                    "tidak ada langkah produksi yang mencatat bahannya",
+                    "no production step records what it was made from",
+                ),
+            )
     for node, step in ctx.records("step"):
         if not step["inputs"]:
-            yield hit(node, lot=step["name"], why="the step has no recorded inputs")
+            yield hit(
+                node,
+                lot=step["name"],
+                why=said("langkah ini tidak punya bahan yang dicatat", "the step has no recorded inputs"),
+            )
 
 
 @rule(
@@ -1253,7 +1374,7 @@ def sd_05(ctx: Context) -> Iterator[Hit]:
     limits, product = ctx.reference["self_declare"], ctx.product
     why = []
     if product.get("technology") == "industrial":
-        why.append("factory technology")
+        why.append(said("teknologi pabrik", "factory technology"))
     methods = product.get("preservation") or []
     banned = [p for p in methods if p in limits["banned_processes"]]
     banned += [
@@ -1262,11 +1383,20 @@ def sd_05(ctx: Context) -> Iterator[Hit]:
         if ctx.record(s)["process"] in limits["banned_processes"]
     ]
     if banned:
-        why.append(", ".join(sorted(set(banned))))
+        named = [_PROCESSES.get(p, said(p.replace("_", " "), p)) for p in sorted(set(banned))]
+        why.append(joined(named, ", "))
     if len(methods) > limits["max_preservation_methods"]:
-        why.append(f"{len(methods)} preservation methods")
+        why.append(said(f"{len(methods)} cara pengawetan", f"{len(methods)} preservation methods"))
     if why:
-        yield hit(ctx.product_node, why="; ".join(why))
+        yield hit(ctx.product_node, why=joined(why, "; "))
+
+
+#: The processes self-declare excludes (reference data ``self_declare.banned_processes``), in words.
+_PROCESSES = {
+    "irradiation": said("iradiasi", "irradiation"),
+    "ozonation": said("ozonisasi", "ozonation"),
+    "genetic_engineering": said("rekayasa genetik", "genetic_engineering"),
+}
 
 
 @rule(

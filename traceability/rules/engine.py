@@ -38,21 +38,42 @@ RULE_PACK_VERSION = "1.0.0"
 RULESET = f"{RULE_PACK_NAME}@{RULE_PACK_VERSION}"
 
 
+#: Vocabulary a message names by its code, as an Indonesian sentence says it.
+_INDONESIAN = {
+    "scale": {"micro": "mikro", "small": "kecil", "medium": "menengah", "large": "besar", "foreign": "luar negeri"}
+}
+
+
+def _words(values: Mapping[str, Any], lang: str) -> _Values:
+    """The values as `lang`'s message shows them: a value worded in both languages gives that language's words,
+    a date as people write it, and codes (a business's scale) are Indonesian words in the Indonesian message."""
+    out = _Values()
+    for key, value in values.items():
+        if isinstance(value, dict) and set(value) == {"id", "en"}:
+            value = value[lang]
+        elif isinstance(value, dt.date):
+            value = dates.day(value, lang)  # as people write dates, in the message's language
+        elif lang == "id" and isinstance(value, str):
+            value = _INDONESIAN.get(key, {}).get(value, value)
+        out[key] = value
+    return out
+
+
 class _Values(dict[str, Any]):
     def __missing__(self, key: str) -> str:  # a message never fails for want of a value
         return f"{{{key}}}"
 
 
 def _finding(ctx: Context, rule: Rule, subject: str, values: Mapping[str, Any], severity: Severity | None) -> Finding:
-    def words(lang: str) -> _Values:  # dates as people write them, in the message's language
-        return _Values({k: dates.day(v, lang) if isinstance(v, dt.date) else v for k, v in values.items()})
-
     level = severity or rule.severity
     return Finding(
         rule=rule.id,
         severity=level,
         subject=subject,
-        message={"id": rule.message_id.format_map(words("id")), "en": rule.message_en.format_map(words("en"))},
+        message={
+            "id": rule.message_id.format_map(_words(values, "id")),
+            "en": rule.message_en.format_map(_words(values, "en")),
+        },
         basis=rule.basis,
         path=ctx.path(subject),
         cls=rule.class_of(level),
