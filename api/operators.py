@@ -24,6 +24,7 @@ from traceability.errors import TraceabilityError
 from traceability.evidence import pdf_pages, render_pdf_page
 from traceability.formats.bpjph_register import COLUMNS
 from traceability.service import (
+    accounts,
     assessments,
     certificate_desk,
     confirmation,
@@ -33,7 +34,7 @@ from traceability.service import (
     workbench,
 )
 from traceability.service.access import Capability
-from traceability.vocabulary import CertificateStatus
+from traceability.vocabulary import CertificateStatus, Role
 
 bp = Blueprint("operators", __name__)
 
@@ -207,6 +208,70 @@ def decide_certificate(certificate_id: int) -> ResponseReturnValue:
         form=request.form,
         today=_today().isoformat(),
     ), 422 if errors else 200
+
+
+# --- the admin's users ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@page_for(Capability.MANAGE_USERS)
+def users() -> ResponseReturnValue:
+    """Every account: create one, change its role, lock or unlock it."""
+    actor, db = require_actor(), get_session()
+    errors: dict[str, Any] = {}
+    created: dict[str, str] | None = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        target = request.form.get("user", type=int) or 0
+        try:
+            if action == "create":
+                role = request.form.get("role", "")
+                if role not in {r.value for r in Role}:
+                    errors = {"role": [_("Choose a role.")]}
+                else:
+                    user, password = accounts.create_user(
+                        db,
+                        actor,
+                        email=request.form.get("email", ""),
+                        role=Role(role),
+                        name=request.form.get("name", "").strip()[:200],
+                        business_nib=request.form.get("nib", "").strip() or None,
+                    )
+                    created = {"email": user.email, "password": password}
+            elif action == "role" and request.form.get("role") in {r.value for r in Role}:
+                accounts.set_role(db, actor, target, Role(request.form["role"]))
+                flash(_("Role changed; the account's sessions ended."))
+            elif action in ("lock", "unlock"):
+                accounts.set_locked(db, actor, target, locked=action == "lock")
+                flash(_("Account locked.") if action == "lock" else _("Account unlocked."))
+            else:
+                abort(400)
+            if not errors and created is None:
+                return redirect(url_for("operators.users"))
+        except TraceabilityError as exc:
+            errors = {k: [exc.message] for k in (exc.errors or {"form": [exc.message]})}
+    rows = accounts.list_users(db, actor)
+    return render_template(
+        "users.html",
+        rows=rows,
+        roles=list(Role),
+        me=actor.user_id,
+        created=created,
+        errors=errors,
+        form=request.form,
+        locked_out=_locked_out(rows),
+    ), 422 if errors else 200
+
+
+def _locked_out(rows: list[tuple[Any, str | None]]) -> set[int]:
+    """Accounts locked for now after too many failed sign-ins (the stored time is naive UTC on SQLite)."""
+    now = dt.datetime.now(dt.UTC)
+    out = set()
+    for user, _business in rows:
+        until = user.locked_until
+        if until is not None and (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) > now:
+            out.add(user.id)
+    return out
 
 
 # --- the producer's answer to an evidence request --------------------------------------------

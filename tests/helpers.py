@@ -486,6 +486,15 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/auditor/reviews/<int:review_id>", ["GET", "POST"], Capability.REVIEW),
         ("/journal/products/<int:product_id>", ["GET"], Capability.READ_RECORDS),
         ("/account/password", ["GET", "POST"], None),
+        # Operators' pages (api/operators.py).
+        ("/auditor/certificates", ["GET"], Capability.DECIDE_CERTIFICATES),
+        ("/auditor/certificates/<int:certificate_id>", ["GET", "POST"], Capability.DECIDE_CERTIFICATES),
+        ("/auditor/certificates/<int:certificate_id>/scan", ["GET"], Capability.DECIDE_CERTIFICATES),
+        ("/admin/register", ["GET", "POST"], Capability.MANAGE_REFERENCE),
+        ("/admin/certificates", ["GET"], Capability.DECIDE_CERTIFICATES),
+        ("/admin/certificates/<int:certificate_id>", ["GET", "POST"], Capability.DECIDE_CERTIFICATES),
+        ("/admin/users", ["GET", "POST"], Capability.MANAGE_USERS),
+        ("/producer/reviews/<int:review_id>", ["GET", "POST"], Capability.SUBMIT_FOR_REVIEW),
     )
     for method in methods
 }

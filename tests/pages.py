@@ -40,6 +40,7 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
         "admin": [
             "/admin",
             "/admin/register",
+            "/admin/users",
             "/auditor/certificates",
             "/admin/certificates?q=ID",
             f"/admin/certificates/{filled.own['certificates']}",

@@ -75,7 +75,8 @@ def visible_text(html: str) -> str:
     """The words a person reads: no tags, scripts, styles, SVG titles of the drawing or attribute values."""
     html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S | re.I)
     html = re.sub(r"<[^>]+>", " ", html)
-    return html_lib.unescape(html)
+    # Email addresses are data a person typed ("coordinator@test.id"), not words of the page.
+    return re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", html_lib.unescape(html))
 
 
 def problems(text: str) -> list[str]:

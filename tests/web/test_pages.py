@@ -78,7 +78,8 @@ def test_every_web_page_is_in_the_matrix(app):
     web = sorted(
         (r.rule, m)
         for r in app.url_map.iter_rules()
-        if r.endpoint.startswith(("web.", "workspace.", "onboarding.")) and r.endpoint != "onboarding.accept"
+        if r.endpoint.startswith(("web.", "workspace.", "onboarding.", "operators."))
+        and r.endpoint != "onboarding.accept"
         for m in r.methods - {"HEAD", "OPTIONS"}
     )
 
@@ -95,6 +96,7 @@ def test_every_page_refuses_with_403_exactly_those_without_its_capability(client
         "<int:business_id>": str(filled.world.business_a),
         "<int:review_id>": "1",
         "<int:record_id>": str(filled.own["materials"]),
+        "<int:certificate_id>": str(filled.own["certificates"]),
     }
     refused = set()
     for rule, method in WEB_PAGES:

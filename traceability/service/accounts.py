@@ -19,6 +19,9 @@ from traceability.service.unit_of_work import writing
 from traceability.vocabulary import Role
 
 __all__ = [
+    "list_users",
+    "set_locked",
+    "set_role",
     "authenticate_password",
     "authenticate_token",
     "change_password",
@@ -252,3 +255,60 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
             record.revoked_at = dt.datetime.now(dt.UTC)
             journal.append(session, actor, "token.revoke", f"user:{record.user_id}", {"token": record.id})
     return record
+
+
+def list_users(session: Session, actor: Actor) -> list[tuple[User, str | None]]:
+    """Every account with its business's name (admins)."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin lists users.")
+    rows = session.execute(
+        sa.select(User, Business.name).outerjoin(Business, Business.id == User.business_id).order_by(User.email)
+    )
+    return [(user, name) for user, name in rows]
+
+
+def set_role(session: Session, actor: Actor, user_id: int, role: Role) -> User:
+    """Give an account another role (admins; not one's own, so an admin never locks themself out); every session of
+    the account ends, since what it may do changed. A producer keeps its business; another role has none."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin changes roles.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("No user with that id.")
+    if user.id == actor.user_id:
+        raise InvalidInputError("You cannot change your own role.", errors={"role": ["Not your own."]})
+    if role is Role.PRODUCER and user.business_id is None:
+        raise InvalidInputError(
+            "A producer belongs to a business: invite the producer of the business instead.",
+            errors={"role": ["A producer needs a business."]},
+        )
+    with writing(session):
+        was = user.role
+        user.role = role
+        if role is not Role.PRODUCER:
+            user.business_id = None
+        user.session_version += 1
+        journal.append(session, actor, "user.role", f"user:{user.id}", {"from": was.value, "to": role.value})
+    return user
+
+
+def set_locked(session: Session, actor: Actor, user_id: int, *, locked: bool) -> User:
+    """Lock an account (it can no longer sign in or use its tokens, and its sessions end) or unlock it (the lockout
+    after failed logins is lifted too); journaled."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin locks accounts.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("No user with that id.")
+    if locked and user.id == actor.user_id:
+        raise InvalidInputError("You cannot lock your own account.", errors={"user": ["Not your own."]})
+    with writing(session):
+        user.active = not locked
+        if locked:
+            user.session_version += 1
+        else:
+            user.failed_logins, user.locked_until = 0, None
+        journal.append(
+            session, actor, "user.lock" if locked else "user.unlock", f"user:{user.id}", {"active": not locked}
+        )
+    return user
