@@ -15,6 +15,9 @@ route, ``/bench/ping``, that returns a constant JSON object (the baseline). wrk 
 picking a random code per request. Rate limiting is switched off for the run. wrk shares the cores
 with the server, so these are whole-machine figures.
 
+The ``(304)`` rows revalidate: each request carries the ETag a client got on an earlier visit (an edge cache
+revalidating), so the server answers 304 without building a body.
+
 Usage (from the project root)::
 
     python bench/verify.py                 # 10,000 codes, 10 s per endpoint
@@ -60,9 +63,23 @@ ENDPOINTS = {  # name -> path pattern (%s = a random code)
     "trivial JSON (/bench/ping)": "/bench/ping?c=%s",
     "verify JSON": "/api/v1/verify/%s",
     "consumer page": "/v/%s",
+    "verify JSON (304)": "/api/v1/verify/%s",
+    "consumer page (304)": "/v/%s",
     "QR PNG (first draw)": "/api/v1/codes/%s/qr.png",
     "QR PNG (drawn at issue)": "/api/v1/codes/%s/qr.png",
 }
+#: A revalidation: the request carries the ETag the client (or an edge cache) holds, from BENCH_TAGS ("code etag").
+REVALIDATE_LUA = """
+local tags = {}
+for line in io.lines(os.getenv("BENCH_TAGS")) do
+  local code, tag = line:match("^(%S+) (.+)$")
+  tags[#tags + 1] = {code, tag}
+end
+request = function()
+  local pick = tags[math.random(#tags)]
+  return wrk.format("GET", string.format(pattern, pick[1]), {["If-None-Match"] = pick[2]})
+end
+"""
 # Codes issued through the API have their images drawn then; these codes stand for them.
 DRAWN_AT_ISSUE = 200
 
@@ -110,6 +127,18 @@ def prepare(directory: Path, count: int) -> list[str]:
     (directory / "codes.txt").write_text("\n".join(codes[DRAWN_AT_ISSUE:]) + "\n")
     (directory / "drawn.txt").write_text("\n".join(codes[:DRAWN_AT_ISSUE]) + "\n")
     return codes
+
+
+def fetch_tags(port: int, path: str, directory: Path, name: str, limit: int = 300) -> str:
+    """The ETag of `path` for the first `limit` codes, as a client holds it after one visit; returns the file name."""
+    import urllib.request
+
+    lines = []
+    for code in (directory / "codes.txt").read_text().split()[:limit]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path % code}", timeout=30) as response:
+            lines.append(f"{code} {response.headers['ETag']}")
+    (directory / name).write_text("\n".join(lines) + "\n")
+    return name
 
 
 def run_wrk(
@@ -164,16 +193,15 @@ def main(argv: list[str] | None = None) -> int:
             wait_listening(port, server)
             for path in ENDPOINTS.values():  # warm-up: every worker's imports, templates, connections
                 run_wrk(port, path, directory, 1)
-            results = {
-                name: run_wrk(
-                    port,
-                    path,
-                    directory,
-                    args.seconds,
-                    "drawn.txt" if name == "QR PNG (drawn at issue)" else "codes.txt",
-                )
-                for name, path in ENDPOINTS.items()
-            }
+            results = {}
+            for name, path in ENDPOINTS.items():
+                lua = ""
+                if name.endswith("(304)"):  # the tags just before the run: the journal's seals move the JSON's
+                    tags = fetch_tags(port, path, directory, "tags.txt")
+                    os.environ["BENCH_TAGS"] = str(directory / tags)
+                    lua = REVALIDATE_LUA
+                codes = "drawn.txt" if name == "QR PNG (drawn at issue)" else "codes.txt"
+                results[name] = run_wrk(port, path, directory, args.seconds, codes, lua)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -9,6 +9,7 @@ after), stores the perfect subtrees they complete and signs a checkpoint of the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -298,14 +299,17 @@ def entries_with_proofs(session: Session, subjects: Sequence[str], *, limit: int
 def generation(session: Session, subjects: Sequence[str]) -> str:
     """What :func:`entries_with_proofs` for `subjects` depends on, in one cheap read: the newest checkpoint's size
     and the newest entry about them. Equal generations give equal sections (a validator for the verify JSON)."""
-    size = sa.select(sa.func.max(JournalCheckpoint.size)).scalar_subquery()
-    newest = (
-        sa.select(sa.func.max(JournalEntry.seq))
-        .where(JournalEntry.subject.in_(sorted(set(subjects))))
-        .scalar_subquery()
-    )
-    found = session.execute(sa.select(size, newest)).one()
+    found = session.connection().execute(_generation_query(), {"subjects": sorted(set(subjects))}).one()
     return f"{found[0] or 0}.{found[1] or 0}"
+
+
+@functools.cache
+def _generation_query() -> sa.Select[Any]:
+    """The statement behind :func:`generation`, built once (it is read on every verify JSON request)."""
+    size = sa.select(sa.func.max(JournalCheckpoint.size)).scalar_subquery()
+    subjects: sa.BindParameter[list[str]] = sa.bindparam("subjects", expanding=True)
+    newest = sa.select(sa.func.max(JournalEntry.seq)).where(JournalEntry.subject.in_(subjects)).scalar_subquery()
+    return sa.select(size, newest)
 
 
 def _checkpointed_size(session: Session) -> int:

@@ -30,20 +30,22 @@ __all__ = ["backfill", "hold", "rebuild", "refresh"]
 def refresh(session: Session) -> None:
     """Rebuild the public answers of the batches this transaction noted (before-commit hook, runs last)."""
     batches: set[int] = session.info.pop("public_batches", set())
+    codes: set[int] = session.info.pop("public_codes", set())
     later: set[int] = session.info.pop("reassess_later", set())
     lowered: status.Decision | None = session.info.pop("public_hold", None)
-    if batches:
-        rebuild(session, batches - later)
+    if batches or codes:
+        rebuild(session, batches - later, codes)
     if later and lowered is not None:
         hold(session, later, lowered)
 
 
-def rebuild(session: Session, batch_ids: Iterable[int]) -> int:
-    """Rebuild the answers of every code of these batches, judging first a batch not judged yet; returns how many."""
-    batch_ids = sorted(set(batch_ids))
+def rebuild(session: Session, batch_ids: Iterable[int], code_ids: Iterable[int] = ()) -> int:
+    """Rebuild the answers of every code of these batches and of these codes, judging first a batch not judged
+    yet; returns how many."""
+    batch_ids, code_ids = sorted(set(batch_ids)), sorted(set(code_ids))
     codes = session.execute(
         sa.select(VerificationCode.id, VerificationCode.code, VerificationCode.batch_id).where(
-            VerificationCode.batch_id.in_(batch_ids)
+            sa.or_(VerificationCode.batch_id.in_(batch_ids), VerificationCode.id.in_(code_ids))
         )
     ).all()
     if not codes:

@@ -170,7 +170,15 @@ def _stale_conflict(session: Session, changing: list[tuple[type[Any], Any]]) -> 
 
 
 #: What a transaction notes in ``session.info`` for its hooks: none of it outlives the transaction.
-_TRANSACTION_NOTES = ("touched", "versioned", "deferred_jobs", "public_batches", "reassess_later", "public_hold")
+_TRANSACTION_NOTES = (
+    "touched",
+    "versioned",
+    "deferred_jobs",
+    "public_batches",
+    "public_codes",
+    "reassess_later",
+    "public_hold",
+)
 
 
 @contextmanager

@@ -153,7 +153,10 @@ def issue_codes(
         session.add_all(issued)
         session.flush()
         journal.append_many(session, actor, changes)
-        note_public(session, batch.id)
+        if revoke_previous:
+            note_public(session, batch.id)
+        else:  # the batch's other answers are unchanged: build only the new codes'
+            session.info.setdefault("public_codes", set()).update(c.id for c in issued)
     return issued
 
 
@@ -580,7 +583,8 @@ def _answer_query() -> sa.Select[str, int, str, str, Any]:
 
 def stored_answer(session: Session, code: str) -> StoredAnswer | None:
     """The code's precomputed public answer: one indexed row, no other read (None for an unknown code)."""
-    row = session.execute(_answer_query(), {"code": code}).one_or_none()
+    # Core on the session's connection: a plain row, none of the ORM's per-statement work on the hottest read.
+    row = session.connection().execute(_answer_query(), {"code": code}).one_or_none()
     return None if row is None else StoredAnswer(*row)
 
 
