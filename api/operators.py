@@ -31,6 +31,7 @@ from traceability.service import (
     evidence,
     records,
     register_import,
+    verification,
     workbench,
 )
 from traceability.service.access import Capability
@@ -272,6 +273,28 @@ def _locked_out(rows: list[tuple[Any, str | None]]) -> set[int]:
         if until is not None and (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) > now:
             out.add(user.id)
     return out
+
+
+# --- code revocation ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/codes", methods=["GET", "POST"])
+@page_for(Capability.REVOKE_ANY_CODE)
+def codes() -> ResponseReturnValue:
+    """Revoke any verification code (auditors and admins): paste the code or the address its QR opens."""
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        code = verification.code_named(get_session(), request.form.get("code") or "")
+        try:
+            record = verification.revoke_code(get_session(), require_actor(), code) if code else None
+            if record is None:
+                errors = {"code": [_("Paste a code or the address its QR code opens.")]}
+            else:
+                flash(_("Code revoked: its page, badge and answer say so from now on."))
+                return redirect(url_for("operators.codes"))
+        except TraceabilityError:
+            errors = {"code": [_("No code like that.")]}
+    return render_template("code_revoke.html", errors=errors, form=request.form), 422 if errors else 200
 
 
 # --- the producer's answer to an evidence request --------------------------------------------

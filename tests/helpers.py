@@ -494,6 +494,7 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/admin/certificates", ["GET"], Capability.DECIDE_CERTIFICATES),
         ("/admin/certificates/<int:certificate_id>", ["GET", "POST"], Capability.DECIDE_CERTIFICATES),
         ("/admin/users", ["GET", "POST"], Capability.MANAGE_USERS),
+        ("/admin/codes", ["GET", "POST"], Capability.REVOKE_ANY_CODE),
         ("/producer/reviews/<int:review_id>", ["GET", "POST"], Capability.SUBMIT_FOR_REVIEW),
     )
     for method in methods

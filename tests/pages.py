@@ -41,6 +41,7 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             "/admin",
             "/admin/register",
             "/admin/users",
+            "/admin/codes",
             "/auditor/certificates",
             "/admin/certificates?q=ID",
             f"/admin/certificates/{filled.own['certificates']}",

@@ -72,3 +72,21 @@ def test_an_admin_creates_changes_locks_and_unlocks_an_account(app, client, fill
 def test_only_an_admin_opens_the_users_page(app, client, filled):
     seen = {who: _browser(app, who).get("/admin/users").status_code for who in ("producer_a", "auditor", "coordinator")}
     assert seen == {"producer_a": 403, "auditor": 403, "coordinator": 403}
+
+
+def test_an_admin_revokes_a_code_by_pasting_the_address_its_qr_opens(app, client, filled, session):
+    from tests.helpers import issue
+
+    issued = issue(client, filled)
+    admin = _browser(app, "admin")
+    token = csrf_of(admin.get("/admin/codes").get_data(as_text=True))
+
+    unknown = admin.post("/admin/codes?lang=en", data={"csrf_token": token, "code": "not-a-code"})
+    done = admin.post("/admin/codes", data={"csrf_token": token, "code": issued["url"]})
+    producer = _browser(app, "producer_a").get("/admin/codes")
+
+    assert unknown.status_code == 422
+    assert "No code like that." in unknown.get_data(as_text=True)
+    assert done.status_code == 302
+    assert client.get(f"/api/v1/verify/{issued['code']}").json["state"] == "revoked"
+    assert producer.status_code == 403

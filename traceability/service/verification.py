@@ -41,6 +41,7 @@ from traceability.vocabulary import CertificateStatus, HalalStatus
 
 __all__ = [
     "CodeDraft",
+    "code_named",
     "PublicView",
     "Sealer",
     "StoredAnswer",
@@ -600,3 +601,15 @@ def public_status(session: Session, code: str) -> PublicView:
     if found is None:
         raise NotFoundError("No code like that.")
     return found.view()
+
+
+def code_named(session: Session, text: str) -> str | None:
+    """The code a person pasted: the code itself, the address its QR code opens, or a /v/ link to it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    by_url = session.scalar(sa.select(VerificationCode.code).where(VerificationCode.url == text))
+    if by_url is not None:
+        return str(by_url)
+    tail = text.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return tail or None
