@@ -13,6 +13,7 @@ from models import MaterialLot
 from tests.helpers import last_batch
 from traceability.errors import InvalidInputError
 from traceability.formats.epcis import read_document
+from traceability.formats.epcis_schema import MAX_MESSAGES
 from traceability.formats.event_hash import event_hash
 
 DATA = Path(__file__).parent.parent / "data"
@@ -120,6 +121,98 @@ def test_a_refused_capture_changes_nothing(client, world, session):
 
     assert response.status_code == 422
     assert session.scalar(sa.select(sa.func.count()).select_from(MaterialLot)) == 0
+
+
+def _first_event(document: dict) -> dict:
+    return document["epcisBody"]["eventList"][0]
+
+
+def _set(key, value):
+    return lambda d: _first_event(d).__setitem__(key, value)
+
+
+def _drop(key):
+    return lambda d: _first_event(d).pop(key)
+
+
+# Each way of breaking a document that captures: (change, where the schema's message sits, what it says).
+SCHEMA_BREAKS = {
+    "action ADDED": (_set("action", "ADDED"), ["epcisBody", "eventList", "0", "action"], '"ADDED" is not one of'),
+    "missing action": (_drop("action"), ["epcisBody", "eventList", "0", "action"], '"action" is a required'),
+    "eventTime without offset": (
+        _set("eventTime", "2013-06-08T14:58:56.591"),
+        ["epcisBody", "eventList", "0", "eventTime"],
+        'is not a "date-time"',
+    ),
+    "eventTimeZoneOffset GMT+2": (
+        _set("eventTimeZoneOffset", "GMT+2"),
+        ["epcisBody", "eventList", "0", "eventTimeZoneOffset"],
+        '"GMT+2" does not match',
+    ),
+    "unknown field in a quantityElement": (
+        lambda d: _first_event(d)["quantityList"][0].__setitem__("colour", "red"),
+        ["epcisBody", "eventList", "0", "quantityList", "0"],
+        "Additional properties are not allowed ('colour' was unexpected)",
+    ),
+    "ILMD without a namespace": (
+        _set("ilmd", {"lotNumber": "998877"}),
+        ["epcisBody", "eventList", "0", "ilmd"],
+        '"lotNumber" is not a "uri"',
+    ),
+    "missing creationDate": (lambda d: d.pop("creationDate"), ["creationDate"], '"creationDate" is a required'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCHEMA_BREAKS))
+def test_a_document_the_schema_refuses_is_refused_with_its_message_and_changes_nothing(client, world, session, case):
+    change, path, message = SCHEMA_BREAKS[case]
+    document = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())  # captures as it is
+    change(document)
+
+    response = client.post("/api/v1/epcis/capture", json=document, headers=world.auth("producer_a"))
+
+    assert response.status_code == 422, response.json
+    assert response.mimetype == "application/problem+json"
+    node = response.json["errors"]
+    for key in path:
+        node = node[key]
+    assert any(message in m for m in node), node
+    assert "is not recorded" not in json.dumps(response.json)  # the schema first: no scope rule ran
+    assert session.scalar(sa.select(sa.func.count()).select_from(MaterialLot)) == 0
+
+
+def _messages(tree) -> list[str]:
+    return [m for v in tree.values() for m in (_messages(v) if isinstance(v, dict) else v)]
+
+
+@pytest.mark.parametrize("name", sorted(OUTCOMES))
+def test_every_official_example_made_invalid_is_refused_with_the_schemas_message(name):
+    document = _official(name)
+    body = document["epcisBody"]
+    events = body.get("eventList") or body["queryResults"]["resultsBody"]["eventList"]
+    events[0]["eventTimeZoneOffset"] = "GMT+2"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, SCHEMA)  # the reference validator agrees that it is invalid
+
+    with pytest.raises(InvalidInputError) as refused:
+        read_document(document)
+
+    assert refused.value.args[0] == "The EPCIS document is not valid EPCIS 2.0 JSON."
+    messages = _messages(refused.value.errors)
+    assert any(m.startswith('"GMT+2" does not match') for m in messages), messages
+    assert not any(NOT_RECORDED in m for m in messages)
+
+
+def test_a_document_wrong_in_every_event_is_refused_with_a_bounded_list():
+    document = json.loads((EXAMPLES / "Example_9.6.2-ObjectEvent.jsonld").read_text())
+    document["epcisBody"]["eventList"] = [{**_first_event(document), "action": "ADDED"} for _ in range(500)]
+
+    with pytest.raises(InvalidInputError) as refused:
+        read_document(document)
+
+    events = refused.value.errors["epcisBody"]["eventList"]
+    assert len(events) == MAX_MESSAGES
+    assert "450 more schema errors" in refused.value.errors["_schema"][0]
 
 
 HASH_CASES = sorted(p.stem for p in (DATA / "epcis-event-hash").glob("*.jsonld"))

@@ -213,7 +213,12 @@ def test_capture_refuses_a_document_listing_every_bad_event(client, filled):
         "creationDate": "2025-01-01T00:00:00Z",
         "epcisBody": {
             "eventList": [
-                {"type": "AggregationEvent", "eventTime": "2025-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00"},
+                {
+                    "type": "AggregationEvent",
+                    "eventTime": "2025-01-01T00:00:00Z",
+                    "eventTimeZoneOffset": "+00:00",
+                    "action": "OBSERVE",
+                },
                 {
                     "type": "ObjectEvent",
                     "eventTime": "2025-01-01T00:00:00Z",

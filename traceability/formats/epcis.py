@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 import networkx as nx
 
 from traceability.errors import ErrorTree
+from traceability.formats.epcis_schema import schema_errors
 from traceability.formats.event_hash import event_hash, normalise_id
 from traceability.identifiers import gtin14, is_valid_gtin
 from traceability.vocabulary import (
@@ -30,7 +31,7 @@ from traceability.vocabulary import (
     SupplierKind,
 )
 
-__all__ = ["CONTEXT", "HT", "Capture", "lot_class", "product_of", "read_document", "write_document"]
+__all__ = ["CONTEXT", "HT", "Capture", "lot_class", "product_of", "read_document", "read_in_scope", "write_document"]
 
 HT = "urn:halal-trace:"
 CONTEXT: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}]
@@ -526,6 +527,9 @@ def _master(document: dict[str, Any], errors: ErrorTree) -> dict[str, dict[str, 
 def read_document(document: Any) -> Capture:
     """Read an EPCISDocument into what it asks us to record.
 
+    The official EPCIS 2.0 JSON Schema is checked first: a document it refuses is refused with its messages
+    alone; only a valid document meets our own scope rules.
+
     Raises
     ------
     InvalidInputError
@@ -536,7 +540,22 @@ def read_document(document: Any) -> Capture:
     >>> read_document({"type": "EPCISQueryDocument"})
     Traceback (most recent call last):
     ...
-    traceability.errors.InvalidInputError: The EPCIS document cannot be captured.
+    traceability.errors.InvalidInputError: The EPCIS document is not valid EPCIS 2.0 JSON.
+    """
+    events = (document.get("epcisBody") or {}).get("eventList") if isinstance(document, dict) else None
+    if isinstance(events, list) and len(events) > MAX_EVENTS:
+        return read_in_scope(document)  # refused whole, in one message, before any event is looked at
+    schema_errors(document).raise_if_any("The EPCIS document is not valid EPCIS 2.0 JSON.")
+    return read_in_scope(document)
+
+
+def read_in_scope(document: Any) -> Capture:
+    """Apply our own scope rules alone to `document` (what :func:`read_document` does once the schema passed).
+
+    Raises
+    ------
+    InvalidInputError
+        Listing every event that cannot be recorded, by its path.
     """
     errors = ErrorTree()
     capture = Capture()

@@ -1,0 +1,69 @@
+"""The official EPCIS 2.0 JSON Schema, checked before any of our own capture rules.
+
+Compiled once with jsonschema-rs: on a 5,000-event document it takes about 0.05 s where the pure-Python
+``jsonschema`` takes about 40 s, and it asserts ``format`` (an ``eventTime`` without offset, an ILMD key that is
+not a URI), which draft-07 leaves optional.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from itertools import islice
+from typing import Any
+
+import jsonschema_rs
+
+from traceability.errors import ErrorTree
+
+__all__ = ["MAX_MESSAGES", "schema_errors"]
+
+MAX_MESSAGES = 50  # a document wrong in every event is refused with a readable list, not thousands of lines
+_MESSAGE_LENGTH = 300  # "... is not valid under any of the given schemas" quotes the whole event
+_SCAN = 5_000  # messages read at most: enough to show the first MAX_MESSAGES, cheap on a huge bad document
+_NOISE = (jsonschema_rs.ValidationErrorKind.AnyOf, jsonschema_rs.ValidationErrorKind.OneOfNotValid)
+
+
+@cache
+def _validator() -> jsonschema_rs.Validator:
+    schema = json.loads(files("traceability.formats").joinpath("data/EPCIS-JSON-Schema.json").read_text("utf-8"))
+    return jsonschema_rs.Draft7Validator(schema, validate_formats=True)
+
+
+def _shorten(message: str) -> str:
+    return message if len(message) <= _MESSAGE_LENGTH else message[: _MESSAGE_LENGTH - 1] + "…"
+
+
+def schema_errors(document: Any) -> ErrorTree:
+    """The schema's own messages for `document`, by the path of the value they are about.
+
+    A "required" message sits at the missing member's path; an "any of"/"one of" failure is left out when a
+    more precise message about the same value or one inside it says what is wrong.
+
+    Examples
+    --------
+    >>> schema_errors({"type": "EPCISDocument"}).tree["creationDate"]
+    ['"creationDate" is a required property']
+    """
+    found: list[tuple[list[Any], str, bool]] = []
+    for error in islice(_validator().iter_errors(document), _SCAN):
+        path = list(error.instance_path)
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+            path.append(error.kind.property)
+        found.append((path, _shorten(error.message), isinstance(error.kind, _NOISE)))
+    precise = [path for path, _, noise in found if not noise]
+    kept = [
+        (path, message)
+        for path, message, noise in found
+        if not (noise and any(p[: len(path)] == path for p in precise))
+    ]
+    errors = ErrorTree()
+    parents = {tuple(path[:i]) for path, _ in kept for i in range(len(path))}
+    for path, message in sorted(kept, key=lambda e: [str(p) for p in e[0]])[:MAX_MESSAGES]:
+        # A value with messages of its own and about its members keeps its own under "_schema".
+        errors.add([*path, "_schema"] if not path or tuple(path) in parents else path, message)
+    if len(kept) > MAX_MESSAGES:
+        more = f"{len(kept) - MAX_MESSAGES}" if len(found) < _SCAN else "many"
+        errors.add(["_schema"], f"… and {more} more schema errors.")
+    return errors
