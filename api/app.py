@@ -39,6 +39,7 @@ from api import (
     security,
     transparency,
     web,
+    webhooks,
     workspace,
 )
 from traceability import service
@@ -74,6 +75,7 @@ API_BLUEPRINTS = (
     evidence.bp,
     programmes.bp,
     transparency.bp,
+    webhooks.bp,
 )
 
 #: Pages for people, signed in by the login form's session cookie: every form they post carries a CSRF token.

@@ -66,6 +66,12 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
         METRICS_TOKEN=None,
+        # Status webhooks: the first retry after this many seconds, doubling; given up after this many attempts;
+        # private addresses (127.0.0.1, 10.x, ...) refused unless allowed (a test's local receiver).
+        WEBHOOK_RETRY_SECONDS=30,
+        WEBHOOK_MAX_ATTEMPTS=8,
+        WEBHOOK_TIMEOUT_SECONDS=5,
+        WEBHOOK_ALLOW_PRIVATE=False,
         # Assessments and programmes.
         # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
         PROPAGATION_INLINE_LIMIT=assessments.DEFAULT_INLINE_LIMIT,

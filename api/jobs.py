@@ -13,6 +13,8 @@ job (huey's periodic jobs run once a minute; each run schedules that minute's se
 from __future__ import annotations
 
 import logging
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from huey.consumer import Consumer
 
 from api.db import get_session
 from api.signing import journal_keys
-from traceability.service import assessments, journal
+from traceability.service import assessments, journal, webhooks
 
 __all__ = ["EmbeddedConsumer", "enqueue", "enqueue_after_commit", "job", "queue"]
 
@@ -69,6 +71,41 @@ def refresh_assessments() -> dict[str, Any]:
     return {"reassessed": done}
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook receiver answers; it does not send the service elsewhere (a redirect could point inside)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST `body` to `url`; the HTTP status (a 3xx stays a failure), or OSError when nothing answered."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    timeout = float(current_app.config.get("WEBHOOK_TIMEOUT_SECONDS") or 5)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return int(exc.code)
+
+
+@job(webhooks.DELIVER_JOB)
+def deliver_webhooks() -> dict[str, Any]:
+    """Send every due status delivery once (failures wait longer each time; a minute's sweep retries them)."""
+    config = current_app.config
+    return webhooks.deliver_due(
+        get_session(),
+        post_json,
+        retry_seconds=float(config["WEBHOOK_RETRY_SECONDS"]),
+        max_attempts=int(config["WEBHOOK_MAX_ATTEMPTS"]),
+        allow_private=bool(config["WEBHOOK_ALLOW_PRIVATE"]),
+    )
+
+
 def _storage(app: Flask) -> Huey:
     url = str(app.config.get("QUEUE_URL") or "")
     name = "halal-trace"
@@ -107,6 +144,8 @@ def queue(app: Flask | None = None) -> Huey:
             tasks["journal.seal"].schedule(delay=delay)
 
     huey.periodic_task(crontab(minute="*"), name="journal.schedule-seals")(schedule_seals)
+    # Retries of failed webhook deliveries, and any a restart left behind.
+    huey.periodic_task(crontab(minute="*"), name="webhooks.sweep")(lambda: tasks[webhooks.DELIVER_JOB]())
     for hook in app.extensions.get("queue_hooks", ()):  # e.g. the metrics' count of finished jobs
         hook(huey)
     app.extensions["queue"] = huey

@@ -34,8 +34,11 @@ from models.supply import (
     RecordEvidence,
     Supplier,
 )
+from models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
+    "Webhook",
+    "WebhookDelivery",
     "ApiToken",
     "Assessment",
     "Base",

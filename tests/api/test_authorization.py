@@ -190,6 +190,17 @@ def expected() -> dict[tuple[str, str], object]:
             Capability.VERIFY_SELF_DECLARE, 200
         ),
     }
+    # An operator's probes and scrape: the same for everyone (the scrape answers the machine itself).
+    for probe in ("/healthz", "/readyz", "/metrics"):
+        table[(probe, "GET")] = lambda who: 200
+    table[("/products/<int:product_id>/application-pack.pdf", "GET")] = "tests/web/test_application_pack.py"
+    table[("/products/<int:product_id>/application-pack.docx", "GET")] = "tests/web/test_application_pack.py"
+    # Webhooks belong to a business's producer; the matrix's URL points inside the network, so it is refused.
+    table[("/api/v1/webhooks", "GET")] = _holders(Capability.WRITE_RECORDS, 200)
+    table[("/api/v1/webhooks", "POST")] = _holders(Capability.WRITE_RECORDS, 422)
+    no_such_webhook = _holders(Capability.WRITE_RECORDS, 404)
+    table[("/api/v1/webhooks/<int:webhook_id>", "DELETE")] = no_such_webhook
+    table[("/api/v1/webhooks/<int:webhook_id>/deliveries", "GET")] = no_such_webhook
     for page in WEB_PAGES:
         table[page] = "tests/web/test_pages.py"
     for public in (
@@ -265,7 +276,7 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
     path = path.replace("<int:business_id>", str(filled.world.business_a))
     path = path.replace("<int:programme_id>", str(filled.world.programme))
     path = path.replace("<int:batch_id>", str(ids["batches"])).replace("<int:certificate_id>", str(ids["certificates"]))
-    path = path.replace("<int:product_id>", str(filled.product_a))
+    path = path.replace("<int:product_id>", str(filled.product_a)).replace("<int:webhook_id>", "1")
     for name, kind in (
         ("batch_id", "batches"),
         ("lot_id", "lots"),
@@ -328,6 +339,8 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
+    elif rule == "/api/v1/webhooks":
+        body = {"url": "http://127.0.0.1:9/status"}
     elif rule.endswith("/confirmation") and method == "POST":
         body = {"decision": "reject", "reason": "Pindaian tidak terbaca"}
     elif rule.endswith("/status"):

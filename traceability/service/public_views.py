@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from models import Assessment, PublicAnswer, VerificationCode
 from traceability.rules import status
-from traceability.service import assessments, verification
+from traceability.service import assessments, verification, webhooks
 
 __all__ = ["backfill", "hold", "rebuild", "refresh"]
 
@@ -68,15 +68,30 @@ def rebuild(session: Session, batch_ids: Iterable[int], code_ids: Iterable[int] 
         )
     }
     now = dt.datetime.now(dt.UTC)
+    changes = []
     for code_id, code, batch_id in codes:
         view = views[code]
         text = view.as_json()
-        row = existing.get(code_id) or PublicAnswer(code_id=code_id, code=code)
+        old = existing.get(code_id)
+        before = (old.state, _reason(old)) if old is not None else None
+        if before != (view.state, view.status_reason):  # what a marketplace's webhook hears of
+            changes.append(
+                webhooks.Change(code, batch_id, view.state, view.status_reason, before, view.status_text, view.url)
+            )
+        row = old or PublicAnswer(code_id=code_id, code=code)
         row.batch_id, row.state, row.body, row.etag = batch_id, view.state, text, view.digest(text)
         row.hold, row.built_at = None, now
         session.add(row)
     session.flush()
+    webhooks.note_changes(session, changes)
     return len(codes)
+
+
+def _reason(row: PublicAnswer) -> str:
+    """The status reason a stored answer gives (its hold's while one stands)."""
+    if row.hold:
+        return str(row.hold.get("status_reason", ""))
+    return str(json.loads(row.body).get("status_reason", ""))
 
 
 def hold(session: Session, batch_ids: Iterable[int], decision: status.Decision) -> int:
@@ -87,11 +102,27 @@ def hold(session: Session, batch_ids: Iterable[int], decision: status.Decision) 
     """
     held = decision.as_dict()
     mark = hashlib.sha256(json.dumps(held, sort_keys=True).encode()).hexdigest()[:8]
+    lowered = session.execute(
+        sa.select(PublicAnswer.code, PublicAnswer.batch_id, PublicAnswer.body).where(
+            PublicAnswer.batch_id.in_(sorted(set(batch_ids))), PublicAnswer.state == "verified"
+        )
+    ).all()
+    state = verification.public_state(decision)
+    webhooks.note_changes(
+        session,
+        [
+            webhooks.Change(
+                code, batch_id, state, decision.reason, ("verified", str(json.loads(body).get("status_reason", ""))),
+                held.get("status_text") or {}, str(json.loads(body).get("url", "")),
+            )
+            for code, batch_id, body in lowered
+        ],
+    )  # fmt: skip
     result = session.execute(
         sa.update(PublicAnswer)
         .where(PublicAnswer.batch_id.in_(sorted(set(batch_ids))), PublicAnswer.state == "verified")
         .values(
-            state=verification.public_state(decision),
+            state=state,
             hold=held,
             etag=sa.func.substr(PublicAnswer.etag, 1, 32) + "h" + mark,
         )
