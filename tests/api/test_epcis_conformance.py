@@ -279,3 +279,21 @@ def test_a_negative_quantity_is_refused_naming_the_element():
         read_document(document)
 
     assert refused.value.errors["epcisBody"]["eventList"][0]["quantityList"][0]["quantity"]
+
+
+def _vectors(case: str) -> tuple[list[dict], list[str]]:
+    folder = DATA / "epcis-event-hash" / "more"
+    document = json.loads((folder / f"{case}.jsonld").read_text(encoding="utf-8"))
+    return document["epcisBody"]["eventList"], (folder / f"{case}.hashes").read_text().split()
+
+
+def test_event_hash_rounds_milliseconds_half_up_as_the_reference_generator():
+    events, expected = _vectors("TimeStampRoundOff")
+
+    assert [event_hash(e) for e in events[:2]] == expected[:2]  # .1415Z is .142Z, .1414Z is .141Z
+
+
+def test_event_hash_leaves_out_rdfs_comment():
+    events, expected = _vectors("epcisDocHavingEventWithComment")
+
+    assert [event_hash(e) for e in events] == expected

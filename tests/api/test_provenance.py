@@ -268,6 +268,24 @@ def test_epcis_export_expands_as_json_ld_with_the_official_context(client, fille
     assert "https://ref.gs1.org/epcis/TransformationEvent" in text
     assert "https://ref.gs1.org/cbv/BizStep-receiving" in text
     assert "urn:halal-trace:name" in text  # our extension terms expand to their namespace
+    # Master data survives expansion, under the term the 2.0 context defines (masterData).
+    header = expanded[0]["https://ref.gs1.org/epcis/epcisHeader"][0]
+    master = header["https://ref.gs1.org/epcis/masterData"][0]
+    vocabularies = master["https://ref.gs1.org/epcis/vocabularyList"]
+    names = {
+        value["@value"]
+        for vocabulary in vocabularies
+        for element in vocabulary["https://ref.gs1.org/epcis/vocabularyElementList"]
+        for attribute in element["https://ref.gs1.org/epcis/attributes"]
+        for value in attribute.get("https://ref.gs1.org/epcis/attribute", [])
+    }
+    written = {
+        a["attribute"]
+        for v in document["epcisHeader"]["epcisMasterData"]["vocabularyList"]
+        for e in v["vocabularyElementList"]
+        for a in e["attributes"]
+    }
+    assert names == written
 
 
 def test_impact_counts_live_verification_codes_of_the_batches_reached(client, filled, session):

@@ -34,7 +34,18 @@ from traceability.vocabulary import (
 __all__ = ["CONTEXT", "HT", "Capture", "lot_class", "product_of", "read_document", "read_in_scope", "write_document"]
 
 HT = "urn:halal-trace:"
-CONTEXT: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}]
+# The 2.0 context names the header's master data `masterData`, while the JSON Schema requires the member
+# `epcisMasterData`, and it defines no terms inside a vocabulary: ours map them so master data survives expansion.
+CONTEXT: list[Any] = [
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+    {
+        "ht": HT,
+        "epcisMasterData": "epcis:masterData",
+        "vocabularyElementList": "epcis:vocabularyElementList",
+        "attributes": "epcis:attributes",
+        "attribute": "epcis:attribute",
+    },
+]
 MAX_EVENTS = 20_000  # per capture: far beyond a day's receipts, small enough to refuse in one message
 TIME_ZONE = "+07:00"  # WIB: the dates we record are local dates in western Indonesia
 UNITS = {"kg": "KGM", "g": "GRM", "L": "LTR", "ml": "MLT", "pcs": "H87", "ton": "TNE"}

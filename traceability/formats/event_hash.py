@@ -44,7 +44,17 @@ _ORDER = (
     "sensorElementList",
     "ilmd",
 )
-_IGNORED = {"@context", "type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime", "errorDeclaration"}
+# Not hashed: what the pre-hash string already led with, what a repository adds, and comments (rdfs:comment).
+_IGNORED = {
+    "@context",
+    "type",
+    "eventTime",
+    "eventTimeZoneOffset",
+    "eventID",
+    "recordTime",
+    "errorDeclaration",
+    "rdfs:comment",
+}
 _CBV_PREFIX = {
     "bizStep": "BizStep-",
     "disposition": "Disp-",
@@ -96,7 +106,9 @@ def normalise_id(value: str) -> str:
 
 
 def _time(value: str) -> str:
+    """UTC to the millisecond, rounded half up as the reference generator does (``.1415Z`` is ``.142Z``)."""
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+    moment = moment.replace(microsecond=0) + dt.timedelta(milliseconds=(moment.microsecond + 500) // 1000)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
