@@ -65,6 +65,7 @@ def test_review_approval_reaches_the_consumer_page(live, client, filled, session
             nodes = page.locator("svg.provenance .node").count()
             page.hover(f'.node[data-node="batch:{review.batch_id}"]')
             panel_batch = page.inner_text("#node-panel")
+            page.click("[data-zoom=fit]")  # a phone opens on the batch and its product; show the whole graph
             lot_node = page.locator('.node[data-node^="lot:"]').first
             lot_node.click()
             panel_lot = page.inner_text("#node-panel")
