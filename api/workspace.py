@@ -790,7 +790,11 @@ def _suggest(kind: str, kind_specs: list[Spec], values: dict[str, Any]) -> dict[
         spec = by_name.get(field_name)
         if spec is not None and field_name not in given:
             values[field_name] = _from_wire(spec, value)
-    what = [enum_label(v) for k in ("origin", "state") if (v := found.fields.get(k))]
+    category = dict(category_choices()).get(str(found.fields.get("category") or ""))
+    what = [
+        *([category] if category else []),
+        *(enum_label(v) for k in ("origin", "state") if (v := found.fields.get(k))),
+    ]
     reason = REASONS[found.reason]
     text = (
         str(reason) % {"what": str(EXEMPTIONS.get(found.exemption or "", found.exemption or ""))}
