@@ -25,7 +25,7 @@ from huey.consumer import Consumer
 
 from api.db import get_session
 from api.signing import journal_keys
-from traceability.service import assessments, journal, webhooks
+from traceability.service import assessments, journal, observe, webhooks
 
 __all__ = ["EmbeddedConsumer", "enqueue", "enqueue_after_commit", "job", "queue"]
 
@@ -97,13 +97,17 @@ def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
 def deliver_webhooks() -> dict[str, Any]:
     """Send every due status delivery once (failures wait longer each time; a minute's sweep retries them)."""
     config = current_app.config
-    return webhooks.deliver_due(
+    outcome = webhooks.deliver_due(
         get_session(),
         post_json,
         retry_seconds=float(config["WEBHOOK_RETRY_SECONDS"]),
         max_attempts=int(config["WEBHOOK_MAX_ATTEMPTS"]),
         allow_private=bool(config["WEBHOOK_ALLOW_PRIVATE"]),
     )
+    for result in ("delivered", "failed", "gave_up"):  # for /metrics: halal_trace_webhook_deliveries_total
+        if outcome[result]:
+            observe.report(f"webhook.{result}", 0.0, outcome[result])
+    return outcome
 
 
 def _storage(app: Flask) -> Huey:

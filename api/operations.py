@@ -192,6 +192,7 @@ class _Metrics:
             "halal_trace_work_items", "Batches assessed, by the work that assessed them.", ["work"]
         )
         self.jobs = Counter("halal_trace_jobs", "Queued jobs finished, by job and outcome.", ["job", "outcome"])
+        self.webhooks = Counter("halal_trace_webhook_deliveries", "Webhook delivery attempts, by outcome.", ["outcome"])
 
 
 @cache
@@ -201,6 +202,9 @@ def _metrics() -> _Metrics:
 
 def _observe_work(event: str, seconds: float, count: int) -> None:
     metrics = _metrics()
+    if event.startswith("webhook."):
+        metrics.webhooks.labels(outcome=event.removeprefix("webhook.")).inc(count)
+        return
     metrics.work.labels(work=event).observe(seconds)
     if count:
         metrics.work_items.labels(work=event).inc(count)

@@ -105,6 +105,9 @@ def test_a_status_change_is_delivered_signed_and_survives_a_receiver_that_fails_
     assert entry["last_status"] == 204
     assert entry["delivered_at"]
     assert deliver(app)["delivered"] == 0  # delivered once: a later run sends nothing again
+    scrape = client.get("/metrics").get_data(as_text=True)
+    assert 'halal_trace_webhook_deliveries_total{outcome="delivered"}' in scrape
+    assert 'halal_trace_webhook_deliveries_total{outcome="failed"}' in scrape
 
 
 def test_a_delivery_is_given_up_after_the_last_attempt(app, client, filled, local, session):
