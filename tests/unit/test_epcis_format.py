@@ -42,7 +42,7 @@ def test_receipts_and_the_step_become_events_in_time_order():
     assert without_ids(events) == [
         {
             "type": "ObjectEvent",
-            "eventTime": "2025-11-17T00:00:00.000+07:00",
+            "eventTime": "2025-11-17T12:00:00.000+07:00",
             "eventTimeZoneOffset": "+07:00",
             "quantityList": [{"epcClass": f"{BEEF}/lot/DS-2511", "quantity": 5, "uom": "KGM"}],
             "action": "ADD",
@@ -52,7 +52,7 @@ def test_receipts_and_the_step_become_events_in_time_order():
         },
         {
             "type": "ObjectEvent",
-            "eventTime": "2025-11-17T00:00:00.000+07:00",
+            "eventTime": "2025-11-17T12:00:00.000+07:00",
             "eventTimeZoneOffset": "+07:00",
             "quantityList": [{"epcClass": f"{COCONUT}/lot/SN%201"}],
             "action": "ADD",
@@ -62,7 +62,7 @@ def test_receipts_and_the_step_become_events_in_time_order():
         },
         {
             "type": "TransformationEvent",
-            "eventTime": "2025-11-18T00:00:00.000+07:00",
+            "eventTime": "2025-11-18T12:00:00.000+07:00",
             "eventTimeZoneOffset": "+07:00",
             "inputQuantityList": [
                 {"epcClass": f"{BEEF}/lot/DS-2511", "quantity": 2, "uom": "KGM"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -60,8 +60,30 @@ RECEIVING = ("receiving", "https://ref.gs1.org/cbv/BizStep-receiving", "urn:epcg
 SUPPORTED = "only ObjectEvent with bizStep receiving and TransformationEvent are recorded here"
 
 
-def _when(day: Any) -> str:
-    return f"{day.isoformat()}T00:00:00.000{TIME_ZONE}"
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+_TICK = dt.timedelta(milliseconds=1)
+
+
+def _moment(day: dt.date, recorded: dt.datetime | None) -> dt.datetime:
+    """When an event happened: its record's entry time when entered that (WIB) day, else the day's midday.
+
+    Records keep dates; the time of day comes from when the record was written, which is the best we know
+    for a receipt or step entered as it happened. One entered on a later day has no known time: midday
+    keeps it inside its day whatever the reader's offset within Indonesia.
+    """
+    if recorded is not None:
+        local = recorded.astimezone(WIB)
+        if local.date() == day:
+            return local.replace(microsecond=local.microsecond // 1000 * 1000)
+    return dt.datetime.combine(day, dt.time(12), WIB)
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _utc(value: str) -> str:
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _private(base: str, nib: str, kind: str, name: str) -> str:
@@ -149,7 +171,7 @@ class _Writer:
         preds = {p.split(":")[0]: p for p in self.graph.predecessors(node)}
         event: dict[str, Any] = {
             "type": "ObjectEvent",
-            "eventTime": _when(data["received_on"]),
+            "eventTime": "",  # set by write_document, once the order of events is known
             "eventTimeZoneOffset": TIME_ZONE,
             "quantityList": [self.quantity(self.lot_class(node), data["quantity"], data["unit"])],
             "action": "ADD",
@@ -181,7 +203,7 @@ class _Writer:
         )
         event: dict[str, Any] = {
             "type": "TransformationEvent",
-            "eventTime": _when(data["performed_on"]),
+            "eventTime": "",  # set by write_document, once the order of events is known
             "eventTimeZoneOffset": TIME_ZONE,
             "inputQuantityList": inputs,
             "outputQuantityList": outputs,
@@ -222,30 +244,68 @@ def _vocabulary(vocab: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, A
     ]
 
 
-def write_document(graph: nx.DiGraph[str], *, base_url: str, created: dt.datetime) -> dict[str, Any]:
+def _timed(graph: nx.DiGraph[str], events: dict[str, dict[str, Any]], recorded: Mapping[str, dt.datetime]) -> None:
+    """Give each event its time, never before the events that produced what it uses (on the same day).
+
+    A batch or lot carries the time of the event that made it, so a step using it, or a receipt of a
+    batch, is at least a millisecond later; a step recorded before its inputs on another day keeps its day.
+    """
+    made: dict[str, dt.datetime] = {}
+    for node in nx.topological_sort(graph):
+        before = max((made[p] for p in graph.predecessors(node) if p in made), default=None)
+        if node in events:
+            data = graph.nodes[node]
+            moment = _moment(data["received_on" if data["type"] == "lot" else "performed_on"], recorded.get(node))
+            if before is not None and moment <= before and (before + _TICK).date() == moment.date():
+                moment = before + _TICK
+            events[node]["eventTime"] = _when(moment)
+            made[node] = moment
+        elif before is not None and graph.nodes[node].get("type") == "batch":
+            made[node] = before
+
+
+def write_document(
+    graph: nx.DiGraph[str],
+    *,
+    base_url: str,
+    created: dt.datetime,
+    recorded: Mapping[str, dt.datetime] | None = None,
+) -> dict[str, Any]:
     """Return the EPCISDocument of an upstream trace `graph` (summary nodes of other businesses are left out).
 
+    `recorded` gives, by node, when each lot and step record was written: the time of day of its event.
+    Events are listed producer before consumer (a step after the receipts and steps whose lots and batches
+    it uses), then by time, so a repository that applies them in order never meets an unknown input.
     Every event carries its CBV 2.0 hash as ``eventID``, so the same records always give the same IDs.
     """
     writer = _Writer(graph, base_url.rstrip("/"))
-    events = []
+    events: dict[str, dict[str, Any]] = {}
     for node in nx.topological_sort(graph):
         data = graph.nodes[node]
         if data.get("type") == "lot":
-            events.append(writer.receipt(node))
+            events[node] = writer.receipt(node)
         elif data.get("type") == "step":
-            events.append(writer.transformation(node))
+            events[node] = writer.transformation(node)
+    _timed(graph, events, recorded or {})
     prefixes = {"ht": HT}
-    for event in events:
+    for event in events.values():
         event["eventID"] = event_hash(event, prefixes)
-    events.sort(key=lambda e: (e["eventTime"], e["type"] != "ObjectEvent", e["eventID"]))
+
+    def order(node: str) -> str:  # the records around events first: they only open the way to events
+        event = events.get(node)
+        if event is None:
+            return ""
+        utc = _utc(event["eventTime"])
+        return f"{utc}|{event['type'] != 'ObjectEvent':d}|{event['eventID']}"
+
+    listed = [events[n] for n in nx.lexicographical_topological_sort(graph, key=order) if n in events]
     return {
         "@context": CONTEXT,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "epcisHeader": {"epcisMasterData": {"vocabularyList": _vocabulary(writer.vocab)}},
-        "epcisBody": {"eventList": events},
+        "epcisBody": {"eventList": listed},
     }
 
 

@@ -49,7 +49,20 @@ def export_epcis(
 ) -> dict[str, Any]:
     """Return the EPCIS 2.0 document of everything batch `batch_id` is made of."""
     graph = upstream_graph(session, actor, batch_id)
-    return epcis.write_document(graph, base_url=base_url, created=created or dt.datetime.now(dt.UTC))
+    return epcis.write_document(
+        graph, base_url=base_url, created=created or dt.datetime.now(dt.UTC), recorded=_recorded(session, graph)
+    )
+
+
+def _recorded(session: Session, graph: Any) -> dict[str, dt.datetime]:
+    """When each lot and step of `graph` was written, by node: the time of day its event happened."""
+    recorded: dict[str, dt.datetime] = {}
+    for kind, model in (("lot", MaterialLot), ("step", ProductionStep)):
+        ids = sorted(int(n.split(":", 1)[1]) for n, d in graph.nodes(data=True) if d.get("type") == kind)
+        for start in range(0, len(ids), 500):
+            rows = session.execute(sa.select(model.id, model.created_at).where(model.id.in_(ids[start : start + 500])))
+            recorded.update((f"{kind}:{i}", at) for i, at in rows)
+    return recorded
 
 
 def export_prov(session: Session, actor: Actor, batch_id: int, *, base_url: str) -> dict[str, Any]:
