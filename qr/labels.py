@@ -14,7 +14,7 @@ __all__ = ["COLUMNS", "QR_MM", "ROWS", "Label", "sheet_pdf"]
 
 COLUMNS, ROWS = 3, 8  # 24 labels of 70 x 37 mm: the common A4 sticker sheet
 PAGE_W, PAGE_H = 210.0, 297.0
-QR_MM = 25.0  # above the 2 cm the README promises a typical code stays readable at
+QR_MM = 25.0  # above the 2 cm docs/reference/codes.md promises a typical code stays readable at
 
 
 @dataclass(frozen=True, slots=True)

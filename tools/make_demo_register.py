@@ -1,5 +1,5 @@
-"""Write traceability/demo/bpjph-register.csv: a small register in the layout an operator loads (README, "The BPJPH
-certificate register"), generated because the real one is not reachable from a test machine.
+"""Write traceability/demo/bpjph-register.csv: a small register in the layout an operator loads
+(docs/reference/register.md), generated because the real one is not reachable from a test machine.
 
 It lists every BPJPH certificate of the demo dossiers as they are recorded (with the register's standing: the
 margarine certificate revoked, the sugar one suspended), one holder under its register spelling ("SAWIT RIAU

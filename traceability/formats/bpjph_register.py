@@ -4,7 +4,7 @@ Pure: reading and checking only, so the command line, the admin upload and the b
 the file. Every bad row is reported with its line (CSV) or its position (JSON, ``record``); a file with any bad
 row is refused whole by the callers, so a register is never half loaded.
 
-The columns (README, "The BPJPH register"): ``number, holder_name, holder_nib, scope, issued_on, valid_until,
+The columns (docs/reference/register.md): ``number, holder_name, holder_nib, scope, issued_on, valid_until,
 status``. The headers of the register's own export (``nomor_sertifikat``, ``nama_pelaku_usaha``, ``nama_produk``,
 ``tanggal_terbit`` ...) are read as their equivalents, and its one-row-per-product layout is folded into one entry
 per certificate: rows that repeat a number with the same holder, dates and status add their products to its scope.
