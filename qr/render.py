@@ -12,7 +12,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 __all__ = ["ERROR_CORRECTION", "png", "qr_version", "svg"]
 
-# M (15 % recovery) survives the scuffs and smudges of a printed pack; docs/reference/codes.md states the version it gives.
+# M (15 % recovery) survives the scuffs and smudges of a printed pack; docs/reference/codes.md gives its version.
 ERROR_CORRECTION = ERROR_CORRECT_M
 BORDER = 4  # the quiet zone the QR specification requires
 
