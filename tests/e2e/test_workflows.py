@@ -136,7 +136,7 @@ def test_producer_forms_update_the_checklist_and_a_bad_spreadsheet_is_refused(
             page.fill("form.record input[name=name]", "Gelatin sapi")
             page.select_option("select[name=kind]", "ingredient")
             page.click("details.more summary")
-            page.fill("input[name=category]", "gelatin")
+            page.select_option("select[name=category]", "gelatin")  # a choice in words, never a typed code
             page.select_option("select[name=origin]", "animal")
             page.fill("input[name=species]", "bovine")
             page.fill("input[name=e_number]", "441")  # wrong: refused, and what was typed stays
