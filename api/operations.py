@@ -114,6 +114,9 @@ def configure_logging(level: str, form: str) -> None:
     handler.halal_trace = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # The queue's consumer says every job it runs (a journal seal every few seconds): only its warnings, unless
+    # debugging.
+    logging.getLogger("huey").setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
 
 
 def _with_request_id(record: logging.LogRecord) -> bool:
