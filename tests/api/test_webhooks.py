@@ -176,6 +176,10 @@ def test_webhooks_belong_to_the_business_that_registered_them(client, filled, lo
         "https://user:pw@example.com/hook",
         "ftp://example.com/hook",
         "not a url",
+        "https://[/hook",
+        "https://example.com:notaport/hook",
+        "https://" + "a" * 70 + ".example/hook",  # a label the resolver cannot encode
+        "http://127.0.0.1:9/x",  # the matrix's own: private even over http
     ],
 )
 def test_addresses_inside_the_network_are_refused(client, filled, url):

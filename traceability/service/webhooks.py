@@ -76,7 +76,7 @@ def public_address(host: str) -> bool:
     """True when every address `host` resolves to is a public one (no loopback, private, link-local ...)."""
     try:
         infos = socket.getaddrinfo(host, None)
-    except OSError:
+    except (OSError, ValueError):  # no answer; or a name the resolver cannot even encode (UnicodeError)
         return False
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
@@ -87,8 +87,14 @@ def public_address(host: str) -> bool:
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """A webhook URL the service may send to: http(s), a host, no credentials; a public address unless allowed."""
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        hostname, _port = parts.hostname, parts.port
+    except ValueError:  # "https://[", a port that is not a number
+        raise InvalidInputError(
+            "A webhook is an https:// URL.", errors={"url": ["A webhook is an https:// URL."]}
+        ) from None
+    if parts.scheme not in ("https", "http") or not hostname:
         raise InvalidInputError("A webhook is an https:// URL.", errors={"url": ["A webhook is an https:// URL."]})
     if parts.username or parts.password:
         raise InvalidInputError(
@@ -97,7 +103,7 @@ def check_url(url: str, *, allow_private: bool) -> str:
         )
     if parts.scheme == "http" and not allow_private:
         raise InvalidInputError("A webhook is an https:// URL.", errors={"url": ["A webhook is an https:// URL."]})
-    if not allow_private and not public_address(parts.hostname):
+    if not allow_private and not public_address(hostname):
         raise InvalidInputError(
             "The webhook's host must be a public internet address.",
             errors={"url": ["The webhook's host must be a public internet address."]},
