@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -705,3 +706,11 @@ def log_keys(app: Flask) -> LogKeys:
 
     with app.app_context():
         return journal_keys()
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts (gunicorn, nginx, a crashing importer)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api import create_app, migrate
 from api.db import make_engine
 from api.operations import configure_logging
-from tests.helpers import POSTGRES_URL, issue
+from tests.helpers import POSTGRES_URL, free_port, issue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -245,15 +244,9 @@ def test_log_lines_are_json_objects_without_query_strings(other_app, capsys, dat
 # ---- under gunicorn ----
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_metrics_add_up_every_gunicorn_worker(app, tmp_path):
     """Two workers and the queue's consumer each write samples; one scrape sums them, whichever worker answers."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     env = dict(
         os.environ,

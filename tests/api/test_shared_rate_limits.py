@@ -22,18 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import issue
+from tests.helpers import free_port, issue
 
 REDIS_URL = os.environ.get("HALAL_TRACE_TEST_REDIS_URL")
 LIMIT = 6
 REQUESTS = 24
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _status(url: str) -> int:
@@ -50,7 +44,7 @@ def serve_and_count(app, code: str, storage: str, prefix: str, tmp_path: Path) -
 
     Returns the statuses, the number of answers each worker gave (from the access log) and the error log.
     """
-    port = _free_port()
+    port = free_port()
     log = tmp_path / f"gunicorn-{prefix}.log"
     env = dict(
         os.environ,
@@ -171,7 +165,7 @@ def test_memory_storage_counts_per_worker(app, client, filled, tmp_path):
 
 
 def test_serve_with_two_workers_warns_about_memory_storage(app, tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     env = dict(
         os.environ,

@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import sqlalchemy as sa
 
 from api.db import make_engine
 from models import Base
-from tests.helpers import POSTGRES_URL, epcis_document, example
+from tests.helpers import POSTGRES_URL, epcis_document, example, free_port
 
 pytestmark = pytest.mark.crash
 
@@ -94,19 +93,12 @@ def journal_report(database_url: str) -> dict[str, Any]:
     return report
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass
 class Server:
     """gunicorn serving the app on a free port, in a process group of its own so one signal ends all of it."""
 
     database_url: str
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:

@@ -21,17 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import issue
+from tests.helpers import free_port, issue
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 LIMIT = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(port: int, process: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
@@ -74,7 +68,7 @@ def proxied(app, filled, client, tmp_path: Path) -> Iterator[dict]:
          "-addext", "subjectAltName=DNS:trace.test,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )  # fmt: skip
-    upstream, http_port, https_port = _free_port(), _free_port(), _free_port()
+    upstream, http_port, https_port = free_port(), free_port(), free_port()
     base = f"https://trace.test:{https_port}"
     env = dict(
         os.environ,
