@@ -153,15 +153,32 @@ def provenance_graph() -> nx.DiGraph[str]:
 # --- database copies ------------------------------------------------------------------------------
 
 
-def _all_tables() -> str:
-    return ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+def _empty_postgres(connection: sa.Connection) -> None:
+    """Empty every table and restart every sequence, as a fresh migration leaves them.
+
+    A DELETE of the few tables a test filled, with foreign keys off for the transaction, costs ~20 ms; a
+    TRUNCATE of all 47 tables costs ~300 ms (it makes new files for each), which was a quarter of the run.
+    """
+    names = [t.name for t in Base.metadata.sorted_tables]
+    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names)
+    filled = list(connection.execute(sa.text(probe)).scalars())
+    if filled:
+        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for name in filled:
+            connection.execute(sa.text(f'DELETE FROM "{name}"'))
+    connection.execute(
+        sa.text(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        )
+    )
 
 
 def reset_postgres(url: str) -> None:
     """Empty every table, as a fresh migration leaves it."""
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
+        _empty_postgres(connection)
     engine.dispose()
 
 
@@ -177,7 +194,7 @@ def pg_restore(engine: sa.Engine, rows: dict[str, list[dict[str, Any]]]) -> None
     """Replace the database's rows with a snapshot, sequences included (much faster than rebuilding it)."""
     tables = Base.metadata.sorted_tables
     with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {_all_tables()} RESTART IDENTITY CASCADE"))
+        _empty_postgres(connection)
         connection.execute(sa.text("SET LOCAL session_replication_role = replica"))  # product <-> certificate keys
         for table in tables:
             if rows[table.name]:
