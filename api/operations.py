@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Flask, Response, current_app, g, has_request_context, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, jsonify, request, session
 
 from api import jobs, migrate
 from api.db import get_engine
@@ -83,11 +83,26 @@ def _request_record_factory() -> Any:
             if actor is not None:
                 record.user_id = actor.user_id
                 record.business_id = actor.business_id
+            elif (user_id := _session_user_id()) is not None:
+                record.user_id = user_id
         return record
 
     factory.halal_trace = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
     return factory
+
+
+def _session_user_id() -> int | None:
+    """The signed-in user of a request refused before its actor was looked up (a CSRF failure, a rate limit).
+
+    Only what the request already read: opening the session here would add ``Vary: Cookie`` to public answers.
+    """
+    loaded = g.get("_login_user")  # Flask-Login's user, once anything asked for it
+    if loaded is not None and getattr(loaded, "is_authenticated", False):
+        return int(loaded.id)
+    if session.accessed and str(session.get("_user_id", "")).isdigit():
+        return int(session["_user_id"])
+    return None
 
 
 def configure_logging(level: str, form: str) -> None:
