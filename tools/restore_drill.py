@@ -7,8 +7,13 @@
    with the checkpoint saved before the backup; and the copy's public answer for a printed code equals the
    source's.
 
+With ``--encrypt`` the backup and the signing keys leave the host as one archive encrypted with age to a
+recipient key (``tar | age -r``), and the restore reads only what ``age -d`` gives back from that copy, keys
+included: the drill then proves that the off-host copy alone is enough, and that it holds no plain text.
+
     python tools/restore_drill.py --demo                       # SQLite files in a temporary folder
     python tools/restore_drill.py --source URL --target URL    # e.g. the production database and an empty one
+    python tools/restore_drill.py --demo --encrypt             # through an age-encrypted off-host copy
 
 ``--demo`` fills the source with the demo data first. The target must be empty (the restore refuses otherwise).
 Prints one JSON object of what it did and checked; exits 1 if any check fails.
@@ -70,7 +75,54 @@ def public_answer(database: str, keys: Path, code: str) -> Any:
     return answer
 
 
-def drill(source: str, target: str, work: Path, *, demo: bool) -> dict[str, Any]:
+def run(*command: str, stdin: Any = None, stdout: Any = None) -> None:
+    """Run an operator's shell tool (tar, age), failing loudly."""
+    done = subprocess.run(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
+
+
+def off_host(work: Path, backup_file: Path, keys: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """Encrypt the backup and the keys into one archive, then unpack it elsewhere as a restore host would.
+
+    Returns the backup file and the keys folder as unpacked from the encrypted copy, and what was checked.
+    """
+    identity = work / "backup-identity.txt"  # kept by the operators, never beside the backups
+    run("age-keygen", "-o", str(identity))
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(identity)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    copy = work / "off-host" / "halal-trace-backup.tar.age"
+    copy.parent.mkdir()
+    tar = subprocess.Popen(["tar", "-C", str(work), "-cf", "-", backup_file.name, keys.name], stdout=subprocess.PIPE)
+    run("age", "-r", recipient, "-o", str(copy), stdin=tar.stdout)
+    if tar.wait() != 0:
+        raise SystemExit("tar of the backup and the keys failed")
+    restore_host = work / "restore-host"
+    restore_host.mkdir()
+    plain = restore_host / "backup.tar"
+    with plain.open("wb") as out:
+        run("age", "-d", "-i", str(identity), str(copy), stdout=out)
+    run("tar", "-C", str(restore_host), "-xf", str(plain))
+    plain.unlink()
+    sealed = copy.read_bytes()
+    # The base64 body of every private key (PEM lines between the BEGIN and END lines).
+    secrets = [
+        line.encode()
+        for path in keys.glob("*.pem")
+        for line in path.read_text().splitlines()
+        if line and not line.startswith("-----")
+    ]
+    checks = {
+        "encrypted_copy_is_age": sealed.startswith(b"age-encryption.org/v1"),
+        "encrypted_copy_hides_keys": bool(secrets) and not any(secret in sealed for secret in secrets),
+        "keys_restored": sorted(p.name for p in (restore_host / keys.name).iterdir())
+        == sorted(p.name for p in keys.iterdir()),
+    }
+    return restore_host / backup_file.name, restore_host / keys.name, {"bytes": len(sealed), "checks": checks}
+
+
+def drill(source: str, target: str, work: Path, *, demo: bool, encrypt: bool = False) -> dict[str, Any]:
     keys = work / "signing-keys"
     if demo:
         halal_trace(source, keys, "db", "upgrade")
@@ -86,15 +138,19 @@ def drill(source: str, target: str, work: Path, *, demo: bool) -> dict[str, Any]
     saved.write_text(halal_trace(source, keys, "journal", "checkpoint").stdout)
     backup_file = work / "backup.jsonl.gz"
     halal_trace(source, keys, "export", "--all", "--out", str(backup_file))
-    halal_trace(target, keys, "db", "upgrade")
-    restored = json.loads(halal_trace(target, keys, "import", "--all", str(backup_file), "--json").stdout)
-    verified = halal_trace(target, keys, "journal", "verify", "--checkpoint", str(saved), "--json")
+    restored_keys, restore_file, encrypted = keys, backup_file, None
+    if encrypt:
+        restore_file, restored_keys, encrypted = off_host(work, backup_file, keys)
+    halal_trace(target, restored_keys, "db", "upgrade")
+    restored = json.loads(halal_trace(target, restored_keys, "import", "--all", str(restore_file), "--json").stdout)
+    verified = halal_trace(target, restored_keys, "journal", "verify", "--checkpoint", str(saved), "--json")
     report = json.loads(verified.stdout) if verified.stdout.strip() else {"ok": False, "error": verified.stderr}
-    before, after = public_answer(source, keys, code), public_answer(target, keys, code)
+    before, after = public_answer(source, keys, code), public_answer(target, restored_keys, code)
     checks = {
         "journal_verify_ok": verified.returncode == 0 and bool(report.get("ok")),
         "entries_restored": int(report.get("entries") or 0) >= sealed["size"],
         "public_answer_unchanged": bool(before) and before == after,
+        **(encrypted["checks"] if encrypted else {}),
     }
     return {
         "ok": all(checks.values()),
@@ -102,6 +158,7 @@ def drill(source: str, target: str, work: Path, *, demo: bool) -> dict[str, Any]
         "checkpoint": {"size": sealed["size"], "root": sealed["root"]},
         "code": code,
         "backup_bytes": backup_file.stat().st_size,
+        "encrypted_bytes": encrypted["bytes"] if encrypted else None,
         "rows": restored.get("rows"),
         "tables": restored.get("tables"),
         "journal": report,
@@ -113,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", help="database to back up (default with --demo: a new SQLite file)")
     parser.add_argument("--target", help="empty database to restore into (default: a new SQLite file)")
     parser.add_argument("--demo", action="store_true", help="fill the source with the demo data first")
+    parser.add_argument(
+        "--encrypt", action="store_true", help="restore through an age-encrypted off-host copy of backup and keys"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="halal-trace-drill-") as folder:
         work = Path(folder)
@@ -120,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         if source is None:
             parser.error("give --source, or --demo")
         target = args.target or f"sqlite:///{work / 'restored.sqlite'}"
-        result = drill(source, target, work, demo=args.demo)
+        result = drill(source, target, work, demo=args.demo, encrypt=args.encrypt)
     print(json.dumps(result, indent=2, default=str))
     return 0 if result["ok"] else 1
 
