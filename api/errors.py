@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
@@ -79,10 +80,36 @@ def _field_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return dict(messages)
 
 
+class AbsoluteRefs(BasePlugin):  # type: ignore[misc]  # apispec ships no type hints for plugins
+    """Root-relative ``$ref``s (the dossier's JSON Schema) made absolute with the public address, so the
+    OpenAPI document still resolves once saved to a file or loaded from another host."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any) -> None:
+        self._rewrite(operations or {})
+
+    def _rewrite(self, node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("/"):
+                node["$ref"] = self.base + ref
+            for value in node.values():
+                self._rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                self._rewrite(value)
+
+
 class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     """flask-smorest's Api, speaking problem+json for errors in responses and in the spec."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask) -> None:
+        plugin = AbsoluteRefs(str(app.config["PUBLIC_BASE_URL"]))
+        super().__init__(app, spec_kwargs={"extra_plugins": [plugin]})
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return handle_http_exception(error)

@@ -74,3 +74,31 @@ def test_created_records_link_to_reading_and_changing_them(client):
         (parameter,) = link["parameters"]
         assert "{" + parameter + "}" in target
         assert link["parameters"][parameter] == "$response.body#/id"
+
+
+def test_every_ref_resolves_once_the_document_is_saved_elsewhere(client):
+    """A ``$ref`` is local to the document or an absolute URL under the public address that answers a schema."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+
+    def refs(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    found = set(refs(spec))
+    external = {ref for ref in found if not ref.startswith("#/")}
+    assert external == {"https://trace.test/api/v1/schemas/dossier.json"}
+    for ref in external:
+        answer = client.get(ref.removeprefix("https://trace.test"))
+        assert answer.status_code == 200
+        jsonschema.Draft202012Validator.check_schema(answer.get_json())
+    for ref in found - external:
+        target = spec
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        assert isinstance(target, dict)

@@ -171,6 +171,29 @@ def test_prov_export_validates_with_prov_and_the_schema(client, filled, session)
         assert document[relation]
 
 
+def test_prov_types_and_locations_are_resources_in_rdf(client, filled, session):
+    """prov:type and prov:location are qualified names, so the RDF has ``rdf:type`` resources, never literals."""
+    import warnings
+
+    import rdflib
+
+    batch = last_batch(session, filled.world.business_a)
+    document = json.loads(client.get(f"/api/v1/batches/{batch}/prov", headers=filled.auth("producer_a")).data)
+
+    parsed = ProvDocument.deserialize(content=json.dumps(document), format="json")
+    with warnings.catch_warnings():  # prov 3.2's RDF writer calls rdflib APIs deprecated in rdflib 7
+        warnings.simplefilter("ignore", DeprecationWarning)
+        turtle = parsed.serialize(format="rdf")
+        graph = rdflib.Graph().parse(data=turtle, format="trig")
+    types = list(graph.objects(predicate=rdflib.RDF.type))
+    assert len(types) > 20
+    assert [t for t in types if isinstance(t, rdflib.Literal)] == []
+    assert rdflib.URIRef("urn:halal-trace:Lot") in types
+    locations = list(graph.objects(predicate=rdflib.URIRef("http://www.w3.org/ns/prov#atLocation")))
+    assert locations
+    assert all(isinstance(place, rdflib.URIRef) for place in locations)
+
+
 def test_trace_csv_has_one_row_per_tracking_event(client, filled, session):
     batch = last_batch(session, filled.world.business_a)
 

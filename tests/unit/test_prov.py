@@ -24,7 +24,7 @@ def test_a_trace_becomes_entities_activities_agents_and_their_relations():
                 "ht:product_name": "Rendang Sapi",
                 "ht:gtin": "8994471000237",
                 "ht:business": 1,
-                "prov:type": "ht:Batch",
+                "prov:type": {"$": "ht:Batch", "type": "xsd:QName"},
             },
             "ht:certificate-1": {
                 "ht:number": "ID00410000123450724",
@@ -34,14 +34,14 @@ def test_a_trace_becomes_entities_activities_agents_and_their_relations():
                 "ht:holder": "supplier:1",
                 "ht:issued_on": day("2024-07-01"),
                 "ht:business": 1,
-                "prov:type": "ht:Certificate",
+                "prov:type": {"$": "ht:Certificate", "type": "xsd:QName"},
             },
             "ht:facility-1": {
                 "ht:name": "Dapur Bundo",
                 "ht:kind": "production",
                 "ht:dedicated_halal": True,
                 "ht:business": 1,
-                "prov:type": "prov:Location",
+                "prov:type": {"$": "prov:Location", "type": "xsd:QName"},
             },
             "ht:lot-1": {
                 "ht:lot_code": "DS-2511",
@@ -49,14 +49,14 @@ def test_a_trace_becomes_entities_activities_agents_and_their_relations():
                 "ht:unit": "kg",
                 "ht:received_on": day("2025-11-17"),
                 "ht:business": 1,
-                "prov:type": "ht:Lot",
+                "prov:type": {"$": "ht:Lot", "type": "xsd:QName"},
             },
             "ht:lot-2": {
                 "ht:lot_code": "SN 1",
                 "ht:unit": "ikat",
                 "ht:received_on": day("2025-11-17"),
                 "ht:business": 1,
-                "prov:type": "ht:Lot",
+                "prov:type": {"$": "ht:Lot", "type": "xsd:QName"},
             },
             "ht:material-1": {
                 "ht:name": "Daging sapi",
@@ -65,31 +65,35 @@ def test_a_trace_becomes_entities_activities_agents_and_their_relations():
                 "ht:origin": "animal",
                 "ht:species": "bovine",
                 "ht:business": 1,
-                "prov:type": "ht:Material",
+                "prov:type": {"$": "ht:Material", "type": "xsd:QName"},
             },
             "ht:material-2": {
                 "ht:name": "Santan",
                 "ht:kind": "ingredient",
                 "ht:origin": "plant",
                 "ht:business": 1,
-                "prov:type": "ht:Material",
+                "prov:type": {"$": "ht:Material", "type": "xsd:QName"},
             },
         },
         "agent": {
-            "ht:business-1": {"ht:name": "Rendang Bundo", "ht:nib": "1208230044517", "prov:type": "prov:Organization"},
+            "ht:business-1": {
+                "ht:name": "Rendang Bundo",
+                "ht:nib": "1208230044517",
+                "prov:type": {"$": "prov:Organization", "type": "xsd:QName"},
+            },
             "ht:supplier-1": {
                 "ht:name": "RPH Tanjung Uncang",
                 "ht:kind": "slaughterhouse",
                 "ht:country": "ID",
                 "ht:business": 1,
-                "prov:type": "prov:Organization",
+                "prov:type": {"$": "prov:Organization", "type": "xsd:QName"},
             },
             "ht:supplier-2": {
                 "ht:name": "Toko Sinar",
                 "ht:kind": "market",
                 "ht:country": "ID",
                 "ht:business": 1,
-                "prov:type": "prov:Organization",
+                "prov:type": {"$": "prov:Organization", "type": "xsd:QName"},
             },
         },
         "activity": {
@@ -98,14 +102,22 @@ def test_a_trace_becomes_entities_activities_agents_and_their_relations():
                 "ht:performed_on": day("2025-11-18"),
                 "ht:process": "cooking",
                 "ht:business": 1,
-                "prov:type": "ht:ProductionStep",
-                "prov:location": "ht:facility-1",
+                "prov:type": {"$": "ht:ProductionStep", "type": "xsd:QName"},
+                "prov:location": {"$": "ht:facility-1", "type": "xsd:QName"},
             }
         },
         "wasAssociatedWith": {"_:r1": {"prov:activity": "ht:step-1", "prov:agent": "ht:business-1"}},
         "wasInfluencedBy": {
-            "_:r2": {"prov:influencee": "ht:lot-1", "prov:influencer": "ht:certificate-1", "prov:type": "ht:certifies"},
-            "_:r3": {"prov:influencee": "ht:step-1", "prov:influencer": "ht:facility-1", "prov:type": "ht:atLocation"},
+            "_:r2": {
+                "prov:influencee": "ht:lot-1",
+                "prov:influencer": "ht:certificate-1",
+                "prov:type": {"$": "ht:certifies", "type": "xsd:QName"},
+            },
+            "_:r3": {
+                "prov:influencee": "ht:step-1",
+                "prov:influencer": "ht:facility-1",
+                "prov:type": {"$": "ht:atLocation", "type": "xsd:QName"},
+            },
         },
         "used": {
             "_:r4": {"prov:activity": "ht:step-1", "prov:entity": "ht:lot-1"},
@@ -136,7 +148,11 @@ def test_a_batch_received_as_another_business_lot_is_derived_from_it_and_summari
 
     doc = write_prov(graph)
 
-    assert doc["entity"]["ht:batch-7"] == {"ht:business": 2, "ht:lot_code": "OO-1", "prov:type": "ht:Batch"}
+    assert doc["entity"]["ht:batch-7"] == {
+        "ht:business": 2,
+        "ht:lot_code": "OO-1",
+        "prov:type": {"$": "ht:Batch", "type": "xsd:QName"},
+    }
     assert doc["wasDerivedFrom"] == {"_:r1": {"prov:generatedEntity": "ht:lot-3", "prov:usedEntity": "ht:batch-7"}}
 
 
@@ -144,7 +160,9 @@ def test_a_node_without_a_type_takes_it_from_its_id_and_unknown_types_get_our_na
     graph = nx.DiGraph()
     graph.add_node("storage:1", name="Gudang", tags=["dry"])
 
-    assert write_prov(graph)["entity"] == {"ht:storage-1": {"ht:name": "Gudang", "prov:type": "ht:storage"}}
+    assert write_prov(graph)["entity"] == {
+        "ht:storage-1": {"ht:name": "Gudang", "prov:type": {"$": "ht:storage", "type": "xsd:QName"}}
+    }
 
 
 def test_a_certificate_whose_holder_is_not_in_the_graph_is_attributed_to_no_one():

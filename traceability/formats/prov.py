@@ -28,6 +28,12 @@ def _qn(node: str) -> str:
     return "ht:" + node.replace(":", "-")
 
 
+def _typed(name: str) -> dict[str, str]:
+    """A qualified name as a value, typed as the prov library writes it: RDF readers then make it a resource
+    (``rdf:type ht:Lot``), where a plain string would be a literal."""
+    return {"$": name, "type": "xsd:QName"}
+
+
 def _attrs(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -67,12 +73,12 @@ def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
             put(
                 "activity",
                 _qn(node),
-                {**attrs, "prov:type": "ht:ProductionStep", **({"prov:location": where[0]} if where else {})},
+                {**attrs, "prov:type": _typed("ht:ProductionStep"), **({"prov:location": _typed(where[0])} if where else {})},
             )
         elif kind in _AGENT:
-            put("agent", _qn(node), {**attrs, "prov:type": "prov:Organization"})
+            put("agent", _qn(node), {**attrs, "prov:type": _typed("prov:Organization")})
         else:
-            put("entity", _qn(node), {**attrs, "prov:type": _ENTITY.get(kind, f"ht:{kind}")})
+            put("entity", _qn(node), {**attrs, "prov:type": _typed(_ENTITY.get(kind, f"ht:{kind}"))})
     counter = 0
 
     def relation(section: str, body: dict[str, Any]) -> None:
@@ -95,7 +101,7 @@ def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
         elif kind == "supplied":
             relation("wasAttributedTo", {"prov:entity": t, "prov:agent": s})
         elif kind == "hosted":
-            relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": "ht:atLocation"})
+            relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": _typed("ht:atLocation")})
         elif kind in ("instance_of", "received_as"):
             relation(
                 "specializationOf" if kind == "instance_of" else "wasDerivedFrom",
@@ -104,7 +110,7 @@ def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
                 else {"prov:generatedEntity": t, "prov:usedEntity": s},
             )
         elif kind == "certifies":
-            relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": "ht:certifies"})
+            relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": _typed("ht:certifies")})
     for node, data in graph.nodes(data=True):
         if data.get("type") == "certificate" and data.get("holder") in graph:
             relation("wasAttributedTo", {"prov:entity": _qn(node), "prov:agent": _qn(data["holder"])})
