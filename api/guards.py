@@ -33,7 +33,7 @@ JSON_TYPES = ("application/json", "application/ld+json")
 
 #: Write routes whose body is not (only) plain JSON: endpoint -> accepted media types (None: any bytes).
 BODY_TYPES: dict[str, tuple[str, ...] | None] = {
-    "provenance.EpcisCapture": JSON_TYPES,
+    "epcis.Capture": JSON_TYPES,
     "programmes.Registry": ("text/csv", "multipart/form-data"),
     "evidence.CertificateEvidence": None,
 }

@@ -25,7 +25,7 @@ from huey.consumer import Consumer
 
 from api.db import get_session
 from api.signing import journal_keys
-from traceability.service import assessments, journal, observe, webhooks
+from traceability.service import assessments, epcis_repository, journal, observe, webhooks
 
 __all__ = ["EmbeddedConsumer", "enqueue", "enqueue_after_commit", "job", "queue"]
 
@@ -110,6 +110,12 @@ def deliver_webhooks() -> dict[str, Any]:
     return outcome
 
 
+@job(epcis_repository.CAPTURE_JOB)
+def run_epcis_captures() -> dict[str, Any]:
+    """Store the events of every waiting EPCIS capture job (``POST /api/v1/epcis/capture``, answered 202)."""
+    return epcis_repository.run_captures(get_session())
+
+
 def _storage(app: Flask) -> Huey:
     url = str(app.config.get("QUEUE_URL") or "")
     name = "halal-trace"
@@ -150,6 +156,8 @@ def queue(app: Flask | None = None) -> Huey:
     huey.periodic_task(crontab(minute="*"), name="journal.schedule-seals")(schedule_seals)
     # Retries of failed webhook deliveries, and any a restart left behind.
     huey.periodic_task(crontab(minute="*"), name="webhooks.sweep")(lambda: tasks[webhooks.DELIVER_JOB]())
+    # EPCIS capture jobs a restart or a crashed worker left waiting.
+    huey.periodic_task(crontab(minute="*"), name="epcis.sweep")(lambda: tasks[epcis_repository.CAPTURE_JOB]())
     for hook in app.extensions.get("queue_hooks", ()):  # e.g. the metrics' count of finished jobs
         hook(huey)
     app.extensions["queue"] = huey

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import UnsupportedMediaType
 
 from api.auth import require_actor
 from api.db import get_session
@@ -21,7 +20,7 @@ bp = Blueprint(
     "provenance",
     __name__,
     url_prefix="/api/v1",
-    description="Provenance: traces, recall impact, EPCIS 2.0, W3C PROV, inspection CSV",
+    description="Provenance: traces, recall impact, EPCIS 2.0 export, W3C PROV, inspection CSV",
 )
 
 
@@ -57,13 +56,6 @@ class ImpactOut(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer(metadata={"description": "Batches listed over all pages (those you may read)."})
-
-
-class CaptureOut(Schema):
-    events = fields.Integer()
-    lots = fields.List(fields.Integer())
-    steps = fields.List(fields.Integer())
-    batches = fields.List(fields.Integer())
 
 
 @bp.route("/batches/<int:batch_id>/trace")
@@ -170,25 +162,3 @@ class BatchTraceCsv(MethodView):
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-trace.csv"'},
         )
-
-
-@bp.route("/epcis/capture")
-class EpcisCapture(MethodView):
-    @bp.doc(
-        requestBody={
-            "required": True,
-            "content": {
-                "application/ld+json": {"schema": {"type": "object"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
-        }
-    )
-    @bp.response(201, CaptureOut)
-    def post(self) -> tuple[dict[str, Any], int]:
-        """Capture an EPCIS 2.0 document into your business, all or nothing."""
-        if request.mimetype not in ("application/json", "application/ld+json"):
-            raise UnsupportedMediaType("Send the EPCIS document as application/ld+json or application/json.")
-        result = exchange.capture_epcis(
-            get_session(), require_actor(), request.get_json(force=True), base_url=current_app.config["PUBLIC_BASE_URL"]
-        )
-        return {"events": result.events, "lots": result.lots, "steps": result.steps, "batches": result.batches}, 201

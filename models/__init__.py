@@ -2,6 +2,7 @@
 
 from models.base import Base, table_of
 from models.confirmation import CertificateCheck
+from models.epcis import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery
 from models.journal import IdempotencyRecord, JournalCheckpoint, JournalEntry, JournalNode
 from models.people import ApiToken, Business, Invitation, PendampingAssignment, User
 from models.production import (
@@ -37,6 +38,10 @@ from models.supply import (
 from models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
+    "EpcisCapture",
+    "EpcisEvent",
+    "EpcisEventEpc",
+    "EpcisQuery",
     "Webhook",
     "WebhookDelivery",
     "ApiToken",

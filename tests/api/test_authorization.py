@@ -9,21 +9,26 @@ exactly as for an unknown id. A route added without an entry in `expected` fails
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 from gs1 import compress_gs1_digital_link  # the compressor serves the tests only
 
-from models import ApiToken, Review, User, VerificationCode
+from models import ApiToken, EpcisCapture, Review, User, VerificationCode
 from qr import digital_link
 from qr.codes import new_code
 from tests.helpers import OPERATOR, PATCH_BODIES, PEOPLE, ROLES, WEB_PAGES, Filled, create_bodies, example
-from traceability.service import accounts, businesses, evidence, reviews, verification
-from traceability.service.access import HOLDERS, Capability
+from traceability.service import accounts, businesses, epcis_repository, evidence, reviews, verification
+from traceability.service.access import HOLDERS, Capability, actor_for
 from traceability.service.record_kinds import KINDS
+from traceability.service.unit_of_work import writing
 
 LABELS = "/api/v1/batches/labels.pdf"
+EPCIS_EXAMPLES = Path(__file__).parent.parent / "data" / "epcis" / "examples"
 REGISTRY_CSV = (
     "nib,name,owner,address,kelurahan,kecamatan,city,phone,scale,kbli\n"
     "2103250009911,Kedai Kopi Pak Man,Sulaiman,Jl. Raja Isa,Batam Kota,Batam Kota,Batam,,micro,56303\n"
@@ -113,6 +118,56 @@ def _revoke_token(who: str) -> int:
     return 401 if who == "anonymous" else 204 if who == "producer_a" or _holds(who, Capability.MANAGE_USERS) else 404
 
 
+def _own_query(ok: int) -> Expectation:
+    """Producer A's named query: theirs alone; any other reader finds no query of that name."""
+
+    def status(who: str) -> int:
+        if who in ("anonymous", "producer_a"):
+            return 401 if who == "anonymous" else ok
+        return 404 if _holds(who, Capability.READ_RECORDS) else 403
+
+    return status
+
+
+#: EPCIS query paths that list events (with the placeholders `_epcis_of_a` fills).
+EPCIS_READS = (
+    "events",
+    "eventTypes/<event_type>/events",
+    "epcs/<path:epc>/events",
+    "bizSteps/<biz_step>/events",
+    "bizLocations/<path:biz_location>/events",
+)
+PACKED = "ni:///sha-256;87b5f18a69993f0052046d4687dfacdf48f7c988cfabda2819688c86b4066a49?ver=CBV2.0"
+EPCIS_VALUES = {
+    "<capture_id>": None,  # the job's, once made
+    "<path:event_id>": quote(PACKED, safe=""),
+    "<event_type>": "AggregationEvent",
+    "<path:epc>": quote("urn:epc:id:sscc:0614141.1234567890", safe=""),
+    "<biz_step>": "receiving",
+    "<path:biz_location>": "urn:epc:id:sgln:0614141.00888.0",
+    "<query_name>": "matrix",
+}
+
+
+def _epcis_of_a(session, filled: Filled) -> dict[str, str]:
+    """Business A's aggregation event (the official example) and capture job, B's copy under another eventID, and
+    producer A's named query; made once per test."""
+    values = dict(EPCIS_VALUES)
+    job = session.scalar(sa.select(EpcisCapture.capture_id).order_by(EpcisCapture.id))
+    if job is None:
+        document = json.loads((EPCIS_EXAMPLES / "Example_9.6.3-AggregationEvent.jsonld").read_text("utf-8"))
+        with writing(session):
+            epcis_repository.file_document(session, filled.world.business_a, document)
+            copied = copy.deepcopy(document)
+            copied["epcisBody"]["eventList"][0]["eventID"] = "urn:uuid:6f0e2d6a-0b2c-4b4e-9d1e-b0b0b0b0b0b0"
+            epcis_repository.file_document(session, filled.world.business_b, copied)
+        producer_a = actor_for(session, session.get_one(User, filled.world.users["producer_a"]))
+        epcis_repository.create_query(session, producer_a, "matrix", {"eventType": ["AggregationEvent"]})
+        job = epcis_repository.submit_capture(session, producer_a, document, behaviour="rollback").capture_id
+    values["<capture_id>"] = job
+    return values
+
+
 _item_write = _on_a(Capability.WRITE_RECORDS, 200)
 _collection_post = _holders(Capability.WRITE_RECORDS, 201)  # each producer into their own business
 
@@ -151,6 +206,15 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/certificates/<int:certificate_id>/impact", "GET"): _item_read,
         # An empty document: refused (422) for a producer, 403 for roles that cannot write.
         ("/api/v1/epcis/capture", "POST"): _holders(Capability.WRITE_RECORDS, 422),
+        # The EPCIS repository: a capture job and an event of business A, and producer A's own named query.
+        ("/api/v1/epcis/capture/<capture_id>", "GET"): _item_read,
+        ("/api/v1/epcis/events/<path:event_id>", "GET"): _item_read,
+        **{(f"/api/v1/epcis/{path}", "GET"): _holders(Capability.READ_RECORDS, 200) for path in EPCIS_READS},
+        ("/api/v1/epcis/queries", "GET"): _holders(Capability.READ_RECORDS, 200),
+        ("/api/v1/epcis/queries", "POST"): _holders(Capability.READ_RECORDS, 201),
+        ("/api/v1/epcis/queries/<query_name>", "GET"): _own_query(200),
+        ("/api/v1/epcis/queries/<query_name>", "DELETE"): _own_query(204),
+        ("/api/v1/epcis/queries/<query_name>/events", "GET"): _own_query(200),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",
@@ -337,6 +401,10 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"pendamping": "Siti Aminah", "registration_no": "PPH-2025-0117", "verified_on": "2025-11-01"}
     elif rule == "/api/v1/epcis/capture":
         body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
+    elif rule.startswith("/api/v1/epcis/"):
+        for placeholder, value in _epcis_of_a(session, filled).items():
+            path = path.replace(placeholder, value)
+        body = {"name": f"matrix-{role}", "query": {"EQ_bizStep": ["receiving"]}} if method == "POST" else None
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
     elif rule == "/api/v1/webhooks":
@@ -416,3 +484,41 @@ def test_lists_show_a_producer_only_their_own_business(client, filled, kind):
     assert seen["pendamping_other"] == set()
     assert seen["coordinator"] == set()
     assert seen["auditor"] == {filled.world.business_a, filled.world.business_b}
+
+
+@pytest.mark.parametrize("path", EPCIS_READS)
+def test_epcis_events_show_each_role_only_the_businesses_it_may_read(client, filled, session, path):
+    for placeholder, value in _epcis_of_a(session, filled).items():
+        path = path.replace(placeholder, value)
+    of_b = "urn:uuid:6f0e2d6a-0b2c-4b4e-9d1e-b0b0b0b0b0b0"
+
+    seen = {}
+    for role in ROLES:
+        response = client.get(f"/api/v1/epcis/{path}", headers=filled.auth(role))
+        body = response.get_json()
+        events = body["epcisBody"]["queryResults"]["resultsBody"]["eventList"] if response.status_code == 200 else []
+        seen[role] = (response.status_code, {event["eventID"] for event in events})
+
+    assert seen == {
+        "anonymous": (401, set()),
+        "producer_a": (200, {PACKED}),
+        "producer_b": (200, {of_b}),
+        "pendamping_a": (200, {PACKED}),
+        "pendamping_other": (200, set()),
+        "auditor": (200, {PACKED, of_b}),
+        "admin": (200, {PACKED, of_b}),
+        "coordinator": (403, set()),
+    }
+
+
+def test_an_epcis_page_token_reads_only_what_its_holder_may(client, filled, session):
+    _epcis_of_a(session, filled)
+    auditor = client.get("/api/v1/epcis/events?perPage=1", headers=filled.auth("auditor"))
+    token = auditor.headers["Link"].split("nextPageToken=")[1].split(">")[0]
+
+    carried = {
+        role: client.get(f"/api/v1/epcis/events?nextPageToken={token}", headers=filled.auth(role)).status_code
+        for role in ("producer_a", "producer_b", "admin", "auditor")
+    }
+
+    assert carried == {"producer_a": 422, "producer_b": 422, "admin": 422, "auditor": 200}

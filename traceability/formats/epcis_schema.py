@@ -17,7 +17,7 @@ import jsonschema_rs
 
 from traceability.errors import ErrorTree
 
-__all__ = ["MAX_MESSAGES", "schema_errors"]
+__all__ = ["MAX_MESSAGES", "event_list_path", "schema_errors", "schema_errors_by_event"]
 
 MAX_MESSAGES = 50  # a document wrong in every event is refused with a readable list, not thousands of lines
 _MESSAGE_LENGTH = 300  # "... is not valid under any of the given schemas" quotes the whole event
@@ -67,3 +67,39 @@ def schema_errors(document: Any) -> ErrorTree:
         more = f"{len(kept) - MAX_MESSAGES}" if len(found) < _SCAN else "many"
         errors.add(["_schema"], f"… and {more} more schema errors.")
     return errors
+
+
+def event_list_path(document: Any) -> list[str]:
+    """Where `document`'s events are: an EPCISDocument's ``epcisBody.eventList``, or a query document's results."""
+    if isinstance(document, dict) and document.get("type") == "EPCISQueryDocument":
+        return ["epcisBody", "queryResults", "resultsBody", "eventList"]
+    return ["epcisBody", "eventList"]
+
+
+def schema_errors_by_event(document: Any, *, per_event: int = 5) -> tuple[list[str], dict[int, list[str]]]:
+    """The schema's messages about `document` outside its events, and up to `per_event` about each event, by index.
+
+    For a capture that stores the valid events of a document and reports the others
+    (``GS1-Capture-Error-Behaviour: proceed``): every message is read, so no invalid event goes unnoticed, and a
+    message about the document itself refuses every event.
+    """
+    where = event_list_path(document)
+    outside: list[str] = []
+    found: dict[int, list[tuple[str, bool]]] = {}
+    for error in _validator().iter_errors(document):
+        path = list(error.instance_path)
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+            path.append(error.kind.property)
+        message = _shorten(error.message)
+        index = path[len(where)] if path[: len(where)] == where and len(path) > len(where) else None
+        if isinstance(index, int):
+            rest = "/".join(str(p) for p in path[len(where) + 1 :])
+            noted = found.setdefault(index, [])
+            noted.append((f"{rest}: {message}" if rest else message, isinstance(error.kind, _NOISE)))
+        elif len(outside) < MAX_MESSAGES:
+            outside.append("/".join(str(p) for p in path) + f": {message}")
+    by_event = {
+        index: ([m for m, noise in messages if not noise] or [m for m, _ in messages])[:per_event]
+        for index, messages in found.items()
+    }
+    return outside, by_event

@@ -27,7 +27,7 @@ from traceability.errors import ErrorTree
 from traceability.formats import epcis
 from traceability.formats.prov import write_prov
 from traceability.identifiers import certificate_number_key, gtin_key, lot_key
-from traceability.service import certificate_status, journal
+from traceability.service import certificate_status, epcis_repository, journal
 from traceability.service.access import Actor
 from traceability.service.provenance import check_acyclic, upstream_graph
 from traceability.service.record_kinds import KINDS, ApiCodec, noun, record_payload
@@ -373,7 +373,8 @@ def _journal_capture(resolver: _Resolver, actor: Actor, events: int) -> None:
 def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: str) -> CaptureResult:
     """Record an EPCIS document's receipts and transformations in the actor's business, all or nothing.
 
-    Refused documents change nothing; the error lists every event that cannot be recorded.
+    Refused documents change nothing; the error lists every event that cannot be recorded. The events are also
+    filed as written in the business's EPCIS repository, where the query interface reads them.
     """
     business_id = actor.writable_business(None, "EPCIS capture")
     capture = epcis.read_document(document)
@@ -390,6 +391,7 @@ def capture_epcis(session: Session, actor: Actor, document: Any, *, base_url: st
         session.flush()
         check_acyclic(session, steps)
         _journal_capture(resolver, actor, events)
+        epcis_repository.file_document(session, business_id, document)  # readable by the query interface
     return CaptureResult(
         events=events,
         lots=sorted(lot.id for lot in lots.values()),

@@ -1,0 +1,94 @@
+"""The EPCIS 2.0 repository: captured events as their clients wrote them, what they name, capture jobs and named
+queries (DESIGN section 8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+URI = 500  # the longest identifier a query matches on
+
+
+class EpcisCapture(Base):
+    """One capture job: the document waits here until the queue stores its events, then the outcome stays.
+
+    ``capture_id`` is the job's public name (``/capture/{captureID}``); ``document`` is cleared once the job has
+    finished, since its events are then stored (or refused, and the errors say why).
+    """
+
+    __tablename__ = "epcis_capture"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    behaviour: Mapped[str] = mapped_column(sa.String(10))  # GS1-Capture-Error-Behaviour: rollback or proceed
+    document: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    running: Mapped[bool] = mapped_column(default=True)
+    success: Mapped[bool] = mapped_column(default=True)
+    errors: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    events: Mapped[int] = mapped_column(default=0)  # in the document
+    captured: Mapped[int] = mapped_column(default=0)  # stored
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class EpcisEvent(Base):
+    """A captured event, kept whole (``body``), with the fields queries filter and sort on beside it."""
+
+    __tablename__ = "epcis_event"
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "event_id"),
+        sa.Index("ix_epcis_event_event_time", "business_id", "event_time", "id"),
+        sa.Index("ix_epcis_event_record_time", "business_id", "record_time", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"))
+    capture_id: Mapped[int | None] = mapped_column(sa.ForeignKey("epcis_capture.id"), index=True)
+    event_id: Mapped[str] = mapped_column(sa.String(URI))
+    event_type: Mapped[str] = mapped_column(sa.String(100))
+    event_time: Mapped[dt.datetime]
+    record_time: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    action: Mapped[str | None] = mapped_column(sa.String(10))
+    biz_step: Mapped[str | None] = mapped_column(sa.String(URI))
+    disposition: Mapped[str | None] = mapped_column(sa.String(URI))
+    read_point: Mapped[str | None] = mapped_column(sa.String(URI))
+    biz_location: Mapped[str | None] = mapped_column(sa.String(URI))
+    context: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # its document's namespace prefixes
+    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+
+class EpcisEventEpc(Base):
+    """One identifier an event names, in one role (``epc``, ``parent``, ``input``, ``output``, ``class`` ...).
+
+    ``value`` is as written; ``canonical`` is its GS1 Digital Link form, so a URN query finds a Digital Link event.
+    """
+
+    __tablename__ = "epcis_event_epc"
+    __table_args__ = (sa.Index("ix_epcis_event_epc_canonical", "canonical", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_pk: Mapped[int] = mapped_column(sa.ForeignKey("epcis_event.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(10))
+    value: Mapped[str] = mapped_column(sa.String(URI))
+    canonical: Mapped[str] = mapped_column(sa.String(URI))
+
+
+class EpcisQuery(Base):
+    """A named query: a user's saved query parameters, read back by name (``/queries/{queryName}/events``)."""
+
+    __tablename__ = "epcis_query"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    query: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,519 @@
+"""The EPCIS 2.0 repository: capture jobs that store events as written, queries over them, named queries.
+
+Every business has its own repository; a reader sees the events of the businesses whose records they may read (a
+producer their own, a pendamping those they follow, an auditor every one), and nobody else's. Events captured by
+the synchronous capture (which also makes records of them) are filed here too, so a client reads what it wrote.
+
+A capture job (``POST /capture`` answered 202) waits in ``epcis_capture`` until the job queue stores its events; with
+``rollback`` (the default) one invalid event refuses them all, with ``proceed`` the valid ones are kept and the job
+lists the others. A page of a query is one SQL statement; the next page's token is signed, so a client can carry it
+but not alter it, and it expires.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from models import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery
+from models.epcis import URI
+from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.formats.epcis_query import Query, event_fields, read_query
+from traceability.formats.epcis_schema import event_list_path, schema_errors_by_event
+from traceability.formats.event_hash import event_hash
+from traceability.service.access import Actor
+from traceability.service.unit_of_work import defer, writing
+
+__all__ = [
+    "CAPTURE_JOB",
+    "CONTEXT",
+    "BEHAVIOURS",
+    "Page",
+    "capture_job",
+    "create_query",
+    "delete_query",
+    "file_document",
+    "named_query",
+    "named_queries",
+    "query_document",
+    "query_events",
+    "read_token",
+    "run_captures",
+    "submit_capture",
+]
+
+CAPTURE_JOB = "epcis.capture"
+CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+BEHAVIOURS = ("rollback", "proceed")
+CAPTURE_LIMIT = 20_000  # events in one capture, as the synchronous capture (GS1-EPCIS-Capture-Limit)
+LEASE = dt.timedelta(minutes=10)  # a worker's hold on a capture job; a crashed worker's job is taken again after it
+TOKEN_SECONDS = 3600  # a next-page token's life
+MAX_PER_PAGE = 1000
+QUERY_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+_CHUNK = 500
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _prefixes(document: Mapping[str, Any]) -> dict[str, str]:
+    """The namespace prefixes a document's ``@context`` defines (its events' extension fields use them)."""
+    context = document.get("@context")
+    entries = context if isinstance(context, list) else [context]
+    return {
+        k: v
+        for entry in entries
+        if isinstance(entry, dict)
+        for k, v in entry.items()
+        if isinstance(k, str) and isinstance(v, str)
+    }
+
+
+def _events_of(document: Any) -> Any:
+    node = document
+    for key in event_list_path(document):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+# --- storing -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    index: int
+    row: EpcisEvent
+    identifiers: list[tuple[str, str, str]]
+
+
+def _prepare(index: int, event: dict[str, Any], prefixes: dict[str, str]) -> tuple[_Prepared | None, list[str]]:
+    """The row of a schema-valid event, or why it cannot be filed; an event without eventID gets its CBV hash."""
+    body = dict(event)
+    if not isinstance(body.get("eventID"), str):
+        try:
+            body["eventID"] = event_hash(body, prefixes)
+        except (ValueError, KeyError, TypeError):  # an identifier scheme the hash does not know
+            body["eventID"] = f"urn:uuid:{uuid.uuid4()}"
+    body.pop("recordTime", None)  # the repository's to set, when it stores the event
+    filed = event_fields(body)
+    too_long = [
+        name
+        for name, value in [("eventID", body["eventID"]), *((f, filed[f]) for f in ("biz_step", "biz_location"))]
+        + [("identifier", v) for _, v, c in filed["identifiers"] for v in (v, c)]
+        if isinstance(value, str) and len(value) > URI
+    ]
+    if too_long:
+        return None, [f"{too_long[0]}: identifiers of more than {URI} characters are not stored here."]
+    moment = dt.datetime.fromisoformat(str(body["eventTime"]).replace("Z", "+00:00"))
+    row = EpcisEvent(
+        event_id=body["eventID"],
+        event_type=str(body.get("type"))[:100],
+        event_time=moment.astimezone(dt.UTC),
+        action=filed["action"],
+        biz_step=filed["biz_step"],
+        disposition=filed["disposition"],
+        read_point=filed["read_point"],
+        biz_location=filed["biz_location"],
+        context=prefixes,
+        body=body,
+    )
+    return _Prepared(index, row, filed["identifiers"]), []
+
+
+def _stored_ids(session: Session, business_id: int, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        found.update(
+            session.scalars(
+                sa.select(EpcisEvent.event_id).where(
+                    EpcisEvent.business_id == business_id, EpcisEvent.event_id.in_(ids[start : start + _CHUNK])
+                )
+            )
+        )
+    return found
+
+
+def _sort(
+    session: Session, business_id: int, document: dict[str, Any], schema_ok: dict[int, list[str]] | None
+) -> tuple[list[_Prepared], dict[int, list[str]]]:
+    """Each event of `document` as a row to insert, or the reasons it cannot be (by index); `schema_ok` gives the
+    schema's messages by event (None: the whole document is known valid)."""
+    prefixes = _prefixes(document)
+    prepared: list[_Prepared] = []
+    refused: dict[int, list[str]] = dict(schema_ok or {})
+    for index, event in enumerate(_events_of(document) or []):
+        if index in refused:
+            continue
+        item, problems = _prepare(index, event, prefixes)
+        if item is None:
+            refused[index] = problems
+        else:
+            prepared.append(item)
+    stored = _stored_ids(session, business_id, [p.row.event_id for p in prepared])
+    seen: set[str] = set()
+    kept = []
+    for item in prepared:
+        if item.row.event_id in stored or item.row.event_id in seen:
+            refused[item.index] = [f"eventID {item.row.event_id} is already captured."]
+        else:
+            seen.add(item.row.event_id)
+            kept.append(item)
+    return kept, refused
+
+
+def _insert(
+    session: Session, business_id: int, items: list[_Prepared], capture: EpcisCapture | None, at: dt.datetime
+) -> int:
+    for item in items:
+        item.row.business_id, item.row.record_time = business_id, at
+        item.row.capture_id = capture.id if capture is not None else None
+    session.add_all([item.row for item in items])
+    session.flush()  # the events' ids, for their identifiers
+    session.add_all(
+        EpcisEventEpc(event_pk=item.row.id, role=role, value=value, canonical=canon)
+        for item in items
+        for role, value, canon in item.identifiers
+    )
+    session.flush()
+    return len(items)
+
+
+def file_document(session: Session, business_id: int, document: dict[str, Any]) -> int:
+    """File a schema-valid document's events in the business's repository, inside the caller's transaction.
+
+    The synchronous capture's share: an event already filed (the same eventID) is left as it is.
+    """
+    items, _ = _sort(session, business_id, document, None)
+    return _insert(session, business_id, items, None, _now())
+
+
+# --- capture jobs --------------------------------------------------------------------------------------
+
+
+def submit_capture(session: Session, actor: Actor, document: Any, *, behaviour: str) -> EpcisCapture:
+    """Accept a document for capture into the actor's business; the job queue stores its events.
+
+    Raises
+    ------
+    InvalidInputError
+        When the body is no EPCIS document or the behaviour is unknown (nothing is accepted).
+    """
+    business_id = actor.writable_business(None, "EPCIS capture")
+    if behaviour not in BEHAVIOURS:
+        raise InvalidInputError(
+            "GS1-Capture-Error-Behaviour is rollback or proceed.",
+            errors={"GS1-Capture-Error-Behaviour": [f"Give one of {', '.join(BEHAVIOURS)}."]},
+        )
+    kind = document.get("type") if isinstance(document, dict) else None
+    if kind not in ("EPCISDocument", "EPCISQueryDocument"):
+        raise InvalidInputError(
+            "Capture takes an EPCISDocument or an EPCISQueryDocument.",
+            errors={"type": ["Give EPCISDocument or EPCISQueryDocument."]},
+        )
+    events = _events_of(document)
+    count = len(events) if isinstance(events, list) else 0
+    if count > CAPTURE_LIMIT:
+        raise InvalidInputError(
+            f"Capture at most {CAPTURE_LIMIT} events at once (got {count}).",
+            errors={"epcisBody": [f"At most {CAPTURE_LIMIT} events (GS1-EPCIS-Capture-Limit)."]},
+        )
+    job = EpcisCapture(
+        capture_id=secrets.token_hex(12),
+        business_id=business_id,
+        created_by=actor.user_id,
+        behaviour=behaviour,
+        document=document,
+        events=count,
+        errors=[],
+    )
+    with writing(session):
+        session.add(job)
+        defer(session, CAPTURE_JOB)
+    return job
+
+
+def capture_job(session: Session, actor: Actor, capture_id: str) -> EpcisCapture:
+    """A capture job of a business the actor may read (any other is not found)."""
+    job = session.scalar(sa.select(EpcisCapture).where(EpcisCapture.capture_id == capture_id))
+    if job is None or not actor.may_read_records or not actor.can_read(job.business_id):
+        raise NotFoundError("No capture job with that id.")
+    return job
+
+
+def _claim(session: Session) -> int | None:
+    """Take the oldest waiting job (or one whose worker's lease ran out); None when there is none."""
+    now = _now()
+    waiting = sa.and_(
+        EpcisCapture.running.is_(True),
+        sa.or_(EpcisCapture.claimed_at.is_(None), EpcisCapture.claimed_at < now - LEASE),
+    )
+    with writing(session):
+        job_id = session.scalar(sa.select(EpcisCapture.id).where(waiting).order_by(EpcisCapture.id).limit(1))
+        if job_id is None:
+            return None
+        taken = session.execute(
+            sa.update(EpcisCapture).where(EpcisCapture.id == job_id, waiting).values(claimed_at=now)
+        ).rowcount  # type: ignore[attr-defined]
+    return job_id if taken == 1 else -1
+
+
+def _run(session: Session, job_id: int) -> None:
+    with writing(session):
+        job = session.get_one(EpcisCapture, job_id, populate_existing=True)
+        document: dict[str, Any] = job.document or {}
+        outside, by_event = schema_errors_by_event(document)
+        errors: list[dict[str, Any]] = [{"pointer": "", "message": m} for m in outside]
+        items: list[_Prepared] = []
+        if not outside:
+            items, refused = _sort(session, job.business_id, document, by_event)
+            where = "/" + "/".join(event_list_path(document))
+            errors += [
+                {"pointer": f"{where}/{index}", "message": message}
+                for index, messages in sorted(refused.items())
+                for message in messages
+            ]
+        if errors and job.behaviour == "rollback":
+            items = []
+        job.captured = _insert(session, job.business_id, items, job, _now()) if items else 0
+        job.errors, job.success, job.running = errors, not errors, False
+        job.document, job.finished_at = None, _now()
+
+
+def run_captures(session: Session) -> dict[str, int]:
+    """Store the events of every waiting capture job, one transaction each; idempotent (a finished job stays)."""
+    done = 0
+    while (job_id := _claim(session)) is not None:
+        if job_id > 0:
+            _run(session, job_id)
+            done += 1
+    return {"captures": done}
+
+
+# --- queries -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    events: list[dict[str, Any]]
+    prefixes: dict[str, str]
+    next_token: str | None
+    expires: dt.datetime | None
+
+
+def _sign(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, payload, hashlib.sha256).digest()[:16]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _token(key: bytes, state: dict[str, Any]) -> str:
+    payload = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return f"{_b64(payload)}.{_b64(_sign(key, payload))}"
+
+
+def read_token(key: bytes, token: str, actor: Actor) -> dict[str, Any]:
+    """The state a next-page token carries, once its signature, owner and age are checked.
+
+    Raises
+    ------
+    InvalidInputError
+        For a token that was altered, is someone else's, or has expired.
+    """
+    bad = InvalidInputError("The nextPageToken is not valid.", errors={"nextPageToken": ["Not a valid page token."]})
+    head, _, mac = token.partition(".")
+    try:
+        payload, signature = _unb64(head), _unb64(mac)
+        state = json.loads(payload)
+    except (binascii.Error, ValueError):
+        raise bad from None
+    if not hmac.compare_digest(signature, _sign(key, payload)) or not isinstance(state, dict):
+        raise bad
+    if state.get("u") != actor.user_id:
+        raise bad
+    if float(state.get("x", 0)) < _now().timestamp():
+        raise InvalidInputError(
+            "The nextPageToken has expired.", errors={"nextPageToken": ["Expired: run the query again."]}
+        )
+    return state
+
+
+def _statement(visible: frozenset[int] | None, query: Query, after: list[Any] | None, limit: int) -> sa.Select[Any]:
+    e = EpcisEvent
+    statement = sa.select(e.id, e.body, e.context, e.record_time, e.event_time)
+    if visible is not None:
+        statement = statement.where(e.business_id.in_(sorted(visible)))
+    if query.event_types:
+        statement = statement.where(e.event_type.in_(query.event_types))
+    for column, values in query.equal.items():
+        statement = statement.where(getattr(e, column).in_(values))
+    for roles, exact, patterns in query.epcs.values():
+        match = [EpcisEventEpc.canonical.in_(exact)] if exact else []
+        match += [EpcisEventEpc.value.like(pattern) for pattern in patterns]
+        statement = statement.where(
+            sa.exists().where(EpcisEventEpc.event_pk == e.id, EpcisEventEpc.role.in_(roles), sa.or_(*match))
+        )
+    bounds = {
+        "GE_eventTime": e.event_time.__ge__,
+        "LT_eventTime": e.event_time.__lt__,
+        "GE_recordTime": e.record_time.__ge__,
+        "LT_recordTime": e.record_time.__lt__,
+    }
+    for name, moment in query.times.items():
+        statement = statement.where(bounds[name](moment))
+    columns: dict[str, Any] = {"eventTime": e.event_time, "recordTime": e.record_time}
+    sort = columns.get(query.order_by or "")
+    if sort is None:
+        if after is not None:
+            statement = statement.where(e.id > after[1])
+        return statement.order_by(e.id).limit(limit)
+    if after is not None:
+        since = dt.datetime.fromisoformat(after[0])
+        if query.descending:
+            statement = statement.where(sa.or_(sort < since, sa.and_(sort == since, e.id < after[1])))
+        else:
+            statement = statement.where(sa.or_(sort > since, sa.and_(sort == since, e.id > after[1])))
+    order = (sort.desc(), e.id.desc()) if query.descending else (sort.asc(), e.id.asc())
+    return statement.order_by(*order).limit(limit)
+
+
+def query_events(
+    session: Session,
+    actor: Actor,
+    parameters: Mapping[str, Any] | None,
+    *,
+    key: bytes,
+    per_page: int = 30,
+    token: str | None = None,
+) -> Page:
+    """One page of the events `parameters` ask for, among those the actor may read, in one SQL statement.
+
+    With `token` (from the previous page), the query is the one the token carries and `parameters` are not read.
+    """
+    if not actor.may_read_records:
+        raise PermissionDeniedError(f"A {actor.role} does not read EPCIS events.")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInputError("perPage is out of range.", errors={"perPage": [f"Give 1 to {MAX_PER_PAGE}."]})
+    state: dict[str, Any] = read_token(key, token, actor) if token else {"q": dict(parameters or {}), "k": None, "n": 0}
+    query = read_query(state["q"])
+    served = int(state["n"])
+    limit = per_page if query.count_limit is None else min(per_page, query.count_limit - served)
+    rows = (
+        session.execute(_statement(actor.visible_businesses(), query, state["k"], limit + 1)).all() if limit > 0 else []
+    )
+    more = len(rows) > limit and (query.count_limit is None or served + limit < query.count_limit)
+    rows = rows[:limit]
+    prefixes: dict[str, str] = {}
+    events = []
+    for row in rows:
+        for prefix, uri in (row.context or {}).items():
+            prefixes.setdefault(prefix, uri)
+        events.append({**row.body, "recordTime": _stamp(row.record_time)})
+    if not more or not rows:
+        return Page(events, prefixes, None, None)
+    last = rows[-1]
+    sort_value = {"eventTime": last.event_time, "recordTime": last.record_time}.get(query.order_by or "")
+    expires = _now() + dt.timedelta(seconds=TOKEN_SECONDS)
+    next_state = {
+        "q": query.parameters,
+        "k": [sort_value.isoformat() if sort_value else None, last.id],
+        "n": served + len(rows),
+        "u": actor.user_id,
+        "x": int(expires.timestamp()),
+    }
+    return Page(events, prefixes, _token(key, next_state), expires.replace(microsecond=0))
+
+
+def query_document(page: Page, *, query_name: str = "SimpleEventQuery") -> dict[str, Any]:
+    """The EPCISQueryDocument of one page of results."""
+    prefixes = {k: v for k, v in page.prefixes.items()}
+    return {
+        "@context": [CONTEXT, prefixes] if prefixes else [CONTEXT],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": _stamp(_now()),
+        "epcisBody": {"queryResults": {"queryName": query_name, "resultsBody": {"eventList": page.events}}},
+    }
+
+
+# --- named queries -------------------------------------------------------------------------------------
+
+
+def _reader(actor: Actor) -> int:
+    if not actor.may_read_records or actor.user_id is None:
+        raise PermissionDeniedError(f"A {actor.role} does not read EPCIS events.")
+    return actor.user_id
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not 1 <= len(name) <= 200 or not set(name) <= QUERY_NAME_CHARACTERS:
+        raise InvalidInputError(
+            "The query name is not valid.",
+            errors={"name": ["Give 1 to 200 letters, digits, '-', '_' or '.'."]},
+        )
+    return name
+
+
+def create_query(session: Session, actor: Actor, name: Any, parameters: Any) -> EpcisQuery:
+    """Save `parameters` (checked as a query) under `name`, for the actor alone."""
+    user_id = _reader(actor)
+    name = _check_name(name)
+    if not isinstance(parameters, dict):
+        raise InvalidInputError("Give the query as an object.", errors={"query": ["Give an object."]})
+    try:
+        stored = read_query(parameters).parameters
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.message, errors={"query": exc.errors}) from None
+    if session.scalar(sa.select(EpcisQuery.id).where(EpcisQuery.user_id == user_id, EpcisQuery.name == name)):
+        raise ConflictError("You already have a query of that name.", errors={"name": ["Already used."]})
+    query = EpcisQuery(user_id=user_id, name=name, query=stored)
+    with writing(session):
+        session.add(query)
+    return query
+
+
+def named_queries(session: Session, actor: Actor) -> list[EpcisQuery]:
+    user_id = _reader(actor)
+    return list(session.scalars(sa.select(EpcisQuery).where(EpcisQuery.user_id == user_id).order_by(EpcisQuery.name)))
+
+
+def named_query(session: Session, actor: Actor, name: str) -> EpcisQuery:
+    """The actor's query called `name` (another user's is not found)."""
+    user_id = _reader(actor)
+    found = session.scalar(sa.select(EpcisQuery).where(EpcisQuery.user_id == user_id, EpcisQuery.name == name))
+    if found is None:
+        raise NotFoundError("No query of that name.")
+    return found
+
+
+def delete_query(session: Session, actor: Actor, name: str) -> None:
+    query = named_query(session, actor, name)
+    with writing(session):
+        session.delete(query)
+
+
+def merged(parameters: Mapping[str, Any], fixed: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """`parameters` with a path's fixed filter (``/bizSteps/{bizStep}/events``) in place of the same parameter."""
+    return {**parameters, **{name: [value] for name, value in fixed}}
