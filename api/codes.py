@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import Response, current_app, request
@@ -106,6 +108,31 @@ class LabelSheet(MethodView):
         )
 
 
+class _Sections:
+    """The verify JSON's journal sections by (generation, subjects), newest used kept: a section is a function of
+    its generation (:func:`traceability.service.journal.generation`), so a code scanned again before the next seal
+    costs no proof work. Per process and bounded."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size, self.kept, self.lock = size, OrderedDict[tuple[str, tuple[str, ...]], str](), threading.Lock()
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> str | None:
+        with self.lock:
+            found = self.kept.get(key)
+            if found is not None:
+                self.kept.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, tuple[str, ...]], section: str) -> None:
+        with self.lock:
+            self.kept[key] = section
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+
+_SECTIONS = _Sections()
+
+
 @bp.route("/verify/<string:code>")
 class Verify(MethodView):
     @bp.arguments(VerifyArgs, location="query")
@@ -114,7 +141,7 @@ class Verify(MethodView):
         """The live public status of a code as JSON (CORS open, cacheable with ETag, rate-limited).
 
         The signature (``s``) is checked before any database read; the view is the code's stored answer, the
-        journal section beside it is read per request (it changes with every seal, not with the answer).
+        journal section beside it changes with every seal, not with the answer, and is kept per generation.
         """
         base = current_app.config["PUBLIC_BASE_URL"]
         if "s" in args:
@@ -125,11 +152,16 @@ class Verify(MethodView):
             raise NotFoundError("No code like that.")
         note_listing_request(code)
         subjects = [f"code:{code}", f"batch:{answer.batch_id}"]
-        tag = representation_tag(answer.etag, "verify", journal.generation(session, subjects))
+        generation = journal.generation(session, subjects)
+        tag = representation_tag(answer.etag, "verify", generation)
 
         def build() -> Response:
             consumer_url = json.dumps(codes.short_url(base, code))
-            behind = json.dumps(journal.entries_with_proofs(session, subjects), sort_keys=True)
+            key = (f"{id(session.get_bind())}:{generation}", tuple(subjects))
+            behind = _SECTIONS.get(key)
+            if behind is None:
+                behind = json.dumps(journal.entries_with_proofs(session, subjects), sort_keys=True)
+                _SECTIONS.put(key, behind)
             text = answer.text()
             return current_app.response_class(
                 f'{{"consumer_url": {consumer_url}, "journal": {behind}, {text[1:]}', mimetype="application/json"
