@@ -1,77 +1,59 @@
-"""The words of the coordinator's dashboard and its CSV, in Indonesian (the default) and English.
+"""The words of the coordinator's pages and exports: milestones, what blocks them, modes and column names.
 
-Kept in one module so they can move into a message catalogue as they are.
+Message ids in English, translated by the catalogue (``api/translations``); Indonesian is the default.
 """
 
 from __future__ import annotations
 
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "Dasbor program",
-        "programme": "Program",
-        "no_programme": "Belum ada program yang Anda jalankan.",
-        "participants": "peserta",
-        "funnel": "Corong capaian",
-        "reached": "usaha",
-        "workload": "Beban pendamping",
-        "pendamping": "Pendamping",
-        "unassigned": "(belum ada pendamping)",
-        "businesses": "Usaha",
-        "in_person": "Tatap muka",
-        "online": "Daring",
-        "stuck": "Macet",
-        "approved": "Disetujui",
-        "stuck_title": "Usaha yang macet lebih dari {days} hari pada satu tahap",
-        "none_stuck": "Tidak ada usaha yang macet.",
-        "business": "Usaha",
-        "waiting_at": "Menunggu di",
-        "days": "Hari",
-        "since": "Sejak",
-        "stuck_days": "Batas hari macet",
-        "show": "Tampilkan",
-        "csv": "Unduh CSV",
-        "switch": "English",
-        "m.nib_valid": "NIB tercatat dan sah",
-        "m.first_material": "Bahan pertama dicatat",
-        "m.all_evidenced": "Semua bahan berbukti",
-        "m.self_declare_known": "Kelayakan self-declare diketahui",
-        "m.submitted": "Diajukan untuk ditinjau",
-        "m.approved": "Disetujui atau bersertifikat",
-        "m.code_issued": "Kode verifikasi terbit",
-        "m.listing_linked": "Tautan marketplace aktif",
-    },
-    "en": {
-        "title": "Programme dashboard",
-        "programme": "Programme",
-        "no_programme": "You run no programme yet.",
-        "participants": "participants",
-        "funnel": "Milestone funnel",
-        "reached": "businesses",
-        "workload": "Pendamping workload",
-        "pendamping": "Pendamping",
-        "unassigned": "(no pendamping yet)",
-        "businesses": "Businesses",
-        "in_person": "In person",
-        "online": "Online",
-        "stuck": "Stuck",
-        "approved": "Approved",
-        "stuck_title": "Businesses stuck more than {days} days at one step",
-        "none_stuck": "No business is stuck.",
-        "business": "Business",
-        "waiting_at": "Waiting at",
-        "days": "Days",
-        "since": "Since",
-        "stuck_days": "Days before stuck",
-        "show": "Show",
-        "csv": "Download CSV",
-        "switch": "Bahasa Indonesia",
-        "m.nib_valid": "NIB recorded and valid",
-        "m.first_material": "First material logged",
-        "m.all_evidenced": "All materials evidenced",
-        "m.self_declare_known": "Self-declare eligibility known",
-        "m.submitted": "Submitted for review",
-        "m.approved": "Approved or certified",
-        "m.code_issued": "Verification code issued",
-        "m.listing_linked": "Marketplace listing linked",
-    },
+from flask_babel import lazy_gettext as _l
+
+__all__ = ["BLOCKER_WORDS", "COLUMN_WORDS", "MILESTONE_WORDS", "MODE_WORDS", "export_words"]
+
+MILESTONE_WORDS = {
+    "nib_valid": _l("NIB recorded and valid"),
+    "first_material": _l("First material logged"),
+    "all_evidenced": _l("All materials evidenced"),
+    "self_declare_known": _l("Self-declare eligibility known"),
+    "submitted": _l("Submitted for review"),
+    "approved": _l("Approved and verified in public"),
+    "code_issued": _l("Verification code issued"),
+    "listing_linked": _l("Marketplace listing linked"),
 }
+#: What holds a business at its next milestone; ``{count}`` is filled where a number helps.
+BLOCKER_WORDS = {
+    "nib_invalid": _l("The NIB is not a valid 13-digit number."),
+    "no_material": _l("No material is recorded yet."),
+    "not_assessed": _l("No batch has been checked yet."),
+    "needs_evidence": _l("{count} items still need evidence (a certificate or its scan)."),
+    "self_declare_unknown": _l("Whether the self-declare route applies is not settled yet."),
+    "not_submitted": _l("No product has been submitted for review."),
+    "in_review": _l("Waiting for the auditor's decision."),
+    "changes_requested": _l("The auditor asked for evidence; the business has to answer."),
+    "rejected": _l("The auditor rejected the product."),
+    "public_not_verified": _l("Approved, but the public page does not show the product as verified."),
+    "no_code": _l("No verification code has been issued."),
+    "no_listing": _l("No marketplace listing is recorded."),
+    "listing_not_seen": _l("A listing is recorded, but its page has not shown the badge yet."),
+}
+MODE_WORDS = {"in_person": _l("In person"), "online": _l("Online")}
+COLUMN_WORDS = {
+    "name": _l("Business"),
+    "nib": _l("NIB"),
+    "kecamatan": _l("Kecamatan"),
+    "kelurahan": _l("Kelurahan"),
+    "mode": _l("Mode"),
+    "pendamping": _l("Pendamping"),
+    "joined_on": _l("Enrolled on"),
+    "waiting_at": _l("Next milestone"),
+    "waiting_days": _l("Days waiting"),
+    "blocked_by": _l("What blocks it"),
+}
+
+
+def export_words() -> dict[str, str]:
+    """Every word a participants export needs, in the current language (the keys `participant_table` asks)."""
+    words = {f"milestone.{k}": str(v) for k, v in MILESTONE_WORDS.items()}
+    words |= {f"blocked.{k}": str(v) for k, v in BLOCKER_WORDS.items()}
+    words |= {f"mode.{k}": str(v) for k, v in MODE_WORDS.items()}
+    words |= {f"column.{k}": str(v) for k, v in COLUMN_WORDS.items()}
+    return words

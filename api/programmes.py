@@ -1,24 +1,19 @@
-"""Programmes, the coordinator's dashboard (JSON, CSV and a server-drawn page), the registry upload,
-and marketplace listings of products. Handlers parse, call one use case, and render."""
+"""Programmes, their milestone dashboard (JSON and CSV), the registry upload, and marketplace listings of
+products; the coordinator's pages are in :mod:`api.coordinator`. Handlers parse, call one use case, and render."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint as FlaskBlueprint
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
-from flask_login import login_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api import programme_text
 from api.auth import require_actor
 from api.db import get_session
-from api.public_text import language
 from traceability.errors import InvalidInputError
 from traceability.formats import fields as f
 from traceability.formats.fields import STORED_ID
@@ -31,7 +26,6 @@ bp = Blueprint(
     url_prefix="/api/v1",
     description="Programmes, their milestone dashboard, the city registry, marketplace listings",
 )
-web = FlaskBlueprint("coordinator", __name__)
 
 
 class ProgrammeIn(f.Strict):
@@ -86,9 +80,17 @@ class ParticipantProgress(Schema):
     kelurahan = fields.String(allow_none=True)
     mode = fields.String()
     pendamping = fields.Integer(allow_none=True)
+    kecamatan = fields.String(allow_none=True)
+    pendamping_name = fields.String(allow_none=True, metadata={"description": "The pendamping's name or email."})
+    joined_on = fields.Date(allow_none=True)
     milestones = fields.Nested(Schema.from_dict(_MILESTONE_DATES, name="MilestoneDates"))
     waiting_at = fields.String(allow_none=True)
     waiting_days = fields.Integer(allow_none=True)
+    blocked_by = fields.String(
+        allow_none=True,
+        metadata={"description": "What holds the business at `waiting_at`, one of " + ", ".join(programmes.BLOCKERS)},
+    )
+    blocked_count = fields.Integer(allow_none=True, metadata={"description": "How many items, where a number helps."})
 
 
 class DashboardOut(Schema):
@@ -228,44 +230,3 @@ def note_listing_request(code: str) -> None:
     """Called by the public verify API and badge: stamp a listing the first time its page asks."""
     own = urlsplit(str(current_app.config["PUBLIC_BASE_URL"])).hostname
     listings.note_request(get_session(), code, request.headers, own_host=own)
-
-
-_BAR_WIDTH = 420
-
-
-@web.get("/coordinator")
-@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no type hints
-def dashboard_page() -> str:
-    """The dashboard of one programme: funnel drawn as inline SVG, workload, stuck businesses."""
-    session, actor = get_session(), require_actor()
-    lang = language()
-    text = programme_text.TEXT[lang]
-    runs = programmes.list_programmes(session, actor)
-    chosen = request.args.get("programme", type=int) or (runs[0][0].id if runs else None)
-    days = request.args.get("stuck_days", type=int)
-    days = current_app.config["PROGRAMME_STUCK_DAYS"] if days is None or days < 0 else days
-    board = programmes.dashboard(session, actor, chosen, stuck_days=days) if chosen else None
-    bars = []
-    if board is not None:
-        top = max([1, *(step["reached"] for step in board.funnel)])
-        bars = [
-            {
-                "label": text[f"m.{step['milestone']}"],
-                "reached": step["reached"],
-                "width": round(_BAR_WIDTH * step["reached"] / top),
-            }
-            for step in board.funnel
-        ]
-    return render_template(
-        "coordinator.html",
-        t=text,
-        lang=lang,
-        runs=runs,
-        board=board,
-        bars=bars,
-        chosen=chosen,
-        stuck_days=days,
-        bar_width=_BAR_WIDTH,
-        milestone_names={k: text[f"m.{k}"] for k in programmes.MILESTONES},
-        today=dt.date.today(),
-    )

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
@@ -102,7 +103,9 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     Babel(app, locale_selector=_locale)
     app.before_request(_remember_language)
-    app.context_processor(lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home})
+    app.context_processor(
+        lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home, "lang_href": _lang_href}
+    )
     app.register_error_handler(HTTPException, _any_error)
 
 
@@ -112,6 +115,12 @@ def _any_error(error: HTTPException) -> ResponseReturnValue:
     if error.response is None and guards.wants_page():
         return _page_error(error)
     return errors.handle_http_exception(error)
+
+
+def _lang_href(code: str) -> str:
+    """This page in another language: the same query (a chosen programme, a search), `lang` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+    return "?" + urlencode(args)
 
 
 def _role_home() -> str | None:

@@ -276,7 +276,7 @@ def test_the_dashboard_page_draws_the_funnel_in_indonesian_and_english(client, f
     assert "http://" not in indonesian.replace("http://www.w3.org/2000/svg", "")
     assert "Submitted for review" in english
     assert "pendamping_a@test.id" in english
-    assert 'href="/api/v1/programmes/1/dashboard.csv' in english
+    assert 'href="/coordinator/programmes/1/participants.xlsx"' in english
 
 
 def test_the_dashboard_page_needs_a_login_and_shows_others_no_programme(client, world):

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from traceability.formats.pdf_layout import Layout, latin
 
 __all__ = ["FlowStep", "MaterialRow", "Pack", "Section", "build", "to_docx", "to_pdf"]
 
@@ -81,7 +82,7 @@ class Pack:
     @property
     def file_stem(self) -> str:
         """A file name for the pack: the product's name in plain letters."""
-        plain = "".join(c if c.isalnum() else "-" for c in _latin(self.product).lower()).strip("-")
+        plain = "".join(c if c.isalnum() else "-" for c in latin(self.product).lower()).strip("-")
         return f"paket-sihalal-{'-'.join(filter(None, plain.split('-')))[:60] or 'produk'}"
 
 
@@ -301,51 +302,10 @@ def build(
 # ---- drawing ----
 
 
-def _latin(text: str) -> str:
-    """What the PDF's built-in fonts can print: accents kept where Latin-1 has them, other letters spelled plainly."""
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(plain or {"\u2192": "->", "\u2013": "-", "\u2014": "-", "\u2019": "'"}.get(char, "?"))
-    return "".join(out)
-
-
 def to_pdf(pack: Pack) -> bytes:
     """The pack as an A4 PDF: missing items, profile, materials, flow diagram and narrative, matrix, manual."""
-    from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(_latin(f"Paket pengajuan sertifikasi halal: {pack.product}"))
-    pdf.set_lang("id")
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def heading(text: str, size: int = 13) -> None:
-        pdf.set_font("Helvetica", "B", size)
-        pdf.multi_cell(width, 7, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(1)
-
-    def paragraph(text: str, style: str = "") -> None:
-        pdf.set_font("Helvetica", style, 10)
-        pdf.multi_cell(width, 5, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(1)
-
-    def table(head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
-        pdf.set_font("Helvetica", "", 9)
-        with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=5) as grid:
-            top = grid.row()
-            for cell in head:
-                top.cell(_latin(cell))
-            for values in rows:
-                row = grid.row()
-                for cell in values:
-                    row.cell(_latin(cell))
-        pdf.ln(3)
+    doc = Layout(f"Paket pengajuan sertifikasi halal: {pack.product}")
+    pdf, width, heading, paragraph, table = doc.pdf, doc.width, doc.heading, doc.paragraph, doc.table
 
     pdf.add_page()
     heading("Paket Pengajuan Sertifikasi Halal", 16)
@@ -378,10 +338,10 @@ def to_pdf(pack: Pack) -> bytes:
         pdf.set_font("Helvetica", "B", 10)
         pdf.rect(x, top, box_w, 14)
         pdf.set_xy(x, top + 2)
-        pdf.cell(box_w, 5, _latin(title), align="C")
+        pdf.cell(box_w, 5, latin(title), align="C")
         pdf.set_font("Helvetica", "", 8)
         pdf.set_xy(x, top + 7)
-        pdf.cell(box_w, 5, _latin(detail)[:110], align="C")
+        pdf.cell(box_w, 5, latin(detail)[:110], align="C")
         pdf.set_y(top + 14)
         if index < len(stages) - 1:
             middle = x + box_w / 2
