@@ -514,6 +514,16 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/admin/users", ["GET", "POST"], Capability.MANAGE_USERS),
         ("/admin/codes", ["GET", "POST"], Capability.REVOKE_ANY_CODE),
         ("/producer/reviews/<int:review_id>", ["GET", "POST"], Capability.SUBMIT_FOR_REVIEW),
+        # The coordinator's pages (api/coordinator.py): the dashboard says "no programme" to anyone else.
+        ("/coordinator", ["GET"], None),
+        ("/coordinator/programmes/new", ["GET", "POST"], Capability.RUN_PROGRAMMES),
+        ("/coordinator/programmes/<int:programme_id>/enrol", ["GET", "POST"], Capability.RUN_PROGRAMMES),
+        (
+            "/coordinator/programmes/<int:programme_id>/participants.<any(csv, xlsx):fmt>",
+            ["GET"],
+            Capability.RUN_PROGRAMMES,
+        ),
+        ("/coordinator/programmes/<int:programme_id>/report.pdf", ["GET"], Capability.RUN_PROGRAMMES),
     )
     for method in methods
 }

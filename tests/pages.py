@@ -36,7 +36,14 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             f"/auditor/certificates/{filled.own['certificates']}",
             "/account/password",
         ],
-        "coordinator": ["/coordinator", "/account/password"],
+        "coordinator": [
+            "/coordinator",
+            f"/coordinator?programme={filled.world.programme}&stuck_days=0",
+            "/coordinator/programmes/new",
+            f"/coordinator/programmes/{filled.world.programme}/enrol",
+            f"/coordinator/programmes/{filled.world.programme}/enrol?q=kopi",
+            "/account/password",
+        ],
         "admin": [
             "/admin",
             "/admin/register",

@@ -229,7 +229,6 @@ def expected() -> dict[tuple[str, str], object]:
         ("/codes/labels.pdf", "GET"): "tests/web/test_guided_entry.py",
         ("/invite/<token>", "GET"): "tests/web/test_onboarding.py",
         ("/invite/<token>", "POST"): "tests/web/test_onboarding.py",
-        ("/coordinator", "GET"): "tests/api/test_programmes.py",
         ("/api/v1/programmes", "GET"): _signed_in(200),
         ("/api/v1/programmes", "POST"): _holders(Capability.RUN_PROGRAMMES, 201),
         ("/api/v1/programmes/<int:programme_id>", "GET"): _programme(200),

@@ -78,7 +78,7 @@ def test_every_web_page_is_in_the_matrix(app):
     web = sorted(
         (r.rule, m)
         for r in app.url_map.iter_rules()
-        if r.endpoint.startswith(("web.", "workspace.", "onboarding.", "operators."))
+        if r.endpoint.startswith(("web.", "workspace.", "onboarding.", "operators.", "coordinator."))
         and r.endpoint != "onboarding.accept"
         for m in r.methods - {"HEAD", "OPTIONS"}
     )
@@ -97,6 +97,8 @@ def test_every_page_refuses_with_403_exactly_those_without_its_capability(client
         "<int:review_id>": "1",
         "<int:record_id>": str(filled.own["materials"]),
         "<int:certificate_id>": str(filled.own["certificates"]),
+        "<int:programme_id>": str(filled.world.programme),
+        "<any(csv, xlsx):fmt>": "xlsx",
     }
     refused = set()
     for rule, method in WEB_PAGES:
