@@ -18,14 +18,18 @@ from marshmallow import Schema, fields, validate
 from api import programme_text
 from api.auth import require_actor
 from api.db import get_session
+from api.error_pages import error_page
 from api.web import FormError, _load, page_for
-from traceability.errors import TraceabilityError
+from traceability.errors import NotFoundError, PermissionDeniedError, TraceabilityError
 from traceability.formats import tables
 from traceability.service import accounts, programmes
 from traceability.service.access import Capability
 from traceability.vocabulary import ProgrammeMode, Role
 
 web = Blueprint("coordinator", __name__)
+# A programme someone does not run is not there for them, on these pages as in the API: a page, not JSON.
+web.register_error_handler(NotFoundError, lambda _error: (error_page(404, "Not Found"), 404))
+web.register_error_handler(PermissionDeniedError, lambda _error: (error_page(403, "Forbidden"), 403))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _REQUIRED = {"required": "Missing data for required field."}
