@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api import programme_text
 from api.auth import require_actor
@@ -48,6 +48,13 @@ class ProgrammeForm(Schema):
     starts_on = fields.Date(required=True, error_messages=_REQUIRED)
     ends_on = fields.Date(load_default=None, allow_none=True)
     coordinator = fields.Integer(load_default=None, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _ends_after_start(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """Said with the other mistakes, not after they are fixed (the service checks it again)."""
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise ValidationError("Before starts_on.", field_name="ends_on")
 
 
 def _form_values(keys: tuple[str, ...]) -> dict[str, Any]:
