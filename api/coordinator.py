@@ -32,7 +32,7 @@ web.register_error_handler(NotFoundError, lambda _error: (error_page(404, "Not F
 web.register_error_handler(PermissionDeniedError, lambda _error: (error_page(403, "Forbidden"), 403))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_REQUIRED = {"required": "Missing data for required field."}
+_REQUIRED: dict[str, Any] = {"required": "Missing data for required field."}
 _TOO_LONG = "At most 200 characters."
 
 
@@ -143,7 +143,8 @@ def enrol_page(programme_id: int) -> ResponseReturnValue:
     q = (source.get("q") or "").strip()[:200]
     chosen = _ids(source.getlist("business"))
     mode = source.get("mode") or ProgrammeMode.IN_PERSON.value
-    pendamping = (_ids([source.get("pendamping") or ""]) or [None])[0]
+    picked = _ids([source.get("pendamping") or ""])
+    pendamping = picked[0] if picked else None
     page = max(1, min(request.args.get("page", 1, type=int), 1000))
     errors: dict[str, Any] = {}
     if request.method == "POST" and source.get("action") == "enrol":

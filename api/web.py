@@ -103,9 +103,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     Babel(app, locale_selector=_locale)
     app.before_request(_remember_language)
-    app.context_processor(
-        lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home, "lang_href": _lang_href}
-    )
+    app.context_processor(lambda: {"lang": str(get_locale() or "id"), "role_home": _role_home, "lang_href": _lang_href})
     app.register_error_handler(HTTPException, _any_error)
 
 

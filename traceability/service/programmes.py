@@ -447,12 +447,12 @@ def blockers_of(session: Session, waiting: dict[int, str]) -> dict[int, tuple[st
         out[b] = ("not_submitted", None)
     if waiting_approval := at["approved"]:
         latest: dict[int, ReviewState] = {}
-        for business_id, state in session.execute(
+        for business_id, review_state in session.execute(
             sa.select(Review.business_id, Review.state)
             .where(Review.business_id.in_(waiting_approval))
             .order_by(Review.updated_at, Review.id)
         ):
-            latest[business_id] = state
+            latest[business_id] = review_state
         hidden = {b for b, _when in _approved_products(session, waiting_approval).values()}
         for b in waiting_approval:
             state = latest.get(b)
