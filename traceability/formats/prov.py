@@ -73,7 +73,11 @@ def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
             put(
                 "activity",
                 _qn(node),
-                {**attrs, "prov:type": _typed("ht:ProductionStep"), **({"prov:location": _typed(where[0])} if where else {})},
+                {
+                    **attrs,
+                    "prov:type": _typed("ht:ProductionStep"),
+                    **({"prov:location": _typed(where[0])} if where else {}),
+                },
             )
         elif kind in _AGENT:
             put("agent", _qn(node), {**attrs, "prov:type": _typed("prov:Organization")})
@@ -101,7 +105,9 @@ def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
         elif kind == "supplied":
             relation("wasAttributedTo", {"prov:entity": t, "prov:agent": s})
         elif kind == "hosted":
-            relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": _typed("ht:atLocation")})
+            relation(
+                "wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": _typed("ht:atLocation")}
+            )
         elif kind in ("instance_of", "received_as"):
             relation(
                 "specializationOf" if kind == "instance_of" else "wasDerivedFrom",
@@ -110,7 +116,9 @@ def write_prov(graph: nx.DiGraph[str]) -> dict[str, Any]:
                 else {"prov:generatedEntity": t, "prov:usedEntity": s},
             )
         elif kind == "certifies":
-            relation("wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": _typed("ht:certifies")})
+            relation(
+                "wasInfluencedBy", {"prov:influencee": t, "prov:influencer": s, "prov:type": _typed("ht:certifies")}
+            )
     for node, data in graph.nodes(data=True):
         if data.get("type") == "certificate" and data.get("holder") in graph:
             relation("wasAttributedTo", {"prov:entity": _qn(node), "prov:agent": _qn(data["holder"])})
