@@ -281,3 +281,68 @@ class NamedQueryEvents(MethodView):
             get_session(), actor, query.query, key=_key(), per_page=args["perPage"], token=args["nextPageToken"]
         )
         return _page_response(page, query_name=query.name)
+
+
+class SubscriptionIn(Schema):
+    dest = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    signatureToken = fields.Raw(load_default=None)  # noqa: N815
+    stream = fields.Raw(load_default=None)
+    schedule = fields.Raw(load_default=None)
+    reportIfEmpty = fields.Raw(load_default=False)  # noqa: N815
+    initialRecordTime = fields.String(validate=validate.Length(max=64))  # noqa: N815
+
+
+class SubscriptionOut(Schema):
+    subscriptionID = fields.String(attribute="subscription_id")  # noqa: N815
+    dest = fields.String()
+    stream = fields.Boolean()
+    schedule = fields.Dict(allow_none=True)
+    reportIfEmpty = fields.Boolean(attribute="report_if_empty")  # noqa: N815
+    createdAt = fields.DateTime(attribute="created_at")  # noqa: N815
+    initialRecordTime = fields.DateTime(attribute="initial_record_time")  # noqa: N815
+    minRecordTime = fields.DateTime(attribute="min_record_time")  # noqa: N815
+    lastNotifiedAt = fields.DateTime(attribute="last_notified_at", allow_none=True)  # noqa: N815
+
+
+class SubscriptionCreated(SubscriptionOut):
+    signatureToken = fields.String(  # noqa: N815
+        attribute="made_secret",
+        allow_none=True,
+        metadata={"description": "Made here when none was sent: it signs every delivery (GS1-Signature); shown once."},
+    )
+
+
+@bp.route("/queries/<query_name>/subscriptions")
+class Subscriptions(MethodView):
+    @bp.response(200, SubscriptionOut(many=True))
+    def get(self, query_name: str) -> Any:
+        """The webhook subscriptions of your named query."""
+        return epcis_repository.subscriptions(get_session(), require_actor(), query_name)
+
+    @bp.arguments(SubscriptionIn)
+    @bp.response(201, SubscriptionCreated)
+    def post(self, data: dict[str, Any], query_name: str) -> Any:
+        """Subscribe a webhook to your named query: ``stream: true`` (every capture) or a ``schedule``."""
+        subscription, made = epcis_repository.subscribe(
+            get_session(),
+            require_actor(),
+            query_name,
+            data,
+            allow_private=bool(current_app.config["WEBHOOK_ALLOW_PRIVATE"]),
+        )
+        subscription.made_secret = made  # type: ignore[attr-defined]  # shown in this answer only, never stored apart
+        location = url_for("epcis.OneSubscription", query_name=query_name, subscription_id=subscription.subscription_id)
+        return subscription, 201, {"Location": location}
+
+
+@bp.route("/queries/<query_name>/subscriptions/<subscription_id>")
+class OneSubscription(MethodView):
+    @bp.response(200, SubscriptionOut)
+    def get(self, query_name: str, subscription_id: str) -> Any:
+        """One subscription of your named query (its secret is never shown again)."""
+        return epcis_repository.subscription(get_session(), require_actor(), query_name, subscription_id)
+
+    @bp.response(204)
+    def delete(self, query_name: str, subscription_id: str) -> None:
+        """End a subscription."""
+        epcis_repository.unsubscribe(get_session(), require_actor(), query_name, subscription_id)

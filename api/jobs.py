@@ -116,6 +116,12 @@ def run_epcis_captures() -> dict[str, Any]:
     return epcis_repository.run_captures(get_session())
 
 
+@job(epcis_repository.SUBSCRIPTION_JOB)
+def run_epcis_subscriptions() -> dict[str, Any]:
+    """Run the EPCIS query subscriptions whose schedule is due (their deliveries go out with the webhooks')."""
+    return epcis_repository.run_schedules(get_session())
+
+
 def _storage(app: Flask) -> Huey:
     url = str(app.config.get("QUEUE_URL") or "")
     name = "halal-trace"
@@ -158,6 +164,8 @@ def queue(app: Flask | None = None) -> Huey:
     huey.periodic_task(crontab(minute="*"), name="webhooks.sweep")(lambda: tasks[webhooks.DELIVER_JOB]())
     # EPCIS capture jobs a restart or a crashed worker left waiting.
     huey.periodic_task(crontab(minute="*"), name="epcis.sweep")(lambda: tasks[epcis_repository.CAPTURE_JOB]())
+    # Scheduled EPCIS subscriptions: a minute is the finest step of their schedules here.
+    huey.periodic_task(crontab(minute="*"), name="epcis.schedules")(lambda: tasks[epcis_repository.SUBSCRIPTION_JOB]())
     for hook in app.extensions.get("queue_hooks", ()):  # e.g. the metrics' count of finished jobs
         hook(huey)
     app.extensions["queue"] = huey

@@ -2,7 +2,7 @@
 
 from models.base import Base, table_of
 from models.confirmation import CertificateCheck
-from models.epcis import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery
+from models.epcis import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery, EpcisSubscription
 from models.journal import IdempotencyRecord, JournalCheckpoint, JournalEntry, JournalNode
 from models.people import ApiToken, Business, Invitation, PendampingAssignment, User
 from models.production import (
@@ -42,6 +42,7 @@ __all__ = [
     "EpcisEvent",
     "EpcisEventEpc",
     "EpcisQuery",
+    "EpcisSubscription",
     "Webhook",
     "WebhookDelivery",
     "ApiToken",

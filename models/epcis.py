@@ -92,3 +92,28 @@ class EpcisQuery(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     query: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EpcisSubscription(Base):
+    """A webhook subscription to a named query: its results sent to ``dest``, signed with ``secret`` (GS1-Signature).
+
+    ``stream``: every capture's matching events, written in the capturing transaction; otherwise ``schedule`` (the
+    binding's cron-like fields) runs the query from ``min_record_time`` on at each ``next_run_at``. Deliveries go
+    through the status webhooks' outbox (``webhook_delivery``), retries and log included.
+    """
+
+    __tablename__ = "epcis_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    query_id: Mapped[int] = mapped_column(sa.ForeignKey("epcis_query.id", ondelete="CASCADE"), index=True)
+    dest: Mapped[str] = mapped_column(sa.String(2000))
+    secret: Mapped[str] = mapped_column(sa.String(200))
+    stream: Mapped[bool] = mapped_column(default=False)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    report_if_empty: Mapped[bool] = mapped_column(default=False)
+    initial_record_time: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    min_record_time: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_run_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_notified_at: Mapped[dt.datetime | None] = mapped_column(default=None)

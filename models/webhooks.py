@@ -30,7 +30,8 @@ class Webhook(Base):
 
 
 class WebhookDelivery(Base):
-    """One status change for one webhook, written in the changing transaction and sent from the job queue.
+    """One status change for one webhook (or one EPCIS subscription's results), written in the changing transaction
+    and sent from the job queue.
 
     ``next_attempt_at`` is when a worker may (next) send it; a worker claims it by moving that time forward, so two
     workers never send the same attempt. ``delivered_at`` ends it, as does ``gave_up_at`` after the last attempt.
@@ -40,7 +41,10 @@ class WebhookDelivery(Base):
     __table_args__ = (sa.Index("ix_webhook_delivery_due", "delivered_at", "gave_up_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    webhook_id: Mapped[int] = mapped_column(sa.ForeignKey("webhook.id", ondelete="CASCADE"), index=True)
+    webhook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("epcis_subscription.id", ondelete="CASCADE"), index=True
+    )  # an EPCIS query subscription's results, instead of a status webhook's change
     code: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

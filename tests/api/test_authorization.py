@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from gs1 import compress_gs1_digital_link  # the compressor serves the tests only
 
-from models import ApiToken, EpcisCapture, Review, User, VerificationCode
+from models import ApiToken, EpcisCapture, EpcisSubscription, Review, User, VerificationCode
 from qr import digital_link
 from qr.codes import new_code
 from tests.helpers import OPERATOR, PATCH_BODIES, PEOPLE, ROLES, WEB_PAGES, Filled, create_bodies, example
@@ -146,13 +146,14 @@ EPCIS_VALUES = {
     "<biz_step>": "receiving",
     "<path:biz_location>": "urn:epc:id:sgln:0614141.00888.0",
     "<query_name>": "matrix",
+    "<subscription_id>": None,  # its subscription's, once made
 }
 
 
 def _epcis_of_a(session, filled: Filled) -> dict[str, str]:
     """Business A's aggregation event (the official example) and capture job, B's copy under another eventID, and
     producer A's named query; made once per test."""
-    values = dict(EPCIS_VALUES)
+    values = {k: v for k, v in EPCIS_VALUES.items() if v is not None}
     job = session.scalar(sa.select(EpcisCapture.capture_id).order_by(EpcisCapture.id))
     if job is None:
         document = json.loads((EPCIS_EXAMPLES / "Example_9.6.3-AggregationEvent.jsonld").read_text("utf-8"))
@@ -163,8 +164,12 @@ def _epcis_of_a(session, filled: Filled) -> dict[str, str]:
             epcis_repository.file_document(session, filled.world.business_b, copied)
         producer_a = actor_for(session, session.get_one(User, filled.world.users["producer_a"]))
         epcis_repository.create_query(session, producer_a, "matrix", {"eventType": ["AggregationEvent"]})
+        body = {"dest": "http://127.0.0.1:9/epcis", "stream": True}
+        epcis_repository.subscribe(session, producer_a, "matrix", body, allow_private=True)
         job = epcis_repository.submit_capture(session, producer_a, document, behaviour="rollback").capture_id
     values["<capture_id>"] = job
+    subscription = session.scalars(sa.select(EpcisSubscription.subscription_id)).first()
+    values["<subscription_id>"] = subscription or "gone"  # deleted with its query by an earlier role
     return values
 
 
@@ -215,6 +220,11 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/epcis/queries/<query_name>", "GET"): _own_query(200),
         ("/api/v1/epcis/queries/<query_name>", "DELETE"): _own_query(204),
         ("/api/v1/epcis/queries/<query_name>/events", "GET"): _own_query(200),
+        ("/api/v1/epcis/queries/<query_name>/subscriptions", "GET"): _own_query(200),
+        # The matrix's webhook points inside the network: refused (422) even to the query's owner.
+        ("/api/v1/epcis/queries/<query_name>/subscriptions", "POST"): _own_query(422),
+        ("/api/v1/epcis/queries/<query_name>/subscriptions/<subscription_id>", "GET"): _own_query(200),
+        ("/api/v1/epcis/queries/<query_name>/subscriptions/<subscription_id>", "DELETE"): _own_query(204),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",
@@ -404,6 +414,8 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         for placeholder, value in _epcis_of_a(session, filled).items():
             path = path.replace(placeholder, value)
         body = {"name": f"matrix-{role}", "query": {"EQ_bizStep": ["receiving"]}} if method == "POST" else None
+        if rule.endswith("/subscriptions") and method == "POST":
+            body = {"dest": "http://127.0.0.1:9/epcis", "stream": True}
     elif rule == "/api/v1/tokens":
         body = {"name": "matrix"}
     elif rule == "/api/v1/webhooks":

@@ -269,3 +269,88 @@ def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
         "biz_location": _id_of(event.get("bizLocation")),
         "identifiers": [(role, value, canonical_epc(value)) for role, value in dict.fromkeys(identifiers)],
     }
+
+
+# --- subscription schedules ----------------------------------------------------------------------------
+
+#: The binding's schedule fields, their ranges, and how a moment (UTC) gives each.
+SCHEDULE_FIELDS: dict[str, tuple[int, int]] = {
+    "second": (0, 59),
+    "minute": (0, 59),
+    "hour": (0, 23),
+    "dayOfMonth": (1, 31),
+    "month": (1, 12),
+    "dayOfWeek": (1, 7),  # 1 is Monday
+}
+
+
+def _element(text: str, low: int, high: int) -> set[int]:
+    if text.startswith("[") and text.endswith("]") and "-" in text:
+        first, _, last = text[1:-1].partition("-")
+        start, end = int(first), int(last)
+        if not low <= start <= end <= high:
+            raise ValueError(text)
+        return set(range(start, end + 1))
+    value = int(text)
+    if not low <= value <= high or not text.isdigit():
+        raise ValueError(text)
+    return {value}
+
+
+def read_schedule(schedule: Any) -> dict[str, list[int]]:
+    """A subscription schedule (``{"hour": "1", "minute": "5"}``, ranges as ``[1-5]``, lists with commas) as the
+    values each field allows; a field left out allows every value, except that seconds default to 0.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming each field that is unknown or out of its range.
+
+    Examples
+    --------
+    >>> read_schedule({"hour": "1,[3-4]", "minute": "5"})["hour"]
+    [1, 3, 4]
+    """
+    errors = ErrorTree()
+    if not isinstance(schedule, dict) or not schedule:
+        errors.add(["schedule"], "Give at least one of second, minute, hour, dayOfMonth, month, dayOfWeek.")
+        errors.raise_if_any("The schedule is not valid.")
+    allowed: dict[str, list[int]] = {}
+    for name in sorted(set(schedule) - set(SCHEDULE_FIELDS)):
+        errors.add(["schedule", name], "Not a schedule field.")
+    for name, (low, high) in SCHEDULE_FIELDS.items():
+        raw = schedule.get(name)
+        if raw is None:
+            allowed[name] = [0] if name == "second" else list(range(low, high + 1))
+            continue
+        try:
+            values = set().union(*(_element(part.strip(), low, high) for part in str(raw).split(",")))
+        except ValueError:
+            errors.add(["schedule", name], f"Give numbers from {low} to {high}, [a-b] ranges, separated by commas.")
+            continue
+        allowed[name] = sorted(values)
+    errors.raise_if_any("The schedule is not valid.")
+    return allowed
+
+
+def next_run(allowed: Mapping[str, list[int]], after: dt.datetime) -> dt.datetime | None:
+    """The first moment (UTC, whole seconds) later than `after` that `allowed` matches; None within ten years.
+
+    >>> next_run(read_schedule({"hour": "1", "minute": "5"}), dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC))
+    datetime.datetime(2026, 12, 3, 1, 5, tzinfo=datetime.timezone.utc)
+    """
+    start = after.astimezone(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=1)
+    day = start.date()
+    for _ in range(3660):
+        matches = (day.month, day.day, day.isoweekday())
+        if all(
+            value in allowed[name] for value, name in zip(matches, ("month", "dayOfMonth", "dayOfWeek"), strict=True)
+        ):
+            for hour in allowed["hour"]:
+                for minute in allowed["minute"]:
+                    for second in allowed["second"]:
+                        moment = dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=dt.UTC)
+                        if moment >= start:
+                            return moment
+        day += dt.timedelta(days=1)
+    return None

@@ -4,6 +4,9 @@ Every business has its own repository; a reader sees the events of the businesse
 producer their own, a pendamping those they follow, an auditor every one), and nobody else's. Events captured by
 the synchronous capture (which also makes records of them) are filed here too, so a client reads what it wrote.
 
+Subscriptions to a named query send its results to a webhook through the status webhooks' outbox (signed, retried,
+logged): a streaming one in the transaction that captures matching events, a scheduled one at the times it names.
+
 A capture job (``POST /capture`` answered 202) waits in ``epcis_capture`` until the job queue stores its events; with
 ``rollback`` (the default) one invalid event refuses them all, with ``proceed`` the valid ones are kept and the job
 lists the others. A page of a query is one SQL statement; the next page's token is signed, so a client can carry it
@@ -27,13 +30,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery
+from models import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery, EpcisSubscription, User, WebhookDelivery
 from models.epcis import URI
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.formats.epcis_query import Query, event_fields, read_query
+from traceability.formats.epcis_query import Query, event_fields, next_run, read_query, read_schedule
 from traceability.formats.epcis_schema import event_list_path, schema_errors_by_event
 from traceability.formats.event_hash import event_hash
-from traceability.service.access import Actor
+from traceability.service.access import Actor, actor_for
 from traceability.service.unit_of_work import defer, writing
 
 __all__ = [
@@ -51,7 +54,12 @@ __all__ = [
     "query_events",
     "read_token",
     "run_captures",
+    "run_schedules",
     "submit_capture",
+    "subscribe",
+    "subscription",
+    "subscriptions",
+    "unsubscribe",
 ]
 
 CAPTURE_JOB = "epcis.capture"
@@ -192,6 +200,7 @@ def _insert(
         for role, value, canon in item.identifiers
     )
     session.flush()
+    _stream(session, business_id, at)
     return len(items)
 
 
@@ -360,9 +369,15 @@ def read_token(key: bytes, token: str, actor: Actor) -> dict[str, Any]:
     return state
 
 
-def _statement(visible: frozenset[int] | None, query: Query, after: list[Any] | None, limit: int) -> sa.Select[Any]:
+def _statement(
+    visible: frozenset[int] | None,
+    query: Query,
+    after: list[Any] | None,
+    limit: int,
+    *also: sa.ColumnElement[bool],
+) -> sa.Select[Any]:
     e = EpcisEvent
-    statement = sa.select(e.id, e.body, e.context, e.record_time, e.event_time)
+    statement = sa.select(e.id, e.body, e.context, e.record_time, e.event_time).where(*also)
     if visible is not None:
         statement = statement.where(e.business_id.in_(sorted(visible)))
     if query.event_types:
@@ -446,15 +461,20 @@ def query_events(
     return Page(events, prefixes, _token(key, next_state), expires.replace(microsecond=0))
 
 
-def query_document(page: Page, *, query_name: str = "SimpleEventQuery") -> dict[str, Any]:
-    """The EPCISQueryDocument of one page of results."""
-    prefixes = {k: v for k, v in page.prefixes.items()}
+def query_document(
+    page: Page, *, query_name: str = "SimpleEventQuery", subscription_id: str | None = None
+) -> dict[str, Any]:
+    """The EPCISQueryDocument of one page of results (or of one delivery to a subscription)."""
+    prefixes = dict(page.prefixes)
+    results: dict[str, Any] = {"queryName": query_name, "resultsBody": {"eventList": page.events}}
+    if subscription_id is not None:
+        results = {"subscriptionID": subscription_id, **results}
     return {
         "@context": [CONTEXT, prefixes] if prefixes else [CONTEXT],
         "type": "EPCISQueryDocument",
         "schemaVersion": "2.0",
         "creationDate": _stamp(_now()),
-        "epcisBody": {"queryResults": {"queryName": query_name, "resultsBody": {"eventList": page.events}}},
+        "epcisBody": {"queryResults": results},
     }
 
 
@@ -517,3 +537,194 @@ def delete_query(session: Session, actor: Actor, name: str) -> None:
 def merged(parameters: Mapping[str, Any], fixed: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """`parameters` with a path's fixed filter (``/bizSteps/{bizStep}/events``) in place of the same parameter."""
     return {**parameters, **{name: [value] for name, value in fixed}}
+
+
+# --- subscriptions -------------------------------------------------------------------------------------
+
+SUBSCRIPTION_JOB = "epcis.subscriptions"
+DELIVERY_EVENTS = 500  # events in one delivery: a large result goes out as several documents
+#: A scheduled run reads events recorded until this long before it, so a capture still committing is not skipped.
+SCHEDULE_LAG = dt.timedelta(minutes=1)
+
+
+def _time_value(name: str, raw: Any) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or not isinstance(raw, str):
+        raise InvalidInputError(f"{name} is not a date-time.", errors={name: ["Give a date-time with its offset."]})
+    return moment.astimezone(dt.UTC)
+
+
+def subscribe(
+    session: Session, actor: Actor, query_name: str, body: Mapping[str, Any], *, allow_private: bool = False
+) -> tuple[EpcisSubscription, str | None]:
+    """Subscribe `body["dest"]` to the actor's named query, streamed (``stream: true``) or on a ``schedule``.
+
+    Returns the subscription and, when the client sent no ``signatureToken``, the secret made for it (shown once).
+    """
+    from traceability.service import webhooks  # the same URL rules as the status webhooks
+
+    query = named_query(session, actor, query_name)
+    try:
+        dest = webhooks.check_url(str(body.get("dest") or ""), allow_private=allow_private)
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.message, errors={"dest": exc.errors.get("url", [exc.message])}) from None
+    stream, schedule = body.get("stream"), body.get("schedule")
+    if (stream is True) == (schedule is not None) or stream not in (None, True, False):
+        message = "Give either stream: true or a schedule."
+        raise InvalidInputError(message, errors={"schedule": [message]})
+    allowed = read_schedule(schedule) if schedule is not None else None
+    token = body.get("signatureToken")
+    if token is not None and (not isinstance(token, str) or not 16 <= len(token) <= 200):
+        raise InvalidInputError(
+            "signatureToken is not valid.", errors={"signatureToken": ["Give 16 to 200 characters."]}
+        )
+    report = body.get("reportIfEmpty", False)
+    if not isinstance(report, bool):
+        raise InvalidInputError("reportIfEmpty is true or false.", errors={"reportIfEmpty": ["Give true or false."]})
+    now = _now()
+    initial = _time_value("initialRecordTime", body["initialRecordTime"]) if "initialRecordTime" in body else now
+    made = None if token is not None else secrets.token_urlsafe(32)
+    subscription = EpcisSubscription(
+        subscription_id=str(uuid.uuid4()),
+        query_id=query.id,
+        dest=dest,
+        secret=token or made,
+        stream=stream is True,
+        schedule=schedule,
+        report_if_empty=report,
+        initial_record_time=initial,
+        min_record_time=initial,
+        next_run_at=next_run(allowed, now) if allowed is not None else None,
+        created_at=now,
+    )
+    with writing(session):
+        session.add(subscription)
+    return subscription, made
+
+
+def subscriptions(session: Session, actor: Actor, query_name: str) -> list[EpcisSubscription]:
+    query = named_query(session, actor, query_name)
+    return list(
+        session.scalars(
+            sa.select(EpcisSubscription).where(EpcisSubscription.query_id == query.id).order_by(EpcisSubscription.id)
+        )
+    )
+
+
+def subscription(session: Session, actor: Actor, query_name: str, subscription_id: str) -> EpcisSubscription:
+    query = named_query(session, actor, query_name)
+    found = session.scalar(
+        sa.select(EpcisSubscription).where(
+            EpcisSubscription.query_id == query.id, EpcisSubscription.subscription_id == subscription_id
+        )
+    )
+    if found is None:
+        raise NotFoundError("No subscription with that id.")
+    return found
+
+
+def unsubscribe(session: Session, actor: Actor, query_name: str, subscription_id: str) -> None:
+    """End a subscription; deliveries not yet sent go with it."""
+    found = subscription(session, actor, query_name, subscription_id)
+    with writing(session):
+        session.delete(found)
+
+
+def _deliver(
+    session: Session,
+    actor: Actor,
+    subscription: EpcisSubscription,
+    query: EpcisQuery,
+    also: list[sa.ColumnElement[bool]],
+    *,
+    report_if_empty: bool,
+) -> int:
+    """Write the outbox deliveries of the events `query` and `also` find for `subscription`'s owner."""
+    parsed = read_query(query.query)
+    written, after = 0, None
+    while True:
+        rows = list(session.execute(_statement(actor.visible_businesses(), parsed, after, DELIVERY_EVENTS, *also)))
+        if not rows and (written or not report_if_empty):
+            break
+        prefixes: dict[str, str] = {}
+        for row in rows:
+            prefixes.update({k: v for k, v in (row.context or {}).items() if k not in prefixes})
+        events = [{**row.body, "recordTime": _stamp(row.record_time)} for row in rows]
+        page = Page(events, prefixes, None, None)
+        document = query_document(page, query_name=query.name, subscription_id=subscription.subscription_id)
+        session.add(WebhookDelivery(subscription_id=subscription.id, code=subscription.subscription_id[:64],
+                                    body=document, next_attempt_at=_now()))  # fmt: skip
+        written += 1
+        if len(rows) < DELIVERY_EVENTS or parsed.count_limit is not None:
+            break
+        last = rows[-1]
+        sort = {"eventTime": last.event_time, "recordTime": last.record_time}.get(parsed.order_by or "")
+        after = [sort.isoformat() if sort else None, last.id]
+    if written:
+        from traceability.service import webhooks
+
+        defer(session, webhooks.DELIVER_JOB)
+    return written
+
+
+def _owners(session: Session, user_ids: set[int]) -> dict[int, Actor]:
+    return {user.id: actor_for(session, user) for user in session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
+
+
+def _stream(session: Session, business_id: int, at: dt.datetime) -> None:
+    """In the capturing transaction: each streaming subscription whose owner may read the business gets the new
+    events its query matches (an outbox delivery, sent after commit)."""
+    streams = session.execute(
+        sa.select(EpcisSubscription, EpcisQuery)
+        .join(EpcisQuery, EpcisQuery.id == EpcisSubscription.query_id)
+        .where(EpcisSubscription.stream.is_(True))
+    ).all()
+    if not streams:
+        return
+    owners = _owners(session, {query.user_id for _s, query in streams})
+    new = [EpcisEvent.business_id == business_id, EpcisEvent.record_time == at]
+    for sub, query in streams:
+        owner = owners.get(query.user_id)
+        if owner is not None and owner.may_read_records and owner.can_read(business_id):
+            _deliver(session, owner, sub, query, new, report_if_empty=False)
+
+
+def run_schedules(session: Session, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every scheduled subscription that is due: its query over the events recorded since its last run.
+
+    Idempotent beside other workers: a run claims its subscription by moving ``next_run_at`` on.
+    """
+    now = now or _now()
+    due = list(
+        session.scalars(
+            sa.select(EpcisSubscription.id)
+            .where(EpcisSubscription.stream.is_(False), EpcisSubscription.next_run_at <= now)
+            .order_by(EpcisSubscription.next_run_at)
+        )
+    )
+    ran = delivered = 0
+    for subscription_id in due:
+        with writing(session):
+            sub = session.get(EpcisSubscription, subscription_id, populate_existing=True)
+            if sub is None or sub.next_run_at is None or sub.next_run_at > now:
+                continue
+            claimed = session.execute(
+                sa.update(EpcisSubscription)
+                .where(EpcisSubscription.id == sub.id, EpcisSubscription.next_run_at == sub.next_run_at)
+                .values(next_run_at=next_run(read_schedule(sub.schedule), now))
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                continue
+            query = session.get_one(EpcisQuery, sub.query_id)
+            owner = _owners(session, {query.user_id}).get(query.user_id)
+            until = now - SCHEDULE_LAG
+            if owner is not None and owner.may_read_records:
+                window = [EpcisEvent.record_time >= sub.min_record_time, EpcisEvent.record_time < until]
+                delivered += _deliver(session, owner, sub, query, window, report_if_empty=sub.report_if_empty)
+            sub.min_record_time = max(sub.min_record_time, until)
+            ran += 1
+    return {"runs": ran, "deliveries": delivered}

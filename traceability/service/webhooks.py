@@ -5,6 +5,9 @@ The delivery is written in the very transaction that changes the public answer (
 the change does) and sent later from the job queue, never inside the write. Each delivery is signed with the
 webhook's secret, retried with growing delays and logged with every outcome.
 
+EPCIS query subscriptions (:mod:`traceability.service.epcis_repository`) write their results into the same outbox
+and are sent, retried and logged here, signed alike under the binding's header name ``GS1-Signature``.
+
 Signature: header ``Halal-Trace-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``; a receiver
 recomputes it with its secret, compares in constant time and refuses a ``t`` far from its clock.
 """
@@ -26,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Batch, Product, Webhook, WebhookDelivery
+from models import Batch, EpcisSubscription, Product, Webhook, WebhookDelivery
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import defer, writing
@@ -279,28 +282,40 @@ def deliver_due(
     outcome: dict[str, Any] = {"delivered": 0, "failed": 0, "gave_up": 0}
     for delivery_id in _claim(session, now, limit):
         delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-        hook = session.get(Webhook, delivery.webhook_id) if delivery is not None else None
-        if delivery is None or hook is None:
+        if delivery is None:
             continue
+        hook = session.get(Webhook, delivery.webhook_id) if delivery.webhook_id is not None else None
+        subscription = (
+            session.get(EpcisSubscription, delivery.subscription_id) if delivery.subscription_id is not None else None
+        )
+        if hook is not None:
+            url, secret = hook.url, hook.secret
+        elif subscription is not None:
+            url, secret = subscription.dest, subscription.secret
+        else:
+            continue
+        removed = hook is not None and hook.removed_at is not None
         body = _body(delivery)
-        stamp = int(now.timestamp())
+        signature = sign(secret, int(now.timestamp()), body)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "halal-trace-webhooks",
-            "Halal-Trace-Event": EVENT,
             "Halal-Trace-Delivery": str(delivery.id),
-            "Halal-Trace-Signature": sign(hook.secret, stamp, body),
         }
+        if hook is not None:
+            headers.update({"Halal-Trace-Event": EVENT, "Halal-Trace-Signature": signature})
+        else:  # an EPCIS query subscription: the binding's signature header
+            headers.update({"GS1-Signature": signature, "GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"})
         status: int | None = None
         error: str | None = None
         try:
-            host = urllib.parse.urlsplit(hook.url).hostname or ""
-            if hook.removed_at is not None:
+            host = urllib.parse.urlsplit(url).hostname or ""
+            if removed:
                 error = "the webhook was removed"
             elif not allow_private and not public_address(host):
                 error = "the host no longer resolves to a public address"
             else:
-                status = send(hook.url, body, headers)
+                status = send(url, body, headers)
         except OSError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         with writing(session):
@@ -309,7 +324,9 @@ def deliver_due(
             if status is not None and 200 <= status < 300:
                 delivery.delivered_at = now
                 outcome["delivered"] += 1
-            elif delivery.attempts >= max_attempts or hook.removed_at is not None:
+                if subscription is not None:
+                    subscription.last_notified_at = now
+            elif delivery.attempts >= max_attempts or removed:
                 delivery.gave_up_at = now
                 outcome["gave_up"] += 1
             else:
@@ -326,4 +343,6 @@ def deliver_due(
 
 
 def _body(delivery: WebhookDelivery) -> bytes:
-    return json.dumps({**delivery.body, "delivery": delivery.id}, sort_keys=True, separators=(",", ":")).encode()
+    """A status change carries its delivery id; an EPCIS query document stays as the standard writes it."""
+    body = delivery.body if delivery.subscription_id is not None else {**delivery.body, "delivery": delivery.id}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
