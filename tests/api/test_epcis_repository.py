@@ -395,3 +395,17 @@ def test_options_discovers_versions_and_capture_limits(client):
     assert "GET" in events.headers["Allow"]
     assert "GS1-EPCIS-Capture-Limit" not in events.headers
     assert "GS1-Extensions" in events.headers
+
+
+def test_a_capture_job_takes_an_epcis_query_document_too(fresh_queue, client, world):
+    document = example("EPCISQueryDocument.jsonld")
+    events = document["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    location = submit(client, world, document)
+    drain(fresh_queue)
+
+    job = client.get(location, headers=world.auth("producer_a")).json
+    assert (job["success"], job["capturedCount"]) == (True, len(events))
+    found = ids(
+        client.get("/api/v1/epcis/events?orderBy=recordTime&orderDirection=ASC", headers=world.auth("producer_a"))
+    )
+    assert len(found) == len(events)
