@@ -192,3 +192,24 @@ def test_the_report_pdf_counts_participants_for_the_ministry(coordinator, filled
     assert "B. Peserta per kecamatan" in text
     assert "C. Capaian per bulan" in text
     assert "Rendang Bundo Nurlela" in text
+
+
+def test_an_admin_opens_a_programme_for_a_coordinator_chosen_by_name(client, session, world, sign_in):
+    admin = sign_in("admin")
+    form = admin.get("/coordinator/programmes/new", headers=HTML).get_data(as_text=True)
+
+    response = admin.post(
+        "/coordinator/programmes/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "name": "Kelas Daring Batam",
+            "organiser": "Dinas Koperasi",
+            "starts_on": "2025-09-01",
+            "coordinator": world.users["coordinator"],
+        },
+    )
+
+    assert f'<option value="{world.users["coordinator"]}"' in form
+    assert response.status_code == 302
+    programme = session.scalar(sa.select(Programme).where(Programme.name == "Kelas Daring Batam"))
+    assert programme.coordinator_id == world.users["coordinator"]
