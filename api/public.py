@@ -101,6 +101,12 @@ def _base() -> str:
     return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
 
 
+def _at_public_address() -> bool:
+    """Whether this request came in under the public address's scheme and host (through the trusted proxy)."""
+    public = urlsplit(_base())
+    return request.scheme == public.scheme and request.host.lower() == public.netloc.lower()
+
+
 def _level_page(gtin: str, lot: str | None) -> str:
     """The consumer page of a lot (or of the product), for a Digital Link that names no code."""
     page = f"{_base()}/v/01/{gtin}"
@@ -224,9 +230,12 @@ def _resolve(
     if not targets:
         missing = problem(404, "Not Found", f"This item has no link of type {wanted}.")
         return _resolver_headers(missing, anchor)
-    # The very URL the linkset names for this link type (GS1 resolver 1.2: a client checks one against the other),
-    # so absolute, under the public address.
     target = _passed_on(targets[0]["href"])
+    if not _at_public_address() and target.startswith(_base() + "/"):
+        # Reached under another name (a test server, a second domain): our own pages by path (RFC 9110 allows a
+        # relative Location), so the visitor stays where they are.
+        target = target.removeprefix(_base())
+    # At the public address, the very URL the linkset names for this link type (a client compares the two).
     response = redirect(target, code=307)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]

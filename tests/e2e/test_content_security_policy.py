@@ -155,7 +155,7 @@ def test_pages_render_without_policy_violations_and_the_graph_still_responds(
             context, page = _context(browser, watcher, live, outside)
             _sign_in(page, watcher, live, "coordinator")
             watcher.visit(page, "coordinator", f"{live}/coordinator?programme={filled.world.programme}")
-            funnel_bars = page.locator("svg#funnel rect").count()
+            funnel_bars = page.locator("#funnel svg.funnel-bar rect").count()
             context.close()
 
             context, page = _context(browser, watcher, live, outside, market_url)
