@@ -6,7 +6,8 @@
         --name witness.example.org --key witness.pem --state ./seen
         # run from cron: writes seen/latest.note (the cosigned checkpoint) and prints it
 
-The log's verifier key is pinned once (``/.well-known/halal-trace/checkpoints`` lists it; compare it out of band).
+The log's verifier keys are pinned once, one --log-key each (``/.well-known/halal-trace/checkpoints`` lists them;
+compare them out of band); a rotated ring keeps every older key.
 ``observe`` exits 2 and writes nothing if the log forked or was cut back: keep the two notes it names as the proof.
 """
 
@@ -53,7 +54,7 @@ def keygen(name: str, out: Path) -> str:
     return checkpoints.verifier_key(name, private.public_key(), checkpoints.COSIGNATURE)
 
 
-def observe(fetch: Fetch, log_key: str, name: str, private: Ed25519PrivateKey, state: Path) -> str:
+def observe(fetch: Fetch, log_keys: list[str], name: str, private: Ed25519PrivateKey, state: Path) -> str:
     """Cosign the log's newest checkpoint if it extends `state`/latest.note; save and return the cosigned note."""
     state.mkdir(parents=True, exist_ok=True)
     latest = state / "latest.note"
@@ -65,7 +66,7 @@ def observe(fetch: Fetch, log_key: str, name: str, private: Ed25519PrivateKey, s
         return [bytes.fromhex(h) for h in answer["hashes"]]
 
     cosigned = witness(
-        text, log_key, previous=previous, proof=proof, name=name, private=private, timestamp=int(time.time())
+        text, log_keys, previous=previous, proof=proof, name=name, private=private, timestamp=int(time.time())
     )
     size = checkpoints.parse(cosigned).checkpoint.size
     (state / f"{size}.note").write_text(cosigned)
@@ -81,7 +82,9 @@ def main(argv: list[str] | None = None, fetch: Fetch | None = None) -> int:
     made.add_argument("--out", type=Path, required=True)
     seen = commands.add_parser("observe", help="check and cosign the log's newest checkpoint")
     seen.add_argument("--url", required=True, help="the log's public address")
-    seen.add_argument("--log-key", required=True, help="the log's verifier key (name+hash+base64)")
+    seen.add_argument(
+        "--log-key", action="append", required=True, help="a log verifier key (name+hash+base64); repeat for each"
+    )
     seen.add_argument("--name", required=True, help="the witness's key name")
     seen.add_argument("--key", type=Path, required=True, help="the witness's private key (PEM)")
     seen.add_argument("--state", type=Path, required=True, help="folder of cosigned notes")

@@ -10,7 +10,7 @@ refuses to sign. Its cosignatures (C2SP tlog-cosignature/v1) go back to the oper
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -28,7 +28,7 @@ class ForkError(NoteError):
 
 def witness(
     text: str,
-    log_key: str,
+    log_keys: Iterable[str],
     *,
     previous: str | None,
     proof: ConsistencyProof,
@@ -36,20 +36,26 @@ def witness(
     private: Ed25519PrivateKey,
     timestamp: int,
 ) -> str:
-    """Cosign the checkpoint note `text` if the log's key signed it and it extends `previous` (a note, or None
-    for the first); `proof(m, n)` fetches the log's consistency proof between sizes m and n.
+    """Cosign the checkpoint note `text` if one of the log's keys signed it and it extends `previous` (a note, or
+    None for the first); `proof(m, n)` fetches the log's consistency proof between sizes m and n. `log_keys` are
+    the log's verifier keys (``name+hash+base64``, one name): every key of a rotated ring.
 
     Raises
     ------
     NoteError
-        If the note is malformed or not signed by `log_key` (``name+hash+base64``).
+        If the note is malformed or signed by none of `log_keys`.
     ForkError
         If it does not extend `previous`.
     """
-    log_name, _, public = checkpoints.parse_verifier_key(log_key)
-    note = checkpoints.verify(text, log_name, [public])
+    parsed = [checkpoints.parse_verifier_key(key) for key in log_keys]
+    names = {name for name, _, _ in parsed}
+    if len(names) != 1:
+        raise NoteError("Give the log's verifier keys, all under the log's one name.")
+    (log_name,) = names
+    publics = [public for _, _, public in parsed]
+    note = checkpoints.verify(text, log_name, publics)
     if previous is not None:
-        _extends(checkpoints.verify(previous, log_name, [public]), note, proof)
+        _extends(checkpoints.verify(previous, log_name, publics), note, proof)
     return checkpoints.cosign(text, name, private, timestamp)
 
 

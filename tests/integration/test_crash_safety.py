@@ -351,7 +351,11 @@ def test_a_capture_killed_mid_transaction_leaves_nothing_and_a_resend_stores_it_
     }
     # One journal entry per record created, and one for the capture itself.
     records_journaled = sum(n for table, n in records.items() if table != "step_input")
-    assert grown(before, table_counts(url)) == {**records, "journal_entry": records_journaled + 1}
+    after = grown(before, table_counts(url))
+    # The capture also files its events in the EPCIS repository (one row each, and one per EPC they name).
+    assert after.pop("epcis_event") == EPCIS_EVENTS
+    assert after.pop("epcis_event_epc") >= EPCIS_EVENTS
+    assert after == {**records, "journal_entry": records_journaled + 1}
     report = journal_report(url)
     assert report == {**report, "ok": True, "entries": journal_before + records_journaled + 1}
     assert_integrity(url)

@@ -33,8 +33,12 @@ def observe(client, tmp_path):
         return response.data
 
     def go() -> int:
-        log_key = client.get("/.well-known/halal-trace/checkpoints").json["verifier_keys"][0]
-        args = ["observe", "--url", "https://trace.test", "--log-key", log_key, "--name", "witness.test"]
+        pinned = [
+            a
+            for key in client.get("/.well-known/halal-trace/checkpoints").json["verifier_keys"]
+            for a in ("--log-key", key)
+        ]
+        args = ["observe", "--url", "https://trace.test", *pinned, "--name", "witness.test"]
         return tool.main([*args, "--key", str(tmp_path / "w.pem"), "--state", str(tmp_path / "seen")], fetch=fetch)
 
     return go
@@ -43,6 +47,7 @@ def observe(client, tmp_path):
 def test_the_witness_cosigns_each_extension_and_the_operator_checks_it(run, tmp_path, observe, capsys):
     witness_key = tool.keygen("witness.test", tmp_path / "w.pem")
     assert oct((tmp_path / "w.pem").stat().st_mode)[-3:] == "600"
+    run("codes", "rotate-key")  # a ring of several keys: the witness pins them all
     run("import", str(EXAMPLES / "rendang-ok.json"))
     run("journal", "seal")
 
@@ -82,12 +87,12 @@ def test_the_witness_refuses_a_log_that_was_cut_back(app, run, tmp_path, observe
 
 def test_a_failing_consistency_proof_is_a_fork_and_a_foreign_signature_is_refused():
     log, me = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    key = checkpoints.verifier_key("log.test", log.public_key())
+    key = [checkpoints.verifier_key("log.test", log.public_key())]
     old = checkpoints.sign(Checkpoint("log.test", 2, b"\x01" * 32), "log.test", log)
     new = checkpoints.sign(Checkpoint("log.test", 3, b"\x02" * 32), "log.test", log)
 
     with pytest.raises(ForkError, match="does not extend"):
         witness(new, key, previous=old, proof=lambda m, n: [b"\x03" * 32], name="w", private=me, timestamp=1)
-    impostor = checkpoints.verifier_key("log.test", me.public_key())
+    impostor = [checkpoints.verifier_key("log.test", me.public_key())]
     with pytest.raises(checkpoints.NoteError, match="no signature"):
         witness(new, impostor, previous=None, proof=lambda m, n: [], name="w", private=me, timestamp=1)
