@@ -126,16 +126,30 @@ class Server:
             stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stderr.read().decode() if self.process.stderr else ""
+        problem = "the server did not start within 30 s"
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                status, _ = self.request("GET", "/api/v1/schemas/dossier.json", timeout=1)
+                status, body = self.request("GET", "/api/v1/schemas/dossier.json", timeout=1)
             except OSError:
                 time.sleep(0.1)
                 continue
-            assert status == 200
-            return self
-        raise AssertionError("the server did not start within 30 s")
+            if status == 200:
+                return self
+            problem = f"the server answered {status}: {body[:500]!r}"
+            break
+        # Stop it before reading what it said, so neither the process nor its pipe outlives the test.
+        self.kill_quietly()
+        raise AssertionError(f"{problem}\n{self.said}")
+
+    said: str = ""
+
+    def kill_quietly(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        if self.process is not None and self.process.stderr:
+            self.said = self.process.stderr.read().decode(errors="replace")[-3000:]
+            self.process.stderr.close()
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
