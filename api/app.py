@@ -97,6 +97,19 @@ PAGE_BLUEPRINTS = (
 )
 
 
+#: What reads the replica when there is one: the public surface (verify JSON, consumer pages, Digital Link resolver,
+#: badge, embed, keys and checkpoints), never writing, and the exports, which read much and write nothing. A
+#: producer's other reads (lists, the workspace) stay on the primary, so a write is seen at once by its writer.
+REPLICA_READS = (
+    public.bp,
+    "codes.Verify",
+    "api.ProductDossier",
+    "provenance.BatchEpcis",
+    "provenance.BatchProv",
+    "provenance.BatchTraceCsv",
+)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the service.
 
@@ -129,6 +142,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in PAGE_BLUEPRINTS:
         app.register_blueprint(blueprint)
 
+    # Public answers and exports: from HALAL_TRACE_READ_DATABASE_URL (a streaming replica) when it is set.
+    db.read_from_replica(app, *REPLICA_READS)
     limits.limit_login(app)  # POST /login: LOGIN_RATE_LIMIT per client address
     limits.limit_public(
         app, codes.bp, public.bp, transparency.bp

@@ -28,6 +28,8 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         # Storage.
         DATABASE_URL=default_database_url(app.instance_path),
         ENGINE_OPTIONS={},  # keyword arguments for sqlalchemy.create_engine
+        # A PostgreSQL streaming replica for the public answers and the exports (None: the primary serves them).
+        READ_DATABASE_URL=None,
         DB_ENGINE=None,  # an engine to use instead of making one: lets a test suite share one (and its statement cache)
         SIGNING_KEY_DIR=None,  # private code-signing keys, one PEM file each (None: see INSTANCE_FOLDERS)
         QR_CACHE_DIR=None,  # QR images drawn once and shared by every worker (None: see INSTANCE_FOLDERS)

@@ -1,4 +1,10 @@
-"""The database engine of an app and one session per request."""
+"""The database engines of an app and one session per request.
+
+Writes and the producers' own reads go to the primary (``DATABASE_URL``). The routes named read-only with
+:func:`read_from_replica` (the public answers and the exports) take their session from ``READ_DATABASE_URL``
+instead when one is set: a PostgreSQL streaming replica, a little behind the primary, that refuses any write.
+Without it every session is the primary's.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -32,18 +38,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def init_app(app: Flask) -> None:
     """Create the engine for `app`; nothing is created at import time and no table ever by the app."""
     engine = app.config["DB_ENGINE"] or make_engine(app.config["DATABASE_URL"], **app.config["ENGINE_OPTIONS"])
-    app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(
-        engine,
-        expire_on_commit=False,
+    info = {
         # Above this many affected batches, a change leaves reassessment to the queue (or the next read).
-        info={
-            "propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"],
-            # A fixed evaluation date for stored assessments (reproducible demos and tests); else today.
-            "assessment_as_of": _date(app.config["ASSESSMENT_AS_OF"]),
-        },
-    )
+        "propagation_inline_limit": app.config["PROPAGATION_INLINE_LIMIT"],
+        # A fixed evaluation date for stored assessments (reproducible demos and tests); else today.
+        "assessment_as_of": _date(app.config["ASSESSMENT_AS_OF"]),
+    }
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False, info=info)
+    read_url = app.config["READ_DATABASE_URL"]
+    if read_url:
+        read_engine = make_engine(read_url, **app.config["ENGINE_OPTIONS"])
+        app.extensions["db_read_engine"] = read_engine
+        app.extensions["db_read_sessionmaker"] = sessionmaker(read_engine, expire_on_commit=False, info=info)
+    else:
+        app.extensions["db_read_engine"] = engine
+        app.extensions["db_read_sessionmaker"] = app.extensions["db_sessionmaker"]
+    app.extensions["db_read_routes"] = set()
     app.teardown_appcontext(close_session)
+
+
+def read_from_replica(app: Flask, *routes: Blueprint | str) -> None:
+    """Serve the GET requests of these blueprints (or endpoints, by name) from the read database.
+
+    Only routes that never write belong here, and only those whose readers can bear the replica's lag of a
+    moment: a producer reading what it just wrote reads the primary.
+    """
+    names: set[str] = app.extensions["db_read_routes"]
+    names.update(route if isinstance(route, str) else route.name for route in routes)
 
 
 def _date(value: str | dt.date | None) -> dt.date | None:
@@ -55,10 +77,20 @@ def get_engine() -> sa.Engine:
     return engine
 
 
+def reads_replica() -> bool:
+    """Whether this request is a GET of a route :func:`read_from_replica` named."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    names: set[str] = current_app.extensions["db_read_routes"]
+    return request.endpoint in names or (request.blueprint is not None and request.blueprint in names)
+
+
 def get_session() -> Session:
-    """Return this request's session, opening it on first use."""
+    """Return this request's session, opening it on first use: the read database's for a route that reads from
+    the replica, else the primary's (always so outside a request: jobs and the command line)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_sessionmaker"]()
+        maker = "db_read_sessionmaker" if reads_replica() else "db_sessionmaker"
+        g.db_session = current_app.extensions[maker]()
     session: Session = g.db_session
     return session
 

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -25,20 +26,23 @@ from huey.consumer import Consumer
 
 from api.db import get_session
 from api.signing import journal_keys
-from traceability.service import assessments, epcis_repository, journal, observe, webhooks
+from traceability.service import assessments, epcis_repository, journal, listings, observe, webhooks
 
 __all__ = ["EmbeddedConsumer", "enqueue", "enqueue_after_commit", "job", "queue"]
 
 log = logging.getLogger(__name__)
 
-#: Every job by name: what it does, given the app (run inside its app context).
-JOBS: dict[str, Callable[[], Any]] = {}
+#: Every job by name: what it does, given the app (run inside its app context) and the arguments it was queued with.
+JOBS: dict[str, Callable[..., Any]] = {}
 
 
-def job(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
-    """Register an idempotent job under `name` (it runs in an app context; :func:`api.db.get_session` works)."""
+def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an idempotent job under `name` (it runs in an app context; :func:`api.db.get_session` works).
 
-    def register(func: Callable[[], Any]) -> Callable[[], Any]:
+    Its arguments, if any, are plain data (they are pickled into the queue).
+    """
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
         JOBS[name] = func
         return func
 
@@ -69,6 +73,13 @@ def refresh_assessments() -> dict[str, Any]:
         left = assessments.stale_count(session)
         log.info("reassessed %d batches, %d left", done, left)
     return {"reassessed": done}
+
+
+@job(listings.NOTE_JOB)
+def note_listing_request(code: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Stamp the listings a public request came from (queued by the public read, which never writes itself)."""
+    own = urlsplit(str(current_app.config["PUBLIC_BASE_URL"])).hostname
+    return {"stamped": listings.note_request(get_session(), code, headers, own_host=own)}
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -148,9 +159,9 @@ def queue(app: Flask | None = None) -> Huey:
     tasks = {}
     for name, func in JOBS.items():
 
-        def run(func: Callable[[], Any] = func) -> Any:
+        def run(*args: Any, func: Callable[..., Any] = func) -> Any:
             with app.app_context():
-                return func()
+                return func(*args)
 
         tasks[name] = huey.task(retries=2, retry_delay=1, name=name)(run)
     seconds = max(1, int(app.config.get("JOURNAL_SEAL_SECONDS") or 5))
@@ -173,11 +184,11 @@ def queue(app: Flask | None = None) -> Huey:
     return huey
 
 
-def enqueue(name: str, app: Flask | None = None) -> Any:
-    """Queue job `name` now; returns huey's result handle."""
+def enqueue(name: str, app: Flask | None = None, args: tuple[Any, ...] = ()) -> Any:
+    """Queue job `name` now (with `args`); returns huey's result handle."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     queue(app)
-    return app.extensions["queue_tasks"][name]()
+    return app.extensions["queue_tasks"][name](*args)
 
 
 def enqueue_after_commit(name: str) -> None:

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import jobs
 from api.auth import require_actor
 from api.db import get_session
 from traceability.errors import InvalidInputError
@@ -227,6 +228,12 @@ class Listings(MethodView):
 
 
 def note_listing_request(code: str) -> None:
-    """Called by the public verify API and badge: stamp a listing the first time its page asks."""
+    """Called by the public verify API and badge: have a listing stamped the first time its page asks.
+
+    The public read only looks (on the replica, if there is one); the stamp is a queued job on the primary, so no
+    public GET writes. Until the stamp reaches the replica a second request may queue it again: it stamps nothing.
+    """
     own = urlsplit(str(current_app.config["PUBLIC_BASE_URL"])).hostname
-    listings.note_request(get_session(), code, request.headers, own_host=own)
+    if listings.waiting_listings(get_session(), code, request.headers, own_host=own):
+        headers = {name: request.headers[name] for name in ("Origin", "Referer") if name in request.headers}
+        jobs.enqueue(listings.NOTE_JOB, args=(code, headers))

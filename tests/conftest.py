@@ -163,3 +163,13 @@ def filled(app: Flask, session: Session, filled_template: tuple[Any, Filled]) ->
     else:
         restore(app.extensions["db_engine"], saved)
     return data
+
+
+@pytest.fixture
+def jobs_at_once(app: Flask) -> Iterator[Flask]:
+    """The app's queue in memory, running each job as it is queued (what a worker does a moment later)."""
+    app.config.update(QUEUE_URL="memory://", QUEUE_IMMEDIATE=True)
+    app.extensions.pop("queue", None)
+    yield app
+    app.extensions.pop("queue", None)
+    app.extensions.pop("queue_tasks", None)

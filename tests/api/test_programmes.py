@@ -74,7 +74,7 @@ def test_a_needs_evidence_finding_holds_back_all_materials_evidenced(client, fil
     assert (evidenced, held_back) == (1, 0)
 
 
-def test_a_listing_counts_once_its_page_asks_for_the_badge(client, filled, session):
+def test_a_listing_counts_once_its_page_asks_for_the_badge(jobs_at_once, client, filled, session):
     code = client.post(
         f"/api/v1/batches/{filled.own['batches']}/codes", json={}, headers=filled.auth("producer_a")
     ).json[0]["code"]
@@ -106,7 +106,7 @@ def test_a_listing_counts_once_its_page_asks_for_the_badge(client, filled, sessi
     )
 
 
-def test_a_request_from_an_unregistered_page_stamps_no_listing(client, filled, session):
+def test_a_request_from_an_unregistered_page_stamps_no_listing(jobs_at_once, client, filled, session):
     """The attacker's requests: a page of one's own registered as a listing, a marketplace page that is not the
     listing, another business's code from the listing's marketplace. None of them stamps listing_linked."""
     code = client.post(

@@ -62,6 +62,8 @@ class Database:
                 "PUBLIC_BASE_URL": "https://trace.test",
                 "ASSESSMENT_AS_OF": ASSESSMENT_DAY,
                 "SIGNING_KEY_DIR": str(tmp / "signing-keys"),
+                "QUEUE_URL": "memory://",  # a listing's stamp, queued by the verify request, runs at once
+                "QUEUE_IMMEDIATE": True,
             }
         )
         self.app.instance_path = str(tmp)

@@ -23,9 +23,11 @@ from traceability.service import journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
 
-__all__ = ["add_listing", "listing_body", "note_request", "request_host"]
+__all__ = ["NOTE_JOB", "add_listing", "listing_body", "note_request", "request_host", "waiting_listings"]
 
 PUBLIC = Actor(label="public")
+#: The queued job that stamps listings: a public read only finds that one waits (it never writes itself).
+NOTE_JOB = "listings.note-request"
 
 
 def _host(url: str) -> str | None:
@@ -110,19 +112,14 @@ def _same_page(listing_url: str, referer: str | None) -> bool:
     return not page or page == _page(listing_url)
 
 
-def note_request(session: Session, code: str, headers: Headers, *, own_host: str | None = None) -> int:
-    """Stamp the first request from a listing's page on the listings of the code's product.
-
-    Costs nothing without an Origin or Referer (or from our own pages), one indexed read otherwise,
-    and a write only the first time (a write on every request would serialise SQLite's public traffic);
-    returns how many listings were stamped now.
-    """
+def _waiting(session: Session, code: str, headers: Headers, own_host: str | None) -> tuple[str, list[int]]:
+    """The requesting host and the listings of the code's product on its marketplace that its page may stamp."""
     host = request_host(headers)
     if host is None or host == own_host:
-        return 0
+        return "", []
     marketplace = marketplace_key(host)
     if marketplace is None:
-        return 0
+        return host, []
     product = (
         sa.select(Batch.product_id)
         .join(VerificationCode, VerificationCode.batch_id == Batch.id)
@@ -140,11 +137,30 @@ def note_request(session: Session, code: str, headers: Headers, *, own_host: str
         for listing_id, url in session.execute(sa.select(ProductListing.id, ProductListing.url).where(*waiting))
         if _same_page(url, referer)
     ]
+    return host, shown
+
+
+def waiting_listings(session: Session, code: str, headers: Headers, *, own_host: str | None = None) -> list[int]:
+    """The listings a request from this page would stamp (a read only: what a public GET may do).
+
+    Costs nothing without an Origin or Referer (or from our own pages), one indexed read otherwise; the
+    stamping itself is :func:`note_request`, queued only when this finds a listing waiting.
+    """
+    return _waiting(session, code, headers, own_host)[1]
+
+
+def note_request(session: Session, code: str, headers: Headers, *, own_host: str | None = None) -> int:
+    """Stamp the first request from a listing's page on the listings of the code's product.
+
+    Idempotent: a listing already stamped is left alone (the first request is kept once); returns how many
+    listings were stamped now.
+    """
+    host, shown = _waiting(session, code, headers, own_host)
     if not shown:
         return 0
     stamp = (
         sa.update(ProductListing)
-        .where(*waiting, ProductListing.id.in_(shown))
+        .where(ProductListing.id.in_(shown), ProductListing.first_requested_at.is_(None))
         .values(first_requested_at=dt.datetime.now(dt.UTC))
         .returning(ProductListing.id, ProductListing.business_id)
         .execution_options(synchronize_session=False)
