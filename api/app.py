@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, render_template
 from werkzeug.routing import IntegerConverter
 
 from api import (
+    admin_console,
     application_packs,
     assessments,
     auth,
@@ -93,6 +94,7 @@ PAGE_BLUEPRINTS = (
     onboarding.bp,
     operations.bp,
     operators.bp,
+    admin_console.bp,
     application_packs.bp,
 )
 

@@ -50,7 +50,7 @@ def accept(token: str) -> ResponseReturnValue:
         invitation = invitations.pending(db, token)
     except NotFoundError:
         return render_template("invite_accept.html", invalid=True, errors={}), 404
-    business = db.get(Business, invitation.business_id)
+    business = db.get(Business, invitation.business_id) if invitation.business_id else None
     errors: dict[str, Any] = {}
     if request.method == "POST":
         password, again = request.form.get("password", ""), request.form.get("again", "")
@@ -69,6 +69,9 @@ def accept(token: str) -> ResponseReturnValue:
                 if lang:
                     session["lang"] = lang
                 sign_in(user.id)
+                if invitation.user_id is not None:  # a reset: back to the account's own home
+                    flash(_("Your new password is set."))
+                    return redirect(url_for("home.index"))
                 return redirect(url_for("onboarding.welcome"))
     return render_template(
         "invite_accept.html", invalid=False, invitation=invitation, business=business, errors=errors

@@ -29,6 +29,7 @@ from traceability.service import (
     certificate_desk,
     confirmation,
     evidence,
+    invitations,
     records,
     register_import,
     verification,
@@ -172,11 +173,12 @@ def certificates() -> str:
 @bp.route("/admin/certificates/<int:certificate_id>", methods=["GET", "POST"])
 @page_for(Capability.DECIDE_CERTIFICATES)
 def decide_certificate(certificate_id: int) -> ResponseReturnValue:
-    """Every copy of a certificate and every batch it reaches; decide its status from a date with a reason, and
-    see which batches the decision flipped."""
+    """Every copy of a certificate and every batch it reaches; a decision (status from a date, with a reason) is
+    first shown with the batches it would flip, and recorded only once confirmed; then the batches it flipped."""
     actor, db = require_actor(), get_session()
     errors: dict[str, Any] = {}
     flips: list[certificate_desk.Flip] | None = None
+    preview: list[certificate_desk.Flip] | None = None
     if request.method == "POST":
         chosen = request.form.get("status", "")
         try:
@@ -186,17 +188,18 @@ def decide_certificate(certificate_id: int) -> ResponseReturnValue:
         if chosen not in {s.value for s in CertificateStatus}:
             errors["status"] = [_("Choose a status.")]
         if not errors:
+            status, reason = CertificateStatus(chosen), request.form.get("reason", "")
+            fraud = request.form.get("fraud") == "yes"
             try:
-                _copies, flips = certificate_desk.decide(
-                    db,
-                    actor,
-                    certificate_id,
-                    status=CertificateStatus(chosen),
-                    effective=effective,
-                    reason=request.form.get("reason", ""),
-                    fraud=request.form.get("fraud") == "yes",
-                )
-                flash(_("Decision recorded for every business's copy."))
+                if request.form.get("step") == "confirm":
+                    _copies, flips = certificate_desk.decide(
+                        db, actor, certificate_id, status=status, effective=effective, reason=reason, fraud=fraud
+                    )
+                    flash(_("Decision recorded for every business's copy."))
+                else:
+                    preview = certificate_desk.preview(
+                        db, actor, certificate_id, status=status, effective=effective, reason=reason, fraud=fraud
+                    )
             except TraceabilityError as exc:
                 errors = {k: [exc.message] for k in (exc.errors or {"reason": [exc.message]})}
     reach = certificate_desk.reach(db, actor, certificate_id)
@@ -204,6 +207,7 @@ def decide_certificate(certificate_id: int) -> ResponseReturnValue:
         "certificate_decide.html",
         reach=reach,
         flips=flips,
+        preview=preview,
         statuses=list(CertificateStatus),
         errors=errors,
         form=request.form,
@@ -217,10 +221,12 @@ def decide_certificate(certificate_id: int) -> ResponseReturnValue:
 @bp.route("/admin/users", methods=["GET", "POST"])
 @page_for(Capability.MANAGE_USERS)
 def users() -> ResponseReturnValue:
-    """Every account: create one, change its role, lock or unlock it."""
+    """Every account: create one, change its role, lock or unlock it, or reset its password by a new one-time link
+    (the old password stops working at once)."""
     actor, db = require_actor(), get_session()
     errors: dict[str, Any] = {}
     created: dict[str, str] | None = None
+    reset: dict[str, str] | None = None
     if request.method == "POST":
         action = request.form.get("action")
         target = request.form.get("user", type=int) or 0
@@ -245,9 +251,13 @@ def users() -> ResponseReturnValue:
             elif action in ("lock", "unlock"):
                 accounts.set_locked(db, actor, target, locked=action == "lock")
                 flash(_("Account locked.") if action == "lock" else _("Account unlocked."))
+            elif action == "reset":
+                invitation, token = invitations.reset_password(db, actor, target)
+                url = invitations.invite_url(current_app.config["PUBLIC_BASE_URL"], token)
+                reset = {"email": invitation.email, "url": url}
             else:
                 abort(400)
-            if not errors and created is None:
+            if not errors and created is None and reset is None:
                 return redirect(url_for("operators.users"))
         except TraceabilityError as exc:
             errors = {k: [exc.message] for k in (exc.errors or {"form": [exc.message]})}
@@ -258,6 +268,7 @@ def users() -> ResponseReturnValue:
         roles=list(Role),
         me=actor.user_id,
         created=created,
+        reset=reset,
         errors=errors,
         form=request.form,
         locked_out=_locked_out(rows),

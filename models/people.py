@@ -110,15 +110,18 @@ class ApiToken(Base):
 
 
 class Invitation(Base):
-    """A one-time, expiring link that lets a business's producer set a password; only its hash is stored."""
+    """A one-time, expiring link that lets a business's producer set a password, or (naming `user_id`) an existing
+    account set a new one after an admin's reset; only its hash is stored."""
 
     __tablename__ = "invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    business_id: Mapped[int | None] = mapped_column(sa.ForeignKey("business.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254))
     token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

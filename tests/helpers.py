@@ -524,6 +524,12 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
             Capability.RUN_PROGRAMMES,
         ),
         ("/coordinator/programmes/<int:programme_id>/report.pdf", ["GET"], Capability.RUN_PROGRAMMES),
+        # The admin's console (api/admin_console.py).
+        ("/admin/businesses", ["GET"], Capability.MANAGE_USERS),
+        ("/admin/invitations", ["GET", "POST"], Capability.MANAGE_USERS),
+        ("/admin/tokens", ["GET", "POST"], Capability.MANAGE_USERS),
+        ("/admin/keys", ["GET", "POST"], Capability.MANAGE_REFERENCE),
+        ("/admin/journal", ["GET", "POST"], Capability.READ_WHOLE_JOURNAL),
     )
     for method in methods
 }

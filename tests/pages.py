@@ -52,6 +52,11 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             "/auditor/certificates",
             "/admin/certificates?q=ID",
             f"/admin/certificates/{filled.own['certificates']}",
+            "/admin/businesses",
+            "/admin/invitations",
+            "/admin/tokens",
+            "/admin/keys",
+            "/admin/journal",
             "/account/password",
         ],
     }

@@ -1,5 +1,6 @@
-"""An admin finds a certificate by its number typed loosely, sees every copy and the batches it reaches, revokes it
-and reads which products it flipped: headless Chromium, English at 1280 x 800 and Indonesian at 390 x 844."""
+"""An admin finds a certificate by its number typed loosely, sees every copy and the batches it reaches, previews
+a revocation with the products it would flip (nothing changes yet), confirms it and reads which products it flipped:
+headless Chromium, English at 1280 x 800, Indonesian at 1280 x 800 and 390 x 844."""
 
 from __future__ import annotations
 
@@ -42,26 +43,39 @@ def test_an_admin_revokes_a_certificate_and_sees_the_products_it_flips(live, cli
             where = page.url
             context.close()
 
-            context, page = _signed_in(browser, live, "admin", "id", (390, 844))
-            page.goto(where)
-            page.select_option("select[name=status]", "revoked")
-            page.fill(
-                "input[name=effective]", "2025-09-02"
-            )  # before the batch was made (tests assess as of 2025-11-24)
-            page.fill("textarea[name=reason]", "BPJPH tidak pernah menerbitkan nomor ini")
-            page.click("form.decision button[type=submit]")
-            page.wait_for_load_state()
-            seen["id"] = page.inner_text("main")
-            seen["flips"] = page.inner_text(".flips")
-            seen["overflow"] = page.evaluate("document.documentElement.scrollWidth")
-            page.screenshot(path=str(ARTIFACTS / "certificate-decide-id-390x844.png"), full_page=True)
-            context.close()
+            for size in ((1280, 800), (390, 844)):
+                name = f"{size[0]}x{size[1]}"
+                context, page = _signed_in(browser, live, "admin", "id", size)
+                page.goto(where)
+                page.select_option("select[name=status]", "revoked")
+                page.fill("input[name=effective]", "2025-09-02")  # before the batch was made (tests assess 2025-11-24)
+                page.fill("textarea[name=reason]", "BPJPH tidak pernah menerbitkan nomor ini")
+                page.click("form.decision button[type=submit]")
+                page.wait_for_load_state()
+                seen[f"preview {name}"] = page.inner_text(".preview")
+                seen[f"overflow {name}"] = page.evaluate("document.documentElement.scrollWidth")
+                page.screenshot(path=str(ARTIFACTS / f"certificate-preview-id-{name}.png"), full_page=True)
+                seen[f"public before {name}"] = _public(client, code)["state"]
+                if size == (390, 844):  # the phone confirms; the desktop only looked
+                    page.click("form.confirm-decision button[type=submit]")
+                    page.wait_for_load_state()
+                    seen["id"] = page.inner_text("main")
+                    seen["flips"] = page.inner_text(".flips")
+                    seen["overflow"] = page.evaluate("document.documentElement.scrollWidth")
+                    page.screenshot(path=str(ARTIFACTS / "certificate-decide-id-390x844.png"), full_page=True)
+                context.close()
         finally:
             browser.close()
 
     assert "Batches it reaches" in seen["en"]
     assert "Rendang Daging Sapi" in seen["en"]
     assert "Rendang Bundo Nurlela" in seen["en"]
+    for name in ("1280x800", "390x844"):
+        assert "Sebelum Anda menegaskan" in seen[f"preview {name}"]
+        assert "Rendang Daging Sapi" in seen[f"preview {name}"]
+        assert "→" in seen[f"preview {name}"]
+        assert seen[f"public before {name}"] == "verified"  # a preview changes nothing the public sees
+    assert seen["overflow 390x844"] <= 390
     assert "Yang diubah keputusan ini" in seen["id"]
     assert "Rendang Daging Sapi" in seen["flips"]
     assert "→" in seen["flips"]

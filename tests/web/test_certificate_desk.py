@@ -37,7 +37,13 @@ def test_a_loosely_typed_number_finds_the_certificate_and_a_decision_needs_a_rea
     )
     done = admin.post(
         f"/admin/certificates/{cert}?lang=en",
-        data={"csrf_token": token, "status": "suspended", "effective": "2026-11-20", "reason": "Audit pending"},
+        data={
+            "csrf_token": token,
+            "status": "suspended",
+            "effective": "2026-11-20",
+            "reason": "Audit pending",
+            "step": "confirm",
+        },
     )
 
     assert f'data-number="{FORGED}"' in found

@@ -78,7 +78,7 @@ def test_every_web_page_is_in_the_matrix(app):
     web = sorted(
         (r.rule, m)
         for r in app.url_map.iter_rules()
-        if r.endpoint.startswith(("web.", "workspace.", "onboarding.", "operators.", "coordinator."))
+        if r.endpoint.startswith(("web.", "workspace.", "onboarding.", "operators.", "coordinator.", "admin_console."))
         and r.endpoint != "onboarding.accept"
         for m in r.methods - {"HEAD", "OPTIONS"}
     )

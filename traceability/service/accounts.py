@@ -28,6 +28,7 @@ __all__ = [
     "create_token",
     "create_user",
     "end_sessions",
+    "every_token",
     "list_tokens",
     "revoke_token",
     "unlock_user",
@@ -243,6 +244,16 @@ def authenticate_token(session: Session, token: str) -> User:
 def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
     """The actor's own tokens (without their secrets)."""
     return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id)))
+
+
+def every_token(session: Session, actor: Actor, *, limit: int = 500) -> list[tuple[ApiToken, User]]:
+    """Every account's tokens, newest first, with their owner (admins; secrets are never stored)."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin lists every token.")
+    rows = session.execute(
+        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id.desc()).limit(limit)
+    )
+    return [(token, user) for token, user in rows]
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:

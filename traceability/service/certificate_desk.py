@@ -21,7 +21,7 @@ from traceability.service import assessments, certificate_status
 from traceability.service.access import Actor
 from traceability.vocabulary import CertificateStatus
 
-__all__ = ["Flip", "Reach", "decide", "reach", "search"]
+__all__ = ["Flip", "Reach", "decide", "preview", "reach", "search"]
 
 
 def _require(actor: Actor) -> None:
@@ -117,6 +117,67 @@ class Flip:
     after: str | None
 
 
+def _statuses_now(session: Session, actor: Actor, certificate_id: int) -> dict[int, dict[str, Any]]:
+    before = {b["batch"]: b for b in reach(session, actor, certificate_id).batches}
+    for batch in before:  # a stale stored status is not what the public saw: read it current first
+        before[batch]["status"] = assessments.current_assessment(session, batch).status.value
+    return before
+
+
+def _reason(reason: str) -> str:
+    said = " ".join(reason.split())
+    if len(said) < 3:
+        raise InvalidInputError("Say why the status is decided.", errors={"reason": ["Required."]})
+    return said
+
+
+#: What an assessment leaves in ``session.info`` for the commit hooks; a preview must leave none of it behind.
+_ASSESSMENT_NOTES = ("assessed_batches", "public_batches")
+
+
+def preview(
+    session: Session,
+    actor: Actor,
+    certificate_id: int,
+    *,
+    status: CertificateStatus,
+    effective: dt.date,
+    reason: str,
+    fraud: bool = False,
+) -> list[Flip]:
+    """The batches a decision would flip, before it is made: the copies take the status inside a transaction
+    that is rolled back, so nothing is stored, journaled or announced."""
+    before = _statuses_now(session, actor, certificate_id)
+    _reason(reason)
+    cert = session.get(Certificate, certificate_id)
+    if cert is None:
+        raise NotFoundError("No certificate with that id.")
+    if effective < cert.issued_on and not fraud:
+        raise InvalidInputError(
+            "The effective date is before the certificate was issued.",
+            errors={"effective": [f"Must be on or after {cert.issued_on}."]},
+        )
+    kept = {key: set(session.info.get(key, ())) for key in _ASSESSMENT_NOTES}
+    try:
+        for copy in session.scalars(certificate_status.copies(cert.issuer_key, cert.number_key)):
+            copy.status, copy.status_since, copy.fraud = status, effective, fraud
+        session.flush()
+        after = assessments.assess_batches(session, list(before)) if before else {}
+        judged = {batch: str(getattr(row.status, "value", row.status)) for batch, row in after.items()}
+        return [
+            Flip(batch, was["lot_code"], was["product"], was["business"], was["status"], judged[batch])
+            for batch, was in before.items()
+            if batch in judged and judged[batch] != was["status"]
+        ]
+    finally:
+        session.rollback()
+        for key, value in kept.items():
+            if value:
+                session.info[key] = value
+            else:
+                session.info.pop(key, None)
+
+
 def decide(
     session: Session,
     actor: Actor,
@@ -128,12 +189,8 @@ def decide(
     fraud: bool = False,
 ) -> tuple[list[Certificate], list[Flip]]:
     """Decide the certificate's status for every copy, then say which batches changed status."""
-    before = {b["batch"]: b for b in reach(session, actor, certificate_id).batches}
-    for batch in before:  # a stale stored status is not what the public saw: read it current first
-        before[batch]["status"] = assessments.current_assessment(session, batch).status.value
-    said = " ".join(reason.split())
-    if len(said) < 3:
-        raise InvalidInputError("Say why the status is decided.", errors={"reason": ["Required."]})
+    before = _statuses_now(session, actor, certificate_id)
+    said = _reason(reason)
     copies = assessments.set_certificate_status(
         session, actor, certificate_id, status=status, effective=effective, reason=said, fraud=fraud
     )

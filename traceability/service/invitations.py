@@ -2,8 +2,9 @@
 
 Only the SHA-256 of the token is stored, so the database alone cannot be used to accept an invitation. An admin
 invites any business, a coordinator any business of the registry, a pendamping the businesses they follow.
-Accepting creates the producer's account in the business, once; an expired, used or unknown link is refused
-with the same words.
+Accepting creates the producer's account in the business, once; an expired, used, revoked or unknown link is
+refused with the same words. An admin's password reset is an invitation too, naming the account: the old password
+stops working at once, and the link sets a new one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,7 +26,18 @@ from traceability.service.accounts import MIN_PASSWORD, PASSWORD_METHOD
 from traceability.service.unit_of_work import writing
 from traceability.vocabulary import Role
 
-__all__ = ["LIFETIME", "accept", "create_invitation", "invite_url", "pending", "token_hash"]
+__all__ = [
+    "LIFETIME",
+    "Listed",
+    "accept",
+    "create_invitation",
+    "invite_url",
+    "list_invitations",
+    "pending",
+    "reset_password",
+    "revoke_invitation",
+    "token_hash",
+]
 
 LIFETIME = dt.timedelta(days=7)
 
@@ -82,17 +95,25 @@ def create_invitation(
 def pending(session: Session, token: str) -> Invitation:
     """The invitation `token` opens, if it is still usable."""
     invitation = session.scalar(sa.select(Invitation).where(Invitation.token_sha256 == token_hash(token or "")))
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= _now():
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= _now()
+    ):
         raise NotFoundError("This invitation link is not valid any more.")
     return invitation
 
 
 def accept(session: Session, token: str, password: str, *, name: str = "") -> User:
-    """Set the password: create the producer's account in the invited business; the link then stops working."""
+    """Set the password: create the producer's account in the invited business (or give the reset account its new
+    password); the link then stops working."""
     invitation = pending(session, token)
     if len(password or "") < MIN_PASSWORD:
         message = f"Passwords have at least {MIN_PASSWORD} characters."
         raise InvalidInputError(message, errors={"password": [message]})
+    if invitation.user_id is not None:
+        return _reset(session, invitation, password)
     user = User(
         email=invitation.email,
         role=Role.PRODUCER,
@@ -101,14 +122,7 @@ def accept(session: Session, token: str, password: str, *, name: str = "") -> Us
         business_id=invitation.business_id,
     )
     with writing(session):
-        # Only one acceptance wins: the update matches the row only while it is unused.
-        claimed = session.execute(
-            sa.update(Invitation)
-            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-            .values(used_at=_now())
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
-            raise NotFoundError("This invitation link is not valid any more.")
+        _claim(session, invitation)
         session.add(user)
         session.flush()
         journal.append(
@@ -119,3 +133,136 @@ def accept(session: Session, token: str, password: str, *, name: str = "") -> Us
             {"email": user.email, "role": user.role.value, "business": user.business_id, "invitation": invitation.id},
         )
     return user
+
+
+def _claim(session: Session, invitation: Invitation) -> None:
+    # Only one acceptance wins: the update matches the row only while it is unused and not revoked.
+    claimed = session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(used_at=_now())
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise NotFoundError("This invitation link is not valid any more.")
+
+
+def _reset(session: Session, invitation: Invitation, password: str) -> User:
+    user = session.get(User, invitation.user_id)
+    if user is None:
+        raise NotFoundError("This invitation link is not valid any more.")
+    with writing(session):
+        _claim(session, invitation)
+        user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        user.failed_logins, user.locked_until = 0, None
+        user.session_version += 1
+        journal.append(
+            session,
+            Actor(label=f"user:{user.id}", role=user.role, user_id=user.id, business_id=user.business_id),
+            "password.reset.accept",
+            f"user:{user.id}",
+            {"invitation": invitation.id},
+        )
+    return user
+
+
+def reset_password(
+    session: Session, actor: Actor, user_id: int, *, lifetime: dt.timedelta = LIFETIME
+) -> tuple[Invitation, str]:
+    """An admin's reset: the account's password and sessions stop working now, earlier reset links are revoked,
+    and a new one-time link (returned with its token, shown once) lets its owner choose a new password."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin resets passwords.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("No user with that id.")
+    if user.id == actor.user_id:
+        message = "Change your own password on the password page."
+        raise InvalidInputError(message, errors={"user": [message]})
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    invitation = Invitation(
+        business_id=user.business_id,
+        user_id=user.id,
+        email=user.email,
+        token_sha256=token_hash(token),
+        expires_at=now + lifetime,
+        created_by_id=actor.user_id,
+    )
+    with writing(session):
+        session.execute(
+            sa.update(Invitation)
+            .where(Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        user.password_hash = None  # the old password stops working at once
+        user.session_version += 1
+        session.add(invitation)
+        session.flush()
+        journal.append(
+            session,
+            actor,
+            "password.reset",
+            f"user:{user.id}",
+            {"invitation": invitation.id, "expires": invitation.expires_at.isoformat()},
+        )
+    return invitation, token
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An invitation as the admin's list shows it: what it is for, and whether its link still works."""
+
+    invitation: Invitation
+    business: str | None
+    state: str  # pending, used, expired, revoked
+
+    @property
+    def reset(self) -> bool:
+        return self.invitation.user_id is not None
+
+
+def _state(invitation: Invitation, now: dt.datetime) -> str:
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.used_at is not None:
+        return "used"
+    expires = invitation.expires_at if invitation.expires_at.tzinfo else invitation.expires_at.replace(tzinfo=dt.UTC)
+    return "expired" if expires <= now else "pending"
+
+
+def list_invitations(session: Session, actor: Actor, *, limit: int = 200) -> list[Listed]:
+    """The newest invitations and reset links, each with its business's name and state (admins)."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin lists invitations.")
+    rows = session.execute(
+        sa.select(Invitation, Business.name)
+        .outerjoin(Business, Business.id == Invitation.business_id)
+        .order_by(Invitation.id.desc())
+        .limit(limit)
+    )
+    now = _now()
+    return [Listed(invitation, name, _state(invitation, now)) for invitation, name in rows]
+
+
+def revoke_invitation(session: Session, actor: Actor, invitation_id: int) -> Invitation:
+    """Make an unused invitation's link stop working (admins); journaled. Revoking twice changes nothing."""
+    if not actor.may_manage_users:
+        raise PermissionDeniedError("Only an admin revokes invitations.")
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFoundError("No invitation with that id.")
+    if invitation.used_at is not None:
+        message = "This invitation was already used."
+        raise ConflictError(message, errors={"invitation": [message]})
+    if invitation.revoked_at is None:
+        with writing(session):
+            invitation.revoked_at = _now()
+            journal.append(
+                session,
+                actor,
+                "invite.revoke",
+                f"invitation:{invitation.id}",
+                {"email": invitation.email},
+                business_id=invitation.business_id,
+            )
+    return invitation

@@ -40,8 +40,10 @@ __all__ = [
     "inclusion",
     "list_entries",
     "newest_checkpoint",
+    "recent_checkpoints",
     "seal",
     "tree_size",
+    "unsealed_count",
     "verify",
 ]
 
@@ -207,6 +209,19 @@ def history(session: Session, *, after: int = 0, limit: int = 100) -> list[Journ
     """Kept checkpoints above size `after`, oldest first: what a witness fetches to cosign."""
     query = sa.select(JournalCheckpoint).where(JournalCheckpoint.size > after)
     return list(session.scalars(query.order_by(JournalCheckpoint.size).limit(limit)))
+
+
+def recent_checkpoints(session: Session, *, limit: int = 100) -> tuple[list[JournalCheckpoint], int]:
+    """The newest kept checkpoints, newest first, and how many are kept in all (the admin's list)."""
+    query = sa.select(JournalCheckpoint).order_by(JournalCheckpoint.size.desc()).limit(limit)
+    total = session.scalar(sa.select(sa.func.count()).select_from(JournalCheckpoint)) or 0
+    return list(session.scalars(query)), total
+
+
+def unsealed_count(session: Session) -> int:
+    """Entries committed but not yet in the tree: what the next seal would add."""
+    query = sa.select(sa.func.count()).select_from(JournalEntry).where(JournalEntry.leaf_index.is_(None))
+    return session.scalar(query) or 0
 
 
 def _size_param(value: int, field_name: str, size: int) -> None:
