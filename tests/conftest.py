@@ -7,6 +7,7 @@ template file; PostgreSQL tests truncate every table between tests.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,6 +114,16 @@ def app(shared_app: Flask, database_url: str) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def fresh_queue(app: Flask, tmp_path: Path) -> Iterator[Flask]:
+    """The app's queue on a file of this test's own; forgotten afterwards (the app is shared)."""
+    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    app.extensions.pop("queue", None)
+    yield app
+    app.extensions.pop("queue", None)
+    app.extensions.pop("queue_tasks", None)
 
 
 @pytest.fixture

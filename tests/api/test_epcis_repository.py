@@ -34,16 +34,6 @@ def example(name: str) -> dict:
     return json.loads((EXAMPLES / name).read_text("utf-8"))
 
 
-@pytest.fixture
-def fresh_queue(app, tmp_path):
-    """The app's queue on a file of this test's own; forgotten afterwards (the app is shared)."""
-    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    app.extensions.pop("queue", None)
-    yield app
-    app.extensions.pop("queue", None)
-    app.extensions.pop("queue_tasks", None)
-
-
 def drain(app) -> int:
     huey = jobs.queue(app)
     ran = 0

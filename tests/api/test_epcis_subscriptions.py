@@ -24,16 +24,6 @@ RECEIVING = {"EQ_bizStep": ["receiving"], "orderBy": "eventTime", "orderDirectio
 
 
 @pytest.fixture
-def fresh_queue(app, tmp_path):
-    """The app's queue on a file of this test's own; forgotten afterwards (the app is shared)."""
-    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    app.extensions.pop("queue", None)
-    yield app
-    app.extensions.pop("queue", None)
-    app.extensions.pop("queue_tasks", None)
-
-
-@pytest.fixture
 def local(app) -> None:
     """Let deliveries reach the test's receiver on 127.0.0.1, and retry at once (the app fixture restores both)."""
     app.config.update(WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_RETRY_SECONDS=0)

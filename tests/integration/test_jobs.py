@@ -14,16 +14,6 @@ from traceability.service import dossiers, journal
 
 
 @pytest.fixture
-def fresh_queue(app, tmp_path):
-    """The app's queue on a file of this test's own; forgotten afterwards (the app is shared)."""
-    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    app.extensions.pop("queue", None)
-    yield app
-    app.extensions.pop("queue", None)
-    app.extensions.pop("queue_tasks", None)
-
-
-@pytest.fixture
 def written(session, world):
     dossiers.import_dossier(session, OPERATOR, example("rendang-ok"))
 

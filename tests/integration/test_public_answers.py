@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -277,16 +276,6 @@ def test_the_verify_json_validator_follows_the_journal_section(app, client, fill
 
 
 # --- revocation in bounded time ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fresh_queue(app, tmp_path):
-    """The app's queue on a file of this test's own; forgotten afterwards (the app is shared)."""
-    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    app.extensions.pop("queue", None)
-    yield app
-    app.extensions.pop("queue", None)
-    app.extensions.pop("queue_tasks", None)
 
 
 def test_a_revocation_lowers_every_affected_answer_before_it_returns_and_the_queue_finishes(
