@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -213,9 +214,19 @@ class _Metrics:
         self.webhooks = Counter("halal_trace_webhook_deliveries", "Webhook delivery attempts, by outcome.", ["outcome"])
 
 
-@cache
+_METRICS_LOCK = threading.Lock()
+_made: _Metrics | None = None
+
+
 def _metrics() -> _Metrics:
-    return _Metrics()
+    """The process's metrics, made once: threads racing on a worker's first requests (gunicorn's gthread) would
+    otherwise register the same names twice, which prometheus_client refuses."""
+    global _made
+    if _made is None:
+        with _METRICS_LOCK:
+            if _made is None:
+                _made = _Metrics()
+    return _made
 
 
 def _observe_work(event: str, seconds: float, count: int) -> None:

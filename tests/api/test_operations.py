@@ -301,3 +301,27 @@ def test_readyz_on_postgresql_reads_the_migration_version(client, app):
         assert conn.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 1
     engine.dispose()
     assert client.get("/readyz").json["checks"]["database"] == "ok"
+
+
+def test_threads_racing_on_a_fresh_workers_first_requests_share_one_set_of_metrics():
+    """gunicorn's gthread workers serve their first requests on several threads at once: the metrics must be made
+    once (a second registration of the same names is refused, and the request that hit it was a 500)."""
+    script = """
+import threading
+from api import operations
+barrier, made, failed = threading.Barrier(16), [], []
+def first_request():
+    barrier.wait()
+    try:
+        made.append(operations._metrics())
+    except Exception as exc:
+        failed.append(repr(exc))
+threads = [threading.Thread(target=first_request) for _ in range(16)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+assert not failed, failed
+assert len({id(m) for m in made}) == 1
+"""
+    for _ in range(5):  # a fresh process each time: the metric names are registered once per process
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
