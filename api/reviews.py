@@ -12,7 +12,7 @@ from api.db import get_session
 from api.schemas import PageArgs, page_schema
 from traceability.formats.fields import STORED_ID, PendampingVerificationSchema, Strict, choice, optional_text
 from traceability.service import reviews
-from traceability.vocabulary import ReviewState
+from traceability.vocabulary import ApplicationRoute, ReviewState
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Auditor reviews of product batches")
 
@@ -21,6 +21,7 @@ class QueueArgs(Strict):
     state = choice(ReviewState, default=None, allow_none=True)
     region = optional_text(100)
     min_age_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3650))
+    route = choice(ApplicationRoute, default=None, allow_none=True)
     page = PageArgs._declared_fields["page"]
     per_page = PageArgs._declared_fields["per_page"]
 

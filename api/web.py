@@ -56,7 +56,7 @@ from traceability.service import (
 )
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS
-from traceability.vocabulary import ReviewState, Role, Severity
+from traceability.vocabulary import ApplicationRoute, ReviewState, Role, Severity
 
 bp = Blueprint("web", __name__)
 LANGUAGES = ("id", "en")
@@ -341,18 +341,20 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
 @bp.get("/auditor")
 @page_for(Capability.REVIEW)
 def auditor() -> str:
-    """The review queue with verdict, status and reason, age, region and pendamping; filtered and sorted."""
+    """The review queue with verdict, status and reason, age, region, pendamping and route; filtered and sorted."""
     state = request.args.get("state") or None
     region = (request.args.get("region") or "").strip() or None
     age = request.args.get("min_age_days", type=int)
     verdict = request.args.get("verdict") or None
+    route = request.args.get("route") or None
+    chosen_route = ApplicationRoute(route) if route in {r.value for r in ApplicationRoute} else None
     sort = request.args.get("sort") or "age"
     sort = sort if sort in workbench.SORTS else "age"
     chosen = ReviewState(state) if state in {s.value for s in ReviewState} else None
     rows, total = workbench.workbench_queue(
         get_session(),
         require_actor(),
-        reviews.QueueFilter(state=chosen, region=region, min_age_days=age),
+        reviews.QueueFilter(state=chosen, region=region, min_age_days=age, route=chosen_route),
         verdict=verdict if verdict in {s.value for s in Severity} else None,
         sort=sort,
     )
@@ -362,6 +364,8 @@ def auditor() -> str:
         total=total,
         states=list(ReviewState),
         verdicts=list(Severity),
+        routes=list(ApplicationRoute),
+        route=chosen_route.value if chosen_route else "",
         sorts=workbench.SORTS,
         chosen=state or "",
         verdict=verdict or "",

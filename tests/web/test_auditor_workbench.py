@@ -135,3 +135,37 @@ def test_the_producer_answers_an_evidence_request_with_text_and_a_scan_and_it_go
     assert again.status_code == 409 or again.status_code == 422  # no open request any more
     shown = producer.get(f"/producer/reviews/{review.id}?lang=id").get_data(as_text=True)
     assert "menjawab permintaan" in shown
+
+
+def test_the_queue_shows_the_route_in_words_and_filters_and_sorts_on_it(client, filled, session, sign_in):
+    from models import Product
+    from traceability.vocabulary import ApplicationRoute
+
+    a, b = _submit(session, filled.product_a), _submit(session, filled.product_b)
+    session.get(Product, filled.product_b).application_route = ApplicationRoute.SELF_DECLARE
+    session.commit()
+    auditor = sign_in("auditor")
+
+    english = auditor.get("/auditor?lang=en").get_data(as_text=True)
+    indonesian = auditor.get("/auditor?lang=id").get_data(as_text=True)
+    only_self = auditor.get("/auditor?lang=en&route=self_declare").get_data(as_text=True)
+    only_regular = auditor.get("/auditor?lang=en&route=regular").get_data(as_text=True)
+    unknown = auditor.get("/auditor?lang=en&route=nonsense")
+    by_route = auditor.get("/auditor?lang=en&sort=route").get_data(as_text=True)
+    api = auditor.get("/api/v1/reviews?route=self_declare").get_json()
+    bad_api = auditor.get("/api/v1/reviews?route=nonsense")
+
+    card_a = english[english.index(f'data-review="{a.id}"') :].split("</li>")[0]
+    card_b = indonesian[indonesian.index(f'data-review="{b.id}"') :].split("</li>")[0]
+    assert '<dt>Route</dt><dd class="route">Regular</dd>' in card_a
+    assert '<dt>Jalur</dt><dd class="route">Pernyataan mandiri (self-declare)</dd>' in card_b
+    assert problems(visible_text(indonesian)) == []
+    assert 'name="route"' in english
+    assert '<option value="self_declare"' in english
+    assert re.findall(r'data-review="(\d+)"', only_self) == [str(b.id)]
+    assert re.findall(r'data-review="(\d+)"', only_regular) == [str(a.id)]
+    assert unknown.status_code == 200
+    assert len(re.findall(r'data-review="(\d+)"', unknown.get_data(as_text=True))) == 2
+    assert [int(n) for n in re.findall(r'data-review="(\d+)"', by_route)] == [b.id, a.id]
+    assert [r["id"] for r in api["items"]] == [b.id]
+    assert bad_api.status_code == 422

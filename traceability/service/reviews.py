@@ -19,7 +19,7 @@ from traceability.errors import ConflictError, InvalidInputError, NotFoundError,
 from traceability.service import assessments, journal
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import touch, writing
-from traceability.vocabulary import ReviewState
+from traceability.vocabulary import ApplicationRoute, ReviewState
 
 __all__ = [
     "QueueFilter",
@@ -229,6 +229,7 @@ class QueueFilter:
     state: ReviewState | None = None
     region: str | None = None
     min_age_days: int | None = None
+    route: ApplicationRoute | None = None
 
 
 def queue(
@@ -254,6 +255,8 @@ def queue(
         query = query.where(Review.state == filters.state)
     if filters.region:
         query = query.where(sa.func.lower(Business.region) == filters.region.strip().lower())
+    if filters.route is not None:
+        query = query.where(Product.application_route == filters.route)
     if filters.min_age_days is not None:
         cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=filters.min_age_days)
         query = query.where(Review.created_at <= cutoff)

@@ -21,7 +21,7 @@ from traceability.errors import ConflictError, InvalidInputError, PermissionDeni
 from traceability.service import reviews
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import writing
-from traceability.vocabulary import ReviewState, Severity
+from traceability.vocabulary import ApplicationRoute, ReviewState, Severity
 
 __all__ = [
     "SORTS",
@@ -34,9 +34,11 @@ __all__ = [
     "workbench_queue",
 ]
 
-#: How the queue may be ordered: oldest first (the default), worst verdict first, by region, by business.
-SORTS = ("age", "verdict", "region", "business")
+#: How the queue may be ordered: oldest first (the default), worst verdict first, by region, by business, by route.
+SORTS = ("age", "verdict", "region", "business", "route")
 _RANK = {s.value: s.rank for s in Severity}
+# Self-declare cases first when sorted by route: a pendamping's verification is theirs to check, not a lab's.
+_ROUTE_ORDER = {ApplicationRoute.SELF_DECLARE: 0, ApplicationRoute.REGULAR: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class QueueRow:
     status_text: dict[str, str]
     age_days: int
     pendamping: tuple[str, ...]
+    route: ApplicationRoute | None  # the product's halal application route; None when none was chosen
 
 
 def workbench_queue(
@@ -63,7 +66,7 @@ def workbench_queue(
     now: dt.datetime | None = None,
     limit: int = 500,
 ) -> tuple[list[QueueRow], int]:
-    """The queue with each review's verdict, status and reason, age and pendamping; filtered and sorted."""
+    """The queue with each review's verdict, status and reason, age, pendamping and route; filtered and sorted."""
     now = now or dt.datetime.now(dt.UTC)
     rows, total = reviews.queue(session, actor, filters, per_page=limit, now=now)
     batches = [r[0].batch_id for r in rows if r[0].batch_id is not None]
@@ -90,6 +93,7 @@ def workbench_queue(
             status_text=dict((assessment.body or {}).get("status_text") or {}) if assessment else {},
             age_days=max(0, (now - created).days),
             pendamping=tuple(mentors.get(business.id, ())),
+            route=product.application_route,
         )
         if verdict and row.verdict != verdict:
             continue
@@ -99,6 +103,7 @@ def workbench_queue(
         "verdict": lambda r: (-_RANK.get(r.verdict or "", -1), -r.age_days, r.review.id),
         "region": lambda r: ((r.business.region or "").lower(), -r.age_days, r.review.id),
         "business": lambda r: (r.business.name.lower(), r.review.id),
+        "route": lambda r: (_ROUTE_ORDER.get(r.route, 2) if r.route else 2, -r.age_days, r.review.id),
     }
     found.sort(key=keys.get(sort, keys["age"]))
     return found, total if not verdict else len(found)
