@@ -9,6 +9,7 @@ answers the discovery headers.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -101,8 +102,45 @@ def _wants_job() -> bool:
     )
 
 
+class PageArgs(Schema):
+    perPage = fields.Integer(  # noqa: N815
+        load_default=30, validate=validate.Range(min=1, max=epcis_repository.MAX_PER_PAGE)
+    )
+    nextPageToken = fields.String(load_default=None, validate=validate.Length(max=4000))  # noqa: N815
+
+
+_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, when there is one: ``<url>; rel="next"``.', "schema": {"type": "string"}},
+    "GS1-Next-Page-Token-Expires": {"description": "When the next page's token expires.", "schema": {"type": "string"}},
+}
+
+
+def _next_headers(token: str | None, expires: dt.datetime | None) -> dict[str, str]:
+    """The binding's paging headers: the next page's URL (this request's, with the token) and when it expires."""
+    if token is None or expires is None:
+        return {}
+    assert request.endpoint is not None
+    url = url_for(
+        request.endpoint,
+        **(request.view_args or {}),
+        perPage=request.args.get("perPage", 30),
+        nextPageToken=token,
+        _external=True,
+    )
+    return {"Link": f'<{url}>; rel="next"', "GS1-Next-Page-Token-Expires": expires.isoformat().replace("+00:00", "Z")}
+
+
 @bp.route("/capture")
 class Capture(MethodView):
+    @bp.arguments(PageArgs, location="query")
+    @bp.response(200, CaptureJobOut(many=True), headers=_PAGE_HEADERS)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The capture jobs of your business, newest first; the next page follows ``Link: <...>; rel="next"``."""
+        listing = epcis_repository.capture_jobs(
+            get_session(), require_actor(), key=_key(), per_page=args["perPage"], token=args["nextPageToken"]
+        )
+        return listing.members, 200, _next_headers(listing.next_token, listing.expires)
+
     @bp.doc(
         requestBody={
             "required": True,
@@ -135,13 +173,6 @@ class CaptureJob(MethodView):
         return epcis_repository.capture_job(get_session(), require_actor(), capture_id)
 
 
-class PageArgs(Schema):
-    perPage = fields.Integer(  # noqa: N815
-        load_default=30, validate=validate.Range(min=1, max=epcis_repository.MAX_PER_PAGE)
-    )
-    nextPageToken = fields.String(load_default=None, validate=validate.Length(max=4000))  # noqa: N815
-
-
 _QUERY_FIELDS: dict[str, Any] = {
     name: fields.String(
         validate=validate.Length(min=1, max=20_000),
@@ -155,17 +186,7 @@ EventArgs = Schema.from_dict({**PageArgs().fields, **_QUERY_FIELDS}, name="Event
 def _page_response(page: epcis_repository.Page, query_name: str = "SimpleEventQuery") -> Response:
     body = epcis_repository.query_document(page, query_name=query_name)
     response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
-    if page.next_token is not None and page.expires is not None:
-        assert request.endpoint is not None
-        url = url_for(
-            request.endpoint,
-            **(request.view_args or {}),
-            perPage=request.args.get("perPage", 30),
-            nextPageToken=page.next_token,
-            _external=True,
-        )
-        response.headers["Link"] = f'<{url}>; rel="next"'
-        response.headers["GS1-Next-Page-Token-Expires"] = page.expires.isoformat().replace("+00:00", "Z")
+    response.headers.update(_next_headers(page.next_token, page.expires))
     return response
 
 
@@ -229,6 +250,45 @@ _register_field_path("/bizSteps/<biz_step>/events", "EQ_bizStep", "BizStepEvents
 _register_field_path(
     "/bizLocations/<path:biz_location>/events", "EQ_bizLocation", "BizLocationEvents", "at one business location"
 )
+_register_field_path("/readPoints/<path:read_point>/events", "EQ_readPoint", "ReadPointEvents", "at one read point")
+_register_field_path(
+    "/dispositions/<disposition>/events", "EQ_disposition", "DispositionEvents", "with one disposition"
+)
+
+_COLLECTION = {
+    "200": {
+        "description": "A Collection: the values in the events you may read, in order.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+def _register_collection(name: str, what: str) -> None:
+    class CollectionView(MethodView):
+        @bp.arguments(PageArgs, location="query")
+        @bp.doc(responses=_COLLECTION)
+        def get(self, args: dict[str, Any]) -> Response:
+            listing = epcis_repository.collection(
+                get_session(), require_actor(), name, key=_key(), per_page=args["perPage"], token=args["nextPageToken"]
+            )
+            body = {"@context": epcis_repository.CONTEXT, "type": "Collection", "member": listing.members}
+            response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+            response.headers.update(_next_headers(listing.next_token, listing.expires))
+            return response
+
+    CollectionView.get.__doc__ = f"The {what} named in the events you may read, a page at a time (GS1 Collection)."
+    bp.route(f"/{name}", endpoint=f"{name[0].upper()}{name[1:]}")(CollectionView)
+
+
+for _name, _what in (
+    ("eventTypes", "event types (the five standard ones always)"),
+    ("epcs", "EPCs"),
+    ("bizSteps", "business steps"),
+    ("bizLocations", "business locations"),
+    ("readPoints", "read points"),
+    ("dispositions", "dispositions"),
+):
+    _register_collection(_name, _what)
 
 
 class QueryIn(Schema):

@@ -136,7 +136,11 @@ EPCIS_READS = (
     "epcs/<path:epc>/events",
     "bizSteps/<biz_step>/events",
     "bizLocations/<path:biz_location>/events",
+    "readPoints/<path:read_point>/events",
+    "dispositions/<disposition>/events",
 )
+#: EPCIS listings: capture jobs and the top-level collections, each of the businesses the reader may read.
+EPCIS_LISTINGS = ("capture", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions")
 PACKED = "ni:///sha-256;87b5f18a69993f0052046d4687dfacdf48f7c988cfabda2819688c86b4066a49?ver=CBV2.0"
 EPCIS_VALUES = {
     "<capture_id>": None,  # the job's, once made
@@ -145,6 +149,8 @@ EPCIS_VALUES = {
     "<path:epc>": quote("urn:epc:id:sscc:0614141.1234567890", safe=""),
     "<biz_step>": "receiving",
     "<path:biz_location>": "urn:epc:id:sgln:0614141.00888.0",
+    "<path:read_point>": "urn:epc:id:sgln:0614141.00777.0",
+    "<disposition>": "in_progress",
     "<query_name>": "matrix",
     "<subscription_id>": None,  # its subscription's, once made
 }
@@ -215,6 +221,7 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/epcis/capture/<capture_id>", "GET"): _item_read,
         ("/api/v1/epcis/events/<path:event_id>", "GET"): _item_read,
         **{(f"/api/v1/epcis/{path}", "GET"): _holders(Capability.READ_RECORDS, 200) for path in EPCIS_READS},
+        **{(f"/api/v1/epcis/{path}", "GET"): _holders(Capability.READ_RECORDS, 200) for path in EPCIS_LISTINGS},
         ("/api/v1/epcis/queries", "GET"): _holders(Capability.READ_RECORDS, 200),
         ("/api/v1/epcis/queries", "POST"): _holders(Capability.READ_RECORDS, 201),
         ("/api/v1/epcis/queries/<query_name>", "GET"): _own_query(200),
@@ -519,6 +526,32 @@ def test_epcis_events_show_each_role_only_the_businesses_it_may_read(client, fil
         "auditor": (200, {PACKED, of_b}),
         "admin": (200, {PACKED, of_b}),
         "coordinator": (403, set()),
+    }
+
+
+def test_epcis_capture_jobs_and_collections_list_each_role_only_the_businesses_it_may_read(client, filled, session):
+    job = _epcis_of_a(session, filled)["<capture_id>"]
+
+    seen = {}
+    for role in ROLES:
+        jobs = client.get("/api/v1/epcis/capture", headers=filled.auth(role))
+        steps = client.get("/api/v1/epcis/bizLocations", headers=filled.auth(role))
+        seen[role] = (
+            jobs.status_code,
+            {j["captureID"] for j in jobs.json} if jobs.status_code == 200 else set(),
+            set(steps.json["member"]) if steps.status_code == 200 else set(),
+        )
+
+    where = {"urn:epc:id:sgln:0614141.00888.0"}  # A's event and B's copy name the same location
+    assert seen == {
+        "anonymous": (401, set(), set()),
+        "producer_a": (200, {job}, where),
+        "producer_b": (200, set(), where),
+        "pendamping_a": (200, {job}, where),
+        "pendamping_other": (200, set(), set()),
+        "auditor": (200, {job}, where),
+        "admin": (200, {job}, where),
+        "coordinator": (403, set(), set()),
     }
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from models import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery, EpcisSubscription, User, WebhookDelivery
 from models.epcis import URI
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.formats.epcis_query import Query, event_fields, next_run, read_query, read_schedule
+from traceability.formats.epcis_query import EVENT_TYPES, Query, event_fields, next_run, read_query, read_schedule
 from traceability.formats.epcis_schema import event_list_path, schema_errors_by_event
 from traceability.formats.event_hash import event_hash
 from traceability.service.access import Actor, actor_for
@@ -41,10 +41,14 @@ from traceability.service.unit_of_work import defer, writing
 
 __all__ = [
     "CAPTURE_JOB",
+    "COLLECTIONS",
     "CONTEXT",
     "BEHAVIOURS",
+    "Listing",
     "Page",
     "capture_job",
+    "capture_jobs",
+    "collection",
     "create_query",
     "delete_query",
     "file_document",
@@ -343,13 +347,16 @@ def _token(key: bytes, state: dict[str, Any]) -> str:
     return f"{_b64(payload)}.{_b64(_sign(key, payload))}"
 
 
-def read_token(key: bytes, token: str, actor: Actor) -> dict[str, Any]:
-    """The state a next-page token carries, once its signature, owner and age are checked.
+def read_token(key: bytes, token: str, actor: Actor, listing: str | None = None) -> dict[str, Any]:
+    """The state a next-page token carries, once its signature, owner, listing and age are checked.
+
+    `listing` names the collection the token pages through (None: a query's events), so a token made for one
+    listing is refused by every other.
 
     Raises
     ------
     InvalidInputError
-        For a token that was altered, is someone else's, or has expired.
+        For a token that was altered, is someone else's, belongs to another listing, or has expired.
     """
     bad = InvalidInputError("The nextPageToken is not valid.", errors={"nextPageToken": ["Not a valid page token."]})
     head, _, mac = token.partition(".")
@@ -360,7 +367,7 @@ def read_token(key: bytes, token: str, actor: Actor) -> dict[str, Any]:
         raise bad from None
     if not hmac.compare_digest(signature, _sign(key, payload)) or not isinstance(state, dict):
         raise bad
-    if state.get("u") != actor.user_id:
+    if state.get("u") != actor.user_id or state.get("l") != listing:
         raise bad
     if float(state.get("x", 0)) < _now().timestamp():
         raise InvalidInputError(
@@ -476,6 +483,88 @@ def query_document(
         "creationDate": _stamp(_now()),
         "epcisBody": {"queryResults": results},
     }
+
+
+# --- listings ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a listing (capture jobs, or a top-level collection's values) and the next page's token."""
+
+    members: list[Any]
+    next_token: str | None
+    expires: dt.datetime | None
+
+
+#: Top-level collections (``GET /bizSteps`` ...) -> the stored field whose values they list.
+COLLECTIONS: dict[str, Any] = {
+    "eventTypes": EpcisEvent.event_type,
+    "bizSteps": EpcisEvent.biz_step,
+    "bizLocations": EpcisEvent.biz_location,
+    "readPoints": EpcisEvent.read_point,
+    "dispositions": EpcisEvent.disposition,
+    "epcs": EpcisEventEpc.value,
+}
+EPC_ROLES = ("epc", "parent", "input", "output")  # identifiers of instances, not classes: what ``/epcs`` lists
+
+
+def _listing_start(key: bytes, actor: Actor, listing: str, per_page: int, token: str | None) -> Any:
+    """Where a page of `listing` starts (None: at the beginning), once the reader and the token are checked."""
+    if not actor.may_read_records:
+        raise PermissionDeniedError(f"A {actor.role} does not read EPCIS events.")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInputError("perPage is out of range.", errors={"perPage": [f"Give 1 to {MAX_PER_PAGE}."]})
+    return read_token(key, token, actor, listing)["k"] if token else None
+
+
+def _listing(key: bytes, actor: Actor, listing: str, members: list[Any], per_page: int, last: Any) -> Listing:
+    """`members` (up to one more than a page, the extra only telling that more follow) as a page of `listing`."""
+    if len(members) <= per_page:
+        return Listing(members, None, None)
+    expires = _now() + dt.timedelta(seconds=TOKEN_SECONDS)
+    state = {"l": listing, "k": last, "u": actor.user_id, "x": int(expires.timestamp())}
+    return Listing(members[:per_page], _token(key, state), expires.replace(microsecond=0))
+
+
+def capture_jobs(
+    session: Session, actor: Actor, *, key: bytes, per_page: int = 30, token: str | None = None
+) -> Listing:
+    """The capture jobs of the businesses the actor may read, newest first, a page at a time."""
+    after = _listing_start(key, actor, "capture", per_page, token)
+    statement = sa.select(EpcisCapture).order_by(EpcisCapture.id.desc()).limit(per_page + 1)
+    visible = actor.visible_businesses()
+    if visible is not None:
+        statement = statement.where(EpcisCapture.business_id.in_(sorted(visible)))
+    if after is not None:
+        statement = statement.where(EpcisCapture.id < int(after))
+    jobs = list(session.scalars(statement))
+    return _listing(key, actor, "capture", jobs, per_page, jobs[per_page - 1].id if len(jobs) > per_page else None)
+
+
+def collection(
+    session: Session, actor: Actor, name: str, *, key: bytes, per_page: int = 30, token: str | None = None
+) -> Listing:
+    """The distinct values of one top-level collection (``bizSteps`` ...) in the events the actor may read, in
+    order, a page at a time; ``eventTypes`` always lists the five standard types, which every repository takes."""
+    after = _listing_start(key, actor, name, per_page, token)
+    column = COLLECTIONS[name]
+    statement = sa.select(column).distinct().where(column.is_not(None))
+    if name == "epcs":
+        statement = statement.join(EpcisEvent, EpcisEvent.id == EpcisEventEpc.event_pk).where(
+            EpcisEventEpc.role.in_(EPC_ROLES)
+        )
+    visible = actor.visible_businesses()
+    if visible is not None:
+        statement = statement.where(EpcisEvent.business_id.in_(sorted(visible)))
+    if name == "eventTypes":  # a handful of values: the standard ones joined in here
+        every = sorted(set(session.scalars(statement)) | set(EVENT_TYPES))
+        members = [value for value in every if after is None or value > after][: per_page + 1]
+    else:
+        if after is not None:
+            statement = statement.where(column > str(after))
+        members = list(session.scalars(statement.order_by(column).limit(per_page + 1)))
+    return _listing(key, actor, name, members, per_page, members[per_page - 1] if len(members) > per_page else None)
 
 
 # --- named queries -------------------------------------------------------------------------------------
