@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
-from tests.helpers import OPERATOR
+from tests.helpers import OPERATOR, counting
 from traceability.service import dossiers
 from traceability.service.demo import DEMO_DIR
 
@@ -52,23 +49,9 @@ def _grown(document: dict[str, Any], runs: int, nib: str) -> dict[str, Any]:
     return grown
 
 
-@contextmanager
-def _counting(engine: sa.Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-
-
 def _export_statements(app: Flask, product: int, batches: list[int] | None = None) -> tuple[int, dict[str, Any]]:
     """Export in a new session, as a request does: nothing is in its identity map yet."""
-    with app.extensions["db_sessionmaker"]() as session, _counting(app.extensions["db_engine"]) as statements:
+    with app.extensions["db_sessionmaker"]() as session, counting(app) as statements:
         document = dossiers.export_dossier(session, OPERATOR, product, batches=batches)
     return len(statements), document
 

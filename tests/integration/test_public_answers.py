@@ -4,8 +4,6 @@ by a revocation before the revoking request returns even when the reassessment i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,24 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import Assessment, Batch, Certificate, Facility, Material, Product, PublicAnswer, Supplier
-from tests.helpers import approve, final_batch, issue
+from tests.helpers import approve, counting, final_batch, issue
 from traceability.service import assessments, verification
-
-
-@contextmanager
-def counting(app: Any) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block."""
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        statements.append(statement)
-
-    engine = app.extensions["db_engine"]
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
 
 
 def _comparable(view: verification.PublicView) -> dict[str, Any]:

@@ -119,17 +119,16 @@ def _confirmations(
     session: Session, codec: ExportCodec, reference: Reference, day: dt.date
 ) -> dict[str, dict[str, Any]]:
     """The confirmation of each certificate in an exported dossier, by its node there."""
-    stored = {stored_id: local for (kind, local), stored_id in codec.ids.items() if kind == "certificate"}
-    certificates = list(session.scalars(sa.select(Certificate).where(Certificate.id.in_(list(stored)))))
-    found = confirmation.confirmations(session, certificates, reference, day)
-    return {f"certificate:{stored[cert_id]}": c.as_dict() for cert_id, c in found.items()}
+    held = {obj.id: (local, obj) for (kind, local), obj in codec.named.items() if kind == "certificate"}
+    found = confirmation.confirmations(session, [obj for _, obj in held.values()], reference, day)
+    return {f"certificate:{held[cert_id][0]}": c.as_dict() for cert_id, c in found.items()}
 
 
 def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, Any]]:
     """What the exported dossier leaves out of its records but an auditor sees, by node: a step's equipment and
     the quantities it used, a certificate's scan hash, the file hashes of a material's evidence.
 
-    The records are in the session already (the export loaded them); the files attached to lots and steps
+    The records are the ones the export loaded (the codec holds them); the files attached to lots and steps
     (:class:`RecordEvidence`) are read in one query.
     """
     facts: dict[str, dict[str, Any]] = {}
@@ -141,20 +140,15 @@ def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, A
         query = sa.select(RecordEvidence.subject, RecordEvidence.sha256).where(RecordEvidence.subject.in_(subjects))
         for subject, sha256 in session.execute(query.order_by(RecordEvidence.id)):
             attached[subjects[subject]].append(sha256)
-    for (kind, local), stored_id in codec.ids.items():
+    for (kind, local), obj in codec.named.items():
         found: dict[str, Any] = {}
         if kind == "step":
-            step = session.get(ProductionStep, stored_id)
-            if step is not None:
-                used = [(str(i.quantity), i.unit) for i in step.inputs if i.quantity is not None or i.unit]
-                found = {"equipment": step.equipment, "used": used} if step.equipment or used else {}
-        elif kind == "certificate":
-            cert = session.get(Certificate, stored_id)
-            if cert is not None and cert.evidence_sha256:
-                found = {"scan": cert.evidence_sha256}
+            used = [(str(i.quantity), i.unit) for i in obj.inputs if i.quantity is not None or i.unit]
+            found = {"equipment": obj.equipment, "used": used} if obj.equipment or used else {}
+        elif kind == "certificate" and obj.evidence_sha256:
+            found = {"scan": obj.evidence_sha256}
         elif kind == "material":
-            material = session.get(Material, stored_id)
-            files = [e.file_sha256 for e in material.evidence if e.file_sha256] if material is not None else []
+            files = [e.file_sha256 for e in obj.evidence if e.file_sha256]
             found = {"files": files} if files else {}
         if attached.get((kind, local)):
             found = {**found, "attached": attached[(kind, local)]}

@@ -12,6 +12,7 @@ show halal again. The journal is where decisions already live, so it is read her
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,15 @@ from models import Certificate, JournalEntry
 from traceability.errors import ConflictError
 from traceability.vocabulary import CertificateStatus
 
-__all__ = ["DECISION_ACTION", "Decision", "copies", "enforce", "standing_decision"]
+__all__ = [
+    "DECISION_ACTION",
+    "Decision",
+    "copies",
+    "enforce",
+    "enforce_all",
+    "standing_decision",
+    "standing_decisions",
+]
 
 DECISION_ACTION = "certificate.status"
 _STATUS_FIELDS = ("status", "status_since", "fraud")
@@ -45,26 +54,46 @@ def copies(issuer_key: str, number_key: str) -> sa.Select[Certificate]:
     )
 
 
+def standing_decisions(session: Session, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Decision]:
+    """The latest authority decision on each certificate identity (issuer key, number key) that has one.
+
+    Two queries however many identities: their records' ids, then the decisions journalled on them.
+    """
+    wanted = sorted(set(identities))
+    if not wanted:
+        return {}
+    identity_of = {
+        f"certificate:{cert_id}": (issuer, number)
+        for cert_id, issuer, number in session.execute(
+            sa.select(Certificate.id, Certificate.issuer_key, Certificate.number_key).where(
+                sa.tuple_(Certificate.issuer_key, Certificate.number_key).in_(wanted)
+            )
+        )
+    }
+    decisions: dict[tuple[str, str], Decision] = {}
+    if not identity_of:
+        return decisions
+    journalled = session.execute(
+        sa.select(JournalEntry.subject, JournalEntry.payload)
+        .where(JournalEntry.action == DECISION_ACTION, JournalEntry.subject.in_(identity_of))
+        .order_by(JournalEntry.seq.desc())
+    )
+    for subject, payload in journalled:
+        identity = identity_of[subject]
+        if identity not in decisions:  # newest first: the first seen stands
+            since = payload.get("status_since")
+            decisions[identity] = Decision(
+                CertificateStatus(payload["status"]),
+                dt.date.fromisoformat(since) if since else None,
+                bool(payload.get("fraud")),
+                payload.get("status_reason"),
+            )
+    return decisions
+
+
 def standing_decision(session: Session, issuer_key: str, number_key: str) -> Decision | None:
     """The latest authority decision on the certificate with this identity, if there is one."""
-    ids = session.scalars(
-        sa.select(Certificate.id).where(Certificate.issuer_key == issuer_key, Certificate.number_key == number_key)
-    ).all()
-    payload = session.scalar(
-        sa.select(JournalEntry.payload)
-        .where(JournalEntry.action == DECISION_ACTION, JournalEntry.subject.in_([f"certificate:{i}" for i in ids]))
-        .order_by(JournalEntry.seq.desc())
-        .limit(1)
-    )
-    if payload is None:
-        return None
-    since = payload.get("status_since")
-    return Decision(
-        CertificateStatus(payload["status"]),
-        dt.date.fromisoformat(since) if since else None,
-        bool(payload.get("fraud")),
-        payload.get("status_reason"),
-    )
+    return standing_decisions(session, [(issuer_key, number_key)]).get((issuer_key, number_key))
 
 
 def enforce(session: Session, certificate: Certificate, stated: dict[str, Any] | None = None) -> None:
@@ -82,5 +111,19 @@ def enforce(session: Session, certificate: Certificate, stated: dict[str, Any] |
             "decision; only an auditor or an admin changes its status."
         )
         raise ConflictError(message, errors={"status": [message]})
+    _apply(certificate, decision)
+
+
+def enforce_all(session: Session, certificates: Iterable[Certificate]) -> None:
+    """Give each new copy (a dossier's) the standing decision on its identity, in two queries for all."""
+    held = list(certificates)
+    decisions = standing_decisions(session, [(c.issuer_key, c.number_key) for c in held])
+    for certificate in held:
+        decision = decisions.get((certificate.issuer_key, certificate.number_key))
+        if decision is not None:
+            _apply(certificate, decision)
+
+
+def _apply(certificate: Certificate, decision: Decision) -> None:
     certificate.status, certificate.status_since = decision.status, decision.since
     certificate.fraud, certificate.status_reason = decision.fraud, decision.reason

@@ -57,10 +57,14 @@ class ExportCodec:
         self.errors = ErrorTree()
         #: (kind, local id) -> stored id, for translating node ids back to the database's.
         self.ids: dict[tuple[str, str], int] = {}
+        #: (kind, local id) -> the record itself: held, so what reads the records after the export (the
+        #: assessment's stored facts) finds them loaded; the session holds objects only weakly.
+        self.named: dict[tuple[str, str], Any] = {}
 
     def ref(self, obj: Any) -> str:
         local = obj.ref or f"{noun(type(obj))}-{obj.id}"
         self.ids[(noun(type(obj)), local)] = obj.id
+        self.named[(noun(type(obj)), local)] = obj
         return local
 
     def resolve(self, model: type[Any], value: Any, path: Sequence[Any]) -> Any:
@@ -231,7 +235,7 @@ class _Import:
 
     def _add(self, name: str, ref: str, data: dict[str, Any]) -> Any:
         kind = KINDS[name]
-        obj = kind.model(business_id=self.business.id, ref=ref)
+        obj = kind.new(business_id=self.business.id, ref=ref)
         kind.apply(obj, data, self.codec)
         self.session.add(obj)
         self.codec.records.setdefault(kind.model, {})[ref] = obj
@@ -256,9 +260,8 @@ class _Import:
         return product
 
     def certificates(self, items: list[dict[str, Any]]) -> None:
-        for certificate in self.section("certificates", items):
-            if certificate is not None:  # an authority's revocation outlives the dossier's copy of the status
-                certificate_status.enforce(self.session, certificate)
+        added = [c for c in self.section("certificates", items) if c is not None]
+        certificate_status.enforce_all(self.session, added)  # an authority's revocation outlives the dossier
 
     def link_product(self, product: Product, item: dict[str, Any]) -> None:
         links = {k: item[k] for k in ("certificate", "certified_composition")}

@@ -257,12 +257,24 @@ def _made_from_statement() -> sa.Select[Any]:
 
 @functools.cache
 def _cycle_statement() -> sa.Select[Any]:
-    """A row when step ``:start`` made a batch it consumes, directly or not, through any business."""
-    start = sa.bindparam("start", type_=sa.Integer)
+    """A row for a step of ``:starts`` that made a batch it consumes, directly or not, through any business.
+
+    One walk for all the steps: each row carries the step it started from (``origin``), so a step reaching
+    its own batch is a cycle and a step reaching another checked step's batch (a chain) is not.
+    """
+    starts = sa.bindparam("starts", expanding=True)
+    made = _BATCH.alias("made")
     joined, used = _used(_INPUT, cross=True)
-    consumed = sa.select(used).select_from(joined).where(_INPUT.c.step_id == start)
-    walk = upstream(_BATCH.c.id.in_(consumed))
-    return sa.select(_steps(1)).select_from(walk).where(walk.c.step_id == start).limit(1)
+    seeds = (
+        sa.select(_INPUT.c.step_id.label("origin"), made.c.id.label("batch_id"), made.c.step_id.label("step_id"))
+        .select_from(joined.join(made, made.c.id == used))
+        .where(_INPUT.c.step_id.in_(starts))
+    )
+    walk = seeds.cte("cycle", recursive=True)
+    joined, used = _used(walk.join(_INPUT, _INPUT.c.step_id == walk.c.step_id), cross=True)
+    step = sa.select(walk.c.origin, made.c.id, made.c.step_id).select_from(joined.join(made, made.c.id == used))
+    walk = walk.union(step)
+    return sa.select(walk.c.origin).where(walk.c.step_id == walk.c.origin).limit(1)
 
 
 def check_acyclic(session: Session, steps: Sequence[ProductionStep]) -> None:
@@ -278,8 +290,8 @@ def check_acyclic(session: Session, steps: Sequence[ProductionStep]) -> None:
     """
     session.flush()
     statement = _cycle_statement()
-    for step in steps:
-        if session.execute(statement, {"start": step.id}).first() is not None:
+    for chunk in _chunks(step.id for step in steps):
+        if session.execute(statement, {"starts": chunk}).first() is not None:
             message = "This would make a batch an ingredient of itself: the steps would form a cycle."
             raise ProvenanceCycleError(message, errors={"inputs": [message]})
 

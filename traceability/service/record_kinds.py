@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (
     Batch,
@@ -456,6 +458,15 @@ class Kind:
     @property
     def noun(self) -> str:
         return noun(self.model)
+
+    def new(self, **fields: Any) -> Any:
+        """A new record whose collections are known empty: nothing stored can refer to it yet, so reading a
+        step's inputs or a material's evidence while applying data must not query (and autoflush) for them."""
+        obj = self.model(**fields)
+        for relationship in sa.inspect(self.model).relationships:
+            if relationship.uselist:
+                set_committed_value(obj, relationship.key, [])
+        return obj
 
 
 KINDS: dict[str, Kind] = {

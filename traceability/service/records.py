@@ -112,7 +112,7 @@ def create_record(
 ) -> Any:
     """Record a new supplier, lot, step... in the actor's business and journal it."""
     kind = KINDS[kind_name]
-    obj = kind.model(business_id=actor.writable_business(business_id, kind.noun))
+    obj = kind.new(business_id=actor.writable_business(business_id, kind.noun))
     return _write(session, actor, kind, obj, data, "create")
 
 
