@@ -262,7 +262,7 @@ def _cycle_statement() -> sa.Select[Any]:
     One walk for all the steps: each row carries the step it started from (``origin``), so a step reaching
     its own batch is a cycle and a step reaching another checked step's batch (a chain) is not.
     """
-    starts = sa.bindparam("starts", expanding=True)
+    starts: sa.BindParameter[list[int]] = sa.bindparam("starts", expanding=True)
     made = _BATCH.alias("made")
     joined, used = _used(_INPUT, cross=True)
     seeds = (
