@@ -4,14 +4,18 @@ finding's path as the names it goes through. No record ids, no field keys, no en
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import networkx as nx
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from api.labels import KIND_NAMES, day, enum_label, field_label
+from traceability import vocabulary as v
 
-__all__ = ["captions", "node_details", "path_words", "with_product"]
+__all__ = ["captions", "change_words", "node_details", "path_words", "with_product"]
 
 _KINDS = {
     "supplier": "suppliers",
@@ -106,3 +110,93 @@ def with_product(graph: nx.DiGraph[str], batch: str, product: dict[str, Any]) ->
     drawn.add_node(node, type="product", **{k: v for k, v in product.items() if k != "id"})
     drawn.add_edge(batch, node, kind="of")
     return drawn
+
+
+# --- what changed since the last decision, in words ------------------------------------------------------------
+
+# Fields whose stored value is a member of an enum that shares wire values with another (regular, self_declare...).
+_ENUMS: dict[tuple[str, str], type[enum.Enum]] = {
+    ("material", "kind"): v.MaterialKind,
+    ("material", "origin"): v.Origin,
+    ("supplier", "kind"): v.SupplierKind,
+    ("certificate", "scheme"): v.CertificateScheme,
+    ("certificate", "status"): v.CertificateStatus,
+    ("facility", "kind"): v.FacilityKind,
+}
+# Short names for the fields whose form label carries an instruction ("Country (two letters, ...)").
+_SHORT = {"country": _l("Country"), "nib": "NIB"}
+
+
+def _fact_value(kind: str, field: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return _("none")
+    known = _ENUMS.get((kind, field))
+    if known is not None:
+        try:
+            return enum_label(known(value))
+        except ValueError:
+            return str(value)
+    return _value(value) or _("none")
+
+
+def _fact_name(field: str) -> str:
+    return str(_SHORT[field]) if field in _SHORT else field_label(field)
+
+
+def _changed_fact(kind: str, fact: Any) -> list[str]:
+    """One changed field as sentences; a list (a step's inputs) by what joined and what left, not both whole lists."""
+    name = _fact_name(fact.field)
+    if isinstance(fact.before, list) or isinstance(fact.after, list):
+        before, after = list(fact.before or []), list(fact.after or [])
+        lines = []
+        if joined := [x for x in after if x not in before]:
+            lines.append(_("%(field)s: added %(items)s", field=name, items=", ".join(map(str, joined))))
+        if left := [x for x in before if x not in after]:
+            lines.append(_("%(field)s: removed %(items)s", field=name, items=", ".join(map(str, left))))
+        return lines
+    was, now = _fact_value(kind, fact.field, fact.before), _fact_value(kind, fact.field, fact.after)
+    return [_("%(field)s: %(before)s → %(after)s", field=name, before=was, after=now)]
+
+
+def change_words(since: Any) -> dict[str, Any]:
+    """The product's latest decision and what changed since, as sentences for the review page."""
+    found = since.changes
+    records = []
+    for change in found.records if found else ():
+        what = " ".join(t for t in (kind_word(change.node, {"type": change.kind}), change.name) if t)
+        if change.change == "changed":
+            facts = [line for f in change.facts for line in _changed_fact(change.kind, f)]
+        else:
+            added = change.change == "added"
+            facts = [
+                f"{_fact_name(f.field)}: {_fact_value(change.kind, f.field, f.after if added else f.before)}"
+                for f in change.facts
+                if f.field not in ("name", "lot_code", "number")
+            ]
+        records.append({"change": change.change, "what": what, "facts": facts})
+    findings = []
+    lang = str(get_locale() or "id")
+    for f in found.findings if found else ():
+        about = " ".join(t for t in (kind_word(f.subject, {"type": f.kind}), f.subject_name) if t)
+        severity = {
+            "before": enum_label(v.Severity(f.severity_before)) if f.severity_before else "",
+            "after": enum_label(v.Severity(f.severity_after)) if f.severity_after else "",
+        }
+        findings.append(
+            {
+                "change": f.change,
+                "rule": f.rule,
+                "text": f.message.get(lang) or f.message.get("en") or f.rule,
+                "about": about,
+                "severity": severity,
+            }
+        )
+    return {
+        "at": since.event.at,
+        "action": since.event.action,
+        "author": since.author,
+        "other_batch": since.other_batch,
+        "kept": found is not None,
+        "records": records,
+        "findings": findings,
+    }

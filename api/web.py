@@ -544,8 +544,10 @@ def review(review_id: int) -> ResponseReturnValue:
         }
         for f in body["findings"]
     ]
+    since = workbench.since_last_decision(db, actor, case, graph, body["findings"])
     return render_template(
         "review.html",
+        since=graph_words.change_words(since) if since else None,
         case=case,
         body=body,
         svg=picture,

@@ -73,6 +73,9 @@ class ReviewEvent(Base):
     action: Mapped[str] = mapped_column(sa.String(40))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     graph_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    # A decision's snapshot of the facts it was made on (traceability.changes), so the next review can say what
+    # changed since; null on comments and answers, and on decisions recorded before snapshots were kept.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -169,3 +169,78 @@ def test_the_queue_shows_the_route_in_words_and_filters_and_sorts_on_it(client, 
     assert [int(n) for n in re.findall(r'data-review="(\d+)"', by_route)] == [b.id, a.id]
     assert [r["id"] for r in api["items"]] == [b.id]
     assert bad_api.status_code == 422
+
+
+def _steps_and_certificate(client, filled, batch):
+    trace = client.get(f"/api/v1/batches/{batch}/trace", headers=filled.auth("auditor")).get_json()
+    ids = [n["id"] for n in trace["nodes"]]
+    step = next(i for i in ids if i.startswith("step:")).split(":")[1]
+    certificate = next(i for i in ids if i.startswith("certificate:")).split(":")[1]
+    return step, certificate
+
+
+def test_the_review_page_says_what_changed_since_the_last_decision_in_words(client, filled, session, sign_in):
+    from tests.helpers import create_bodies
+
+    review = _submit(session, filled.product_a)
+    session.commit()
+    auditor = sign_in("auditor")
+    first = auditor.get(f"/auditor/reviews/{review.id}?lang=en").get_data(as_text=True)
+    reviews.request_evidence(session, OPERATOR, review.id, "Kirim pindaian sertifikat")
+    session.commit()
+    stored = session.scalar(sa.select(ReviewEvent.facts).where(ReviewEvent.action == "request_evidence"))
+    unchanged = auditor.get(f"/auditor/reviews/{review.id}?lang=en").get_data(as_text=True)
+
+    producer = filled.auth("producer_a")
+    step, certificate = _steps_and_certificate(client, filled, review.batch_id)
+    cert = client.get(f"/api/v1/certificates/{certificate}", headers=producer)
+    old_number = cert.get_json()["number"]
+    patched = client.patch(
+        f"/api/v1/certificates/{certificate}",
+        json={"number": "ID31110000123450126", "valid_until": "2030-01-31"},
+        headers={**producer, "If-Match": cert.headers["ETag"]},
+    )
+    lot = client.post(
+        "/api/v1/lots", json={**create_bodies(filled.own)["lots"], "lot_code": "GULA-77"}, headers=producer
+    )
+    current = client.get(f"/api/v1/steps/{step}", headers=producer)
+    inputs = [*current.get_json()["inputs"], {"lot": lot.get_json()["id"], "quantity": 1, "unit": "kg"}]
+    used = client.patch(
+        f"/api/v1/steps/{step}", json={"inputs": inputs}, headers={**producer, "If-Match": current.headers["ETag"]}
+    )
+    english = auditor.get(f"/auditor/reviews/{review.id}?lang=en").get_data(as_text=True)
+    indonesian = auditor.get(f"/auditor/reviews/{review.id}?lang=id").get_data(as_text=True)
+
+    assert (patched.status_code, lot.status_code, used.status_code) == (200, 201, 200), (patched.json, lot.json)
+    assert "This product has no earlier decision" in first
+    assert stored is not None
+    assert any(r["kind"] == "certificate" for r in stored["records"].values())
+    assert "Nothing has changed since." in unchanged
+    since = english[english.index('<section class="since">') :].split("</section>")[0]
+    assert "asked for evidence" in since
+    assert f"Certificate number: {old_number} → ID31110000123450126" in since
+    assert "Valid until:" in since
+    assert "31 Jan 2030" in since or "Jan 31, 2030" in since
+    assert "Added:</strong> Lot received GULA-77" in since
+    assert "Changed:</strong> Production step" in since
+    assert "What went in: added GULA-77" in since
+    assert not re.search(r"\b(?:lot|step|material|supplier|certificate):\d+", since)
+    assert "valid_until" not in since
+    assert "lot_code" not in since
+    dari = indonesian[indonesian.index('<section class="since">') :].split("</section>")[0]
+    assert "Yang berubah sejak keputusan terakhir" in dari
+    assert "Ditambahkan:" in dari
+    assert problems(visible_text(dari)) == []
+
+
+def test_a_decision_kept_without_facts_is_said_plainly(client, filled, session, sign_in):
+    from tests.helpers import approve, final_batch
+
+    batch = final_batch(session, filled.world.business_a).id
+    approve(session, batch)  # an approval recorded as before decisions kept their facts
+    review = session.scalar(sa.select(Review).where(Review.batch_id == batch))
+    auditor = sign_in("auditor")
+
+    html = auditor.get(f"/auditor/reviews/{review.id}?lang=en").get_data(as_text=True)
+
+    assert "recorded before decisions kept their facts" in html

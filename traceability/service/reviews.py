@@ -15,17 +15,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models import Assessment, Batch, Business, Product, Review, ReviewEvent
+from traceability import changes
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.service import assessments, journal
+from traceability.service import assessments, journal, provenance
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import ApplicationRoute, ReviewState
 
 __all__ = [
+    "DECISIONS",
     "QueueFilter",
     "add_event",
     "comment",
     "decide",
+    "decision_facts",
     "get_review",
     "latest_batch",
     "queue",
@@ -36,6 +39,8 @@ __all__ = [
     "submit",
 ]
 
+#: The events that are an auditor's decision on the case; each keeps a snapshot of the facts it was made on.
+DECISIONS = ("approve", "reject", "request_evidence")
 OPEN = (ReviewState.SUBMITTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED)
 _REVIEWER = Actor.operator("reviews")
 
@@ -52,8 +57,18 @@ def _journal(session: Session, actor: Actor, review: Review, action: str, event:
     journal.append(session, actor, f"review.{action}", f"review:{review.id}", payload, business_id=review.business_id)
 
 
-def _event(session: Session, actor: Actor, review: Review, action: str, text: str, digest: str | None) -> ReviewEvent:
-    event = ReviewEvent(review_id=review.id, actor_id=actor.user_id, action=action, comment=text, graph_digest=digest)
+def _event(
+    session: Session,
+    actor: Actor,
+    review: Review,
+    action: str,
+    text: str,
+    digest: str | None,
+    facts: dict[str, Any] | None = None,
+) -> ReviewEvent:
+    event = ReviewEvent(
+        review_id=review.id, actor_id=actor.user_id, action=action, comment=text, graph_digest=digest, facts=facts
+    )
     session.add(event)
     session.flush()
     review.updated_at = dt.datetime.now(dt.UTC)
@@ -127,6 +142,18 @@ def submit(
     return review
 
 
+def decision_facts(session: Session, review: Review) -> dict[str, Any] | None:
+    """The facts a decision on `review` is made on now: its batch's upstream records and current findings."""
+    if review.batch_id is None:
+        return None
+    graph = provenance.upstream_graph(session, _REVIEWER, review.batch_id)
+    product = session.get(Product, review.product_id)
+    if product is not None:
+        graph.add_node(f"product:{product.id}", type="product", name=product.name)
+    findings = assessments.current_assessment(session, review.batch_id).findings
+    return changes.snapshot(graph, findings)
+
+
 def _auditor_case(session: Session, actor: Actor, review_id: int) -> Review:
     review = get_review(session, actor, review_id)
     if not actor.may_review:
@@ -141,7 +168,9 @@ def request_evidence(session: Session, actor: Actor, review_id: int, text: str) 
     with writing(session):
         review.state = ReviewState.CHANGES_REQUESTED
         review.assigned_to_id = actor.user_id
-        _event(session, actor, review, "request_evidence", note, _digest(session, review))
+        _event(
+            session, actor, review, "request_evidence", note, _digest(session, review), decision_facts(session, review)
+        )
     return review
 
 
@@ -182,7 +211,8 @@ def decide(
     with writing(session):
         review.state = ReviewState.APPROVED if approve else ReviewState.REJECTED
         review.assigned_to_id = actor.user_id
-        _event(session, actor, review, "approve" if approve else "reject", note, current)
+        facts = decision_facts(session, review)
+        _event(session, actor, review, "approve" if approve else "reject", note, current, facts)
         assessments.assess_batches(session, [review.batch_id])
     return review
 

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Assessment, PendampingAssignment, Review, User
+from models import Assessment, Batch, PendampingAssignment, Review, ReviewEvent, User
+from traceability import changes
 from traceability.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from traceability.service import reviews
 from traceability.service.access import Actor
@@ -27,10 +29,12 @@ __all__ = [
     "SORTS",
     "QueueRow",
     "Said",
+    "Since",
     "answer_request",
     "asked_about",
     "blocking_findings",
     "conversation",
+    "since_last_decision",
     "workbench_queue",
 ]
 
@@ -161,3 +165,37 @@ def asked_about(session: Session, review: Review) -> list[str]:
     stored = session.scalar(sa.select(Assessment).where(Assessment.batch_id == review.batch_id))
     subjects = [f["subject"] for f in (stored.findings if stored else []) if f.get("severity") != Severity.OK.value]
     return list(dict.fromkeys(subjects))
+
+
+@dataclass(frozen=True, slots=True)
+class Since:
+    """The product's latest decision and what changed since; `changes` is None when that decision kept no facts
+    (it was recorded before decisions kept them)."""
+
+    event: ReviewEvent
+    review: Review
+    author: str
+    changes: changes.Changes | None
+    other_batch: str | None  # the lot code of the batch decided on, when it is not the one under review
+
+
+def since_last_decision(
+    session: Session, actor: Actor, review: Review, graph: nx.DiGraph[str], findings: Sequence[dict[str, Any]]
+) -> Since | None:
+    """The latest decision on any review of `review`'s product, and how the facts now (`graph`, `findings`) differ
+    from the facts it was made on; None when the product has had no decision yet."""
+    reviews.get_review(session, actor, review.id)
+    row = session.execute(
+        sa.select(ReviewEvent, Review)
+        .join(Review, Review.id == ReviewEvent.review_id)
+        .where(Review.product_id == review.product_id, ReviewEvent.action.in_(reviews.DECISIONS))
+        .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    event, decided = row
+    user = session.get(User, event.actor_id) if event.actor_id is not None else None
+    found = changes.diff(event.facts, changes.snapshot(graph, findings)) if event.facts else None
+    other = session.get(Batch, decided.batch_id) if decided.batch_id not in (None, review.batch_id) else None
+    return Since(event, decided, (user.name or user.email) if user else "", found, other.lot_code if other else None)
