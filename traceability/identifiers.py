@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from stdnum import ean
@@ -55,8 +55,9 @@ def has_control_characters(value: str) -> bool:
     return any(unicodedata.category(c) == "Cc" for c in value)
 
 
+@lru_cache(maxsize=16384)
 def _visible(value: str) -> str:
-    """NFKC, then every whitespace and invisible character removed."""
+    """NFKC, then every whitespace and invisible character removed (cached: every judged certificate asks)."""
     text = unicodedata.normalize("NFKC", value)
     return "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE and not c.isspace())
 
@@ -138,6 +139,7 @@ def lot_key(lot_code: str) -> str:
     return _visible(lot_code).upper()
 
 
+@lru_cache(maxsize=4096)
 def _alias_form(name: str) -> str:
     """Letters and digits only, upper case, after NFKC: "LPPOM-MUI", "lppom mui " and "LPPOM MUI" agree."""
     return "".join(c for c in unicodedata.normalize("NFKC", name).upper() if c.isalnum())

@@ -746,10 +746,9 @@ def cert_01(ctx: Context) -> Iterator[Hit]:
     supersedes=("ING-02", "ING-04", "ADD-01"),
 )
 def cert_02(ctx: Context) -> Iterator[Hit]:
+    legacy_issuers = {issuer_key(i) for i in ctx.reference["legacy_issuers"]}
     for node, cert in ctx.records("certificate"):
-        legacy = cert["scheme"] == "legacy_mui" or issuer_key(cert["issuer"]) in {
-            issuer_key(i) for i in ctx.reference["legacy_issuers"]
-        }
+        legacy = cert["scheme"] == "legacy_mui" or issuer_key(cert["issuer"]) in legacy_issuers
         if legacy and cert["valid_until"] is not None and cert["valid_until"] < ctx.as_of:
             covered = next((c for c in cert["covers"] if f"material:{c}" in ctx.scope), None)
             name = ctx.record(f"material:{covered}")["name"] if covered else ""
@@ -775,8 +774,9 @@ def cert_02(ctx: Context) -> Iterator[Hit]:
 )
 def cert_03(ctx: Context) -> Iterator[Hit]:
     pattern = re.compile(ctx.reference["certificate_number_pattern"])
+    bpjph_issuers = {issuer_key(i) for i in ctx.reference["bpjph_issuers"]}
     for node, cert in ctx.records("certificate"):
-        bpjph = issuer_key(cert["issuer"]) in {issuer_key(i) for i in ctx.reference["bpjph_issuers"]}
+        bpjph = issuer_key(cert["issuer"]) in bpjph_issuers
         if bpjph and not pattern.fullmatch(certificate_number_key(cert["number"])):
             yield hit(node, number=cert["number"])
 

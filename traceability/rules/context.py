@@ -8,6 +8,7 @@ everything a batch is made of is among its ancestors.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,9 @@ class Context:
     #: Stored facts a node's dossier record leaves out (a step's equipment, a certificate's scan hash, the
     #: hashes of a material's evidence files): what an auditor saw beside the graph, so part of the digest.
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    _acceptable: dict[tuple[str, str | None, str | None], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # --- records -------------------------------------------------------------------------------
 
@@ -203,10 +207,18 @@ class Context:
 
     def use_dates(self, node: str) -> list[dt.date]:
         """The dates of the steps (in scope) that consumed a lot or batch."""
-        # Walk the judged steps, not the lot's successors: a shared lot may feed thousands of steps.
-        return sorted(
-            self.record(step)["on"] for step in self.ordered.get("step", ()) if self.graph.has_edge(node, step)
-        )
+        return self._use_dates.get(node, [])
+
+    @functools.cached_property
+    def _use_dates(self) -> dict[str, list[dt.date]]:
+        # From the judged steps to what they consumed, not from a lot to its successors: a shared lot may feed
+        # thousands of steps. Built once: every certificate question of every lot asks it.
+        found: dict[str, list[dt.date]] = {}
+        for step in self.ordered.get("step", ()):
+            on = self.record(step)["on"]
+            for used in self.graph.predecessors(step):
+                found.setdefault(used, []).append(on)
+        return {node: sorted(dates) for node, dates in found.items()}
 
     def production_steps(self) -> list[str]:
         return [n for n, _ in self.records("step")]
@@ -280,6 +292,12 @@ class Context:
 
     def acceptable(self, cert_node: str, lot: str | None, material: str | None = None) -> bool:
         """A certificate that counts as halal evidence for this lot and material."""
+        key = (cert_node, lot, material)
+        if key not in self._acceptable:  # asked again by several rules and the lot evidence: answered once
+            self._acceptable[key] = self._judge_acceptable(cert_node, lot, material)
+        return self._acceptable[key]
+
+    def _judge_acceptable(self, cert_node: str, lot: str | None, material: str | None) -> bool:
         cert = self.record(cert_node)
         if self.certificate_problem(cert_node, lot):
             return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -70,8 +71,13 @@ class Reference:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         synonyms = [(_squeezed(normalise(name)), entry) for entry in data["materials"] for name in entry["names"]]
-        # Longest phrase first: "susu sapi" is milk even though "sapi" alone might be beef.
-        self._synonyms = sorted(synonyms, key=lambda pair: -len(pair[0]))
+        #: Each phrase's entries, in catalogue order: a name is looked up by its word runs, not scanned
+        #: against every synonym (hundreds of them, for every material of every batch judged).
+        self._phrases: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+        for rank, (phrase, entry) in enumerate(synonyms):
+            if phrase:
+                self._phrases.setdefault(phrase, []).append((rank, entry))
+        self._longest = max((phrase.count(" ") + 1 for phrase in self._phrases), default=0)
         self._entries = {entry["key"]: entry for entry in data["materials"]}
 
     @property
@@ -98,14 +104,22 @@ class Reference:
         text = normalise(name)
         for allowed in self.data["names"]["whitelist"]:
             text = f" {text} ".replace(f" {normalise(allowed)} ", " ").strip()
-        text = f" {_squeezed(text)} "
-        found = [(text.index(f" {p} "), p, e) for p, e in self._synonyms if p and f" {p} " in text]
-        if not found:
+        words = _squeezed(text).split()
+        starts = list(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0))
+        found: dict[str, int] = {}  # each phrase the name holds, at its first place
+        for i in range(len(words)):
+            for j in range(i + 1, min(i + self._longest, len(words)) + 1):
+                phrase = " ".join(words[i:j])
+                if phrase in self._phrases:
+                    found.setdefault(phrase, starts[i])
+        candidates = [(at, -len(p), rank, p, e) for p, at in found.items() for rank, e in self._phrases[p]]
+        if not candidates:
             return None
         # What is haram speaks wherever it stands; otherwise the head word, which Indonesian puts first
-        # ("telur ayam kampung" is an egg, not a chicken), and the longest phrase there.
-        haram = [f for f in found if f[2].get("risk") in _HARAM_RISKS]
-        _at, phrase, entry = min(haram or found, key=lambda f: (f[0], -len(f[1])))
+        # ("telur ayam kampung" is an egg, not a chicken), and the longest phrase there ("susu sapi" is milk
+        # even though "sapi" alone might be beef).
+        haram = [c for c in candidates if c[4].get("risk") in _HARAM_RISKS]
+        *_, phrase, entry = min(haram or candidates, key=lambda c: c[:3])
         return CatalogueMatch(entry["key"], phrase, entry)
 
     def display_name(self, key: str) -> dict[str, str] | None:
