@@ -174,13 +174,20 @@ class CaptureJob(MethodView):
 
 
 _QUERY_FIELDS: dict[str, Any] = {
-    name: fields.String(
-        validate=validate.Length(min=1, max=20_000),
+    name: fields.String(  # documentation: the query itself reads and checks the URL's values (400, by name)
         metadata={"description": "Pipe-delimited values." if name[:3] in ("EQ_", "MAT") or name == "eventType" else ""},
     )
     for name in PARAMETERS
 }
 EventArgs = Schema.from_dict({**PageArgs().fields, **_QUERY_FIELDS}, name="EventArgs")
+#: Beside the fixed names above, the standard's names that carry a value (the OpenAPI document lists them here).
+PATTERNED = (
+    "EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type> (a CBV type's bare word: "
+    "EQ_bizTransaction_po); EQ_quantity_<uom>, GT_/GE_/LT_/LE_quantity_<uom>; EQ_value_<uom> and "
+    "GT_/GE_/LT_/LE_ of value, minValue, maxValue, meanValue, sDev, percValue with _<uom> (a UN/ECE Rec 20 code, "
+    "compared with reports in that unit; no conversion); EXISTS_<field> (a top-level field, e.g. "
+    "EXISTS_errorDeclaration). Any other name is refused: 400, naming it."
+)
 
 
 def _page_response(page: epcis_repository.Page, query_name: str = "SimpleEventQuery") -> Response:
@@ -191,7 +198,9 @@ def _page_response(page: epcis_repository.Page, query_name: str = "SimpleEventQu
 
 
 def _events(args: dict[str, Any], fixed: dict[str, str] | None = None) -> Response:
-    parameters = {k: v for k, v in args.items() if k not in ("perPage", "nextPageToken")}
+    # Read from the URL itself: many standard names carry a value (EQ_bizTransaction_po, GE_value_CEL ...), so
+    # the query reads every name, and refuses by name any it does not answer (400, QueryParameterException).
+    parameters: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("perPage", "nextPageToken")}
     if fixed:
         parameters.update({name: [value] for name, value in fixed.items()})
     page = epcis_repository.query_events(
@@ -211,7 +220,7 @@ _RESULTS = {"200": {"description": "An EPCISQueryDocument.", "content": {"applic
 @bp.route("/events")
 class Events(MethodView):
     @bp.arguments(EventArgs, location="query")
-    @bp.doc(responses=_RESULTS)
+    @bp.doc(responses=_RESULTS, description=PATTERNED)
     def get(self, args: dict[str, Any]) -> Response:
         """The events of the businesses you may read that match the standard query parameters."""
         return _events(args)

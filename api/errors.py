@@ -21,6 +21,7 @@ from traceability.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    QueryParameterError,
     TraceabilityError,
     UnsupportedContentError,
 )
@@ -32,6 +33,7 @@ DOMAIN_ERRORS: dict[type[TraceabilityError], tuple[int, str]] = {
     NotFoundError: (404, "Not Found"),
     PermissionDeniedError: (403, "Forbidden"),
     InvalidInputError: (422, "Unprocessable Content"),
+    QueryParameterError: (400, "Bad Request"),  # the EPCIS binding's QueryParameterException
     ConflictError: (409, "Conflict"),
     AuthenticationError: (401, "Unauthorized"),
     UnsupportedContentError: (415, "Unsupported Media Type"),

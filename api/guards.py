@@ -37,8 +37,24 @@ BODY_TYPES: dict[str, tuple[str, ...] | None] = {
     "programmes.Registry": ("text/csv", "multipart/form-data"),
     "evidence.CertificateEvidence": None,
 }
-#: API routes that ignore query parameters they do not know (public, scanned or embedded).
-LENIENT_QUERY = {"codes.Verify"}
+#: API routes not held to their declared query parameters: the verify API ignores those it does not know (public,
+#: scanned or embedded); the EPCIS event queries read every name, since many of the standard's carry a value
+#: (``EQ_bizTransaction_po``), and refuse an unknown one by name (400) themselves.
+LENIENT_QUERY = {
+    "codes.Verify",
+    *(
+        f"epcis.{name}"
+        for name in (
+            "Events",
+            "EventTypeEvents",
+            "EpcEvents",
+            "BizStepEvents",
+            "BizLocationEvents",
+            "ReadPointEvents",
+            "DispositionEvents",
+        )
+    ),  # fmt: skip
+}
 
 
 class StrictJSONError(ValueError):

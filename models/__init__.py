@@ -2,7 +2,15 @@
 
 from models.base import Base, table_of
 from models.confirmation import CertificateCheck
-from models.epcis import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery, EpcisSubscription
+from models.epcis import (
+    EpcisCapture,
+    EpcisEvent,
+    EpcisEventEpc,
+    EpcisEventNumber,
+    EpcisLocationChild,
+    EpcisQuery,
+    EpcisSubscription,
+)
 from models.journal import IdempotencyRecord, JournalCheckpoint, JournalEntry, JournalNode
 from models.people import ApiToken, Business, Invitation, PendampingAssignment, User
 from models.production import (
@@ -41,6 +49,8 @@ __all__ = [
     "EpcisCapture",
     "EpcisEvent",
     "EpcisEventEpc",
+    "EpcisEventNumber",
+    "EpcisLocationChild",
     "EpcisQuery",
     "EpcisSubscription",
     "Webhook",

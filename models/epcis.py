@@ -66,9 +66,12 @@ class EpcisEvent(Base):
 
 
 class EpcisEventEpc(Base):
-    """One identifier an event names, in one role (``epc``, ``parent``, ``input``, ``output``, ``class`` ...).
+    """One identifier or value an event names, in one role (``epc``, ``parent``, ``input``, ``output``, ``class``
+    ...; ``bizTx``, ``source``, ``dest``; the sensor attributes ``s:type``, ``s:device`` ...).
 
     ``value`` is as written; ``canonical`` is its GS1 Digital Link form, so a URN query finds a Digital Link event.
+    ``qualifier`` is a bizTransaction's, source's or destination's type (its bare CBV word), which
+    ``EQ_bizTransaction_<type>`` and the like compare.
     """
 
     __tablename__ = "epcis_event_epc"
@@ -79,6 +82,36 @@ class EpcisEventEpc(Base):
     role: Mapped[str] = mapped_column(sa.String(10))
     value: Mapped[str] = mapped_column(sa.String(URI))
     canonical: Mapped[str] = mapped_column(sa.String(URI))
+    qualifier: Mapped[str | None] = mapped_column(sa.String(URI), default=None)
+
+
+class EpcisEventNumber(Base):
+    """One number an event carries, for the comparisons of the query parameters (``GE_quantity``,
+    ``LT_value_CEL`` ...): a QuantityElement's ``quantity`` or a sensorReport's ``value``, ``minValue`` ...,
+    with its unit as written (``uom``; None when it has none)."""
+
+    __tablename__ = "epcis_event_number"
+    __table_args__ = (sa.Index("ix_epcis_event_number_field", "field", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_pk: Mapped[int] = mapped_column(sa.ForeignKey("epcis_event.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(12))
+    uom: Mapped[str | None] = mapped_column(sa.String(10))
+    number: Mapped[float] = mapped_column(sa.Double)
+
+
+class EpcisLocationChild(Base):
+    """A location's child, as a business's captured master data names it (``vocabularyElement.children``): what
+    ``WD_bizLocation`` and ``WD_readPoint`` follow, directly and indirectly, to a location's descendants."""
+
+    __tablename__ = "epcis_location_child"
+    __table_args__ = (sa.UniqueConstraint("business_id", "vocabulary", "parent", "child"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("business.id"))
+    vocabulary: Mapped[str] = mapped_column(sa.String(100))  # the master data vocabulary type
+    parent: Mapped[str] = mapped_column(sa.String(URI))
+    child: Mapped[str] = mapped_column(sa.String(URI))
 
 
 class EpcisQuery(Base):

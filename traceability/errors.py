@@ -5,6 +5,7 @@
   x PermissionDeniedError  -- visible, but the caller's role may not do this
   x InvalidInputError      -- input breaks a rule of the domain; carries field-level messages
     x ProvenanceCycleError -- a step would make a batch its own ancestor
+    x QueryParameterError  -- an EPCIS query parameter unknown here or malformed (answers 400, as the standard says)
   x ConflictError          -- the request collides with stored state (duplicate, stale version)
   x UnsupportedContentError -- a file is not of a kind the service accepts
   x ContentTooLargeError   -- a file is larger than the service accepts
@@ -27,6 +28,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ProvenanceCycleError",
+    "QueryParameterError",
     "TraceabilityError",
     "UnsupportedContentError",
 ]
@@ -55,6 +57,10 @@ class InvalidInputError(TraceabilityError, ValueError):
 
 class ProvenanceCycleError(InvalidInputError):
     """A production step would make a batch an ingredient of itself."""
+
+
+class QueryParameterError(InvalidInputError):
+    """The EPCIS standard's QueryParameterException: a query parameter unknown here, or a value it cannot take."""
 
 
 class ConflictError(TraceabilityError):

@@ -297,3 +297,39 @@ def test_a_broken_old_chain_stops_the_upgrade(fresh_engine):
 
     with pytest.raises(RuntimeError, match="broken at entry 3"):
         upgrade(fresh_engine)
+
+
+def test_0018_files_the_stored_events_for_the_new_query_parameters(tmp_path):
+    from api.migrate import upgrade
+    from models import EpcisEvent
+
+    engine = _scratch_engine(tmp_path)
+    upgrade(engine, "0017_password_reset")
+    report = {"type": "gs1:Temperature", "value": 4.5, "uom": "CEL"}
+    body = {"type": "ObjectEvent", "eventID": "urn:uuid:1", "eventTime": "2024-03-01T08:00:00Z",
+            "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:0614141073467:PO-1"}],
+            "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 200,
+                              "uom": "KGM"}],
+            "sensorElementList": [{"sensorReport": [report]}]}  # fmt: skip
+    with Session(engine) as session:
+        business = Business(name="Rendang Bundo", nib="1208230044517", scale="small")
+        session.add(business)
+        session.flush()
+        session.add(EpcisEvent(business_id=business.id, event_id="urn:uuid:1", event_type="ObjectEvent",
+                               event_time=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), body=body, context={}))  # fmt: skip
+        session.commit()
+
+    upgrade(engine)
+
+    with engine.connect() as connection:
+        typed = connection.execute(sa.text("SELECT role, qualifier, value FROM epcis_event_epc ORDER BY role")).all()
+        numbers = connection.execute(sa.text("SELECT field, uom, number FROM epcis_event_number ORDER BY field")).all()
+    if POSTGRES_URL is not None:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA migration_0007 CASCADE"))
+    engine.dispose()
+    assert [tuple(row) for row in typed] == [
+        ("bizTx", "po", "urn:epcglobal:cbv:bt:0614141073467:PO-1"),
+        ("s:type", None, "Temperature"),
+    ]
+    assert sorted(tuple(row) for row in numbers) == [("quantity", "KGM", 200.0), ("value", "CEL", 4.5)]

@@ -13,18 +13,22 @@ Identifiers are compared in their GS1 Digital Link form (``urn:epc:id:sgtin:0614
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from traceability.errors import ErrorTree
+from traceability.errors import ErrorTree, QueryParameterError
 from traceability.formats.event_hash import normalise_id
 
 __all__ = [
     "EPC_PARAMETERS",
     "EVENT_TYPES",
     "LIST_PARAMETERS",
+    "NUMBER_FIELDS",
     "PARAMETERS",
+    "PATTERNS",
     "Query",
     "canonical",
     "cbv_word",
@@ -54,10 +58,71 @@ EQ_PARAMETERS = {
     "EQ_bizLocation": "biz_location",
     "EQ_eventID": "event_id",
 }
-LIST_PARAMETERS = ("eventType", *EQ_PARAMETERS, *EPC_PARAMETERS)
+#: With-descendants parameters -> the stored field, and the master data vocabulary whose children they follow.
+WD_PARAMETERS = {
+    "WD_readPoint": ("read_point", "urn:epcglobal:epcis:vtype:ReadPoint"),
+    "WD_bizLocation": ("biz_location", "urn:epcglobal:epcis:vtype:BusinessLocation"),
+}
+#: Sensor parameters that compare a sensorMetadata or sensorReport attribute -> the role it is filed under.
+SENSOR_PARAMETERS = {
+    "EQ_type": "s:type",
+    "EQ_deviceID": "s:device",
+    "EQ_dataProcessingMethod": "s:method",
+    "EQ_microorganism": "s:micro",
+    "EQ_chemicalSubstance": "s:chem",
+    "EQ_bizRules": "s:rules",
+    "EQ_stringValue": "s:string",
+    "EQ_hexBinaryValue": "s:hex",
+    "EQ_uriValue": "s:uri",
+}
+#: The sensor attributes each role above is read from (sensorMetadata and sensorReport alike).
+SENSOR_ATTRIBUTES = {
+    "type": "s:type",
+    "deviceID": "s:device",
+    "dataProcessingMethod": "s:method",
+    "microorganism": "s:micro",
+    "chemicalSubstance": "s:chem",
+    "bizRules": "s:rules",
+    "stringValue": "s:string",
+    "hexBinaryValue": "s:hex",
+    "uriValue": "s:uri",
+}
+#: Typed identifier lists -> (the role they are filed under, the list, its member, the CBV prefixes of its types).
+_BTT = ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-", "cbv:BTT-")
+_SDT = ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-", "cbv:SDT-")
+TYPED_LISTS = {
+    "bizTransaction": ("bizTx", "bizTransactionList", "bizTransaction", _BTT),
+    "source": ("source", "sourceList", "source", _SDT),
+    "destination": ("dest", "destinationList", "destination", _SDT),
+}
+#: Numeric fields a query compares: a QuantityElement's quantity and a sensorReport's values.
+NUMBER_FIELDS = ("quantity", "value", "minValue", "maxValue", "meanValue", "sDev", "percValue", "percRank")
+COMPARISONS = ("EQ", "GT", "GE", "LT", "LE")
+LIST_PARAMETERS = ("eventType", *EQ_PARAMETERS, *EPC_PARAMETERS, *WD_PARAMETERS, *SENSOR_PARAMETERS)
 TIME_PARAMETERS = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
 ORDER_FIELDS = ("eventTime", "recordTime")
-PARAMETERS = (*LIST_PARAMETERS, *TIME_PARAMETERS, "orderBy", "orderDirection", "eventCountLimit")
+NUMBER_PARAMETERS = (
+    *(f"{op}_quantity" for op in COMPARISONS),
+    *(f"{op}_percRank" for op in COMPARISONS if op != "EQ"),
+)
+PARAMETERS = (
+    *LIST_PARAMETERS,
+    *TIME_PARAMETERS,
+    *NUMBER_PARAMETERS,
+    "EQ_booleanValue",
+    "orderBy",
+    "orderDirection",
+    "eventCountLimit",
+)
+#: Parameters whose names carry a value (a type, a unit, a field), as the standard writes them.
+PATTERNS = {
+    "typed": re.compile(r"EQ_(bizTransaction|source|destination)_([a-z][a-zA-Z0-9_]+)"),
+    "number": re.compile(
+        r"(EQ|GT|GE|LT|LE)_(quantity|value|minValue|maxValue|meanValue|sDev|percValue)_([A-Z0-9]{2,4})"
+    ),
+    "exists": re.compile(r"EXISTS_([A-Za-z][A-Za-z0-9_]*(?::[A-Za-z][A-Za-z0-9_]*)?)"),
+}
+_GS1_VOC = ("https://gs1.org/voc/", "http://gs1.org/voc/", "https://www.gs1.org/voc/", "gs1:")
 MAX_VALUES = 100  # values in one list parameter
 _CBV = {
     "biz_step": ("https://ref.gs1.org/cbv/BizStep-", "urn:epcglobal:cbv:bizstep:", "cbv:BizStep-"),
@@ -118,6 +183,13 @@ class Query:
     order_by: str | None = None
     descending: bool = True
     count_limit: int | None = None
+    #: Filed identifiers with a role and a qualifier (a bizTransaction's type ...; None: any) -> the values.
+    typed: list[tuple[str, str | None, tuple[str, ...]]] = field(default_factory=list)
+    #: Numeric comparisons: (field, unit or None for any, comparison, values; several only for EQ).
+    numbers: list[tuple[str, str | None, str, tuple[float, ...]]] = field(default_factory=list)
+    #: WD_ parameters: stored field -> (master data vocabulary, the locations whose descendants count).
+    within: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    exists: tuple[str, ...] = ()  # top-level fields the event must have (EXISTS_<field>)
 
 
 def _values(name: str, raw: Any, errors: ErrorTree) -> tuple[str, ...]:
@@ -129,6 +201,69 @@ def _values(name: str, raw: Any, errors: ErrorTree) -> tuple[str, ...]:
         errors.add([name], f"Give at most {MAX_VALUES} values of at most 500 characters.")
         return ()
     return tuple(values)
+
+
+def voc_word(value: str) -> str:
+    """A GS1 Web Vocabulary term (a sensor's measurement type) as the bare word the standard queries with.
+
+    >>> voc_word("gs1:Temperature"), voc_word("https://gs1.org/voc/Temperature"), voc_word("ex:Odour")
+    ('Temperature', 'Temperature', 'ex:Odour')
+    """
+    for prefix in _GS1_VOC:
+        if value.startswith(prefix):
+            return value.removeprefix(prefix)
+    return value
+
+
+def type_word(kind: str, value: str) -> str:
+    """A bizTransaction, source or destination type as the bare word a parameter name carries.
+
+    >>> type_word("bizTransaction", "urn:epcglobal:cbv:btt:po")
+    'po'
+    >>> type_word("source", "https://ref.gs1.org/cbv/SDT-location")
+    'location'
+    """
+    for prefix in TYPED_LISTS[kind][3]:
+        if value.startswith(prefix):
+            return value.removeprefix(prefix)
+    return value
+
+
+def _number(name: str, raw: Any, errors: ErrorTree) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        value = None
+    else:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = None
+    if value is None or not math.isfinite(value) or (isinstance(raw, str) and raw.strip().lower() in ("nan", "inf")):
+        errors.add([name], "Give a number, e.g. 12.5.")
+        return None
+    return value
+
+
+def _numbers(name: str, raw: Any, errors: ErrorTree) -> tuple[float, ...]:
+    """An EQ_ comparison takes one or more numbers (pipe-delimited in a URL); the others take one."""
+    if name.startswith("EQ_"):
+        items = raw.split("|") if isinstance(raw, str) else raw if isinstance(raw, list) else [raw]
+        if not items or len(items) > MAX_VALUES:
+            errors.add([name], f"Give one to {MAX_VALUES} numbers.")
+            return ()
+    else:
+        items = [raw]
+    values = [_number(name, item, errors) for item in items]
+    return tuple(v for v in values if v is not None) if all(v is not None for v in values) else ()
+
+
+def _flag(name: str, raw: Any, errors: ErrorTree) -> bool | None:
+    """A true/false parameter (``true`` or ``false`` in a URL, a JSON boolean in a query body)."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    errors.add([name], "Give true or false.")
+    return None
 
 
 def _time(name: str, raw: Any, errors: ErrorTree) -> dt.datetime | None:
@@ -147,7 +282,7 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
 
     Raises
     ------
-    InvalidInputError
+    QueryParameterError
         Naming every parameter that is unknown, unsupported or malformed (the standard's QueryParameterException).
 
     Examples
@@ -157,12 +292,17 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
     >>> read_query({"eventCountLimit": "1"})
     Traceback (most recent call last):
     ...
-    traceability.errors.InvalidInputError: The query parameters are not valid.
+    traceability.errors.QueryParameterError: The query parameters are not valid.
     """
     errors = ErrorTree()
-    for name in sorted(set(parameters) - set(PARAMETERS)):
+    patterned = {name for name in parameters if any(p.fullmatch(name) for p in PATTERNS.values())}
+    for name in sorted(set(parameters) - set(PARAMETERS) - patterned):
         errors.add([name], "This repository does not answer this query parameter.")
     kept: dict[str, Any] = {}
+    typed: list[tuple[str, str | None, tuple[str, ...]]] = []
+    numbers: list[tuple[str, str | None, str, tuple[float, ...]]] = []
+    within: dict[str, tuple[str, tuple[str, ...]]] = {}
+    exists: list[str] = []
     event_types: tuple[str, ...] = ()
     equal: dict[str, tuple[str, ...]] = {}
     epcs: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
@@ -176,6 +316,13 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
         kept[name] = list(values)
         if name == "eventType":
             event_types = values
+        elif name in WD_PARAMETERS:
+            column, vocabulary = WD_PARAMETERS[name]
+            within[column] = (vocabulary, values)
+        elif name in SENSOR_PARAMETERS:
+            role = SENSOR_PARAMETERS[name]
+            words = tuple(voc_word(v) for v in values) if role == "s:type" else values
+            typed.append((role, None, tuple(w.upper() for w in words) if role == "s:hex" else words))
         elif name in EQ_PARAMETERS:
             column = EQ_PARAMETERS[name]
             equal[column] = tuple(cbv_word(column, v) for v in values) if column in _CBV else values
@@ -188,6 +335,31 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
             moment = _time(name, parameters[name], errors)
             if moment is not None:
                 kept[name], times[name] = parameters[name], moment
+    for name in sorted(patterned | (set(NUMBER_PARAMETERS) & set(parameters))):
+        raw = parameters[name]
+        if (found := PATTERNS["typed"].fullmatch(name)) is not None:
+            values = _values(name, raw, errors)
+            if values:
+                kind = found[1]
+                kept[name] = list(values)
+                typed.append((TYPED_LISTS[kind][0], type_word(kind, found[2]), values))
+        elif (found := PATTERNS["exists"].fullmatch(name)) is not None:
+            wanted = True if raw in ("", None) else _flag(name, raw, errors)
+            if wanted is not None:
+                kept[name] = wanted
+                if wanted:  # false: the standard's "regardless"
+                    exists.append(found[1])
+        else:
+            op, number_field, *unit = name.split("_", 2)
+            amounts = _numbers(name, raw, errors)
+            if amounts:
+                kept[name] = list(amounts) if op == "EQ" else amounts[0]
+                numbers.append((number_field, unit[0] if unit else None, op, amounts))
+    if "EQ_booleanValue" in parameters:
+        flag = _flag("EQ_booleanValue", parameters["EQ_booleanValue"], errors)
+        if flag is not None:
+            kept["EQ_booleanValue"] = flag
+            typed.append(("s:bool", None, ("true" if flag else "false",)))
     order_by = parameters.get("orderBy")
     if order_by is not None:
         if order_by not in ORDER_FIELDS:
@@ -210,7 +382,7 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
         elif order_by is None:
             errors.add(["eventCountLimit"], "eventCountLimit needs orderBy: it keeps the first events in that order.")
         kept["eventCountLimit"] = count_limit
-    errors.raise_if_any("The query parameters are not valid.")
+    errors.raise_if_any("The query parameters are not valid.", QueryParameterError)
     return Query(
         parameters=kept,
         event_types=event_types,
@@ -220,6 +392,10 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
         order_by=order_by,
         descending=direction != "ASC",
         count_limit=count_limit,
+        typed=typed,
+        numbers=numbers,
+        within=within,
+        exists=tuple(exists),
     )
 
 
@@ -242,11 +418,22 @@ def _id_of(value: Any) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
-    """What the repository files an event under: its filtered fields, and each identifier with its role.
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
-    Roles: ``epc`` (epcList, childEPCs), ``parent`` (parentID), ``input``/``output`` (a transformation's EPC
-    lists), ``class`` (quantityList, childQuantityList), ``inclass``/``outclass`` (its quantity lists).
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What the repository files an event under: its filtered fields, each identifier with its role, the typed
+    values (role, qualifier, value) and the numbers (field, unit, number) the query parameters compare.
+
+    Identifier roles: ``epc`` (epcList, childEPCs), ``parent`` (parentID), ``input``/``output`` (a
+    transformation's EPC lists), ``class`` (quantityList, childQuantityList), ``inclass``/``outclass`` (its
+    quantity lists). Typed roles: ``bizTx``, ``source``, ``dest`` (qualified by their type's bare word) and the
+    sensor attributes (``s:type``, ``s:device`` ..., see SENSOR_ATTRIBUTES).
     """
     identifiers: list[tuple[str, str]] = []
     for role, key in (("epc", "epcList"), ("epc", "childEPCs"), ("input", "inputEPCList"), ("output", "outputEPCList")):
@@ -261,6 +448,37 @@ def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
     ):
         identifiers += [(role, v) for v in _classes(event.get(key))]
     biz_step, disposition = event.get("bizStep"), event.get("disposition")
+    typed: list[tuple[str, str | None, str]] = []
+    for kind, (role, key, member, _prefixes) in TYPED_LISTS.items():
+        for item in _list(event.get(key)):
+            if isinstance(item, dict) and isinstance(item.get(member), str):
+                qualifier = item.get("type")
+                typed.append((role, type_word(kind, qualifier) if isinstance(qualifier, str) else None, item[member]))
+    numbers: list[tuple[str, str | None, float]] = []
+    for key in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"):
+        for item in _list(event.get(key)):
+            if isinstance(item, dict) and _finite(item.get("quantity")):
+                unit = item.get("uom")
+                numbers.append(("quantity", unit if isinstance(unit, str) else None, float(item["quantity"])))
+    for element in _list(event.get("sensorElementList")):
+        if not isinstance(element, dict):
+            continue
+        for part in [element.get("sensorMetadata"), *_list(element.get("sensorReport"))]:
+            if not isinstance(part, dict):
+                continue
+            for attribute, role in SENSOR_ATTRIBUTES.items():
+                value = part.get(attribute)
+                if isinstance(value, str) and value:
+                    word = voc_word(value) if role == "s:type" else value.upper() if role == "s:hex" else value
+                    typed.append((role, None, word))
+            if isinstance(part.get("booleanValue"), bool):
+                typed.append(("s:bool", None, "true" if part["booleanValue"] else "false"))
+            unit = part.get("uom") if isinstance(part.get("uom"), str) else None
+            numbers += [
+                (name, None if name == "percRank" else unit, float(part[name]))
+                for name in NUMBER_FIELDS[1:]
+                if _finite(part.get(name))
+            ]
     return {
         "action": event.get("action") if isinstance(event.get("action"), str) else None,
         "biz_step": cbv_word("biz_step", biz_step) if isinstance(biz_step, str) else None,
@@ -268,6 +486,8 @@ def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
         "read_point": _id_of(event.get("readPoint")),
         "biz_location": _id_of(event.get("bizLocation")),
         "identifiers": [(role, value, canonical_epc(value)) for role, value in dict.fromkeys(identifiers)],
+        "typed": list(dict.fromkeys(typed)),
+        "numbers": list(dict.fromkeys(numbers)),
     }
 
 

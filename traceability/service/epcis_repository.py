@@ -30,10 +30,28 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import EpcisCapture, EpcisEvent, EpcisEventEpc, EpcisQuery, EpcisSubscription, User, WebhookDelivery
+from models import (
+    EpcisCapture,
+    EpcisEvent,
+    EpcisEventEpc,
+    EpcisEventNumber,
+    EpcisLocationChild,
+    EpcisQuery,
+    EpcisSubscription,
+    User,
+    WebhookDelivery,
+)
 from models.epcis import URI
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.formats.epcis_query import EVENT_TYPES, Query, event_fields, next_run, read_query, read_schedule
+from traceability.formats.epcis_query import (
+    EVENT_TYPES,
+    Query,
+    canonical_epc,
+    event_fields,
+    next_run,
+    read_query,
+    read_schedule,
+)
 from traceability.formats.epcis_schema import event_list_path, schema_errors_by_event
 from traceability.formats.event_hash import event_hash
 from traceability.service.access import Actor, actor_for
@@ -113,6 +131,8 @@ class _Prepared:
     index: int
     row: EpcisEvent
     identifiers: list[tuple[str, str, str]]
+    typed: list[tuple[str, str | None, str]]
+    numbers: list[tuple[str, str | None, float]]
 
 
 def _prepare(index: int, event: dict[str, Any], prefixes: dict[str, str]) -> tuple[_Prepared | None, list[str]]:
@@ -146,7 +166,13 @@ def _prepare(index: int, event: dict[str, Any], prefixes: dict[str, str]) -> tup
         context=prefixes,
         body=body,
     )
-    return _Prepared(index, row, filed["identifiers"]), []
+    typed = [  # a value too long for any query to name is not filed (the event is kept whole all the same)
+        (role, qualifier, value)
+        for role, qualifier, value in filed["typed"]
+        if len(value) <= URI and len(canonical_epc(value)) <= URI and len(qualifier or "") <= URI
+    ]
+    numbers = [(name, unit, number) for name, unit, number in filed["numbers"] if unit is None or len(unit) <= 10]
+    return _Prepared(index, row, filed["identifiers"], typed, numbers), []
 
 
 def _stored_ids(session: Session, business_id: int, ids: list[str]) -> set[str]:
@@ -203,17 +229,67 @@ def _insert(
         for item in items
         for role, value, canon in item.identifiers
     )
+    session.add_all(
+        EpcisEventEpc(event_pk=item.row.id, role=role, value=value, canonical=canonical_epc(value), qualifier=kind)
+        for item in items
+        for role, kind, value in item.typed
+    )
+    session.add_all(
+        EpcisEventNumber(event_pk=item.row.id, field=name, uom=unit, number=number)
+        for item in items
+        for name, unit, number in item.numbers
+    )
     session.flush()
     _stream(session, business_id, at)
     return len(items)
 
 
+def _children(document: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+    """(vocabulary, parent, child) for each child its master data names (``epcisHeader.epcisMasterData``)."""
+    header = document.get("epcisHeader")
+    master = header.get("epcisMasterData") if isinstance(header, dict) else None
+    vocabularies = master.get("vocabularyList") if isinstance(master, dict) else None
+    found: set[tuple[str, str, str]] = set()
+    for vocabulary in vocabularies if isinstance(vocabularies, list) else []:
+        kind = vocabulary.get("type") if isinstance(vocabulary, dict) else None
+        elements = vocabulary.get("vocabularyElementList") if isinstance(vocabulary, dict) else None
+        if not isinstance(kind, str) or len(kind) > 100 or not isinstance(elements, list):
+            continue
+        for element in elements:
+            parent = element.get("id") if isinstance(element, dict) else None
+            children = element.get("children") if isinstance(element, dict) else None
+            if isinstance(parent, str) and len(parent) <= URI and isinstance(children, list):
+                found |= {(kind, parent, c) for c in children if isinstance(c, str) and len(c) <= URI and c != parent}
+    return found
+
+
+def _file_children(session: Session, business_id: int, document: Mapping[str, Any]) -> None:
+    """Keep the location hierarchy a document's master data names, for the business (each pair once)."""
+    pairs = _children(document)
+    if not pairs:
+        return
+    c = EpcisLocationChild
+    rows = session.execute(
+        sa.select(c.vocabulary, c.parent, c.child).where(
+            c.business_id == business_id, c.parent.in_(sorted({parent for _k, parent, _c in pairs}))
+        )
+    )
+    known = {(kind, parent, child) for kind, parent, child in rows}
+    session.add_all(
+        c(business_id=business_id, vocabulary=kind, parent=parent, child=child)
+        for kind, parent, child in sorted(pairs - known)
+    )
+    session.flush()
+
+
 def file_document(session: Session, business_id: int, document: dict[str, Any]) -> int:
-    """File a schema-valid document's events in the business's repository, inside the caller's transaction.
+    """File a schema-valid document's events (and the location hierarchy of its master data) in the business's
+    repository, inside the caller's transaction.
 
     The synchronous capture's share: an event already filed (the same eventID) is left as it is.
     """
     items, _ = _sort(session, business_id, document, None)
+    _file_children(session, business_id, document)
     return _insert(session, business_id, items, None, _now())
 
 
@@ -304,6 +380,8 @@ def _run(session: Session, job_id: int) -> None:
             ]
         if errors and job.behaviour == "rollback":
             items = []
+        elif not outside:
+            _file_children(session, job.business_id, document)
         job.captured = _insert(session, job.business_id, items, job, _now()) if items else 0
         job.errors, job.success, job.running = errors, not errors, False
         job.document, job.finished_at = None, _now()
@@ -376,6 +454,30 @@ def read_token(key: bytes, token: str, actor: Actor, listing: str | None = None)
     return state
 
 
+_COMPARE: dict[str, Any] = {
+    "GT": lambda column, value: column > value,
+    "GE": lambda column, value: column >= value,
+    "LT": lambda column, value: column < value,
+    "LE": lambda column, value: column <= value,
+}
+
+
+def _within(column: Any, business: Any, vocabulary: str, roots: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """The location is one of `roots` or a descendant of one, as its own business's master data names them: a
+    recursive common table expression, in the same statement (a cycle in the master data ends, as UNION keeps
+    each row once)."""
+    c = EpcisLocationChild
+    start = sa.select(c.business_id, c.child.label("node")).where(c.vocabulary == vocabulary, c.parent.in_(roots))
+    tree = start.cte(f"below_{column.key}", recursive=True)  # one name per field: WD_ of both in one statement
+    tree = tree.union(
+        sa.select(c.business_id, c.child)
+        .join(tree, sa.and_(c.parent == tree.c.node, c.business_id == tree.c.business_id))
+        .where(c.vocabulary == vocabulary)
+    )
+    below = sa.exists().where(tree.c.business_id == business, tree.c.node == column)
+    return sa.or_(column.in_(roots), below)
+
+
 def _statement(
     visible: frozenset[int] | None,
     query: Query,
@@ -397,6 +499,22 @@ def _statement(
         statement = statement.where(
             sa.exists().where(EpcisEventEpc.event_pk == e.id, EpcisEventEpc.role.in_(roles), sa.or_(*match))
         )
+    for role, qualifier, values in query.typed:
+        typed = sa.exists().where(
+            EpcisEventEpc.event_pk == e.id,
+            EpcisEventEpc.role == role,
+            EpcisEventEpc.canonical.in_(sorted({canonical_epc(v) for v in values})),
+        )
+        statement = statement.where(typed.where(EpcisEventEpc.qualifier == qualifier) if qualifier else typed)
+    for name, unit, op, amounts in query.numbers:
+        n = EpcisEventNumber
+        compare = n.number.in_(amounts) if op == "EQ" else _COMPARE[op](n.number, amounts[0])
+        number = sa.exists().where(n.event_pk == e.id, n.field == name, compare)
+        statement = statement.where(number.where(n.uom == unit) if unit else number)
+    for column, (vocabulary, roots) in query.within.items():
+        statement = statement.where(_within(getattr(e, column), e.business_id, vocabulary, roots))
+    for name in query.exists:
+        statement = statement.where(e.body[name].as_string().is_not(None))
     bounds = {
         "GE_eventTime": e.event_time.__ge__,
         "LT_eventTime": e.event_time.__lt__,
