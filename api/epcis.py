@@ -225,6 +225,21 @@ class Events(MethodView):
         """The events of the businesses you may read that match the standard query parameters."""
         return _events(args)
 
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {JSON_LD: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}},
+        },
+        responses={"201": {"description": "Captured: the Location header names the event."}},
+    )
+    def post(self) -> Response:
+        """Capture one EPCIS event into your business, as a one-event document would be (201 and its Location)."""
+        actor = require_actor()
+        document, event_id = epcis_repository.single_event_document(request.get_json(force=True))
+        exchange.capture_epcis(get_session(), actor, document, base_url=current_app.config["PUBLIC_BASE_URL"])
+        location = url_for("epcis.OneEvent", event_id=event_id)
+        return Response(status=201, headers={"Location": location, **DISCOVERY})
+
 
 @bp.route("/events/<path:event_id>")
 class OneEvent(MethodView):

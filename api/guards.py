@@ -34,6 +34,7 @@ JSON_TYPES = ("application/json", "application/ld+json")
 #: Write routes whose body is not (only) plain JSON: endpoint -> accepted media types (None: any bytes).
 BODY_TYPES: dict[str, tuple[str, ...] | None] = {
     "epcis.Capture": JSON_TYPES,
+    "epcis.Events": JSON_TYPES,  # POST captures one event
     "programmes.Registry": ("text/csv", "multipart/form-data"),
     "evidence.CertificateEvidence": None,
 }

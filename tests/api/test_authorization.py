@@ -217,6 +217,7 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/certificates/<int:certificate_id>/impact", "GET"): _item_read,
         # An empty document: refused (422) for a producer, 403 for roles that cannot write.
         ("/api/v1/epcis/capture", "POST"): _holders(Capability.WRITE_RECORDS, 422),
+        ("/api/v1/epcis/events", "POST"): _holders(Capability.WRITE_RECORDS, 422),
         # The EPCIS repository: a capture job and an event of business A, and producer A's own named query.
         ("/api/v1/epcis/capture/<capture_id>", "GET"): _item_read,
         ("/api/v1/epcis/events/<path:event_id>", "GET"): _item_read,
@@ -417,6 +418,8 @@ def _request(client, filled: Filled, session, rule: str, method: str, role: str)
         body = {"pendamping": "Siti Aminah", "registration_no": "PPH-2025-0117", "verified_on": "2025-11-01"}
     elif rule == "/api/v1/epcis/capture":
         body = {"type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": []}}
+    elif rule == "/api/v1/epcis/events" and method == "POST":
+        body = {"type": "ObjectEvent", "action": "ADD"}  # refused by the schema: nothing is captured
     elif rule.startswith("/api/v1/epcis/"):
         for placeholder, value in _epcis_of_a(session, filled).items():
             path = path.replace(placeholder, value)

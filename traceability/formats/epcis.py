@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 import networkx as nx
 
 from traceability.errors import ErrorTree
+from traceability.formats.epcis_query import EVENT_TYPES, cbv_word
 from traceability.formats.epcis_schema import schema_errors
 from traceability.formats.event_hash import event_hash, normalise_id
 from traceability.identifiers import gtin14, is_valid_gtin
@@ -417,8 +418,10 @@ def _event(index: int, event: Any, capture: Capture, errors: ErrorTree) -> None:
 
 
 def _receipt(path: list[Any], event: dict[str, Any], day: dt.date | None, capture: Capture, errors: ErrorTree) -> None:
-    if event.get("bizStep") not in RECEIVING:
-        errors.add([*path, "bizStep"], f"bizStep {event.get('bizStep')!r} is not recorded: {SUPPORTED}.")
+    step = event.get("bizStep")
+    if step not in RECEIVING:
+        said = "An ObjectEvent without a bizStep" if step is None else f"bizStep {cbv_word('biz_step', str(step))!r}"
+        errors.add([*path, "bizStep"], f"{said} is not recorded: {SUPPORTED}.")
         return
     if event.get("epcList"):
         errors.add(
@@ -631,7 +634,11 @@ def read_in_scope(document: Any) -> Capture:
     errors = ErrorTree()
     capture = Capture()
     if not isinstance(document, dict) or document.get("type") != "EPCISDocument":
-        errors.add(["type"], "Capture takes an EPCISDocument (query results are not captured).")
+        kind = document.get("type") if isinstance(document, dict) else None
+        if kind in EVENT_TYPES:  # one event on its own: the binding captures it at POST /events
+            errors.add(["type"], f"Capture takes an EPCISDocument; send a single {kind} to the events resource.")
+        else:
+            errors.add(["type"], "Capture takes an EPCISDocument (query results are not captured).")
     else:
         if "@context" not in document:
             errors.add(["@context"], "An EPCIS 2.0 JSON-LD document needs its @context.")

@@ -77,6 +77,7 @@ __all__ = [
     "read_token",
     "run_captures",
     "run_schedules",
+    "single_event_document",
     "submit_capture",
     "subscribe",
     "subscription",
@@ -135,14 +136,45 @@ class _Prepared:
     numbers: list[tuple[str, str | None, float]]
 
 
+def _event_id(event: dict[str, Any], prefixes: dict[str, str]) -> str:
+    """The event's own eventID, else its CBV hash (a random UUID for an identifier scheme the hash does not know)."""
+    if isinstance(event.get("eventID"), str):
+        return str(event["eventID"])
+    try:
+        return event_hash(event, prefixes)
+    except (ValueError, KeyError, TypeError):
+        return f"urn:uuid:{uuid.uuid4()}"
+
+
+def single_event_document(event: Any) -> tuple[dict[str, Any], str]:
+    """The EPCISDocument that capturing one event at ``POST /events`` stands for, and the eventID it is filed as.
+
+    Raises
+    ------
+    InvalidInputError
+        When the body is not one EPCIS event.
+    """
+    kind = event.get("type") if isinstance(event, dict) else None
+    if kind not in EVENT_TYPES:
+        message = "Send one EPCIS event (ObjectEvent, TransformationEvent...); a whole document goes to capture."
+        raise InvalidInputError(message, errors={"type": [f"Give one of {', '.join(EVENT_TYPES)}."]})
+    assert isinstance(event, dict)
+    body = {k: v for k, v in event.items() if k != "@context"}
+    document = {
+        "@context": event.get("@context", CONTEXT),
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": _stamp(_now()),
+        "epcisBody": {"eventList": [body]},
+    }
+    body["eventID"] = _event_id(body, _prefixes(document))
+    return document, body["eventID"]
+
+
 def _prepare(index: int, event: dict[str, Any], prefixes: dict[str, str]) -> tuple[_Prepared | None, list[str]]:
     """The row of a schema-valid event, or why it cannot be filed; an event without eventID gets its CBV hash."""
     body = dict(event)
-    if not isinstance(body.get("eventID"), str):
-        try:
-            body["eventID"] = event_hash(body, prefixes)
-        except (ValueError, KeyError, TypeError):  # an identifier scheme the hash does not know
-            body["eventID"] = f"urn:uuid:{uuid.uuid4()}"
+    body["eventID"] = _event_id(body, prefixes)
     body.pop("recordTime", None)  # the repository's to set, when it stores the event
     filed = event_fields(body)
     too_long = [
