@@ -150,9 +150,10 @@ def _message(finding: dict[str, Any]) -> str:
     return str(text.get(str(get_locale() or "id")) or text.get("en") or finding.get("rule"))
 
 
-def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
+def _product_rows(actor: Actor, business_id: int, *, as_producer: bool = False) -> list[dict[str, Any]]:
     """Each product with its newest batch's status and the checklist of what is missing, each item with the
-    form that answers it, prefilled, when the reader may write."""
+    form that answers it, prefilled, when the reader may write (or, `as_producer`, the words of the forms its
+    producer is offered, for someone helping them)."""
     db = get_session()
     products, _total = records.list_records(db, actor, "products", business_id=business_id, per_page=200)
     rows = []
@@ -165,7 +166,7 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                 "severity": f["severity"],
                 "text": _message(f),
                 "subject": f["subject"],
-                "fixes": fixes_for(f["subject"], f["rule"]) if actor.may_write_records else [],
+                "fixes": fixes_for(f["subject"], f["rule"]) if actor.may_write_records or as_producer else [],
             }
             for f in (body or {}).get("findings", [])
             if f["severity"] != Severity.OK.value
@@ -178,7 +179,7 @@ def _product_rows(actor: Actor, business_id: int) -> list[dict[str, Any]]:
                     "subject": f"product:{product.id}",
                     "text": _("Record a production step and a batch of this product."),
                     "fixes": [(url_for("workspace.new", kind="steps", next=url_for("web.producer")), _("Record them"))]
-                    if actor.may_write_records
+                    if actor.may_write_records or as_producer
                     else [],
                 }
             )
@@ -336,6 +337,31 @@ def pendamping_business(business_id: int) -> ResponseReturnValue:
         errors=errors,
         form=request.form,
     ), status
+
+
+@bp.get("/businesses/<int:business_id>/as-producer")
+@page_for(Capability.READ_RECORDS)
+def as_producer(business_id: int) -> ResponseReturnValue:
+    """The business's home page exactly as its producer sees it, read-only, for someone helping them: an assigned
+    pendamping (on the phone with the owner, they see the same checklist and the same buttons), an auditor or an
+    admin. The producer themself is sent to their own page; a business one may not read is not found (404)."""
+    actor, db = require_actor(), get_session()
+    if actor.may_write_records and actor.business_id == business_id:
+        return redirect(url_for("web.producer"))
+    if not actor.can_read(business_id):
+        abort(404)
+    business = businesses.get_business(db, actor, business_id)
+    return render_template(
+        "producer.html",
+        rows=_product_rows(actor, business_id, as_producer=True),
+        forms=KINDS,
+        reviews=_requests(actor, business_id),
+        business=business_id,
+        viewing=business,
+        back=url_for("web.pendamping_business", business_id=business_id)
+        if actor.may_follow_assigned_businesses
+        else None,
+    )
 
 
 @bp.get("/auditor")

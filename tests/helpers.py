@@ -496,6 +496,7 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/producer/import/template.csv", ["GET"], Capability.WRITE_RECORDS),
         ("/producer/products/<int:product_id>/submit", ["POST"], Capability.SUBMIT_FOR_REVIEW),
         ("/pendamping/businesses/<int:business_id>", ["GET", "POST"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
+        ("/businesses/<int:business_id>/as-producer", ["GET"], Capability.READ_RECORDS),
         ("/pendamping/businesses/<int:business_id>/<kind>", ["GET"], Capability.FOLLOW_ASSIGNED_BUSINESSES),
         (
             "/pendamping/businesses/<int:business_id>/<kind>/<int:record_id>",

@@ -22,7 +22,8 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
     producer = ["/producer", "/producer/business", "/producer/welcome", "/producer/import", "/codes"]
     producer += [f"/journal/products/{filled.product_a}", f"/producer/reviews/{review}", "/account/password"]
     followed = f"/pendamping/businesses/{filled.world.business_a}"
-    pendamping = ["/pendamping", followed, "/account/password"]
+    as_producer = f"/businesses/{filled.world.business_a}/as-producer"
+    pendamping = ["/pendamping", followed, as_producer, "/account/password"]
     for kind in KINDS:
         producer += [p.format(kind=kind, id=filled.own[kind]) for p in KIND_PAGES]
         pendamping += [f"{followed}/{kind}", f"{followed}/{kind}/{filled.own[kind]}"]
@@ -34,6 +35,7 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             f"/auditor/reviews/{review}",
             "/auditor/certificates",
             f"/auditor/certificates/{filled.own['certificates']}",
+            as_producer,
             "/account/password",
         ],
         "coordinator": [
@@ -57,6 +59,7 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             "/admin/tokens",
             "/admin/keys",
             "/admin/journal",
+            as_producer,
             "/account/password",
         ],
     }
