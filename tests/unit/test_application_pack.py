@@ -118,3 +118,16 @@ def test_letters_the_pdf_fonts_lack_are_spelled_plainly(rendang):
     assert "Char siu ?? -> ayam" in text
     assert "Char siu 叉烧 → ayam" in docx_text(application_pack.to_docx(pack))
     assert pack.file_stem == "paket-sihalal-char-siu-ayam"
+
+
+def test_a_material_no_finding_names_is_not_said_to_have_a_problem(rendang):
+    broken = copy.deepcopy(rendang)
+    broken["business"]["halal_supervisor"] = None
+    findings = assess(broken, as_of=dt.date(2025, 11, 20))["findings"]
+
+    pack = application_pack.build(broken, findings, made_on=DAY)
+
+    assert pack.missing  # something is missing, but about the business, not its chillies
+    notes = {r.name: r.note for r in pack.materials}
+    assert notes["Cabai merah segar"] == "Tidak wajib bersertifikat (KMA 1360/2021)"
+    assert notes["Minyak goreng sawit"] == "Bersertifikat halal"

@@ -123,7 +123,9 @@ def _materials(doc: Mapping[str, Any], missing: Sequence[str] = ()) -> list[Mate
         )
         numbers = [str(certificates[str(lot["certificate"])]["number"]) for lot in lots
                    if str(lot.get("certificate")) in certificates]  # fmt: skip
-        troubled = any(n in item or str(material["name"]) in item for item in missing for n in numbers or [""])
+        # Named in what is missing, by its name or its certificate's number (a material with no certificate has
+        # no number to find: every text contains the empty one).
+        troubled = any(str(material["name"]) in item or any(n in item for n in numbers) for item in missing)
         if not certs and not material.get("positive_list"):
             note = "BELUM ADA SERTIFIKAT HALAL"
         elif troubled:
