@@ -299,12 +299,12 @@ def test_a_broken_old_chain_stops_the_upgrade(fresh_engine):
         upgrade(fresh_engine)
 
 
-def test_0018_files_the_stored_events_for_the_new_query_parameters(tmp_path):
+def test_0019_files_the_stored_events_for_the_new_query_parameters(tmp_path):
     from api.migrate import upgrade
     from models import EpcisEvent
 
     engine = _scratch_engine(tmp_path)
-    upgrade(engine, "0017_password_reset")
+    upgrade(engine, "0018_decision_facts")
     report = {"type": "gs1:Temperature", "value": 4.5, "uom": "CEL"}
     body = {"type": "ObjectEvent", "eventID": "urn:uuid:1", "eventTime": "2024-03-01T08:00:00Z",
             "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:0614141073467:PO-1"}],

@@ -7,8 +7,8 @@ unit) and ``epcis_location_child`` (the location hierarchy of captured master da
 ``WD_readPoint``). Events already captured are filed here from their stored bodies; their documents' master data
 was not kept, so their hierarchy starts with the next capture that names it.
 
-Revision ID: 0018_epcis_query_fields
-Revises: 0017_password_reset
+Revision ID: 0019_epcis_query_fields
+Revises: 0018_decision_facts
 Create Date: 2026-12-02 16:40:00.000000
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from traceability.formats.epcis_query import canonical_epc, event_fields
 
-revision: str = '0018_epcis_query_fields'
-down_revision: str | None = '0017_password_reset'
+revision: str = '0019_epcis_query_fields'
+down_revision: str | None = '0018_decision_facts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
