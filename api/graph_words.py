@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 from api.labels import KIND_NAMES, day, enum_label, field_label
 from traceability import vocabulary as v
+from traceability.drawing import FOLD
 
-__all__ = ["captions", "change_words", "node_details", "path_words", "with_product"]
+__all__ = ["captions", "change_words", "fold_words", "node_details", "path_words", "with_product"]
 
 _KINDS = {
     "supplier": "suppliers",
@@ -92,8 +93,31 @@ def node_details(graph: nx.DiGraph[str], names: dict[str, tuple[str, str]]) -> d
             if p.startswith("certificate:")
         ]
         heading = " · ".join(t for t in names[node] if t)
-        details[node] = {"heading": heading, "facts": _facts(data), "certificates": certs}
+        details[node] = {"heading": heading, "name": names[node][1], "facts": _facts(data), "certificates": certs}
     return details
+
+
+def fold_words(
+    graph: nx.DiGraph[str], folds: dict[str, list[str]], names: dict[str, tuple[str, str]]
+) -> tuple[dict[str, tuple[str, str]], dict[str, Any]]:
+    """Each fold of a supplier's lots as a caption ("12 lots received from" · the supplier) and as the panel's
+    record: the materials the lots are of, how many, and how to unfold them."""
+    found_captions, details = {}, {}
+    for fold, members in folds.items():
+        supplier = names.get(fold.removeprefix(FOLD), ("", ""))[1]
+        caption = (_("%(n)d lots received from", n=len(members)), supplier)
+        materials = sorted(
+            {names[p][1] for m in members for p in graph.predecessors(m) if p.startswith("material:") and p in names}
+        )
+        found_captions[fold] = caption
+        details[fold] = {
+            "heading": " ".join(t for t in caption if t),
+            "name": supplier,
+            "facts": [(_("Materials"), ", ".join(materials)), (_("How many"), str(len(members)))],
+            "certificates": [],
+            "hint": _("Press Enter or click the box to show each lot, and again to fold them."),
+        }
+    return found_captions, details
 
 
 def path_words(path: list[str], names: dict[str, tuple[str, str]]) -> str:

@@ -554,12 +554,15 @@ def review(review_id: int) -> ResponseReturnValue:
         if finding["subject"] in graph and level.rank > worst.get(finding["subject"], Severity.OK).rank:
             worst[finding["subject"]] = level
     names = graph_words.captions(graph)
+    folds = drawing.fold_lots(graph)
+    fold_names, fold_details = graph_words.fold_words(graph, folds, names)
     picture = drawing.svg(
         graph,
         worst,
         title=_("Provenance of batch %(lot)s", lot=body["batch"]["lot_code"]),
-        captions=names,
+        captions={**names, **fold_names},
         severity_words={s.value: enum_label(s) for s in Severity},
+        folds=folds,
     )
     findings = [
         {
@@ -579,7 +582,7 @@ def review(review_id: int) -> ResponseReturnValue:
         svg=picture,
         findings=findings,
         blocking=workbench.blocking_findings(findings),
-        details=graph_words.node_details(graph, names),
+        details={**graph_words.node_details(graph, names), **fold_details},
         errors=errors,
         form=request.form,
     ), 422 if errors else 200

@@ -244,3 +244,25 @@ def test_a_decision_kept_without_facts_is_said_plainly(client, filled, session, 
     html = auditor.get(f"/auditor/reviews/{review.id}?lang=en").get_data(as_text=True)
 
     assert "recorded before decisions kept their facts" in html
+
+
+def test_a_large_graph_is_drawn_folded_with_every_caption_in_words(client, world, session, sign_in):
+    from tests.e2e.test_large_graph import large_dossier
+    from traceability.service import dossiers
+
+    imported = dossiers.import_dossier(session, OPERATOR, large_dossier())
+    review = reviews.submit(session, OPERATOR, imported.product)
+    session.commit()
+    auditor = sign_in("auditor")
+
+    html = auditor.get(f"/auditor/reviews/{review.id}?lang=id").get_data(as_text=True)
+
+    drawing = html[html.index("<svg") : html.index("</svg>")]
+    folds = re.findall(r'<g class="node fold[^"]*"[^>]*aria-label="([^"]*)"', drawing)
+    assert len(folds) == 2
+    assert any(label.startswith("408 lot diterima dari · Lapak Rempah Bu Rosna") for label in folds), folds
+    assert drawing.count('class="node member folded') > 500
+    captions = re.findall(r"<text[^>]*>([^<]*)</text>", drawing)
+    assert problems(" ".join(captions)) == []
+    details = html[html.index('id="node-details">') :].split("</script>")[0]
+    assert "Tekan Enter atau klik kotaknya" in details
