@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from api.auth import require_actor
 from api.db import get_session
 from api.labels import day
+from api.register_text import COLUMN_WORDS, row_error
 from api.web import page_for
 from traceability.errors import TraceabilityError
 from traceability.evidence import pdf_pages, render_pdf_page
@@ -405,7 +406,12 @@ def register() -> ResponseReturnValue:
             errors = {k: [str(m) for m in v] for k, v in (exc.errors or {"file": [exc.message]}).items()}
     status = 422 if errors else 200
     return render_template(
-        "register_import.html", report=report, errors=errors, columns=COLUMNS, form=request.form
+        "register_import.html",
+        report=report,
+        errors=errors,
+        columns=COLUMNS,
+        register_columns=COLUMN_WORDS,
+        form=request.form,
     ), status
 
 
@@ -433,6 +439,7 @@ def _outcome(value: str | None) -> str:
 bp.add_app_template_global(confirmation_note, "confirmation_note")
 bp.add_app_template_filter(problem_words, "problem_words")
 bp.add_app_template_filter(_outcome, "register_outcome")
+bp.add_app_template_filter(row_error, "register_row_error")
 bp.add_app_template_filter(lambda s: str(STATE_WORDS.get(s, s)), "confirmation_state")
 bp.add_app_template_filter(lambda s: str(REGISTER_STATUS_WORDS.get(s, s)), "register_status")
 bp.add_app_template_filter(lambda s: str(BASIS_WORDS.get(s, s)), "confirmation_basis")

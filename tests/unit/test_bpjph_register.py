@@ -68,12 +68,21 @@ def test_a_bad_row_is_named_with_its_line(row, error):
     assert len(parsed.invalid) == 1
     assert parsed.invalid[0]["line"] == 3
     assert error in parsed.invalid[0]["error"]
+    assert parsed.invalid[0]["problem"]  # what a page words in its own language
 
 
 def test_a_number_repeated_with_another_holder_is_refused_on_its_second_line():
     parsed = parse_register(HEADER + "ID1,PT A,,x,2024-01-01,,active\nID1,PT B,,y,2024-01-01,,active\n")
 
-    assert parsed.invalid == [{"line": 3, "error": "number: ID1 already on line 2 with another holder_name"}]
+    assert parsed.invalid == [
+        {
+            "line": 3,
+            "error": "number: ID1 already on line 2 with another holder_name",
+            "problem": "repeated",
+            "column": "number",
+            "detail": {"number": "ID1", "first": 2, "differ": ["holder_name"]},
+        }
+    ]
 
 
 def test_a_header_without_the_required_columns_is_refused():

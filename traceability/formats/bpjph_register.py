@@ -119,7 +119,16 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
-def _scope(value: Any) -> list[str] | str:
+Problem = dict[str, Any]
+
+
+def _bad(problem: str, column: str | None, error: str, **detail: Any) -> Problem:
+    """A bad row: the English sentence the command line prints (``error``), and what a page words in its own
+    language: the kind of problem, the column it is in (None for the whole row) and the values it names."""
+    return {"error": error, "problem": problem, "column": column, **({"detail": detail} if detail else {})}
+
+
+def _scope(value: Any) -> list[str] | Problem:
     """The scope items (``;`` or ``|`` between them in CSV, a list in JSON), or an error."""
     if value is None:
         return []
@@ -128,46 +137,52 @@ def _scope(value: Any) -> list[str] | str:
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         items = list(value)
     else:
-        return "scope: must be text or a list of texts"
+        return _bad("not_text", "scope", "scope: must be text or a list of texts")
     items = [" ".join(i.split()) for i in items if i.strip()]
     if any("\x00" in i for i in items):
-        return "a field contains a NUL character"
+        return _bad("nul", "scope", "a field contains a NUL character")
     for item in items:
         if len(item) > SCOPE_ITEM_LIMIT:
-            return f"scope: an item is longer than {SCOPE_ITEM_LIMIT} characters"
+            error = f"scope: an item is longer than {SCOPE_ITEM_LIMIT} characters"
+            return _bad("item_too_long", "scope", error, limit=SCOPE_ITEM_LIMIT)
     return items
 
 
-def _check(row: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _check(row: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Problem | None]:
     """One row in the register's terms, or why it cannot be read."""
     text = {k: ("" if row.get(k) is None else str(row[k]).strip()) for k in COLUMNS if k != "scope"}
-    if any("\x00" in v for v in text.values()):
-        return None, "a field contains a NUL character"
+    for name, value in text.items():
+        if "\x00" in value:
+            return None, _bad("nul", name, "a field contains a NUL character")
     for name in REQUIRED:
         if not text[name]:
-            return None, f"{name}: missing"
+            return None, _bad("missing", name, f"{name}: missing")
     number = canonical_number(text["number"])
     if not number:
-        return None, "number: missing"
+        return None, _bad("missing", "number", "number: missing")
     for name, limit in _LIMITS.items():
         if len(text[name]) > limit:
-            return None, f"{name}: longer than {limit} characters"
+            return None, _bad("too_long", name, f"{name}: longer than {limit} characters", limit=limit)
     nib = nib_key(text["holder_nib"])
     if nib and not is_valid_nib(nib):
-        return None, f"holder_nib: {text['holder_nib']!r} is not 13 digits"
+        error = f"holder_nib: {text['holder_nib']!r} is not 13 digits"
+        return None, _bad("not_nib", "holder_nib", error, value=text["holder_nib"])
     issued = _date(text["issued_on"])
     if issued is None:
-        return None, f"issued_on: {text['issued_on']!r} is not a date (YYYY-MM-DD)"
+        error = f"issued_on: {text['issued_on']!r} is not a date (YYYY-MM-DD)"
+        return None, _bad("not_date", "issued_on", error, value=text["issued_on"])
     until = _date(text["valid_until"]) if text["valid_until"] else None
     if text["valid_until"] and until is None:
-        return None, f"valid_until: {text['valid_until']!r} is not a date (YYYY-MM-DD)"
+        error = f"valid_until: {text['valid_until']!r} is not a date (YYYY-MM-DD)"
+        return None, _bad("not_date", "valid_until", error, value=text["valid_until"])
     if until is not None and until < issued:
-        return None, "valid_until: before issued_on"
+        return None, _bad("before_issue", "valid_until", "valid_until: before issued_on")
     status = _STATUS_WORDS.get(" ".join(text["status"].lower().split()))
     if status is None:
-        return None, f"status: {text['status']!r} is not one of {', '.join(s.value for s in RegisterStatus)}"
+        error = f"status: {text['status']!r} is not one of {', '.join(s.value for s in RegisterStatus)}"
+        return None, _bad("not_status", "status", error, value=text["status"])
     scope = _scope(row.get("scope"))
-    if isinstance(scope, str):
+    if isinstance(scope, dict):
         return None, scope
     return {
         "number": number,
@@ -180,7 +195,7 @@ def _check(row: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     }, None
 
 
-def _fold(rows: Iterable[tuple[int, Mapping[str, Any] | None, str | None]], result: RegisterFile, key: str) -> None:
+def _fold(rows: Iterable[tuple[int, Mapping[str, Any] | None, Problem | None]], result: RegisterFile, key: str) -> None:
     """Check each row and fold repeated numbers into one entry (their scopes joined)."""
     seen: dict[str, dict[str, Any]] = {}
     for position, raw, error in rows:
@@ -199,27 +214,30 @@ def _fold(rows: Iterable[tuple[int, Mapping[str, Any] | None, str | None]], resu
             if not differ:
                 first["scope"].extend(s for s in entry["scope"] if s not in first["scope"])
                 continue
-            error = f"number: {entry['number']} already on {key} {first[key]} with another {', '.join(differ)}"
-        result.invalid.append({key: position, "error": error})
+            said = f"number: {entry['number']} already on {key} {first[key]} with another {', '.join(differ)}"
+            error = _bad("repeated", "number", said, number=entry["number"], first=first[key], differ=differ)
+        result.invalid.append({key: position, **(error or {})})
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, Mapping[str, Any] | None, str | None]]:
+def _csv_rows(text: str) -> Iterator[tuple[int, Mapping[str, Any] | None, Problem | None]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
-        yield 1, None, "the file is empty: the header must be " + ",".join(COLUMNS)
+        yield 1, None, _bad("empty", None, "the file is empty: the header must be " + ",".join(COLUMNS))
         return
     names = [_ALIASES.get(n, n) for n in ("_".join(h.strip().lower().lstrip("\ufeff").split()) for h in header)]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        yield 1, None, f"header: missing column(s) {', '.join(missing)} (the header must be {','.join(COLUMNS)})"
+        error = f"header: missing column(s) {', '.join(missing)} (the header must be {','.join(COLUMNS)})"
+        yield 1, None, _bad("missing_columns", None, error, columns=missing)
         return
     index = {c: names.index(c) for c in COLUMNS if c in names}
     for values in reader:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(names):
-            yield reader.line_num, None, f"{len(values)} fields, the header has {len(names)}"
+            error = f"{len(values)} fields, the header has {len(names)}"
+            yield reader.line_num, None, _bad("field_count", None, error, got=len(values), expected=len(names))
             continue
         yield reader.line_num, {c: values[i] for c, i in index.items()}, None
 
@@ -237,11 +255,12 @@ def parse_register_json(text: str) -> RegisterFile:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        result.invalid.append({"line": exc.lineno, "error": f"not JSON: {exc.msg}"})
+        result.invalid.append({"line": exc.lineno, **_bad("not_json", None, f"not JSON: {exc.msg}")})
         return result
     records = document.get("records") if isinstance(document, dict) else document
     if not isinstance(records, list):
-        result.invalid.append({"record": 0, "error": 'expected a list of records, or an object with "records"'})
+        error = 'expected a list of records, or an object with "records"'
+        result.invalid.append({"record": 0, **_bad("not_list", None, error)})
         return result
     if isinstance(document, dict):
         if isinstance(document.get("source"), str) and document["source"].strip():
@@ -249,18 +268,20 @@ def parse_register_json(text: str) -> RegisterFile:
         if document.get("snapshot_date") is not None:
             day = _date(str(document["snapshot_date"]))
             if day is None:
-                result.invalid.append({"record": 0, "error": "snapshot_date: not a date (YYYY-MM-DD)"})
+                said = "snapshot_date: not a date (YYYY-MM-DD)"
+                bad = _bad("not_date", "snapshot_date", said, value=str(document["snapshot_date"]))
+                result.invalid.append({"record": 0, **bad})
             result.snapshot_date = day
 
-    def rows() -> Iterator[tuple[int, Mapping[str, Any] | None, str | None]]:
+    def rows() -> Iterator[tuple[int, Mapping[str, Any] | None, Problem | None]]:
         for position, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                yield position, None, "a record must be an object"
+                yield position, None, _bad("not_object", None, "a record must be an object")
                 continue
             named: dict[str, Any] = {_ALIASES.get(str(k), str(k)): v for k, v in record.items()}
             nested = [k for k, v in named.items() if k != "scope" and isinstance(v, dict | list)]
             if nested:
-                yield position, None, f"{nested[0]}: must be text"
+                yield position, None, _bad("not_text", nested[0], f"{nested[0]}: must be text")
                 continue
             yield position, named, None
 
