@@ -213,7 +213,7 @@ def test_a_register_file_with_a_bad_row_stores_nothing_and_names_the_row(client,
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "Nothing was stored." in text
-    assert "Row 3, column “Holder's NIB”: “123” is not an NIB: an NIB has 13 digits." in text
+    assert "Row 3, column “Holder&#39;s NIB”: “123” is not an NIB: an NIB has 13 digits." in text
     assert empty.status_code == 422
     assert not_text.status_code == 422
     assert (count_rows(session, RegisterSnapshot), count_rows(session, RegisterEntry)) == before
