@@ -430,3 +430,33 @@ class OneSubscription(MethodView):
     def delete(self, query_name: str, subscription_id: str) -> None:
         """End a subscription."""
         epcis_repository.unsubscribe(get_session(), require_actor(), query_name, subscription_id)
+
+
+class DeliveryAttemptOut(Schema):
+    deliveryID = fields.Integer(attribute="delivery", metadata={"description": "The delivery (one document)."})  # noqa: N815
+    attempt = fields.Integer(metadata={"description": "1 for the delivery's first attempt."})
+    attemptedAt = fields.DateTime(attribute="at")  # noqa: N815
+    httpStatus = fields.Integer(attribute="status", allow_none=True)  # noqa: N815
+    error = fields.String(allow_none=True, metadata={"description": "Why no HTTP status came back."})
+    delivered = fields.Boolean(metadata={"description": "The receiver answered 2xx: the delivery is done."})
+    gaveUp = fields.Boolean(attribute="gave_up", metadata={"description": "The last attempt: no more will follow."})  # noqa: N815
+    eventCount = fields.Integer(attribute="events")  # noqa: N815
+
+
+@bp.route("/queries/<query_name>/subscriptions/<subscription_id>/deliveries")
+class SubscriptionDeliveries(MethodView):
+    @bp.arguments(PageArgs, location="query")
+    @bp.response(200, DeliveryAttemptOut(many=True), headers=_PAGE_HEADERS)
+    def get(self, args: dict[str, Any], query_name: str, subscription_id: str) -> Any:
+        """The delivery log of your subscription (this service's extension to the binding): every attempt, newest
+        first, with its time, HTTP status or error, attempt number and the events its delivery carries."""
+        listing = epcis_repository.delivery_log(
+            get_session(),
+            require_actor(),
+            query_name,
+            subscription_id,
+            key=_key(),
+            per_page=args["perPage"],
+            token=args["nextPageToken"],
+        )
+        return listing.members, 200, _next_headers(listing.next_token, listing.expires)

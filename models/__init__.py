@@ -43,7 +43,7 @@ from models.supply import (
     RecordEvidence,
     Supplier,
 )
-from models.webhooks import Webhook, WebhookDelivery
+from models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "EpcisCapture",
@@ -54,6 +54,7 @@ __all__ = [
     "EpcisQuery",
     "EpcisSubscription",
     "Webhook",
+    "WebhookAttempt",
     "WebhookDelivery",
     "ApiToken",
     "Assessment",

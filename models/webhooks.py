@@ -54,3 +54,18 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     delivered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     gave_up_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class WebhookAttempt(Base):
+    """One attempt at sending a delivery: when, and what came back (an HTTP status, or why nothing did); the
+    delivery log lists these, so a delivery that failed twice and then went through shows all three."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (sa.UniqueConstraint("delivery_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(sa.ForeignKey("webhook_delivery.id", ondelete="CASCADE"))
+    attempt: Mapped[int]  # 1 for the first
+    at: Mapped[dt.datetime]
+    status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.String(500))

@@ -233,6 +233,7 @@ def expected() -> dict[tuple[str, str], object]:
         ("/api/v1/epcis/queries/<query_name>/subscriptions", "POST"): _own_query(422),
         ("/api/v1/epcis/queries/<query_name>/subscriptions/<subscription_id>", "GET"): _own_query(200),
         ("/api/v1/epcis/queries/<query_name>/subscriptions/<subscription_id>", "DELETE"): _own_query(204),
+        ("/api/v1/epcis/queries/<query_name>/subscriptions/<subscription_id>/deliveries", "GET"): _own_query(200),
         ("/", "GET"): "tests/api/test_web_login.py",
         ("/login", "GET"): "tests/api/test_web_login.py",
         ("/login", "POST"): "tests/api/test_web_login.py",

@@ -164,3 +164,76 @@ def test_subscriptions_are_read_and_ended_by_their_owner_and_take_their_waiting_
     assert client.delete(path, headers=world.auth("producer_a")).status_code == 204
     assert client.get(path, headers=world.auth("producer_a")).status_code == 404
     assert session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 0
+
+
+def _log(client, world, subscription_id, who="producer_a", query=""):
+    return client.get(f"/api/v1/epcis/queries/received/subscriptions/{subscription_id}/deliveries{query}",
+                      headers=world.auth(who))  # fmt: skip
+
+
+def test_the_delivery_log_shows_each_attempt_of_a_receiver_that_fails_twice_then_answers(
+    fresh_queue, client, world, local
+):
+    named(client, world)
+    with Receiver(failures=2) as receiver:
+        made = subscribe(client, world, receiver.url, stream=True).json
+        submit(client, world, example(DOCUMENTS[0]))
+        huey_ran = drain(fresh_queue)  # the capture, and the first attempt it deferred
+        assert huey_ran >= 1
+        while deliver(fresh_queue)["next_in"] is not None:  # retried at once (WEBHOOK_RETRY_SECONDS=0)
+            pass
+    assert len(receiver.received) == 3
+
+    log = _log(client, world, made["subscriptionID"])
+    assert log.status_code == 200, log.json
+    attempts = [(a["attempt"], a["httpStatus"], a["delivered"], a["gaveUp"], a["eventCount"]) for a in log.json]
+    assert attempts == [(3, 204, True, False, 1), (2, 500, False, False, 1), (1, 500, False, False, 1)]  # newest first
+    assert len({a["deliveryID"] for a in log.json}) == 1
+    assert all(a["attemptedAt"] and a["error"] is None for a in log.json)
+
+    pages, seen, url = 0, [], "?perPage=1"
+    while url:
+        page = _log(client, world, made["subscriptionID"], query=url)
+        seen += [a["attempt"] for a in page.json]
+        pages += 1
+        link = page.headers.get("Link")
+        url = "?" + link.split("?", 1)[1].split(">")[0] if link else None
+    assert (seen, pages) == ([3, 2, 1], 3)
+
+    for who in ("producer_b", "auditor", "pendamping_a", "admin"):  # the owner's alone, like the query
+        assert _log(client, world, made["subscriptionID"], who=who).status_code == 404, who
+    assert _log(client, world, "no-such-subscription").status_code == 404
+    assert _log(client, world, made["subscriptionID"], who="anonymous").status_code == 401
+
+
+def test_the_delivery_log_shows_why_nothing_answered_and_when_it_gave_up(fresh_queue, client, world, local, app):
+    app.config["WEBHOOK_MAX_ATTEMPTS"] = 2
+    named(client, world)
+    made = subscribe(client, world, "http://127.0.0.1:9/nobody-listens", stream=True).json
+    submit(client, world, example(DOCUMENTS[0]))
+    drain(fresh_queue)
+    while deliver(fresh_queue)["next_in"] is not None:
+        pass
+
+    log = _log(client, world, made["subscriptionID"]).json
+    assert [(a["attempt"], a["httpStatus"], a["delivered"], a["gaveUp"]) for a in log] == [
+        (2, None, False, True), (1, None, False, False)]  # fmt: skip
+    assert all("Connection" in a["error"] or "refused" in a["error"] for a in log)
+
+
+def test_a_delivery_log_token_is_refused_on_another_subscription_s_log(fresh_queue, client, world, local):
+    named(client, world)
+    with Receiver(failures=2) as receiver:  # each subscription's first attempt fails: two attempts each
+        first = subscribe(client, world, receiver.url, stream=True).json["subscriptionID"]
+        second = subscribe(client, world, receiver.url, stream=True).json["subscriptionID"]
+        submit(client, world, example(DOCUMENTS[0]))
+        drain(fresh_queue)
+        while deliver(fresh_queue)["next_in"] is not None:
+            pass
+    link = _log(client, world, first, query="?perPage=1").headers["Link"]
+    token = link.split("nextPageToken=")[1].split(">")[0]
+
+    assert _log(client, world, first, query=f"?nextPageToken={token}").status_code == 200
+    refused = _log(client, world, second, query=f"?nextPageToken={token}")
+    assert refused.status_code == 422
+    assert "nextPageToken" in refused.json["errors"]

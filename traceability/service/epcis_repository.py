@@ -39,6 +39,7 @@ from models import (
     EpcisQuery,
     EpcisSubscription,
     User,
+    WebhookAttempt,
     WebhookDelivery,
 )
 from models.epcis import URI
@@ -69,6 +70,7 @@ __all__ = [
     "collection",
     "create_query",
     "delete_query",
+    "delivery_log",
     "file_document",
     "named_query",
     "named_queries",
@@ -870,6 +872,49 @@ def unsubscribe(session: Session, actor: Actor, query_name: str, subscription_id
     found = subscription(session, actor, query_name, subscription_id)
     with writing(session):
         session.delete(found)
+
+
+def delivery_log(
+    session: Session,
+    actor: Actor,
+    query_name: str,
+    subscription_id: str,
+    *,
+    key: bytes,
+    per_page: int = 30,
+    token: str | None = None,
+) -> Listing:
+    """Every attempt at delivering to one of the actor's subscriptions, newest first, a page at a time: when, the
+    HTTP status or the error, which attempt of its delivery, and how many events that delivery carries."""
+    found = subscription(session, actor, query_name, subscription_id)
+    listing = f"deliveries:{found.subscription_id}"
+    after = _listing_start(key, actor, listing, per_page, token)
+    a, d = WebhookAttempt, WebhookDelivery
+    statement = (
+        sa.select(a, d.body, d.gave_up_at, d.attempts)
+        .join(d, d.id == a.delivery_id)
+        .where(d.subscription_id == found.id)
+        .order_by(a.id.desc())
+        .limit(per_page + 1)
+    )
+    if after is not None:
+        statement = statement.where(a.id < int(after))
+    rows = session.execute(statement).all()
+    members = [
+        {
+            "delivery": attempt.delivery_id,
+            "attempt": attempt.attempt,
+            "at": attempt.at,
+            "status": attempt.status,
+            "error": attempt.error,
+            "delivered": attempt.status is not None and 200 <= attempt.status < 300,
+            "gave_up": gave_up is not None and attempt.attempt == attempts,
+            "events": len(_events_of(body) or []) if isinstance(body, dict) else 0,
+        }
+        for attempt, body, gave_up, attempts in rows
+    ]
+    last = rows[per_page - 1][0].id if len(rows) > per_page else None
+    return _listing(key, actor, listing, members, per_page, last)
 
 
 def _deliver(

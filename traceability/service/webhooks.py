@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Batch, EpcisSubscription, Product, Webhook, WebhookDelivery
+from models import Batch, EpcisSubscription, Product, Webhook, WebhookAttempt, WebhookDelivery
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from traceability.service.access import Actor
 from traceability.service.unit_of_work import defer, writing
@@ -321,6 +321,9 @@ def deliver_due(
         with writing(session):
             delivery.attempts += 1
             delivery.last_status, delivery.last_error = status, error
+            session.add(
+                WebhookAttempt(delivery_id=delivery.id, attempt=delivery.attempts, at=now, status=status, error=error)
+            )
             if status is not None and 200 <= status < 300:
                 delivery.delivered_at = now
                 outcome["delivered"] += 1
