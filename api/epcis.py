@@ -23,7 +23,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from api.auth import require_actor
 from api.db import get_session
-from traceability.errors import NotFoundError
+from traceability.errors import NotFoundError, QueryParameterError
 from traceability.formats.epcis_query import PARAMETERS
 from traceability.service import epcis_repository, exchange
 
@@ -200,6 +200,12 @@ def _page_response(page: epcis_repository.Page, query_name: str = "SimpleEventQu
 def _events(args: dict[str, Any], fixed: dict[str, str] | None = None) -> Response:
     # Read from the URL itself: many standard names carry a value (EQ_bizTransaction_po, GE_value_CEL ...), so
     # the query reads every name, and refuses by name any it does not answer (400, QueryParameterException).
+    repeated = sorted(name for name in request.args if len(request.args.getlist(name)) > 1)
+    if repeated:  # reading one of them would drop the other's filter
+        raise QueryParameterError(
+            "A query parameter is given more than once.",
+            errors={name: ["Give it once; several values go in one, pipe-delimited."] for name in repeated},
+        )
     parameters: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("perPage", "nextPageToken")}
     if fixed:
         parameters.update({name: [value] for name, value in fixed.items()})

@@ -216,6 +216,7 @@ def test_the_family_paths_narrow_too(two, client):
         ("GT_percRank=inf", "GT_percRank"),
         ("EQ_errorReason=incorrect_data", "EQ_errorReason"),  # standard, not answered here: refused, not ignored
         ("EQ_bizStep=receiving&surprise=1", "surprise"),
+        ("EQ_bizStep=receiving&EQ_bizStep=shipping", "EQ_bizStep"),  # twice: one would be dropped
     ],
 )
 def test_a_malformed_or_unknown_parameter_is_a_400_naming_it(two, client, query, named):
