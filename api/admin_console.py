@@ -7,6 +7,7 @@ opened by :mod:`api.signing`, as the command line opens them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -14,16 +15,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from api import reference_text
 from api.auth import require_actor
 from api.db import get_session
 from api.signing import journal_keys, key_directory, key_ring
 from api.web import page_for
 from qr.signing import KeyRing
 from traceability.errors import TraceabilityError
-from traceability.service import accounts, businesses, invitations, journal, keys
+from traceability.service import accounts, assessments, businesses, invitations, journal, keys, reference_versions
 from traceability.service.access import Capability
 
 bp = Blueprint("admin_console", __name__)
+MAX_REFERENCE_BYTES = 2_000_000  # the shipped reference data is about a tenth of this
 
 #: An invitation's state, in words.
 INVITATION_WORDS = {
@@ -131,3 +134,46 @@ def checkpoint_list() -> ResponseReturnValue:
         return redirect(url_for("admin_console.checkpoint_list"))
     kept, total = journal.recent_checkpoints(db)
     return render_template("admin_journal.html", kept=kept, total=total, waiting=journal.unsealed_count(db))
+
+
+# --- reference data as versions --------------------------------------------------------------------
+
+
+@bp.route("/admin/reference", methods=["GET", "POST"])
+@page_for(Capability.MANAGE_REFERENCE)
+def reference() -> ResponseReturnValue:
+    """The reference data in force; a new version (pasted or uploaded JSON) shown first as what it changes and the
+    batches whose verdict it changes, and put in force (journalled, every batch reassessed) only once confirmed."""
+    actor, db = require_actor(), get_session()
+    errors: dict[str, list[str]] = {}
+    shown: reference_versions.Preview | None = None
+    text = request.form.get("data", "")
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        text = upload.read(MAX_REFERENCE_BYTES + 1).decode("utf-8-sig", errors="replace")
+    if request.method == "POST":
+        try:
+            data = json.loads(text) if len(text) <= MAX_REFERENCE_BYTES else None
+            if data is None:
+                errors = {"data": [_("Paste or choose the new version as JSON (at most 2 MB).")]}
+            elif request.form.get("step") == "confirm":
+                label = assessments.set_reference(db, actor, data).label
+                flash(_("Reference data %(label)s is in force; every batch is checked again with it.", label=label))
+                return redirect(url_for("admin_console.reference"))
+            else:
+                shown = reference_versions.preview(db, actor, data)
+        except json.JSONDecodeError as exc:
+            errors = {"data": [_("This is not JSON: line %(line)d, column %(col)d.", line=exc.lineno, col=exc.colno)]}
+        except TraceabilityError as exc:
+            unknown = sorted(k for k in exc.errors or {} if k not in ("data", "version", "materials", "_schema"))
+            errors = {"data": [exc.message, *([", ".join(unknown)] if unknown else [])]}
+    current, version = reference_versions.in_force(db, actor)
+    return render_template(
+        "admin_reference.html",
+        current=current,
+        version=version,
+        preview=shown,
+        errors=errors,
+        text=text,
+        change_words=reference_text.change_words,
+    ), 422 if errors else 200

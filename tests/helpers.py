@@ -532,6 +532,7 @@ WEB_GATES: dict[tuple[str, str], Capability | None] = {
         ("/admin/tokens", ["GET", "POST"], Capability.MANAGE_USERS),
         ("/admin/keys", ["GET", "POST"], Capability.MANAGE_REFERENCE),
         ("/admin/journal", ["GET", "POST"], Capability.READ_WHOLE_JOURNAL),
+        ("/admin/reference", ["GET", "POST"], Capability.MANAGE_REFERENCE),
     )
     for method in methods
 }

@@ -59,6 +59,7 @@ def pages_of(filled: Filled, review: int) -> dict[str, list[str]]:
             "/admin/tokens",
             "/admin/keys",
             "/admin/journal",
+            "/admin/reference",
             as_producer,
             "/account/password",
         ],
