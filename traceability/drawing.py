@@ -63,7 +63,7 @@ def wrap(text: str, width: int = LINE_CHARS, lines: int = NAME_LINES) -> list[st
 def fold_lots(
     graph: nx.DiGraph[str], *, above: int = FOLD_ABOVE, at_least: int = FOLD_AT_LEAST
 ) -> dict[str, list[str]]:
-    """The folds to draw: ``fold:<supplier>`` -> that supplier's lots, when the graph has more than `above` nodes
+    """The folds to draw: ``fold:<supplier>`` -> that supplier's lots by lot code, when the graph has more than `above` nodes
     and the supplier sent at least `at_least` lots; nothing for a graph small enough to read whole.
 
     >>> g = nx.DiGraph([("supplier:1", f"lot:{i}") for i in range(3)])
@@ -77,7 +77,10 @@ def fold_lots(
     folds = {}
     for node in sorted(graph):
         if node.startswith("supplier:"):
-            lots = sorted(s for s in graph.successors(node) if s.startswith("lot:"))
+            lots = sorted(  # in the order of their codes, as the auditor reads them down the column
+                (s for s in graph.successors(node) if s.startswith("lot:")),
+                key=lambda s: (str(graph.nodes[s].get("lot_code") or ""), s),
+            )
             if len(lots) >= at_least:
                 folds[f"{FOLD}{node}"] = lots
     return folds

@@ -88,6 +88,7 @@
     elements[fold].setAttribute("aria-expanded", open[fold] ? "true" : "false");
     svg.querySelectorAll('.node[data-fold="' + fold + '"]').forEach(function (m) { m.classList.toggle("folded", !open[fold]); });
     relayout();
+    centre(fold);  // the fold stays where the eye is, its lots below it
   }
   function reveal(node) {  // a record inside a closed fold: open the fold first
     var n = elements[node], fold = n && n.getAttribute("data-fold");
@@ -104,7 +105,9 @@
   function fit() {
     var ratio = box.clientHeight / Math.max(1, box.clientWidth);
     var w = full[2], h = Math.max(full[3], w * ratio);
-    if (full[3] / Math.max(1, ratio) > w) { h = full[3]; w = h / ratio; }
+    // A graph far taller than wide (an open fold of hundreds of lots) is shown from the top at a scale one can
+    // still read, to be moved down, rather than as a sliver.
+    if (full[3] / Math.max(1, ratio) > w) { w = Math.min(full[3] / ratio, full[2] * 1.5); h = w * ratio; }
     view = [full[0], full[1], w, h]; apply();
   }
   function pan(dx, dy) { view[0] += dx * view[2]; view[1] += dy * view[3]; apply(); }
