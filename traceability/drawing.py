@@ -63,8 +63,8 @@ def wrap(text: str, width: int = LINE_CHARS, lines: int = NAME_LINES) -> list[st
 def fold_lots(
     graph: nx.DiGraph[str], *, above: int = FOLD_ABOVE, at_least: int = FOLD_AT_LEAST
 ) -> dict[str, list[str]]:
-    """The folds to draw: ``fold:<supplier>`` -> that supplier's lots by lot code, when the graph has more than `above` nodes
-    and the supplier sent at least `at_least` lots; nothing for a graph small enough to read whole.
+    """The folds to draw: ``fold:<supplier>`` -> that supplier's lots by lot code, when the graph has more than
+    `above` nodes and the supplier sent at least `at_least` lots; nothing for a graph small enough to read whole.
 
     >>> g = nx.DiGraph([("supplier:1", f"lot:{i}") for i in range(3)])
     >>> fold_lots(g, above=2)
