@@ -72,34 +72,37 @@ class LogKeys:
     public: tuple[Ed25519PublicKey, ...]
 
 
-def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> list[JournalEntry]:
+def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> None:
     """Add entries for changes the caller is about to commit, in order.
 
-    Plain inserts: the database numbers them, no row is locked for anyone else, and the sealer puts them in the tree.
+    Plain inserts, in one statement for all of them (no object per entry: issuing a thousand codes journals a
+    thousand entries): the database numbers them, no row is locked for anyone else, and the sealer puts them in
+    the tree.
     """
+    if not changes:
+        return
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-    entries = [
-        JournalEntry(
-            at=at,
-            actor=actor.label,
-            actor_id=actor.user_id,
-            business_id=change.business_id,
-            action=change.action,
-            subject=change.subject,
-            payload=change.payload,
-            payload_digest=digest(change.payload),
-        )
+    rows = [
+        {
+            "at": at,
+            "actor": actor.label,
+            "actor_id": actor.user_id,
+            "business_id": change.business_id,
+            "action": change.action,
+            "subject": change.subject,
+            "payload": change.payload,
+            "payload_digest": digest(change.payload),
+        }
         for change in changes
     ]
-    session.add_all(entries)
-    return entries
+    session.execute(sa.insert(JournalEntry), rows)
 
 
 def append(
     session: Session, actor: Actor, action: str, subject: str, payload: Any, *, business_id: int | None = None
-) -> JournalEntry:
+) -> None:
     """Add one entry for a change the caller is about to commit."""
-    return append_many(session, actor, [Change(action, subject, payload, business_id)])[0]
+    append_many(session, actor, [Change(action, subject, payload, business_id)])
 
 
 def fields_of(entry: JournalEntry) -> EntryFields:

@@ -14,9 +14,10 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -291,8 +292,9 @@ class PublicView:
     url: str = ""
 
     def as_json(self) -> str:
-        """The view as JSON text (dates in ISO 8601), keys sorted so equal views give equal text."""
-        return json.dumps(asdict(self), default=_json_default, sort_keys=True)
+        """The view as JSON text (dates in ISO 8601), in field order with nested keys sorted, so equal views give
+        equal text. orjson: a batch's codes are all rebuilt together, and ``asdict`` then ``json`` cost 0.5 ms each."""
+        return orjson.dumps(self, option=orjson.OPT_SORT_KEYS).decode()
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = json.loads(self.as_json())
@@ -349,12 +351,6 @@ def _hints(kind: type[Any]) -> dict[str, str]:
     if found is None:
         found = _HINTS[kind] = {f.name: str(f.type) for f in dataclasses.fields(kind)}
     return found
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    raise TypeError(type(value))
 
 
 def _certificate_view(
@@ -479,7 +475,19 @@ def build_views(session: Session, code_strings: Sequence[str]) -> list[PublicVie
     }
     day = session.info.get("assessment_as_of") or dt.date.today()
     confirmed = confirmation.confirmations(session, list(shown.values()), assessments.active_reference(session), day)
-    return [_build_view(*row, lots_of[row[1].id], evidence_of[row[1].id], confirmed) for row in rows]
+    views: list[PublicView] = []
+    live: dict[int, PublicView] = {}  # a batch's view for its live codes: only each code's own fields differ
+    for row in rows:
+        record, batch = row[0], row[1]
+        first = live.get(batch.id) if record.revoked_at is None else None
+        if first is not None:
+            views.append(dataclasses.replace(first, code=record.code, issued_at=record.issued_at, url=record.url))
+            continue
+        view = _build_view(*row, lots_of[batch.id], evidence_of[batch.id], confirmed)
+        if record.revoked_at is None:
+            live[batch.id] = view
+        views.append(view)
+    return views
 
 
 def _build_view(
