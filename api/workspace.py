@@ -44,7 +44,7 @@ from traceability.service import history as journal_history
 from traceability.service.access import Actor, Capability
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import enlist, writing
-from traceability.vocabulary import MATERIAL_CATEGORIES, EvidenceType
+from traceability.vocabulary import MATERIAL_CATEGORIES, PRODUCT_CATEGORIES, EvidenceType
 
 bp = Blueprint("workspace", __name__)
 
@@ -173,15 +173,19 @@ def specs(kind: str, actor: Actor | None) -> list[Spec]:
     found = schema_specs(schemas.record_schemas(kind)[0](), actor)
     for spec in found:
         spec.advanced = spec.name in ADVANCED.get(kind, ())
-        if kind == "materials" and spec.name == "category":
-            spec.widget, spec.choices, spec.open = "enum", category_choices(), True
+        if kind in CATEGORIES and spec.name == "category":
+            spec.widget, spec.choices, spec.open = "enum", category_choices(kind), True
     return found
 
 
-def category_choices() -> list[tuple[str, str]]:
-    """The material categories the catalogue knows, in the page's language, in alphabetical order."""
+#: Each kind's categories in words: open choices (a dossier may name others), shown as words, never as codes.
+CATEGORIES = {"materials": MATERIAL_CATEGORIES, "products": PRODUCT_CATEGORIES}
+
+
+def category_choices(kind: str = "materials") -> list[tuple[str, str]]:
+    """The categories of a material or product, in the page's language, in alphabetical order."""
     lang = 0 if str(get_locale() or "id").startswith("id") else 1
-    return sorted(((code, words[lang]) for code, words in MATERIAL_CATEGORIES.items()), key=lambda c: c[1].lower())
+    return sorted(((code, words[lang]) for code, words in CATEGORIES[kind].items()), key=lambda c: c[1].lower())
 
 
 def _keep_open_values(kind_specs: list[Spec], values: dict[str, Any]) -> None:

@@ -282,3 +282,37 @@ MATERIAL_CATEGORIES: dict[str, tuple[str, str]] = {
     "cleaning": ("Bahan pembersih", "Cleaning product"),
     "lubricant": ("Pelumas mesin", "Machine lubricant"),
 }
+
+
+#: The product categories the reference data groups (food, traditional medicine, cosmetics, goods), each in words
+#: (Indonesian, English). Open text on the wire, as a material's category; forms offer these, pages show the words.
+PRODUCT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "meat_product": ("Olahan daging", "Meat product"),
+    "fish_product": ("Olahan ikan", "Fish product"),
+    "bakery": ("Roti", "Bakery"),
+    "cake": ("Kue", "Cake"),
+    "snack": ("Makanan ringan", "Snack"),
+    "cracker": ("Kerupuk dan keripik", "Crackers and chips"),
+    "confectionery": ("Permen dan cokelat", "Confectionery"),
+    "condiment": ("Kecap dan bumbu pelengkap", "Condiment"),
+    "sauce": ("Saus", "Sauce"),
+    "sambal": ("Sambal", "Sambal"),
+    "spice_mix": ("Bumbu racik", "Spice mix"),
+    "noodle": ("Mi", "Noodles"),
+    "dairy": ("Olahan susu", "Dairy product"),
+    "frozen_food": ("Makanan beku", "Frozen food"),
+    "ready_meal": ("Makanan siap saji", "Ready meal"),
+    "food": ("Makanan lainnya", "Other food"),
+    "beverage": ("Minuman", "Beverage"),
+    "drink": ("Minuman lainnya", "Other drink"),
+    "jamu": ("Jamu", "Jamu"),
+    "herbal": ("Obat herbal", "Herbal medicine"),
+    "traditional_medicine": ("Obat tradisional", "Traditional medicine"),
+    "supplement": ("Suplemen kesehatan", "Health supplement"),
+    "cosmetic": ("Kosmetik", "Cosmetics"),
+    "skincare": ("Perawatan kulit", "Skincare"),
+    "soap": ("Sabun", "Soap"),
+    "clothing": ("Pakaian", "Clothing"),
+    "accessory": ("Aksesori", "Accessory"),
+    "household": ("Barang rumah tangga", "Household goods"),
+}

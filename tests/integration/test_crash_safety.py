@@ -369,6 +369,7 @@ def test_a_capture_killed_mid_transaction_leaves_nothing_and_a_resend_stores_it_
     # The capture also files its events in the EPCIS repository (one row each, and one per EPC they name).
     assert after.pop("epcis_event") == EPCIS_EVENTS
     assert after.pop("epcis_event_epc") >= EPCIS_EVENTS
+    assert after.pop("epcis_event_number") >= EPCIS_EVENTS  # the quantities the query parameters filter on
     assert after == {**records, "journal_entry": records_journaled + 1}
     report = journal_report(url)
     assert report == {**report, "ok": True, "entries": journal_before + records_journaled + 1}

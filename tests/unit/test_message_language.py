@@ -62,3 +62,15 @@ def test_what_the_register_found_is_said_in_indonesian():
     assert found_words("scope: Tepung is not in the register entry")["id"] == (
         "Tepung tidak termasuk cakupannya di daftar BPJPH"
     )
+
+
+def test_what_a_shared_line_shares_is_said_in_indonesian():
+    doc = load_dossier(json.loads((EXAMPLES / "otak-otak-shared-line.json").read_text()))
+    line = next(f for f in doc["facilities"] if f["id"] == "fac-panggangan")
+    line.update(shared_cleaning=True, shared_tool_storage=True)
+
+    (message,) = messages(doc, "FAC-02")
+
+    assert "sarana pembersihan atau perawatan dan tempat penyimpanan alat" in message["id"]
+    assert "cleaning or maintenance means and tool storage" in message["en"]
+    assert not any(word in message["id"] for word in (*ENGLISH, "cleaning", "tool", " and ")), message["id"]

@@ -231,3 +231,26 @@ def test_a_material_category_is_a_choice_in_words_and_never_shows_its_code(clien
     assert "Rempah dan bumbu segar atau kering" in detail
     assert ">spice<" not in detail
     assert _selected(typed, "category") == "bumbu rahasia"
+
+
+def test_a_product_category_is_a_choice_in_words_and_never_shows_its_code(client, session, filled, sign_in):
+    from models import Product
+    from traceability.rules.reference import shipped_data
+    from traceability.vocabulary import PRODUCT_CATEGORIES
+
+    grouped = {c for categories in shipped_data()["product_groups"].values() for c in categories}
+    assert grouped - PRODUCT_CATEGORIES.keys() <= {"cosmetics"}  # the reference's plural spelling of "cosmetic"
+    producer = sign_in("producer_a")
+    product = session.get(Product, filled.own["products"])
+    product.category = "fish_product"
+    session.commit()
+
+    detail = _page(producer, f"/producer/products/{product.id}?lang=id")
+    form = _page(producer, f"/producer/products/{product.id}/edit?lang=id")
+    english = _page(producer, f"/producer/products/{product.id}/edit?lang=en")
+
+    assert "Olahan ikan" in detail
+    assert "fish_product" not in detail
+    assert _selected(form, "category") == "fish_product"
+    assert ">Olahan ikan</option>" in _select(form, "category")
+    assert ">Fish product</option>" in _select(english, "category")

@@ -909,13 +909,14 @@ def fac_02(ctx: Context) -> Iterator[Hit]:
         what = [
             w
             for flag, w in (
-                (f["shared_cleaning"], "cleaning or maintenance means"),
-                (f["shared_tool_storage"], "tool storage"),
+                (f["shared_cleaning"], said("sarana pembersihan atau perawatan", "cleaning or maintenance means")),
+                (f["shared_tool_storage"], said("tempat penyimpanan alat", "tool storage")),
             )
             if flag
         ]
         if what:
-            yield hit(node, facility=f["name"], what=" and ".join(what))
+            both = said(" dan ".join(w["id"] for w in what), " and ".join(w["en"] for w in what))
+            yield hit(node, facility=f["name"], what=both)
 
 
 @rule(
