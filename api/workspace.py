@@ -443,6 +443,10 @@ def history(kind: str, obj: Any, kind_specs: list[Spec]) -> list[str]:
             what = file_type_label(kind_of_file) if kind_of_file else _("a scan of the certificate")
             lines.append(_("File attached by %(who)s, %(when)s: %(what)s", who=who, when=at, what=what))
             continue
+        if entry.action not in VERSIONS:  # about the record, not a version of it: nothing to compare
+            what = str(ACTIONS.get(entry.action, _l("changed")))
+            lines.append(_("%(what)s by %(who)s, %(when)s.", what=what[:1].upper() + what[1:], who=who, when=at))
+            continue
         after = values_of(kind_specs, entry.payload or {})
         if entry.action == "void":
             reason = (entry.payload or {}).get("void_reason") or ""
@@ -456,8 +460,14 @@ def history(kind: str, obj: Any, kind_specs: list[Spec]) -> list[str]:
     return lines
 
 
+#: The journal actions that hold a version of a record (its fields as they then were); any other entry about a
+#: record (an import that brought it, an authority's decision, a file attached) is told, never compared.
+VERSIONS = frozenset({"create", "update", "void"})
+
 #: What a journal entry about something other than a record did, in words.
 ACTIONS = {
+    "dossier.import": _l("imported with the product's dossier"),
+    "certificate.status": _l("status set by an auditor's decision"),
     "submit": _l("submitted for review"),
     "approve": _l("approved"),
     "reject": _l("rejected"),
@@ -496,8 +506,18 @@ def entry_lines(entries: list[JournalEntry], region: str | None, actor: Actor | 
             lines.append({"when": when(entry.at, region), "who": who, "about": "", "what": what})
             continue
         found = kind_specs[kind]
-        after = values_of(found, entry.payload or {})
         label = str(KIND_NAMES[kind][0])
+        if entry.action not in VERSIONS:
+            if entry.action == "evidence":
+                kind_of_file = (entry.payload or {}).get("type")
+                what = _("file attached: %(what)s", what=file_type_label(kind_of_file) if kind_of_file else _("a scan"))
+            else:
+                what = str(ACTIONS.get(entry.action, _l("changed")))
+            named = before.get(entry.subject) or {}
+            title = next((str(named[n]) for n in ("name", "lot_code", "number") if named.get(n)), "")
+            lines.append({"when": when(entry.at, region), "who": who, "about": f"{label}: {title}", "what": what})
+            continue
+        after = values_of(found, entry.payload or {})
         title = next((str(after[n]) for n in ("name", "lot_code", "number") if after.get(n)), "")
         previous = before.get(entry.subject)
         if entry.action == "void":

@@ -244,3 +244,24 @@ def test_a_pendamping_sees_nothing_of_a_business_they_do_not_follow(client, fill
     b_material = followed.get(f"/pendamping/businesses/{business}/materials/{filled.foreign['materials']}")
     assert b_material.status_code == 404  # a record of another business, asked under A's address
     assert followed.get(f"/pendamping/businesses/{business}/nothing").status_code == 404
+
+
+def test_an_import_is_told_in_the_history_not_shown_as_every_field_emptied(client, filled, sign_in, session):
+    from models import Product
+
+    producer = sign_in("producer_a")
+    product = session.get(Product, filled.own["products"])
+    imported = session.scalar(
+        sa.select(sa.func.count()).where(
+            JournalEntry.subject == f"product:{product.id}", JournalEntry.action == "dossier.import"
+        )
+    )
+    assert imported == 1  # the filled business came in as a dossier
+
+    detail = _page(producer, f"/producer/products/{product.id}?lang=id")
+    journal = _page(producer, f"/journal/products/{product.id}?lang=id")
+
+    assert "Diimpor bersama berkas dosir produk oleh" in detail
+    assert "diimpor bersama berkas dosir produk" in journal
+    for page in (detail, journal):
+        assert "→ —" not in page
