@@ -74,3 +74,13 @@ def test_what_a_shared_line_shares_is_said_in_indonesian():
     assert "sarana pembersihan atau perawatan dan tempat penyimpanan alat" in message["id"]
     assert "cleaning or maintenance means and tool storage" in message["en"]
     assert not any(word in message["id"] for word in (*ENGLISH, "cleaning", "tool", " and ")), message["id"]
+
+
+def test_a_missing_audit_and_review_are_said_in_indonesian():
+    doc = copy.deepcopy(rendang())
+    doc["business"]["sjph"].update(last_internal_audit_on=None, last_management_review_on=None)
+
+    (message,) = messages(doc, "SJPH-02")
+
+    assert message["id"] == "Tidak ada audit internal maupun kaji ulang manajemen dalam 12 bulan terakhir."
+    assert message["en"] == "No internal audit or management review in the last 12 months."

@@ -1223,13 +1223,14 @@ def sjph_02(ctx: Context) -> Iterator[Hit]:
     missing = [
         w
         for day, w in (
-            (sjph["last_internal_audit_on"], "internal audit"),
-            (sjph["last_management_review_on"], "management review"),
+            (sjph["last_internal_audit_on"], said("audit internal", "internal audit")),
+            (sjph["last_management_review_on"], said("kaji ulang manajemen", "management review")),
         )
         if not _within_year(ctx, day)
     ]
     if missing:
-        yield hit(ctx.business_node, what=" or ".join(missing))
+        either = said(" maupun ".join(w["id"] for w in missing), " or ".join(w["en"] for w in missing))
+        yield hit(ctx.business_node, what=either)
 
 
 @rule(
