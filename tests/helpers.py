@@ -3,6 +3,7 @@ helpers. Plain functions and constants only; the fixtures built on them live in 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import json
@@ -766,3 +767,41 @@ def counting(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
+
+
+# The demo dossier with the most kinds of record: storage, transport, a product certificate and composition.
+SAMBAL = json.loads(
+    (Path(__file__).resolve().parents[1] / "traceability" / "demo" / "sambal-lado.json").read_text(encoding="utf-8")
+)
+
+
+def grown_dossier(document: dict[str, Any], runs: int, nib: str) -> dict[str, Any]:
+    """The dossier with `runs` more production runs: every lot, step and batch again under new ids, stored
+    and carried like the first; and a material the salt is made with, so "made with" is followed too."""
+    grown = copy.deepcopy(document)
+    grown["business"]["nib"] = nib
+    grown["product"]["gtin"] = None
+    base = copy.deepcopy(grown["materials"][0])
+    grown["materials"].append({**base, "id": "m-garam-laut", "name": "Garam laut", "made_with": []})
+    next(m for m in grown["materials"] if m["id"] == "m-garam")["made_with"] = ["m-garam-laut"]
+    for run in range(1, runs + 1):
+        renamed = {r["id"]: f"{r['id']}-{run}" for r in document["lots"] + document["steps"] + document["batches"]}
+        grown["lots"] += [
+            {**lot, "id": renamed[lot["id"]], "lot_code": f"{lot['lot_code']}-{run}"} for lot in document["lots"]
+        ]
+        grown["steps"] += [
+            {
+                **step,
+                "id": renamed[step["id"]],
+                "inputs": [renamed[i] for i in step["inputs"]],
+                "outputs": [renamed[o] for o in step["outputs"]],
+            }
+            for step in document["steps"]
+        ]
+        grown["batches"] += [
+            {**b, "id": renamed[b["id"]], "step": renamed[b["step"]], "lot_code": f"{b['lot_code']}-{run}"}
+            for b in document["batches"]
+        ]
+        grown["storage"] += [{**st, "holds": [renamed[h] for h in st["holds"]]} for st in document["storage"]]
+        grown["transport"] += [{**tr, "carries": [renamed[c] for c in tr["carries"]]} for tr in document["transport"]]
+    return grown

@@ -11,7 +11,8 @@ from urllib.parse import quote
 import pytest
 
 from models import User
-from tests.api.test_epcis_repository import counting, drain, submit
+from tests.api.test_epcis_repository import drain, submit
+from tests.helpers import counting
 from traceability.service import epcis_repository
 from traceability.service.access import actor_for
 

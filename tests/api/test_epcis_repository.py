@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 
 from api import jobs
 from models import EpcisEvent
+from tests.helpers import counting
 from traceability.formats.epcis_schema import schema_errors
 from traceability.service import epcis_repository
 from traceability.service.access import actor_for
@@ -227,21 +227,6 @@ def test_a_named_query_pages_too(captured, client):
     pages, seen = _follow(client, auth, "/api/v1/epcis/queries/all.asc/events?perPage=3")
 
     assert (seen, len(pages)) == (BY_TIME, 2)
-
-
-@contextmanager
-def counting(app):
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_rest):
-        statements.append(statement)
-
-    engine = app.extensions["db_engine"]
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
 
 
 def test_a_page_is_one_sql_statement_whatever_its_size_and_filters(captured, app, session, client):

@@ -18,8 +18,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from models import MaterialLot, Product
-from tests.helpers import OPERATOR, counting, epcis_document, record_schema
-from tests.integration.test_dossier_export import SAMBAL, _grown
+from tests.helpers import OPERATOR, SAMBAL, counting, epcis_document, grown_dossier, record_schema
 from traceability.service import dossiers, exchange, records
 from traceability.service.access import Actor
 from traceability.service.businesses import create_business
@@ -52,7 +51,7 @@ def _difference(small: list[str], large: list[str]) -> str:
 
 
 def test_a_dossier_import_costs_the_same_statements_for_4_or_52_batches(app):
-    small, large = _grown(SAMBAL, 0, "1000000000001"), _grown(SAMBAL, 12, "1000000000002")
+    small, large = grown_dossier(SAMBAL, 0, "1000000000001"), grown_dossier(SAMBAL, 12, "1000000000002")
     assert len(large["batches"]) == 13 * len(small["batches"])
 
     few = _counted(app, lambda s: dossiers.import_dossier(s, OPERATOR, small))
@@ -99,7 +98,7 @@ def _step_and_batch(business: int, product: int, lot: int, code: str) -> Callabl
 def test_a_production_step_costs_the_same_statements_in_a_small_or_a_large_business(app, session):
     sizes = {}
     for nib, runs in (("1000000000005", 0), ("1000000000006", 12)):
-        imported = dossiers.import_dossier(session, OPERATOR, _grown(SAMBAL, runs, nib))
+        imported = dossiers.import_dossier(session, OPERATOR, grown_dossier(SAMBAL, runs, nib))
         session.commit()
         product = session.get_one(Product, imported.product)
         lot = session.scalars(sa.select(MaterialLot.id).where(MaterialLot.business_id == imported.business)).first()

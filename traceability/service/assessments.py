@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,6 +156,26 @@ def _stored_facts(session: Session, codec: ExportCodec) -> dict[str, dict[str, A
         if found:
             facts[f"{kind}:{local}"] = found
     return facts
+
+
+#: What a judgement leaves in ``session.info`` for the before-commit hooks (reviews to reopen, answers to rebuild).
+_NOTES = ("assessed_batches", "public_batches")
+
+
+@contextmanager
+def trial(session: Session) -> Iterator[Session]:
+    """Judge a change that is never kept: whatever the block writes is rolled back, and the notes its judgements
+    leave for the commit hooks are put back as they were, so nothing is stored, journaled or announced."""
+    kept = {key: set(session.info.get(key, ())) for key in _NOTES}
+    try:
+        yield session
+    finally:
+        session.rollback()
+        for key, value in kept.items():
+            if value:
+                session.info[key] = value
+            else:
+                session.info.pop(key, None)
 
 
 @observe.timed("assessment")
@@ -333,11 +354,18 @@ def get_assessment(session: Session, actor: Actor, batch_id: int) -> dict[str, A
 
 def current_assessment(session: Session, batch_id: int) -> Assessment:
     """The batch's stored assessment, recomputed first if missing or stale (no access check)."""
-    row = session.scalar(sa.select(Assessment).where(Assessment.batch_id == batch_id))
-    if row is None or row.stale:
+    return current_assessments(session, [batch_id])[batch_id]
+
+
+def current_assessments(session: Session, batch_ids: Iterable[int]) -> dict[int, Assessment]:
+    """Each batch's stored assessment, the missing or stale ones recomputed first in one go (no access check)."""
+    wanted = set(batch_ids)
+    rows = {a.batch_id: a for a in session.scalars(sa.select(Assessment).where(Assessment.batch_id.in_(wanted)))}
+    redo = {b for b in wanted if b not in rows or rows[b].stale}
+    if redo:
         with writing(session):
-            row = assess_batches(session, [batch_id])[batch_id]
-    return row
+            rows.update(assess_batches(session, redo))
+    return rows
 
 
 def set_certificate_status(

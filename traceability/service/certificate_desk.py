@@ -132,9 +132,6 @@ def _reason(reason: str) -> str:
 
 
 #: What an assessment leaves in ``session.info`` for the commit hooks; a preview must leave none of it behind.
-_ASSESSMENT_NOTES = ("assessed_batches", "public_batches")
-
-
 def preview(
     session: Session,
     actor: Actor,
@@ -157,8 +154,7 @@ def preview(
             "The effective date is before the certificate was issued.",
             errors={"effective": [f"Must be on or after {cert.issued_on}."]},
         )
-    kept = {key: set(session.info.get(key, ())) for key in _ASSESSMENT_NOTES}
-    try:
+    with assessments.trial(session):
         for copy in session.scalars(certificate_status.copies(cert.issuer_key, cert.number_key)):
             copy.status, copy.status_since, copy.fraud = status, effective, fraud
         session.flush()
@@ -169,13 +165,6 @@ def preview(
             for batch, was in before.items()
             if batch in judged and judged[batch] != was["status"]
         ]
-    finally:
-        session.rollback()
-        for key, value in kept.items():
-            if value:
-                session.info[key] = value
-            else:
-                session.info.pop(key, None)
 
 
 def decide(

@@ -23,10 +23,8 @@ from traceability.service.access import Actor
 
 __all__ = ["Preview", "VerdictChange", "in_force", "preview"]
 
+
 #: What an assessment leaves in ``session.info`` for the commit hooks; a preview must leave none of it behind.
-_ASSESSMENT_NOTES = ("assessed_batches", "public_batches")
-
-
 @dataclass(frozen=True)
 class VerdictChange:
     """A batch whose verdict the candidate would change."""
@@ -85,9 +83,8 @@ def preview(session: Session, actor: Actor, data: Any) -> Preview:
     now = assessments.active_reference(session)
     new = candidate(session, data)
     batch_ids = list(session.scalars(sa.select(Assessment.batch_id).order_by(Assessment.batch_id)))
-    before = {b: str(assessments.current_assessment(session, b).status.value) for b in batch_ids}
-    kept = {key: set(session.info.get(key, ())) for key in _ASSESSMENT_NOTES}
-    try:
+    before = {b: str(a.status.value) for b, a in assessments.current_assessments(session, batch_ids).items()}
+    with assessments.trial(session):
         session.add(ReferenceVersion(version=data["version"], data=data, created_by_id=actor.user_id))
         session.flush()
         after = assessments.assess_batches(session, batch_ids) if batch_ids else {}
@@ -101,11 +98,4 @@ def preview(session: Session, actor: Actor, data: Any) -> Preview:
         ).all()
         names = {row[0]: row[1:] for row in rows}
         flips = [VerdictChange(b, *names[b], before[b], judged[b]) for b in flipped if b in names]
-    finally:
-        session.rollback()
-        for key, value in kept.items():
-            if value:
-                session.info[key] = value
-            else:
-                session.info.pop(key, None)
     return Preview(new.label, reference_changes(now.data, new.data), flips, len(batch_ids))
