@@ -416,6 +416,7 @@ def test_a_dossier_import_killed_mid_transaction_leaves_nothing_and_a_rerun_stor
     )
     try:
         kill_point = watch.until(well_under_way, finished=lambda: importer.poll() is not None)
+        os.killpg(importer.pid, signal.SIGSTOP)  # frozen mid-transaction while the others look, then killed
         seen_by_others = table_counts(url)
     finally:
         os.killpg(importer.pid, signal.SIGKILL)
