@@ -58,6 +58,8 @@ def has_control_characters(value: str) -> bool:
 @lru_cache(maxsize=16384)
 def _visible(value: str) -> str:
     """NFKC, then every whitespace and invisible character removed (cached: every judged certificate asks)."""
+    if value.isascii() and value.isprintable() and " " not in value:  # NFKC keeps it, nothing to remove
+        return value
     text = unicodedata.normalize("NFKC", value)
     return "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE and not c.isspace())
 

@@ -38,6 +38,8 @@ class RegistryFile:
 
 def _fold(text: str) -> str:
     """Lower case without accents, so "Sei Panas" and "sei pànas" meet."""
+    if text.isascii():  # nothing to decompose: most of a registry
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 

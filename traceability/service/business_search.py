@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Business, BusinessSearchToken, table_of
 from traceability.formats.registry_csv import query_phrase, query_tokens, search_tokens
+from traceability.service.bulk import insert_rows
 
 __all__ = ["index_businesses", "search_page", "tokens_of"]
 
@@ -39,9 +40,7 @@ def index_businesses(session: Session, rows: Iterable[tuple[int, set[str]]], *, 
             "ids", [i for i, _ in rows], expanding=True, literal_execute=True
         )
         session.execute(_TOKENS.delete().where(_TOKENS.c.business_id.in_(ids)))
-    values = [{"business_id": i, "token": t} for i, words in rows for t in sorted(words)]
-    if values:
-        session.execute(_TOKENS.insert(), values)
+    insert_rows(session, _TOKENS, [{"business_id": i, "token": t} for i, words in rows for t in sorted(words)])
 
 
 def _upper(word: str) -> str:

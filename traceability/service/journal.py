@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from models import JournalCheckpoint, JournalEntry, JournalNode
+from models import JournalCheckpoint, JournalEntry, JournalNode, table_of
 from traceability import checkpoints, merkle
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.journal import EntryFields, digest
 from traceability.service import unit_of_work
 from traceability.service.access import Actor
+from traceability.service.bulk import insert_rows
 
 __all__ = [
     "Change",
@@ -75,9 +76,9 @@ class LogKeys:
 def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> None:
     """Add entries for changes the caller is about to commit, in order.
 
-    Plain inserts, in one statement for all of them (no object per entry: issuing a thousand codes journals a
-    thousand entries): the database numbers them, no row is locked for anyone else, and the sealer puts them in
-    the tree.
+    Plain inserts, streamed in one go (no object per entry: issuing a thousand codes journals a thousand entries,
+    a registry import one per business): the database numbers them, no row is locked for anyone else, and the
+    sealer puts them in the tree.
     """
     if not changes:
         return
@@ -95,7 +96,7 @@ def append_many(session: Session, actor: Actor, changes: Sequence[Change]) -> No
         }
         for change in changes
     ]
-    session.execute(sa.insert(JournalEntry), rows)
+    insert_rows(session, table_of(JournalEntry), rows)
 
 
 def append(

@@ -16,6 +16,7 @@ from traceability.errors import InvalidInputError, PermissionDeniedError
 from traceability.formats.registry_csv import COLUMNS, parse_registry
 from traceability.service import journal
 from traceability.service.access import Actor
+from traceability.service.bulk import insert_rows
 from traceability.service.business_search import index_businesses, tokens_of
 from traceability.service.unit_of_work import touch, writing
 from traceability.vocabulary import BusinessScale, Role
@@ -75,8 +76,9 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
     indexed: list[tuple[int, set[str]]] = []
     if new:
         now = dt.datetime.now(dt.UTC)
-        inserted = session.execute(
-            sa.insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.nib, sort_by_parameter_order=True),
+        insert_rows(
+            session,
+            _TABLE,
             [
                 {
                     "nib": r["nib"],
@@ -88,8 +90,14 @@ def _write_chunk(session: Session, actor: Actor, rows: list[dict[str, Any]], rep
                 }
                 for r in new
             ],
-        ).all()
-        for (business_id, _), row in zip(inserted, new, strict=True):
+        )
+        ids = dict(
+            session.execute(
+                sa.select(Business.nib, Business.id).where(Business.nib.in_(_literal([r["nib"] for r in new])))
+            ).all()
+        )
+        for row in new:
+            business_id = ids[row["nib"]]
             changes.append(journal.Change("create", f"business:{business_id}", _payload(business_id, row), business_id))
             indexed.append((business_id, tokens_of(row)))
         index_businesses(session, indexed, fresh=True)
