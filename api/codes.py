@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
+import orjson
 from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from werkzeug.datastructures import HeaderSet
 
 from api import qr_cache
 from api.auth import require_actor
-from api.db import get_session
+from api.db import get_session, read_connection
+from api.kept import Kept
 from api.label_sheets import label_sheet
 from api.programmes import note_listing_request
 from api.signing import check_online, public_answer, representation_tag, seal
@@ -51,10 +49,6 @@ class CodeOut(Schema):
 class LabelArgs(Schema):
     batch = fields.List(fields.Integer(validate=STORED_ID), required=True, validate=validate.Length(1, 100))
     per_batch = fields.Integer(load_default=labels.COLUMNS * labels.ROWS, validate=validate.Range(1, 240))
-
-
-class VerifyArgs(Schema):
-    s = fields.String(metadata={"description": "Signature token from the printed URL: checked if given."})
 
 
 def code_body(record: Any) -> dict[str, Any]:
@@ -108,60 +102,59 @@ class LabelSheet(MethodView):
         )
 
 
-class _Sections:
-    """The verify JSON's journal sections by (generation, subjects), newest used kept: a section is a function of
-    its generation (:func:`traceability.service.journal.generation`), so a code scanned again before the next seal
-    costs no proof work. Per process and bounded."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size, self.kept, self.lock = size, OrderedDict[tuple[str, tuple[str, ...]], str](), threading.Lock()
-
-    def get(self, key: tuple[str, tuple[str, ...]]) -> str | None:
-        with self.lock:
-            found = self.kept.get(key)
-            if found is not None:
-                self.kept.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[str, tuple[str, ...]], section: str) -> None:
-        with self.lock:
-            self.kept[key] = section
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
-
-
-_SECTIONS = _Sections()
+#: The verify JSON's journal sections by generation (:func:`traceability.service.journal.generation`) and
+#: subjects: a section is a function of them, so a code scanned again before the next seal costs no proof work.
+_SECTIONS = Kept[tuple[str, tuple[str, ...]], str](4096)
 
 
 @bp.route("/verify/<string:code>")
 class Verify(MethodView):
-    @bp.arguments(VerifyArgs, location="query")
-    @bp.response(200)
-    def get(self, args: dict[str, Any], code: str) -> ResponseReturnValue:
+    @bp.doc(
+        parameters=[
+            {
+                "name": "s",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Signature token from the printed URL: checked if given.",
+            }
+        ],
+        responses={
+            "200": {"description": "The code's public answer", "content": {"application/json": {}}},
+            "304": {"description": "Not modified (the ETag matched)"},
+            "400": {"description": "The signature is forged or belongs to another code"},
+            "404": {"description": "No such code"},
+        },
+    )
+    def get(self, code: str) -> ResponseReturnValue:
         """The live public status of a code as JSON (CORS open, cacheable with ETag, rate-limited).
 
-        The signature (``s``) is checked before any database read; the view is the code's stored answer, the
-        journal section beside it changes with every seal, not with the answer, and is kept per generation.
+        The signature (``s``) is checked before any database read; the view is the code's stored answer, read in
+        one statement with the journal generation of its subjects; the journal section beside it changes with
+        every seal, not with the answer, and is kept per generation.
         """
         base = current_app.config["PUBLIC_BASE_URL"]
-        if "s" in args:
-            check_online(codes.short_url(base, code) + "?s=" + args["s"], code, field="s")
-        session = get_session()
-        answer = verification.stored_answer(session, code) if codes.is_code(code) else None
-        if answer is None:
+        signature = request.args.get("s")
+        if signature is not None:
+            check_online(codes.short_url(base, code) + "?s=" + signature, code, field="s")
+        connection = read_connection()
+        found = verification.answer_and_generation(connection, code) if codes.is_code(code) else None
+        if found is None:
             raise NotFoundError("No code like that.")
+        answer, generation = found
         note_listing_request(code)
-        subjects = [f"code:{code}", f"batch:{answer.batch_id}"]
-        generation = journal.generation(session, subjects)
         tag = representation_tag(answer.etag, "verify", generation)
 
         def build() -> Response:
-            consumer_url = json.dumps(codes.short_url(base, code))
-            key = (f"{id(session.get_bind())}:{generation}", tuple(subjects))
+            subjects = verification.journal_subjects(answer)
+            key = (f"{id(connection.engine)}:{generation}", tuple(subjects))
             behind = _SECTIONS.get(key)
             if behind is None:
-                behind = json.dumps(journal.entries_with_proofs(session, subjects), sort_keys=True)
+                behind = orjson.dumps(
+                    journal.entries_with_proofs(get_session(), subjects), option=orjson.OPT_SORT_KEYS
+                ).decode()
                 _SECTIONS.put(key, behind)
+            consumer_url = orjson.dumps(codes.short_url(base, code)).decode()
             text = answer.text()
             return current_app.response_class(
                 f'{{"consumer_url": {consumer_url}, "journal": {behind}, {text[1:]}', mimetype="application/json"
@@ -200,9 +193,9 @@ class QrSvg(MethodView):
         return _image(code, "svg")
 
 
-def cors(response: Response) -> Response:
-    """The verify JSON and badge may be read by any marketplace page."""
-    if request.endpoint in (
+#: The endpoints any marketplace page may read: the verify JSON, the badge, the embed and the journal's proofs.
+OPEN_ENDPOINTS = frozenset(
+    {
         "codes.Verify",
         "public.badge",
         "public.oembed",
@@ -211,7 +204,13 @@ def cors(response: Response) -> Response:
         "public.journal_checkpoints",
         "journal_proofs.Inclusion",
         "journal_proofs.Consistency",
-    ):
-        response.access_control_allow_origin = "*"
-        response.access_control_expose_headers = HeaderSet(["ETag", "Cache-Control"])
+    }
+)
+
+
+def cors(response: Response) -> Response:
+    """The verify JSON and badge may be read by any marketplace page."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Cache-Control"
     return response

@@ -85,12 +85,30 @@ def reads_replica() -> bool:
     return request.endpoint in names or (request.blueprint is not None and request.blueprint in names)
 
 
+def read_connection() -> sa.Connection:
+    """This request's Core connection for a public read (the replica's on a replica route), opened on first use:
+    the hottest reads take a plain connection and skip the ORM's session. A session opened later in the same
+    request works on this connection, so a request holds one pooled connection."""
+    if "db_connection" not in g:
+        engine = "db_read_engine" if reads_replica() else "db_engine"
+        g.db_connection = current_app.extensions[engine].connect()
+    connection: sa.Connection = g.db_connection
+    return connection
+
+
 def get_session() -> Session:
     """Return this request's session, opening it on first use: the read database's for a route that reads from
     the replica, else the primary's (always so outside a request: jobs and the command line)."""
     if "db_session" not in g:
-        maker = "db_read_sessionmaker" if reads_replica() else "db_sessionmaker"
-        g.db_session = current_app.extensions[maker]()
+        maker = current_app.extensions["db_read_sessionmaker" if reads_replica() else "db_sessionmaker"]
+        connection: sa.Connection | None = g.get("db_connection")
+        if connection is None:
+            g.db_session = maker()
+        else:
+            # The reads so far were reads only: end their transaction, so the session's own commits are real
+            # commits and not a savepoint inside a transaction nobody commits.
+            connection.rollback()
+            g.db_session = maker(bind=connection)
     session: Session = g.db_session
     return session
 
@@ -99,3 +117,6 @@ def close_session(exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        connection.close()

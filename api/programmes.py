@@ -233,6 +233,8 @@ def note_listing_request(code: str) -> None:
     The public read only looks (on the replica, if there is one); the stamp is a queued job on the primary, so no
     public GET writes. Until the stamp reaches the replica a second request may queue it again: it stamps nothing.
     """
+    if "Origin" not in request.headers and "Referer" not in request.headers:
+        return  # most scans: a phone opening the label, not a listing's page (and no session opened for it)
     own = urlsplit(str(current_app.config["PUBLIC_BASE_URL"])).hostname
     if listings.waiting_listings(get_session(), code, request.headers, own_host=own):
         headers = {name: request.headers[name] for name in ("Origin", "Referer") if name in request.headers}

@@ -21,7 +21,7 @@ from markupsafe import escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from api import guards, public_text
-from api.db import get_session
+from api.db import get_session, read_connection
 from api.errors import problem
 from api.programmes import note_listing_request
 from api.signing import check_online, journal_keys, key_ring, public_answer, representation_tag, signed_code
@@ -275,7 +275,7 @@ def _refused(exc: InvalidInputError) -> Response:
 
 def _answer(code: str) -> StoredAnswer:
     """The code's stored public answer: a malformed code costs no query, a well-formed one one indexed row."""
-    found = verification.stored_answer(get_session(), code) if codes.is_code(code) else None
+    found = verification.stored_answer(read_connection(), code) if codes.is_code(code) else None
     if found is None:
         raise NotFoundError("No code like that.")
     return found

@@ -121,11 +121,19 @@ def public_answer(tag: str, vary: tuple[str, ...], build: Callable[[], Response]
         response = current_app.response_class(status=304)
     else:
         response = build()
-    response.set_etag(tag)
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
-    response.cache_control.stale_while_revalidate = current_app.config["PUBLIC_STALE_SECONDS"]
-    for header in vary:
-        response.vary.add(header)
+    # Written as text, not through werkzeug's header objects: this runs on every scan.
+    headers = response.headers
+    headers["ETag"] = f'"{tag}"'
+    config = current_app.config
+    headers["Cache-Control"] = (
+        f"public, max-age={config['PUBLIC_MAX_AGE']}, stale-while-revalidate={config['PUBLIC_STALE_SECONDS']}"
+    )
+    if vary:
+        present = headers.get("Vary")
+        if not present:
+            headers["Vary"] = ", ".join(vary)
+        else:
+            named = {name.strip().lower() for name in present.split(",")}
+            headers["Vary"] = ", ".join([present, *(name for name in vary if name.lower() not in named)])
     g.shared_answer = True  # the same for every visitor: no Vary: Cookie (api.security.SharedAnswerSessions)
     return response

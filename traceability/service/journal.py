@@ -37,6 +37,8 @@ __all__ = [
     "consistency",
     "entries_with_proofs",
     "generation",
+    "generation_columns",
+    "generation_text",
     "history",
     "inclusion",
     "list_entries",
@@ -319,16 +321,29 @@ def generation(session: Session, subjects: Sequence[str]) -> str:
     """What :func:`entries_with_proofs` for `subjects` depends on, in one cheap read: the newest checkpoint's size
     and the newest entry about them. Equal generations give equal sections (a validator for the verify JSON)."""
     found = session.connection().execute(_generation_query(), {"subjects": sorted(set(subjects))}).one()
-    return f"{found[0] or 0}.{found[1] or 0}"
+    return generation_text(found[0], found[1])
+
+
+def generation_columns(
+    subjects: sa.BindParameter[Any] | Sequence[sa.ColumnElement[str]],
+) -> tuple[sa.ScalarSelect[Any], sa.ScalarSelect[Any]]:
+    """The two scalar subqueries of a generation for `subjects` (an expanding parameter or SQL expressions), for a
+    caller that reads the generation in the same statement as something else (the verify JSON: beside its
+    stored answer)."""
+    size = sa.select(sa.func.max(JournalCheckpoint.size)).scalar_subquery()
+    newest = sa.select(sa.func.max(JournalEntry.seq)).where(JournalEntry.subject.in_(subjects)).scalar_subquery()
+    return size, newest
+
+
+def generation_text(size: int | None, newest: int | None) -> str:
+    """A generation as :func:`generation` spells it, from its two columns."""
+    return f"{size or 0}.{newest or 0}"
 
 
 @functools.cache
 def _generation_query() -> sa.Select[Any]:
     """The statement behind :func:`generation`, built once (it is read on every verify JSON request)."""
-    size = sa.select(sa.func.max(JournalCheckpoint.size)).scalar_subquery()
-    subjects: sa.BindParameter[list[str]] = sa.bindparam("subjects", expanding=True)
-    newest = sa.select(sa.func.max(JournalEntry.seq)).where(JournalEntry.subject.in_(subjects)).scalar_subquery()
-    return sa.select(size, newest)
+    return sa.select(*generation_columns(sa.bindparam("subjects", expanding=True)))
 
 
 def _checkpointed_size(session: Session) -> int:

@@ -590,11 +590,33 @@ def _answer_query() -> sa.Select[str, int, str, str, Any]:
     ).where(PublicAnswer.code == sa.bindparam("code"))
 
 
-def stored_answer(session: Session, code: str) -> StoredAnswer | None:
+def stored_answer(source: Session | sa.Connection, code: str) -> StoredAnswer | None:
     """The code's precomputed public answer: one indexed row, no other read (None for an unknown code)."""
-    # Core on the session's connection: a plain row, none of the ORM's per-statement work on the hottest read.
-    row = session.connection().execute(_answer_query(), {"code": code}).one_or_none()
+    # Core on a plain connection: a row, none of the ORM's per-statement work on the hottest read.
+    connection = source.connection() if isinstance(source, Session) else source
+    row = connection.execute(_answer_query(), {"code": code}).one_or_none()
     return None if row is None else StoredAnswer(*row)
+
+
+def journal_subjects(answer: StoredAnswer) -> list[str]:
+    """The journal subjects a code's verify JSON shows the entries of: the code's and its batch's."""
+    return [f"code:{answer.code}", f"batch:{answer.batch_id}"]
+
+
+def answer_and_generation(connection: sa.Connection, code: str) -> tuple[StoredAnswer, str] | None:
+    """The code's stored answer and the journal generation of its subjects (:func:`journal.generation`), in one
+    statement: the verify JSON's validator costs no second round trip."""
+    row = connection.execute(_answer_and_generation_query(), {"code": code}).one_or_none()
+    if row is None:
+        return None
+    return StoredAnswer(*row[:5]), journal.generation_text(row[5], row[6])
+
+
+@functools.cache
+def _answer_and_generation_query() -> sa.Select[Any]:
+    batch_subject = sa.literal("batch:") + sa.cast(PublicAnswer.batch_id, sa.String)
+    code_subject = sa.literal("code:") + PublicAnswer.code
+    return _answer_query().add_columns(*journal.generation_columns([code_subject, batch_subject]))
 
 
 def public_status(session: Session, code: str) -> PublicView:
