@@ -9,11 +9,13 @@ session), so one answer serves every visitor and an edge cache may keep it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -23,6 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from api import guards, public_text
 from api.db import get_session, read_connection
 from api.errors import problem
+from api.kept import Kept
 from api.programmes import note_listing_request
 from api.signing import check_online, journal_keys, key_ring, public_answer, representation_tag, signed_code
 from qr import codes, digital_link
@@ -72,23 +75,30 @@ RESOLVER_VARY = ("Accept", "Accept-Language")
 
 
 class _Shown:
-    """What a public answer shows: its validator at once, the view itself only when a body is built."""
+    """What a public answer shows: its validator at once, the view itself only when a body is built, and the
+    digest of what its batch's pages have in common (:func:`verification.batch_digest`)."""
 
-    def __init__(self, tag: str, load: Callable[[], PublicView]) -> None:
-        self.tag, self._load = tag, load
+    def __init__(self, tag: str, load: Callable[[], PublicView], text: Callable[[], str], coded: bool) -> None:
+        self.tag, self._load, self._text, self.coded = tag, load, text, coded
         self._view: PublicView | None = None
 
     @classmethod
     def of(cls, found: StoredAnswer | PublicView) -> _Shown:
         if isinstance(found, StoredAnswer):
-            return cls(found.etag, found.view)
-        return cls(found.digest(), lambda: found)
+            return cls(found.etag, found.view, found.text, True)
+        return cls(found.digest(), lambda: found, found.as_json, bool(found.code))
 
     @property
     def view(self) -> PublicView:
         if self._view is None:
             self._view = self._load()
         return self._view
+
+    def batch_share(self) -> tuple[str, dict[str, Any]]:
+        """What the batch's pages share (:func:`verification.batch_share`), and whether this is a code's answer (a
+        lot's page, of the same batch, says something else), with the code's own values."""
+        digest, own = verification.batch_share(self._text())
+        return f"{digest}:{'code' if self.coded else 'lot'}", own
 
 
 def _render(name: str, **context: Any) -> str:
@@ -242,29 +252,72 @@ def _resolve(
     return _resolver_headers(response, anchor)
 
 
+#: What a query value keeps unescaped: what werkzeug's ``url_for`` keeps (the WHATWG URL standard's set).
+URL_SAFE = "!$'()*,/:;?@"
+
+#: What a cached page holds in place of its code's own values, filled in as each code's page is served: alphanumeric
+#: (no escaping changes them) and drawn per process, so no product name can contain one.
+_SLOTS = {name: f"slot{secrets.token_hex(8)}{name}" for name in ("code", "url", "page", "oembed")}
+
+
 def _page(shown: _Shown, page_url: str | None = None, template: str = "consumer.html") -> Response:
-    """The consumer page (or the product level's page) in the reader's language; 304 if the client has it."""
+    """The consumer page (or the product level's page) in the reader's language; 304 if the client has it.
+
+    The page of a batch is drawn once per language and shared by all its codes (a batch may carry a million):
+    it is drawn with slots for the code's own values (:data:`verification.PER_CODE_FIELDS`, its address) and
+    kept by the batch's digest; serving fills the slots in.
+    """
     lang = public_text.language()
 
     def build() -> Response:
-        view = shown.view
-        html = _render(
-            template,
-            view=view,
-            t=public_text.TEXT[lang],
-            lang=lang,
-            vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
-            day=lambda value: dates.day(value, lang),
-            moment=lambda value: dates.moment(value, view.city, lang),
-            other="en" if lang == "id" else "id",
-            page_url=page_url or codes.short_url(_base(), view.code),
-        )
-        return current_app.response_class(html, mimetype="text/html")
+        pages: Kept[tuple[str, str, str], str] = current_app.extensions.setdefault("public_pages", Kept(1024))
+        shared, own = shown.batch_share()
+        key = (template, lang, shared)
+        drawn = pages.get(key)
+        if drawn is None:
+            slotted = dataclasses.replace(
+                shown.view, code=own["code"] and _SLOTS["code"], url=_SLOTS["url"], issued_at=None, revoked_at=None
+            )
+            drawn = draw(template, lang, slotted, _SLOTS["page"], _SLOTS["oembed"])
+            pages.put(key, drawn)
+        address = page_url or codes.short_url(_base(), own["code"])
+        filled = {"code": own["code"], "url": own["url"], "page": address, "oembed": oembed_link(own["code"], address)}
+        for name, slot in _SLOTS.items():
+            drawn = drawn.replace(slot, str(escape(filled[name] or "")))
+        return current_app.response_class(drawn, mimetype="text/html")
 
     tag = representation_tag(shown.tag, template, lang, page_url or "")
     response = public_answer(tag, RESOLVER_VARY, build)
     response.content_language.add(lang)
     return response
+
+
+def oembed_link(code: str | None, page_url: str) -> str:
+    """Where a code's page says its oEmbed answer is (a lot or product page has none): the query written as
+    ``url_for`` writes it, after a path found once per mount point."""
+    if not code:
+        return ""
+    paths: dict[str, str] = current_app.extensions.setdefault("oembed_paths", {})
+    path = paths.get(request.script_root)
+    if path is None:
+        path = paths[request.script_root] = url_for("public.oembed")
+    return f"{path}?{urlencode({'url': page_url}, safe=URL_SAFE)}"
+
+
+def draw(template: str, lang: str, view: PublicView, page_url: str, oembed_url: str) -> str:
+    """A public page of `view` in `lang` (:func:`_page` draws it with slots for the code's own values)."""
+    return _render(
+        template,
+        view=view,
+        t=public_text.TEXT[lang],
+        lang=lang,
+        vouched=lambda certificate: public_text.confirmation_words(certificate, lang),
+        day=lambda value: dates.day(value, lang),
+        moment=lambda value: dates.moment(value, view.city, lang),
+        other="en" if lang == "id" else "id",
+        page_url=page_url,
+        oembed_url=oembed_url,
+    )
 
 
 def _refused(exc: InvalidInputError) -> Response:

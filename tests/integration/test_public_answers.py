@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.kept import Kept
 from models import Assessment, Batch, Certificate, Facility, Material, Product, PublicAnswer, Supplier
 from tests.helpers import approve, counting, final_batch, issue
 from traceability.service import assessments, verification
@@ -136,6 +138,26 @@ def test_the_stored_answers_equal_a_computation_from_scratch_after_any_writes(ap
         write(client, filled, session, index)
         session.rollback()
     assert_same(stored_answers(app), from_scratch(app))
+    assert_pages_drawn_afresh(app, client)
+
+
+def assert_pages_drawn_afresh(app: Any, client: Any) -> None:
+    """Every code's consumer page, in both languages, equals its page drawn afresh from its stored answer with its
+    own address: the pages a batch's codes share (kept across examples) leak no other code's values."""
+    from api import public
+
+    with app.extensions["db_sessionmaker"]() as fresh:
+        answers = [verification.stored_answer(fresh, code) for code in fresh.scalars(sa.select(PublicAnswer.code))]
+    for answer in answers:
+        assert answer is not None
+        view = answer.view()
+        address = f"https://trace.test/v/{view.code}"
+        for lang in ("id", "en"):
+            served = client.get(f"/v/{view.code}", headers={"Accept-Language": lang}).get_data(as_text=True)
+            with app.test_request_context("/"):  # the oEmbed link as url_for writes it
+                assert public.oembed_link(view.code, address) == url_for("public.oembed", url=address)
+                expected = public.draw("consumer.html", lang, view, address, public.oembed_link(view.code, address))
+            assert served == expected, (view.code, lang)
 
 
 def assert_same(stored: dict[str, dict[str, Any]], fresh: dict[str, dict[str, Any]]) -> None:
@@ -276,6 +298,22 @@ def test_a_revocation_lowers_every_affected_answer_before_it_returns_and_the_que
         _revoke_and_drain(app, client, filled, session, batches, codes, final.id)
     finally:
         info["propagation_inline_limit"] = assessments.DEFAULT_INLINE_LIMIT
+
+
+def test_a_batch_page_is_drawn_once_for_all_its_codes_each_with_its_own_address(app, client, filled, monkeypatch):
+    codes = [issue(client, filled)["code"] for _ in range(3)]
+    assert client.post(f"/api/v1/codes/{codes[2]}/revoke", headers=filled.auth("producer_a")).status_code == 200
+    kept = Kept[Any, str](1024)
+    monkeypatch.setitem(app.extensions, "public_pages", kept)
+    pages = {code: client.get(f"/v/{code}").get_data(as_text=True) for code in codes}
+    assert len(kept) == 2  # the two live codes share one drawing, the revoked one says something else
+    for code, html in pages.items():
+        assert f'<span class="address">https://trace.test/v/{code}</span>' in html
+        assert f"/oembed?url=https://trace.test/v/{code}" in html
+        assert not [other for other in codes if other != code and other in html]
+        assert "slot" not in html
+    assert 'data-state="revoked"' in pages[codes[2]]
+    assert 'data-state="revoked"' not in pages[codes[0]]
 
 
 def _revoke_and_drain(app, client, filled, session, batches, codes, final):

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -297,7 +296,7 @@ class PublicView:
         return orjson.dumps(self, option=orjson.OPT_SORT_KEYS).decode()
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = json.loads(self.as_json())
+        body: dict[str, Any] = orjson.loads(self.as_json())
         return body
 
     def digest(self, text: str | None = None) -> str:
@@ -307,7 +306,7 @@ class PublicView:
     @classmethod
     def from_json(cls, text: str) -> PublicView:
         """The view back from :meth:`as_json` (a stored public answer), dates and nested views restored."""
-        return _restore(cls, json.loads(text))
+        return _restore(cls, orjson.loads(text))
 
     def held(self, hold: dict[str, Any]) -> PublicView:
         """The view with its status lowered to `hold` (a :meth:`status.Decision.as_dict`, set by a revocation)."""
@@ -320,6 +319,20 @@ class PublicView:
             status_detail=hold["status_detail"],
             status_text=hold["status_text"],
         )
+
+
+#: The fields of a public view that belong to its code, not its batch: every code of a batch has the same view
+#: but for these (a revoked code differs in its status too, which is not among them).
+PER_CODE_FIELDS = ("code", "url", "issued_at", "revoked_at")
+
+
+def batch_share(text: str) -> tuple[str, dict[str, Any]]:
+    """A view's JSON text (:meth:`PublicView.as_json`) split in two: a digest of all but its
+    :data:`PER_CODE_FIELDS`, equal for every code of a batch whose answers say the same (so what is drawn from it
+    can be shared among them), and the values of those fields."""
+    data = orjson.loads(text)
+    own = {name: data.pop(name, None) for name in PER_CODE_FIELDS}
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32], own
 
 
 def _restore(kind: type[Any], data: dict[str, Any]) -> Any:
