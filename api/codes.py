@@ -102,7 +102,7 @@ class LabelSheet(MethodView):
         )
 
 
-#: The verify JSON's journal sections by generation (:func:`traceability.service.journal.generation`) and
+#: The verify JSON's journal sections by generation (:func:`traceability.service.journal.generation_columns`) and
 #: subjects: a section is a function of them, so a code scanned again before the next seal costs no proof work.
 _SECTIONS = Kept[tuple[str, tuple[str, ...]], str](4096)
 

@@ -76,7 +76,7 @@ RESOLVER_VARY = ("Accept", "Accept-Language")
 
 class _Shown:
     """What a public answer shows: its validator at once, the view itself only when a body is built, and the
-    digest of what its batch's pages have in common (:func:`verification.batch_digest`)."""
+    digest of what its batch's pages have in common (:func:`verification.batch_share`)."""
 
     def __init__(self, tag: str, load: Callable[[], PublicView], text: Callable[[], str], coded: bool) -> None:
         self.tag, self._load, self._text, self.coded = tag, load, text, coded
@@ -297,10 +297,11 @@ def oembed_link(code: str | None, page_url: str) -> str:
     ``url_for`` writes it, after a path found once per mount point."""
     if not code:
         return ""
-    paths: dict[str, str] = current_app.extensions.setdefault("oembed_paths", {})
+    paths: Kept[str, str] = current_app.extensions.setdefault("oembed_paths", Kept(8))
     path = paths.get(request.script_root)
     if path is None:
-        path = paths[request.script_root] = url_for("public.oembed")
+        path = url_for("public.oembed")
+        paths.put(request.script_root, path)
     return f"{path}?{urlencode({'url': page_url}, safe=URL_SAFE)}"
 
 

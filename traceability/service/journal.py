@@ -9,7 +9,6 @@ after), stores the perfect subtrees they complete and signs a checkpoint of the 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -36,7 +35,6 @@ __all__ = [
     "check_recent",
     "consistency",
     "entries_with_proofs",
-    "generation",
     "generation_columns",
     "generation_text",
     "history",
@@ -317,33 +315,21 @@ def entries_with_proofs(session: Session, subjects: Sequence[str], *, limit: int
     return {"size": size, "root": root, "entries": entries}
 
 
-def generation(session: Session, subjects: Sequence[str]) -> str:
-    """What :func:`entries_with_proofs` for `subjects` depends on, in one cheap read: the newest checkpoint's size
-    and the newest entry about them. Equal generations give equal sections (a validator for the verify JSON)."""
-    found = session.connection().execute(_generation_query(), {"subjects": sorted(set(subjects))}).one()
-    return generation_text(found[0], found[1])
-
-
 def generation_columns(
-    subjects: sa.BindParameter[Any] | Sequence[sa.ColumnElement[str]],
+    subjects: Sequence[sa.ColumnElement[str]],
 ) -> tuple[sa.ScalarSelect[Any], sa.ScalarSelect[Any]]:
-    """The two scalar subqueries of a generation for `subjects` (an expanding parameter or SQL expressions), for a
-    caller that reads the generation in the same statement as something else (the verify JSON: beside its
-    stored answer)."""
+    """What :func:`entries_with_proofs` for `subjects` (SQL expressions) depends on, as two scalar subqueries: the
+    newest checkpoint's size and the newest entry about them. Equal generations give equal sections, so a caller
+    reads them beside its own row (the verify JSON: beside the stored answer, as its validator) and spells them
+    with :func:`generation_text`."""
     size = sa.select(sa.func.max(JournalCheckpoint.size)).scalar_subquery()
     newest = sa.select(sa.func.max(JournalEntry.seq)).where(JournalEntry.subject.in_(subjects)).scalar_subquery()
     return size, newest
 
 
 def generation_text(size: int | None, newest: int | None) -> str:
-    """A generation as :func:`generation` spells it, from its two columns."""
+    """A generation as text, from its two columns (:func:`generation_columns`)."""
     return f"{size or 0}.{newest or 0}"
-
-
-@functools.cache
-def _generation_query() -> sa.Select[Any]:
-    """The statement behind :func:`generation`, built once (it is read on every verify JSON request)."""
-    return sa.select(*generation_columns(sa.bindparam("subjects", expanding=True)))
 
 
 def _checkpointed_size(session: Session) -> int:

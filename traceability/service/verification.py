@@ -617,8 +617,8 @@ def journal_subjects(answer: StoredAnswer) -> list[str]:
 
 
 def answer_and_generation(connection: sa.Connection, code: str) -> tuple[StoredAnswer, str] | None:
-    """The code's stored answer and the journal generation of its subjects (:func:`journal.generation`), in one
-    statement: the verify JSON's validator costs no second round trip."""
+    """The code's stored answer and the journal generation of its subjects (:func:`journal.generation_columns`),
+    in one statement: the verify JSON's validator costs no second round trip."""
     row = connection.execute(_answer_and_generation_query(), {"code": code}).one_or_none()
     if row is None:
         return None
@@ -627,6 +627,7 @@ def answer_and_generation(connection: sa.Connection, code: str) -> tuple[StoredA
 
 @functools.cache
 def _answer_and_generation_query() -> sa.Select[Any]:
+    # The subjects of journal_subjects, spelled in SQL from the same row.
     batch_subject = sa.literal("batch:") + sa.cast(PublicAnswer.batch_id, sa.String)
     code_subject = sa.literal("code:") + PublicAnswer.code
     return _answer_query().add_columns(*journal.generation_columns([code_subject, batch_subject]))
