@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -143,16 +142,18 @@ class Verify(MethodView):
             raise NotFoundError("No code like that.")
         answer, generation = found
         note_listing_request(code)
-        tag = representation_tag(answer.etag, "verify", generation)
+        tag = representation_tag(answer.etag, "verify", generation.text)
 
         def build() -> Response:
             subjects = verification.journal_subjects(answer)
-            key = (f"{id(connection.engine)}:{generation}", tuple(subjects))
+            key = (f"{id(connection.engine)}:{generation.text}", tuple(subjects))
             behind = _SECTIONS.get(key)
             if behind is None:
-                behind = orjson.dumps(
-                    journal.entries_with_proofs(get_session(), subjects), option=orjson.OPT_SORT_KEYS
-                ).decode()
+                proofs: Kept[tuple[int, int], journal.Proof] = current_app.extensions.setdefault(
+                    "journal_proofs", Kept(8192)
+                )  # one app, one database (its replica holds the same tree)
+                section = journal.entries_with_proofs(connection, subjects, generation=generation, proofs=proofs)
+                behind = orjson.dumps(section, option=orjson.OPT_SORT_KEYS).decode()
                 _SECTIONS.put(key, behind)
             consumer_url = orjson.dumps(codes.short_url(base, code)).decode()
             text = answer.text()
@@ -163,17 +164,24 @@ class Verify(MethodView):
         return public_answer(tag, (), build)
 
 
+#: What an image answer's headers say, by kind: the image only encodes the code's URL, which never changes.
+_IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+_IMAGE_CACHE = "public, max-age=86400"
+
+
 def _image(code: str, kind: str) -> Response:
-    record = verification.find_code(get_session(), code) if codes.is_code(code) else None
-    if record is None:
+    url = verification.code_url(read_connection(), code) if codes.is_code(code) else None
+    if url is None:
         raise NotFoundError("No code like that.")
-    data = qr_cache.image(record.url, kind)
-    response = Response(data, mimetype="image/png" if kind == "png" else "image/svg+xml")
-    response.set_etag(hashlib.sha256(f"{kind}:{record.url}".encode()).hexdigest()[:32])
-    # The image only encodes the URL, which never changes for a code: cache it for long.
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400
-    response.make_conditional(request)  # in place: a 304 when the client's validator matches
+    named = qr_cache.digest(url, kind)
+    tag = named[:32]
+    if request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag:
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(qr_cache.image(url, kind, named), mimetype=_IMAGE_TYPES[kind])
+    headers = response.headers  # as text: a label sheet's worth of scans loads these
+    headers["ETag"] = f'"{tag}"'
+    headers["Cache-Control"] = _IMAGE_CACHE
     return response
 
 

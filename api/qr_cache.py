@@ -21,9 +21,15 @@ def _directory() -> Path:
     return config.directory(current_app, "QR_CACHE_DIR")
 
 
-def image(url: str, kind: str) -> bytes:
-    """The `kind` ("png" or "svg") image of `url`, from the disk cache or drawn and stored now."""
-    path = _directory() / f"{hashlib.sha256(f'{kind}:{url}'.encode()).hexdigest()}.{kind}"
+def digest(url: str, kind: str) -> str:
+    """The name of the `kind` image of `url` (a hex SHA-256): its file's, and its ETag's start."""
+    return hashlib.sha256(f"{kind}:{url}".encode()).hexdigest()
+
+
+def image(url: str, kind: str, named: str | None = None) -> bytes:
+    """The `kind` ("png" or "svg") image of `url`, from the disk cache or drawn and stored now (`named`: its
+    :func:`digest`, if the caller has it)."""
+    path = _directory() / f"{named or digest(url, kind)}.{kind}"
     try:
         return path.read_bytes()
     except FileNotFoundError:

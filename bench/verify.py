@@ -101,9 +101,9 @@ def prepare(directory: Path, count: int) -> list[str]:
     from api.app import create_app
     from api.db import get_engine, get_session
     from api.migrate import upgrade
-    from api.signing import seal
+    from api.signing import journal_keys, seal
     from qr.codes import new_code
-    from traceability.service import dossiers, verification
+    from traceability.service import dossiers, journal, verification
     from traceability.service.access import Actor
 
     app = create_app()
@@ -123,6 +123,7 @@ def prepare(directory: Path, count: int) -> list[str]:
             )
             issued += [(c.code, c.url) for c in batch]
         qr_cache.warm(url for _, url in issued[:DRAWN_AT_ISSUE])
+        journal.seal(get_session(), journal_keys())  # as the server's queue does within seconds: proofs to show
     codes = [code for code, _ in issued]
     (directory / "codes.txt").write_text("\n".join(codes[DRAWN_AT_ISSUE:]) + "\n")
     (directory / "drawn.txt").write_text("\n".join(codes[:DRAWN_AT_ISSUE]) + "\n")

@@ -107,3 +107,40 @@ def test_the_verify_json_names_the_entries_behind_the_status_with_their_proofs(c
             _hex(entry["hashes"]),
             bytes.fromhex(body["root"]),
         )
+
+
+def test_codes_of_one_batch_show_the_same_proofs_as_a_section_computed_afresh(app, client, session, filled):
+    """The batch's entries are proven once per checkpoint for all its codes (a memo by tree size and leaf): every
+    code's section still equals one computed with no memo, and every proof leads to the signed root."""
+    first = issue(client, filled, count=3)
+    journal.seal(session, log_keys(app))
+    later = issue(client, filled, count=2)  # more entries, a larger tree: the memo's older proofs no longer apply
+    journal.seal(session, log_keys(app))
+    for code in {first["code"], later["code"]}:
+        shown = client.get(f"/api/v1/verify/{code}").json["journal"]
+        subjects = [f"code:{code}", f"batch:{first['batch']}"]
+        assert shown == journal.entries_with_proofs(session, subjects)
+        for entry in shown["entries"]:
+            merkle.verify_inclusion(
+                entry["index"],
+                shown["size"],
+                bytes.fromhex(entry["leaf_hash"]),
+                _hex(entry["hashes"]),
+                bytes.fromhex(shown["root"]),
+            )
+
+
+def test_a_proof_reads_its_nodes_by_the_primary_key_not_by_scanning_the_tree(app, session):
+    """The nodes of a proof are found by their key: a scan of journal_node made every scan of a code cost the
+    size of the whole log."""
+    connection = session.connection()
+    values = {f"{name}{k}": k for k in range(3) for name in ("l", "i")}
+    query = journal._nodes_query(3).params(values).compile(connection, compile_kwargs={"literal_binds": True})
+    if connection.dialect.name == "sqlite":
+        details = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")]
+        assert not any(d.startswith("SCAN journal_node") for d in details), details
+        assert any("USING INDEX" in d or "USING PRIMARY KEY" in d for d in details), details
+    else:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table: can an index serve it at all?
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {query}"))
+        assert "Seq Scan" not in plan, plan

@@ -9,9 +9,10 @@ after), stores the perfect subtrees they complete and signs a checkpoint of the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -28,15 +29,17 @@ from traceability.service.bulk import insert_rows
 __all__ = [
     "Change",
     "CheckpointCheck",
+    "Generation",
     "LogKeys",
     "LogReport",
+    "Proof",
+    "ProofMemo",
     "append",
     "append_many",
     "check_recent",
     "consistency",
     "entries_with_proofs",
     "generation_columns",
-    "generation_text",
     "history",
     "inclusion",
     "list_entries",
@@ -129,16 +132,15 @@ def tree_size(session: Session) -> int:
     return 0 if last is None else int(last) + 1
 
 
-def _fetch(session: Session, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+def _fetch(session: Session | sa.Connection, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     wanted = sorted(set(positions))
     found: dict[tuple[int, int], bytes] = {}
-    for start in range(0, len(wanted), 200):
-        chunk = wanted[start : start + 200]
-        rows = session.execute(
-            sa.select(JournalNode.level, JournalNode.idx, JournalNode.hash).where(
-                sa.tuple_(JournalNode.level, JournalNode.idx).in_(chunk)
-            )
-        )
+    for start in range(0, len(wanted), _NODES_PER_QUERY):
+        chunk = wanted[start : start + _NODES_PER_QUERY]
+        values = {}
+        for k, (level, index) in enumerate(chunk):
+            values[f"l{k}"], values[f"i{k}"] = level, index
+        rows = session.execute(_nodes_query(len(chunk)), values)
         found.update({(level, int(idx)): bytes.fromhex(h) for level, idx, h in rows})
     missing = [p for p in wanted if p not in found]
     if missing:
@@ -146,7 +148,24 @@ def _fetch(session: Session, positions: Iterable[tuple[int, int]]) -> dict[tuple
     return found
 
 
-def _over_stored_nodes(session: Session, compute: Callable[[merkle.NodeSource], _T]) -> _T:
+_NODES_PER_QUERY = 200
+
+
+@functools.cache
+def _nodes_query(count: int) -> sa.Select[int, int, str]:
+    # "(level = ? AND idx = ?) OR ...": each a search of the primary key, and one cached statement per count.
+    # SQLite scans the whole table for a row-value IN ("(level, idx) IN ((?, ?), ...)"): a proof cost the tree.
+    return sa.select(JournalNode.level, JournalNode.idx, JournalNode.hash).where(
+        sa.or_(
+            *(
+                sa.and_(JournalNode.level == sa.bindparam(f"l{k}"), JournalNode.idx == sa.bindparam(f"i{k}"))
+                for k in range(count)
+            )
+        )
+    )
+
+
+def _over_stored_nodes(session: Session | sa.Connection, compute: Callable[[merkle.NodeSource], _T]) -> _T:
     """Run `compute` over the stored tree with one query: a dry run names the nodes it reads, then the real one."""
     wanted: list[tuple[int, int]] = []
 
@@ -283,53 +302,107 @@ def consistency(session: Session, *, first: int, second: int | None = None) -> d
     }
 
 
-def entries_with_proofs(session: Session, subjects: Sequence[str], *, limit: int = 20) -> dict[str, Any]:
+#: An entry's inclusion proof as shown: its leaf hash and the proof's hashes, in hex.
+Proof = tuple[str, tuple[str, ...]]
+
+
+class ProofMemo(Protocol):
+    """Proofs kept by (tree size, leaf index): :class:`api.kept.Kept` is one."""
+
+    def get(self, key: tuple[int, int], /) -> Proof | None: ...
+
+    def put(self, key: tuple[int, int], value: Proof, /) -> None: ...
+
+
+def entries_with_proofs(
+    reader: Session | sa.Connection,
+    subjects: Sequence[str],
+    *,
+    generation: Generation | None = None,
+    proofs: ProofMemo | None = None,
+    limit: int = 20,
+) -> dict[str, Any]:
     """The newest entries about `subjects`, each sealed one with its inclusion proof in the newest checkpoint's tree
-    (what a code's verify JSON shows, so a marketplace can check them against a checkpoint it saved)."""
-    newest = newest_checkpoint(session)
-    size = 0 if newest is None else newest.size
-    rows = list(
-        session.scalars(
-            sa.select(JournalEntry)
-            .where(JournalEntry.subject.in_(sorted(set(subjects))))
-            .order_by(JournalEntry.seq.desc())
-            .limit(limit)
-        )
-    )
-    sealed = [e.leaf_index for e in rows if e.leaf_index is not None and e.leaf_index < size]
+    (what a code's verify JSON shows, so a marketplace can check them against a checkpoint it saved).
 
-    def compute(node: merkle.NodeSource) -> dict[int, tuple[bytes, list[bytes]]]:
-        return {i: (node(0, i), merkle.inclusion_proof(node, i, size)) for i in sealed if i is not None}
+    Given the `generation` its caller read (:func:`generation_columns`), the section is of that checkpoint, with no
+    read of its own for it: two Core statements in all (the entries, then the nodes of their proofs), on a plain
+    connection as well as a session. A proof is a function of the leaf and the tree's size alone: with a `proofs`
+    memo (of one database), the entries of a batch that all its codes show are proven once per checkpoint."""
+    if generation is None:
+        row = reader.execute(_NEWEST_CHECKPOINT.limit(1)).one_or_none()
+        generation = Generation(0, None, 0) if row is None else Generation(row.size, row.root, 0)
+    size = generation.size
+    rows = reader.execute(_entries_query(), {"subjects": sorted(set(subjects)), "limit": limit}).all()
+    proven: dict[int, Proof] = {}
+    unknown = []
+    for *_, index in rows:
+        if index is not None and index < size:
+            found = proofs.get((size, index)) if proofs is not None else None
+            if found is None:
+                unknown.append(index)
+            else:
+                proven[index] = found
 
-    proofs = _over_stored_nodes(session, compute) if sealed else {}
+    def compute(node: merkle.NodeSource) -> dict[int, Proof]:
+        return {i: (node(0, i).hex(), tuple(h.hex() for h in merkle.inclusion_proof(node, i, size))) for i in unknown}
+
+    if unknown:
+        for index, proof in _over_stored_nodes(reader, compute).items():
+            proven[index] = proof
+            if proofs is not None:
+                proofs.put((size, index), proof)
     entries = []
-    for entry in rows:
-        item: dict[str, Any] = {"seq": entry.seq, "at": entry.at, "action": entry.action, "subject": entry.subject}
-        found = proofs.get(entry.leaf_index) if entry.leaf_index is not None else None
-        if found is None:
+    for seq, at, action, subject, index in rows:
+        item: dict[str, Any] = {"seq": seq, "at": at, "action": action, "subject": subject}
+        shown = proven.get(index) if index is not None else None
+        if shown is None:
             item.update(index=None, leaf_hash=None, hashes=None)  # not yet sealed under a checkpoint
         else:
-            item.update(index=entry.leaf_index, leaf_hash=found[0].hex(), hashes=[h.hex() for h in found[1]])
+            item.update(index=index, leaf_hash=shown[0], hashes=list(shown[1]))
         entries.append(item)
-    root = merkle.EMPTY_ROOT.hex() if newest is None else newest.root
+    root = merkle.EMPTY_ROOT.hex() if generation.root is None else generation.root
     return {"size": size, "root": root, "entries": entries}
+
+
+_NEWEST_CHECKPOINT = sa.select(JournalCheckpoint.size, JournalCheckpoint.root).order_by(JournalCheckpoint.size.desc())
+
+
+@functools.cache
+def _entries_query() -> sa.Select[int, str, str, str, int | None]:
+    return (
+        sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.action, JournalEntry.subject, JournalEntry.leaf_index)
+        .where(JournalEntry.subject.in_(sa.bindparam("subjects", expanding=True)))
+        .order_by(JournalEntry.seq.desc())
+        .limit(sa.bindparam("limit"))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """What :func:`entries_with_proofs` for some subjects depends on: the newest checkpoint (its size and root) and
+    the newest entry about them. Equal generations give equal sections."""
+
+    size: int
+    root: str | None
+    newest: int
+
+    @property
+    def text(self) -> str:
+        """The generation as a validator's part (a checkpoint's root follows from its size)."""
+        return f"{self.size}.{self.newest}"
 
 
 def generation_columns(
     subjects: Sequence[sa.ColumnElement[str]],
-) -> tuple[sa.ScalarSelect[Any], sa.ScalarSelect[Any]]:
-    """What :func:`entries_with_proofs` for `subjects` (SQL expressions) depends on, as two scalar subqueries: the
-    newest checkpoint's size and the newest entry about them. Equal generations give equal sections, so a caller
-    reads them beside its own row (the verify JSON: beside the stored answer, as its validator) and spells them
-    with :func:`generation_text`."""
-    size = sa.select(sa.func.max(JournalCheckpoint.size)).scalar_subquery()
+) -> tuple[sa.ScalarSelect[Any], sa.ScalarSelect[Any], sa.ScalarSelect[Any]]:
+    """A :class:`Generation` for `subjects` (SQL expressions) as three scalar subqueries (the newest checkpoint's
+    size and root, the newest entry about them), so a caller reads it beside its own row (the verify JSON: beside
+    the stored answer, as its validator) and makes it with ``Generation(*columns)``."""
+    size = _NEWEST_CHECKPOINT.with_only_columns(JournalCheckpoint.size).limit(1).scalar_subquery()
+    root = _NEWEST_CHECKPOINT.with_only_columns(JournalCheckpoint.root).limit(1).scalar_subquery()
     newest = sa.select(sa.func.max(JournalEntry.seq)).where(JournalEntry.subject.in_(subjects)).scalar_subquery()
-    return size, newest
-
-
-def generation_text(size: int | None, newest: int | None) -> str:
-    """A generation as text, from its two columns (:func:`generation_columns`)."""
-    return f"{size or 0}.{newest or 0}"
+    return size, root, newest
 
 
 def _checkpointed_size(session: Session) -> int:

@@ -42,6 +42,7 @@ from traceability.vocabulary import CertificateStatus, HalalStatus
 __all__ = [
     "CodeDraft",
     "code_named",
+    "code_url",
     "PublicView",
     "Sealer",
     "StoredAnswer",
@@ -210,6 +211,15 @@ def codes_for_batches(session: Session, actor: Actor, batch_ids: Sequence[int]) 
 def find_code(session: Session, code: str) -> VerificationCode | None:
     """The code row for a public code string, if any (public: codes are unguessable)."""
     return session.scalar(sa.select(VerificationCode).where(VerificationCode.code == code))
+
+
+def code_url(connection: sa.Connection, code: str) -> str | None:
+    """The URL a code's QR image encodes (None for an unknown code): one indexed Core read, for the image routes."""
+    url = connection.execute(_URL_OF_CODE, {"code": code}).scalar_one_or_none()
+    return None if url is None else str(url)
+
+
+_URL_OF_CODE = sa.select(VerificationCode.url).where(VerificationCode.code == sa.bindparam("code"))
 
 
 def find_code_by_link(session: Session, gtin14: str, lot: str, code: str | None) -> VerificationCode | None:
@@ -616,13 +626,14 @@ def journal_subjects(answer: StoredAnswer) -> list[str]:
     return [f"code:{answer.code}", f"batch:{answer.batch_id}"]
 
 
-def answer_and_generation(connection: sa.Connection, code: str) -> tuple[StoredAnswer, str] | None:
+def answer_and_generation(connection: sa.Connection, code: str) -> tuple[StoredAnswer, journal.Generation] | None:
     """The code's stored answer and the journal generation of its subjects (:func:`journal.generation_columns`),
-    in one statement: the verify JSON's validator costs no second round trip."""
+    in one statement: the verify JSON's validator costs no second round trip, its journal section no checkpoint
+    read."""
     row = connection.execute(_answer_and_generation_query(), {"code": code}).one_or_none()
     if row is None:
         return None
-    return StoredAnswer(*row[:5]), journal.generation_text(row[5], row[6])
+    return StoredAnswer(*row[:5]), journal.Generation(row[5] or 0, row[6], row[7] or 0)
 
 
 @functools.cache
