@@ -22,6 +22,7 @@ from traceability.errors import (
     NotFoundError,
     PermissionDeniedError,
     QueryParameterError,
+    QueryTooLargeError,
     TraceabilityError,
     UnsupportedContentError,
 )
@@ -34,6 +35,7 @@ DOMAIN_ERRORS: dict[type[TraceabilityError], tuple[int, str]] = {
     PermissionDeniedError: (403, "Forbidden"),
     InvalidInputError: (422, "Unprocessable Content"),
     QueryParameterError: (400, "Bad Request"),  # the EPCIS binding's QueryParameterException
+    QueryTooLargeError: (413, "Content Too Large"),  # ... and its QueryTooLargeException
     ConflictError: (409, "Conflict"),
     AuthenticationError: (401, "Unauthorized"),
     UnsupportedContentError: (415, "Unsupported Media Type"),
@@ -56,10 +58,16 @@ class ProblemSchema(Schema):
 
 
 def problem(
-    status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    problem_type: str = "about:blank",
+    **extra: Any,
 ) -> Response:
     """Build a problem-details response."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body: dict[str, Any] = {"type": problem_type, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v})
@@ -156,7 +164,15 @@ def handle_domain_error(error: TraceabilityError) -> Response:
         headers["ETag"] = f'"v{error.version}"'  # the version to send back as If-Match after re-reading
     if isinstance(error, BusyError):
         headers["Retry-After"] = "1"  # nothing was written: the same request may be sent again at once
-    return problem(status, title, error.message, headers=headers, errors=error.errors or None)
+    kind = EPCIS_EXCEPTIONS.get(type(error), "about:blank")  # the EPCIS binding names its problems' types
+    return problem(status, title, error.message, headers=headers, problem_type=kind, errors=error.errors or None)
+
+
+#: Domain errors that are EPCIS exceptions -> the problem type the binding gives them.
+EPCIS_EXCEPTIONS = {
+    QueryParameterError: "epcisException:QueryParameterException",
+    QueryTooLargeError: "epcisException:QueryTooLargeException",
+}
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -29,6 +29,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProvenanceCycleError",
     "QueryParameterError",
+    "QueryTooLargeError",
     "TraceabilityError",
     "UnsupportedContentError",
 ]
@@ -61,6 +62,10 @@ class ProvenanceCycleError(InvalidInputError):
 
 class QueryParameterError(InvalidInputError):
     """The EPCIS standard's QueryParameterException: a query parameter unknown here, or a value it cannot take."""
+
+
+class QueryTooLargeError(TraceabilityError):
+    """The EPCIS standard's QueryTooLargeException: more events match than the query's maxEventCount allows."""
 
 
 class ConflictError(TraceabilityError):

@@ -6,6 +6,9 @@ would show the other's; malformed or unknown parameters answer 400 naming themse
 from __future__ import annotations
 
 import copy
+import json
+import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -13,6 +16,7 @@ import pytest
 from models import User
 from tests.api.test_epcis_repository import drain, submit
 from tests.helpers import counting
+from traceability.errors import QueryParameterError
 from traceability.service import epcis_repository
 from traceability.service.access import actor_for
 
@@ -23,6 +27,8 @@ ELSEWHERE = "urn:epc:id:sgln:9999999.00001.0"
 PO, DESADV = "urn:epcglobal:cbv:bt:0614141073467:PO-1", "urn:epcglobal:cbv:bt:0614141073467:D-9"
 OWNER = "urn:epc:id:pgln:0614141.00001"
 DEVICE = "urn:epc:id:giai:4000001.111"
+XFORM = "urn:epc:id:gdti:0614141.12345.400"
+CORRECTIVE = "urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8"
 LOCATION_VOCABULARY = "urn:epcglobal:epcis:vtype:BusinessLocation"
 READ_POINT_VOCABULARY = "urn:epcglobal:epcis:vtype:ReadPoint"
 
@@ -40,7 +46,8 @@ def _event(n: int, business: str, **fields) -> dict:
 
 
 def document(business: str, master_data: bool) -> dict:
-    """Five events: two with transactions, parties and quantities, two with sensor reports, one declared an error;
+    """Six events: two with transactions, parties and quantities (one with a persistent disposition), two with
+    sensor reports and their times, one declared an error with its correction, one transformation;
     business "a" sends the master data of its locations (the warehouse holds the dock, the dock the cold room, and
     the cold room, by mistake, the warehouse: a cycle)."""
     events = [
@@ -53,16 +60,23 @@ def document(business: str, master_data: bool) -> dict:
                bizTransactionList=[{"type": "https://ref.gs1.org/cbv/BTT-desadv", "bizTransaction": DESADV}],
                destinationList=[{"type": "https://ref.gs1.org/cbv/SDT-location",
                                  "destination": "urn:epc:id:sgln:0614141.00777.0"}],
-               quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.012345.998878", "quantity": 5}]),
+               quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.012345.998878", "quantity": 5}],
+               persistentDisposition={"set": ["in_transit"],
+                                      "unset": ["https://ref.gs1.org/cbv/Disp-completeness_verified"]}),
         _event(3, business, bizLocation={"id": COLD_ROOM}, sensorElementList=[{
-            "sensorMetadata": {"deviceID": DEVICE},
+            "sensorMetadata": {"deviceID": DEVICE, "time": "2024-03-03T01:00:00Z",
+                               "startTime": "2024-03-03T00:00:00Z", "endTime": "2024-03-03T01:00:00Z"},
             "sensorReport": [{"type": "Temperature", "value": 26.0, "uom": "CEL"},
                              {"type": "gs1:RelativeHumidity", "value": 60, "uom": "P1"}]}]),
         _event(4, business, bizLocation={"id": ELSEWHERE}, sensorElementList=[{
-            "sensorMetadata": {"deviceID": "urn:epc:id:giai:4000001.222"},
-            "sensorReport": [{"type": "Temperature", "value": 4.5, "uom": "CEL"}]}]),
+            "sensorMetadata": {"deviceID": "urn:epc:id:giai:4000001.222", "startTime": "2024-03-04T00:00:00+07:00",
+                               "endTime": "2024-03-04T09:00:00+07:00"},
+            "sensorReport": [{"type": "Temperature", "value": 4.5, "uom": "CEL", "time": "2024-03-04T08:00:00Z"}]}]),
         _event(5, business, errorDeclaration={"declarationTime": "2024-03-06T08:00:00.000+07:00",
-                                              "reason": "incorrect_data"}),
+                                              "reason": "incorrect_data", "correctiveEventIDs": [CORRECTIVE]}),
+        {"type": "TransformationEvent", "eventID": f"urn:uuid:00000000-0000-4000-8000-{business}00000000006",
+         "eventTime": "2024-03-06T08:00:00.000+07:00", "eventTimeZoneOffset": "+07:00", "transformationID": XFORM,
+         "inputEPCList": ["urn:epc:id:sgtin:0614141.107346.1"], "outputEPCList": ["urn:epc:id:sgtin:0614141.107346.6"]},
     ]  # fmt: skip
     body = {
         "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
@@ -84,12 +98,12 @@ def document(business: str, master_data: bool) -> dict:
 
 @pytest.fixture
 def two(fresh_queue, client, world):
-    """The same five events in business A (with its master data) and in business B (without)."""
+    """The same six events in business A (with its master data) and in business B (without)."""
     for who, business, master in (("producer_a", "a", True), ("producer_b", "b", False)):
         location = submit(client, world, document(business, master), who=who)
         drain(fresh_queue)
         job = client.get(location, headers=world.auth(who)).json
-        assert (job["success"], job["capturedCount"], job["errors"]) == (True, 5, []), job
+        assert (job["success"], job["capturedCount"], job["errors"]) == (True, 6, []), job
     return world
 
 
@@ -133,10 +147,37 @@ FAMILIES = {
     "EXISTS_errorDeclaration": ({"EXISTS_errorDeclaration": ""}, {"EXISTS_errorDeclaration": True}, [5]),
     "EXISTS_errorDeclaration=true": ({"EXISTS_errorDeclaration": "true"}, None, [5]),
     "EXISTS_errorDeclaration=false (regardless)": (
-        {"EXISTS_errorDeclaration": "false"}, {"EXISTS_errorDeclaration": False}, [1, 2, 3, 4, 5]),
+        {"EXISTS_errorDeclaration": "false"}, {"EXISTS_errorDeclaration": False}, [1, 2, 3, 4, 5, 6]),
     "EXISTS_sensorElementList": ({"EXISTS_sensorElementList": ""}, None, [3, 4]),
     "EXISTS_bizTransactionList and EQ_quantity": (
         {"EXISTS_bizTransactionList": "true", "EQ_quantity": "5"}, None, [2]),
+    "EQ_transformationID": ({"EQ_transformationID": XFORM}, {"EQ_transformationID": [XFORM]}, [6]),
+    "EQ_transformationID of another": ({"EQ_transformationID": "urn:epc:id:gdti:0614141.12345.401"}, None, []),
+    "EQ_persistentDisposition_set": (
+        {"EQ_persistentDisposition_set": "in_transit"}, {"EQ_persistentDisposition_set": ["in_transit"]}, [2]),
+    "EQ_persistentDisposition_set as a Web URI": (
+        {"EQ_persistentDisposition_set": "https://ref.gs1.org/cbv/Disp-in_transit"}, None, [2]),
+    "EQ_persistentDisposition_unset": ({"EQ_persistentDisposition_unset": "completeness_verified"}, None, [2]),
+    "EQ_persistentDisposition_set of an unset value": (
+        {"EQ_persistentDisposition_set": "completeness_verified"}, None, []),
+    "EQ_errorReason": ({"EQ_errorReason": "incorrect_data"}, {"EQ_errorReason": ["incorrect_data"]}, [5]),
+    "EQ_errorReason as a URN": ({"EQ_errorReason": "urn:epcglobal:cbv:er:incorrect_data"}, None, [5]),
+    "EQ_errorReason of another": ({"EQ_errorReason": "did_not_occur"}, None, []),
+    "EQ_correctiveEventID": ({"EQ_correctiveEventID": CORRECTIVE}, {"EQ_correctiveEventID": [CORRECTIVE]}, [5]),
+    "GE_errorDeclarationTime": (
+        {"GE_errorDeclarationTime": "2024-03-06T00:00:00Z"}, {"GE_errorDeclarationTime": "2024-03-06T00:00:00Z"},
+        [5]),
+    "LT_errorDeclarationTime": ({"LT_errorDeclarationTime": "2024-03-06T00:00:00Z"}, None, []),
+    "GE_errorDeclaration_Time (the query schema's spelling)": (
+        {"GE_errorDeclaration_Time": "2024-03-06T01:00:00Z"}, {"GE_errorDeclaration_Time": "2024-03-06T01:00:00Z"},
+        [5]),
+    "GE_time": ({"GE_time": "2024-03-03T12:00:00Z"}, {"GE_time": "2024-03-03T12:00:00Z"}, [4]),
+    "LT_time (sensorMetadata's)": ({"LT_time": "2024-03-03T12:00:00+07:00"}, None, [3]),
+    "GE_startTime": ({"GE_startTime": "2024-03-03T12:00:00Z"}, None, [4]),
+    "LT_startTime": ({"LT_startTime": "2024-03-03T12:00:00Z"}, None, [3]),
+    "GE_endTime": ({"GE_endTime": "2024-03-03T01:00:00Z"}, None, [3, 4]),
+    "LT_endTime": ({"LT_endTime": "2024-03-04T02:00:00Z"}, {"LT_endTime": "2024-03-04T02:00:00Z"}, [3]),
+    "maxEventCount not reached": ({"EQ_type": "Temperature", "maxEventCount": "2"}, None, [3, 4]),
 }  # fmt: skip
 #: B sent no master data: its WD_ queries find the named location alone.
 OF_B = {
@@ -215,7 +256,17 @@ def test_the_family_paths_narrow_too(two, client):
         ("WD_bizLocation=", "WD_bizLocation"),
         ("EQ_type=", "EQ_type"),
         ("GT_percRank=inf", "GT_percRank"),
-        ("EQ_errorReason=incorrect_data", "EQ_errorReason"),  # standard, not answered here: refused, not ignored
+        ("EQ_errorReason=", "EQ_errorReason"),
+        ("EQ_persistentDisposition_set=", "EQ_persistentDisposition_set"),
+        ("GE_startTime=yesterday", "GE_startTime"),
+        ("LT_errorDeclarationTime=2024-03-06T00:00:00", "LT_errorDeclarationTime"),  # no offset
+        (
+            "GE_errorDeclaration_Time=2024-03-06T00:00:00Z&GE_errorDeclarationTime=2024-03-06T00:00:00Z",
+            "GE_errorDeclaration_Time",
+        ),  # one parameter, both spellings
+        ("maxEventCount=0", "maxEventCount"),
+        ("maxEventCount=2&eventCountLimit=1&orderBy=eventTime", "maxEventCount"),
+        ("EQ_surprise_set=x", "EQ_surprise_set"),  # not answered here: refused, not ignored
         ("EQ_bizStep=receiving&surprise=1", "surprise"),
         ("EQ_bizStep=receiving&EQ_bizStep=shipping", "EQ_bizStep"),  # twice: one would be dropped
     ],
@@ -226,7 +277,22 @@ def test_a_malformed_or_unknown_parameter_is_a_400_naming_it(two, client, query,
 
         assert response.status_code == 400, response.get_json()
         assert response.mimetype == "application/problem+json"
+        assert response.json["type"] == "epcisException:QueryParameterException"
         assert list(response.json["errors"]) == [named]
+
+
+def test_more_events_than_max_event_count_is_the_query_too_large_exception(two, client):
+    auth = two.auth("producer_a")
+    response = client.get("/api/v1/epcis/events?EQ_type=Temperature&maxEventCount=1", headers=auth)
+
+    assert response.status_code == 413, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert response.json["type"] == "epcisException:QueryTooLargeException"
+    made = client.post(
+        "/api/v1/epcis/queries", json={"name": "big", "query": {"maxEventCount": 5}}, headers=auth
+    )  # six events: the named query says so too
+    assert made.status_code == 201, made.json
+    assert client.get("/api/v1/epcis/queries/big/events", headers=auth).status_code == 413
 
 
 def test_a_named_query_with_a_malformed_parameter_is_refused(two, client):
@@ -261,3 +327,79 @@ def test_master_data_named_again_is_kept_once(two, fresh_queue, client, session)
 
     count = session.scalar(sa.select(sa.func.count()).select_from(EpcisLocationChild))
     assert count == 4  # the three location pairs and the read point's, from the first capture
+
+
+# --- every parameter GS1's query schema names -------------------------------------------------------------------
+
+QUERY_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "epcis" / "query-schema.json"
+#: A value of each of the query schema's definitions, as a named query's body gives it.
+SAMPLES = {
+    "time": "2024-03-01T00:00:00Z",
+    "eventType": "ObjectEvent",
+    "action": "ADD",
+    "bizStep": "receiving",
+    "disposition": "in_transit",
+    "decimal": 1,
+    "uri": "urn:epc:id:sgln:0614141.00001.0",
+    "id": "urn:epc:id:sgtin:0614141.107346.1",
+    "eventID": "urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8",
+    "error-reason": "incorrect_data",
+    "measurementType": "Temperature",
+}
+#: The schema's parameter families this repository answers; it refuses every other by name (the ILMD_, INNER_,
+#: HASATTR_, EQ_ATTR_, ERROR_DECLARATION_ and SENSOR*_ families, and comparisons on extension fields).
+ANSWERED = re.compile(
+    r"EQ_(bizTransaction|source|destination)_po|EXISTS_ex:grade"
+    r"|(EQ|GT|GE|LT|LE)_(value|minValue|maxValue|meanValue|sDev|percValue|quantity)_CEL"
+)
+
+
+def _named(pattern: str) -> str:
+    """A parameter name the schema's pattern stands for: its type ``po``, a unit ``CEL``, a field ``ex:grade``."""
+    name = re.sub(r"\[a-z\]\[a-zA-Z0-9\]\*\\+:\\+w\+", "ex:grade", pattern.strip("^$"))
+    name = re.sub(r"\\+w\+_\\+w\+", "readPoint_name", name)
+    return name.replace("[a-z][a-zA-Z0-9_]+", "po").replace("[A-Z0-9]{2,4}", "CEL")
+
+
+def _sample(definition: dict):
+    if definition.get("type") == "array":
+        return [_sample(definition["items"])]
+    if "$ref" in definition:
+        return SAMPLES[definition["$ref"].rsplit("/", 1)[1]]
+    return {"integer": 3, "number": 0.5, "boolean": True, "string": "x"}[definition["type"]]
+
+
+def _schema_parameters() -> dict:
+    schema = json.loads(QUERY_SCHEMA.read_text(encoding="utf-8"))["definitions"]["EPCIS-Query"]
+    return {name: d for name, d in schema["properties"].items() if name != "@context"}
+
+
+@pytest.mark.parametrize("name", list(_schema_parameters()))
+def test_every_parameter_of_gs1_s_query_schema_is_answered(name):
+    definition = _schema_parameters()[name]
+    value = {"orderBy": "eventTime", "orderDirection": "ASC"}.get(name)
+    if value is None:
+        value = None if definition.get("nullable") else _sample(definition)  # EXISTS_: given without a value
+    parameters = {name: value, **({"orderBy": "eventTime"} if name == "eventCountLimit" else {})}
+
+    query = epcis_repository.read_query(parameters)
+
+    assert query.parameters  # read into the canonical form, not dropped
+
+
+def test_the_query_schema_s_patterns_are_answered_or_refused_by_name():
+    schema = json.loads(QUERY_SCHEMA.read_text(encoding="utf-8"))["definitions"]["EPCIS-Query"]
+    names = [_named(pattern) for pattern in schema["patternProperties"]]
+    assert len(names) == len(set(names)) > 100
+    assert all(re.fullmatch(r"[A-Za-z0-9_:]+", n) for n in names), names
+    answered = [name for name in names if ANSWERED.fullmatch(name)]
+    # typed lists, EXISTS_, EQ_value, four comparisons of six sensor values, five of quantities
+    assert len(answered) == 3 + 1 + 1 + 4 * 6 + 5
+    for name in names:
+        value = "true" if name.startswith("EXISTS") else "1" if name.endswith("_CEL") else "x"
+        if ANSWERED.fullmatch(name):
+            assert epcis_repository.read_query({name: value}).parameters, name
+        else:
+            with pytest.raises(QueryParameterError) as refused:
+                epcis_repository.read_query({name: value})
+            assert list(refused.value.errors) == [name]

@@ -269,7 +269,7 @@ def test_a_page_is_one_sql_statement_whatever_its_size_and_filters(captured, app
         "perPage=0",
         "perPage=100000",
         "EQ_bizStep=",
-        "EQ_errorReason=did_not_occur",  # a standard parameter this repository does not answer: refused, not ignored
+        "EQ_ILMD_ex:grade=A",  # a standard family this repository does not answer: refused, not ignored
         "nextPageToken=garbage",
         "nextPageToken=eyJxIjp7fX0.AAAA",
     ],

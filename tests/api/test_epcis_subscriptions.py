@@ -237,3 +237,25 @@ def test_a_delivery_log_token_is_refused_on_another_subscription_s_log(fresh_que
     refused = _log(client, world, second, query=f"?nextPageToken={token}")
     assert refused.status_code == 422
     assert "nextPageToken" in refused.json["errors"]
+
+
+def test_a_stream_subscription_past_its_max_event_count_hears_the_query_too_large_exception(
+    fresh_queue, client, world, local
+):
+    named(client, world, name="few", query={"maxEventCount": 1})
+    sizes = {name: len(example(name)["epcisBody"]["eventList"]) for name in DOCUMENTS[:2]}
+    assert sorted(sizes.values()) == [1, 2]  # one capture within the count, one past it
+    with Receiver(failures=0) as receiver:
+        made = subscribe(client, world, receiver.url, name="few", stream=True)
+        for name in DOCUMENTS[:2]:
+            submit(client, world, example(name))
+            drain(fresh_queue)
+        bodies = [json.loads(body) for _headers, body in receiver.received]
+
+    assert len(bodies) == 2
+    for body, size in zip(bodies, sizes.values(), strict=True):
+        if size == 1:
+            assert body["type"] == "EPCISQueryDocument"
+        else:  # the standing query's answer is the exception, named as the binding names it
+            assert body["type"] == "epcisException:QueryTooLargeException"
+            assert (body["status"], body["subscriptionID"]) == (413, made.json["subscriptionID"])

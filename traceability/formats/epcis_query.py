@@ -25,7 +25,9 @@ from traceability.formats.event_hash import normalise_id
 __all__ = [
     "EPC_PARAMETERS",
     "EVENT_TYPES",
+    "FILED_PARAMETERS",
     "LIST_PARAMETERS",
+    "MOMENT_PARAMETERS",
     "NUMBER_FIELDS",
     "PARAMETERS",
     "PATTERNS",
@@ -98,8 +100,40 @@ TYPED_LISTS = {
 #: Numeric fields a query compares: a QuantityElement's quantity and a sensorReport's values.
 NUMBER_FIELDS = ("quantity", "value", "minValue", "maxValue", "meanValue", "sDev", "percValue", "percRank")
 COMPARISONS = ("EQ", "GT", "GE", "LT", "LE")
-LIST_PARAMETERS = ("eventType", *EQ_PARAMETERS, *EPC_PARAMETERS, *WD_PARAMETERS, *SENSOR_PARAMETERS)
+#: Equality parameters on values filed with a role (see :func:`event_fields`) -> that role.
+FILED_PARAMETERS = {
+    "EQ_transformationID": "xform",
+    "EQ_persistentDisposition_set": "pd:set",
+    "EQ_persistentDisposition_unset": "pd:unset",
+    "EQ_errorReason": "err:reason",
+    "EQ_correctiveEventID": "err:fix",
+}
+LIST_PARAMETERS = (
+    "eventType",
+    *EQ_PARAMETERS,
+    *EPC_PARAMETERS,
+    *WD_PARAMETERS,
+    *SENSOR_PARAMETERS,
+    *FILED_PARAMETERS,
+)
 TIME_PARAMETERS = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
+#: Time parameters on a moment filed as a number (Unix seconds): an error declaration's time, a sensor reading's
+#: ``time`` (sensorMetadata or sensorReport), ``startTime`` and ``endTime`` -> (the number's field, comparison).
+MOMENT_PARAMETERS = {
+    "GE_errorDeclarationTime": ("err:time", "GE"),
+    "LT_errorDeclarationTime": ("err:time", "LT"),
+    "GE_time": ("s:time", "GE"),
+    "LT_time": ("s:time", "LT"),
+    "GE_startTime": ("s:start", "GE"),
+    "LT_startTime": ("s:start", "LT"),
+    "GE_endTime": ("s:end", "GE"),
+    "LT_endTime": ("s:end", "LT"),
+}
+#: Another spelling of a parameter (GS1's query schema writes these two so) -> the binding's name, kept.
+ALIASES = {
+    "GE_errorDeclaration_Time": "GE_errorDeclarationTime",
+    "LT_errorDeclaration_Time": "LT_errorDeclarationTime",
+}
 ORDER_FIELDS = ("eventTime", "recordTime")
 NUMBER_PARAMETERS = (
     *(f"{op}_quantity" for op in COMPARISONS),
@@ -108,11 +142,13 @@ NUMBER_PARAMETERS = (
 PARAMETERS = (
     *LIST_PARAMETERS,
     *TIME_PARAMETERS,
+    *MOMENT_PARAMETERS,
     *NUMBER_PARAMETERS,
     "EQ_booleanValue",
     "orderBy",
     "orderDirection",
     "eventCountLimit",
+    "maxEventCount",
 )
 #: Parameters whose names carry a value (a type, a unit, a field), as the standard writes them.
 PATTERNS = {
@@ -120,14 +156,19 @@ PATTERNS = {
     "number": re.compile(
         r"(EQ|GT|GE|LT|LE)_(quantity|value|minValue|maxValue|meanValue|sDev|percValue)_([A-Z0-9]{2,4})"
     ),
-    "exists": re.compile(r"EXISTS_([A-Za-z][A-Za-z0-9_]*(?::[A-Za-z][A-Za-z0-9_]*)?)"),
+    # An event's own field (camelCase) or an extension's (ns:field); EXISTS_ILMD_, EXISTS_INNER_ ... are other
+    # families, refused rather than read as a field nobody writes (which would silently find nothing).
+    "exists": re.compile(r"EXISTS_([a-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9_]*)?)"),
 }
 _GS1_VOC = ("https://gs1.org/voc/", "http://gs1.org/voc/", "https://www.gs1.org/voc/", "gs1:")
 MAX_VALUES = 100  # values in one list parameter
 _CBV = {
     "biz_step": ("https://ref.gs1.org/cbv/BizStep-", "urn:epcglobal:cbv:bizstep:", "cbv:BizStep-"),
     "disposition": ("https://ref.gs1.org/cbv/Disp-", "urn:epcglobal:cbv:disp:", "cbv:Disp-"),
+    "error_reason": ("https://ref.gs1.org/cbv/ER-", "urn:epcglobal:cbv:er:", "cbv:ER-"),
 }
+#: The word each filed role's values are compared as (a CBV value as its bare word).
+_FILED_WORDS = {"pd:set": "disposition", "pd:unset": "disposition", "err:reason": "error_reason"}
 
 
 def cbv_word(kind: str, value: str) -> str:
@@ -183,6 +224,7 @@ class Query:
     order_by: str | None = None
     descending: bool = True
     count_limit: int | None = None
+    max_count: int | None = None  # maxEventCount: more matching events than this is the QueryTooLargeException
     #: Filed identifiers with a role and a qualifier (a bizTransaction's type ...; None: any) -> the values.
     typed: list[tuple[str, str | None, tuple[str, ...]]] = field(default_factory=list)
     #: Numeric comparisons: (field, unit or None for any, comparison, values; several only for EQ).
@@ -277,6 +319,20 @@ def _time(name: str, raw: Any, errors: ErrorTree) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
+def _count(name: str, parameters: Mapping[str, Any], errors: ErrorTree) -> int | None:
+    """A whole number of 1 or more (a limit), if given; a malformed one is an error."""
+    raw = parameters.get(name)
+    if raw is None:
+        return None
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(raw, bool) or number < 1 or str(raw) != str(number):
+        errors.add([name], "Give a whole number of 1 or more.")
+    return number
+
+
 def read_query(parameters: Mapping[str, Any]) -> Query:
     """Check `parameters` (URL strings or JSON values) and return the query they ask.
 
@@ -295,6 +351,10 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
     traceability.errors.QueryParameterError: The query parameters are not valid.
     """
     errors = ErrorTree()
+    for alias, name in ALIASES.items():
+        if alias in parameters and name in parameters:
+            errors.add([alias], f"Give {name} once (this is its other spelling).")
+    parameters = {ALIASES.get(name, name): value for name, value in parameters.items()}
     patterned = {name for name in parameters if any(p.fullmatch(name) for p in PATTERNS.values())}
     for name in sorted(set(parameters) - set(PARAMETERS) - patterned):
         errors.add([name], "This repository does not answer this query parameter.")
@@ -323,6 +383,10 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
             role = SENSOR_PARAMETERS[name]
             words = tuple(voc_word(v) for v in values) if role == "s:type" else values
             typed.append((role, None, tuple(w.upper() for w in words) if role == "s:hex" else words))
+        elif name in FILED_PARAMETERS:
+            role = FILED_PARAMETERS[name]
+            kind = _FILED_WORDS.get(role)
+            typed.append((role, None, tuple(cbv_word(kind, v) for v in values) if kind else values))
         elif name in EQ_PARAMETERS:
             column = EQ_PARAMETERS[name]
             equal[column] = tuple(cbv_word(column, v) for v in values) if column in _CBV else values
@@ -335,6 +399,12 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
             moment = _time(name, parameters[name], errors)
             if moment is not None:
                 kept[name], times[name] = parameters[name], moment
+    for name, (number_field, op) in MOMENT_PARAMETERS.items():
+        if name in parameters:
+            moment = _time(name, parameters[name], errors)
+            if moment is not None:
+                kept[name] = parameters[name]
+                numbers.append((number_field, None, op, (moment.timestamp(),)))
     for name in sorted(patterned | (set(NUMBER_PARAMETERS) & set(parameters))):
         raw = parameters[name]
         if (found := PATTERNS["typed"].fullmatch(name)) is not None:
@@ -370,18 +440,16 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
         if direction not in ("ASC", "DESC"):
             errors.add(["orderDirection"], "Give ASC or DESC.")
         kept["orderDirection"] = direction
-    limit = parameters.get("eventCountLimit")
-    count_limit = None
-    if limit is not None:
-        try:
-            count_limit = int(limit)
-        except (TypeError, ValueError):
-            count_limit = 0
-        if isinstance(limit, bool) or count_limit < 1 or str(limit) != str(count_limit):
-            errors.add(["eventCountLimit"], "Give a whole number of 1 or more.")
-        elif order_by is None:
+    count_limit = _count("eventCountLimit", parameters, errors)
+    if count_limit is not None:
+        if order_by is None:
             errors.add(["eventCountLimit"], "eventCountLimit needs orderBy: it keeps the first events in that order.")
         kept["eventCountLimit"] = count_limit
+    max_count = _count("maxEventCount", parameters, errors)
+    if max_count is not None:
+        if "eventCountLimit" in parameters:
+            errors.add(["maxEventCount"], "Give maxEventCount or eventCountLimit, not both.")
+        kept["maxEventCount"] = max_count
     errors.raise_if_any("The query parameters are not valid.", QueryParameterError)
     return Query(
         parameters=kept,
@@ -392,6 +460,7 @@ def read_query(parameters: Mapping[str, Any]) -> Query:
         order_by=order_by,
         descending=direction != "ASC",
         count_limit=count_limit,
+        max_count=max_count,
         typed=typed,
         numbers=numbers,
         within=within,
@@ -422,6 +491,17 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _moments(value: Any) -> list[float]:
+    """A date-time with its offset as Unix seconds (a one-item list; none for anything else)."""
+    if not isinstance(value, str):
+        return []
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return []
+    return [moment.timestamp()] if moment.tzinfo is not None else []
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -432,8 +512,11 @@ def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
 
     Identifier roles: ``epc`` (epcList, childEPCs), ``parent`` (parentID), ``input``/``output`` (a
     transformation's EPC lists), ``class`` (quantityList, childQuantityList), ``inclass``/``outclass`` (its
-    quantity lists). Typed roles: ``bizTx``, ``source``, ``dest`` (qualified by their type's bare word) and the
-    sensor attributes (``s:type``, ``s:device`` ..., see SENSOR_ATTRIBUTES).
+    quantity lists). Typed roles: ``bizTx``, ``source``, ``dest`` (qualified by their type's bare word), the
+    sensor attributes (``s:type``, ``s:device`` ..., see SENSOR_ATTRIBUTES), ``xform`` (transformationID),
+    ``pd:set``/``pd:unset`` (persistentDisposition), ``err:reason``/``err:fix`` (an errorDeclaration's reason and
+    correctiveEventIDs). Moments are numbers in Unix seconds: ``err:time`` (declarationTime) and a sensor part's
+    ``s:time``, ``s:start``, ``s:end``.
     """
     identifiers: list[tuple[str, str]] = []
     for role, key in (("epc", "epcList"), ("epc", "childEPCs"), ("input", "inputEPCList"), ("output", "outputEPCList")):
@@ -454,7 +537,20 @@ def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(item, dict) and isinstance(item.get(member), str):
                 qualifier = item.get("type")
                 typed.append((role, type_word(kind, qualifier) if isinstance(qualifier, str) else None, item[member]))
+    if isinstance(event.get("transformationID"), str):
+        typed.append(("xform", None, event["transformationID"]))
+    persistent = event.get("persistentDisposition")
+    for part in ("set", "unset"):
+        for word in _list(persistent.get(part) if isinstance(persistent, dict) else None):
+            if isinstance(word, str):
+                typed.append((f"pd:{part}", None, cbv_word("disposition", word)))
     numbers: list[tuple[str, str | None, float]] = []
+    declared = event.get("errorDeclaration")
+    if isinstance(declared, dict):
+        if isinstance(declared.get("reason"), str):
+            typed.append(("err:reason", None, cbv_word("error_reason", declared["reason"])))
+        typed += [("err:fix", None, i) for i in _ids(declared.get("correctiveEventIDs"))]
+        numbers += [("err:time", None, moment) for moment in _moments(declared.get("declarationTime"))]
     for key in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"):
         for item in _list(event.get(key)):
             if isinstance(item, dict) and _finite(item.get("quantity")):
@@ -471,6 +567,11 @@ def event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
                 if isinstance(value, str) and value:
                     word = voc_word(value) if role == "s:type" else value.upper() if role == "s:hex" else value
                     typed.append((role, None, word))
+            numbers += [
+                (field_name, None, moment)
+                for attribute, field_name in (("time", "s:time"), ("startTime", "s:start"), ("endTime", "s:end"))
+                for moment in _moments(part.get(attribute))
+            ]
             if isinstance(part.get("booleanValue"), bool):
                 typed.append(("s:bool", None, "true" if part["booleanValue"] else "false"))
             unit = part.get("uom") if isinstance(part.get("uom"), str) else None

@@ -43,7 +43,13 @@ from models import (
     WebhookDelivery,
 )
 from models.epcis import URI
-from traceability.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from traceability.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    QueryTooLargeError,
+)
 from traceability.formats.epcis_query import (
     EVENT_TYPES,
     Query,
@@ -573,6 +579,17 @@ def _statement(
     return statement.order_by(*order).limit(limit)
 
 
+def _check_size(session: Session, visible: frozenset[int] | None, query: Query, *also: sa.ColumnElement[bool]) -> None:
+    """Refuse a query whose events outnumber its maxEventCount (the standard's QueryTooLargeException)."""
+    if query.max_count is None:
+        return
+    matching = _statement(visible, query, None, query.max_count + 1, *also).with_only_columns(EpcisEvent.id)
+    if (session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0) > query.max_count:
+        raise QueryTooLargeError(
+            f"More than {query.max_count} events match (maxEventCount): narrow the query or raise the count."
+        )
+
+
 def query_events(
     session: Session,
     actor: Actor,
@@ -593,10 +610,11 @@ def query_events(
     state: dict[str, Any] = read_token(key, token, actor) if token else {"q": dict(parameters or {}), "k": None, "n": 0}
     query = read_query(state["q"])
     served = int(state["n"])
+    visible = actor.visible_businesses()
+    if not token:  # checked once, before the first page: the result as a whole
+        _check_size(session, visible, query)
     limit = per_page if query.count_limit is None else min(per_page, query.count_limit - served)
-    rows = (
-        session.execute(_statement(actor.visible_businesses(), query, state["k"], limit + 1)).all() if limit > 0 else []
-    )
+    rows = session.execute(_statement(visible, query, state["k"], limit + 1)).all() if limit > 0 else []
     more = len(rows) > limit and (query.count_limit is None or served + limit < query.count_limit)
     rows = rows[:limit]
     prefixes: dict[str, str] = {}
@@ -929,7 +947,23 @@ def _deliver(
     """Write the outbox deliveries of the events `query` and `also` find for `subscription`'s owner."""
     parsed = read_query(query.query)
     written, after = 0, None
-    while True:
+    try:
+        _check_size(session, actor.visible_businesses(), parsed, *also)
+    except QueryTooLargeError as error:  # the standing query's answer is this exception, delivered as one
+        body = {
+            "type": "epcisException:QueryTooLargeException",
+            "title": "Content Too Large",
+            "status": 413,
+            "detail": error.message,
+            "subscriptionID": subscription.subscription_id,
+            "queryName": query.name,
+        }
+        session.add(WebhookDelivery(subscription_id=subscription.id, code=subscription.subscription_id[:64],
+                                    body=body, next_attempt_at=_now()))  # fmt: skip
+        written, rows_left = 1, False
+    else:
+        rows_left = True
+    while rows_left:
         rows = list(session.execute(_statement(actor.visible_businesses(), parsed, after, DELIVERY_EVENTS, *also)))
         if not rows and (written or not report_if_empty):
             break
