@@ -21,7 +21,8 @@ def _bench_verify():
     sys.path.insert(0, str(BENCH))
     try:
         spec = importlib.util.spec_from_file_location("bench_verify", BENCH / "verify.py")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
@@ -56,7 +57,8 @@ def test_copied_codes_are_what_the_service_would_have_written(app, client, sessi
         signature = parse_qs(urlsplit(url).query)["s"][0]
         verify = client.get(f"/api/v1/verify/{code}", query_string={"s": signature})
         assert verify.status_code == 200, verify.json
-        assert verify.json["code"] == code and verify.json["url"] == url
+        assert verify.json["code"] == code
+        assert verify.json["url"] == url
         assert client.get(f"/v/{code}").status_code == 200
         assert client.get(f"/api/v1/codes/{code}/qr.png").status_code == 200
     issued = set(session.scalars(sa.select(JournalEntry.subject).where(JournalEntry.action == "code.issue")))
