@@ -41,6 +41,13 @@ class WebhookCreated(WebhookOut):
     )
 
 
+class AttemptOut(Schema):
+    attempt = fields.Integer(metadata={"description": "1 for the first."})
+    at = fields.DateTime()
+    status = fields.Integer(allow_none=True, metadata={"description": "The receiver's HTTP status, if it answered."})
+    error = fields.String(allow_none=True, metadata={"description": "Why nothing answered, or what it said."})
+
+
 class DeliveryOut(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -52,6 +59,7 @@ class DeliveryOut(Schema):
     delivered_at = fields.DateTime(allow_none=True)
     gave_up_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime()
+    attempt_log = fields.List(fields.Nested(AttemptOut), metadata={"description": "Every attempt, oldest first."})
 
 
 @bp.route("/webhooks")

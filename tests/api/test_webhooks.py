@@ -104,6 +104,12 @@ def test_a_status_change_is_delivered_signed_and_survives_a_receiver_that_fails_
     assert entry["attempts"] == 3
     assert entry["last_status"] == 204
     assert entry["delivered_at"]
+    # Every attempt is in the log, oldest first: the two failures, then the one that went through.
+    log_of = entry["attempt_log"]
+    assert [a["attempt"] for a in log_of] == [1, 2, 3]
+    assert log_of[-1]["status"] == 204
+    assert all(a["status"] != 204 and (a["status"] or a["error"]) for a in log_of[:2])
+    assert [a["at"] for a in log_of] == sorted(a["at"] for a in log_of)
     assert deliver(app)["delivered"] == 0  # delivered once: a later run sends nothing again
     scrape = client.get("/metrics").get_data(as_text=True)
     assert 'halal_trace_webhook_deliveries_total{outcome="delivered"}' in scrape
