@@ -8,8 +8,9 @@ run, so the figure means something on any machine: "0.25x" means a quarter of th
 throughput.
 
 What runs: a fresh SQLite database in a temporary directory, migrated, with one dossier
-(tests/data/examples/rendang-ok.json) and N codes (10,000 by default) issued through the service for
-its packed batch; then gunicorn with sync workers, one per core, serving the real app plus one extra
+(tests/data/examples/rendang-ok.json) and N codes (10,000 by default) for its packed batch, the first 1,000
+issued through the service and the rest copied set-based as the service would write them (:func:`copy_codes`),
+then the journal sealed as the server's queue seals it; then gunicorn with sync workers, one per core, serving the real app plus one extra
 route, ``/bench/ping``, that returns a constant JSON object (the baseline). wrk (Debian package
 ``wrk``) drives each endpoint for a fixed duration on loopback with one thread and 8 connections,
 picking a random code per request. Rate limiting is switched off for the run. wrk shares the cores
@@ -22,6 +23,7 @@ Usage (from the project root)::
 
     python bench/verify.py                 # 10,000 codes, 10 s per endpoint
     python bench/verify.py --quick         # 1,000 codes, 3 s per endpoint (CI smoke run)
+    python bench/verify.py --codes 1000000 # the 10^6-code size (about 7 min to set up)
 
 The last line of output is JSON.
 """
