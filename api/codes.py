@@ -146,12 +146,12 @@ class Verify(MethodView):
 
         def build() -> Response:
             subjects = verification.journal_subjects(answer)
-            key = (f"{id(connection.engine)}:{generation.text}", tuple(subjects))
+            key = (f"{id(connection.engine)}:{generation.text}:{generation.root}", tuple(subjects))
             behind = _SECTIONS.get(key)
             if behind is None:
-                proofs: Kept[tuple[int, int], journal.Proof] = current_app.extensions.setdefault(
+                proofs: Kept[tuple[str, int], journal.Proof] = current_app.extensions.setdefault(
                     "journal_proofs", Kept(8192)
-                )  # one app, one database (its replica holds the same tree)
+                )
                 section = journal.entries_with_proofs(connection, subjects, generation=generation, proofs=proofs)
                 behind = orjson.dumps(section, option=orjson.OPT_SORT_KEYS).decode()
                 _SECTIONS.put(key, behind)

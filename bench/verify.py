@@ -10,10 +10,10 @@ throughput.
 What runs: a fresh SQLite database in a temporary directory, migrated, with one dossier
 (tests/data/examples/rendang-ok.json) and N codes (10,000 by default) for its packed batch, the first 1,000
 issued through the service and the rest copied set-based as the service would write them (:func:`copy_codes`),
-then the journal sealed as the server's queue seals it; then gunicorn with sync workers, one per core, serving the real app plus one extra
-route, ``/bench/ping``, that returns a constant JSON object (the baseline). wrk (Debian package
-``wrk``) drives each endpoint for a fixed duration on loopback with one thread and 8 connections,
-picking a random code per request. Rate limiting is switched off for the run. wrk shares the cores
+then the journal sealed as the server's queue seals it; then gunicorn with sync workers, one per core, serving
+the real app plus one extra route, ``/bench/ping``, that returns a constant JSON object (the baseline). wrk
+(Debian package ``wrk``) drives each endpoint for a fixed duration on loopback with one thread and 8
+connections, picking a random code per request. Rate limiting is switched off for the run. wrk shares the cores
 with the server, so these are whole-machine figures.
 
 The ``(304)`` rows revalidate: each request carries the ETag a client got on an earlier visit (an edge cache

@@ -307,11 +307,11 @@ Proof = tuple[str, tuple[str, ...]]
 
 
 class ProofMemo(Protocol):
-    """Proofs kept by (tree size, leaf index): :class:`api.kept.Kept` is one."""
+    """Proofs kept by (the checkpoint's root, leaf index): :class:`api.kept.Kept` is one."""
 
-    def get(self, key: tuple[int, int], /) -> Proof | None: ...
+    def get(self, key: tuple[str, int], /) -> Proof | None: ...
 
-    def put(self, key: tuple[int, int], value: Proof, /) -> None: ...
+    def put(self, key: tuple[str, int], value: Proof, /) -> None: ...
 
 
 def entries_with_proofs(
@@ -327,18 +327,19 @@ def entries_with_proofs(
 
     Given the `generation` its caller read (:func:`generation_columns`), the section is of that checkpoint, with no
     read of its own for it: two Core statements in all (the entries, then the nodes of their proofs), on a plain
-    connection as well as a session. A proof is a function of the leaf and the tree's size alone: with a `proofs`
-    memo (of one database), the entries of a batch that all its codes show are proven once per checkpoint."""
+    connection as well as a session. A proof is a function of the leaf and the tree, which its root names: with a
+    `proofs` memo, the entries of a batch that all its codes show are proven once per checkpoint (and a database
+    restored or replaced under the memo names other trees by other roots)."""
     if generation is None:
         row = reader.execute(_NEWEST_CHECKPOINT.limit(1)).one_or_none()
         generation = Generation(0, None, 0) if row is None else Generation(row.size, row.root, 0)
-    size = generation.size
+    size, root = generation.size, generation.root or ""
     rows = reader.execute(_entries_query(), {"subjects": sorted(set(subjects)), "limit": limit}).all()
     proven: dict[int, Proof] = {}
     unknown = []
     for *_, index in rows:
         if index is not None and index < size:
-            found = proofs.get((size, index)) if proofs is not None else None
+            found = proofs.get((root, index)) if proofs is not None else None
             if found is None:
                 unknown.append(index)
             else:
@@ -351,7 +352,7 @@ def entries_with_proofs(
         for index, proof in _over_stored_nodes(reader, compute).items():
             proven[index] = proof
             if proofs is not None:
-                proofs.put((size, index), proof)
+                proofs.put((root, index), proof)
     entries = []
     for seq, at, action, subject, index in rows:
         item: dict[str, Any] = {"seq": seq, "at": at, "action": action, "subject": subject}
