@@ -17,7 +17,7 @@ from api.db import get_session, read_connection
 from api.kept import Kept
 from api.label_sheets import label_sheet
 from api.programmes import note_listing_request
-from api.signing import check_online, public_answer, representation_tag, seal
+from api.signing import check_online, public_answer, representation_tag, revalidated, seal
 from qr import codes, labels
 from traceability.errors import NotFoundError
 from traceability.formats.fields import STORED_ID
@@ -175,7 +175,7 @@ def _image(code: str, kind: str) -> Response:
         raise NotFoundError("No code like that.")
     named = qr_cache.digest(url, kind)
     tag = named[:32]
-    if request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag:
+    if revalidated(tag):
         response = current_app.response_class(status=304)
     else:
         response = current_app.response_class(qr_cache.image(url, kind, named), mimetype=_IMAGE_TYPES[kind])

@@ -110,6 +110,11 @@ def representation_tag(answer_etag: str, *parts: object) -> str:
     return f"{answer_etag}-{hashlib.sha256(shape.encode()).hexdigest()[:10]}"
 
 
+def revalidated(tag: str) -> bool:
+    """Whether the request's If-None-Match names `tag` (or any): a 304, with no body built or read."""
+    return request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag
+
+
 def public_answer(tag: str, vary: tuple[str, ...], build: Callable[[], Response]) -> Response:
     """A public answer with cache headers: 304 without building the body when the client's validator matches.
 
@@ -117,10 +122,7 @@ def public_answer(tag: str, vary: tuple[str, ...], build: Callable[[], Response]
     ``stale-while-revalidate`` so an edge cache answers at once while it fetches the new one; ``Vary`` names the
     request headers this body was chosen by, and only those.
     """
-    if request.if_none_match.contains_weak(tag) or request.if_none_match.star_tag:
-        response = current_app.response_class(status=304)
-    else:
-        response = build()
+    response = current_app.response_class(status=304) if revalidated(tag) else build()
     # Written as text, not through werkzeug's header objects: this runs on every scan.
     headers = response.headers
     headers["ETag"] = f'"{tag}"'

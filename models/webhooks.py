@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 
@@ -54,6 +54,9 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     delivered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     gave_up_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    attempt_log: Mapped[list[WebhookAttempt]] = relationship(
+        order_by="WebhookAttempt.attempt", lazy="raise", viewonly=True
+    )  # the delivery log's attempts, loaded with it (selectinload)
 
 
 class WebhookAttempt(Base):

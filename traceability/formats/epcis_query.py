@@ -308,19 +308,26 @@ def _flag(name: str, raw: Any, errors: ErrorTree) -> bool | None:
     return None
 
 
-def _time(name: str, raw: Any, errors: ErrorTree) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or not isinstance(raw, str):
-        errors.add([name], "Give a date-time with its offset, e.g. 2024-03-01T08:00:00+07:00.")
+def _moment(raw: Any) -> dt.datetime | None:
+    """A date-time written with its offset, in UTC (None for anything else)."""
+    if not isinstance(raw, str):
         return None
-    return moment.astimezone(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
+
+
+def _time(name: str, raw: Any, errors: ErrorTree) -> dt.datetime | None:
+    moment = _moment(raw)
+    if moment is None:
+        errors.add([name], "Give a date-time with its offset, e.g. 2024-03-01T08:00:00+07:00.")
+    return moment
 
 
 def _count(name: str, parameters: Mapping[str, Any], errors: ErrorTree) -> int | None:
-    """A whole number of 1 or more (a limit), if given; a malformed one is an error."""
+    """A whole number of 1 or more (a limit), if given; a malformed one is an error (and None)."""
     raw = parameters.get(name)
     if raw is None:
         return None
@@ -330,6 +337,7 @@ def _count(name: str, parameters: Mapping[str, Any], errors: ErrorTree) -> int |
         number = 0
     if isinstance(raw, bool) or number < 1 or str(raw) != str(number):
         errors.add([name], "Give a whole number of 1 or more.")
+        return None
     return number
 
 
@@ -493,13 +501,8 @@ def _list(value: Any) -> list[Any]:
 
 def _moments(value: Any) -> list[float]:
     """A date-time with its offset as Unix seconds (a one-item list; none for anything else)."""
-    if not isinstance(value, str):
-        return []
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return []
-    return [moment.timestamp()] if moment.tzinfo is not None else []
+    moment = _moment(value)
+    return [] if moment is None else [moment.timestamp()]
 
 
 def _finite(value: Any) -> bool:

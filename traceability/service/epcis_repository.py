@@ -960,27 +960,26 @@ def _deliver(
         }
         session.add(WebhookDelivery(subscription_id=subscription.id, code=subscription.subscription_id[:64],
                                     body=body, next_attempt_at=_now()))  # fmt: skip
-        written, rows_left = 1, False
+        written = 1
     else:
-        rows_left = True
-    while rows_left:
-        rows = list(session.execute(_statement(actor.visible_businesses(), parsed, after, DELIVERY_EVENTS, *also)))
-        if not rows and (written or not report_if_empty):
-            break
-        prefixes: dict[str, str] = {}
-        for row in rows:
-            prefixes.update({k: v for k, v in (row.context or {}).items() if k not in prefixes})
-        events = [{**row.body, "recordTime": _stamp(row.record_time)} for row in rows]
-        page = Page(events, prefixes, None, None)
-        document = query_document(page, query_name=query.name, subscription_id=subscription.subscription_id)
-        session.add(WebhookDelivery(subscription_id=subscription.id, code=subscription.subscription_id[:64],
-                                    body=document, next_attempt_at=_now()))  # fmt: skip
-        written += 1
-        if len(rows) < DELIVERY_EVENTS or parsed.count_limit is not None:
-            break
-        last = rows[-1]
-        sort = {"eventTime": last.event_time, "recordTime": last.record_time}.get(parsed.order_by or "")
-        after = [sort.isoformat() if sort else None, last.id]
+        while True:
+            rows = list(session.execute(_statement(actor.visible_businesses(), parsed, after, DELIVERY_EVENTS, *also)))
+            if not rows and (written or not report_if_empty):
+                break
+            prefixes: dict[str, str] = {}
+            for row in rows:
+                prefixes.update({k: v for k, v in (row.context or {}).items() if k not in prefixes})
+            events = [{**row.body, "recordTime": _stamp(row.record_time)} for row in rows]
+            page = Page(events, prefixes, None, None)
+            document = query_document(page, query_name=query.name, subscription_id=subscription.subscription_id)
+            session.add(WebhookDelivery(subscription_id=subscription.id, code=subscription.subscription_id[:64],
+                                        body=document, next_attempt_at=_now()))  # fmt: skip
+            written += 1
+            if len(rows) < DELIVERY_EVENTS or parsed.count_limit is not None:
+                break
+            last = rows[-1]
+            sort = {"eventTime": last.event_time, "recordTime": last.record_time}.get(parsed.order_by or "")
+            after = [sort.isoformat() if sort else None, last.id]
     if written:
         from traceability.service import webhooks
 

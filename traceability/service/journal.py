@@ -362,8 +362,7 @@ def entries_with_proofs(
         else:
             item.update(index=index, leaf_hash=shown[0], hashes=list(shown[1]))
         entries.append(item)
-    root = merkle.EMPTY_ROOT.hex() if generation.root is None else generation.root
-    return {"size": size, "root": root, "entries": entries}
+    return {"size": size, "root": generation.root or merkle.EMPTY_ROOT.hex(), "entries": entries}
 
 
 _NEWEST_CHECKPOINT = sa.select(JournalCheckpoint.size, JournalCheckpoint.root).order_by(JournalCheckpoint.size.desc())

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import Batch, EpcisSubscription, Product, Webhook, WebhookAttempt, WebhookDelivery
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -166,43 +166,19 @@ def remove(session: Session, actor: Actor, webhook_id: int) -> None:
         hook.removed_at = dt.datetime.now(dt.UTC)
 
 
-def deliveries(session: Session, actor: Actor, webhook_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+def deliveries(session: Session, actor: Actor, webhook_id: int, *, limit: int = 100) -> list[WebhookDelivery]:
     """The delivery log of a webhook, newest first: each delivery with every attempt at it, oldest first (when, the
     HTTP status or why nothing answered), so a delivery that failed twice and then went through shows all three."""
     hook = _mine(session, actor, webhook_id)
-    rows = list(
+    return list(
         session.scalars(
             sa.select(WebhookDelivery)
             .where(WebhookDelivery.webhook_id == hook.id)
+            .options(selectinload(WebhookDelivery.attempt_log))
             .order_by(WebhookDelivery.id.desc())
             .limit(limit)
         )
     )
-    attempts: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
-    for attempt in session.scalars(
-        sa.select(WebhookAttempt)
-        .where(WebhookAttempt.delivery_id.in_(list(attempts)))
-        .order_by(WebhookAttempt.delivery_id, WebhookAttempt.attempt)
-    ):
-        attempts[attempt.delivery_id].append(
-            {"attempt": attempt.attempt, "at": attempt.at, "status": attempt.status, "error": attempt.error}
-        )
-    return [
-        {
-            "id": row.id,
-            "code": row.code,
-            "body": row.body,
-            "created_at": row.created_at,
-            "attempts": row.attempts,
-            "last_status": row.last_status,
-            "last_error": row.last_error,
-            "delivered_at": row.delivered_at,
-            "gave_up_at": row.gave_up_at,
-            "next_attempt_at": row.next_attempt_at,
-            "attempt_log": attempts[row.id],
-        }
-        for row in rows
-    ]
 
 
 def note_changes(session: Session, changes: Sequence[Change]) -> int:
