@@ -26,7 +26,9 @@ LINK_TYPES = {
     t["id"] for t in json.loads((DATA / "gs1voc-1.16-linktypes-certification-halal.json").read_text())["linkTypes"]
 }
 LINKSET_SCHEMA = json.loads((DATA / "gs1-linkset-schema.json").read_text())
+DESCRIPTION_SCHEMA = json.loads((DATA / "gs1-resolver-description-file-schema.json").read_text())
 BASE = "https://trace.test"
+VOCABULARY_URI = "https://ref.gs1.org/voc/"
 
 
 def _final(session, filled) -> Batch:
@@ -229,6 +231,24 @@ def test_the_description_file_uses_the_1_2_fields_and_the_current_namespace(clie
     }
     assert retired <= set(old)
     assert not retired & set(body)
+
+
+def test_the_description_file_validates_against_gs1s_published_schema(client):
+    """GS1's resolver test suite checks ``/.well-known/gs1resolver`` against the description-file schema 1.2.0
+    (its ``rdFile`` test); the schema checks formats here too, so a resolver root that is no URI fails."""
+    validator = jsonschema.Draft7Validator(DESCRIPTION_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    body = client.get("/.well-known/gs1resolver").json
+
+    validator.validate(body)
+    # The same validator refuses what the schema forbids, so the check above can fail.
+    for broken in (
+        {k: v for k, v in body.items() if k != "resolverRoot"},
+        body | {"supportedPrimaryKeys": ["99"]},
+        body | {"resolverRoot": "not a uri"},
+        body | {"supportedLinkType": [{"namespace": VOCABULARY_URI, "prefix": "gs1"}]},
+        body | {"linkTypeDefaultCanBeLinkset": "false"},
+    ):
+        assert not validator.is_valid(broken), broken
 
 
 DECOMPRESSIONS = [
