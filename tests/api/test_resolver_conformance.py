@@ -218,7 +218,7 @@ def test_the_description_file_uses_the_1_2_fields_and_the_current_namespace(clie
     assert described.headers["Access-Control-Allow-Origin"] == "*"
     assert body["resolverRoot"] == BASE
     assert body["supportedPrimaryKeys"] == ["01"]
-    assert body["supportedLinkType"] == [{"namespace": "https://ref.gs1.org/voc/", "prefix": "gs1:"}]
+    assert body["supportedLinkType"] == [{"namespace": VOCABULARY_URI, "prefix": "gs1:"}]
     assert body["linkTypeDefaultCanBeLinkset"] is False
     assert body["jsonLdContextLocation"].startswith("https://ref.gs1.org/standards/resolver/")
     # The 1.0 names the Resolver CE example still uses (tests/data/digital-link/resolver-ce-gs1resolver.json).

@@ -333,7 +333,7 @@ def entries_with_proofs(
     if generation is None:
         row = reader.execute(_NEWEST_CHECKPOINT.limit(1)).one_or_none()
         generation = Generation(0, None, 0) if row is None else Generation(row.size, row.root, 0)
-    size, root = generation.size, generation.root or ""
+    size, root = generation.size, generation.root or merkle.EMPTY_ROOT.hex()
     rows = reader.execute(_entries_query(), {"subjects": sorted(set(subjects)), "limit": limit}).all()
     proven: dict[int, Proof] = {}
     unknown = []
@@ -362,7 +362,7 @@ def entries_with_proofs(
         else:
             item.update(index=index, leaf_hash=shown[0], hashes=list(shown[1]))
         entries.append(item)
-    return {"size": size, "root": generation.root or merkle.EMPTY_ROOT.hex(), "entries": entries}
+    return {"size": size, "root": root, "entries": entries}
 
 
 _NEWEST_CHECKPOINT = sa.select(JournalCheckpoint.size, JournalCheckpoint.root).order_by(JournalCheckpoint.size.desc())
