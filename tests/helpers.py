@@ -572,8 +572,9 @@ def _attributes(**values: str) -> list[dict[str, str]]:
     return [{"id": HT + name, "attribute": value} for name, value in values.items()]
 
 
-def epcis_document(events: int) -> dict[str, Any]:
-    """A valid EPCIS 2.0 document for business A: receipts of sugar lots, each made into one batch of cake."""
+def epcis_document(events: int, first: int = 0) -> dict[str, Any]:
+    """A valid EPCIS 2.0 document for business A: receipts of sugar lots, each made into one batch of cake
+    (lots and batches numbered from `first`)."""
     pairs = events // 2
     material, product = f"{EPC_BASE}/material/Gula%20pasir", f"{EPC_BASE}/product/Kue%20lapis"
     supplier, facility = f"{EPC_BASE}/supplier/Toko%20Sinar", f"{EPC_BASE}/facility/Dapur"
@@ -615,7 +616,7 @@ def epcis_document(events: int) -> dict[str, Any]:
             "quantityList": [{"epcClass": f"{material}/lot/GP-{i:05d}", "quantity": 5, "uom": "KGM"}],
             "sourceList": [{"type": "owning_party", "source": supplier}],
         }
-        for i in range(pairs)
+        for i in range(first, first + pairs)
     ]
     transformations = [
         {
@@ -627,7 +628,7 @@ def epcis_document(events: int) -> dict[str, Any]:
             "outputQuantityList": [{"epcClass": f"{product}/lot/KL-{i:05d}", "quantity": 10}],
             "bizLocation": {"id": facility},
         }
-        for i in range(pairs)
+        for i in range(first, first + pairs)
     ]
     return {
         "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ht": HT}],

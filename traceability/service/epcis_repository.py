@@ -41,6 +41,7 @@ from models import (
     User,
     WebhookAttempt,
     WebhookDelivery,
+    table_of,
 )
 from models.epcis import URI
 from traceability.errors import (
@@ -62,6 +63,7 @@ from traceability.formats.epcis_query import (
 from traceability.formats.epcis_schema import event_list_path, schema_errors_by_event
 from traceability.formats.event_hash import event_hash
 from traceability.service.access import Actor, actor_for
+from traceability.service.bulk import insert_rows
 from traceability.service.unit_of_work import defer, writing
 
 __all__ = [
@@ -138,7 +140,7 @@ def _events_of(document: Any) -> Any:
 @dataclass
 class _Prepared:
     index: int
-    row: EpcisEvent
+    row: dict[str, Any]  # the event's columns, but for those the insert sets
     identifiers: list[tuple[str, str, str]]
     typed: list[tuple[str, str | None, str]]
     numbers: list[tuple[str, str | None, float]]
@@ -194,18 +196,18 @@ def _prepare(index: int, event: dict[str, Any], prefixes: dict[str, str]) -> tup
     if too_long:
         return None, [f"{too_long[0]}: identifiers of more than {URI} characters are not stored here."]
     moment = dt.datetime.fromisoformat(str(body["eventTime"]).replace("Z", "+00:00"))
-    row = EpcisEvent(
-        event_id=body["eventID"],
-        event_type=str(body.get("type"))[:100],
-        event_time=moment.astimezone(dt.UTC),
-        action=filed["action"],
-        biz_step=filed["biz_step"],
-        disposition=filed["disposition"],
-        read_point=filed["read_point"],
-        biz_location=filed["biz_location"],
-        context=prefixes,
-        body=body,
-    )
+    row = {
+        "event_id": body["eventID"],
+        "event_type": str(body.get("type"))[:100],
+        "event_time": moment.astimezone(dt.UTC),
+        "action": filed["action"],
+        "biz_step": filed["biz_step"],
+        "disposition": filed["disposition"],
+        "read_point": filed["read_point"],
+        "biz_location": filed["biz_location"],
+        "context": prefixes,
+        "body": body,
+    }
     typed = [  # a value too long for any query to name is not filed (the event is kept whole all the same)
         (role, qualifier, value)
         for role, qualifier, value in filed["typed"]
@@ -244,14 +246,14 @@ def _sort(
             refused[index] = problems
         else:
             prepared.append(item)
-    stored = _stored_ids(session, business_id, [p.row.event_id for p in prepared])
+    stored = _stored_ids(session, business_id, [p.row["event_id"] for p in prepared])
     seen: set[str] = set()
     kept = []
     for item in prepared:
-        if item.row.event_id in stored or item.row.event_id in seen:
-            refused[item.index] = [f"eventID {item.row.event_id} is already captured."]
+        if item.row["event_id"] in stored or item.row["event_id"] in seen:
+            refused[item.index] = [f"eventID {item.row['event_id']} is already captured."]
         else:
-            seen.add(item.row.event_id)
+            seen.add(item.row["event_id"])
             kept.append(item)
     return kept, refused
 
@@ -259,27 +261,56 @@ def _sort(
 def _insert(
     session: Session, business_id: int, items: list[_Prepared], capture: EpcisCapture | None, at: dt.datetime
 ) -> int:
-    for item in items:
-        item.row.business_id, item.row.record_time = business_id, at
-        item.row.capture_id = capture.id if capture is not None else None
-    session.add_all([item.row for item in items])
-    session.flush()  # the events' ids, for their identifiers
-    session.add_all(
-        EpcisEventEpc(event_pk=item.row.id, role=role, value=value, canonical=canon)
-        for item in items
-        for role, value, canon in item.identifiers
+    """File the events and their query index in one statement per table, whatever their number.
+
+    The rows go in through the bulk path: the ORM would insert them one by one on SQLite, which cannot promise
+    the order of a multi-row INSERT's RETURNING. The events' keys are read back by their eventIDs.
+    """
+    filed = {"business_id": business_id, "record_time": at, "capture_id": capture.id if capture else None}
+    insert_rows(session, table_of(EpcisEvent), [{**item.row, **filed} for item in items])
+    keys: dict[str, int] = {}
+    event_ids = [item.row["event_id"] for item in items]
+    for start in range(0, len(event_ids), _CHUNK):
+        chosen = EpcisEvent.event_id.in_(event_ids[start : start + _CHUNK])
+        rows = session.execute(
+            sa.select(EpcisEvent.event_id, EpcisEvent.id).where(EpcisEvent.business_id == business_id, chosen)
+        )
+        keys.update((event_id, key) for event_id, key in rows)
+    insert_rows(
+        session,
+        table_of(EpcisEventEpc),
+        [
+            {
+                "event_pk": keys[item.row["event_id"]],
+                "role": role,
+                "value": value,
+                "canonical": canon,
+                "qualifier": None,
+            }
+            for item in items
+            for role, value, canon in item.identifiers
+        ]
+        + [
+            {
+                "event_pk": keys[item.row["event_id"]],
+                "role": role,
+                "value": value,
+                "canonical": canonical_epc(value),
+                "qualifier": kind,
+            }
+            for item in items
+            for role, kind, value in item.typed
+        ],
     )
-    session.add_all(
-        EpcisEventEpc(event_pk=item.row.id, role=role, value=value, canonical=canonical_epc(value), qualifier=kind)
-        for item in items
-        for role, kind, value in item.typed
+    insert_rows(
+        session,
+        table_of(EpcisEventNumber),
+        [
+            {"event_pk": keys[item.row["event_id"]], "field": name, "uom": unit, "number": number}
+            for item in items
+            for name, unit, number in item.numbers
+        ],
     )
-    session.add_all(
-        EpcisEventNumber(event_pk=item.row.id, field=name, uom=unit, number=number)
-        for item in items
-        for name, unit, number in item.numbers
-    )
-    session.flush()
     _stream(session, business_id, at)
     return len(items)
 
