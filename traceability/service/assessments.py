@@ -40,14 +40,13 @@ from models import (
     TransportItem,
 )
 from traceability.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from traceability.formats.dossier import load_dossier
 from traceability.rules import status as status_rules
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
 from traceability.service import certificate_status, confirmation, journal, observe, provenance
 from traceability.service.access import Actor
-from traceability.service.dossiers import ExportCodec, export_dossier
+from traceability.service.dossiers import ExportCodec, dossier_values
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
 from traceability.service.unit_of_work import defer, touch, writing
 from traceability.vocabulary import CertificateStatus, HalalStatus, ReviewState, Severity
@@ -195,7 +194,7 @@ def assess_batches(
     for product_id, batches in by_product.items():
         codec = ExportCodec()
         # Only what these batches are made of: the cost follows the judged subgraph, not the product's history.
-        doc = load_dossier(export_dossier(session, _ASSESSOR, product_id, codec=codec, batches=[b.id for b in batches]))
+        doc = dossier_values(session, _ASSESSOR, product_id, codec=codec, batches=[b.id for b in batches])
         prepared = prepare(doc, reference)
         confirmed = _confirmations(session, codec, reference, day)
         facts = _stored_facts(session, codec)

@@ -38,7 +38,7 @@ from traceability.service.provenance import check_acyclic
 from traceability.service.record_kinds import KINDS, ApiCodec, Kind, noun, record_payload
 from traceability.service.unit_of_work import touch, writing
 
-__all__ = ["ImportResult", "export_dossier", "import_dossier"]
+__all__ = ["ImportResult", "dossier_values", "export_dossier", "import_dossier"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,12 +345,37 @@ def export_dossier(
     Pass a `codec` to learn which stored record each local id in the document stands for, and
     `batches` to export only what those batches are made of.
     """
+    return dump_dossier(_document(session, actor, product_id, as_of, codec or ExportCodec(), batches))
+
+
+def dossier_values(
+    session: Session,
+    actor: Actor,
+    product_id: int,
+    *,
+    codec: ExportCodec | None = None,
+    batches: list[int] | None = None,
+) -> dict[str, Any]:
+    """The dossier :func:`export_dossier` writes as :func:`~traceability.formats.dossier.load_dossier` reads it
+    back, without the round trip through JSON (a fifth of a write's time): what the assessment judges."""
+    document = _document(session, actor, product_id, None, codec or ExportCodec(), batches)
+    # The file leaves a step's equipment out (the assessment has it as a stored fact); read back, it is None.
+    return {**document, "steps": [{**step, "equipment": None} for step in document["steps"]]}
+
+
+def _document(
+    session: Session,
+    actor: Actor,
+    product_id: int,
+    as_of: dt.date | None,
+    codec: ExportCodec,
+    batches: list[int] | None,
+) -> dict[str, Any]:
     product = session.get(Product, product_id)
     if product is None:
         raise NotFoundError("No product with that id.")
     actor.require_read(product.business_id, "product")
-    contents = _Contents.load(session, product, batches)
-    return dump_dossier(contents.document(codec or ExportCodec(), as_of))
+    return _Contents.load(session, product, batches).document(codec, as_of)
 
 
 @functools.cache
