@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.cli import cli
-from models import Assessment, Batch, Certificate, JournalEntry, MaterialLot
+from models import Assessment, Batch, Certificate, JournalEntry, MaterialLot, ProductionStep
 from tests.helpers import EXAMPLES, OPERATOR, example, final_batch, stored
 from traceability.formats.dossier import load_dossier
 from traceability.rules.engine import assess
@@ -288,3 +288,48 @@ def test_untouched_batches_keep_their_assessment(client, filled, session):
     )
 
     assert stored(session, other.id).computed_at == before
+
+
+# --- a change reaching more records than a statement takes parameters ------------------------------------------------
+
+MANY = 70_000  # beyond PostgreSQL's 65,535 parameters a statement (SQLite's connections take the same limit)
+
+
+def _real(session, kind):
+    """One stored record of each kind the demo's oil reaches, by node id."""
+    oil = session.scalar(sa.select(MaterialLot).where(MaterialLot.ref == "lot-minyak"))
+    cooked = session.get(Batch, _by_code(session, "RBN-251117-M"))
+    ident = {
+        "lot": oil.id,
+        "batch": cooked.id,
+        "step": cooked.step_id,
+        "business": cooked.business_id,
+        "product": session.get(Batch, _by_code(session, "RBN-251118")).product_id,
+        "supplier": oil.supplier_id,
+        "certificate": oil.certificate_id,
+        "material": oil.material_id,
+        "facility": session.get(ProductionStep, cooked.step_id).facility_id,
+    }[kind]
+    return f"{kind}:{ident}"
+
+
+_KINDS = ("lot", "batch", "step", "business", "product", "supplier", "certificate", "material", "facility")
+
+
+@pytest.mark.parametrize("kind", _KINDS)
+def test_a_change_touching_more_records_than_a_statement_takes_parameters_is_followed_in_chunks(filled, session, kind):
+    real = _real(session, kind)
+    expected = assessments.affected_batches(session, {real})
+    unknown = {f"{kind}:{n}" for n in range(10_000_000, 10_000_000 + MANY)}  # each still one parameter
+
+    assert expected
+    assert assessments.affected_batches(session, unknown | {real}) == expected
+
+
+def test_a_judgement_of_more_batches_than_a_statement_takes_parameters_reads_them_in_chunks(filled, session):
+    packed = _by_code(session, "RBN-251118")
+
+    judged = assessments.assess_batches(session, [*range(10_000_000, 10_000_000 + MANY), packed])
+
+    assert set(judged) == {packed}
+    session.rollback()

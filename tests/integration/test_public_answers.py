@@ -349,3 +349,30 @@ def _revoke_and_drain(app, client, filled, session, batches, codes, final):
     assert after["state"] != "verified"
     with app.app_context():
         assert jobs.JOBS[assessments.REFRESH_JOB]() == {"reassessed": 0}  # idempotent: nothing left to do
+
+
+# --- more batches than a statement takes parameters ------------------------------------------------------------------
+
+MANY = 70_000  # beyond PostgreSQL's 65,535 parameters a statement (SQLite's connections take the same limit)
+
+
+def test_public_answers_of_more_batches_than_a_statement_takes_are_held_and_rebuilt_in_chunks(client, filled, session):
+    from traceability.rules import status
+    from traceability.service import public_views
+    from traceability.vocabulary import HalalStatus
+
+    final = final_batch(session, filled.world.business_a)
+    approve(session, final.id)
+    code = issue(client, filled, batch=final.id)["code"]
+    unknown = range(10_000_000, 10_000_000 + MANY)  # ids no record has: each still one parameter
+    lowered = status.Decision(HalalStatus.PENDING, "certificate_inactive", {"state": "suspended"})
+
+    assert public_views.hold(session, [*unknown, final.id], lowered) == 1
+    held = session.scalar(sa.select(PublicAnswer).where(PublicAnswer.code == code))
+    assert (held.state, held.hold["status_reason"]) == ("pending", "certificate_inactive")
+
+    assert public_views.rebuild(session, [*unknown, final.id], unknown) == 1
+    session.expire_all()
+    rebuilt = session.scalar(sa.select(PublicAnswer).where(PublicAnswer.code == code))
+    assert (rebuilt.state, rebuilt.hold) == ("verified", None)
+    session.rollback()

@@ -44,7 +44,7 @@ from traceability.rules import status as status_rules
 from traceability.rules.context import prepare
 from traceability.rules.engine import assess_prepared
 from traceability.rules.reference import Reference, default_reference, merge_reference, shipped_data
-from traceability.service import certificate_status, confirmation, journal, observe, provenance
+from traceability.service import bulk, certificate_status, confirmation, journal, observe, provenance
 from traceability.service.access import Actor
 from traceability.service.dossiers import ExportCodec, dossier_values
 from traceability.service.record_kinds import KINDS, ApiCodec, record_payload
@@ -110,9 +110,8 @@ def approved_digests(session: Session, product_id: int) -> set[str]:
 def under_review(session: Session, batch_ids: list[int]) -> set[int]:
     """The batches with an open review (submitted, in review, or waiting for requested changes)."""
     open_states = (ReviewState.SUBMITTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED)
-    return set(
-        session.scalars(sa.select(Review.batch_id).where(Review.batch_id.in_(batch_ids), Review.state.in_(open_states)))
-    )
+    query = sa.select(Review.batch_id).where(Review.state.in_(open_states))
+    return bulk.scalars_in(session, query, Review.batch_id, batch_ids)
 
 
 def _confirmations(
@@ -188,8 +187,9 @@ def assess_batches(
     day = as_of or session.info.get("assessment_as_of") or dt.date.today()
     reference = active_reference(session)
     by_product: dict[int, list[Batch]] = defaultdict(list)
-    for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(set(batch_ids))).order_by(Batch.id)):
-        by_product[batch.product_id].append(batch)
+    for chunk in bulk.chunks(batch_ids):
+        for batch in session.scalars(sa.select(Batch).where(Batch.id.in_(chunk)).order_by(Batch.id)):
+            by_product[batch.product_id].append(batch)
     stored: dict[int, Assessment] = {}
     for product_id, batches in by_product.items():
         codec = ExportCodec()
@@ -202,7 +202,8 @@ def assess_batches(
         reviewing = under_review(session, [b.id for b in batches])
         existing = {
             a.batch_id: a
-            for a in session.scalars(sa.select(Assessment).where(Assessment.batch_id.in_([b.id for b in batches])))
+            for chunk in bulk.chunks(b.id for b in batches)
+            for a in session.scalars(sa.select(Assessment).where(Assessment.batch_id.in_(chunk)))
         }
         for batch in batches:
             body = assess_prepared(
@@ -232,71 +233,52 @@ def assess_batches(
 
 
 def _seed_batches(session: Session, nodes: set[str]) -> set[int]:
-    """The batches a changed record feeds directly, by the kind of record."""
+    """The batches a changed record feeds directly, by the kind of record.
+
+    A registry import or a revoked certificate can touch tens of thousands of records: every lookup goes
+    through :func:`bulk.scalars_in`, a bounded number of keys a statement.
+    """
     ids: dict[str, set[int]] = defaultdict(set)
     for node in nodes:
         kind, _, ident = node.partition(":")
         ids[kind].add(int(ident))
+
+    def keys(query: Any, column: Any, wanted: set[int]) -> set[int]:
+        return bulk.scalars_in(session, query, column, wanted) if wanted else set()
+
     lots, batches, steps = set(ids["lot"]), set(ids["batch"]), set(ids["step"])
-    if ids["business"]:
-        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.business_id.in_(ids["business"]))))
-    if ids["product"]:
-        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.product_id.in_(ids["product"]))))
+    batches |= keys(sa.select(Batch.id), Batch.business_id, ids["business"])
+    batches |= keys(sa.select(Batch.id), Batch.product_id, ids["product"])
     if ids["supplier"]:
-        lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.supplier_id.in_(ids["supplier"]))))
-        ids["certificate"] |= set(
-            session.scalars(sa.select(Certificate.id).where(Certificate.holder_supplier_id.in_(ids["supplier"])))
-        )
-        ids["facility"] |= set(
-            session.scalars(sa.select(Facility.id).where(Facility.owner_supplier_id.in_(ids["supplier"])))
-        )
+        lots |= keys(sa.select(MaterialLot.id), MaterialLot.supplier_id, ids["supplier"])
+        ids["certificate"] |= keys(sa.select(Certificate.id), Certificate.holder_supplier_id, ids["supplier"])
+        ids["facility"] |= keys(sa.select(Facility.id), Facility.owner_supplier_id, ids["supplier"])
     if ids["certificate"]:
         certs = ids["certificate"]
-        lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.certificate_id.in_(certs))))
-        ids["material"] |= set(
-            session.scalars(
-                sa.select(CertificateScope.material_id).where(
-                    CertificateScope.certificate_id.in_(certs), CertificateScope.material_id.is_not(None)
-                )
-            )
-        )
-        products = set(session.scalars(sa.select(Product.id).where(Product.certificate_id.in_(certs))))
-        products |= set(
-            session.scalars(
-                sa.select(CertificateScope.product_id).where(
-                    CertificateScope.certificate_id.in_(certs), CertificateScope.product_id.is_not(None)
-                )
-            )
-        )
-        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.product_id.in_(products))))
+        lots |= keys(sa.select(MaterialLot.id), MaterialLot.certificate_id, certs)
+        scoped = sa.select(CertificateScope.material_id).where(CertificateScope.material_id.is_not(None))
+        ids["material"] |= keys(scoped, CertificateScope.certificate_id, certs)
+        products = keys(sa.select(Product.id), Product.certificate_id, certs)
+        scoped = sa.select(CertificateScope.product_id).where(CertificateScope.product_id.is_not(None))
+        products |= keys(scoped, CertificateScope.certificate_id, certs)
+        batches |= keys(sa.select(Batch.id), Batch.product_id, products)
     if ids["material"]:  # the material itself, and what is made with it one level up
-        materials = ids["material"] | set(
-            session.scalars(sa.select(MaterialInput.material_id).where(MaterialInput.input_id.in_(ids["material"])))
+        materials = ids["material"] | keys(
+            sa.select(MaterialInput.material_id), MaterialInput.input_id, ids["material"]
         )
-        lots |= set(session.scalars(sa.select(MaterialLot.id).where(MaterialLot.material_id.in_(materials))))
+        lots |= keys(sa.select(MaterialLot.id), MaterialLot.material_id, materials)
     if ids["facility"]:
-        steps |= set(
-            session.scalars(sa.select(ProductionStep.id).where(ProductionStep.facility_id.in_(ids["facility"])))
-        )
-        held = (
-            sa.select(StorageItem.lot_id, StorageItem.batch_id)
-            .join(Storage)
-            .where(Storage.facility_id.in_(ids["facility"]))
-        )
-        for lot_id, batch_id in session.execute(held):
+        steps |= keys(sa.select(ProductionStep.id), ProductionStep.facility_id, ids["facility"])
+        held = sa.select(StorageItem.lot_id, StorageItem.batch_id).join(Storage)
+        for lot_id, batch_id in bulk.rows_in(session, held, Storage.facility_id, ids["facility"]):
             if lot_id is not None:
                 lots.add(lot_id)
             elif batch_id is not None:  # one of the two, by the table's check constraint
                 batches.add(batch_id)
-        batches |= set(
-            session.scalars(
-                sa.select(TransportItem.batch_id).join(Transport).where(Transport.facility_id.in_(ids["facility"]))
-            )
-        )
-    if lots:
-        steps |= set(session.scalars(sa.select(StepInput.step_id).where(StepInput.lot_id.in_(lots))))
-    if steps:
-        batches |= set(session.scalars(sa.select(Batch.id).where(Batch.step_id.in_(steps))))
+        moved = sa.select(TransportItem.batch_id).join(Transport)
+        batches |= keys(moved, Transport.facility_id, ids["facility"])
+    steps |= keys(sa.select(StepInput.step_id), StepInput.lot_id, lots)
+    batches |= keys(sa.select(Batch.id), Batch.step_id, steps)
     return batches
 
 
@@ -316,7 +298,8 @@ def propagate(session: Session) -> None:
     affected = affected_batches(session, touched)
     if not affected:
         return
-    session.execute(sa.update(Assessment).where(Assessment.batch_id.in_(affected)).values(stale=True))
+    for chunk in bulk.chunks(affected):
+        session.execute(sa.update(Assessment).where(Assessment.batch_id.in_(chunk)).values(stale=True))
     if len(affected) <= session.info.get("propagation_inline_limit", DEFAULT_INLINE_LIMIT):
         assess_batches(session, affected)
     else:  # judged by the queued job, in batches; a revocation lowers their public answers meanwhile

@@ -8,17 +8,49 @@ statement is the fastest way in. Either way the values pass through each column 
 what is stored is exactly what an ORM or Core INSERT would have stored (enum names, JSON text, timestamps).
 
 Nothing is returned: callers that need the new keys read them back by a unique column in one query.
+
+Reading many keys back is the other half: one ``IN`` list per statement would pass PostgreSQL's limit of
+65,535 bound parameters when a change reaches a city's worth of records, so :func:`scalars_in` and
+:func:`rows_in` look keys up :data:`IN_CHUNK` at a time (SQLite is held to the same limit, so the tests
+on it fail where PostgreSQL would).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
-__all__ = ["insert_rows"]
+__all__ = ["IN_CHUNK", "chunks", "insert_rows", "rows_in", "scalars_in"]
+
+IN_CHUNK = 5000
+"""Keys per ``IN`` list: far below the parameter limit, large enough that a statement's round trip is amortised."""
+
+_Key = TypeVar("_Key", int, str)
+_Query = sa.Select[*tuple[Any, ...]]
+_Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def chunks(keys: Iterable[_Key], size: int = IN_CHUNK) -> Iterator[list[_Key]]:
+    """The distinct `keys` in order, `size` at a time."""
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def scalars_in(session: Session, query: _Query, column: _Column, keys: Iterable[Any]) -> set[Any]:
+    """The first column of `query` over the rows whose `column` is one of `keys`, a chunk of keys a statement."""
+    found: set[Any] = set()
+    for chunk in chunks(keys):
+        found.update(session.scalars(query.where(column.in_(chunk))))
+    return found
+
+
+def rows_in(session: Session, query: _Query, column: _Column, keys: Iterable[Any]) -> list[Any]:
+    """The rows of `query` whose `column` is one of `keys`, a chunk of keys a statement (in chunk order)."""
+    return [row for chunk in chunks(keys) for row in session.execute(query.where(column.in_(chunk)))]
 
 
 def _processors(table: sa.Table, names: Sequence[str], dialect: sa.Dialect) -> list[Callable[[Any], Any] | None]:

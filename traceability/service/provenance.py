@@ -37,6 +37,7 @@ from models import (
 )
 from traceability.errors import InvalidInputError, NotFoundError, ProvenanceCycleError
 from traceability.graph import hide_foreign, node_id, parse_node
+from traceability.service import bulk
 from traceability.service.access import Actor
 
 __all__ = [
@@ -305,9 +306,8 @@ def plain_plans(session: Session) -> None:
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start : start + _CHUNK]
+    # Smaller than a lookup's chunk: each key seeds a recursive walk, and the plans stay short.
+    return bulk.chunks(ids, _CHUNK)
 
 
 def _load(session: Session, model: type[Any], ids: Iterable[int]) -> dict[int, Any]:

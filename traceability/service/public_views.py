@@ -6,8 +6,8 @@ or revoking a code for its batch); :func:`refresh`, the last before-commit hook,
 is then one indexed row (:func:`~traceability.service.verification.stored_answer`) and never writes.
 
 A change too large to reassess inline (a certificate revoked under thousands of batches) cannot leave a verified
-answer standing meanwhile: :func:`hold` lowers every affected verified answer with one statement, and the queued
-reassessment rebuilds each answer (dropping the hold) as it reaches its batch.
+answer standing meanwhile: :func:`hold` lowers every affected verified answer with set-based statements (one per
+5,000 batches), and the queued reassessment rebuilds each answer (dropping the hold) as it reaches its batch.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from models import Assessment, PublicAnswer, VerificationCode
 from traceability.rules import status
-from traceability.service import assessments, verification, webhooks
+from traceability.service import assessments, bulk, verification, webhooks
 
 __all__ = ["backfill", "hold", "rebuild", "refresh"]
 
@@ -41,25 +41,31 @@ def refresh(session: Session) -> None:
 
 def rebuild(session: Session, batch_ids: Iterable[int], code_ids: Iterable[int] = ()) -> int:
     """Rebuild the answers of every code of these batches and of these codes, judging first a batch not judged
-    yet; returns how many."""
-    batch_ids, code_ids = sorted(set(batch_ids)), sorted(set(code_ids))
-    codes = session.execute(
-        sa.select(VerificationCode.id, VerificationCode.code, VerificationCode.batch_id).where(
-            sa.or_(VerificationCode.batch_id.in_(batch_ids), VerificationCode.id.in_(code_ids))
-        )
-    ).all()
-    if not codes:
+    yet; returns how many.
+
+    A reassessment reaching a city's products rebuilds tens of thousands of answers: they are read, built and
+    written :data:`~traceability.service.bulk.IN_CHUNK` codes at a time.
+    """
+    query = sa.select(VerificationCode.id, VerificationCode.code, VerificationCode.batch_id)
+    found = {row.id: row for row in bulk.rows_in(session, query, VerificationCode.batch_id, batch_ids)}
+    found.update((row.id, row) for row in bulk.rows_in(session, query, VerificationCode.id, code_ids))
+    if not found:
         return 0
+    codes = [(row.id, row.code, row.batch_id) for _key, row in sorted(found.items())]
     with_codes = {batch_id for _id, _code, batch_id in codes}
-    judged = set(
-        session.scalars(
-            sa.select(Assessment.batch_id).where(Assessment.batch_id.in_(with_codes), Assessment.stale.is_(False))
-        )
-    )
+    fresh = sa.select(Assessment.batch_id).where(Assessment.stale.is_(False))
+    judged = bulk.scalars_in(session, fresh, Assessment.batch_id, with_codes)
     if with_codes - judged:  # a code issued for a batch whose large fan-out is still queued, or never judged
         assessments.assess_batches(session, with_codes - judged)
         session.info.get("public_batches", set()).difference_update(with_codes)
     session.flush()
+    for start in range(0, len(codes), bulk.IN_CHUNK):
+        _rebuild_codes(session, codes[start : start + bulk.IN_CHUNK])
+    return len(codes)
+
+
+def _rebuild_codes(session: Session, codes: list[tuple[int, str, int]]) -> None:
+    """Build and store the answers of one chunk of codes, noting each change of status for the webhooks."""
     views = {view.code: view for view in verification.build_views(session, [code for _id, code, _batch in codes])}
     existing = {
         row.code_id: row
@@ -84,7 +90,6 @@ def rebuild(session: Session, batch_ids: Iterable[int], code_ids: Iterable[int] 
         session.add(row)
     session.flush()
     webhooks.note_changes(session, changes)
-    return len(codes)
 
 
 def _reason(row: PublicAnswer) -> str:
@@ -95,18 +100,18 @@ def _reason(row: PublicAnswer) -> str:
 
 
 def hold(session: Session, batch_ids: Iterable[int], decision: status.Decision) -> int:
-    """Lower every verified answer of these batches to `decision` in one statement, until their reassessment.
+    """Lower every verified answer of these batches to `decision`, one statement per chunk of batches, until their
+    reassessment.
 
     The ETag changes with the hold (the body served does), and only a verified answer is lowered: a status
     already pending or not halal stays what it is, and a revoked code stays revoked.
     """
+    batch_ids = set(batch_ids)
     held = decision.as_dict()
     mark = hashlib.sha256(json.dumps(held, sort_keys=True).encode()).hexdigest()[:8]
-    lowered = session.execute(
-        sa.select(PublicAnswer.code, PublicAnswer.batch_id, PublicAnswer.body).where(
-            PublicAnswer.batch_id.in_(sorted(set(batch_ids))), PublicAnswer.state == "verified"
-        )
-    ).all()
+    verified = PublicAnswer.state == "verified"
+    query = sa.select(PublicAnswer.code, PublicAnswer.batch_id, PublicAnswer.body).where(verified)
+    lowered = bulk.rows_in(session, query, PublicAnswer.batch_id, batch_ids)
     state = verification.public_state(decision)
     webhooks.note_changes(
         session,
@@ -118,17 +123,16 @@ def hold(session: Session, batch_ids: Iterable[int], decision: status.Decision) 
             for code, batch_id, body in lowered
         ],
     )  # fmt: skip
-    result = session.execute(
-        sa.update(PublicAnswer)
-        .where(PublicAnswer.batch_id.in_(sorted(set(batch_ids))), PublicAnswer.state == "verified")
-        .values(
-            state=state,
-            hold=held,
-            etag=sa.func.substr(PublicAnswer.etag, 1, 32) + "h" + mark,
+    count = 0
+    for chunk in bulk.chunks(batch_ids):  # one statement for each chunk of batches
+        result = session.execute(
+            sa.update(PublicAnswer)
+            .where(PublicAnswer.batch_id.in_(chunk), verified)
+            .values(state=state, hold=held, etag=sa.func.substr(PublicAnswer.etag, 1, 32) + "h" + mark)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+        count += int(getattr(result, "rowcount", 0) or 0)
+    return count
 
 
 def backfill(session: Session) -> int:
