@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +35,28 @@ def test_check_constraints_are_named_and_enforced(session):
 
     with pytest.raises(sa.exc.IntegrityError, match="nib_13_digits"):
         session.flush()
+
+
+@pytest.mark.skipif(POSTGRES_URL is not None, reason="SQLite's connection settings")
+def test_every_sqlite_connection_gets_the_same_settings(tmp_path):
+    from api.db import POSTGRESQL_MAX_PARAMETERS, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}", poolclass=sa.pool.NullPool)
+    for _ in range(2):  # a new connection each time
+        with engine.connect() as connection:
+            pragma = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in _PRAGMAS}
+            limit = connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            assert pragma == _PRAGMAS
+            assert limit == POSTGRESQL_MAX_PARAMETERS
+            too_many = ", ".join(["?"] * (POSTGRESQL_MAX_PARAMETERS + 1))
+            with pytest.raises(sa.exc.OperationalError, match="too many SQL variables"):
+                connection.exec_driver_sql(
+                    f"SELECT 1 WHERE 1 IN ({too_many})", tuple(range(POSTGRESQL_MAX_PARAMETERS + 1))
+                )
+    engine.dispose()
+
+
+_PRAGMAS = {"foreign_keys": 1, "busy_timeout": 5000, "journal_mode": "wal", "synchronous": 1, "mmap_size": 268435456}
 
 
 @pytest.mark.skipif(POSTGRES_URL is not None, reason="the downgrade test uses its own SQLite file")
