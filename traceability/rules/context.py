@@ -128,6 +128,7 @@ class Context:
     _acceptable: dict[tuple[str, str | None, str | None], bool] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _evidence: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- records -------------------------------------------------------------------------------
 
@@ -315,8 +316,14 @@ class Context:
         and those covering the material, else its attached one (CERT-01 says why it does not count), else none.
 
         One answer for the rules (:meth:`certified`, :meth:`has_certificate`) and for every page that shows
-        what a lot rests on (the assessment's ``lot_evidence``).
+        what a lot rests on (the assessment's ``lot_evidence``): answered once per lot and material.
         """
+        key = (lot, material)
+        if key not in self._evidence:
+            self._evidence[key] = self._find_evidence(lot, material)
+        return self._evidence[key]
+
+    def _find_evidence(self, lot: str, material: str) -> str | None:
         cert = self.certificate_of(lot)
         covering = [c for c in self.graph.predecessors(material) if c.startswith("certificate:")]
         options = ([cert] if cert else []) + covering
